@@ -1,0 +1,47 @@
+# The entry point. `make` builds, `make test` builds and runs every test,
+# `make run` starts the demo instance, `make install PREFIX=...`, `make bench`.
+# Each target first installs what a fresh Debian 12 machine lacks
+# (scripts/install-deps.sh: quiet, and a no-op when nothing is missing).
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build configure deps test-deps test run install bench format clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh --build
+
+test-deps:
+	@sh scripts/install-deps.sh --test
+
+configure:
+	@if [ ! -f $(BUILD)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null; \
+	fi
+
+build: deps configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: test-deps build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+run: build
+	@sh scripts/run-demo.sh $(BUILD)
+
+install: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --install $(BUILD)
+
+bench: test-deps build
+	@sh scripts/run-bench.sh $(BUILD)
+
+format:
+	@find util tables global postconf tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,124 @@
+// config: the main.cf parameter space of one process: built-in defaults
+// (global/params), then main.cf, then overrides (master.cf `-o`, command
+// line), with Postfix's lazy `$name` expansion.
+//
+//   auto cfg = Config::Load(ConfigDirectory(cli_dir));  // reads main.cf, master.cf names
+//   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+//   std::string origin = cfg->Get("myorigin");          // expanded value
+//   long long limit = cfg->GetInt("message_size_limit");
+//
+// Expansion (postconf(5)): `$name`, `${name}`, `$(name)`; `${name?value}`
+// gives value when name is non-empty; `${name:value}` gives value when name
+// is empty or undefined; `${name?{value1}:{value2}}` chooses one; `$$` is a
+// literal `$`. The value parts are themselves expanded. An undefined name
+// expands to nothing (with a warning through the warning hook). A reference
+// loop (`a = $b`, `b = $a`) or a malformed reference (`${b`) is an error.
+//
+// Values are kept raw and expanded on use, so a later Set() of a parameter
+// changes everything that refers to it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "global/main_cf.h"
+#include "global/master_cf.h"
+#include "util/status.h"
+
+namespace config {
+
+// The configuration directory every command uses: `cli_dir` (-c DIR / -C
+// DIR) if not empty, else $MAIL_CONFIG, else the compiled-in default.
+std::string ConfigDirectory(const std::string& cli_dir = {});
+
+class Config {
+ public:
+  Config();
+
+  // Reads DIR/main.cf (a missing file is an error, as in Postfix) and
+  // DIR/master.cf, whose service names make per-transport parameters known.
+  // A missing or broken master.cf is not an error here: master_cf_status()
+  // tells, for the programs that need master.cf. Warnings (overriding
+  // earlier entry, ...) go to msg::Warn.
+  static util::StatusOr<Config> Load(const std::string& config_dir);
+
+  // Where warnings go (default: msg::Warn). postconf collects them.
+  using WarningHook = std::function<void(const std::string&)>;
+  void set_warning_hook(WarningHook hook) { warn_ = std::move(hook); }
+  // Whether expanding an undefined $name warns (postconf does; daemons don't).
+  void set_warn_undefined(bool on) { warn_undefined_ = on; }
+
+  // Adds main.cf definitions (used by Load and by tests).
+  void SetMainCf(MainCf cf);
+  // Declares the master.cf services (name -> command) whose per-service
+  // parameters exist: NAME_destination_concurrency_limit ... for delivery
+  // agents (smtp, virtual, error, ...), as params::ServiceParamSuffixes says.
+  void SetServices(std::multimap<std::string, std::string> name_to_command);
+  // Overrides a parameter (master.cf -o, postconf's own settings).
+  void Set(std::string_view name, std::string_view value);
+
+  // The raw (unexpanded) value in effect: override, main.cf, then default.
+  std::optional<std::string> Raw(std::string_view name) const;
+  // The built-in default (postconf -d), including per-transport parameters.
+  std::optional<std::string> Default(std::string_view name) const;
+  bool IsBuiltin(std::string_view name) const;   // built-in or per-transport
+  bool IsExplicit(std::string_view name) const;  // in main.cf or overridden
+
+  // Expands `text`. Errors: a loop or a malformed reference
+  // (kFailedPrecondition, naming the parameter chain).
+  util::StatusOr<std::string> Expand(std::string_view text) const;
+  // Expanded value of a parameter (undefined: empty); a broken
+  // configuration is fatal, as for a Postfix daemon.
+  std::string Get(std::string_view name) const;
+  // Typed getters: expand, then validate against the type; a bad value is
+  // fatal ("bad numerical configuration: NAME = VALUE").
+  long long GetInt(std::string_view name) const;
+  long long GetTime(std::string_view name) const;  // seconds
+  bool GetBool(std::string_view name) const;
+  std::vector<std::string> GetList(std::string_view name) const;
+
+  const MainCf& main_cf() const { return main_cf_; }
+  const std::string& config_dir() const { return config_dir_; }
+  const MasterCf& master_cf() const { return master_cf_; }
+  const util::Status& master_cf_status() const { return master_cf_status_; }
+  // Per-service parameter names of the declared services, sorted.
+  std::vector<std::string> ServiceParameterNames() const;
+
+  // Every parameter name in effect: built-in (including per-transport
+  // parameters of known transports) plus user-defined names that are used.
+  std::vector<std::string> AllNames() const;
+
+  // main.cf definitions that nothing uses: not built in, not a transport
+  // parameter, not referenced as $name by any value, not a parameter of a
+  // main.cf-embedded table (mysql:name -> name_hosts ...), not a restriction
+  // class. `extra_values` are further texts whose $names count as used
+  // (master.cf -o values).
+  std::vector<const MainCfEntry*> UnusedParameters(
+      const std::vector<std::string>& extra_values = {}) const;
+
+  // Names referenced as $name/${name}/$(name) in `text`.
+  static std::set<std::string> References(std::string_view text);
+
+ private:
+  util::Status ExpandInto(std::string_view text, std::vector<std::string>* stack,
+                          std::string* out) const;
+  util::Status ExpandName(std::string_view name, std::vector<std::string>* stack,
+                          std::string* out) const;
+
+  std::string config_dir_;
+  MainCf main_cf_;
+  MasterCf master_cf_;
+  util::Status master_cf_status_;
+  std::map<std::string, std::string, std::less<>> overrides_;
+  // master.cf service name -> command; "smtp" is both smtpd (inet) and smtp (unix).
+  std::multimap<std::string, std::string, std::less<>> services_;
+  WarningHook warn_;
+  bool warn_undefined_ = false;
+};
+
+}  // namespace config

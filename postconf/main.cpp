@@ -1,0 +1,292 @@
+// postconf - the main.cf and master.cf configuration utility (postconf(1)).
+//
+// Usage:
+//   postconf [-c DIR] [-dhnvx] [name ...]      parameters in effect / defaults
+//   postconf [-c DIR] -e name=value ...        edit main.cf (also: name=value
+//                                              arguments without -e)
+//   postconf [-c DIR] -X name ...              remove parameters from main.cf
+//   postconf [-c DIR] -# name ...              comment parameters out
+//   postconf [-c DIR] -M [service[/type] ...]  master.cf service entries
+//   postconf [-c DIR] -P [service/type/name ...] master.cf -o overrides
+//   postconf -m                                built-in lookup table types
+//
+// Output formats and exit codes follow Postfix: "name = value" lines, sorted
+// when all parameters are listed; an unknown parameter name is a warning
+// ("postconf: warning: NAME: unknown parameter") with exit status 0; a broken
+// main.cf or master.cf is fatal (exit status 1) with its file and line.
+// Definitions in main.cf or -o overrides in master.cf that nothing uses are
+// warned about ("FILE, line N: unused parameter: name=value"), never fatal.
+//
+// The configuration directory is -c DIR, else $MAIL_CONFIG, else the
+// compiled-in default (config::ConfigDirectory).
+#include <getopt.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "global/config.h"
+#include "global/master_cf.h"
+#include "global/params.h"
+#include "util/files.h"
+#include "util/msg.h"
+#include "util/strings.h"
+
+namespace {
+
+struct Options {
+  std::string config_dir;
+  bool defaults = false;       // -d
+  bool hide_names = false;     // -h
+  bool non_default = false;    // -n
+  bool expand = false;         // -x
+  bool edit = false;           // -e
+  bool remove = false;         // -X
+  bool comment_out = false;    // -#
+  bool master = false;         // -M
+  bool master_params = false;  // -P
+  bool table_types = false;    // -m
+  std::vector<std::string> args;
+};
+
+[[noreturn]] void Usage() {
+  msg::Fatal("usage: postconf [-c config_dir] [-dhmnvx] [-e|-X|-#] [-M|-P] [name...]");
+}
+
+void Print(const Options& o, const std::string& name, const std::string& value) {
+  if (o.hide_names)
+    printf("%s\n", value.c_str());
+  else if (value.empty())
+    printf("%s =\n", name.c_str());
+  else
+    printf("%s = %s\n", name.c_str(), value.c_str());
+}
+
+std::string MaybeExpand(const Options& o, const config::Config& cfg, const std::string& value) {
+  if (!o.expand) return value;
+  auto e = cfg.Expand(value);
+  if (!e.ok()) msg::Fatal("%s", e.status().message().c_str());
+  return *e;
+}
+
+// Warns about main.cf definitions and master.cf -o overrides nothing uses.
+void WarnUnused(const config::Config& cfg, const config::MasterCf& master) {
+  std::vector<std::string> override_values;
+  for (const config::MasterEntry& e : master.entries()) {
+    for (const auto& [name, value] : e.overrides) override_values.push_back(value);
+  }
+  for (const config::MainCfEntry* e : cfg.UnusedParameters(override_values)) {
+    // A main.cf name set only through a master.cf -o reference counts as used.
+    msg::Warn("%s/main.cf, line %d: unused parameter: %s=%s", cfg.config_dir().c_str(), e->line,
+              e->name.c_str(), e->value.c_str());
+  }
+  for (const config::MasterEntry& e : master.entries()) {
+    for (const auto& [name, value] : e.overrides) {
+      if (cfg.IsBuiltin(name) || cfg.main_cf().Find(name)) continue;
+      bool referenced = false;
+      for (const config::MasterEntry& other : master.entries()) {
+        for (const auto& [n2, v2] : other.overrides)
+          referenced |= config::Config::References(v2).count(name) > 0;
+      }
+      for (const config::MainCfEntry& m : cfg.main_cf().entries())
+        referenced |= config::Config::References(m.value).count(name) > 0;
+      if (!referenced)
+        msg::Warn("%s/master.cf, line %d: unused parameter: %s=%s", cfg.config_dir().c_str(),
+                  e.line, name.c_str(), value.c_str());
+    }
+  }
+}
+
+int ShowParameters(const Options& o, config::Config& cfg) {
+  cfg.set_warn_undefined(o.expand);
+  std::vector<std::string> names = o.args;
+  bool listing = names.empty();
+  if (listing) {
+    if (o.non_default) {
+      for (const config::MainCfEntry& e : cfg.main_cf().entries()) names.push_back(e.name);
+      if (cfg.IsExplicit("config_directory") && !cfg.main_cf().Find("config_directory"))
+        names.push_back("config_directory");
+      std::set<std::string> unused;
+      for (const config::MainCfEntry* e : cfg.UnusedParameters()) unused.insert(e->name);
+      std::erase_if(names, [&](const std::string& n) { return unused.count(n) > 0; });
+      std::sort(names.begin(), names.end());
+    } else if (o.defaults) {
+      for (const params::ParamDef& d : params::All()) names.emplace_back(d.name);
+      for (const std::string& n : cfg.ServiceParameterNames()) names.push_back(n);
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+    } else {
+      names = cfg.AllNames();
+    }
+  }
+  std::set<std::string> known;
+  if (!o.defaults) {
+    for (const std::string& n : cfg.AllNames()) known.insert(n);
+  }
+  for (const std::string& name : names) {
+    std::optional<std::string> value;
+    if (o.defaults) {
+      value = cfg.Default(name);
+    } else if (known.count(name)) {
+      value = cfg.Raw(name);
+    }
+    if (!value) {
+      msg::Warn("%s: unknown parameter", name.c_str());
+      continue;
+    }
+    Print(o, name, MaybeExpand(o, cfg, *value));
+  }
+  return 0;
+}
+
+int EditMainCf(const Options& o, const config::Config& cfg) {
+  std::vector<config::MainCf::Edit> edits;
+  for (const std::string& a : o.args) {
+    if (o.edit) {
+      auto kv = config::SplitAssignment(a);
+      if (!kv) msg::Fatal("missing '=' after attribute name: \"%s\"", a.c_str());
+      edits.push_back({config::MainCf::EditOp::kSet, kv->first, kv->second});
+    } else {
+      std::string name(util::Trim(a));
+      if (name.empty() || name.find_first_of("= \t") != std::string::npos)
+        msg::Fatal("bad parameter name: \"%s\"", a.c_str());
+      edits.push_back(
+          {o.remove ? config::MainCf::EditOp::kRemove : config::MainCf::EditOp::kCommentOut,
+           name,
+           {}});
+    }
+  }
+  std::string path = cfg.config_dir() + "/main.cf";
+  auto text = util::ReadFile(path, 64 << 20);
+  if (!text.ok()) msg::Fatal("%s", text.status().message().c_str());
+  std::string updated = config::MainCf::ApplyEdits(*text, edits);
+  // Refuse to write a file that we could not read back.
+  std::vector<std::string> warnings;
+  auto check = config::MainCf::Parse(updated, path, &warnings);
+  if (!check.ok())
+    msg::Fatal("edit would break %s: %s", path.c_str(), check.status().message().c_str());
+  util::Status s = util::AtomicReplace(path, updated);
+  if (!s.ok()) msg::Fatal("%s", s.message().c_str());
+  return 0;
+}
+
+int ShowMaster(const Options& o, const config::MasterCf& master) {
+  std::vector<bool> matched(o.args.size(), false);
+  for (const config::MasterEntry& e : master.entries()) {
+    bool show = o.args.empty();
+    for (size_t i = 0; i < o.args.size(); ++i) {
+      const std::string& a = o.args[i];
+      if (a == e.name || a == e.key()) show = matched[i] = true;
+    }
+    if (show) printf("%s\n", config::FormatMasterEntry(e).c_str());
+  }
+  for (size_t i = 0; i < o.args.size(); ++i) {
+    if (!matched[i]) msg::Warn("unmatched request: \"%s\"", o.args[i].c_str());
+  }
+  return 0;
+}
+
+int ShowMasterParams(const Options& o, const config::MasterCf& master) {
+  std::vector<bool> matched(o.args.size(), false);
+  for (const config::MasterEntry& e : master.entries()) {
+    // Sorted by parameter name within a service, as Postfix prints them.
+    auto overrides = e.overrides;
+    std::stable_sort(overrides.begin(), overrides.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, value] : overrides) {
+      std::string key = e.key() + "/" + name;
+      bool show = o.args.empty();
+      for (size_t i = 0; i < o.args.size(); ++i) {
+        const std::string& a = o.args[i];
+        if (a == key || a == e.key() || a == e.name) show = matched[i] = true;
+      }
+      if (show) Print(o, key, value);
+    }
+  }
+  for (size_t i = 0; i < o.args.size(); ++i) {
+    if (!matched[i]) msg::Warn("unmatched request: \"%s\"", o.args[i].c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  msg::Init("postconf");
+  Options o;
+  int c;
+  while ((c = getopt(argc, argv, "c:dehmMnPvxX#")) != -1) {
+    switch (c) {
+      case 'c':
+        o.config_dir = optarg;
+        break;
+      case 'd':
+        o.defaults = true;
+        break;
+      case 'e':
+        o.edit = true;
+        break;
+      case 'h':
+        o.hide_names = true;
+        break;
+      case 'm':
+        o.table_types = true;
+        break;
+      case 'M':
+        o.master = true;
+        break;
+      case 'n':
+        o.non_default = true;
+        break;
+      case 'P':
+        o.master_params = true;
+        break;
+      case 'v':
+        msg::SetVerbose(msg::Verbose() + 1);
+        break;
+      case 'x':
+        o.expand = true;
+        break;
+      case 'X':
+        o.remove = true;
+        break;
+      case '#':
+        o.comment_out = true;
+        break;
+      default:
+        Usage();
+    }
+  }
+  for (int i = optind; i < argc; ++i) o.args.emplace_back(argv[i]);
+  // "postconf name=value" edits main.cf, as with -e.
+  if (!o.remove && !o.comment_out && !o.master && !o.master_params && !o.args.empty() &&
+      std::all_of(o.args.begin(), o.args.end(),
+                  [](const std::string& a) { return a.find('=') != std::string::npos; }))
+    o.edit = true;
+  int modes = o.edit + o.remove + o.comment_out + o.master + o.master_params + o.table_types;
+  if (modes > 1) msg::Fatal("specify at most one of -e, -X, -#, -M, -P and -m");
+  if ((o.edit || o.remove || o.comment_out) && o.args.empty()) Usage();
+
+  if (o.table_types) {
+    // Lookup table types are registered by the tables layer; none are built
+    // in yet (see tables/README.md).
+    return 0;
+  }
+
+  std::string dir = config::ConfigDirectory(o.config_dir);
+  auto cfg = config::Config::Load(dir);
+  if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  const config::MasterCf& master = cfg->master_cf();
+  const util::Status& ms = cfg->master_cf_status();
+  if (!ms.ok() && (o.master || o.master_params || ms.code() != util::Code::kNotFound))
+    msg::Fatal("%s", ms.message().c_str());
+
+  if (o.edit || o.remove || o.comment_out) return EditMainCf(o, *cfg);
+  if (o.master) return ShowMaster(o, master);
+  if (o.master_params) return ShowMasterParams(o, master);
+  if (!o.defaults) WarnUnused(*cfg, master);
+  return ShowParameters(o, *cfg);
+}

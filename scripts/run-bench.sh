@@ -1,0 +1,19 @@
+#!/bin/sh
+# make bench: run every benchmark program built from bench/*_bench.cpp and
+# every bench/*.sh script; each prints its own figures.
+set -eu
+build=${1:-build}
+found=no
+for b in "$build"/bench/*_bench; do
+  [ -x "$b" ] || continue
+  found=yes
+  echo "== $(basename "$b")"
+  "$b"
+done
+for s in bench/*.sh; do
+  [ -f "$s" ] || continue
+  found=yes
+  echo "== $(basename "$s")"
+  sh "$s" "$build"
+done
+[ "$found" = yes ] || echo "make bench: no benchmarks built yet"

@@ -1,0 +1,192 @@
+#include "util/strings.h"
+
+#include <cctype>
+#include <cstdio>
+#include <limits>
+
+namespace util {
+
+std::string StrVFormat(const char* fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  char buf[512];
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  if (n < 0) {
+    va_end(ap2);
+    return {};
+  }
+  if (static_cast<size_t>(n) < sizeof buf) {
+    va_end(ap2);
+    return std::string(buf, static_cast<size_t>(n));
+  }
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(out.data(), out.size(), fmt, ap2);
+  va_end(ap2);
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string StrFormat(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::string s = StrVFormat(fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view TrimLeft(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string_view TrimRight(std::string_view s) {
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view Trim(std::string_view s) { return TrimRight(TrimLeft(s)); }
+
+std::string Lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Uppercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+std::vector<std::string> SplitAny(std::string_view s, std::string_view seps) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t start = s.find_first_not_of(seps, i);
+    if (start == std::string_view::npos) break;
+    size_t end = s.find_first_of(seps, start);
+    if (end == std::string_view::npos) end = s.size();
+    out.emplace_back(s.substr(start, end - start));
+    i = end;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitList(std::string_view s) { return SplitAny(s, ", \t\r\n"); }
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      return out;
+    }
+    out.emplace_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+std::optional<long long> ParseInt(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  bool neg = false;
+  size_t i = 0;
+  if (s[0] == '-' || s[0] == '+') {
+    neg = s[0] == '-';
+    i = 1;
+  }
+  if (i == s.size()) return std::nullopt;
+  unsigned long long v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    unsigned d = static_cast<unsigned>(s[i] - '0');
+    if (v > (static_cast<unsigned long long>(std::numeric_limits<long long>::max()) - d) / 10)
+      return std::nullopt;
+    v = v * 10 + d;
+  }
+  long long r = static_cast<long long>(v);
+  return neg ? -r : r;
+}
+
+std::optional<long long> ParseTime(std::string_view s, char default_unit) {
+  if (s.empty()) return std::nullopt;
+  char unit = default_unit;
+  std::string_view digits = s;
+  if (std::isalpha(static_cast<unsigned char>(s.back()))) {
+    unit = static_cast<char>(std::tolower(static_cast<unsigned char>(s.back())));
+    digits = s.substr(0, s.size() - 1);
+  }
+  auto n = ParseInt(digits);
+  if (!n || *n < 0) return std::nullopt;
+  long long mult;
+  switch (unit) {
+    case 's':
+      mult = 1;
+      break;
+    case 'm':
+      mult = 60;
+      break;
+    case 'h':
+      mult = 3600;
+      break;
+    case 'd':
+      mult = 86400;
+      break;
+    case 'w':
+      mult = 7 * 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (*n > std::numeric_limits<long long>::max() / mult) return std::nullopt;
+  return *n * mult;
+}
+
+std::optional<bool> ParseBool(std::string_view s) {
+  if (EqualsIgnoreCase(s, "yes") || EqualsIgnoreCase(s, "true")) return true;
+  if (EqualsIgnoreCase(s, "no") || EqualsIgnoreCase(s, "false")) return false;
+  return std::nullopt;
+}
+
+std::string Printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c != 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\%03o", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace util

@@ -1,0 +1,48 @@
+// strings: small string helpers shared by every layer (no mail knowledge).
+//
+// Splitting follows Postfix's list syntax: SplitList("a, b\tc") gives
+// {"a","b","c"} (separators are commas and white space, empty items
+// dropped). Number parsers return std::nullopt on any malformed input rather
+// than guessing; ParseTime/ParseSize accept Postfix's unit suffixes.
+#pragma once
+
+#include <cstdarg>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace util {
+
+std::string StrFormat(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string StrVFormat(const char* fmt, va_list ap);
+
+std::string_view Trim(std::string_view s);
+std::string_view TrimLeft(std::string_view s);
+std::string_view TrimRight(std::string_view s);
+std::string Lowercase(std::string_view s);
+std::string Uppercase(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool IsSpace(char c);
+
+// Items separated by any of `seps`, empty items dropped.
+std::vector<std::string> SplitAny(std::string_view s, std::string_view seps);
+// Postfix list syntax: separators are ", \t\r\n".
+std::vector<std::string> SplitList(std::string_view s);
+// Splits on one character, keeping empty items ("a::b" -> a, "", b).
+std::vector<std::string> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& items, std::string_view sep);
+
+// Decimal integer, optional sign, no trailing junk.
+std::optional<long long> ParseInt(std::string_view s);
+// Postfix time value: a number with an optional unit s, m, h, d, w
+// (default unit given by `default_unit`); result in seconds.
+std::optional<long long> ParseTime(std::string_view s, char default_unit = 's');
+// "yes"/"no" (case-insensitive); Postfix also accepts "true"/"false".
+std::optional<bool> ParseBool(std::string_view s);
+
+// Escapes control and non-printable bytes as \ooo for logging untrusted text.
+std::string Printable(std::string_view s);
+
+}  // namespace util

@@ -1,0 +1,74 @@
+#include "util/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace util {
+namespace {
+
+TEST(StringsTest, SplitList) {
+  struct {
+    const char* in;
+    std::vector<std::string> want;
+  } rows[] = {
+      {"", {}},
+      {"a", {"a"}},
+      {"a, b\tc\n d,,e", {"a", "b", "c", "d", "e"}},
+      {" ,, ", {}},
+  };
+  for (const auto& r : rows) EXPECT_EQ(SplitList(r.in), r.want) << r.in;
+}
+
+TEST(StringsTest, SplitKeepsEmpty) {
+  EXPECT_EQ(Split("a::b", ':'), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(Split("", ':'), (std::vector<std::string>{""}));
+}
+
+TEST(StringsTest, Trim) {
+  EXPECT_EQ(Trim("  a b \t\n"), "a b");
+  EXPECT_EQ(Trim(""), "");
+  EXPECT_EQ(TrimLeft("  x "), "x ");
+  EXPECT_EQ(TrimRight("  x "), "  x");
+}
+
+TEST(StringsTest, ParseInt) {
+  EXPECT_EQ(ParseInt("0"), 0);
+  EXPECT_EQ(ParseInt("-12"), -12);
+  EXPECT_EQ(ParseInt("10240000"), 10240000);
+  EXPECT_FALSE(ParseInt(""));
+  EXPECT_FALSE(ParseInt("12a"));
+  EXPECT_FALSE(ParseInt("-"));
+  EXPECT_FALSE(ParseInt("99999999999999999999"));
+}
+
+TEST(StringsTest, ParseTime) {
+  struct {
+    const char* in;
+    char unit;
+    std::optional<long long> want;
+  } rows[] = {
+      {"300s", 's', 300},  {"5m", 's', 300}, {"1h", 's', 3600},   {"5d", 's', 432000},
+      {"1w", 's', 604800}, {"10", 's', 10},  {"10", 'd', 864000}, {"3H", 's', 10800},
+      {"x", 's', {}},      {"", 's', {}},    {"5y", 's', {}},     {"-1s", 's', {}},
+  };
+  for (const auto& r : rows) EXPECT_EQ(ParseTime(r.in, r.unit), r.want) << r.in;
+}
+
+TEST(StringsTest, ParseBool) {
+  EXPECT_EQ(ParseBool("yes"), true);
+  EXPECT_EQ(ParseBool("NO"), false);
+  EXPECT_EQ(ParseBool("true"), true);
+  EXPECT_FALSE(ParseBool("maybe"));
+}
+
+TEST(StringsTest, Printable) {
+  EXPECT_EQ(Printable("a\r\nb"), "a\\015\\012b");
+  EXPECT_EQ(Printable("\xe3\x81\x82"), "\xe3\x81\x82");  // UTF-8 kept as is
+}
+
+TEST(StringsTest, StrFormatLong) {
+  std::string big(2000, 'x');
+  EXPECT_EQ(StrFormat("%s!", big.c_str()), big + "!");
+}
+
+}  // namespace
+}  // namespace util
