@@ -32,10 +32,12 @@ test: test-deps build
 run: build
 	@sh scripts/run-demo.sh $(BUILD)
 
+# Installing compiles the directory defaults for PREFIX into the programs,
+# so it builds in its own tree and leaves build/ (tests, demo) as it is.
 install: deps
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
-	@cmake --install $(BUILD)
+	@cmake -S . -B $(BUILD)-install -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)-install -j $(JOBS)
+	@cmake --install $(BUILD)-install
 
 bench: test-deps build
 	@sh scripts/run-bench.sh $(BUILD)
@@ -44,4 +46,4 @@ format:
 	@find util tables global postconf tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-install
