@@ -101,7 +101,7 @@ util::StatusOr<Config> Config::Load(const std::string& config_dir) {
   Config cfg;
   cfg.config_dir_ = config_dir;
   std::vector<std::string> warnings;
-  auto cf = MainCf::Load(config_dir + "/main.cf", &warnings);
+  auto cf = util::CfFile::Load(config_dir + "/main.cf", &warnings);
   if (!cf.ok()) return cf.status();
   for (const std::string& w : warnings) cfg.warn_(w);
   warnings.clear();
@@ -122,7 +122,7 @@ util::StatusOr<Config> Config::Load(const std::string& config_dir) {
   return cfg;
 }
 
-void Config::SetMainCf(MainCf cf) { main_cf_ = std::move(cf); }
+void Config::SetMainCf(util::CfFile cf) { main_cf_ = std::move(cf); }
 
 void Config::SetServices(std::multimap<std::string, std::string> name_to_command) {
   services_.clear();
@@ -166,7 +166,7 @@ bool Config::IsExplicit(std::string_view name) const {
 
 std::optional<std::string> Config::Raw(std::string_view name) const {
   if (auto it = overrides_.find(name); it != overrides_.end()) return it->second;
-  if (const MainCfEntry* e = main_cf_.Find(name)) return e->value;
+  if (const util::CfEntry* e = main_cf_.Find(name)) return e->value;
   return Default(name);
 }
 
@@ -363,11 +363,11 @@ std::set<std::string> Config::References(std::string_view text) {
   return names;
 }
 
-std::vector<const MainCfEntry*> Config::UnusedParameters(
+std::vector<const util::CfEntry*> Config::UnusedParameters(
     const std::vector<std::string>& extra_values) const {
   std::set<std::string> used;
   std::vector<std::string_view> texts;
-  for (const MainCfEntry& e : main_cf_.entries()) texts.push_back(e.value);
+  for (const util::CfEntry& e : main_cf_.entries()) texts.push_back(e.value);
   for (const auto& [name, value] : overrides_) texts.push_back(value);
   for (const std::string& v : extra_values) texts.push_back(v);
   for (std::string_view t : texts) {
@@ -379,7 +379,7 @@ std::vector<const MainCfEntry*> Config::UnusedParameters(
         for (const EmbeddedTable& et : EmbeddedTables()) {
           if (parts[k] != et.type || parts[k + 1].empty() || parts[k + 1][0] == '/') continue;
           const std::string& prefix = parts[k + 1];
-          for (const MainCfEntry& e : main_cf_.entries()) {
+          for (const util::CfEntry& e : main_cf_.entries()) {
             if (e.name.size() <= prefix.size() + 1 || e.name.compare(0, prefix.size(), prefix) ||
                 e.name[prefix.size()] != '_')
               continue;
@@ -396,8 +396,8 @@ std::vector<const MainCfEntry*> Config::UnusedParameters(
   if (auto classes = Raw("smtpd_restriction_classes")) {
     for (const std::string& n : util::SplitList(*classes)) used.insert(n);
   }
-  std::vector<const MainCfEntry*> unused;
-  for (const MainCfEntry& e : main_cf_.entries()) {
+  std::vector<const util::CfEntry*> unused;
+  for (const util::CfEntry& e : main_cf_.entries()) {
     if (!IsBuiltin(e.name) && !used.count(e.name)) unused.push_back(&e);
   }
   return unused;
@@ -407,9 +407,9 @@ std::vector<std::string> Config::AllNames() const {
   std::set<std::string> names;
   for (const params::ParamDef& d : params::All()) names.emplace(d.name);
   for (const std::string& n : ServiceParameterNames()) names.insert(n);
-  std::set<const MainCfEntry*> unused;
-  for (const MainCfEntry* e : UnusedParameters()) unused.insert(e);
-  for (const MainCfEntry& e : main_cf_.entries()) {
+  std::set<const util::CfEntry*> unused;
+  for (const util::CfEntry* e : UnusedParameters()) unused.insert(e);
+  for (const util::CfEntry& e : main_cf_.entries()) {
     if (!unused.count(&e)) names.insert(e.name);
   }
   for (const auto& [name, value] : overrides_) names.insert(name);

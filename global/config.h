@@ -26,8 +26,8 @@
 #include <string_view>
 #include <vector>
 
-#include "global/main_cf.h"
 #include "global/master_cf.h"
+#include "util/cf_file.h"
 #include "util/status.h"
 
 namespace config {
@@ -54,7 +54,7 @@ class Config {
   void set_warn_undefined(bool on) { warn_undefined_ = on; }
 
   // Adds main.cf definitions (used by Load and by tests).
-  void SetMainCf(MainCf cf);
+  void SetMainCf(util::CfFile cf);
   // Declares the master.cf services (name -> command) whose per-service
   // parameters exist: NAME_destination_concurrency_limit ... for delivery
   // agents (smtp, virtual, error, ...), as params::ServiceParamSuffixes says.
@@ -82,7 +82,7 @@ class Config {
   bool GetBool(std::string_view name) const;
   std::vector<std::string> GetList(std::string_view name) const;
 
-  const MainCf& main_cf() const { return main_cf_; }
+  const util::CfFile& main_cf() const { return main_cf_; }
   const std::string& config_dir() const { return config_dir_; }
   const MasterCf& master_cf() const { return master_cf_; }
   const util::Status& master_cf_status() const { return master_cf_status_; }
@@ -98,7 +98,7 @@ class Config {
   // main.cf-embedded table (mysql:name -> name_hosts ...), not a restriction
   // class. `extra_values` are further texts whose $names count as used
   // (master.cf -o values).
-  std::vector<const MainCfEntry*> UnusedParameters(
+  std::vector<const util::CfEntry*> UnusedParameters(
       const std::vector<std::string>& extra_values = {}) const;
 
   // Names referenced as $name/${name}/$(name) in `text`.
@@ -111,7 +111,7 @@ class Config {
                           std::string* out) const;
 
   std::string config_dir_;
-  MainCf main_cf_;
+  util::CfFile main_cf_;
   MasterCf master_cf_;
   util::Status master_cf_status_;
   std::map<std::string, std::string, std::less<>> overrides_;

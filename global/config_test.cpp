@@ -10,7 +10,7 @@ namespace {
 
 Config Make(std::string_view main_cf, std::multimap<std::string, std::string> services = {}) {
   std::vector<std::string> w;
-  auto cf = MainCf::Parse(main_cf, "/cfg/main.cf", &w);
+  auto cf = util::CfFile::Parse(main_cf, "/cfg/main.cf", &w);
   EXPECT_TRUE(cf.ok()) << cf.status().message();
   Config c;
   c.SetMainCf(std::move(cf).value());
@@ -165,7 +165,7 @@ TEST(ConfigTest, UnusedParameters) {
       "docomo_destination_concurrency_limit = 1\n",  // transport parameter
       {{"docomo", "smtp"}});
   std::vector<std::string> names;
-  for (const MainCfEntry* e : c.UnusedParameters({"$mua_restrictions"})) names.push_back(e->name);
+  for (const util::CfEntry* e : c.UnusedParameters({"$mua_restrictions"})) names.push_back(e->name);
   EXPECT_EQ(names, (std::vector<std::string>{"foo_unknown", "x", "valias_bogus"}));
 }
 

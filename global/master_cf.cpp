@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "global/main_cf.h"
+#include "util/cf_file.h"
 #include "util/files.h"
 #include "util/strings.h"
 
@@ -152,7 +152,7 @@ util::StatusOr<MasterCf> MasterCf::Parse(std::string_view text, const std::strin
         e.words.push_back(a.front() == '{' ? "{" + e.args.back() + "}" : a);
         continue;
       }
-      auto kv = SplitAssignment(assignment);
+      auto kv = util::SplitAssignment(assignment);
       if (!kv) return fail("bad -o parameter: \"" + assignment + "\": need name=value");
       e.overrides.push_back(*kv);
       e.words.push_back("-o");
@@ -172,7 +172,7 @@ util::StatusOr<MasterCf> MasterCf::Parse(std::string_view text, const std::strin
 
 util::StatusOr<MasterCf> MasterCf::Load(const std::string& path,
                                         std::vector<std::string>* warnings) {
-  auto text = util::ReadFile(path, kMaxConfigFileSize);
+  auto text = util::ReadFile(path, util::kMaxConfigFileSize);
   if (!text.ok()) return text.status();
   return Parse(*text, path, warnings);
 }

@@ -31,6 +31,7 @@
 #include "global/config.h"
 #include "global/master_cf.h"
 #include "global/params.h"
+#include "tables/registry.h"
 #include "util/files.h"
 #include "util/msg.h"
 #include "util/strings.h"
@@ -78,7 +79,7 @@ void WarnUnused(const config::Config& cfg, const config::MasterCf& master) {
   for (const config::MasterEntry& e : master.entries()) {
     for (const auto& [name, value] : e.overrides) override_values.push_back(value);
   }
-  for (const config::MainCfEntry* e : cfg.UnusedParameters(override_values)) {
+  for (const util::CfEntry* e : cfg.UnusedParameters(override_values)) {
     // A main.cf name set only through a master.cf -o reference counts as used.
     msg::Warn("%s/main.cf, line %d: unused parameter: %s=%s", cfg.config_dir().c_str(), e->line,
               e->name.c_str(), e->value.c_str());
@@ -91,7 +92,7 @@ void WarnUnused(const config::Config& cfg, const config::MasterCf& master) {
         for (const auto& [n2, v2] : other.overrides)
           referenced |= config::Config::References(v2).count(name) > 0;
       }
-      for (const config::MainCfEntry& m : cfg.main_cf().entries())
+      for (const util::CfEntry& m : cfg.main_cf().entries())
         referenced |= config::Config::References(m.value).count(name) > 0;
       if (!referenced)
         msg::Warn("%s/master.cf, line %d: unused parameter: %s=%s", cfg.config_dir().c_str(),
@@ -106,11 +107,11 @@ int ShowParameters(const Options& o, config::Config& cfg) {
   bool listing = names.empty();
   if (listing) {
     if (o.non_default) {
-      for (const config::MainCfEntry& e : cfg.main_cf().entries()) names.push_back(e.name);
+      for (const util::CfEntry& e : cfg.main_cf().entries()) names.push_back(e.name);
       if (cfg.IsExplicit("config_directory") && !cfg.main_cf().Find("config_directory"))
         names.push_back("config_directory");
       std::set<std::string> unused;
-      for (const config::MainCfEntry* e : cfg.UnusedParameters()) unused.insert(e->name);
+      for (const util::CfEntry* e : cfg.UnusedParameters()) unused.insert(e->name);
       std::erase_if(names, [&](const std::string& n) { return unused.count(n) > 0; });
       std::sort(names.begin(), names.end());
     } else if (o.defaults) {
@@ -143,29 +144,27 @@ int ShowParameters(const Options& o, config::Config& cfg) {
 }
 
 int EditMainCf(const Options& o, const config::Config& cfg) {
-  std::vector<config::MainCf::Edit> edits;
+  std::vector<util::CfFile::Edit> edits;
   for (const std::string& a : o.args) {
     if (o.edit) {
-      auto kv = config::SplitAssignment(a);
+      auto kv = util::SplitAssignment(a);
       if (!kv) msg::Fatal("missing '=' after attribute name: \"%s\"", a.c_str());
-      edits.push_back({config::MainCf::EditOp::kSet, kv->first, kv->second});
+      edits.push_back({util::CfFile::EditOp::kSet, kv->first, kv->second});
     } else {
       std::string name(util::Trim(a));
       if (name.empty() || name.find_first_of("= \t") != std::string::npos)
         msg::Fatal("bad parameter name: \"%s\"", a.c_str());
       edits.push_back(
-          {o.remove ? config::MainCf::EditOp::kRemove : config::MainCf::EditOp::kCommentOut,
-           name,
-           {}});
+          {o.remove ? util::CfFile::EditOp::kRemove : util::CfFile::EditOp::kCommentOut, name, {}});
     }
   }
   std::string path = cfg.config_dir() + "/main.cf";
   auto text = util::ReadFile(path, 64 << 20);
   if (!text.ok()) msg::Fatal("%s", text.status().message().c_str());
-  std::string updated = config::MainCf::ApplyEdits(*text, edits);
+  std::string updated = util::CfFile::ApplyEdits(*text, edits);
   // Refuse to write a file that we could not read back.
   std::vector<std::string> warnings;
-  auto check = config::MainCf::Parse(updated, path, &warnings);
+  auto check = util::CfFile::Parse(updated, path, &warnings);
   if (!check.ok())
     msg::Fatal("edit would break %s: %s", path.c_str(), check.status().message().c_str());
   util::Status s = util::AtomicReplace(path, updated);
@@ -271,8 +270,7 @@ int main(int argc, char** argv) {
   if ((o.edit || o.remove || o.comment_out) && o.args.empty()) Usage();
 
   if (o.table_types) {
-    // Lookup table types are registered by the tables layer; none are built
-    // in yet (see tables/README.md).
+    for (const std::string& t : tables::Types()) printf("%s\n", t.c_str());
     return 0;
   }
 

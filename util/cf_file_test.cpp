@@ -1,15 +1,15 @@
-#include "global/main_cf.h"
+#include "util/cf_file.h"
 
 #include <gtest/gtest.h>
 
-namespace config {
+namespace util {
 namespace {
 
-MainCf MustParse(std::string_view text, std::vector<std::string>* warnings = nullptr) {
+CfFile MustParse(std::string_view text, std::vector<std::string>* warnings = nullptr) {
   std::vector<std::string> w;
-  auto cf = MainCf::Parse(text, "/cfg/main.cf", warnings ? warnings : &w);
+  auto cf = CfFile::Parse(text, "/cfg/main.cf", warnings ? warnings : &w);
   EXPECT_TRUE(cf.ok()) << cf.status().message();
-  return cf.ok() ? std::move(cf).value() : MainCf();
+  return cf.ok() ? std::move(cf).value() : CfFile();
 }
 
 TEST(MainCfTest, ParsesValues) {
@@ -33,15 +33,15 @@ TEST(MainCfTest, ParsesValues) {
       {"indented comment", "  # x\na = b\n", "a", "b"},
   };
   for (const auto& r : rows) {
-    MainCf cf = MustParse(r.text);
-    const MainCfEntry* e = cf.Find(r.param);
+    CfFile cf = MustParse(r.text);
+    const CfEntry* e = cf.Find(r.param);
     ASSERT_NE(e, nullptr) << r.name;
     EXPECT_EQ(e->value, r.want) << r.name;
   }
 }
 
 TEST(MainCfTest, LineNumbersAndOrder) {
-  MainCf cf = MustParse("# c\nb = 1\n\na = 2\n  x\nb = 3\n");
+  CfFile cf = MustParse("# c\nb = 1\n\na = 2\n  x\nb = 3\n");
   ASSERT_EQ(cf.entries().size(), 2u);
   EXPECT_EQ(cf.entries()[0].name, "b");
   EXPECT_EQ(cf.entries()[0].line, 6);  // redefined: last definition's line
@@ -51,7 +51,7 @@ TEST(MainCfTest, LineNumbersAndOrder) {
 
 TEST(MainCfTest, WarnsAboutOverrideAndLeadingWhitespace) {
   std::vector<std::string> w;
-  MainCf cf = MustParse("  lead = 1\na = 1\na = 2\n", &w);
+  CfFile cf = MustParse("  lead = 1\na = 1\na = 2\n", &w);
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w[0],
             "/cfg/main.cf, line 1: logical line must not start with whitespace: "
@@ -71,33 +71,33 @@ TEST(MainCfTest, Errors) {
   };
   for (const auto& r : rows) {
     std::vector<std::string> w;
-    auto cf = MainCf::Parse(r.text, "/cfg/main.cf", &w);
+    auto cf = CfFile::Parse(r.text, "/cfg/main.cf", &w);
     ASSERT_FALSE(cf.ok()) << r.text;
-    EXPECT_EQ(cf.status().code(), util::Code::kFailedPrecondition);
+    EXPECT_EQ(cf.status().code(), Code::kFailedPrecondition);
     EXPECT_EQ(cf.status().message(), r.want);
   }
 }
 
 TEST(MainCfTest, MissingFile) {
   std::vector<std::string> w;
-  auto cf = MainCf::Load("/nonexistent/dir/main.cf", &w);
+  auto cf = CfFile::Load("/nonexistent/dir/main.cf", &w);
   ASSERT_FALSE(cf.ok());
-  EXPECT_EQ(cf.status().code(), util::Code::kNotFound);
+  EXPECT_EQ(cf.status().code(), Code::kNotFound);
   EXPECT_EQ(cf.status().message(), "open /nonexistent/dir/main.cf: No such file or directory");
 }
 
 TEST(MainCfTest, UnreadableFile) {
   std::vector<std::string> w;
-  auto cf = MainCf::Load("/", &w);  // a directory cannot be read as main.cf
+  auto cf = CfFile::Load("/", &w);  // a directory cannot be read as main.cf
   ASSERT_FALSE(cf.ok());
 }
 
 TEST(MainCfTest, Edits) {
-  using Op = MainCf::EditOp;
+  using Op = CfFile::EditOp;
   struct {
     const char* name;
     const char* text;
-    std::vector<MainCf::Edit> edits;
+    std::vector<CfFile::Edit> edits;
     const char* want;
   } rows[] = {
       {"replace keeps comments",
@@ -112,7 +112,7 @@ TEST(MainCfTest, Edits) {
       {"remove missing is a no-op", "a = 1\n", {{Op::kRemove, "zz", ""}}, "a = 1\n"},
   };
   for (const auto& r : rows) {
-    EXPECT_EQ(MainCf::ApplyEdits(r.text, r.edits), r.want) << r.name;
+    EXPECT_EQ(CfFile::ApplyEdits(r.text, r.edits), r.want) << r.name;
   }
 }
 
@@ -127,4 +127,4 @@ TEST(MainCfTest, SplitAssignment) {
 }
 
 }  // namespace
-}  // namespace config
+}  // namespace util

@@ -1,5 +1,6 @@
-// main_cf: the main.cf file syntax, parsed and edited without interpreting
-// values.
+// cf_file: the syntax of main.cf and of every file written like it
+// (mysql_table(5) .cf files, ...), parsed and edited without interpreting
+// values. No mail knowledge: global/config gives main.cf its meaning.
 //
 // Rules (postconf(5)): `name = value` lines; a line whose first non-blank
 // character is `#` is a comment; blank lines are ignored; a line that
@@ -9,7 +10,7 @@
 // value is part of the value, as in Postfix.
 //
 //   std::vector<std::string> warnings;
-//   auto cf = MainCf::Parse(text, "/etc/postfix/main.cf", &warnings);
+//   auto cf = util::CfFile::Parse(text, "/etc/postfix/main.cf", &warnings);
 //   if (!cf.ok()) fatal(cf.status().message());   // "FILE, line N: ..."
 //   for (const auto& e : cf->entries()) ...         // in file order
 //
@@ -26,32 +27,32 @@
 
 #include "util/status.h"
 
-namespace config {
+namespace util {
 
 // Configuration files larger than this are refused rather than read.
 inline constexpr size_t kMaxConfigFileSize = 16 << 20;
 
-struct MainCfEntry {
+struct CfEntry {
   std::string name;
   std::string value;
   int line = 0;  // line number of the definition's first physical line
 };
 
-class MainCf {
+class CfFile {
  public:
-  MainCf() = default;
+  CfFile() = default;
 
   // Parses main.cf text. Fatal syntax errors return kFailedPrecondition with
   // "FILENAME, line N: ..."; recoverable oddities are appended to *warnings.
-  static util::StatusOr<MainCf> Parse(std::string_view text, const std::string& filename,
-                                      std::vector<std::string>* warnings);
+  static StatusOr<CfFile> Parse(std::string_view text, const std::string& filename,
+                                std::vector<std::string>* warnings);
   // Reads and parses a file. A missing file is kNotFound ("open FILE: ...").
-  static util::StatusOr<MainCf> Load(const std::string& path, std::vector<std::string>* warnings);
+  static StatusOr<CfFile> Load(const std::string& path, std::vector<std::string>* warnings);
 
   // Every definition in file order (a name redefined appears once, with the
   // last value and line).
-  const std::vector<MainCfEntry>& entries() const { return entries_; }
-  const MainCfEntry* Find(std::string_view name) const;
+  const std::vector<CfEntry>& entries() const { return entries_; }
+  const CfEntry* Find(std::string_view name) const;
   const std::string& filename() const { return filename_; }
 
   enum class EditOp { kSet, kRemove, kCommentOut };
@@ -68,7 +69,7 @@ class MainCf {
 
  private:
   std::string filename_;
-  std::vector<MainCfEntry> entries_;
+  std::vector<CfEntry> entries_;
   std::map<std::string, size_t, std::less<>> index_;
 };
 
@@ -76,4 +77,4 @@ class MainCf {
 // -o; nullopt when there is no '=' or the name is empty.
 std::optional<std::pair<std::string, std::string>> SplitAssignment(std::string_view text);
 
-}  // namespace config
+}  // namespace util

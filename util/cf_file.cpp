@@ -1,9 +1,9 @@
-#include "global/main_cf.h"
+#include "util/cf_file.h"
 
 #include "util/files.h"
 #include "util/strings.h"
 
-namespace config {
+namespace util {
 namespace {
 
 struct PhysicalLine {
@@ -27,28 +27,28 @@ std::vector<PhysicalLine> SplitLines(std::string_view text) {
 }
 
 bool IsCommentOrBlank(std::string_view line) {
-  std::string_view t = util::TrimLeft(line);
+  std::string_view t = TrimLeft(line);
   return t.empty() || t.front() == '#';
 }
 
 bool IsContinuation(std::string_view line) {
-  return !line.empty() && util::IsSpace(line.front()) && !IsCommentOrBlank(line);
+  return !line.empty() && IsSpace(line.front()) && !IsCommentOrBlank(line);
 }
 
 bool ValidName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (util::IsSpace(c) || c == '=') return false;
+    if (IsSpace(c) || c == '=') return false;
   }
   return true;
 }
 
 // The name a logical line defines, or empty.
 std::string DefinedName(std::string_view first_line) {
-  if (IsCommentOrBlank(first_line) || util::IsSpace(first_line.front())) return {};
+  if (IsCommentOrBlank(first_line) || IsSpace(first_line.front())) return {};
   size_t eq = first_line.find('=');
   if (eq == std::string_view::npos) return {};
-  return std::string(util::Trim(first_line.substr(0, eq)));
+  return std::string(Trim(first_line.substr(0, eq)));
 }
 
 }  // namespace
@@ -56,60 +56,58 @@ std::string DefinedName(std::string_view first_line) {
 std::optional<std::pair<std::string, std::string>> SplitAssignment(std::string_view text) {
   size_t eq = text.find('=');
   if (eq == std::string_view::npos) return std::nullopt;
-  std::string name(util::Trim(text.substr(0, eq)));
+  std::string name(Trim(text.substr(0, eq)));
   if (!ValidName(name)) return std::nullopt;
-  return std::make_pair(name, std::string(util::Trim(text.substr(eq + 1))));
+  return std::make_pair(name, std::string(Trim(text.substr(eq + 1))));
 }
 
-util::StatusOr<MainCf> MainCf::Parse(std::string_view text, const std::string& filename,
-                                     std::vector<std::string>* warnings) {
-  MainCf cf;
+StatusOr<CfFile> CfFile::Parse(std::string_view text, const std::string& filename,
+                               std::vector<std::string>* warnings) {
+  CfFile cf;
   cf.filename_ = filename;
   auto lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i].text;
     if (IsCommentOrBlank(line)) continue;
-    if (util::IsSpace(line.front())) {
-      warnings->push_back(util::StrFormat(
-          "%s, line %d: logical line must not start with "
-          "whitespace: \"%s\"",
-          filename.c_str(), lines[i].number, std::string(util::Trim(line)).c_str()));
+    if (IsSpace(line.front())) {
+      warnings->push_back(
+          StrFormat("%s, line %d: logical line must not start with "
+                    "whitespace: \"%s\"",
+                    filename.c_str(), lines[i].number, std::string(Trim(line)).c_str()));
       continue;
     }
     // Join continuation lines; comment and blank lines between a line and
     // its continuation are skipped, as Postfix's readlline does.
-    std::string logical(util::TrimRight(line));
+    std::string logical(TrimRight(line));
     int first = lines[i].number;
     for (;;) {
       size_t j = i + 1;
       while (j < lines.size() && IsCommentOrBlank(lines[j].text)) ++j;
       if (j >= lines.size() || !IsContinuation(lines[j].text)) break;
       logical += ' ';
-      logical += util::Trim(lines[j].text);
+      logical += Trim(lines[j].text);
       i = j;
     }
     size_t eq = logical.find('=');
     if (eq == std::string::npos) {
-      return util::FailedPrecondition(
-          util::StrFormat("%s, line %d: missing '=' after attribute name: \"%s\"", filename.c_str(),
-                          first, logical.c_str()));
+      return FailedPrecondition(StrFormat("%s, line %d: missing '=' after attribute name: \"%s\"",
+                                          filename.c_str(), first, logical.c_str()));
     }
-    std::string name(util::Trim(std::string_view(logical).substr(0, eq)));
+    std::string name(Trim(std::string_view(logical).substr(0, eq)));
     if (name.empty()) {
-      return util::FailedPrecondition(util::StrFormat("%s, line %d: missing attribute name: \"%s\"",
-                                                      filename.c_str(), first, logical.c_str()));
+      return FailedPrecondition(StrFormat("%s, line %d: missing attribute name: \"%s\"",
+                                          filename.c_str(), first, logical.c_str()));
     }
     if (!ValidName(name)) {
-      return util::FailedPrecondition(util::StrFormat("%s, line %d: bad attribute name: \"%s\"",
-                                                      filename.c_str(), first, name.c_str()));
+      return FailedPrecondition(StrFormat("%s, line %d: bad attribute name: \"%s\"",
+                                          filename.c_str(), first, name.c_str()));
     }
-    std::string value(util::Trim(std::string_view(logical).substr(eq + 1)));
+    std::string value(Trim(std::string_view(logical).substr(eq + 1)));
     auto it = cf.index_.find(name);
     if (it != cf.index_.end()) {
-      MainCfEntry& old = cf.entries_[it->second];
-      warnings->push_back(util::StrFormat("%s, line %d: overriding earlier entry: %s=%s",
-                                          filename.c_str(), first, old.name.c_str(),
-                                          old.value.c_str()));
+      CfEntry& old = cf.entries_[it->second];
+      warnings->push_back(StrFormat("%s, line %d: overriding earlier entry: %s=%s",
+                                    filename.c_str(), first, old.name.c_str(), old.value.c_str()));
       old.value = value;
       old.line = first;
     } else {
@@ -120,18 +118,18 @@ util::StatusOr<MainCf> MainCf::Parse(std::string_view text, const std::string& f
   return cf;
 }
 
-util::StatusOr<MainCf> MainCf::Load(const std::string& path, std::vector<std::string>* warnings) {
-  auto text = util::ReadFile(path, kMaxConfigFileSize);
+StatusOr<CfFile> CfFile::Load(const std::string& path, std::vector<std::string>* warnings) {
+  auto text = ReadFile(path, kMaxConfigFileSize);
   if (!text.ok()) return text.status();
   return Parse(*text, path, warnings);
 }
 
-const MainCfEntry* MainCf::Find(std::string_view name) const {
+const CfEntry* CfFile::Find(std::string_view name) const {
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
-std::string MainCf::ApplyEdits(std::string_view text, const std::vector<Edit>& edits) {
+std::string CfFile::ApplyEdits(std::string_view text, const std::vector<Edit>& edits) {
   // Group physical lines into logical blocks: a definition with its
   // continuation lines, or a single comment/blank/other line.
   struct Block {
@@ -187,4 +185,4 @@ std::string MainCf::ApplyEdits(std::string_view text, const std::vector<Edit>& e
   return out;
 }
 
-}  // namespace config
+}  // namespace util

@@ -1,0 +1,54 @@
+#include "tables/registry.h"
+
+#include <algorithm>
+
+#include "tables/types.h"
+
+namespace tables {
+namespace {
+
+struct TypeEntry {
+  std::string_view type;
+  Opener open;
+  bool writable;
+};
+
+// The built-in types, one line each (sorted by name).
+constexpr TypeEntry kTypes[] = {
+    {"", nullptr, false},  // placeholder so the array is never empty; skipped
+};
+
+const TypeEntry* FindType(std::string_view type) {
+  for (const TypeEntry& t : kTypes) {
+    if (t.open && t.type == type) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+util::StatusOr<std::unique_ptr<Table>> Open(std::string_view spec, const OpenOptions& options) {
+  size_t colon = spec.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return util::FailedPrecondition("need dictionary type:name, got \"" + std::string(spec) + "\"");
+  std::string_view type = spec.substr(0, colon);
+  const TypeEntry* t = FindType(type);
+  if (!t) return util::FailedPrecondition("unsupported dictionary type: " + std::string(type));
+  return t->open(spec.substr(colon + 1), options);
+}
+
+std::vector<std::string> Types() {
+  std::vector<std::string> out;
+  for (const TypeEntry& t : kTypes) {
+    if (t.open) out.emplace_back(t.type);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool IsWritableType(std::string_view type) {
+  const TypeEntry* t = FindType(type);
+  return t && t->writable;
+}
+
+}  // namespace tables
