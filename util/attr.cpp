@@ -330,6 +330,7 @@ StatusOr<bool> RecordDecoder::Next(Record* out) {
   if (in[i + len] != '\n') return fail(InvalidArgument(what + ": missing newline after data"));
   out->type = type;
   out->data.assign(in.substr(i, len));
+  consumed_ += i + len + 1 - start_;
   start_ = i + len + 1;
   return true;
 }

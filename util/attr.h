@@ -42,6 +42,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -188,11 +189,15 @@ class RecordDecoder {
   // OK when no partial record is buffered, else "truncated record".
   Status AtEof() const;
   size_t buffered() const { return buf_.size() - start_; }
+  // Bytes of complete records returned so far: the offset, in the input,
+  // of the next record (queue files use it to rewrite a record in place).
+  uint64_t consumed() const { return consumed_; }
 
  private:
   size_t max_record_size_;
   std::string buf_;
   size_t start_ = 0;
+  uint64_t consumed_ = 0;
   Status error_;
 };
 

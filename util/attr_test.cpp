@@ -617,3 +617,24 @@ TEST(RecordFuzzTest, RandomBytes) {
 
 }  // namespace
 }  // namespace util
+
+namespace util {
+namespace {
+
+TEST(RecordDecoderOffsetTest, ConsumedCountsWholeRecords) {
+  RecordDecoder dec;
+  std::string wire = EncodeRecord('S', "sender") + EncodeRecord('R', "rcpt@x") + "N5:hel";
+  dec.Feed(wire);
+  Record r;
+  EXPECT_EQ(dec.consumed(), 0u);
+  ASSERT_TRUE(*dec.Next(&r));
+  EXPECT_EQ(dec.consumed(), EncodeRecord('S', "sender").size());
+  uint64_t rcpt_offset = dec.consumed();
+  ASSERT_TRUE(*dec.Next(&r));
+  EXPECT_EQ(wire[rcpt_offset], 'R');
+  EXPECT_FALSE(*dec.Next(&r));  // partial record: not counted
+  EXPECT_EQ(dec.consumed(), rcpt_offset + EncodeRecord('R', "rcpt@x").size());
+}
+
+}  // namespace
+}  // namespace util

@@ -1,0 +1,82 @@
+// mail_queue: queue names, queue IDs and queue file paths.
+//
+// Queues (directories under queue_directory): maildrop incoming active
+// deferred hold corrupt, and the per-message logs defer bounce trace. A
+// queue listed in hash_queue_names (default "deferred, defer") spreads its
+// files over hash_queue_depth levels of one-character subdirectories taken
+// from the start of the queue ID ("deferred/A/A1B2C3D4E5").
+//
+// Queue IDs are derived, like Postfix's, from the arrival time's
+// microseconds and the file's inode number, which together are unique in
+// one queue while the file exists:
+//   short (default):  5 upper-case hex digits of microseconds + the inode in
+//                     hex: "3F2A1B2C"       (scripts grep ^[0-9A-F]+)
+//   long (enable_long_queue_ids = yes): seconds and microseconds in base 52,
+//                     'z', the inode in base 51: "4QkQpJ1Ydqz4Rs2"
+// CreateQueueFile() makes the file under its final name without ever
+// replacing an existing one: the file is first created under a temporary
+// name, its inode decides the ID, then it is linked to the ID (link(2)
+// fails instead of overwriting) and the temporary name removed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/fd.h"
+#include "util/status.h"
+
+namespace mail_queue {
+
+inline constexpr std::string_view kMaildrop = "maildrop";
+inline constexpr std::string_view kIncoming = "incoming";
+inline constexpr std::string_view kActive = "active";
+inline constexpr std::string_view kDeferred = "deferred";
+inline constexpr std::string_view kHold = "hold";
+inline constexpr std::string_view kCorrupt = "corrupt";
+inline constexpr std::string_view kDefer = "defer";
+inline constexpr std::string_view kBounce = "bounce";
+inline constexpr std::string_view kTrace = "trace";
+
+// Message queues (hold queue files) and log queues (hold per-message logs).
+const std::vector<std::string_view>& MessageQueues();
+const std::vector<std::string_view>& LogQueues();
+
+// Queue layout of one instance, from main.cf.
+struct Layout {
+  std::string queue_directory;
+  int hash_depth = 1;               // hash_queue_depth
+  std::vector<std::string> hashed;  // hash_queue_names
+  bool long_ids = false;            // enable_long_queue_ids
+
+  bool IsHashed(std::string_view queue) const;
+  // queue_directory/QUEUE
+  std::string QueueDir(std::string_view queue) const;
+  // queue_directory/QUEUE[/h1[/h2]]/ID
+  std::string Path(std::string_view queue, std::string_view id) const;
+  // The hash subdirectory part for an ID ("A/1" for depth 2), possibly "".
+  std::string HashDirs(std::string_view queue, std::string_view id) const;
+};
+
+// Short and long IDs; the characters each form may contain.
+std::string ShortId(unsigned usec, ino_t inode);
+std::string LongId(long sec, unsigned usec, ino_t inode);
+bool IsValidId(std::string_view id);
+
+// A newly created, empty queue file under its final name (mode 0600: not
+// yet ready, see queue_file.h).
+struct NewFile {
+  util::Fd fd;
+  std::string id;
+  std::string path;
+};
+// Creates a queue file in `queue`, creating hash subdirectories as needed.
+util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view queue);
+
+// Every queue ID in a queue (walking hash subdirectories), unordered; file
+// names that are not queue IDs are skipped (postsuper -s reports them).
+util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::string_view queue);
+
+}  // namespace mail_queue

@@ -1,0 +1,332 @@
+#include "global/queue_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+
+#include "util/attr.h"
+#include "util/files.h"
+#include "util/strings.h"
+
+namespace queue_file {
+namespace {
+
+// Fixed width so that the size record can be rewritten in place.
+constexpr const char* kSizeFormat = "%15" PRIu64 " %15" PRIu64 " %15" PRIu64 " %15" PRIu64;
+
+util::Status Corrupt(const std::string& path, const std::string& why) {
+  return util::InvalidArgument("corrupt queue file " + path + ": " + why);
+}
+
+// Calls fn(record, offset) for each record from `start` until fn returns
+// false. Reaching the end of the file first is an error (truncated file).
+util::Status ScanRecords(int fd, const std::string& path, uint64_t start,
+                         const std::function<bool(const util::Record&, uint64_t)>& fn) {
+  util::RecordDecoder dec(kMaxSegment + 1024);
+  uint64_t pos = start;
+  char buf[65536];
+  util::Record rec;
+  for (;;) {
+    for (;;) {
+      uint64_t offset = start + dec.consumed();
+      auto got = dec.Next(&rec);
+      if (!got.ok()) return Corrupt(path, got.status().message());
+      if (!*got) break;
+      if (!fn(rec, offset)) return util::OkStatus();
+    }
+    ssize_t n = pread(fd, buf, sizeof buf, static_cast<off_t>(pos));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return util::ErrnoStatus(errno, "read " + path);
+    }
+    if (n == 0) return Corrupt(path, "unexpected end of file (no end record)");
+    pos += static_cast<uint64_t>(n);
+    dec.Feed(std::string_view(buf, static_cast<size_t>(n)));
+  }
+}
+
+}  // namespace
+
+std::optional<std::string_view> Envelope::Attr(std::string_view name) const {
+  for (const auto& [n, v] : attrs) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
+
+size_t Envelope::LiveRecipients() const {
+  size_t n = 0;
+  for (const Recipient& r : recipients) n += !r.done;
+  return n;
+}
+
+// ---- Writer ----
+
+util::StatusOr<Writer> Writer::Create(const mail_queue::Layout& layout, std::string_view queue) {
+  auto f = mail_queue::CreateQueueFile(layout, queue);
+  if (!f.ok()) return f.status();
+  Writer w;
+  w.fd_ = std::move(f->fd);
+  w.id_ = f->id;
+  w.path_ = f->path;
+  w.Put(kSize, util::StrFormat(kSizeFormat, uint64_t{0}, uint64_t{0}, uint64_t{0}, uint64_t{0}));
+  return w;
+}
+
+Writer::~Writer() { Abort(); }
+
+void Writer::Abort() {
+  if (!finished_ && fd_.valid()) {
+    unlink(path_.c_str());
+    fd_.Close();
+  }
+}
+
+void Writer::Put(char type, std::string_view data) {
+  if (!error_.ok()) return;
+  util::AppendRecord(&buf_, type, data);
+  if (buf_.size() >= 65536) error_ = Flush();
+}
+
+util::Status Writer::Flush() {
+  if (buf_.empty()) return util::OkStatus();
+  util::Status s = util::WriteAll(fd_.get(), buf_, path_);
+  written_ += buf_.size();
+  buf_.clear();
+  return s;
+}
+
+void Writer::EnvelopeRecord() {
+  // Envelope records that follow the content go into the extra section.
+  if (in_content_ && !extra_started_) StartExtra();
+}
+
+void Writer::StartExtra() {
+  extra_offset_ = written_ + buf_.size();
+  Put(kExtra, "");
+  extra_started_ = true;
+}
+
+void Writer::SetArrival(long sec, long usec) {
+  EnvelopeRecord();
+  Put(kTime, util::StrFormat("%ld %ld", sec, usec));
+}
+
+void Writer::AddAttr(std::string_view name, std::string_view value) {
+  EnvelopeRecord();
+  Put(kAttr, std::string(name) + "=" + std::string(value));
+}
+
+void Writer::SetSender(std::string_view sender) {
+  EnvelopeRecord();
+  Put(kSender, sender);
+}
+
+void Writer::AddRecipient(const Recipient& r) {
+  EnvelopeRecord();
+  if (!r.original.empty()) Put(kOriginal, r.original);
+  if (!r.dsn_orcpt.empty()) Put(kDsnOrcpt, r.dsn_orcpt);
+  if (r.dsn_notify) Put(kDsnNotify, std::to_string(r.dsn_notify));
+  Put(r.done ? kDone : kRecipient, r.address);
+  if (!r.done) ++recipients_;
+}
+
+void Writer::BeginContent() {
+  if (in_content_) return;
+  content_offset_ = written_ + buf_.size();
+  Put(kMessage, "");
+  in_content_ = true;
+}
+
+void Writer::AddLine(std::string_view line) {
+  content_size_ += line.size() + 1;
+  while (line.size() > kMaxSegment) {
+    Put(kSegment, line.substr(0, kMaxSegment));
+    line.remove_prefix(kMaxSegment);
+  }
+  Put(kLine, line);
+}
+
+util::StatusOr<std::string> Writer::Finish() {
+  if (!in_content_) BeginContent();
+  if (!extra_started_) StartExtra();
+  Put(kEnd, "");
+  util::Status s = error_.ok() ? Flush() : error_;
+  if (s.ok()) {
+    std::string size = util::EncodeRecord(
+        kSize, util::StrFormat(kSizeFormat, content_offset_, content_size_,
+                               static_cast<uint64_t>(recipients_), extra_offset_));
+    if (pwrite(fd_.get(), size.data(), size.size(), 0) != static_cast<ssize_t>(size.size()))
+      s = util::ErrnoStatus(errno, "write " + path_);
+  }
+  // Durable content first, then the ready bit, then the ready bit itself.
+  if (s.ok()) s = util::FsyncFile(fd_.get());
+  if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
+  if (s.ok()) s = util::FsyncFile(fd_.get());
+  if (s.ok()) s = util::FsyncDir(util::Dirname(path_));
+  if (!s.ok()) {
+    Abort();
+    return s;
+  }
+  finished_ = true;
+  fd_.Close();
+  return id_;
+}
+
+// ---- Reader ----
+
+bool Reader::IsReady(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR);
+}
+
+util::StatusOr<Reader> Reader::Open(const std::string& path) { return OpenMode(path, false); }
+
+util::StatusOr<Reader> Reader::OpenForUpdate(const std::string& path) {
+  return OpenMode(path, true);
+}
+
+util::StatusOr<Reader> Reader::OpenMode(const std::string& path, bool update) {
+  Reader r;
+  r.path_ = path;
+  r.fd_ = util::Fd(open(path.c_str(), (update ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC));
+  if (!r.fd_) return util::ErrnoStatus(errno, "open queue file " + path);
+  struct stat st;
+  if (fstat(r.fd_.get(), &st) != 0) return util::ErrnoStatus(errno, "fstat " + path);
+  if (!S_ISREG(st.st_mode)) return Corrupt(path, "not a regular file");
+  if (!(st.st_mode & S_IXUSR)) return util::Unavailable("queue file " + path + " is not ready");
+
+  Envelope& env = r.envelope_;
+  uint64_t extra_offset = 0;
+  Recipient pending;
+  bool have_size = false;
+  util::Status bad;
+  auto handle = [&](const util::Record& rec, uint64_t offset, bool extra) -> bool {
+    switch (rec.type) {
+      case kSize: {
+        unsigned long long a, b, c, d;
+        if (extra || sscanf(rec.data.c_str(), "%llu %llu %llu %llu", &a, &b, &c, &d) != 4) {
+          bad = Corrupt(path, "bad size record");
+          return false;
+        }
+        env.content_offset = a;
+        env.content_size = b;
+        extra_offset = d;
+        have_size = true;
+        return true;
+      }
+      case kTime:
+        if (sscanf(rec.data.c_str(), "%ld %ld", &env.arrival_sec, &env.arrival_usec) != 2) {
+          bad = Corrupt(path, "bad time record");
+          return false;
+        }
+        return true;
+      case kAttr: {
+        size_t eq = rec.data.find('=');
+        if (eq == std::string::npos) {
+          bad = Corrupt(path, "bad attribute record");
+          return false;
+        }
+        env.attrs.emplace_back(rec.data.substr(0, eq), rec.data.substr(eq + 1));
+        return true;
+      }
+      case kSender:
+        env.sender = rec.data;
+        return true;
+      case kOriginal:
+        pending.original = rec.data;
+        return true;
+      case kDsnOrcpt:
+        pending.dsn_orcpt = rec.data;
+        return true;
+      case kDsnNotify:
+        pending.dsn_notify = static_cast<int>(util::ParseInt(rec.data).value_or(0));
+        return true;
+      case kRecipient:
+      case kDone:
+        pending.address = rec.data;
+        pending.done = rec.type == kDone;
+        pending.offset = offset;
+        env.recipients.push_back(std::move(pending));
+        pending = Recipient();
+        return true;
+      case kMessage:
+        return false;  // end of the envelope section
+      case kExtra:
+        return extra;  // start of the extra section
+      case kEnd:
+        return false;
+      default:
+        bad = Corrupt(path, util::StrFormat("unexpected record type '%c'", rec.type));
+        return false;
+    }
+  };
+  util::Status s = ScanRecords(r.fd_.get(), path, 0, [&](const util::Record& rec, uint64_t off) {
+    return handle(rec, off, false);
+  });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  if (!have_size || extra_offset == 0 || env.content_offset == 0)
+    return Corrupt(path, "missing size record");
+  bool ended = false;
+  s = ScanRecords(r.fd_.get(), path, extra_offset, [&](const util::Record& rec, uint64_t off) {
+    if (rec.type == kEnd) {
+      ended = true;
+      return false;
+    }
+    return handle(rec, off, true);
+  });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  if (!ended) return Corrupt(path, "no end record");
+  return r;
+}
+
+util::Status Reader::ReadContent(const std::function<void(std::string_view)>& line) const {
+  std::string partial;
+  util::Status bad;
+  util::Status s = ScanRecords(fd_.get(), path_, envelope_.content_offset,
+                               [&](const util::Record& rec, uint64_t) {
+                                 switch (rec.type) {
+                                   case kMessage:
+                                     return true;
+                                   case kSegment:
+                                     partial += rec.data;
+                                     return true;
+                                   case kLine:
+                                     if (partial.empty()) {
+                                       line(rec.data);
+                                     } else {
+                                       partial += rec.data;
+                                       line(partial);
+                                       partial.clear();
+                                     }
+                                     return true;
+                                   case kExtra:
+                                     return false;
+                                   default:
+                                     bad = Corrupt(path_, "unexpected record in content");
+                                     return false;
+                                 }
+                               });
+  return s.ok() ? bad : s;
+}
+
+util::Status Reader::MarkDone(Recipient& r) {
+  char type = 0;
+  if (pread(fd_.get(), &type, 1, static_cast<off_t>(r.offset)) != 1)
+    return util::ErrnoStatus(errno, "read " + path_);
+  if (type != kRecipient && type != kDone)
+    return Corrupt(path_, "no recipient record at offset " + std::to_string(r.offset));
+  char done = kDone;
+  if (pwrite(fd_.get(), &done, 1, static_cast<off_t>(r.offset)) != 1)
+    return util::ErrnoStatus(errno, "write " + path_);
+  util::Status s = util::FsyncFile(fd_.get());
+  if (s.ok()) r.done = true;
+  return s;
+}
+
+}  // namespace queue_file

@@ -1,0 +1,182 @@
+// queue_file: the queue file format, with its one writer and one reader.
+//
+// A queue file is a sequence of typed records in util/attr's record
+// encoding (`type length ":" data "\n"`), in three sections:
+//
+//   envelope   C size record, fixed width, patched in place when done:
+//                "CONTENT_OFFSET CONTENT_SIZE RECIPIENTS EXTRA_OFFSET"
+//              T arrival time "SEC USEC"
+//              A attributes "name=value" (client_name, client_address,
+//                protocol, helo_name, sasl_username, dsn_envid, dsn_ret,
+//                encoding, smtputf8, log_ident ...)
+//              S sender (empty for the null sender <>)
+//              per recipient: [O original recipient] [o DSN ORCPT]
+//                [n DSN NOTIFY bits] then R recipient (D once delivered)
+//   content    M start of content, then N (one line, without its newline)
+//              and L (a segment of a longer line that continues) records
+//   extra      X start of the extra section: more A and recipient records
+//              that were only known after the content (sendmail -t), then
+//              E end of file
+//
+// Completeness: the writer creates the file with mode 0600 and, only after
+// everything is written and synced, sets the owner-execute bit (0700) and
+// syncs again. Readers refuse files without that bit ("not ready") and files
+// without the E record ("corrupt"), so a half-written file is never
+// delivered. A recipient is marked done by rewriting its one-byte record
+// type from R to D in place and syncing (MarkDone); a crash before the sync
+// may deliver twice, never lose.
+//
+//   auto w = queue_file::Writer::Create(layout, mail_queue::kIncoming);
+//   w->SetArrival(now); w->SetSender("alice@example.com");
+//   queue_file::Recipient bob; bob.address = "bob@example.net"; w->AddRecipient(bob);
+//   w->BeginContent(); w->AddLine("Subject: hi"); w->AddLine(""); w->AddLine("body");
+//   util::StatusOr<std::string> id = w->Finish();   // durable and ready
+//
+//   auto r = queue_file::Reader::Open(layout.Path(mail_queue::kActive, id));
+//   for (const Recipient& rc : r->envelope().recipients) if (!rc.done) ...
+//   r->MarkDone(rc);
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "global/mail_queue.h"
+#include "util/fd.h"
+#include "util/status.h"
+
+namespace queue_file {
+
+enum RecordType : char {
+  kSize = 'C',
+  kTime = 'T',
+  kAttr = 'A',
+  kSender = 'S',
+  kOriginal = 'O',
+  kDsnOrcpt = 'o',
+  kDsnNotify = 'n',
+  kRecipient = 'R',
+  kDone = 'D',
+  kMessage = 'M',
+  kLine = 'N',
+  kSegment = 'L',
+  kExtra = 'X',
+  kEnd = 'E',
+};
+
+// DSN NOTIFY bits (RFC 3461), as stored in 'n' records.
+enum DsnNotify : int {
+  kNotifyNever = 1,
+  kNotifySuccess = 2,
+  kNotifyFailure = 4,
+  kNotifyDelay = 8,
+};
+
+struct Recipient {
+  std::string address;    // the recipient to deliver to
+  std::string original;   // as first received (before aliasing), may be empty
+  std::string dsn_orcpt;  // RCPT ORCPT=, may be empty
+  int dsn_notify = 0;     // DsnNotify bits, 0 = not specified
+  bool done = false;      // delivered, bounced or otherwise finished
+  uint64_t offset = 0;    // file offset of the R/D record (reader only)
+};
+
+struct Envelope {
+  long arrival_sec = 0;
+  long arrival_usec = 0;
+  std::string sender;
+  std::vector<std::pair<std::string, std::string>> attrs;
+  std::vector<Recipient> recipients;
+  uint64_t content_offset = 0;  // offset of the M record
+  uint64_t content_size = 0;    // message size in bytes (lines + CRLF-free newlines)
+
+  std::optional<std::string_view> Attr(std::string_view name) const;
+  size_t LiveRecipients() const;
+};
+
+class Writer {
+ public:
+  // Creates a new queue file in `queue` (normally incoming or maildrop).
+  static util::StatusOr<Writer> Create(const mail_queue::Layout& layout, std::string_view queue);
+  Writer(Writer&&) = default;
+  Writer& operator=(Writer&&) = default;
+  ~Writer();  // an unfinished file is removed
+
+  const std::string& id() const { return id_; }
+  const std::string& path() const { return path_; }
+
+  void SetArrival(long sec, long usec);
+  void AddAttr(std::string_view name, std::string_view value);
+  void SetSender(std::string_view sender);
+  void AddRecipient(const Recipient& r);
+  // Starts the content; envelope records after this go to the extra section.
+  void BeginContent();
+  // One line of content without its line terminator.
+  void AddLine(std::string_view line);
+  uint64_t content_size() const { return content_size_; }
+  // Writes the end, patches the size record, syncs, marks the file ready
+  // and syncs its directory. Errors (disk full...) leave no ready file.
+  util::StatusOr<std::string> Finish();
+  // Removes the unfinished file.
+  void Abort();
+
+ private:
+  Writer() = default;
+  util::Status Flush();
+  void Put(char type, std::string_view data);
+  void EnvelopeRecord();
+  void StartExtra();
+
+  util::Fd fd_;
+  std::string id_;
+  std::string path_;
+  std::string buf_;
+  uint64_t written_ = 0;
+  uint64_t content_offset_ = 0;
+  uint64_t extra_offset_ = 0;
+  uint64_t content_size_ = 0;
+  size_t recipients_ = 0;
+  bool in_content_ = false;
+  bool extra_started_ = false;
+  bool finished_ = false;
+  util::Status error_;
+};
+
+class Reader {
+ public:
+  // Opens and parses the envelope (both envelope sections). Errors: the file
+  // is not ready (kUnavailable "not ready"), truncated or malformed
+  // (kInvalidArgument "corrupt queue file PATH: ..."), or missing.
+  static util::StatusOr<Reader> Open(const std::string& path);
+  // Opens for MarkDone too (read-write).
+  static util::StatusOr<Reader> OpenForUpdate(const std::string& path);
+
+  const Envelope& envelope() const { return envelope_; }
+  const std::string& path() const { return path_; }
+
+  // Streams the content lines; `line` is called with each whole line.
+  util::Status ReadContent(const std::function<void(std::string_view line)>& line) const;
+  // Marks a recipient done in place and syncs the file.
+  util::Status MarkDone(Recipient& r);
+
+  // True when the file has the ready mode bit (for directory scanners).
+  static bool IsReady(const std::string& path);
+
+ private:
+  static util::StatusOr<Reader> OpenMode(const std::string& path, bool update);
+  util::Fd fd_;
+  std::string path_;
+  Envelope envelope_;
+};
+
+// Content records are at most this long; longer lines are split into
+// kSegment records.
+inline constexpr size_t kMaxSegment = 64 * 1024;
+
+}  // namespace queue_file

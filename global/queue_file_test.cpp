@@ -1,0 +1,161 @@
+#include "global/queue_file.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "util/files.h"
+
+namespace queue_file {
+namespace {
+
+Recipient Rcpt(std::string address) {
+  Recipient r;
+  r.address = std::move(address);
+  return r;
+}
+
+class QueueFileTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/queue-file-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    layout_.queue_directory = tmpl;
+    for (auto q : mail_queue::MessageQueues())
+      ASSERT_TRUE(util::MakeDirs(layout_.QueueDir(q), 0700).ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(layout_.queue_directory); }
+
+  std::string WriteSample(bool with_extra) {
+    auto w = Writer::Create(layout_, mail_queue::kIncoming);
+    EXPECT_TRUE(w.ok()) << w.status().message();
+    w->SetArrival(1763719963, 42);
+    w->AddAttr("client_name", "localhost");
+    w->AddAttr("client_address", "127.0.0.1");
+    w->SetSender("alice@example.com");
+    w->AddRecipient({.address = "bob@example.net",
+                     .original = "Bob@Example.NET",
+                     .dsn_orcpt = "rfc822;Bob@Example.NET",
+                     .dsn_notify = kNotifySuccess | kNotifyFailure});
+    w->AddRecipient({.address = "carol@example.net"});
+    w->BeginContent();
+    w->AddLine("Subject: hello");
+    w->AddLine("");
+    w->AddLine("body with \xe3\x81\x82 and a NUL \0 inside");
+    w->AddLine(std::string(200000, 'x'));  // longer than one segment
+    w->AddLine(".");
+    if (with_extra) w->AddRecipient(Rcpt("dave@example.org"));
+    auto id = w->Finish();
+    EXPECT_TRUE(id.ok()) << id.status().message();
+    return id.ok() ? *id : "";
+  }
+
+  mail_queue::Layout layout_;
+};
+
+TEST_F(QueueFileTest, RoundTrip) {
+  std::string id = WriteSample(true);
+  std::string path = layout_.Path(mail_queue::kIncoming, id);
+  EXPECT_TRUE(Reader::IsReady(path));
+  auto r = Reader::Open(path);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Envelope& e = r->envelope();
+  EXPECT_EQ(e.arrival_sec, 1763719963);
+  EXPECT_EQ(e.arrival_usec, 42);
+  EXPECT_EQ(e.sender, "alice@example.com");
+  EXPECT_EQ(e.Attr("client_address"), "127.0.0.1");
+  EXPECT_FALSE(e.Attr("nothere"));
+  ASSERT_EQ(e.recipients.size(), 3u);
+  EXPECT_EQ(e.recipients[0].address, "bob@example.net");
+  EXPECT_EQ(e.recipients[0].original, "Bob@Example.NET");
+  EXPECT_EQ(e.recipients[0].dsn_orcpt, "rfc822;Bob@Example.NET");
+  EXPECT_EQ(e.recipients[0].dsn_notify, kNotifySuccess | kNotifyFailure);
+  EXPECT_EQ(e.recipients[1].address, "carol@example.net");
+  EXPECT_EQ(e.recipients[1].original, "");
+  EXPECT_EQ(e.recipients[2].address, "dave@example.org");  // from the extra section
+  EXPECT_EQ(e.LiveRecipients(), 3u);
+
+  std::vector<std::string> lines;
+  ASSERT_TRUE(r->ReadContent([&](std::string_view l) { lines.emplace_back(l); }).ok());
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "Subject: hello");
+  EXPECT_EQ(lines[2], std::string("body with \xe3\x81\x82 and a NUL \0 inside"));
+  EXPECT_EQ(lines[3], std::string(200000, 'x'));
+  EXPECT_EQ(lines[4], ".");
+  size_t size = 0;
+  for (const auto& l : lines) size += l.size() + 1;
+  EXPECT_EQ(e.content_size, size);
+}
+
+TEST_F(QueueFileTest, MarkDoneRewritesInPlace) {
+  std::string id = WriteSample(false);
+  std::string path = layout_.Path(mail_queue::kIncoming, id);
+  {
+    auto r = Reader::OpenForUpdate(path);
+    ASSERT_TRUE(r.ok());
+    Recipient rc = r->envelope().recipients[0];
+    ASSERT_TRUE(r->MarkDone(rc).ok());
+    EXPECT_TRUE(rc.done);
+  }
+  auto r = Reader::Open(path);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->envelope().recipients[0].done);
+  EXPECT_FALSE(r->envelope().recipients[1].done);
+  EXPECT_EQ(r->envelope().LiveRecipients(), 1u);
+}
+
+TEST_F(QueueFileTest, UnfinishedFileIsNotReadyAndRemovedOnAbort) {
+  std::string path;
+  {
+    auto w = Writer::Create(layout_, mail_queue::kIncoming);
+    ASSERT_TRUE(w.ok());
+    path = w->path();
+    w->SetSender("a@b");
+    w->BeginContent();
+    w->AddLine("x");
+    EXPECT_FALSE(Reader::IsReady(path));
+    auto r = Reader::Open(path);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
+  }  // destroyed unfinished: removed
+  EXPECT_FALSE(util::FileExists(path));
+}
+
+TEST_F(QueueFileTest, TruncatedReadyFileIsCorrupt) {
+  std::string id = WriteSample(false);
+  std::string path = layout_.Path(mail_queue::kIncoming, id);
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  ASSERT_EQ(truncate(path.c_str(), st.st_size - 3), 0);
+  auto r = Reader::Open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), util::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("corrupt queue file"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(QueueFileTest, GarbageIsCorruptNotACrash) {
+  std::string path = layout_.QueueDir(mail_queue::kIncoming) + "/3F2A1B2C";
+  ASSERT_TRUE(util::AtomicReplace(path, "this is not a queue file\n", 0700).ok());
+  auto r = Reader::Open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), util::Code::kInvalidArgument);
+}
+
+TEST_F(QueueFileTest, NullSenderAndNoRecipients) {
+  auto w = Writer::Create(layout_, mail_queue::kIncoming);
+  ASSERT_TRUE(w.ok());
+  w->SetSender("");
+  auto id = w->Finish();
+  ASSERT_TRUE(id.ok());
+  auto r = Reader::Open(layout_.Path(mail_queue::kIncoming, *id));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->envelope().sender, "");
+  EXPECT_TRUE(r->envelope().recipients.empty());
+}
+
+}  // namespace
+}  // namespace queue_file
