@@ -36,11 +36,12 @@ class QueueFileTest : public testing::Test {
     w->AddAttr("client_name", "localhost");
     w->AddAttr("client_address", "127.0.0.1");
     w->SetSender("alice@example.com");
-    w->AddRecipient({.address = "bob@example.net",
-                     .original = "Bob@Example.NET",
-                     .dsn_orcpt = "rfc822;Bob@Example.NET",
-                     .dsn_notify = kNotifySuccess | kNotifyFailure});
-    w->AddRecipient({.address = "carol@example.net"});
+    Recipient bob = Rcpt("bob@example.net");
+    bob.original = "Bob@Example.NET";
+    bob.dsn_orcpt = "rfc822;Bob@Example.NET";
+    bob.dsn_notify = kNotifySuccess | kNotifyFailure;
+    w->AddRecipient(bob);
+    w->AddRecipient(Rcpt("carol@example.net"));
     w->BeginContent();
     w->AddLine("Subject: hello");
     w->AddLine("");
