@@ -167,6 +167,21 @@ bool Config::IsExplicit(std::string_view name) const {
 std::optional<std::string> Config::Raw(std::string_view name) const {
   if (auto it = overrides_.find(name); it != overrides_.end()) return it->second;
   if (const util::CfEntry* e = main_cf_.Find(name)) return e->value;
+  // Defaults Postfix derives from other settings at run time (postconf -d
+  // shows the machine's values; postconf shows these).
+  if (name == "mydomain" && IsExplicit("myhostname")) {
+    auto host = Raw("myhostname");
+    if (host && !References(*host).count("mydomain")) {
+      auto expanded = Expand(*host);
+      if (expanded.ok()) return params::DomainOfHostname(*expanded);
+    }
+  }
+  if (name == "mynetworks" && IsExplicit("mynetworks_style")) {
+    auto style = Expand(*Raw("mynetworks_style"));
+    if (style.ok()) {
+      if (auto nets = params::MynetworksForStyle(*style)) return nets;
+    }
+  }
   return Default(name);
 }
 

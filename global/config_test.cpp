@@ -94,6 +94,18 @@ TEST(ConfigTest, LazyExpansionSeesLaterOverrides) {
   EXPECT_EQ(c.Get("myorigin"), "b.example");
 }
 
+TEST(ConfigTest, DerivedDefaultsFollowTheConfiguration) {
+  Config c = Make("myhostname = mx.example.com\n");
+  EXPECT_EQ(c.Get("mydomain"), "example.com");
+  EXPECT_EQ(c.Get("mydestination"), "mx.example.com, localhost.example.com, localhost");
+  Config d = Make("myhostname = mx\n");
+  EXPECT_EQ(d.Get("mydomain"), "localdomain");
+  Config e = Make("mydomain = other.example\nmyhostname = mx.example.com\n");
+  EXPECT_EQ(e.Get("mydomain"), "other.example");
+  Config f = Make("mynetworks_style = host\n");
+  EXPECT_NE(f.Get("mynetworks").find("127.0.0.1/32"), std::string::npos);
+}
+
 TEST(ConfigTest, RawOrder) {
   Config c = Make("relayhost = [mail.isp.example]:587\n");
   EXPECT_EQ(c.Raw("relayhost"), "[mail.isp.example]:587");
