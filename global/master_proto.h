@@ -6,11 +6,12 @@
 //   -t TYPE      the service type (inet, unix, unix-dgram, fifo, pass)
 //   -s COUNT     how many listening descriptors follow kListenFd (normally 1)
 //   -u           the service is unprivileged (master.cf unpriv column y)
-//   -c           chroot requested (master.cf chroot column y; we log and ignore it)
+//   -c           chroot requested (master.cf chroot column y; we log and ignore it).
+//                It takes no argument: unlike the commands' -c DIR, a daemon
+//                finds its configuration directory in $MAIL_CONFIG, which
+//                master always exports.
 //   -o NAME=VALUE  main.cf overrides from master.cf, in order
 //   -v           more verbose logging (repeatable)
-//   -c DIR is never used for the config directory here: the daemon finds it
-//   in $MAIL_CONFIG, which master always exports.
 // followed by master.cf's remaining arguments (e.g. "-v" after the command).
 //
 // File descriptors, set up by master before exec:
@@ -22,10 +23,13 @@
 //   kListenFd (5..)  the listening descriptors (-s COUNT of them): sockets for
 //                    inet/unix/unix-dgram/pass, the FIFO for fifo.
 //
+// $MASTER_GENERATION is a decimal number, copied into every StatusMessage.
+//
 // Status: a child writes kAvailable once ready to accept and again after
-// each client, kTaken when it accepts a client. master forks another child
-// when a listener is readable and no child of the service is available,
-// up to maxproc.
+// each client (unless it is about to exit), kTaken when it accepts a client
+// (multi- and trigger servers: while they handle a request). master forks
+// another child when a listener is readable and no child of the service is
+// available, up to maxproc.
 //
 // Wake-up (master.cf wakeup column, `postfix flush`, sendmail after
 // postdrop): connect to the service's socket (public/NAME or private/NAME;

@@ -63,10 +63,10 @@ enum Flags : unsigned {
   kSrcRhsIsFile = 1u << 10,  // postmap -F: values are file names (unused for now)
 };
 
-// The default flags of a table opened for lookups by a daemon, and of one
-// built by postmap (Postfix: DICT_FLAG_DUP_WARN | DICT_FLAG_FOLD_FIX ...).
+// The default flags of a table opened for lookups by a daemon: fold case,
+// try keys with and without the trailing NUL. (postmap chooses its own
+// flags per type: each indexed type writes in its own NUL convention.)
 inline constexpr unsigned kDefaultLookupFlags = kFoldFixed | kTryNul | kTryNoNul;
-inline constexpr unsigned kDefaultPostmapFlags = kFoldFixed | kTryNul | kDupWarn;
 
 // How to open a table. `params` returns the expanded value of a main.cf
 // parameter (nullopt: undefined); tables that read main.cf settings

@@ -70,3 +70,55 @@ class TempDirTestCase(unittest.TestCase):
             with open(os.path.join(d, "master.cf"), "w") as f:
                 f.write(master_cf)
         return d
+
+
+# --- Test daemons and the attribute protocol (added with the daemon skeletons) ---
+
+def test_daemon(name):
+    """Absolute path of a test daemon from tests/daemons/ (echo-single,
+    echo-multi, trigger-log), built into build/tests/daemons/."""
+    return os.path.join(os.path.dirname(BIN), "tests", "daemons", name)
+
+
+def attr_encode(pairs):
+    """Encodes an attribute list (util/attr.h): pairs is a dict or a list of
+    (name, value) with str or bytes values."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    out = b""
+    for name, value in items:
+        if isinstance(value, str):
+            value = value.encode()
+        out += name.encode() + b"=" + str(len(value)).encode() + b":" + value + b"\n"
+    return out + b"\n"
+
+
+def attr_read(reader):
+    """Reads one attribute list from a binary file object (sock.makefile("rb"))
+    and returns a dict of str -> bytes, or None at end of file."""
+    result = {}
+    while True:
+        first = reader.read(1)
+        if first == b"":
+            if result:
+                raise ValueError("truncated attribute list")
+            return None
+        if first == b"\n":
+            return result
+        name = first
+        while not name.endswith(b"="):
+            c = reader.read(1)
+            if c == b"":
+                raise ValueError("truncated attribute list")
+            name += c
+        length = b""
+        while True:
+            c = reader.read(1)
+            if c == b"":
+                raise ValueError("truncated attribute list")
+            if c == b":":
+                break
+            length += c
+        value = reader.read(int(length))
+        if reader.read(1) != b"\n":
+            raise ValueError("bad attribute terminator")
+        result[name[:-1].decode()] = value

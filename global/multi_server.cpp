@@ -1,0 +1,246 @@
+#include "global/multi_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "util/msg.h"
+#include "util/sockets.h"
+
+namespace server {
+
+namespace {
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxPendingOutput = 1 << 20;
+constexpr int kMaxAcceptsPerEvent = 64;
+}  // namespace
+
+class MultiServer {
+ public:
+  MultiServer(Server& s, const MultiServerHooks& hooks) : s_(s), hooks_(hooks), loop_(*s.loop()) {}
+
+  [[noreturn]] void Run() {
+    for (int fd : s_.listen_fds()) {
+      if (util::Status st = util::SetNonBlocking(fd, true); !st.ok()) {
+        msg::Fatal("listener %d: %s", fd, st.message().c_str());
+      }
+      listen_handles_.push_back(loop_.WatchRead(fd, [this, fd] { Accept(fd); }));
+    }
+    lifeline_handle_ = loop_.WatchRead(master_proto::kLifelineFd, [this] {
+      if (Server::LifelineClosed()) Drain("master disconnect");
+    });
+    ArmIdleTimer();
+    s_.Notify(master_proto::Status::kAvailable);
+    util::Status st = loop_.Run();
+    if (!st.ok()) msg::Fatal("event loop: %s", st.message().c_str());
+    s_.Exit(0, "event loop finished");
+  }
+
+  void Flush(Connection& c);
+
+ private:
+  void ArmIdleTimer() {
+    if (s_.max_idle() <= 0 || draining_) return;
+    auto delay = std::chrono::seconds(s_.max_idle());
+    if (idle_handle_ == util::EventLoop::kNoHandle || !loop_.ResetTimer(idle_handle_, delay)) {
+      idle_handle_ = loop_.AddTimer(delay, [this] {
+        idle_handle_ = util::EventLoop::kNoHandle;
+        if (conns_.empty()) s_.Exit(0, "idle timeout");
+      });
+    }
+  }
+
+  void CancelIdleTimer() {
+    if (idle_handle_ != util::EventLoop::kNoHandle) loop_.Cancel(idle_handle_);
+    idle_handle_ = util::EventLoop::kNoHandle;
+  }
+
+  void Accept(int listen_fd) {
+    if (draining_) return;
+    for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
+      int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
+            errno == EPROTO)
+          return;
+        msg::Fatal("accept connection: %s", strerror(errno));
+      }
+      CancelIdleTimer();
+      ++uses_;
+      uint64_t id = next_id_++;
+      auto conn =
+          std::unique_ptr<Connection>(new Connection(this, id, util::Fd(fd), hooks_.limits));
+      Connection& c = *conn;
+      conns_[id] = std::move(conn);
+      c.read_handle_ = loop_.WatchRead(fd, [this, id] { Readable(id); });
+      if (msg::Verbose()) msg::Info("connection %llu established", (unsigned long long)id);
+      if (hooks_.on_connect) hooks_.on_connect(c, s_);
+      if (conns_.count(id)) Flush(c);
+    }
+  }
+
+  void Readable(uint64_t id) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;
+    Connection& c = *it->second;
+    char buf[kReadChunk];
+    ssize_t n = read(c.fd(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      Drop(c, std::string("read: ") + strerror(errno));
+      return;
+    }
+    if (n == 0) {
+      util::Status st = c.decoder_.AtEof();
+      Drop(c, st.ok() ? std::string() : st.message());
+      return;
+    }
+    c.decoder_.Feed(std::string_view(buf, static_cast<size_t>(n)));
+    s_.Notify(master_proto::Status::kTaken);
+    util::AttrList req;
+    bool answered = false;
+    for (;;) {
+      util::StatusOr<bool> got = c.decoder_.Next(&req);
+      if (!got.ok()) {
+        s_.Notify(master_proto::Status::kAvailable);
+        Drop(c, got.status().message());
+        return;
+      }
+      if (!*got) break;
+      if (msg::Verbose()) msg::Info("request: %s", req.DebugString().c_str());
+      util::StatusOr<util::AttrList> reply = hooks_.request(req, c, s_);
+      if (!reply.ok()) {
+        s_.Notify(master_proto::Status::kAvailable);
+        Drop(c, reply.status().message());
+        return;
+      }
+      if (msg::Verbose()) msg::Info("reply: %s", reply->DebugString().c_str());
+      util::AppendAttrList(&c.out_, *reply);
+      answered = true;
+    }
+    s_.Notify(master_proto::Status::kAvailable);
+    // Draining: a connection whose request is answered goes away.
+    if ((draining_ || s_.exit_requested()) && answered && c.decoder_.buffered() == 0) {
+      c.close_after_output_ = true;
+    }
+    Flush(c);
+    if (s_.exit_requested() && !draining_) Drain("exit requested");
+  }
+
+  // Logs `why` (if any) and closes the connection.
+  void Drop(Connection& c, const std::string& why) {
+    if (!why.empty()) {
+      msg::Warn("%s: connection %llu: %s", s_.service_name().c_str(), (unsigned long long)c.id(),
+                why.c_str());
+    }
+    Destroy(c);
+  }
+
+  void Destroy(Connection& c) {
+    uint64_t id = c.id();
+    loop_.Cancel(c.read_handle_);
+    loop_.Cancel(c.write_handle_);
+    if (hooks_.on_disconnect) hooks_.on_disconnect(c, s_);
+    if (msg::Verbose()) msg::Info("connection %llu closed", (unsigned long long)id);
+    conns_.erase(id);  // closes the descriptor
+    if (!conns_.empty()) return;
+    if (draining_) s_.Exit(0, drain_reason_);
+    if (s_.max_use() > 0 && uses_ >= s_.max_use()) s_.Exit(0, "max_use reached");
+    ArmIdleTimer();
+  }
+
+  // Stops accepting and lets the open connections finish (see the header).
+  void Drain(const std::string& why) {
+    if (draining_) return;
+    draining_ = true;
+    drain_reason_ = why;
+    for (auto h : listen_handles_) loop_.Cancel(h);
+    loop_.Cancel(lifeline_handle_);
+    CancelIdleTimer();
+    std::vector<uint64_t> idle;
+    for (auto& [id, c] : conns_) {
+      bool between_requests = c->decoder_.buffered() == 0;
+      if (between_requests && c->out_.size() == c->out_pos_) {
+        idle.push_back(id);
+      } else if (between_requests) {
+        c->close_after_output_ = true;
+      }
+    }
+    if (conns_.empty()) s_.Exit(0, why);
+    for (uint64_t id : idle) Destroy(*conns_[id]);  // exits with the last one
+    long long limit = s_.max_idle() > 0 ? s_.max_idle() : 100;
+    loop_.AddTimer(std::chrono::seconds(limit),
+                   [this] { s_.Exit(0, drain_reason_ + " (drain time limit)"); });
+  }
+
+  Server& s_;
+  const MultiServerHooks& hooks_;
+  util::EventLoop& loop_;
+  std::map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::vector<util::EventLoop::Handle> listen_handles_;
+  util::EventLoop::Handle lifeline_handle_ = util::EventLoop::kNoHandle;
+  util::EventLoop::Handle idle_handle_ = util::EventLoop::kNoHandle;
+  uint64_t next_id_ = 1;
+  long long uses_ = 0;
+  bool draining_ = false;
+  std::string drain_reason_;
+};
+
+void MultiServer::Flush(Connection& c) {
+  while (c.out_pos_ < c.out_.size()) {
+    ssize_t n = send(c.fd(), c.out_.data() + c.out_pos_, c.out_.size() - c.out_pos_,
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      Drop(c, std::string("write: ") + strerror(errno));
+      return;
+    }
+    c.out_pos_ += static_cast<size_t>(n);
+  }
+  uint64_t id = c.id();
+  size_t pending = c.out_.size() - c.out_pos_;
+  if (pending == 0) {
+    c.out_.clear();
+    c.out_pos_ = 0;
+    if (c.write_handle_ != util::EventLoop::kNoHandle) loop_.Cancel(c.write_handle_);
+    c.write_handle_ = util::EventLoop::kNoHandle;
+    if (c.reading_paused_) {
+      c.reading_paused_ = false;
+      c.read_handle_ = loop_.WatchRead(c.fd(), [this, id] { Readable(id); });
+    }
+    if (c.close_after_output_) Destroy(c);
+    return;
+  }
+  if (c.write_handle_ == util::EventLoop::kNoHandle) {
+    c.write_handle_ = loop_.WatchWrite(c.fd(), [this, id] {
+      auto it = conns_.find(id);
+      if (it != conns_.end()) Flush(*it->second);
+    });
+  }
+  if (pending > kMaxPendingOutput && !c.reading_paused_) {
+    c.reading_paused_ = true;
+    loop_.Cancel(c.read_handle_);
+    c.read_handle_ = util::EventLoop::kNoHandle;
+  }
+}
+
+void Connection::Send(const util::AttrList& list) { util::AppendAttrList(&out_, list); }
+
+void RunMultiServer(int argc, char** argv, const MultiServerHooks& hooks) {
+  std::unique_ptr<Server> s =
+      Server::Start(argc, argv, hooks, /*want_loop=*/true, {"inet", "unix"});
+  if (!hooks.request) msg::Panic("RunMultiServer: no request hook");
+  if (s->args().standalone) {
+    msg::Fatal("%s: stand-alone mode (-S) is not supported", s->program().c_str());
+  }
+  MultiServer m(*s, hooks);
+  m.Run();
+}
+
+}  // namespace server

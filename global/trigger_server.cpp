@@ -1,0 +1,200 @@
+#include "global/trigger_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "util/fd.h"
+#include "util/msg.h"
+#include "util/sockets.h"
+
+namespace server {
+namespace {
+
+constexpr size_t kMaxTrigger = 1024;
+constexpr size_t kMaxDatagram = 64 * 1024;
+constexpr auto kClientTimeout = std::chrono::seconds(10);
+// Requests handled per readiness event of a FIFO or datagram socket, so
+// that a busy sender does not starve the daemon's timers.
+constexpr int kMaxBatch = 100;
+// Requests still handed over after the lifeline closed.
+constexpr int kMaxDrain = 100000;
+
+class TriggerServer {
+ public:
+  TriggerServer(Server& s, const TriggerServerHooks& hooks)
+      : s_(s), hooks_(hooks), loop_(*s.loop()), type_(s.args().service_type) {}
+
+  [[noreturn]] void Run() {
+    for (int fd : s_.listen_fds()) {
+      if (util::Status st = util::SetNonBlocking(fd, true); !st.ok()) {
+        msg::Fatal("listener %d: %s", fd, st.message().c_str());
+      }
+      listen_handles_.push_back(loop_.WatchRead(fd, [this, fd] { ListenerReady(fd); }));
+    }
+    lifeline_handle_ = loop_.WatchRead(master_proto::kLifelineFd, [this] {
+      if (Server::LifelineClosed()) Drain();
+    });
+    ArmIdleTimer();
+    s_.Notify(master_proto::Status::kAvailable);
+    util::Status st = loop_.Run();
+    if (!st.ok()) msg::Fatal("event loop: %s", st.message().c_str());
+    s_.Exit(0, "event loop finished");
+  }
+
+ private:
+  bool Stream() const { return type_ == "unix" || type_ == "inet"; }
+
+  void ArmIdleTimer() {
+    if (s_.max_idle() <= 0 || draining_) return;
+    auto delay = std::chrono::seconds(s_.max_idle());
+    if (idle_handle_ == util::EventLoop::kNoHandle || !loop_.ResetTimer(idle_handle_, delay)) {
+      idle_handle_ = loop_.AddTimer(delay, [this] {
+        idle_handle_ = util::EventLoop::kNoHandle;
+        if (clients_.empty()) s_.Exit(0, "idle timeout");
+        ArmIdleTimer();
+      });
+    }
+  }
+
+  // Hands one request to the daemon, with the status and lifetime bookkeeping.
+  void Handle(std::string_view request) {
+    s_.Notify(master_proto::Status::kTaken);
+    if (msg::Verbose()) msg::Info("trigger: %zu bytes", request.size());
+    hooks_.service(request, s_);
+    ++uses_;
+    if (draining_) return;
+    if (s_.max_use() > 0 && uses_ >= s_.max_use())
+      Drain("max_use reached");
+    else if (s_.exit_requested())
+      Drain("exit requested");
+    else {
+      s_.Notify(master_proto::Status::kAvailable);
+      ArmIdleTimer();
+    }
+  }
+
+  void ListenerReady(int fd) {
+    if (Stream()) {
+      AcceptClient(fd);
+      return;
+    }
+    for (int i = 0; i < kMaxBatch && !draining_; ++i) {
+      if (!ReadOne(fd)) return;
+    }
+  }
+
+  // One read of a FIFO or one datagram; false when nothing more is there.
+  bool ReadOne(int fd) {
+    std::string buf(type_ == "unix-dgram" ? kMaxDatagram : kMaxTrigger, '\0');
+    ssize_t n = type_ == "unix-dgram" ? recv(fd, buf.data(), buf.size(), MSG_DONTWAIT)
+                                      : read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      if (errno == EINTR) return true;
+      msg::Fatal("read %s service %s: %s", type_.c_str(), s_.service_name().c_str(),
+                 strerror(errno));
+    }
+    if (n == 0 && type_ != "unix-dgram") return false;  // FIFO without writer
+    buf.resize(static_cast<size_t>(n));
+    Handle(buf);
+    return true;
+  }
+
+  void AcceptClient(int listen_fd) {
+    if (draining_) return;
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
+          errno == EPROTO)
+        return;
+      msg::Fatal("accept connection: %s", strerror(errno));
+    }
+    uint64_t id = next_id_++;
+    Client& c = clients_[id];
+    c.fd = util::Fd(fd);
+    c.read_handle = loop_.WatchRead(fd, [this, id] { ClientReady(id); });
+    c.timer_handle = loop_.AddTimer(kClientTimeout, [this, id] {
+      auto it = clients_.find(id);
+      if (it == clients_.end()) return;
+      it->second.timer_handle = util::EventLoop::kNoHandle;
+      if (msg::Verbose()) msg::Info("trigger client timed out");
+      Forget(id);
+    });
+  }
+
+  void ClientReady(uint64_t id) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    char buf[kMaxTrigger];
+    ssize_t n = read(it->second.fd.get(), buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    Forget(id);  // closes the connection before the (possibly long) service
+    if (n > 0) Handle(std::string_view(buf, static_cast<size_t>(n)));
+    if (draining_ && clients_.empty()) s_.Exit(0, drain_reason_);
+  }
+
+  void Forget(uint64_t id) {
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    loop_.Cancel(it->second.read_handle);
+    loop_.Cancel(it->second.timer_handle);
+    clients_.erase(it);
+    if (draining_ && clients_.empty()) s_.Exit(0, drain_reason_);
+  }
+
+  // Stops listening, hands over what is queued, waits for accepted clients.
+  void Drain(const std::string& why = "master disconnect") {
+    if (draining_) return;
+    draining_ = true;
+    drain_reason_ = why;
+    for (auto h : listen_handles_) loop_.Cancel(h);
+    loop_.Cancel(lifeline_handle_);
+    if (idle_handle_ != util::EventLoop::kNoHandle) loop_.Cancel(idle_handle_);
+    if (why == "master disconnect" && !Stream()) {
+      for (int fd : s_.listen_fds()) {
+        for (int i = 0; i < kMaxDrain && ReadOne(fd); ++i) {
+        }
+      }
+    }
+    if (clients_.empty()) s_.Exit(0, why);
+  }
+
+  struct Client {
+    util::Fd fd;
+    util::EventLoop::Handle read_handle = util::EventLoop::kNoHandle;
+    util::EventLoop::Handle timer_handle = util::EventLoop::kNoHandle;
+  };
+
+  Server& s_;
+  const TriggerServerHooks& hooks_;
+  util::EventLoop& loop_;
+  std::string type_;
+  std::map<uint64_t, Client> clients_;
+  std::vector<util::EventLoop::Handle> listen_handles_;
+  util::EventLoop::Handle lifeline_handle_ = util::EventLoop::kNoHandle;
+  util::EventLoop::Handle idle_handle_ = util::EventLoop::kNoHandle;
+  uint64_t next_id_ = 1;
+  long long uses_ = 0;
+  bool draining_ = false;
+  std::string drain_reason_;
+};
+
+}  // namespace
+
+void RunTriggerServer(int argc, char** argv, const TriggerServerHooks& hooks) {
+  std::unique_ptr<Server> s =
+      Server::Start(argc, argv, hooks, /*want_loop=*/true, {"unix", "inet", "fifo", "unix-dgram"});
+  if (!hooks.service) msg::Panic("RunTriggerServer: no service hook");
+  if (s->args().standalone)
+    msg::Fatal("%s: stand-alone mode (-S) is not supported", s->program().c_str());
+  TriggerServer t(*s, hooks);
+  t.Run();
+}
+
+}  // namespace server

@@ -1,0 +1,28 @@
+#include <gtest/gtest.h>
+
+#include "tables/registry.h"
+#include "tables/table_testing.h"
+
+namespace tables {
+namespace {
+
+using namespace tables::testing;
+
+TEST(UnionmapTableTest, Lookups) {
+  RunRows({
+      {"unionmap:{inline:{a=1}, inline:{a=2}, inline:{b=3}}", "a", kFound, "1,2"},
+      {"unionmap:{inline:{a=1}, inline:{a=2}, inline:{b=3}}", "b", kFound, "3"},
+      {"unionmap:{inline:{a=1}, inline:{a=2}}", "c", kNotFound, ""},
+      {"unionmap:{inline:{a=1}, fail:x}", "a", kTemp, "fail:x"},
+      {"unionmap:{fail:x, inline:{a=1}}", "zz", kTemp, "fail:x"},
+      {"unionmap:{ static:{a b}, inline:{{k = v w}} }", "k", kFound, "a b,v w"},
+      {"unionmap:inline:{a=b}", "a", kOpenError,
+       "bad syntax: \"unionmap:inline:{a=b}\"; need \"unionmap:{type:name...}\""},
+      {"unionmap:{}", "a", kOpenError,
+       "bad syntax: \"unionmap:{}\"; need \"unionmap:{type:name...}\""},
+      {"unionmap:{inline:{a=b}, nosuch:x}", "a", kOpenError, "unsupported dictionary type: nosuch"},
+  });
+}
+
+}  // namespace
+}  // namespace tables

@@ -1,0 +1,510 @@
+"""System tests of master and the postfix command (issue 4): real instances
+in temporary directories, started and stopped with `postfix -c DIR`, serving
+the test daemons of tests/daemons/ (echo-single, trigger-log) on free ports.
+Every process an instance ever ran is checked gone (by PID) in cleanup."""
+import os
+import re
+import signal
+import socket
+import stat
+import time
+import unittest
+
+import mtatest
+
+POSTFIX = mtatest.program("postfix")
+ECHO = mtatest.test_daemon("echo-single")
+TRIGGER = mtatest.test_daemon("trigger-log")
+
+
+def wait_for(cond, timeout=10, what="condition", interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def alive(pid):
+    """True while the process exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def children_of(pid):
+    """PIDs of the live processes whose parent is pid."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            out.append(int(name))
+    return out
+
+
+class Instance:
+    """One mail system instance: config dir, queue, log; started with the
+    real postfix command."""
+
+    def __init__(self, test, name, master_cf, extra_main=""):
+        self.test = test
+        self.root = os.path.join(test.tmp, name)
+        self.etc = os.path.join(self.root, "etc")
+        self.queue = os.path.join(self.root, "queue")
+        self.maillog = os.path.join(self.root, "maillog")
+        os.makedirs(self.etc)
+        self.main_cf = (
+            "queue_directory = %s\n"
+            "data_directory = %s\n"
+            "daemon_directory = %s\n"
+            "mail_owner = %s\n"
+            "inet_interfaces = 127.0.0.1\n"
+            "maillog_file = %s\n%s"
+            % (self.queue, os.path.join(self.root, "data"), mtatest.BIN,
+               __import__("pwd").getpwuid(os.geteuid()).pw_name, self.maillog, extra_main))
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write(self.main_cf)
+        self.write_master_cf(master_cf)
+        self.pids = set()   # every master and child PID seen
+        test.addCleanup(self.cleanup)
+
+    def write_master_cf(self, text):
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write(text)
+
+    def postfix(self, *args, timeout=60):
+        return mtatest.run([POSTFIX, "-c", self.etc] + list(args), timeout=timeout)
+
+    def start(self):
+        r = self.postfix("start")
+        self.test.assertEqual(r.rc, 0, r)
+        self.master_pid()
+        return r
+
+    def master_pid(self):
+        with open(os.path.join(self.queue, "pid", "master.pid")) as f:
+            pid = int(f.read().split()[0])
+        self.pids.add(pid)
+        return pid
+
+    def children(self):
+        kids = children_of(self.master_pid())
+        self.pids.update(kids)
+        return kids
+
+    def log(self):
+        try:
+            with open(self.maillog) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        return wait_for(lambda: len(re.findall(pattern, self.log())) >= count, timeout,
+                        "log line %r in:\n%s" % (pattern, self.log()))
+
+    def reload_and_wait(self):
+        n = self.log().count("reload -- version")
+        r = self.postfix("reload")
+        self.test.assertEqual(r.rc, 0, r)
+        self.wait_log(r"reload -- version", count=n + 1)
+
+    def cleanup(self):
+        if os.path.exists(os.path.join(self.root, "data", "master.lock")):
+            if self.postfix("status").rc == 0:
+                self.pids.add(self.master_pid())
+                self.postfix("stop")
+        leftover = [p for p in self.pids if alive(p)]
+        for p in leftover:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.test.assertEqual(leftover, [], "processes left behind")
+
+
+def connect(port, timeout=10):
+    c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return c
+
+
+def talk(conn, line, timeout=10):
+    """Sends a line to echo-single and returns (pid, service, text)."""
+    conn.settimeout(timeout)
+    conn.sendall(line.encode() + b"\n")
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(4096)
+        if not chunk:
+            raise ConnectionError("connection closed; got %r" % data)
+        data += chunk
+    m = re.match(r"(\d+) (\S+): (.*)\n", data.decode())
+    return int(m.group(1)), m.group(2), m.group(3)
+
+
+class MasterTest(mtatest.TempDirTestCase):
+
+    def instance(self, master_cf, name="inst", extra_main=""):
+        return Instance(self, name, master_cf, extra_main)
+
+    def test_spawn_on_demand_never_beyond_maxproc(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 3 %s\n" % (port, ECHO))
+        inst.start()
+        self.assertIn("daemon started -- version", inst.log())
+        self.assertEqual(inst.children(), [], "children before any client")
+        conns = [connect(port) for _ in range(5)]
+        for i, c in enumerate(conns):
+            c.sendall(b"hello %d\n" % i)
+        # Three are served at once; the other two wait in the backlog.
+        served = {}
+        for i, c in enumerate(conns[:5]):
+            c.settimeout(0.5 if len(served) >= 3 else 10)
+            try:
+                data = c.recv(4096).decode()
+            except socket.timeout:
+                continue
+            served[i] = int(data.split()[0])
+        self.assertEqual(len(set(served.values())), 3, served)
+        self.assertLessEqual(len(inst.children()), 3)
+        # Closing served clients lets the waiting ones in, on the same processes.
+        pids = set(served.values())
+        for i in served:
+            conns[i].close()
+        for i, c in enumerate(conns):
+            if i in served:
+                continue
+            c.settimeout(10)
+            pid = int(c.recv(4096).decode().split()[0])
+            pids.add(pid)
+            self.assertLessEqual(len(inst.children()), 3)
+            c.close()
+        self.assertEqual(len(pids), 3, pids)
+        inst.wait_log(r"has reached its process limit \"3\"")
+
+    def test_idle_child_exits_after_max_idle(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - - %s -o max_idle=1s\n" % (port, ECHO))
+        inst.start()
+        c = connect(port)
+        pid, service, text = talk(c, "ping")
+        self.assertEqual((service, text), (str(port), "ping"))
+        inst.pids.add(pid)
+        c.close()
+        wait_for(lambda: not alive(pid), 10, "idle child %d to exit" % pid)
+        self.assertEqual(inst.children(), [])
+        # The next client gets a new process.
+        c = connect(port)
+        pid2, _, _ = talk(c, "again")
+        inst.pids.add(pid2)
+        self.assertNotEqual(pid2, pid)
+        c.close()
+
+    def test_child_environment(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 1 %s\n" % (port, ECHO),
+                             extra_main="import_environment = MAIL_CONFIG TZ MTA_KEEP FOO=bar\n")
+        r = mtatest.run([POSTFIX, "-c", inst.etc, "start"],
+                        env={"MTA_KEEP": "kept", "MTA_DROP": "dropped"})
+        self.assertEqual(r.rc, 0, r)
+        c = connect(port)
+        pid = talk(c, "env")[0]
+        inst.pids.add(pid)
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            env = dict(e.split("=", 1) for e in f.read().decode().split("\0") if "=" in e)
+        c.close()
+        self.assertEqual(env.get("MTA_KEEP"), "kept")
+        self.assertEqual(env.get("FOO"), "bar")
+        self.assertNotIn("MTA_DROP", env)
+        self.assertEqual(env.get("MAIL_CONFIG"), inst.etc)
+        self.assertRegex(env.get("MASTER_GENERATION", ""), r"^\d+$")
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().decode().split("\0")[:-1]
+        self.assertEqual(argv, [ECHO, "-n", str(port), "-t", "inet", "-s", "1"])
+
+    def test_killed_child_is_replaced(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 1 %s\n" % (port, ECHO))
+        inst.start()
+        c = connect(port)
+        pid, _, _ = talk(c, "one")
+        inst.pids.add(pid)
+        os.kill(pid, signal.SIGKILL)
+        inst.wait_log(r"warning: process %s pid %d killed by signal 9" % (re.escape(ECHO), pid))
+        c.close()
+        c = connect(port)
+        pid2, _, text = talk(c, "two")
+        inst.pids.add(pid2)
+        self.assertEqual(text, "two")
+        self.assertNotEqual(pid2, pid)
+        c.close()
+        self.assertNotIn("bad command startup", inst.log())
+
+    def test_failing_command_is_throttled(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 1 /bin/false\n" % port,
+                             extra_main="service_throttle_time = 1s\n")
+        inst.start()
+        c = connect(port)  # waits in the backlog: master keeps trying
+        inst.wait_log(r"warning: /bin/false: bad command startup -- throttling")
+        self.assertRegex(inst.log(), r"warning: process /bin/false pid \d+ exit status 1")
+        time.sleep(4)  # a measurement window, not a synchronisation
+        spawns = len(re.findall(r"process /bin/false pid \d+ exit status 1", inst.log()))
+        # One try per throttle period (1s): about 5, never a flood.
+        self.assertGreaterEqual(spawns, 2, inst.log())
+        self.assertLessEqual(spawns, 7, inst.log())
+        c.close()
+
+    def test_reload_adds_removes_changes_without_dropping(self):
+        keep, gone, new = free_port(), free_port(), free_port()
+        inst = self.instance("%d inet n n n - 2 %s\n%d inet n n n - 1 %s\n"
+                             % (keep, ECHO, gone, ECHO))
+        inst.start()
+        c = connect(keep)
+        pid, _, _ = talk(c, "before")
+        inst.pids.add(pid)
+        g = connect(gone)
+        gpid, _, _ = talk(g, "x")
+        inst.pids.add(gpid)
+        g.close()
+        # Change "keep" (maxproc, an override), drop "gone", add a TCP and a
+        # public unix service.
+        inst.write_master_cf("%d inet n n n - 3 %s -o test_x=1\n%d inet n n n - 1 %s\n"
+                             "added unix n n n - 1 %s\n" % (keep, ECHO, new, ECHO, ECHO))
+        inst.reload_and_wait()
+        # The connection in progress goes on, on the same process.
+        self.assertEqual(talk(c, "after")[0], pid)
+        self.assertEqual(talk(c, "still")[0], pid)
+        # The new services answer.
+        n = connect(new)
+        npid, service, _ = talk(n, "new")
+        inst.pids.add(npid)
+        self.assertEqual(service, str(new))
+        n.close()
+        u = socket.socket(socket.AF_UNIX)
+        u.settimeout(10)
+        u.connect(os.path.join(inst.queue, "public", "added"))
+        upid, service, _ = talk(u, "unix")
+        inst.pids.add(upid)
+        self.assertEqual(service, "added")
+        u.close()
+        # The removed one refuses once its idle child is gone.
+        wait_for(lambda: not alive(gpid), 10, "child of removed service to exit")
+
+        def refused():
+            try:
+                connect(gone, timeout=2).close()
+                return False
+            except ConnectionRefusedError:
+                return True
+        wait_for(refused, 10, "removed service to refuse connections")
+        # The old child exits after its client; new clients get a new process.
+        c.close()
+        wait_for(lambda: not alive(pid), 10, "old-generation child to exit")
+        c2 = connect(keep)
+        pid2, _, _ = talk(c2, "fresh")
+        inst.pids.add(pid2)
+        self.assertNotEqual(pid2, pid)
+        c2.close()
+
+    def test_bad_master_cf_on_reload_keeps_running(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 1 %s\n" % (port, ECHO))
+        inst.start()
+        inst.write_master_cf("%d inet n n n - 1 %s\nbroken inet6 n n n - 1 x\n" % (port, ECHO))
+        inst.reload_and_wait()
+        inst.wait_log(r"master.cf, line 2: bad transport type: inet6: configuration not reloaded")
+        c = connect(port)
+        pid, _, _ = talk(c, "still here")
+        inst.pids.add(pid)
+        c.close()
+
+    def test_stop_leaves_no_process(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 5 %s\n"
+                             "trig unix n n n 60 1 %s -o test_trigger_log=%s\n"
+                             % (port, ECHO, TRIGGER, os.path.join(self.tmp, "trig.log")))
+        inst.start()
+        conns = [connect(port) for _ in range(3)]
+        for c in conns:
+            inst.pids.add(talk(c, "hi")[0])
+        wait_for(lambda: len(inst.children()) >= 4, 10, "children")
+        conns[0].close()
+        master = inst.master_pid()
+        started = time.monotonic()
+        r = inst.postfix("stop")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("postfix/postfix-script: stopping the Postfix mail system", r.err)
+        self.assertLess(time.monotonic() - started, 12)
+        for c in conns[1:]:
+            c.close()
+        self.assertFalse(alive(master))
+        left = [p for p in inst.pids if alive(p)]
+        self.assertEqual(left, [])
+        self.assertIn("terminating on signal 15", inst.log())
+        r = inst.postfix("status")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("the Postfix mail system is not running", r.err)
+        r = inst.postfix("stop")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("fatal: the Postfix mail system is not running", r.err)
+
+    def test_abort_is_immediate(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 2 %s\n" % (port, ECHO))
+        inst.start()
+        c = connect(port)
+        pid = talk(c, "busy")[0]
+        inst.pids.add(pid)
+        master = inst.master_pid()
+        started = time.monotonic()
+        r = inst.postfix("abort")
+        self.assertEqual(r.rc, 0, r)
+        self.assertLess(time.monotonic() - started, 4)
+        self.assertFalse(alive(master))
+        wait_for(lambda: not alive(pid), 5, "busy child to be terminated")
+        c.close()
+
+    def test_second_start_is_refused(self):
+        port = free_port()
+        inst = self.instance("%d inet n n n - 1 %s\n" % (port, ECHO))
+        inst.start()
+        pid = inst.master_pid()
+        r = inst.postfix("start")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("postfix/postfix-script: fatal: the Postfix mail system is already running",
+                      r.err)
+        # master itself refuses too (the lock), even when asked directly.
+        r = mtatest.run([mtatest.program("master"), "-c", inst.etc, "-w"])
+        self.assertEqual(r.rc, 1, r)
+        inst.wait_log(r"fatal: open lock file \S+/master.lock: unable to set exclusive lock: "
+                      r".*already running: pid %d" % pid)
+        r = inst.postfix("status")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("the Postfix mail system is running: PID: %d" % pid, r.err)
+
+    def test_two_instances_side_by_side(self):
+        p1, p2 = free_port(), free_port()
+        a = self.instance("%d inet n n n - 1 %s\n" % (p1, ECHO), name="a")
+        b = self.instance("%d inet n n n - 1 %s\n" % (p2, ECHO), name="b")
+        a.start()
+        b.start()
+        self.assertNotEqual(a.master_pid(), b.master_pid())
+        for inst, port in ((a, p1), (b, p2)):
+            c = connect(port)
+            inst.pids.add(talk(c, "x")[0])
+            c.close()
+        r = a.postfix("stop")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(b.postfix("status").rc, 0)
+        self.assertEqual(a.postfix("status").rc, 1)
+        c = connect(p2)
+        b.pids.add(talk(c, "y")[0])
+        c.close()
+
+    def test_wakeup_triggers(self):
+        tlog = os.path.join(self.tmp, "trig.log")
+        clog = os.path.join(self.tmp, "cond.log")
+        flog = os.path.join(self.tmp, "fifo.log")
+        dlog = os.path.join(self.tmp, "dgram.log")
+        inst = self.instance(
+            "trig unix n n n 1 1 %s -o test_trigger_log=%s\n"
+            "cond unix n n n 1? 1 %s -o test_trigger_log=%s\n"
+            "qmgr unix n n n - 1 %s -o test_trigger_log=%s\n"
+            "ftrig fifo n n n 1 1 %s -o test_trigger_log=%s\n"
+            "dtrig unix-dgram - n n 1 1 %s -o test_trigger_log=%s\n"
+            % (TRIGGER, tlog, TRIGGER, clog, TRIGGER, tlog, TRIGGER, flog, TRIGGER, dlog))
+
+        def lines(path, what):
+            try:
+                with open(path) as f:
+                    return [l for l in f.read().splitlines() if l.endswith(what)]
+            except FileNotFoundError:
+                return []
+        inst.start()
+        # The first wakeup comes at once, then one per second.
+        wait_for(lambda: len(lines(tlog, "trigger W")) >= 3, 10, "three wakeups")
+        # FIFO (public, mode 0622) and datagram (private, 0600) services too.
+        wait_for(lambda: len(lines(flog, "trigger W")) >= 2, 10, "wakeups through a FIFO")
+        wait_for(lambda: len(lines(dlog, "trigger W")) >= 2, 10, "wakeups through a datagram")
+        st = os.stat(os.path.join(inst.queue, "public", "ftrig"))
+        self.assertTrue(stat.S_ISFIFO(st.st_mode))
+        self.assertEqual(st.st_mode & 0o777, 0o622)
+        st = os.stat(os.path.join(inst.queue, "private", "dtrig"))
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(st.st_mode & 0o777, 0o600)
+        # postfix flush sends 'F' to public/qmgr.
+        r = inst.postfix("flush")
+        self.assertEqual(r.rc, 0, r)
+        wait_for(lambda: lines(tlog, "trigger F"), 10, "flush trigger")
+        # "1?" sends nothing before the service is first used.
+        self.assertEqual(lines(clog, "trigger W"), [])
+        u = socket.socket(socket.AF_UNIX)
+        u.connect(os.path.join(inst.queue, "public", "cond"))
+        u.sendall(b"S")
+        u.close()
+        wait_for(lambda: len(lines(clog, "trigger W")) >= 2, 10, "wakeups once used")
+        self.assertTrue(lines(clog, "trigger S"))
+        inst.children()
+
+    def test_check_creates_queue_tree(self):
+        inst = self.instance("")
+        r = inst.postfix("check")
+        self.assertEqual(r.rc, 0, r)
+        modes = {"maildrop": 0o730, "public": 0o710, "private": 0o700, "incoming": 0o700,
+                 "active": 0o700, "deferred": 0o700, "hold": 0o700, "corrupt": 0o700,
+                 "defer": 0o700, "bounce": 0o700, "trace": 0o700, "saved": 0o700,
+                 "flush": 0o700, "pid": 0o755}
+        for name, mode in modes.items():
+            st = os.stat(os.path.join(inst.queue, name))
+            self.assertEqual(oct(st.st_mode & 0o7777), oct(mode), name)
+        self.assertEqual(os.stat(os.path.join(inst.root, "data")).st_mode & 0o7777, 0o700)
+        r = inst.postfix("flush")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("fatal: the Postfix mail system is not running", r.err)
+        r = inst.postfix("bogus")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("fatal: unknown command: 'bogus'", r.err)
+        # A missing master.cf is reported as Postfix does.
+        os.unlink(os.path.join(inst.etc, "master.cf"))
+        r = inst.postfix("start")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("fatal: no %s/master.cf file found" % inst.etc, r.err)
+
+    def test_bad_listener_fails_start(self):
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        port = busy.getsockname()[1]
+        inst = self.instance("%d inet n n n - 1 %s\n" % (port, ECHO))
+        r = inst.postfix("start")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("fatal: mail system startup failed", r.err)
+        self.assertRegex(inst.log(), r"master\[\d+\]: fatal: service %d/inet: bind 127.0.0.1 port %d: "
+                         r"Address already in use" % (port, port))
+        self.assertEqual(inst.postfix("status").rc, 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
