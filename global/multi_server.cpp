@@ -1,5 +1,7 @@
 #include "global/multi_server.h"
 
+#include "global/event_server.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,45 +22,15 @@ constexpr size_t kMaxPendingOutput = 1 << 20;
 constexpr int kMaxAcceptsPerEvent = 64;
 }  // namespace
 
-class MultiServer {
+class MultiServer : public EventServer {
  public:
-  MultiServer(Server& s, const MultiServerHooks& hooks) : s_(s), hooks_(hooks), loop_(*s.loop()) {}
-
-  [[noreturn]] void Run() {
-    for (int fd : s_.listen_fds()) {
-      if (util::Status st = util::SetNonBlocking(fd, true); !st.ok()) {
-        msg::Fatal("listener %d: %s", fd, st.message().c_str());
-      }
-      listen_handles_.push_back(loop_.WatchRead(fd, [this, fd] { Accept(fd); }));
-    }
-    lifeline_handle_ = loop_.WatchRead(master_proto::kLifelineFd, [this] {
-      if (Server::LifelineClosed()) Drain("master disconnect");
-    });
-    ArmIdleTimer();
-    s_.Notify(master_proto::Status::kAvailable);
-    util::Status st = loop_.Run();
-    if (!st.ok()) msg::Fatal("event loop: %s", st.message().c_str());
-    s_.Exit(0, "event loop finished");
-  }
+  MultiServer(Server& s, const MultiServerHooks& hooks) : EventServer(s), hooks_(hooks) {}
 
   void Flush(Connection& c);
 
  private:
-  void ArmIdleTimer() {
-    if (s_.max_idle() <= 0 || draining_) return;
-    auto delay = std::chrono::seconds(s_.max_idle());
-    if (idle_handle_ == util::EventLoop::kNoHandle || !loop_.ResetTimer(idle_handle_, delay)) {
-      idle_handle_ = loop_.AddTimer(delay, [this] {
-        idle_handle_ = util::EventLoop::kNoHandle;
-        if (conns_.empty()) s_.Exit(0, "idle timeout");
-      });
-    }
-  }
-
-  void CancelIdleTimer() {
-    if (idle_handle_ != util::EventLoop::kNoHandle) loop_.Cancel(idle_handle_);
-    idle_handle_ = util::EventLoop::kNoHandle;
-  }
+  void ListenerReady(int fd) override { Accept(fd); }
+  bool Busy() const override { return !conns_.empty(); }
 
   void Accept(int listen_fd) {
     if (draining_) return;
@@ -70,7 +42,6 @@ class MultiServer {
           return;
         msg::Fatal("accept connection: %s", strerror(errno));
       }
-      CancelIdleTimer();
       ++uses_;
       uint64_t id = next_id_++;
       auto conn =
@@ -155,13 +126,11 @@ class MultiServer {
   }
 
   // Stops accepting and lets the open connections finish (see the header).
-  void Drain(const std::string& why) {
+  void Drain(const std::string& why) override {
     if (draining_) return;
     draining_ = true;
     drain_reason_ = why;
-    for (auto h : listen_handles_) loop_.Cancel(h);
-    loop_.Cancel(lifeline_handle_);
-    CancelIdleTimer();
+    StopWatching();
     std::vector<uint64_t> idle;
     for (auto& [id, c] : conns_) {
       bool between_requests = c->decoder_.buffered() == 0;
@@ -178,17 +147,9 @@ class MultiServer {
                    [this] { s_.Exit(0, drain_reason_ + " (drain time limit)"); });
   }
 
-  Server& s_;
   const MultiServerHooks& hooks_;
-  util::EventLoop& loop_;
   std::map<uint64_t, std::unique_ptr<Connection>> conns_;
-  std::vector<util::EventLoop::Handle> listen_handles_;
-  util::EventLoop::Handle lifeline_handle_ = util::EventLoop::kNoHandle;
-  util::EventLoop::Handle idle_handle_ = util::EventLoop::kNoHandle;
   uint64_t next_id_ = 1;
-  long long uses_ = 0;
-  bool draining_ = false;
-  std::string drain_reason_;
 };
 
 void MultiServer::Flush(Connection& c) {

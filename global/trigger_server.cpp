@@ -1,5 +1,7 @@
 #include "global/trigger_server.h"
 
+#include "global/event_server.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,42 +27,15 @@ constexpr int kMaxBatch = 100;
 // Requests still handed over after the lifeline closed.
 constexpr int kMaxDrain = 100000;
 
-class TriggerServer {
+class TriggerServer : public EventServer {
  public:
   TriggerServer(Server& s, const TriggerServerHooks& hooks)
-      : s_(s), hooks_(hooks), loop_(*s.loop()), type_(s.args().service_type) {}
-
-  [[noreturn]] void Run() {
-    for (int fd : s_.listen_fds()) {
-      if (util::Status st = util::SetNonBlocking(fd, true); !st.ok()) {
-        msg::Fatal("listener %d: %s", fd, st.message().c_str());
-      }
-      listen_handles_.push_back(loop_.WatchRead(fd, [this, fd] { ListenerReady(fd); }));
-    }
-    lifeline_handle_ = loop_.WatchRead(master_proto::kLifelineFd, [this] {
-      if (Server::LifelineClosed()) Drain();
-    });
-    ArmIdleTimer();
-    s_.Notify(master_proto::Status::kAvailable);
-    util::Status st = loop_.Run();
-    if (!st.ok()) msg::Fatal("event loop: %s", st.message().c_str());
-    s_.Exit(0, "event loop finished");
-  }
+      : EventServer(s), hooks_(hooks), type_(s.args().service_type) {}
 
  private:
   bool Stream() const { return type_ == "unix" || type_ == "inet"; }
 
-  void ArmIdleTimer() {
-    if (s_.max_idle() <= 0 || draining_) return;
-    auto delay = std::chrono::seconds(s_.max_idle());
-    if (idle_handle_ == util::EventLoop::kNoHandle || !loop_.ResetTimer(idle_handle_, delay)) {
-      idle_handle_ = loop_.AddTimer(delay, [this] {
-        idle_handle_ = util::EventLoop::kNoHandle;
-        if (clients_.empty()) s_.Exit(0, "idle timeout");
-        ArmIdleTimer();
-      });
-    }
-  }
+  bool Busy() const override { return !clients_.empty(); }
 
   // Hands one request to the daemon, with the status and lifetime bookkeeping.
   void Handle(std::string_view request) {
@@ -79,7 +54,7 @@ class TriggerServer {
     }
   }
 
-  void ListenerReady(int fd) {
+  void ListenerReady(int fd) override {
     if (Stream()) {
       AcceptClient(fd);
       return;
@@ -149,13 +124,11 @@ class TriggerServer {
   }
 
   // Stops listening, hands over what is queued, waits for accepted clients.
-  void Drain(const std::string& why = "master disconnect") {
+  void Drain(const std::string& why) override {
     if (draining_) return;
     draining_ = true;
     drain_reason_ = why;
-    for (auto h : listen_handles_) loop_.Cancel(h);
-    loop_.Cancel(lifeline_handle_);
-    if (idle_handle_ != util::EventLoop::kNoHandle) loop_.Cancel(idle_handle_);
+    StopWatching();
     if (why == "master disconnect" && !Stream()) {
       for (int fd : s_.listen_fds()) {
         for (int i = 0; i < kMaxDrain && ReadOne(fd); ++i) {
@@ -171,18 +144,10 @@ class TriggerServer {
     util::EventLoop::Handle timer_handle = util::EventLoop::kNoHandle;
   };
 
-  Server& s_;
   const TriggerServerHooks& hooks_;
-  util::EventLoop& loop_;
   std::string type_;
   std::map<uint64_t, Client> clients_;
-  std::vector<util::EventLoop::Handle> listen_handles_;
-  util::EventLoop::Handle lifeline_handle_ = util::EventLoop::kNoHandle;
-  util::EventLoop::Handle idle_handle_ = util::EventLoop::kNoHandle;
   uint64_t next_id_ = 1;
-  long long uses_ = 0;
-  bool draining_ = false;
-  std::string drain_reason_;
 };
 
 }  // namespace
