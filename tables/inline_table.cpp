@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "tables/memory_table.h"
 #include "tables/table_syntax.h"
 #include "tables/types.h"
 #include "util/strings.h"
@@ -16,27 +17,12 @@
 namespace tables {
 namespace {
 
-class InlineTable : public Table {
+class InlineTable : public MemoryTable {
  public:
   InlineTable(std::string_view name, std::map<std::string, std::string> entries, unsigned flags)
-      : Table("inline", std::string(name), flags), entries_(std::move(entries)) {}
-
-  LookupResult Lookup(std::string_view key) override {
-    auto it = entries_.find(FoldKey(key));
-    if (it == entries_.end()) return LookupResult::NotFound();
-    return LookupResult::Found(it->second);
+      : MemoryTable("inline", std::string(name), flags) {
+    entries_ = std::move(entries);
   }
-
-  util::Status Sequence(
-      const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    for (const auto& [k, v] : entries_) {
-      if (!fn(k, v)) break;
-    }
-    return util::OkStatus();
-  }
-
- private:
-  std::map<std::string, std::string> entries_;
 };
 
 }  // namespace

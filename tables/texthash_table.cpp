@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "tables/memory_table.h"
 #include "tables/table_syntax.h"
 #include "tables/types.h"
 #include "util/msg.h"
@@ -18,10 +19,10 @@
 namespace tables {
 namespace {
 
-class TexthashTable : public Table {
+class TexthashTable : public MemoryTable {
  public:
   TexthashTable(std::string_view name, unsigned flags)
-      : Table("texthash", std::string(name), flags) {}
+      : MemoryTable("texthash", std::string(name), flags) {}
 
   util::Status Load() {
     std::vector<std::string> warnings;
@@ -54,24 +55,9 @@ class TexthashTable : public Table {
     return util::OkStatus();
   }
 
-  LookupResult Lookup(std::string_view key) override {
-    auto it = entries_.find(FoldKey(key));
-    if (it == entries_.end()) return LookupResult::NotFound();
-    return LookupResult::Found(it->second);
-  }
-
-  util::Status Sequence(
-      const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    for (const auto& [k, v] : entries_) {
-      if (!fn(k, v)) break;
-    }
-    return util::OkStatus();
-  }
-
   bool Changed() const override { return !(FileStamp::Of(name()) == stamp_); }
 
  private:
-  std::map<std::string, std::string> entries_;
   FileStamp stamp_;
 };
 
