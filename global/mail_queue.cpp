@@ -47,6 +47,15 @@ const std::vector<std::string_view>& LogQueues() {
   return kQueues;
 }
 
+Layout Layout::FromConfig(const config::Config& cfg) {
+  Layout l;
+  l.queue_directory = cfg.Get("queue_directory");
+  l.hash_depth = static_cast<int>(cfg.GetInt("hash_queue_depth"));
+  l.hashed = cfg.GetList("hash_queue_names");
+  l.long_ids = cfg.GetBool("enable_long_queue_ids");
+  return l;
+}
+
 bool Layout::IsHashed(std::string_view queue) const {
   return hash_depth > 0 && std::find(hashed.begin(), hashed.end(), queue) != hashed.end();
 }

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "global/config.h"
 #include "util/fd.h"
 #include "util/status.h"
 
@@ -50,6 +51,10 @@ struct Layout {
   int hash_depth = 1;               // hash_queue_depth
   std::vector<std::string> hashed;  // hash_queue_names
   bool long_ids = false;            // enable_long_queue_ids
+
+  // The layout main.cf describes (queue_directory, hash_queue_depth,
+  // hash_queue_names, enable_long_queue_ids).
+  static Layout FromConfig(const config::Config& cfg);
 
   bool IsHashed(std::string_view queue) const;
   // queue_directory/QUEUE
