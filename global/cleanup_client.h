@@ -19,14 +19,28 @@
 // The server reads the whole stream even after deciding to reject, so the
 // final reply always comes after E.
 //
+// Attributes the server understands in A records besides those it stores:
+//   rewrite_context=local|remote  how to treat header addresses (Postfix's
+//        local_header_rewrite_clients decision, made by smtpd); kFlagLocal
+//        implies local; without either the context is local, as in Postfix
+//   full_name=TEXT  the sender's full name (sendmail -F), used in an added
+//        From: header; neither is stored in the queue file.
+//
 //   auto c = CleanupClient::Open(cfg, cleanup_client::kFlagNone);
 //   if (!c.ok()) reply_4xx(c.status());
-//   log("%s: client=...", c->queue_id().c_str());
-//   c->Attr("client_name", "mail.example"); c->Sender("alice@example.com");
-//   c->Recipient(rcpt); c->BeginContent(); c->Line("Subject: hi"); ...
-//   auto r = c->Finish();    // r->status == 0: queued as c->queue_id()
+//   log("%s: client=...", (*c)->queue_id().c_str());
+//   (*c)->Attr("client_name", "mail.example"); (*c)->Sender("alice@example.com");
+//   (*c)->Recipient(rcpt); (*c)->BeginContent(); (*c)->Line("Subject: hi"); ...
+//   auto r = (*c)->Finish();  // r->status == 0: queued as r->queue_id
+//
+// Timeouts: connecting is bounded by 10 s, every later read or write by
+// ipc_timeout (Postfix's limit for internal conversations). The record
+// methods buffer and never block for long; a write error (cleanup died) is
+// remembered and reported by Finish() as kUnavailable, as is a missing or
+// malformed verdict: the caller then defers (4xx) - nothing was queued.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +48,7 @@
 #include "global/config.h"
 #include "global/queue_file.h"
 #include "util/status.h"
+#include "util/stream.h"
 
 namespace cleanup_client {
 
@@ -47,16 +62,32 @@ enum Flags : unsigned {
   kFlagExtract = 1u << 1,
   // Problems with the message (too large, bad addresses) are bounced to
   // the sender instead of rejected (pickup: nobody is there to tell).
+  // Not implemented yet (no bounce service): cleanup rejects as usual.
   kFlagBounce = 1u << 2,
-  // Do not expand virtual_alias_maps / canonical maps (re-injection of a
-  // message that was already processed, e.g. postsuper -r).
+  // Do not apply canonical and virtual alias maps: for re-injecting mail
+  // whose recipients were already final (bounce notices). postsuper -r does
+  // NOT use it: as in Postfix, requeued mail is mapped again, which is the
+  // point of requeueing after changing the maps.
   kFlagNoAddressMaps = 1u << 3,
 };
+inline constexpr unsigned kAllFlags = kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps;
+
+// Attribute names of the protocol.
+inline constexpr std::string_view kAttrRequest = "request";
+inline constexpr std::string_view kAttrFlags = "flags";
+inline constexpr std::string_view kAttrStatus = "status";
+inline constexpr std::string_view kAttrQueueId = "queue_id";
+inline constexpr std::string_view kAttrDsn = "dsn";
+inline constexpr std::string_view kAttrReason = "reason";
+inline constexpr std::string_view kRequestCleanup = "cleanup";
+// A-record attributes consumed by cleanup (see above).
+inline constexpr std::string_view kAttrRewriteContext = "rewrite_context";
+inline constexpr std::string_view kAttrFullName = "full_name";
 
 struct Result {
-  int status = 0;          // 0 queued, 4 temporary failure, 5 permanent failure
-  std::string dsn;         // enhanced status code, "2.0.0" when queued
-  std::string reason;      // text for the SMTP reply / the log
+  int status = 0;      // 0 queued, 4 temporary failure, 5 permanent failure
+  std::string dsn;     // enhanced status code, "2.0.0" when queued
+  std::string reason;  // text for the SMTP reply / the log
   std::string queue_id;
 };
 
@@ -66,7 +97,14 @@ class CleanupClient {
   // kUnavailable when the service is down or refuses (the caller defers).
   static util::StatusOr<std::unique_ptr<CleanupClient>> Open(const config::Config& cfg,
                                                              unsigned flags);
-  virtual ~CleanupClient() = default;
+  // The same with an explicit socket path and I/O timeout (tests, tools).
+  static util::StatusOr<std::unique_ptr<CleanupClient>> OpenPath(const std::string& path,
+                                                                 unsigned flags,
+                                                                 std::chrono::milliseconds timeout);
+
+  CleanupClient(const CleanupClient&) = delete;
+  CleanupClient& operator=(const CleanupClient&) = delete;
+  ~CleanupClient() = default;  // without Finish(): cleanup discards the message
 
   const std::string& queue_id() const { return queue_id_; }
 
@@ -75,6 +113,8 @@ class CleanupClient {
   void Sender(std::string_view address);
   void Recipient(const queue_file::Recipient& r);
   void BeginContent();
+  // One content line without its terminator (long lines are sent as
+  // L segments and a final N record).
   void Line(std::string_view line);
   // Sends the end, waits for the verdict (bounded by a timeout).
   util::StatusOr<Result> Finish();
@@ -82,11 +122,14 @@ class CleanupClient {
   // Low-level: one record (for pickup copying a maildrop file verbatim).
   void Record(char type, std::string_view data);
 
- protected:
+ private:
   CleanupClient() = default;
+
+  util::Stream stream_;
   std::string queue_id_;
-  virtual void Send(char type, std::string_view data) = 0;
-  virtual util::StatusOr<Result> Complete() = 0;
+  std::string path_;
+  util::Status error_;  // first write error
+  bool finished_ = false;
 };
 
 }  // namespace cleanup_client

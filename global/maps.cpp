@@ -1,6 +1,7 @@
 #include "global/maps.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@ struct Cache {
   std::mutex mu;
   std::map<std::string, std::unique_ptr<Maps::Entry>> entries;
   std::chrono::milliseconds interval{1000};
+  std::atomic<uint64_t> generation{0};
 };
 
 Cache& TheCache() {
@@ -40,6 +42,7 @@ void TryOpen(Maps::Entry* e) {
   util::StatusOr<std::unique_ptr<tables::Table>> t = tables::Open(e->spec, e->options);
   e->last_check = Clock::now();
   if (t.ok()) {
+    if (e->table || !e->error.empty()) ++TheCache().generation;  // reopened or recovered
     e->table = std::move(*t);
     e->error.clear();
     return;
@@ -173,6 +176,12 @@ tables::LookupResult Maps::Find(std::string_view key, Which which) {
   }
   return tables::LookupResult::NotFound();
 }
+
+void Maps::CheckChanges() {
+  for (Entry* e : entries_) MaybeReopen(e);
+}
+
+uint64_t Generation() { return TheCache().generation.load(); }
 
 std::vector<std::string> Maps::specs() const {
   std::vector<std::string> out;

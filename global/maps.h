@@ -36,6 +36,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,11 @@ class Maps {
 
   tables::LookupResult Find(std::string_view key, Which which = Which::kAll);
 
+  // Runs Find()'s change check on every table of the list now (still at
+  // most once per ChangeCheckInterval() per table); a changed table is
+  // reopened and Generation() grows. For caches that answer without Find().
+  void CheckChanges();
+
   bool empty() const { return entries_.empty(); }
   const std::string& title() const { return title_; }
   // The table specs, in search order.
@@ -87,6 +93,11 @@ class Maps {
   std::string title_;
   std::vector<Entry*> entries_;
 };
+
+// Grows whenever a cached table is reopened after a change, or opened
+// after being unavailable: results derived from tables (trivial-rewrite's
+// resolve cache) are stale when it differs from the value they saw.
+uint64_t Generation();
 
 // How often Find() checks a table for changes (tests set zero).
 void SetChangeCheckInterval(std::chrono::milliseconds interval);

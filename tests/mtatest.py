@@ -122,3 +122,211 @@ def attr_read(reader):
         if reader.read(1) != b"\n":
             raise ValueError("bad attribute terminator")
         result[name[:-1].decode()] = value
+
+
+# --- A running mail system instance (added with local submission, issue 5) ---
+
+def wait_for(cond, timeout=10, what="condition", interval=0.05):
+    """Polls cond() until it returns a true value (returned), or fails the
+    test after `timeout` seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+def process_alive(pid):
+    """True while the process exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def master_cf_services(names, overrides=None):
+    """The entries of conf/master.cf whose service name is in `names`, with
+    the unpriv column set to "n" so that daemons run as the test's user (even
+    root). overrides: {name: {"wakeup": "2", "maxproc": "1"}} per service."""
+    overrides = overrides or {}
+    columns = {"private": 2, "unpriv": 3, "chroot": 4, "wakeup": 5, "maxproc": 6}
+    out, keep = [], False
+    with open(os.path.join(SOURCE, "conf", "master.cf")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            if line[0] in " \t":
+                if keep:
+                    out.append(line)
+                continue
+            fields = line.split()
+            keep = fields[0] in names
+            if keep:
+                fields[3] = "n"
+                for col, value in overrides.get(fields[0], {}).items():
+                    fields[columns[col]] = value
+                out.append(" ".join(fields) + "\n")
+    return "".join(out)
+
+
+class MtaInstance:
+    """One mail system instance under test.tmp/NAME: etc/ (main.cf, master.cf),
+    queue/, data/, maillog; daemon_directory and command_directory are the
+    build's bin/. Started and stopped with the real postfix command; every
+    master and child PID seen is killed in cleanup if still alive.
+
+        inst = mtatest.MtaInstance(self, services=["pickup", "cleanup"])
+        inst.start()
+        inst.run("sendmail", "bob@example.com", input="Subject: x\\n\\nhi\\n")
+        inst.wait_log(r"pickup\\[\\d+\\]: \\w+: uid=")
+    """
+
+    def __init__(self, test, name="inst", services=(), overrides=None, main_cf=""):
+        import pwd
+        self.test = test
+        self.root = os.path.join(test.tmp, name)
+        self.etc = os.path.join(self.root, "etc")
+        self.queue = os.path.join(self.root, "queue")
+        self.maillog = os.path.join(self.root, "maillog")
+        os.makedirs(self.etc)
+        self.main_cf = (
+            "queue_directory = %s\ndata_directory = %s\ndaemon_directory = %s\n"
+            "command_directory = %s\nmail_owner = %s\ninet_interfaces = 127.0.0.1\n"
+            "maillog_file = %s\nmaillog_file_prefixes = %s\n%s"
+            % (self.queue, os.path.join(self.root, "data"), BIN, BIN,
+               pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root, main_cf))
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write(self.main_cf)
+        self.set_services(services, overrides)
+        self.pids = set()
+        test.addCleanup(self.cleanup)
+
+    def set_services(self, services, overrides=None):
+        """Writes master.cf with these services of conf/master.cf."""
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write(master_cf_services(services, overrides))
+
+    def env(self):
+        return {"MAIL_CONFIG": self.etc}
+
+    def run(self, prog, *args, input=None, timeout=60):
+        """Runs build program `prog` with MAIL_CONFIG pointing here."""
+        return run([program(prog)] + list(args), env=self.env(), input=input, timeout=timeout)
+
+    def postfix(self, *args, timeout=60):
+        return run([program("postfix"), "-c", self.etc] + list(args), timeout=timeout)
+
+    def start(self):
+        r = self.postfix("start")
+        self.test.assertEqual(r.rc, 0, r)
+        self.master_pid()
+        return r
+
+    def stop(self):
+        self.children()
+        r = self.postfix("stop")
+        self.test.assertEqual(r.rc, 0, r)
+        return r
+
+    def reload(self):
+        n = self.log().count("reload -- version")
+        r = self.postfix("reload")
+        self.test.assertEqual(r.rc, 0, r)
+        self.wait_log(r"reload -- version", count=n + 1)
+
+    def master_pid(self):
+        with open(os.path.join(self.queue, "pid", "master.pid")) as f:
+            pid = int(f.read().split()[0])
+        self.pids.add(pid)
+        return pid
+
+    def children(self):
+        """PIDs of master's live children (remembered for cleanup)."""
+        master = self.master_pid()
+        kids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(fields[1]) == master and fields[0] not in ("Z", "X"):
+                kids.append(int(entry))
+        self.pids.update(kids)
+        return kids
+
+    def log(self):
+        try:
+            with open(self.maillog, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, pattern, timeout=10, count=1):
+        import re
+        return wait_for(lambda: len(re.findall(pattern, self.log())) >= count, timeout,
+                        "log line %r in:\n%s" % (pattern, self.log()))
+
+    def queue_ids(self, queue):
+        """Queue IDs of the files in a queue (walking hash subdirectories)."""
+        ids = []
+        for _, _, files in os.walk(os.path.join(self.queue, queue)):
+            ids.extend(files)
+        return sorted(ids)
+
+    def queue_path(self, queue, qid):
+        for top, _, files in os.walk(os.path.join(self.queue, queue)):
+            if qid in files:
+                return os.path.join(top, qid)
+        return None
+
+    def cleanup(self):
+        if os.path.exists(os.path.join(self.queue, "pid", "master.pid")):
+            if self.postfix("status").rc == 0:
+                self.children()
+                self.postfix("stop")
+        import signal
+        leftover = [p for p in self.pids if process_alive(p)]
+        for p in leftover:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.test.assertEqual(leftover, [], "processes left behind")
+
+
+def queue_dump(path, envelope_only=False):
+    """Parses tests/daemons/queue-dump output for one queue file into a dict:
+    sender, attrs {name: value}, recipients [address...], content [lines];
+    None when the file is not ready or is corrupt."""
+    argv = [test_daemon("queue-dump")] + (["-e"] if envelope_only else []) + [path]
+    proc = subprocess.run(argv, capture_output=True, timeout=30)
+    if proc.returncode != 0:
+        return None
+    text = proc.stdout.decode("utf-8", "surrogateescape")
+    head, _, body = text.partition("\n--\n")
+    out = {"sender": None, "attrs": {}, "recipients": [], "content": []}
+    for line in head.split("\n"):
+        key, _, value = line.partition(": ")
+        if key == "sender":
+            out["sender"] = value
+        elif line.startswith("sender:"):
+            out["sender"] = ""
+        elif key == "attr":
+            name, _, v = value.partition("=")
+            out["attrs"][name] = v
+        elif key == "recipient":
+            out["recipients"].append(value)
+    if not envelope_only:
+        out["content"] = body.split("\n")
+        if out["content"] and out["content"][-1] == "":
+            out["content"].pop()
+    return out

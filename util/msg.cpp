@@ -24,6 +24,8 @@ struct State {
   int file_fd = -1;
   LineHook hook = nullptr;
   int verbose = 0;
+  int fatal_status = 1;
+  void (*fatal_cleanup)() = nullptr;
 };
 
 State& S() {
@@ -159,7 +161,13 @@ void Log(Level level, std::string_view text) {
     if (s.file_fd >= 0) WriteAll(s.file_fd, line + "\n");
   }
   errno = saved_errno;
-  if (level == Level::kFatal) exit(1);
+  if (level == Level::kFatal) {
+    if (auto cleanup = s.fatal_cleanup) {
+      s.fatal_cleanup = nullptr;
+      cleanup();
+    }
+    exit(s.fatal_status);
+  }
   if (level == Level::kPanic) abort();
 }
 
@@ -177,6 +185,14 @@ void Fatal(const char* fmt, ...) {
   MSG_FORMAT_AND_LOG(Level::kFatal);
   exit(1);
 }
+void FatalStatus(int status, const char* fmt, ...) {
+  S().fatal_status = status;
+  MSG_FORMAT_AND_LOG(Level::kFatal);
+  exit(status);
+}
+
+void SetFatalCleanup(void (*cleanup)()) { S().fatal_cleanup = cleanup; }
+
 void Panic(const char* fmt, ...) {
   MSG_FORMAT_AND_LOG(Level::kPanic);
   abort();

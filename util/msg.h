@@ -49,6 +49,13 @@ void Warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void Error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void Fatal(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void Panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// Fatal with a given exit status (the sysexits codes of sendmail, postdrop,
+// postqueue) instead of 1.
+[[noreturn]] void FatalStatus(int status, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+// A function run once before a fatal exit (e.g. remove a half-written
+// file); nullptr to remove it.
+void SetFatalCleanup(void (*cleanup)());
 
 // Logs already-formatted text at a level (Fatal/Panic still end the process).
 void Log(Level level, std::string_view text);

@@ -79,6 +79,17 @@ TEST(MsgDeathTest, FatalWritesStderrAndExits1) {
       "^postconf: fatal: open /etc/postfix/main.cf: No such file or directory\n$");
 }
 
+TEST(MsgDeathTest, FatalStatusUsesTheGivenStatusAndRunsTheCleanup) {
+  EXPECT_EXIT(
+      {
+        Init("postqueue");
+        SetFatalCleanup([] { fprintf(stderr, "cleanup ran\n"); });
+        FatalStatus(69, "Queue report unavailable - mail system is down");
+      },
+      testing::ExitedWithCode(69),
+      "postqueue: fatal: Queue report unavailable - mail system is down\ncleanup ran");
+}
+
 TEST(MsgDeathTest, PanicAborts) {
   EXPECT_DEATH(
       {

@@ -1,0 +1,53 @@
+// attr_client: the client end of a request/reply attribute service
+// (util/attr.h lists over a UNIX stream socket), shared by the client
+// stubs of the multi-server services (rewrite_client.h, resolve_client.h).
+//
+//   attr_client::AttrClient c("/var/spool/postfix/private/rewrite", "rewrite",
+//                             std::chrono::seconds(30));
+//   util::StatusOr<util::AttrList> reply = c.Call({{"request", "resolve"}, ...});
+//   if (!reply.ok()) defer(reply.status());      // always kUnavailable
+//
+// The connection is made at the first call and kept for the next ones.
+// When it breaks (the server exited after max_idle/max_use, was restarted,
+// or died mid-request) the request is sent once more on a new connection
+// (requests must be idempotent: lookups are); a second failure, a refused connect, a timeout (the
+// per-call deadline covers the send and the whole reply), or a malformed reply is kUnavailable
+// "SERVICE service is not available: ...", and the connection is dropped.
+// One AttrClient is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "util/attr.h"
+#include "util/status.h"
+#include "util/stream.h"
+
+namespace attr_client {
+
+class AttrClient {
+ public:
+  AttrClient(std::string socket_path, std::string service, std::chrono::milliseconds timeout);
+  AttrClient(const AttrClient&) = delete;
+  AttrClient& operator=(const AttrClient&) = delete;
+
+  // One request, one reply.
+  util::StatusOr<util::AttrList> Call(const util::AttrList& request);
+
+  // Closes the connection (the next Call reconnects).
+  void Disconnect() { stream_ = util::Stream(); }
+  bool connected() const { return stream_.fd() >= 0; }
+  const std::string& socket_path() const { return path_; }
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+
+ private:
+  util::StatusOr<util::AttrList> Exchange(const std::string& wire,
+                                          std::chrono::steady_clock::time_point deadline);
+
+  std::string path_;
+  std::string service_;
+  std::chrono::milliseconds timeout_;
+  util::Stream stream_;
+};
+
+}  // namespace attr_client

@@ -1,0 +1,70 @@
+// resolve_client: the client of trivial-rewrite's "resolve" service, which
+// maps a recipient to (transport, nexthop, recipient) and its address class
+// (Postfix's ADDRESS_CLASS_README). qmgr resolves every recipient with it;
+// smtpd asks for the class (reject_unauth_destination, unknown users);
+// cleanup does not need it.
+//
+//   resolve_client::ResolveClient rc(cfg);
+//   util::StatusOr<resolve_client::ResolveResult> r = rc.Resolve(sender, rcpt);
+//   if (!r.ok()) defer(r.status());     // kUnavailable: service down or a
+//                                       // table error there; never "unknown"
+//   if (r->error()) bounce("5.1.3 bad address syntax");
+//   deliver(r->transport, r->nexthop, r->recipient);
+//
+// A transport of "error" means the address must bounce with the text in
+// nexthop ("5.1.1 User unknown in virtual alias table" for an unexpanded
+// address in a virtual alias domain, or a transport_maps "error:text");
+// "discard" means drop it. The nexthop is returned as configured or as the
+// recipient's domain, in its original case; queue managers fold it to lower
+// case when they use it as a queue name (as Postfix's qmgr does).
+//
+// Socket, timeout and connection handling as in rewrite_client.h.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "global/attr_client.h"
+#include "global/config.h"
+#include "global/rewrite_proto.h"
+#include "util/status.h"
+
+namespace resolve_client {
+
+enum class AddressClass { kLocal, kAlias, kVirtual, kRelay, kDefault };
+
+struct ResolveResult {
+  std::string transport;  // master.cf service name, e.g. "smtp", "virtual", "error"
+  std::string nexthop;    // destination (or the error text of "error")
+  std::string recipient;  // the address to deliver to (user@domain)
+  AddressClass address_class = AddressClass::kDefault;
+  unsigned flags = 0;  // rewrite_proto::ResolveFlags bits
+
+  bool final() const { return flags & rewrite_proto::kFlagFinal; }
+  bool routed() const { return flags & rewrite_proto::kFlagRouted; }
+  bool error() const { return flags & rewrite_proto::kFlagError; }  // bad syntax
+  bool operator==(const ResolveResult&) const = default;
+};
+
+std::string_view ClassName(AddressClass c);
+
+class ResolveClient {
+ public:
+  explicit ResolveClient(const config::Config& cfg);
+  ResolveClient(std::string socket_path, std::chrono::milliseconds timeout);
+
+  // Resolves `address` (internal form) for mail from `sender` ("" for the
+  // null sender; only sender-dependent maps look at it). Errors:
+  // kUnavailable with the reason (the service is down, or a lookup table
+  // failed there: "transport_maps: hash:/x is unavailable ...").
+  util::StatusOr<ResolveResult> Resolve(std::string_view sender, std::string_view address);
+
+  void set_timeout(std::chrono::milliseconds timeout) { client_.set_timeout(timeout); }
+  attr_client::AttrClient& connection() { return client_; }
+
+ private:
+  attr_client::AttrClient client_;
+};
+
+}  // namespace resolve_client

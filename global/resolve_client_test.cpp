@@ -1,0 +1,238 @@
+// Tests of the trivial-rewrite client stubs (rewrite_client, resolve_client
+// and their attr_client) against a scripted server on a UNIX socket.
+#include "global/resolve_client.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "global/rewrite_client.h"
+#include "global/rewrite_proto.h"
+#include "tables/table_testing.h"
+#include "util/sockets.h"
+#include "util/stream.h"
+
+namespace resolve_client {
+namespace {
+
+namespace rp = rewrite_proto;
+using Handler = std::function<std::optional<util::AttrList>(const util::AttrList&)>;
+
+// Serves connections one at a time: each request goes to the handler; a
+// nullopt reply closes the connection without answering.
+class FakeServer {
+ public:
+  explicit FakeServer(Handler handler) : handler_(std::move(handler)) {
+    path_ = dir_.path() + "/rewrite";
+    auto fd = util::ListenUnix(path_, 0600);
+    EXPECT_TRUE(fd.ok());
+    listen_ = std::move(*fd);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~FakeServer() {
+    stop_ = true;
+    ::shutdown(listen_.get(), SHUT_RDWR);
+    thread_.join();
+  }
+  const std::string& path() const { return path_; }
+  int connections() const { return connections_; }
+  int requests() const { return requests_; }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      util::StatusOr<util::Fd> conn = util::Accept(listen_.get());
+      if (!conn.ok()) return;
+      ++connections_;
+      util::Stream s(std::move(*conn));
+      util::AttrDecoder dec;
+      for (bool open = true; open && !stop_;) {
+        util::AttrList req;
+        util::StatusOr<bool> got = dec.Next(&req);
+        if (!got.ok()) break;
+        if (!*got) {
+          std::string chunk;
+          if (!s.ReadSome(&chunk).ok()) break;
+          dec.Feed(chunk);
+          continue;
+        }
+        ++requests_;
+        std::optional<util::AttrList> reply = handler_(req);
+        if (!reply) break;
+        open = s.Write(util::EncodeAttrList(*reply)).ok() && s.Flush().ok();
+      }
+    }
+  }
+
+  tables::testing::ScratchDir dir_;
+  std::string path_;
+  util::Fd listen_;
+  Handler handler_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+};
+
+util::AttrList Resolved(const util::AttrList& req) {
+  util::AttrList r;
+  r.SetInt(rp::kStatus, rp::kStatusOk);
+  r.Set(rp::kTransport, "smtp");
+  r.Set(rp::kNexthop, "[relay.example]");
+  r.Set(rp::kRecipient, std::string(*req.Get(rp::kAddress)));
+  r.SetInt(rp::kFlags, rp::kClassRelay | rp::kFlagRouted);
+  return r;
+}
+
+TEST(ResolveClientTest, ResolveAndReuseTheConnection) {
+  FakeServer server([](const util::AttrList& req) -> std::optional<util::AttrList> {
+    EXPECT_TRUE(req.Expect({"request", "sender", "address"}).ok()) << req.DebugString();
+    EXPECT_EQ(*req.Get("request"), "resolve");
+    return Resolved(req);
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  for (int i = 0; i < 3; ++i) {
+    util::StatusOr<ResolveResult> r = c.Resolve("s@example.com", "u%x@example.net");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ResolveResult want{"smtp", "[relay.example]", "u%x@example.net", AddressClass::kRelay,
+                       rp::kClassRelay | rp::kFlagRouted};
+    EXPECT_EQ(*r, want);
+    EXPECT_TRUE(r->routed());
+    EXPECT_FALSE(r->final());
+  }
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(ResolveClientTest, ClassesFromFlags) {
+  struct {
+    unsigned flags;
+    AddressClass want;
+  } rows[] = {
+      {rp::kClassLocal | rp::kFlagFinal, AddressClass::kLocal},
+      {rp::kClassAlias | rp::kFlagFinal, AddressClass::kAlias},
+      {rp::kClassVirtual | rp::kFlagFinal, AddressClass::kVirtual},
+      {rp::kClassRelay, AddressClass::kRelay},
+      {rp::kClassDefault | rp::kFlagError, AddressClass::kDefault},
+  };
+  unsigned flags = 0;
+  FakeServer server([&](const util::AttrList& req) -> std::optional<util::AttrList> {
+    util::AttrList r = Resolved(req);
+    r.SetInt(rp::kFlags, flags);
+    return r;
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  for (const auto& row : rows) {
+    flags = row.flags;
+    util::StatusOr<ResolveResult> r = c.Resolve("", "u@x");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->address_class, row.want) << ClassName(row.want);
+  }
+}
+
+TEST(ResolveClientTest, TemporaryFailureIsUnavailable) {
+  FakeServer server([](const util::AttrList&) -> std::optional<util::AttrList> {
+    return util::AttrList{
+        {"status", "4"}, {"reason", "transport_maps lookup failure: fail:down"}, {"flags", "8"}};
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
+  EXPECT_EQ(r.status().message(),
+            "address resolver failure: transport_maps lookup failure: fail:down");
+}
+
+TEST(ResolveClientTest, ReconnectsOnceWhenTheConnectionBreaks) {
+  // The server drops every connection after its first request is answered
+  // (like a daemon that exits between requests), so each later call finds
+  // a dead connection and must reconnect.
+  std::atomic<int> n{0};
+  FakeServer server([&](const util::AttrList& req) -> std::optional<util::AttrList> {
+    if (n++ % 2 == 1) return std::nullopt;  // close without answering
+    return Resolved(req);
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  for (int i = 0; i < 3; ++i) {
+    util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
+  }
+  EXPECT_EQ(server.connections(), 3);
+}
+
+TEST(ResolveClientTest, GivesUpAfterOneRetry) {
+  FakeServer server(
+      [](const util::AttrList&) -> std::optional<util::AttrList> { return std::nullopt; });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
+  EXPECT_EQ(r.status().message(),
+            "resolve service is not available: read from " + server.path() + ": connection closed");
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(ResolveClientTest, Timeout) {
+  FakeServer server([](const util::AttrList& req) -> std::optional<util::AttrList> {
+    usleep(500 * 1000);
+    return Resolved(req);
+  });
+  ResolveClient c(server.path(), std::chrono::milliseconds(100));
+  util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("resolve service is not available: read from"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(server.requests(), 1) << "a timeout is not retried";
+}
+
+TEST(ResolveClientTest, ServiceDown) {
+  tables::testing::ScratchDir dir;
+  ResolveClient c(dir.path() + "/private/rewrite", std::chrono::seconds(1));
+  util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
+  EXPECT_EQ(r.status().message(), "resolve service is not available: connect to " + dir.path() +
+                                      "/private/rewrite: No such file or directory");
+}
+
+TEST(ResolveClientTest, MalformedReply) {
+  FakeServer server([](const util::AttrList&) -> std::optional<util::AttrList> {
+    return util::AttrList{{"status", "0"}, {"transport", "smtp"}};
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "address resolver failure: malformed reply");
+}
+
+TEST(RewriteClientTest, Rewrite) {
+  FakeServer server([](const util::AttrList& req) -> std::optional<util::AttrList> {
+    EXPECT_TRUE(req.Expect({"request", "rule", "address"}).ok()) << req.DebugString();
+    return util::AttrList{
+        {"status", "0"},
+        {"address", std::string(*req.Get("rule")) + ":" + std::string(*req.Get("address"))}};
+  });
+  rewrite_client::RewriteClient c(server.path(), std::chrono::seconds(5));
+  util::StatusOr<std::string> a = c.Rewrite(rewrite::Context::kLocal, "alice");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, "local:alice");
+  a = c.Rewrite(rewrite::Context::kRemote, "bob");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, "remote:bob");
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(RewriteClientTest, SocketPathFromConfig) {
+  config::Config cfg;
+  cfg.Set("queue_directory", "/q");
+  EXPECT_EQ(rewrite_client::RewriteSocketPath(cfg), "/q/private/rewrite");
+  cfg.Set("rewrite_service_name", "rw2");
+  EXPECT_EQ(rewrite_client::RewriteSocketPath(cfg), "/q/private/rw2");
+}
+
+}  // namespace
+}  // namespace resolve_client
