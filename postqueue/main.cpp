@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -61,6 +62,8 @@ constexpr int kExUsage = 64;
 constexpr int kExUnavailable = 69;
 constexpr int kExSoftware = 70;
 constexpr int kExIoErr = 74;
+// Longest wait for each part of the showq listing (seconds).
+constexpr long long kShowqReplyTimeout = 60;
 
 [[noreturn]] void Usage() {
   msg::FatalStatus(kExUnavailable,  // sic: Postfix exits 69 here
@@ -133,8 +136,18 @@ void List(const config::Config& cfg, bool json) {
   std::string service = cfg.Get("mail_name") + " " + cfg.Get("showq_service_name");
   if (fd.ok()) {
     util::Stream s(std::move(*fd));
-    s.set_timeout(static_cast<int>(cfg.GetTime("ipc_timeout")));
+    // A connected socket is no proof that a showq process will ever answer:
+    // master queues the connection even while the service cannot start
+    // (throttled). Each message of the listing must arrive within this
+    // time, so a broken service ends the command instead of hanging it.
+    long long ipc = cfg.GetTime("ipc_timeout");
+    s.set_timeout(static_cast<int>(std::min<long long>(ipc, kShowqReplyTimeout)));
     util::Status st = Print(s, json, cfg.GetBool("enable_long_queue_ids"));
+    if (st.code() == util::Code::kDeadlineExceeded)
+      msg::FatalStatus(kExUnavailable,
+                       "Queue report unavailable - the %s service did not answer within %llds "
+                       "(see the mail log)",
+                       service.c_str(), std::min<long long>(ipc, kShowqReplyTimeout));
     if (!st.ok()) msg::FatalStatus(kExSoftware, "%s", st.message().c_str());
     return;
   }

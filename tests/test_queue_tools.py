@@ -144,6 +144,21 @@ class QueueToolsTest(mtatest.TempDirTestCase):
         r = self.tool("postqueue", "-j")
         self.assertEqual([json.loads(line) for line in r.out.splitlines()], self.expected_json())
 
+    def test_broken_showq_fails_instead_of_hanging(self):
+        # master accepts the connection while the service cannot start
+        # (throttled); postqueue must give up within ipc_timeout, not hang.
+        broken = mtatest.MtaInstance(self, name="broken", main_cf="ipc_timeout = 3s\n")
+        with open(os.path.join(broken.etc, "master.cf"), "w") as f:
+            f.write("showq unix n - n - - /bin/false\n")
+        broken.start()
+        self.addCleanup(broken.stop)
+        started = time.monotonic()
+        r = broken.run("postqueue", "-p", timeout=60)
+        self.assertLess(time.monotonic() - started, 30, r)
+        self.assertEqual(r.rc, 69, r)
+        self.assertIn("Queue report unavailable - the Postfix showq service did not answer "
+                      "within 3s", r.err)
+
     def test_empty_queue_and_json_escaping(self):
         self.inst.start()
         r = self.tool("postqueue", "-p")
