@@ -1,0 +1,92 @@
+// deliver_status: the agent side of a delivery request's outcome (Postfix's
+// sent(), defer_append(), bounce_append()): one call per recipient that
+//   - logs Postfix's line
+//       ID: to=<rcpt>, [orig_to=<o>,] relay=R, delay=D, delays=a/b/c/d,
+//           dsn=X.Y.Z, status=sent|deferred|bounced (reason)
+//     (a = arrival to active, b = active to the agent's start, c = set-up
+//     time the agent reports, d = the rest; values in Postfix's format),
+//   - marks sent and bounced recipients done in the queue file
+//     (queue_file::Reader::OpenForUpdate / MarkDone),
+//   - appends a delivery_log entry to bounce/ (bounced) or defer/
+//     (deferred), which bounce and showq read.
+// A recipient whose outcome cannot be recorded (the done mark or the log
+// append fails) is reported as deferred instead: it is tried again, never
+// lost. qmgr uses the same class for the recipients it defers or bounces
+// itself (resolver failures, dead destinations, expired mail).
+//
+//   auto rep = deliver_status::Reporter::Open(layout, req);  // after Read
+//   if (!rep.ok()) { reply {status=4}; return; }
+//   rep->Bounced(0, "none", "5.1.1", "User unknown");
+//   deliver_request::WriteReply(client, rep->reply());
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "global/deliver_request.h"
+#include "global/mail_queue.h"
+#include "global/queue_file.h"
+#include "util/status.h"
+
+namespace deliver_status {
+
+// Postfix's delay format: "0", "0.05", "0.42", "1.1", "293".
+std::string FormatDelay(double seconds);
+
+// The status=... log line without the "ID: " prefix.
+struct LogFields {
+  std::string recipient;
+  std::string original;  // shown as orig_to= when different from recipient
+  std::string relay;
+  double delay = 0;
+  double delays[4] = {0, 0, 0, 0};
+  std::string dsn;
+  std::string status;  // sent deferred bounced
+  std::string reason;
+};
+std::string FormatLogLine(const LogFields& f);
+
+// Splits "5.1.1 text" into dsn and text; without a leading status code the
+// dsn is `default_dsn` and the text is the whole string. The class digit
+// is forced to `force_class` ('4' or '5') when non-zero.
+void SplitDsn(std::string_view text, std::string_view default_dsn, char force_class,
+              std::string* dsn, std::string* rest);
+
+class Reporter {
+ public:
+  // Opens the request's queue file for update; `now` (seconds since the
+  // epoch) is the agent's start time for the delays.
+  static util::StatusOr<Reporter> Open(const mail_queue::Layout& layout,
+                                       const deliver_request::Request& req, double start);
+
+  // Outcome of recipient `i` of the request. The return value says whether
+  // the outcome was recorded; failures are logged and counted as deferred.
+  bool Sent(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
+  bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
+  bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
+
+  // Seconds of connection set-up to show as delays "c" (default 0).
+  void set_setup_time(double s) { setup_time_ = s; }
+  // The destination failed as a whole (negative scheduler feedback).
+  void SetSiteFailure(std::string_view reason);
+
+  // {status=0} when every recipient was sent or bounced, else {status=4}.
+  deliver_request::Reply reply() const;
+
+ private:
+  Reporter() = default;
+  bool Report(size_t i, std::string_view status, std::string_view relay, std::string_view dsn,
+              std::string_view reason);
+
+  mail_queue::Layout layout_;
+  deliver_request::Request req_;
+  std::optional<queue_file::Reader> file_;
+  double start_ = 0;
+  double setup_time_ = 0;
+  bool deferred_ = false;
+  bool site_failure_ = false;
+  std::string reason_;
+};
+
+}  // namespace deliver_status

@@ -1,0 +1,597 @@
+#include "qmgr/qmgr.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "global/bounce_client.h"
+#include "global/deliver_status.h"
+#include "global/delivery_log.h"
+#include "global/master_proto.h"
+#include "util/files.h"
+#include "util/msg.h"
+#include "util/sockets.h"
+#include "util/strings.h"
+
+namespace qmgr {
+
+struct QueueManager::Message {
+  uint64_t key = 0;
+  std::string id;
+  util::Fd lock;
+  queue_file::Envelope env;
+  double arrival = 0;
+  double active_time = 0;
+  std::vector<std::string> resolved;  // per envelope recipient: the address to deliver to
+  std::vector<std::string> nexthop;   // per envelope recipient: the nexthop as resolved
+  size_t pending = 0;                 // recipients queued or in delivery
+  size_t counted = 0;                 // recipients counted in recipients_in_memory_
+  std::map<std::string, delivery_log::Entry> prev_defer;  // last attempt's reasons
+  double prev_attempt = 0;  // when the previous attempt ended (defer log mtime)
+};
+
+struct QueueManager::InFlight {
+  Delivery d;
+  util::Fd fd;
+  util::EventLoop::Handle watch = util::EventLoop::kNoHandle;
+  util::AttrDecoder dec;
+};
+
+namespace {
+
+int RenameNoReplace(const std::string& from, const std::string& to) {
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  if (link(from.c_str(), to.c_str()) < 0) return -1;
+  return unlink(from.c_str());
+}
+
+}  // namespace
+
+QueueManager::QueueManager(const config::Config& cfg, util::EventLoop* loop)
+    : cfg_(cfg), loop_(loop), layout_(mail_queue::Layout::FromConfig(cfg)), resolver_(cfg) {}
+
+QueueManager::~QueueManager() = default;
+
+double QueueManager::Now() const {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+TransportLimits LoadTransportLimits(const config::Config& cfg, const std::string& name,
+                                    bool* remote) {
+  config::Config c = cfg;
+  const config::MasterEntry* e = cfg.master_cf().Find(name, "unix");
+  std::string command = e ? e->command : name;
+  std::set<std::string> overridden;
+  if (e)
+    for (const auto& [k, v] : e->overrides) {
+      c.Set(k, v);
+      overridden.insert(k);
+    }
+  auto param = [&](const std::string& suffix) {
+    std::string t = name + suffix;
+    if (overridden.count(t)) return t;
+    std::string cmd = command + suffix;
+    if (overridden.count(cmd)) return cmd;
+    if (c.Raw(t)) return t;
+    return "default" + suffix;
+  };
+  auto feedback = [&](const std::string& suffix) {
+    std::string p = param(suffix);
+    auto f = ParseFeedback(c.Get(p));
+    if (!f.ok()) {
+      msg::Warn("%s: %s; using 1", p.c_str(), f.status().message().c_str());
+      return Feedback();
+    }
+    return *f;
+  };
+  TransportLimits l;
+  l.initial_concurrency = static_cast<int>(c.GetInt("initial_destination_concurrency"));
+  l.concurrency_limit = static_cast<int>(c.GetInt(param("_destination_concurrency_limit")));
+  l.recipient_limit = static_cast<int>(c.GetInt(param("_destination_recipient_limit")));
+  l.rate_delay = static_cast<double>(c.GetTime(param("_destination_rate_delay")));
+  l.positive = feedback("_destination_concurrency_positive_feedback");
+  l.negative = feedback("_destination_concurrency_negative_feedback");
+  l.failed_cohort_limit =
+      static_cast<int>(c.GetInt(param("_destination_concurrency_failed_cohort_limit")));
+  l.dead_time = static_cast<double>(c.GetTime("minimal_backoff_time"));
+  int maxproc = e ? e->maxproc() : -1;
+  l.maxproc = maxproc < 0 ? static_cast<int>(c.GetInt("default_process_limit")) : maxproc;
+  *remote = command == "smtp" || command == "lmtp";
+  return l;
+}
+
+const QueueManager::TransportInfo& QueueManager::Transport(const std::string& name) {
+  auto it = transports_.find(name);
+  if (it != transports_.end()) return it->second;
+  TransportInfo info;
+  info.limits = LoadTransportLimits(cfg_, name, &info.remote);
+  const TransportLimits& l = info.limits;
+  if (msg::Verbose())
+    msg::Info("transport %s: concurrency %d..%d, recipients %d, rate delay %g, maxproc %d",
+              name.c_str(), l.initial_concurrency, l.concurrency_limit, l.recipient_limit,
+              l.rate_delay, l.maxproc);
+  scheduler_.SetTransport(name, l);
+  return transports_[name] = info;
+}
+
+void QueueManager::Start() {
+  ScanActive();
+  ScanIncoming();
+  ScanDeferred(false);
+  long long delay = std::max<long long>(1, cfg_.GetTime("queue_run_delay"));
+  loop_->AddPeriodic(std::chrono::seconds(delay), [this] {
+    ScanDeferred(false);
+    ScanIncoming();
+  });
+  Pump();
+}
+
+void QueueManager::Trigger(std::string_view bytes) {
+  bool flush = bytes.find(master_proto::kTriggerFlush) != std::string_view::npos;
+  if (flush) ScanDeferred(true);
+  ScanIncoming();
+  Pump();
+}
+
+bool QueueManager::Full() const {
+  return messages_.size() >= static_cast<size_t>(cfg_.GetInt("qmgr_message_active_limit")) ||
+         recipients_in_memory_ >= static_cast<size_t>(cfg_.GetInt("qmgr_message_recipient_limit"));
+}
+
+void QueueManager::ScanActive() {
+  auto ids = mail_queue::ListQueue(layout_, mail_queue::kActive);
+  if (!ids.ok()) {
+    msg::Warn("scan active: %s", ids.status().message().c_str());
+    return;
+  }
+  for (const std::string& id : *ids) {
+    if (Full()) break;
+    Take(mail_queue::kActive, id, true);
+  }
+}
+
+void QueueManager::ScanIncoming() {
+  auto ids = mail_queue::ListQueue(layout_, mail_queue::kIncoming);
+  if (!ids.ok()) {
+    msg::Warn("scan incoming: %s", ids.status().message().c_str());
+    return;
+  }
+  std::sort(ids->begin(), ids->end());
+  for (const std::string& id : *ids) {
+    if (Full()) break;
+    Take(mail_queue::kIncoming, id, true);
+  }
+  Pump();
+}
+
+void QueueManager::ScanDeferred(bool all) {
+  auto ids = mail_queue::ListQueue(layout_, mail_queue::kDeferred);
+  if (!ids.ok()) {
+    msg::Warn("scan deferred: %s", ids.status().message().c_str());
+    return;
+  }
+  for (const std::string& id : *ids) {
+    if (Full()) break;
+    Take(mail_queue::kDeferred, id, all);
+  }
+  Pump();
+}
+
+bool QueueManager::Take(std::string_view queue, const std::string& id, bool all) {
+  if (ids_in_memory_.count(id)) return false;
+  std::string path = layout_.Path(queue, id);
+  struct stat st;
+  if (lstat(path.c_str(), &st) < 0 || !S_ISREG(st.st_mode)) return false;
+  if (!all && st.st_mtime > static_cast<time_t>(Now())) return false;  // not yet
+  if (!queue_file::Reader::IsReady(path)) return false;                // still being written
+  int raw = open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (raw < 0) return false;
+  util::Fd fd(raw);
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return false;  // postsuper has it
+  std::string active = layout_.Path(mail_queue::kActive, id);
+  if (queue != mail_queue::kActive) {
+    if (RenameNoReplace(path, active) < 0) {
+      if (errno != ENOENT)
+        msg::Warn("%s: move %s to active: %s", id.c_str(), std::string(queue).c_str(),
+                  strerror(errno));
+      return false;
+    }
+  }
+  auto m = std::make_unique<Message>();
+  m->id = id;
+  m->lock = std::move(fd);
+  m->active_time = Now();
+  // The defer log described the previous attempt; keep its reasons in
+  // memory (for bounces at expiry) and start afresh.
+  std::string defer_path = delivery_log::Path(layout_, mail_queue::kDefer, id);
+  struct stat log_st;
+  if (stat(defer_path.c_str(), &log_st) == 0)
+    m->prev_attempt = log_st.st_mtim.tv_sec + log_st.st_mtim.tv_nsec / 1e9;
+  if (auto entries = delivery_log::Read(defer_path); entries.ok())
+    for (const delivery_log::Entry& e : *entries) m->prev_defer[e.recipient] = e;
+  (void)delivery_log::Remove(layout_, mail_queue::kDefer, id);
+  auto reader = queue_file::Reader::Open(active);
+  if (!reader.ok()) {
+    if (reader.status().code() == util::Code::kInvalidArgument) {
+      std::string corrupt = layout_.Path(mail_queue::kCorrupt, id);
+      util::MakeDirs(util::Dirname(corrupt), 0700);
+      if (RenameNoReplace(active, corrupt) == 0)
+        msg::Warn("%s: %s; moved to corrupt/%s", id.c_str(), reader.status().message().c_str(),
+                  id.c_str());
+      else
+        msg::Warn("%s: %s; cannot move to corrupt/: %s", id.c_str(),
+                  reader.status().message().c_str(), strerror(errno));
+    } else {
+      msg::Warn("%s: %s", id.c_str(), reader.status().message().c_str());
+    }
+    return false;
+  }
+  m->env = reader->envelope();
+  m->arrival = m->env.arrival_sec + m->env.arrival_usec / 1e6;
+  if (m->prev_attempt < m->arrival) m->prev_attempt = m->arrival;
+  Load(std::move(m));
+  return true;
+}
+
+void QueueManager::Load(std::unique_ptr<Message> owned) {
+  uint64_t key = next_message_++;
+  owned->key = key;
+  Message& m = *owned;
+  messages_[key] = std::move(owned);
+  ids_in_memory_.insert(m.id);
+  const queue_file::Envelope& env = m.env;
+  msg::Info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)", m.id.c_str(), env.sender.c_str(),
+            static_cast<unsigned long long>(env.content_size), env.recipients.size());
+  m.resolved.resize(env.recipients.size());
+  m.nexthop.resize(env.recipients.size());
+  struct Group {
+    std::string transport;
+    std::string destination;
+    std::vector<size_t> rcpts;
+  };
+  std::vector<Group> groups;
+  std::map<std::pair<std::string, std::string>, size_t> group_index;
+  std::vector<size_t> resolve_failed, bad_syntax;
+  std::string resolve_reason;
+  for (size_t i = 0; i < env.recipients.size(); i++) {
+    const queue_file::Recipient& rc = env.recipients[i];
+    if (rc.done) continue;
+    m.counted++;
+    auto r = resolver_.Resolve(env.sender, rc.address);
+    if (!r.ok()) {
+      resolve_failed.push_back(i);
+      resolve_reason = r.status().message();
+      continue;
+    }
+    if (r->error()) {
+      bad_syntax.push_back(i);
+      continue;
+    }
+    m.resolved[i] = r->recipient.empty() ? rc.address : r->recipient;
+    m.nexthop[i] = r->nexthop;
+    const TransportInfo& t = Transport(r->transport);
+    std::string dest =
+        DestinationKey(t.remote, t.limits.recipient_limit, r->nexthop, m.resolved[i]);
+    auto gk = std::make_pair(r->transport, dest);
+    auto it = group_index.find(gk);
+    if (it == group_index.end()) {
+      it = group_index.emplace(gk, groups.size()).first;
+      groups.push_back({r->transport, dest, {}});
+    }
+    groups[it->second].rcpts.push_back(i);
+  }
+  recipients_in_memory_ += m.counted;
+  if (!resolve_failed.empty())
+    DeferRecipients(m, resolve_failed, "4.3.0", "address resolver failure: " + resolve_reason,
+                    false);
+  if (!bad_syntax.empty()) DeferRecipients(m, bad_syntax, "5.1.3", "bad address syntax", true);
+  double now = Now();
+  for (const Group& g : groups) {
+    m.pending += g.rcpts.size();
+    scheduler_.Add(g.transport, g.destination, key, g.rcpts, now);
+  }
+  if (m.pending == 0) Finish(m);
+}
+
+deliver_request::Request QueueManager::BuildRequest(const Message& m,
+                                                    const std::vector<size_t>& rcpts,
+                                                    const std::string& nexthop) const {
+  deliver_request::Request req;
+  req.queue_name = std::string(mail_queue::kActive);
+  req.queue_id = m.id;
+  req.sender = m.env.sender;
+  req.nexthop = nexthop;
+  req.arrival_time = m.arrival;
+  req.active_time = m.active_time;
+  auto attr = [&](std::string_view name) {
+    auto v = m.env.Attr(name);
+    return v ? std::string(*v) : std::string();
+  };
+  req.dsn_envid = attr("dsn_envid");
+  req.dsn_ret = std::atoi(attr("dsn_ret").c_str());
+  req.client_name = attr("client_name");
+  req.client_address = attr("client_address");
+  req.protocol = attr("protocol");
+  req.helo_name = attr("helo_name");
+  req.sasl_username = attr("sasl_username");
+  req.log_ident = attr("log_ident");
+  for (size_t i : rcpts) {
+    const queue_file::Recipient& rc = m.env.recipients[i];
+    deliver_request::Recipient r;
+    r.address = m.resolved[i].empty() ? rc.address : m.resolved[i];
+    r.original = rc.original.empty() ? (r.address != rc.address ? rc.address : "") : rc.original;
+    r.dsn_orcpt = rc.dsn_orcpt;
+    r.dsn_notify = rc.dsn_notify;
+    r.offset = static_cast<long long>(rc.offset);
+    req.recipients.push_back(std::move(r));
+  }
+  return req;
+}
+
+void QueueManager::DeferRecipients(Message& m, const std::vector<size_t>& rcpts,
+                                   const std::string& dsn, const std::string& reason, bool bounce) {
+  deliver_request::Request req = BuildRequest(m, rcpts, "");
+  auto rep = deliver_status::Reporter::Open(layout_, req, Now());
+  if (!rep.ok()) {
+    msg::Warn("%s: %s", m.id.c_str(), rep.status().message().c_str());
+    return;  // the recipients stay live: they are tried again
+  }
+  for (size_t i = 0; i < rcpts.size(); i++) {
+    if (bounce)
+      rep->Bounced(i, "none", dsn, reason);
+    else
+      rep->Deferred(i, "none", dsn, reason);
+  }
+}
+
+void QueueManager::Pump() {
+  if (pumping_) return;
+  pumping_ = true;
+  for (;;) {
+    std::vector<DeadJob> dead = scheduler_.TakeDeadJobs();
+    for (DeadJob& dj : dead) {
+      auto it = messages_.find(dj.job.message);
+      if (it == messages_.end()) continue;
+      Message& m = *it->second;
+      std::string text = dj.reason.empty() ? "destination is not responding" : dj.reason;
+      std::string dsn, rest;
+      deliver_status::SplitDsn(text, "4.4.1", '4', &dsn, &rest);
+      DeferRecipients(m, dj.job.recipients, dsn, "delivery temporarily suspended: " + rest, false);
+      m.pending -= std::min(m.pending, dj.job.recipients.size());
+      if (m.pending == 0) Finish(m);
+    }
+    std::optional<Delivery> d = scheduler_.Next(Now());
+    if (d) {
+      StartDelivery(std::move(*d));
+      continue;
+    }
+    if (dead.empty()) break;
+  }
+  double now = Now();
+  std::optional<double> wake = scheduler_.NextWakeup(now);
+  if (wake && (wakeup_timer_ == util::EventLoop::kNoHandle || *wake < wakeup_at_)) {
+    if (wakeup_timer_ != util::EventLoop::kNoHandle) loop_->Cancel(wakeup_timer_);
+    wakeup_at_ = *wake;
+    auto ms = std::chrono::milliseconds(static_cast<long long>((*wake - now) * 1000) + 1);
+    wakeup_timer_ = loop_->AddTimer(ms, [this] {
+      wakeup_timer_ = util::EventLoop::kNoHandle;
+      Pump();
+    });
+  }
+  pumping_ = false;
+}
+
+void QueueManager::StartDelivery(Delivery d) {
+  auto mit = messages_.find(d.job.message);
+  if (mit == messages_.end()) {
+    scheduler_.Done(d.id, false, "", Now());
+    return;
+  }
+  Message& m = *mit->second;
+  std::string nexthop = m.nexthop[d.job.recipients.front()];
+  deliver_request::Request req = BuildRequest(m, d.job.recipients, nexthop);
+  auto flight = std::make_unique<InFlight>();
+  flight->d = std::move(d);
+  uint64_t id = flight->d.id;
+  std::string transport = flight->d.transport;
+  in_flight_[id] = std::move(flight);
+  std::string path = layout_.queue_directory + "/private/" + transport;
+  auto fd = util::ConnectUnix(path, std::chrono::seconds(5));
+  if (!fd.ok()) {
+    EndDelivery(id, false, {}, transport + " service is not available: " + fd.status().message());
+    return;
+  }
+  if (util::Status st = util::WriteAll(fd->get(), deliver_request::Encode(req), path); !st.ok()) {
+    EndDelivery(id, false, {}, transport + " service is not available: " + st.message());
+    return;
+  }
+  InFlight& f = *in_flight_[id];
+  f.fd = std::move(*fd);
+  f.watch = loop_->WatchRead(f.fd.get(), [this, id] { OnReadable(id); });
+}
+
+void QueueManager::OnReadable(uint64_t delivery_id) {
+  auto it = in_flight_.find(delivery_id);
+  if (it == in_flight_.end()) return;
+  InFlight& f = *it->second;
+  char buf[4096];
+  ssize_t n = read(f.fd.get(), buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    EndDelivery(delivery_id, false, {},
+                "lost connection with " + f.d.transport + " service (it crashed?)");
+    return;
+  }
+  f.dec.Feed(std::string_view(buf, static_cast<size_t>(n)));
+  util::AttrList l;
+  util::StatusOr<bool> got = f.dec.Next(&l);
+  if (got.ok() && !*got) return;
+  if (!got.ok()) {
+    EndDelivery(delivery_id, false, {},
+                "malformed reply from " + f.d.transport + " service: " + got.status().message());
+    return;
+  }
+  auto reply = deliver_request::ParseReply(l);
+  if (!reply.ok()) {
+    EndDelivery(delivery_id, false, {},
+                "malformed reply from " + f.d.transport + " service: " + reply.status().message());
+    return;
+  }
+  EndDelivery(delivery_id, true, *reply, "");
+}
+
+void QueueManager::EndDelivery(uint64_t delivery_id, bool got_reply,
+                               const deliver_request::Reply& reply, const std::string& failure) {
+  auto it = in_flight_.find(delivery_id);
+  if (it == in_flight_.end()) return;
+  std::unique_ptr<InFlight> f = std::move(it->second);
+  in_flight_.erase(it);
+  if (f->watch != util::EventLoop::kNoHandle) loop_->Cancel(f->watch);
+  f->fd = util::Fd();
+  bool site_failure = !got_reply || reply.site_failure;
+  std::string reason = got_reply ? reply.reason : failure;
+  if (!got_reply) msg::Warn("%s: %s", f->d.transport.c_str(), failure.c_str());
+  scheduler_.Done(delivery_id, site_failure, reason, Now());
+  auto mit = messages_.find(f->d.job.message);
+  if (mit != messages_.end()) {
+    Message& m = *mit->second;
+    if (!got_reply) {
+      // Whatever the agent finished is marked in the file; defer the rest.
+      auto r = queue_file::Reader::Open(layout_.Path(mail_queue::kActive, m.id));
+      if (r.ok()) {
+        std::vector<size_t> left;
+        for (size_t i : f->d.job.recipients)
+          for (const queue_file::Recipient& rc : r->envelope().recipients)
+            if (rc.offset == m.env.recipients[i].offset && !rc.done) left.push_back(i);
+        if (!left.empty()) DeferRecipients(m, left, "4.3.0", failure, false);
+      }
+    }
+    m.pending -= std::min(m.pending, f->d.job.recipients.size());
+    if (m.pending == 0) Finish(m);
+  }
+  Pump();
+}
+
+void QueueManager::Finish(Message& m) {
+  std::string path = layout_.Path(mail_queue::kActive, m.id);
+  auto reader = queue_file::Reader::Open(path);
+  if (!reader.ok()) {
+    if (reader.status().code() != util::Code::kNotFound)
+      msg::Warn("%s: %s", m.id.c_str(), reader.status().message().c_str());
+    Forget(m.key);  // moved or removed by postsuper, or left for a restart
+    return;
+  }
+  auto live = [&](const queue_file::Reader& r) {
+    std::vector<size_t> out;
+    const auto& now_rcpts = r.envelope().recipients;
+    for (size_t i = 0; i < now_rcpts.size() && i < m.env.recipients.size(); i++)
+      if (!now_rcpts[i].done) out.push_back(i);
+    return out;
+  };
+  std::vector<size_t> left = live(*reader);
+  double now = Now();
+  if (!left.empty() && Expired(now, m.arrival, m.env.sender.empty(),
+                               static_cast<double>(cfg_.GetTime("maximal_queue_lifetime")),
+                               static_cast<double>(cfg_.GetTime("bounce_queue_lifetime")))) {
+    std::map<std::string, delivery_log::Entry> reasons = m.prev_defer;
+    if (auto entries = delivery_log::Read(delivery_log::Path(layout_, mail_queue::kDefer, m.id));
+        entries.ok())
+      for (const delivery_log::Entry& e : *entries) reasons[e.recipient] = e;
+    msg::Info("%s: from=<%s>, status=expired, returned to sender", m.id.c_str(),
+              m.env.sender.c_str());
+    for (size_t i : left) {
+      std::string addr = m.resolved[i].empty() ? m.env.recipients[i].address : m.resolved[i];
+      auto it = reasons.find(addr);
+      std::string dsn = it != reasons.end() ? it->second.status : "4.4.7";
+      std::string why = it != reasons.end() ? it->second.reason : "delivery time expired";
+      DeferRecipients(m, {i}, dsn, why, true);
+    }
+    reader = queue_file::Reader::Open(path);
+    if (!reader.ok()) {
+      Forget(m.key);
+      return;
+    }
+    left = live(*reader);
+  }
+  bool bounce_ok = true;
+  struct stat st;
+  if (stat(delivery_log::Path(layout_, mail_queue::kBounce, m.id).c_str(), &st) == 0) {
+    util::Status bs = bounce_client::Request(cfg_, bounce_client::Notice::kNonDelivery,
+                                             mail_queue::kActive, m.id);
+    if (!bs.ok()) {
+      msg::Warn("%s: cannot send the non-delivery notice: %s; message kept", m.id.c_str(),
+                bs.message().c_str());
+      bounce_ok = false;
+    }
+  }
+  if (left.empty() && bounce_ok) {
+    if (unlink(path.c_str()) < 0) {
+      if (errno != ENOENT)
+        msg::Warn("%s: remove %s: %s", m.id.c_str(), path.c_str(), strerror(errno));
+    } else {
+      for (std::string_view q : {mail_queue::kDefer, mail_queue::kBounce, mail_queue::kTrace})
+        (void)delivery_log::Remove(layout_, q, m.id);
+      msg::Info("%s: removed", m.id.c_str());
+    }
+    Forget(m.key);
+    return;
+  }
+  double warn = static_cast<double>(cfg_.GetTime("delay_warning_time"));
+  if (!left.empty() && warn > 0 && now - m.arrival >= warn && m.prev_attempt - m.arrival < warn) {
+    // The first attempt to end past delay_warning_time sends the notice.
+    util::Status ws =
+        bounce_client::Request(cfg_, bounce_client::Notice::kDelay, mail_queue::kActive, m.id);
+    if (!ws.ok())
+      msg::Warn("%s: cannot send the delay notice: %s", m.id.c_str(), ws.message().c_str());
+  }
+  double next =
+      NextRetryTime(now, m.arrival, static_cast<double>(cfg_.GetTime("minimal_backoff_time")),
+                    static_cast<double>(cfg_.GetTime("maximal_backoff_time")));
+  struct timespec times[2];
+  times[0].tv_sec = static_cast<time_t>(next);
+  times[0].tv_nsec = 0;
+  times[1] = times[0];
+  if (futimens(m.lock.get(), times) < 0)
+    msg::Warn("%s: set the retry time: %s", m.id.c_str(), strerror(errno));
+  MoveTo(m, mail_queue::kDeferred);
+  Forget(m.key);
+}
+
+bool QueueManager::MoveTo(Message& m, std::string_view queue) {
+  std::string from = layout_.Path(mail_queue::kActive, m.id);
+  std::string to = layout_.Path(queue, m.id);
+  std::string dir = util::Dirname(to);
+  if (dir != layout_.QueueDir(queue)) util::MakeDirs(dir, 0700);
+  if (RenameNoReplace(from, to) < 0) {
+    if (errno != ENOENT)
+      msg::Warn("%s: move to %s: %s", m.id.c_str(), std::string(queue).c_str(), strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+void QueueManager::Forget(uint64_t key) {
+  auto it = messages_.find(key);
+  if (it == messages_.end()) return;
+  bool was_full = Full();
+  recipients_in_memory_ -= std::min(recipients_in_memory_, it->second->counted);
+  ids_in_memory_.erase(it->second->id);
+  messages_.erase(it);  // closes the file: the lock goes with it
+  if (was_full && !Full())
+    loop_->AddTimer(std::chrono::milliseconds(0), [this] {
+      ScanIncoming();
+      ScanDeferred(false);
+    });
+}
+
+}  // namespace qmgr

@@ -1,0 +1,227 @@
+"""System tests of qmgr, the delivery request protocol and the error and
+discard agents (issue 6), on real instances: mail is submitted with
+sendmail (pickup, cleanup), resolved by trivial-rewrite, and delivered by
+error, discard, or tests/daemons/test-agent (which records each delivery
+and its concurrency in a file)."""
+import os
+import re
+import signal
+import time
+import unittest
+
+import mtatest
+
+SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "error", "retry", "discard", "bounce",
+            "defer", "trace", "showq"]
+AGENT = mtatest.test_daemon("test-agent")
+
+
+class QmgrTest(mtatest.TempDirTestCase):
+
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.tmp, 0o755)
+        self.record = os.path.join(self.tmp, "record")
+
+    def instance(self, main_cf="", extra_master_cf=""):
+        transport = os.path.join(self.tmp, "transport")
+        with open(transport, "w") as f:
+            f.write("discard.example discard:\n"
+                    "text.example discard:silently dropped\n"
+                    "error.example error:5.1.1 no such user\n"
+                    "retry.example retry:4.4.1 try later\n"
+                    ".sub.example test:sub-nexthop\n"
+                    "test.example test:\n"
+                    "one.example one:\n")
+        services = list(SERVICES)
+        if not os.path.exists(mtatest.program("bounce")):
+            services.remove("bounce")
+        inst = mtatest.MtaInstance(
+            self, services=services,
+            main_cf="transport_maps = texthash:%s\nqueue_run_delay = 1s\n"
+                    "minimal_backoff_time = 2s\nmaximal_backoff_time = 4s\n"
+                    "test_record = %s\n%s" % (transport, self.record, main_cf))
+        with open(os.path.join(inst.etc, "master.cf"), "a") as f:
+            f.write("test unix - n n - 10 %s\n%s" % (AGENT, extra_master_cf))
+        return inst
+
+    def send(self, inst, *rcpts, sender="alice@example.com"):
+        r = inst.run("sendmail", "-f", sender, *rcpts, input="Subject: test\n\nbody\n")
+        self.assertEqual(r.rc, 0, r)
+
+    def queued(self, inst):
+        return sum(len(inst.queue_ids(q)) for q in ("incoming", "active", "deferred"))
+
+    def wait_empty(self, inst, timeout=20):
+        mtatest.wait_for(lambda: self.queued(inst) == 0, timeout,
+                         "empty queue; log:\n" + inst.log())
+
+    def deliveries(self):
+        """[(pid, nexthop, [rcpts])] and the highest concurrency seen."""
+        out, running, peak = [], 0, 0
+        with open(self.record) as f:
+            for line in f:
+                fields = line.split()
+                if fields[0] == "+":
+                    running += 1
+                    peak = max(peak, running)
+                    out.append((fields[1], fields[2], fields[3].split(",")))
+                else:
+                    running -= 1
+        return out, peak
+
+    def test_discard(self):
+        inst = self.instance()
+        inst.start()
+        self.send(inst, "bob@discard.example", "carol@text.example")
+        inst.wait_log(r"qmgr\[\d+\]: (\w+): removed")
+        log = inst.log()
+        qid = re.search(r"qmgr\[\d+\]: (\w+): from=<alice@example.com>, size=\d+, nrcpt=2 "
+                        r"\(queue active\)", log).group(1)
+        self.assertRegex(log, r"discard\[\d+\]: %s: to=<bob@discard.example>, relay=none, "
+                              r"delay=[\d.]+, delays=[\d.]+/[\d.]+/[\d.]+/[\d.]+, dsn=2.0.0, "
+                              r"status=sent \(discarded\)" % qid)
+        self.assertIn("to=<carol@text.example>, relay=none", log)
+        self.assertIn("status=sent (discarded: silently dropped)", log)
+        self.assertIn("%s: removed" % qid, log)
+        self.wait_empty(inst)
+
+    def test_error_bounces(self):
+        inst = self.instance()
+        inst.start()
+        self.send(inst, "bob@error.example")
+        inst.wait_log(r"error\[\d+\]: \w+: to=<bob@error.example>, relay=none, .*dsn=5.1.1, "
+                      r"status=bounced \(no such user\)")
+        qid = re.search(r"error\[\d+\]: (\w+):", inst.log()).group(1)
+        if os.path.exists(mtatest.program("bounce")):
+            # The notice is queued (null sender) and the original removed.
+            inst.wait_log(r"qmgr\[\d+\]: \w+: from=<>, size=\d+, nrcpt=1 \(queue active\)")
+            inst.wait_log(r"qmgr\[\d+\]: %s: removed" % qid)
+        else:
+            path = os.path.join(inst.queue, "bounce", qid)
+            mtatest.wait_for(lambda: os.path.exists(path), 10, "bounce log")
+
+    def test_retry_defers_then_retries(self):
+        inst = self.instance()
+        inst.start()
+        self.send(inst, "bob@retry.example")
+        inst.wait_log(r"error\[\d+\]: \w+: to=<bob@retry.example>, relay=none, .*dsn=4.4.1, "
+                      r"status=deferred \(try later\)")
+        mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10,
+                         "deferred file; log:\n" + inst.log())
+        qid = inst.queue_ids("deferred")[0]
+        mtime = os.stat(inst.queue_path("deferred", qid)).st_mtime
+        self.assertGreater(mtime, time.time())  # the next attempt time
+        r = inst.run("postqueue", "-p")
+        self.assertIn("try later", r.out, r)
+        # Retried after the backoff: a second attempt is logged.
+        inst.wait_log(r"to=<bob@retry.example>.*status=deferred", timeout=20, count=2)
+
+    def test_postqueue_flush_retries_at_once(self):
+        inst = self.instance(main_cf="minimal_backoff_time = 1000s\n"
+                                     "maximal_backoff_time = 4000s\n")
+        inst.start()
+        self.send(inst, "bob@retry.example")
+        mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10, "deferred")
+        r = inst.run("postqueue", "-f")
+        self.assertEqual(r.rc, 0, r)
+        inst.wait_log(r"to=<bob@retry.example>.*status=deferred", count=2)
+
+    def test_delay_warning_once(self):
+        inst = self.instance(main_cf="delay_warning_time = 2s\n")
+        inst.start()
+        self.send(inst, "bob@retry.example")
+        inst.wait_log(r"to=<bob@retry.example>.*status=deferred", count=4, timeout=30)
+        if os.path.exists(mtatest.program("bounce")):
+            inst.wait_log(r"bounce\[\d+\]: \w+: sender delay notification: \w+")
+            self.assertEqual(len(re.findall(r"sender delay notification", inst.log())), 1,
+                             inst.log())
+
+    def test_lifetime_expires_into_bounce(self):
+        inst = self.instance(main_cf="maximal_queue_lifetime = 0\n")
+        inst.start()
+        self.send(inst, "bob@retry.example")
+        inst.wait_log(r"qmgr\[\d+\]: (\w+): from=<alice@example.com>, status=expired, "
+                      r"returned to sender")
+        qid = re.search(r"qmgr\[\d+\]: (\w+): from=<alice@example.com>, status=expired",
+                        inst.log()).group(1)
+        inst.wait_log(r"qmgr\[\d+\]: %s: to=<bob@retry.example>, relay=none, .*dsn=4.4.1, "
+                      r"status=bounced \(try later\)" % qid)
+        if os.path.exists(mtatest.program("bounce")):
+            inst.wait_log(r"qmgr\[\d+\]: %s: removed" % qid)
+            inst.wait_log(r"qmgr\[\d+\]: \w+: from=<>, size=\d+, nrcpt=1 \(queue active\)")
+
+    def test_test_agent_and_subdomains(self):
+        inst = self.instance()
+        inst.start()
+        self.send(inst, "a@test.example", "b@x.sub.example", "defer1@test.example")
+        inst.wait_log(r"test-agent\[\d+\]: \w+: to=<b@x.sub.example>, relay=sub-nexthop, "
+                      r".*status=sent \(delivered to test\)")
+        inst.wait_log(r"to=<defer1@test.example>, relay=test.example, .*dsn=4.2.0, "
+                      r"status=deferred \(test deferral\)")
+        inst.wait_log(r"to=<a@test.example>, relay=test.example, .*status=sent")
+        mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10, "deferred")
+        qid = inst.queue_ids("deferred")[0]
+        # Only the deferred recipient is tried again.
+        inst.wait_log(r"%s: from=<alice@example.com>, size=\d+, nrcpt=3" % qid, count=2,
+                      timeout=20)
+        inst.wait_log(r"to=<defer1@test.example>.*status=deferred", count=2, timeout=20)
+        self.assertEqual(len(re.findall(r"to=<a@test.example>", inst.log())), 1)
+
+    def test_concurrency_and_recipient_limits(self):
+        inst = self.instance(
+            main_cf="test_delay_ms = 300\ninitial_destination_concurrency = 5\n",
+            extra_master_cf="one unix - n n - 10 %s\n"
+                            "  -o one_destination_concurrency_limit=2\n"
+                            "  -o one_destination_recipient_limit=3\n" % AGENT)
+        inst.start()
+        for i in range(4):
+            self.send(inst, *["r%d-%d@one.example" % (i, j) for j in range(5)])
+        mtatest.wait_for(lambda: inst.log().count("status=sent") == 20, 40,
+                         "20 deliveries; log:\n" + inst.log())
+        deliveries, peak = self.deliveries()
+        self.assertEqual(peak, 2)  # the limit, reached and never exceeded
+        self.assertTrue(all(len(r) <= 3 for _, _, r in deliveries), deliveries)
+        self.assertEqual(sum(len(r) for _, _, r in deliveries), 20)
+        self.wait_empty(inst)
+
+    def test_active_file_survives_restart(self):
+        inst = self.instance()
+        inst.start()
+        self.send(inst, "bob@retry.example")
+        mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10, "deferred")
+        inst.stop()
+        # Put the message back in active/ as if qmgr had crashed, and route
+        # the domain to discard now.
+        qid = inst.queue_ids("deferred")[0]
+        os.rename(inst.queue_path("deferred", qid), os.path.join(inst.queue, "active", qid))
+        with open(os.path.join(self.tmp, "transport"), "a") as f:
+            f.write("retry.example discard:\n")
+        with open(os.path.join(self.tmp, "transport")) as f:
+            text = f.read().replace("retry.example retry:4.4.1 try later\n", "")
+        with open(os.path.join(self.tmp, "transport"), "w") as f:
+            f.write(text)
+        inst.start()
+        inst.wait_log(r"to=<bob@retry.example>, relay=none, .*status=sent \(discarded\)")
+        inst.wait_log(r"%s: removed" % qid)
+        self.wait_empty(inst)
+
+    def test_kill_qmgr_loses_nothing(self):
+        inst = self.instance(main_cf="test_delay_ms = 1500\n")
+        inst.start()
+        self.send(inst, "a@test.example")
+        inst.wait_log(r"from=<alice@example.com>.*\(queue active\)")
+        qmgr = []
+        for p in inst.children():
+            with open("/proc/%d/cmdline" % p) as f:
+                if f.read().split("\0")[0].endswith("qmgr"):
+                    qmgr.append(p)
+        self.assertEqual(len(qmgr), 1)
+        os.kill(qmgr[0], signal.SIGKILL)
+        inst.wait_log(r"to=<a@test.example>.*status=sent", timeout=30)
+        inst.postfix("flush")
+        self.wait_empty(inst, 30)
+
+
+if __name__ == "__main__":
+    unittest.main()
