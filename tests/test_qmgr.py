@@ -5,6 +5,7 @@ error, discard, or tests/daemons/test-agent (which records each delivery
 and its concurrency in a file)."""
 import os
 import re
+import shutil
 import signal
 import time
 import unittest
@@ -184,6 +185,74 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertTrue(all(len(r) <= 3 for _, _, r in deliveries), deliveries)
         self.assertEqual(sum(len(r) for _, _, r in deliveries), 20)
         self.wait_empty(inst)
+
+    @staticmethod
+    def unprivileged_n(path):
+        """master.cf lines from `path` with the unpriv column set to "n", as
+        mtatest.MtaInstance does, so that daemons run as the test's user."""
+        out = []
+        for line in open(path):
+            if line.strip() and not line[0].isspace() and not line.startswith("#"):
+                fields = line.split()
+                fields[3] = "n"
+                line = " ".join(fields) + "\n"
+            out.append(line)
+        return "".join(out)
+
+    def docomo_instance(self, master_cf_text, main_cf=""):
+        """An instance routing docomo.ne.jp with ../shared/examples/docomo's
+        transport map. The test agent stands in for the smtp client under
+        the program name "smtp" (the scheduling rule keys on the program:
+        smtp and lmtp count concurrency per nexthop whatever the recipient
+        limit) in a private daemon directory, until the smtp client exists."""
+        daemons = os.path.join(self.tmp, "libexec")
+        os.makedirs(daemons)
+        for name in os.listdir(mtatest.BIN):
+            if name != "smtp":
+                os.symlink(os.path.join(mtatest.BIN, name), os.path.join(daemons, name))
+        os.symlink(AGENT, os.path.join(daemons, "smtp"))
+        example = os.path.join(mtatest.EXAMPLES, "docomo")
+        inst = self.instance(
+            main_cf="daemon_directory = %s\ntest_delay_ms = 100\n"
+                    "initial_destination_concurrency = 5\n%s" % (daemons, main_cf),
+            extra_master_cf=master_cf_text)
+        docomo_map = os.path.join(self.tmp, "docomo_transport")
+        shutil.copy(os.path.join(example, "transport"), docomo_map)
+        r = mtatest.run([mtatest.program("postmap"), "-c", inst.etc, "hash:" + docomo_map])
+        self.assertEqual(r.rc, 0, r)
+        with open(os.path.join(inst.etc, "main.cf"), "a") as f:
+            f.write("transport_maps = hash:%s\n" % docomo_map)
+        return inst
+
+    def check_one_at_a_time(self, inst):
+        inst.start()
+        for i in range(6):
+            self.send(inst, *["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)])
+        mtatest.wait_for(lambda: inst.log().count("status=sent") == 18, 60,
+                         "18 deliveries; log:\n" + inst.log())
+        deliveries, peak = self.deliveries()
+        self.assertEqual(peak, 1, deliveries)          # one connection at a time
+        self.assertEqual(len(deliveries), 18)          # one recipient per delivery
+        self.assertTrue(all(len(r) == 1 for _, _, r in deliveries), deliveries)
+        self.assertTrue(all(n == "docomo.ne.jp" for _, n, _ in deliveries), deliveries)
+        self.wait_empty(inst)
+
+    def test_docomo_example_lines(self):
+        # ../shared/examples/docomo/master.cf as users write it (command
+        # smtp, maxproc 1, -o limits of 1); only the unpriv column becomes
+        # "n" so that the daemons run as the test's user.
+        path = os.path.join(mtatest.EXAMPLES, "docomo", "master.cf")
+        self.check_one_at_a_time(self.docomo_instance(self.unprivileged_n(path)))
+
+    def test_docomo_limits_in_main_cf_do_not_multiply_connections(self):
+        # The case where Postfix opened 49 connections to one docomo host:
+        # limits of 1 in main.cf and an ordinary process limit. Concurrency
+        # must still count per destination, not per recipient.
+        inst = self.docomo_instance(
+            "docomo-smtp unix - n n - - smtp\n",
+            main_cf="docomo-smtp_destination_concurrency_limit = 1\n"
+                    "docomo-smtp_destination_recipient_limit = 1\n")
+        self.check_one_at_a_time(inst)
 
     def test_active_file_survives_restart(self):
         inst = self.instance()
