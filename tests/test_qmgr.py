@@ -102,7 +102,7 @@ class QmgrTest(mtatest.TempDirTestCase):
             path = os.path.join(inst.queue, "bounce", qid)
             mtatest.wait_for(lambda: os.path.exists(path), 10, "bounce log")
 
-    def test_retry_defers_then_retries(self):
+    def test_retry_defers_then_retries_then_delivers(self):
         inst = self.instance()
         inst.start()
         self.send(inst, "bob@retry.example")
@@ -117,6 +117,17 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertIn("try later", r.out, r)
         # Retried after the backoff: a second attempt is logged.
         inst.wait_log(r"to=<bob@retry.example>.*status=deferred", timeout=20, count=2)
+        # The route is fixed (the transport table changes under the running
+        # system): the next retry delivers, and the message leaves the queue.
+        transport = os.path.join(self.tmp, "transport")
+        with open(transport) as f:
+            text = f.read()
+        with open(transport, "w") as f:
+            f.write(text.replace("retry.example retry:4.4.1 try later",
+                                 "retry.example discard:delivered after retry"))
+        inst.wait_log(r"to=<bob@retry.example>.*status=sent \(discarded: delivered after "
+                      r"retry\)", timeout=30)
+        self.wait_empty(inst)
 
     def test_postqueue_flush_retries_at_once(self):
         inst = self.instance(main_cf="minimal_backoff_time = 1000s\n"
