@@ -11,7 +11,6 @@
 //   when the nexthop is a text (transport_maps `discard:TEXT`) rather than
 //   the recipient's domain, which trivial-rewrite leaves there for a bare
 //   `discard:`. The mail is not looked at.
-#include <sys/time.h>
 
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
@@ -22,34 +21,18 @@
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
   hooks.service = [](util::Stream& client, server::Server& s) {
-    struct timeval tv;
-    gettimeofday(&tv, nullptr);
-    double start = tv.tv_sec + tv.tv_usec / 1e6;
-    client.set_timeout(static_cast<int>(s.config().GetTime("ipc_timeout")));
-    util::StatusOr<deliver_request::Request> req = deliver_request::Read(client);
-    if (!req.ok()) {
-      msg::Warn("bad delivery request: %s", req.status().message().c_str());
-      return;
-    }
-    auto rep =
-        deliver_status::Reporter::Open(mail_queue::Layout::FromConfig(s.config()), *req, start);
-    if (!rep.ok()) {
-      msg::Warn("%s: %s", req->queue_id.c_str(), rep.status().message().c_str());
-      deliver_request::Reply r;
-      r.status = 4;
-      r.reason = rep.status().message();
-      (void)deliver_request::WriteReply(client, r);
-      return;
-    }
-    std::string text(util::Trim(req->nexthop));
-    for (size_t i = 0; i < req->recipients.size(); i++) {
-      const std::string& rcpt = req->recipients[i].address;
-      size_t at = rcpt.rfind('@');
-      std::string domain = at == std::string::npos ? "" : util::Lowercase(rcpt.substr(at + 1));
-      bool is_domain = text.empty() || util::Lowercase(text) == domain;
-      rep->Sent(i, "none", "2.0.0", is_domain ? "discarded" : "discarded: " + text);
-    }
-    (void)deliver_request::WriteReply(client, rep->reply());
+    deliver_status::ServeRequest(
+        client, s.config(), [](const deliver_request::Request& req, deliver_status::Reporter& rep) {
+          std::string text(util::Trim(req.nexthop));
+          for (size_t i = 0; i < req.recipients.size(); i++) {
+            const std::string& rcpt = req.recipients[i].address;
+            size_t at = rcpt.rfind('@');
+            std::string domain =
+                at == std::string::npos ? "" : util::Lowercase(rcpt.substr(at + 1));
+            bool is_domain = text.empty() || util::Lowercase(text) == domain;
+            rep.Sent(i, "none", "2.0.0", is_domain ? "discarded" : "discarded: " + text);
+          }
+        });
   };
   server::RunSingleServer(argc, argv, hooks);
 }

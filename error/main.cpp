@@ -17,7 +17,6 @@
 //       forced to 4 (default 4.0.0).
 //   Logging, done marks and the bounce/defer logs are the shared agent
 //   library's (global/deliver_status.h): relay=none.
-#include <sys/time.h>
 
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
@@ -27,37 +26,21 @@
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
   hooks.service = [](util::Stream& client, server::Server& s) {
-    struct timeval tv;
-    gettimeofday(&tv, nullptr);
-    double start = tv.tv_sec + tv.tv_usec / 1e6;
-    client.set_timeout(static_cast<int>(s.config().GetTime("ipc_timeout")));
-    util::StatusOr<deliver_request::Request> req = deliver_request::Read(client);
-    if (!req.ok()) {
-      msg::Warn("bad delivery request: %s", req.status().message().c_str());
-      return;
-    }
-    auto rep =
-        deliver_status::Reporter::Open(mail_queue::Layout::FromConfig(s.config()), *req, start);
-    if (!rep.ok()) {
-      msg::Warn("%s: %s", req->queue_id.c_str(), rep.status().message().c_str());
-      deliver_request::Reply r;
-      r.status = 4;
-      r.reason = rep.status().message();
-      (void)deliver_request::WriteReply(client, r);
-      return;
-    }
     bool bounce = s.service_name() == "error";
-    std::string dsn, text;
-    deliver_status::SplitDsn(req->nexthop, bounce ? "5.0.0" : "4.0.0", bounce ? '5' : '4', &dsn,
-                             &text);
-    if (text.empty()) text = bounce ? "delivery failed" : "delivery temporarily suspended";
-    for (size_t i = 0; i < req->recipients.size(); i++) {
-      if (bounce)
-        rep->Bounced(i, "none", dsn, text);
-      else
-        rep->Deferred(i, "none", dsn, text);
-    }
-    (void)deliver_request::WriteReply(client, rep->reply());
+    deliver_status::ServeRequest(
+        client, s.config(),
+        [bounce](const deliver_request::Request& req, deliver_status::Reporter& rep) {
+          std::string dsn, text;
+          deliver_status::SplitDsn(req.nexthop, bounce ? "5.0.0" : "4.0.0", bounce ? '5' : '4',
+                                   &dsn, &text);
+          if (text.empty()) text = bounce ? "delivery failed" : "delivery temporarily suspended";
+          for (size_t i = 0; i < req.recipients.size(); i++) {
+            if (bounce)
+              rep.Bounced(i, "none", dsn, text);
+            else
+              rep.Deferred(i, "none", dsn, text);
+          }
+        });
   };
   server::RunSingleServer(argc, argv, hooks);
 }

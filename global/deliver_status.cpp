@@ -187,4 +187,27 @@ deliver_request::Reply Reporter::reply() const {
   return r;
 }
 
+void ServeRequest(util::Stream& client, const config::Config& cfg, const DeliverFn& deliver) {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  double start = static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  client.set_timeout(static_cast<int>(cfg.GetTime("ipc_timeout")));
+  util::StatusOr<deliver_request::Request> req = deliver_request::Read(client);
+  if (!req.ok()) {
+    msg::Warn("bad delivery request: %s", req.status().message().c_str());
+    return;
+  }
+  auto rep = Reporter::Open(mail_queue::Layout::FromConfig(cfg), *req, start);
+  if (!rep.ok()) {
+    msg::Warn("%s: %s", req->queue_id.c_str(), rep.status().message().c_str());
+    deliver_request::Reply r;
+    r.status = 4;
+    r.reason = rep.status().message();
+    (void)deliver_request::WriteReply(client, r);
+    return;
+  }
+  deliver(*req, *rep);
+  (void)deliver_request::WriteReply(client, rep->reply());
+}
+
 }  // namespace deliver_status

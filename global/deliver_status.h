@@ -20,14 +20,17 @@
 //   deliver_request::WriteReply(client, rep->reply());
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "global/config.h"
 #include "global/deliver_request.h"
 #include "global/mail_queue.h"
 #include "global/queue_file.h"
 #include "util/status.h"
+#include "util/stream.h"
 
 namespace deliver_status {
 
@@ -88,5 +91,17 @@ class Reporter {
   bool site_failure_ = false;
   std::string reason_;
 };
+
+// One delivery agent session with qmgr: reads the request from `client`
+// (ipc_timeout), opens its Reporter, lets `deliver` decide every
+// recipient's outcome (Sent/Deferred/Bounced), then writes the reply. A
+// malformed request is logged and the connection dropped; a queue file that
+// cannot be opened for update gets a "try again" reply. Each agent's
+// service hook is then just its delivery logic:
+//   hooks.service = [](util::Stream& c, server::Server& s) {
+//     deliver_status::ServeRequest(c, s.config(), [](const auto& req, auto& rep) {...});
+//   };
+using DeliverFn = std::function<void(const deliver_request::Request&, Reporter&)>;
+void ServeRequest(util::Stream& client, const config::Config& cfg, const DeliverFn& deliver);
 
 }  // namespace deliver_status

@@ -10,7 +10,6 @@
 //   test_record = PATH        the record file (required)
 //   test_delay_ms = N         milliseconds to sleep per delivery
 #include <fcntl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <string>
@@ -36,45 +35,31 @@ void Record(const std::string& path, const std::string& line) {
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
   hooks.service = [](util::Stream& client, server::Server& s) {
-    struct timeval tv;
-    gettimeofday(&tv, nullptr);
-    double start = tv.tv_sec + tv.tv_usec / 1e6;
-    auto req = deliver_request::Read(client);
-    if (!req.ok()) {
-      msg::Warn("bad delivery request: %s", req.status().message().c_str());
-      return;
-    }
     std::string record = s.config().Get("test_record");
     long long delay = util::ParseInt(s.config().Get("test_delay_ms")).value_or(0);
-    std::string rcpts;
-    for (const auto& r : req->recipients) rcpts += (rcpts.empty() ? "" : ",") + r.address;
-    std::string pid = std::to_string(getpid());
-    Record(record, "+ " + pid + " " + req->nexthop + " " + rcpts);
-    if (delay > 0) usleep(static_cast<useconds_t>(delay * 1000));
-    Record(record, "- " + pid);
-    auto rep =
-        deliver_status::Reporter::Open(mail_queue::Layout::FromConfig(s.config()), *req, start);
-    if (!rep.ok()) {
-      msg::Warn("%s", rep.status().message().c_str());
-      deliver_request::Reply r;
-      r.status = 4;
-      (void)deliver_request::WriteReply(client, r);
-      return;
-    }
-    bool site_fail = req->nexthop == "site-fail";
-    if (site_fail) rep->SetSiteFailure("4.4.1 test site failure");
-    for (size_t i = 0; i < req->recipients.size(); i++) {
-      const std::string& a = req->recipients[i].address;
-      if (site_fail)
-        rep->Deferred(i, req->nexthop, "4.4.1", "test site failure");
-      else if (a.rfind("defer", 0) == 0)
-        rep->Deferred(i, req->nexthop, "4.2.0", "test deferral");
-      else if (a.rfind("bounce", 0) == 0)
-        rep->Bounced(i, req->nexthop, "5.1.1", "test bounce");
-      else
-        rep->Sent(i, req->nexthop, "2.0.0", "delivered to test");
-    }
-    (void)deliver_request::WriteReply(client, rep->reply());
+    deliver_status::ServeRequest(
+        client, s.config(),
+        [&](const deliver_request::Request& req, deliver_status::Reporter& rep) {
+          std::string rcpts;
+          for (const auto& r : req.recipients) rcpts += (rcpts.empty() ? "" : ",") + r.address;
+          std::string pid = std::to_string(getpid());
+          Record(record, "+ " + pid + " " + req.nexthop + " " + rcpts);
+          if (delay > 0) usleep(static_cast<useconds_t>(delay * 1000));
+          Record(record, "- " + pid);
+          bool site_fail = req.nexthop == "site-fail";
+          if (site_fail) rep.SetSiteFailure("4.4.1 test site failure");
+          for (size_t i = 0; i < req.recipients.size(); i++) {
+            const std::string& a = req.recipients[i].address;
+            if (site_fail)
+              rep.Deferred(i, req.nexthop, "4.4.1", "test site failure");
+            else if (a.rfind("defer", 0) == 0)
+              rep.Deferred(i, req.nexthop, "4.2.0", "test deferral");
+            else if (a.rfind("bounce", 0) == 0)
+              rep.Bounced(i, req.nexthop, "5.1.1", "test bounce");
+            else
+              rep.Sent(i, req.nexthop, "2.0.0", "delivered to test");
+          }
+        });
   };
   server::RunSingleServer(argc, argv, hooks);
 }
