@@ -17,15 +17,8 @@ ECHO = mtatest.test_daemon("echo-single")
 TRIGGER = mtatest.test_daemon("trigger-log")
 
 
-def wait_for(cond, timeout=10, what="condition", interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(interval)
+wait_for = mtatest.wait_for
+alive = mtatest.process_alive
 
 
 def free_port():
@@ -34,16 +27,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def alive(pid):
-    """True while the process exists and is not a zombie."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def children_of(pid):
@@ -62,85 +45,19 @@ def children_of(pid):
     return out
 
 
-class Instance:
-    """One mail system instance: config dir, queue, log; started with the
-    real postfix command."""
+class Instance(mtatest.MtaInstance):
+    """An mtatest.MtaInstance whose master.cf the test writes verbatim."""
 
     def __init__(self, test, name, master_cf, extra_main=""):
-        self.test = test
-        self.root = os.path.join(test.tmp, name)
-        self.etc = os.path.join(self.root, "etc")
-        self.queue = os.path.join(self.root, "queue")
-        self.maillog = os.path.join(self.root, "maillog")
-        os.makedirs(self.etc)
-        self.main_cf = (
-            "queue_directory = %s\n"
-            "data_directory = %s\n"
-            "daemon_directory = %s\n"
-            "mail_owner = %s\n"
-            "inet_interfaces = 127.0.0.1\n"
-            "maillog_file = %s\n%s"
-            % (self.queue, os.path.join(self.root, "data"), mtatest.BIN,
-               __import__("pwd").getpwuid(os.geteuid()).pw_name, self.maillog, extra_main))
-        with open(os.path.join(self.etc, "main.cf"), "w") as f:
-            f.write(self.main_cf)
+        super().__init__(test, name=name, main_cf=extra_main)
         self.write_master_cf(master_cf)
-        self.pids = set()   # every master and child PID seen
-        test.addCleanup(self.cleanup)
 
     def write_master_cf(self, text):
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
             f.write(text)
 
-    def postfix(self, *args, timeout=60):
-        return mtatest.run([POSTFIX, "-c", self.etc] + list(args), timeout=timeout)
-
-    def start(self):
-        r = self.postfix("start")
-        self.test.assertEqual(r.rc, 0, r)
-        self.master_pid()
-        return r
-
-    def master_pid(self):
-        with open(os.path.join(self.queue, "pid", "master.pid")) as f:
-            pid = int(f.read().split()[0])
-        self.pids.add(pid)
-        return pid
-
-    def children(self):
-        kids = children_of(self.master_pid())
-        self.pids.update(kids)
-        return kids
-
-    def log(self):
-        try:
-            with open(self.maillog) as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def wait_log(self, pattern, timeout=10, count=1):
-        return wait_for(lambda: len(re.findall(pattern, self.log())) >= count, timeout,
-                        "log line %r in:\n%s" % (pattern, self.log()))
-
     def reload_and_wait(self):
-        n = self.log().count("reload -- version")
-        r = self.postfix("reload")
-        self.test.assertEqual(r.rc, 0, r)
-        self.wait_log(r"reload -- version", count=n + 1)
-
-    def cleanup(self):
-        if os.path.exists(os.path.join(self.root, "data", "master.lock")):
-            if self.postfix("status").rc == 0:
-                self.pids.add(self.master_pid())
-                self.postfix("stop")
-        leftover = [p for p in self.pids if alive(p)]
-        for p in leftover:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.test.assertEqual(leftover, [], "processes left behind")
+        self.reload()
 
 
 def connect(port, timeout=10):
