@@ -241,7 +241,8 @@ class LmdbTable : public Table {
   util::Status OpenReader() { return OpenEnv(path_, MDB_RDONLY, 0); }
 
   util::Status OpenWriter() {
-    if (util::Status st = OpenEnv(temp_->path(), MDB_NOSYNC, map_size_); !st.ok()) return st;
+    if (util::Status st = OpenEnv(temp_->path(), MDB_NOSYNC | MDB_WRITEMAP, map_size_); !st.ok())
+      return st;
     return BeginWrite();
   }
 
