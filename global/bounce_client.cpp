@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "global/attr_client.h"
+#include "util/attr_client.h"
 
 namespace bounce_client {
 
@@ -32,7 +32,7 @@ util::Status Request(const config::Config& cfg, Notice kind, std::string_view qu
   long long seconds = cfg.GetTime("qmgr_ipc_timeout");
   if (seconds < 1) seconds = 1;
   std::string path = cfg.Get("queue_directory") + "/private/" + cfg.Get("bounce_service_name");
-  attr_client::AttrClient client(path, "bounce", std::chrono::seconds(seconds));
+  util::AttrClient client(path, "bounce", std::chrono::seconds(seconds));
   util::AttrList req;
   req.Set("request", "notify");
   req.Set("kind", KindName(kind));

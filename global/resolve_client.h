@@ -25,9 +25,9 @@
 #include <string>
 #include <string_view>
 
-#include "global/attr_client.h"
 #include "global/config.h"
 #include "global/rewrite_proto.h"
+#include "util/attr_client.h"
 #include "util/status.h"
 
 namespace resolve_client {
@@ -61,10 +61,10 @@ class ResolveClient {
   util::StatusOr<ResolveResult> Resolve(std::string_view sender, std::string_view address);
 
   void set_timeout(std::chrono::milliseconds timeout) { client_.set_timeout(timeout); }
-  attr_client::AttrClient& connection() { return client_; }
+  util::AttrClient& connection() { return client_; }
 
  private:
-  attr_client::AttrClient client_;
+  util::AttrClient client_;
 };
 
 }  // namespace resolve_client

@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-#include "global/attr_client.h"
 #include "global/config.h"
 #include "global/rewrite.h"
+#include "util/attr_client.h"
 #include "util/status.h"
 
 namespace rewrite_client {
@@ -40,10 +40,10 @@ class RewriteClient {
   util::StatusOr<std::string> Rewrite(rewrite::Context context, std::string_view address);
 
   void set_timeout(std::chrono::milliseconds timeout) { client_.set_timeout(timeout); }
-  attr_client::AttrClient& connection() { return client_; }
+  util::AttrClient& connection() { return client_; }
 
  private:
-  attr_client::AttrClient client_;
+  util::AttrClient client_;
 };
 
 }  // namespace rewrite_client

@@ -7,10 +7,9 @@
 
 #include "tables/proxy_protocol.h"
 #include "tables/types.h"
+#include "util/attr_client.h"
 #include "util/files.h"
 #include "util/msg.h"
-#include "util/sockets.h"
-#include "util/stream.h"
 #include "util/strings.h"
 
 namespace tables {
@@ -24,15 +23,18 @@ std::string Param(const OpenOptions& options, std::string_view name, std::string
   return std::string(def);
 }
 
+std::chrono::seconds IpcTimeout(const OpenOptions& options) {
+  std::optional<long long> t = util::ParseTime(Param(options, "ipc_timeout", "3600s"));
+  return std::chrono::seconds(t && *t > 0 ? *t : 3600);
+}
+
 class ProxyTable : public Table {
  public:
   ProxyTable(std::string_view name, const OpenOptions& options)
       : Table("proxy", std::string(name), options.flags),
         path_(ProxySocketPath(options)),
-        service_(util::Basename(path_)) {
-    std::optional<long long> t = util::ParseTime(Param(options, "ipc_timeout", "3600s"));
-    timeout_ = std::chrono::seconds(t && *t > 0 ? *t : 3600);
-  }
+        service_(util::Basename(path_)),
+        client_(path_, service_, IpcTimeout(options)) {}
 
   LookupResult Lookup(std::string_view key) override {
     util::StatusOr<ProxyReply> reply =
@@ -89,62 +91,23 @@ class ProxyTable : public Table {
     return util::Unavailable("bad proxymap status");
   }
 
-  // One request and its reply; when the connection breaks (the server
-  // restarted, or closed it mid-request) it is reopened and the request
-  // sent once more.
+  // One request and its reply (util::AttrClient reconnects once when the
+  // connection broke; every failure is kUnavailable: the caller defers).
   util::StatusOr<ProxyReply> Call(const ProxyRequest& request) {
-    const std::string wire = util::EncodeAttrList(EncodeProxyRequest(request));
-    for (int attempt = 0;; ++attempt) {
-      if (stream_.fd() < 0) {
-        util::StatusOr<util::Fd> fd = util::ConnectUnix(path_, timeout_);
-        if (!fd.ok())
-          return util::Unavailable(service_ +
-                                   " service is not available: " + fd.status().message());
-        stream_ = util::Stream(std::move(*fd));
-        stream_.set_timeout(timeout_);
-      }
-      util::StatusOr<ProxyReply> reply = Exchange(wire);
-      if (reply.ok()) return reply;
-      stream_ = util::Stream();
-      if (reply.status().code() == util::Code::kInvalidArgument || attempt > 0)
-        return util::Unavailable(service_ +
-                                 " service is not available: " + reply.status().message());
-      if (msg::Verbose())
-        msg::Info("%s: reconnecting: %s", path_.c_str(), reply.status().message().c_str());
+    util::StatusOr<util::AttrList> list = client_.Call(EncodeProxyRequest(request));
+    if (!list.ok()) return list.status();
+    util::StatusOr<ProxyReply> reply = DecodeProxyReply(*list);
+    if (!reply.ok()) {
+      client_.Disconnect();
+      return util::Unavailable(service_ + " service is not available: bad reply from " + path_ +
+                               ": " + reply.status().message());
     }
-  }
-
-  util::StatusOr<ProxyReply> Exchange(const std::string& wire) {
-    util::Status st = stream_.Write(wire);
-    if (st.ok()) st = stream_.Flush();
-    if (!st.ok()) return util::Unavailable("send to " + path_ + ": " + st.message());
-    util::AttrDecoder decoder;
-    util::AttrList list;
-    for (;;) {
-      util::StatusOr<bool> got = decoder.Next(&list);
-      if (!got.ok())
-        return util::InvalidArgument("bad reply from " + path_ + ": " + got.status().message());
-      if (*got) break;
-      std::string chunk;
-      st = stream_.ReadSome(&chunk);
-      if (!st.ok()) {
-        if (stream_.eof()) return util::Unavailable("read from " + path_ + ": connection closed");
-        return util::Unavailable("read from " + path_ + ": " + st.message());
-      }
-      decoder.Feed(chunk);
-    }
-    if (decoder.buffered() != 0)
-      return util::InvalidArgument("bad reply from " + path_ + ": unexpected data after reply");
-    util::StatusOr<ProxyReply> reply = DecodeProxyReply(list);
-    if (!reply.ok())
-      return util::InvalidArgument("bad reply from " + path_ + ": " + reply.status().message());
     return reply;
   }
 
   std::string path_;
   std::string service_;
-  std::chrono::milliseconds timeout_;
-  util::Stream stream_;
+  util::AttrClient client_;
 };
 
 }  // namespace

@@ -2,9 +2,9 @@
 // (util/attr.h lists over a UNIX stream socket), shared by the client
 // stubs of the multi-server services (rewrite_client.h, resolve_client.h).
 //
-//   attr_client::AttrClient c("/var/spool/postfix/private/rewrite", "rewrite",
+//   util::AttrClient c("/var/spool/postfix/private/rewrite", "rewrite",
 //                             std::chrono::seconds(30));
-//   util::StatusOr<util::AttrList> reply = c.Call({{"request", "resolve"}, ...});
+//   StatusOr<AttrList> reply = c.Call({{"request", "resolve"}, ...});
 //   if (!reply.ok()) defer(reply.status());      // always kUnavailable
 //
 // The connection is made at the first call and kept for the next ones.
@@ -23,7 +23,7 @@
 #include "util/status.h"
 #include "util/stream.h"
 
-namespace attr_client {
+namespace util {
 
 class AttrClient {
  public:
@@ -32,22 +32,22 @@ class AttrClient {
   AttrClient& operator=(const AttrClient&) = delete;
 
   // One request, one reply.
-  util::StatusOr<util::AttrList> Call(const util::AttrList& request);
+  StatusOr<AttrList> Call(const AttrList& request);
 
   // Closes the connection (the next Call reconnects).
-  void Disconnect() { stream_ = util::Stream(); }
+  void Disconnect() { stream_ = Stream(); }
   bool connected() const { return stream_.fd() >= 0; }
   const std::string& socket_path() const { return path_; }
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
  private:
-  util::StatusOr<util::AttrList> Exchange(const std::string& wire,
-                                          std::chrono::steady_clock::time_point deadline);
+  StatusOr<AttrList> Exchange(const std::string& wire,
+                              std::chrono::steady_clock::time_point deadline);
 
   std::string path_;
   std::string service_;
   std::chrono::milliseconds timeout_;
-  util::Stream stream_;
+  Stream stream_;
 };
 
-}  // namespace attr_client
+}  // namespace util

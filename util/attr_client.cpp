@@ -1,0 +1,67 @@
+#include "util/attr_client.h"
+
+#include "util/msg.h"
+#include "util/sockets.h"
+
+namespace util {
+
+using Clock = std::chrono::steady_clock;
+
+AttrClient::AttrClient(std::string socket_path, std::string service,
+                       std::chrono::milliseconds timeout)
+    : path_(std::move(socket_path)), service_(std::move(service)), timeout_(timeout) {}
+
+StatusOr<AttrList> AttrClient::Call(const AttrList& request) {
+  const std::string wire = EncodeAttrList(request);
+  const Clock::time_point deadline = Clock::now() + timeout_;
+  for (int attempt = 0;; ++attempt) {
+    if (stream_.fd() < 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      StatusOr<Fd> fd = ConnectUnix(path_, std::max(left, std::chrono::milliseconds(1)));
+      if (!fd.ok())
+        return Unavailable(service_ + " service is not available: " + fd.status().message());
+      stream_ = Stream(std::move(*fd));
+    }
+    StatusOr<AttrList> reply = Exchange(wire, deadline);
+    if (reply.ok()) return reply;
+    stream_ = Stream();
+    // Retry once when the connection broke (the server went away between
+    // calls, or died mid-request); not after a timeout or a bad reply.
+    if (attempt > 0 || reply.status().code() != Code::kUnavailable)
+      return Unavailable(service_ + " service is not available: " + reply.status().message());
+    if (msg::Verbose())
+      msg::Info("%s: reconnecting: %s", path_.c_str(), reply.status().message().c_str());
+  }
+}
+
+StatusOr<AttrList> AttrClient::Exchange(const std::string& wire, Clock::time_point deadline) {
+  auto left = [&] {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                    std::chrono::milliseconds(1));
+  };
+  stream_.set_timeout(left());
+  Status st = stream_.Write(wire);
+  if (st.ok()) st = stream_.Flush();
+  if (!st.ok()) return Status(st.code(), "send to " + path_ + ": " + st.message());
+  AttrDecoder decoder;
+  AttrList list;
+  for (;;) {
+    StatusOr<bool> got = decoder.Next(&list);
+    if (!got.ok())
+      return InvalidArgument("bad reply from " + path_ + ": " + got.status().message());
+    if (*got) break;
+    std::string chunk;
+    stream_.set_timeout(left());
+    st = stream_.ReadSome(&chunk);
+    if (!st.ok()) {
+      if (stream_.eof()) return Unavailable("read from " + path_ + ": connection closed");
+      return Status(st.code(), "read from " + path_ + ": " + st.message());
+    }
+    decoder.Feed(chunk);
+  }
+  if (decoder.buffered() != 0)
+    return InvalidArgument("bad reply from " + path_ + ": unexpected data after reply");
+  return list;
+}
+
+}  // namespace util
