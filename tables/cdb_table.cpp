@@ -16,11 +16,10 @@
 namespace tables {
 namespace {
 
-class CdbTable : public Table {
+class CdbTable : public IndexedTable {
  public:
   CdbTable(std::string_view name, unsigned flags)
-      : Table("cdb", std::string(name), flags),
-        path_(std::string(name) + ".cdb"),
+      : IndexedTable("cdb", name, flags, std::string(name) + ".cdb"),
         nul_(flags, /*prefer_nul=*/false) {}
 
   ~CdbTable() override { CloseReader(); }
@@ -137,14 +136,9 @@ class CdbTable : public Table {
     util::Status closed = build_fd_.Close();
     if (r < 0) return WriteError(err);
     if (!closed.ok()) return closed;
-    util::Status st = temp_->Commit(lock_.existing() ? &lock_.st() : nullptr);
-    temp_.reset();
-    lock_.Release();
-    if (!st.ok()) return st;
+    if (util::Status st = InstallTemp(); !st.ok()) return st;
     return OpenReader();
   }
-
-  bool Changed() const override { return !(FileIdentity::Of(path_) == id_); }
 
  private:
   void SetKey(std::string_view key) {
@@ -245,21 +239,17 @@ class CdbTable : public Table {
     return util::Unavailable("error writing " + path_ + ": " + strerror(err));
   }
 
-  std::string path_;
   NulConvention nul_;
   util::Fd fd_;
   struct cdb cdb_ = {};
   bool reader_ = false;
   std::string error_;
   // Writing.
-  WriteLock lock_;
-  std::unique_ptr<TempFile> temp_;
   util::Fd build_fd_;
   struct cdb_make make_ = {};
   bool building_ = false;
   std::unordered_set<uint64_t> seen_;
   std::optional<std::unordered_map<std::string, std::string>> mem_;
-  FileIdentity id_;
   std::string key_;
   std::string value_;
 };

@@ -39,13 +39,12 @@ unsigned CacheParam(const OpenOptions& o, const char* name, unsigned fallback) {
   return static_cast<unsigned>(*n);
 }
 
-class DbTable : public Table {
+class DbTable : public IndexedTable {
  public:
   DbTable(std::string type, std::string_view name, unsigned flags, DBTYPE dbtype,
           const OpenOptions& o)
-      : Table(std::move(type), std::string(name), flags),
+      : IndexedTable(std::move(type), name, flags, std::string(name) + ".db"),
         dbtype_(dbtype),
-        path_(std::string(name) + ".db"),
         nul_(flags, /*prefer_nul=*/true),
         create_cache_(CacheParam(o, "berkeley_db_create_buffer_size", kDefaultCreateCache)),
         read_cache_(CacheParam(o, "berkeley_db_read_buffer_size", kDefaultReadCache)) {}
@@ -161,15 +160,9 @@ class DbTable : public Table {
     int r = db_->close(db_, 0);
     db_ = nullptr;
     if (r != 0) return util::Unavailable("error writing " + path_ + ": " + DbError(r));
-    util::Status st = temp_->Commit(lock_.existing() ? &lock_.st() : nullptr);
-    temp_.reset();
-    lock_.Release();
-    if (!st.ok()) return st;
-    id_ = FileIdentity::Of(path_);
+    if (util::Status st = InstallTemp(); !st.ok()) return st;
     return OpenHandle(path_, DB_RDONLY, read_cache_);
   }
-
-  bool Changed() const override { return !(FileIdentity::Of(path_) == id_); }
 
  private:
   void SetKey(std::string_view key) {
@@ -216,10 +209,8 @@ class DbTable : public Table {
   // First change of an existing table: continue in a copy of it.
   util::Status MakeWritable() {
     if (temp_) return util::OkStatus();
-    if (!lock_.existing()) return util::FailedPrecondition("table " + spec() + " is read-only");
+    if (util::Status st = CopyLiveFile(); !st.ok()) return st;
     CloseHandle();
-    temp_ = std::make_unique<TempFile>(path_);
-    if (util::Status st = temp_->CopyFrom(lock_.fd()); !st.ok()) return st;
     // A cache that holds the whole table keeps the update from thrashing.
     unsigned long long size = static_cast<unsigned long long>(lock_.st().st_size);
     unsigned cache = static_cast<unsigned>(std::min(
@@ -229,13 +220,9 @@ class DbTable : public Table {
 
   DB* db_ = nullptr;
   DBTYPE dbtype_;
-  std::string path_;
   NulConvention nul_;
   unsigned create_cache_;
   unsigned read_cache_;
-  WriteLock lock_;
-  std::unique_ptr<TempFile> temp_;
-  FileIdentity id_;
   std::string key_;
   std::string value_;
 };

@@ -25,10 +25,12 @@
 #include <sys/types.h>
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "tables/table.h"
 #include "util/fd.h"
 #include "util/status.h"
 
@@ -132,5 +134,42 @@ class TempFile {
 
 // "open database PATH: reason" (Postfix's wording), coded from errno.
 util::Status OpenDatabaseError(const std::string& path, int err);
+
+// The part of every indexed table type that is the same: the live file,
+// the writer's lock, the temporary file a change is built in, and the
+// identity Changed() compares with. Types open their handles and implement
+// lookups and writes; they start an incremental change with
+// CopyLiveFile() and finish a commit with InstallTemp().
+class IndexedTable : public Table {
+ public:
+  bool Changed() const override { return !(FileIdentity::Of(path_) == id_); }
+
+ protected:
+  IndexedTable(std::string type, std::string_view name, unsigned flags, std::string path)
+      : Table(std::move(type), std::string(name), flags), path_(std::move(path)) {}
+
+  // An incremental change of an existing table: temp_ becomes a copy of the
+  // locked live file. A table not opened for writing is read-only.
+  util::Status CopyLiveFile() {
+    if (!lock_.existing()) return util::FailedPrecondition("table " + spec() + " is read-only");
+    temp_ = std::make_unique<TempFile>(path_);
+    return temp_->CopyFrom(lock_.fd());
+  }
+
+  // Puts the finished temporary file in place (keeping the live file's mode
+  // and owner), releases the lock and remembers the new file's identity.
+  util::Status InstallTemp() {
+    util::Status st = temp_->Commit(lock_.existing() ? &lock_.st() : nullptr);
+    temp_.reset();
+    lock_.Release();
+    if (st.ok()) id_ = FileIdentity::Of(path_);
+    return st;
+  }
+
+  std::string path_;
+  WriteLock lock_;
+  std::unique_ptr<TempFile> temp_;
+  FileIdentity id_;
+};
 
 }  // namespace tables

@@ -23,11 +23,10 @@ constexpr size_t kBatch = 50000;                      // changes per write trans
 MDB_val Val(const std::string& s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
 
-class LmdbTable : public Table {
+class LmdbTable : public IndexedTable {
  public:
   LmdbTable(std::string_view name, const OpenOptions& o)
-      : Table("lmdb", std::string(name), o.flags),
-        path_(std::string(name) + ".lmdb"),
+      : IndexedTable("lmdb", name, o.flags, std::string(name) + ".lmdb"),
         nul_(o.flags, /*prefer_nul=*/true) {
     if (o.params) {
       if (auto v = o.params("lmdb_map_size")) {
@@ -160,15 +159,9 @@ class LmdbTable : public Table {
     int r = mdb_env_sync(env_, 1);
     CloseEnv();
     if (r != 0) return util::Unavailable("error writing " + path_ + ": " + mdb_strerror(r));
-    util::Status st = temp_->Commit(lock_.existing() ? &lock_.st() : nullptr);
-    temp_.reset();
-    lock_.Release();
-    if (!st.ok()) return st;
-    id_ = FileIdentity::Of(path_);
+    if (util::Status st = InstallTemp(); !st.ok()) return st;
     return OpenReader();
   }
-
-  bool Changed() const override { return !(FileIdentity::Of(path_) == id_); }
 
  private:
   // One change of the current write transaction. The changes since the
@@ -267,10 +260,8 @@ class LmdbTable : public Table {
   // First change of an existing table: continue in a copy of it.
   util::Status MakeWritable() {
     if (temp_) return util::OkStatus();
-    if (!lock_.existing()) return util::FailedPrecondition("table " + spec() + " is read-only");
     CloseEnv();
-    temp_ = std::make_unique<TempFile>(path_);
-    if (util::Status st = temp_->CopyFrom(lock_.fd()); !st.ok()) return st;
+    if (util::Status st = CopyLiveFile(); !st.ok()) return st;
     map_size_ = std::max(map_size_, static_cast<size_t>(lock_.st().st_size) * 2);
     return OpenWriter();
   }
@@ -349,7 +340,6 @@ class LmdbTable : public Table {
     return more ? BeginWrite() : util::OkStatus();
   }
 
-  std::string path_;
   NulConvention nul_;
   size_t map_size_ = kDefaultMapSize;
   MDB_env* env_ = nullptr;
@@ -359,9 +349,6 @@ class LmdbTable : public Table {
   std::string log_;
   size_t logged_ = 0;
   std::string value_;
-  WriteLock lock_;
-  std::unique_ptr<TempFile> temp_;
-  FileIdentity id_;
   std::string key_;
 };
 
