@@ -15,7 +15,6 @@ struct TypeEntry {
 
 // The built-in types, one line each (sorted by name).
 constexpr TypeEntry kTypes[] = {
-    {"", nullptr, false},  // placeholder so the array is never empty; skipped
     {"btree", OpenBtree, true},
     {"cdb", OpenCdb, true},
     {"cidr", OpenCidr, false},
@@ -35,7 +34,7 @@ constexpr TypeEntry kTypes[] = {
 
 const TypeEntry* FindType(std::string_view type) {
   for (const TypeEntry& t : kTypes) {
-    if (t.open && t.type == type) return &t;
+    if (t.type == type) return &t;
   }
   return nullptr;
 }
@@ -55,7 +54,7 @@ util::StatusOr<std::unique_ptr<Table>> Open(std::string_view spec, const OpenOpt
 std::vector<std::string> Types() {
   std::vector<std::string> out;
   for (const TypeEntry& t : kTypes) {
-    if (t.open) out.emplace_back(t.type);
+    out.emplace_back(t.type);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -405,6 +405,18 @@ class PostconfVersusDebian(TempDirTestCase):
                 self.assertEqual(ours.rc, theirs.rc, (ours, theirs))
                 self.assertEqual(ours.out, theirs.out)
 
+    def test_m_lists_types_that_postfix_knows(self):
+        d = self.make_config("")
+        ours = run([POSTCONF, "-c", d, "-m"])
+        theirs = run([DEBIAN_POSTCONF, "-c", d, "-m"])
+        self.assertEqual(ours.rc, 0, ours)
+        ours_types = ours.out.split()
+        self.assertEqual(ours_types, sorted(ours_types))
+        self.assertIn("mysql", ours_types)
+        self.assertIn("lmdb", ours_types)
+        # Every type we list is one Postfix has (with its table packages).
+        self.assertEqual(sorted(set(ours_types) - set(theirs.out.split())), [])
+
     def test_M_and_P_match(self):
         master = PostconfMaster.MASTER + open(os.path.join(EXAMPLES, "docomo", "master.cf")).read()
         d = self.make_config("", master_cf=master)
