@@ -62,7 +62,8 @@ enum Flags : unsigned {
   kFlagExtract = 1u << 1,
   // Problems with the message (too large, bad addresses) are bounced to
   // the sender instead of rejected (pickup: nobody is there to tell).
-  // Not implemented yet (no bounce service): cleanup rejects as usual.
+  // Not implemented: cleanup rejects as for any client, and pickup moves
+  // a rejected maildrop file to corrupt/ with a warning (never lost).
   kFlagBounce = 1u << 2,
   // Do not apply canonical and virtual alias maps: for re-injecting mail
   // whose recipients were already final (bounce notices). postsuper -r does
