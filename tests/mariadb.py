@@ -19,10 +19,11 @@ from 'localhost' (the socket) and from 127.0.0.1.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
+
+from mtatest import free_port
 
 MARIADBD = shutil.which("mariadbd", path=os.environ.get("PATH", "") + ":/usr/sbin") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
@@ -35,12 +36,6 @@ PASSWORD = "hogehoge"
 def available():
     """Whether the MariaDB server programs are installed."""
     return all(os.access(p, os.X_OK) for p in (MARIADBD, INSTALL_DB, CLIENT))
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class MariaDB:

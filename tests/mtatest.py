@@ -150,6 +150,30 @@ def process_alive(pid):
     return state not in ("Z", "X")
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid):
+    """PIDs of the live (not zombie) processes whose parent is pid."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
+            kids.append(int(entry))
+    return kids
+
+
 def master_cf_services(names, overrides=None):
     """The entries of conf/master.cf whose service name is in `names`, with
     the unpriv column set to "n" so that daemons run as the test's user (even
@@ -248,18 +272,7 @@ class MtaInstance:
 
     def children(self):
         """PIDs of master's live children (remembered for cleanup)."""
-        master = self.master_pid()
-        kids = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            if int(fields[1]) == master and fields[0] not in ("Z", "X"):
-                kids.append(int(entry))
+        kids = children_of(self.master_pid())
         self.pids.update(kids)
         return kids
 

@@ -21,28 +21,8 @@ wait_for = mtatest.wait_for
 alive = mtatest.process_alive
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def children_of(pid):
-    """PIDs of the live processes whose parent is pid."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == pid and fields[0] not in ("Z", "X"):
-            out.append(int(name))
-    return out
+free_port = mtatest.free_port
+children_of = mtatest.children_of
 
 
 class Instance(mtatest.MtaInstance):

@@ -20,14 +20,7 @@ AVAILABLE, TAKEN = 1, 2
 GENERATION = 7
 
 
-def wait_for(cond, timeout=10, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
+wait_for = mtatest.wait_for
 
 
 def high_fd(fd):
