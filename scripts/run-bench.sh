@@ -10,10 +10,10 @@ for b in "$build"/bench/*_bench; do
   echo "== $(basename "$b")"
   "$b"
 done
-for s in bench/*.sh; do
+for s in bench/*.sh bench/*.py; do
   [ -f "$s" ] || continue
   found=yes
   echo "== $(basename "$s")"
-  sh "$s" "$build"
+  case "$s" in *.py) python3 "$s" "$build" ;; *) sh "$s" "$build" ;; esac
 done
 [ "$found" = yes ] || echo "make bench: no benchmarks built yet"

@@ -17,6 +17,7 @@ postfix/hogehoge (the password of the shared examples) can do anything,
 from 'localhost' (the socket) and from 127.0.0.1.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -169,3 +170,23 @@ class MariaDB:
         """hosts/user/password lines for a mysql_table(5) .cf file."""
         hosts = "inet:127.0.0.1:%d" % self.port if via_tcp else "unix:" + self.socket
         return {"hosts": hosts, "user": USER, "password": PASSWORD}
+
+
+def rewrite_cf(src, dst, settings):
+    """Copies a mysql_table(5) file, replacing the named parameters (names
+    matched without regard to case, as in the charset example's "User")."""
+    with open(src) as f:
+        lines = f.read().splitlines()
+    out, done = [], set()
+    for line in lines:
+        m = re.match(r"^(\w+)\s*=", line)
+        if m and m.group(1).lower() in settings:
+            name = m.group(1).lower()
+            out.append("%s = %s" % (name, settings[name]))
+            done.add(name)
+        else:
+            out.append(line)
+    out += ["%s = %s" % (k, v) for k, v in settings.items() if k not in done]
+    with open(dst, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return dst

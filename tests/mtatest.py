@@ -199,6 +199,13 @@ def master_cf_services(names, overrides=None):
     return "".join(out)
 
 
+def smtpd_service(listen, options=()):
+    """A master.cf line (unpriv n, like master_cf_services) for an smtpd
+    listening on `listen`, e.g. "127.0.0.1:2525", with -o NAME=VALUE options."""
+    line = "%s inet n n n - - smtpd\n" % listen
+    return line + "".join("  -o %s\n" % o for o in options)
+
+
 class MtaInstance:
     """One mail system instance under test.tmp/NAME: etc/ (main.cf, master.cf),
     queue/, data/, maillog; daemon_directory and command_directory are the
@@ -211,7 +218,8 @@ class MtaInstance:
         inst.wait_log(r"pickup\\[\\d+\\]: \\w+: uid=")
     """
 
-    def __init__(self, test, name="inst", services=(), overrides=None, main_cf=""):
+    def __init__(self, test, name="inst", services=(), overrides=None, main_cf="",
+                 master_extra=""):
         import pwd
         self.test = test
         self.root = os.path.join(test.tmp, name)
@@ -227,6 +235,7 @@ class MtaInstance:
                pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root, main_cf))
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
             f.write(self.main_cf)
+        self.master_extra = master_extra
         self.set_services(services, overrides)
         self.pids = set()
         test.addCleanup(self.cleanup)
@@ -234,7 +243,7 @@ class MtaInstance:
     def set_services(self, services, overrides=None):
         """Writes master.cf with these services of conf/master.cf."""
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write(master_cf_services(services, overrides))
+            f.write(master_cf_services(services, overrides) + getattr(self, "master_extra", ""))
 
     def env(self):
         return {"MAIL_CONFIG": self.etc}

@@ -40,26 +40,6 @@ CREATE PROCEDURE lookup_alias(IN p VARCHAR(255)) READS SQL DATA
 """
 
 
-def rewrite_cf(src, dst, settings):
-    """Copies a mysql_table(5) file, replacing the named parameters (names
-    matched without regard to case, as in the charset example's "User")."""
-    with open(src) as f:
-        lines = f.read().splitlines()
-    out, done = [], set()
-    for line in lines:
-        m = re.match(r"^(\w+)\s*=", line)
-        if m and m.group(1).lower() in settings:
-            name = m.group(1).lower()
-            out.append("%s = %s" % (name, settings[name]))
-            done.add(name)
-        else:
-            out.append(line)
-    out += ["%s = %s" % (k, v) for k, v in settings.items() if k not in done]
-    with open(dst, "w") as f:
-        f.write("\n".join(out) + "\n")
-    return dst
-
-
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
@@ -137,7 +117,7 @@ class MysqlTableTest(unittest.TestCase):
         cls.sql = os.path.join(cls.tmp, "sql")
         os.makedirs(cls.sql)
         for name in os.listdir(os.path.join(VH, "sql")):
-            rewrite_cf(os.path.join(VH, "sql", name), os.path.join(cls.sql, name), cls.settings)
+            mariadb.rewrite_cf(os.path.join(VH, "sql", name), os.path.join(cls.sql, name), cls.settings)
 
     def postmap(self, *args, input=None, conf=None):
         return mtatest.run([POSTMAP, "-c", conf or self.conf] + list(args), input=input, timeout=60)
@@ -333,7 +313,7 @@ class MysqlTableTest(unittest.TestCase):
     # -- one bad key must not disable the table (examples/mysql-charset) --
 
     def test_charset_bad_key_fails_alone(self):
-        cf = rewrite_cf(os.path.join(CHARSET, "my_alias.cf"), os.path.join(self.tmp, "my_alias.cf"),
+        cf = mariadb.rewrite_cf(os.path.join(CHARSET, "my_alias.cf"), os.path.join(self.tmp, "my_alias.cf"),
                         dict(self.settings, dbname="postfix_latin1"))
         r = self.postmap("-q", "-", "mysql:" + cf,
                          input="ほげ@example.jp\nbob@example.jp\nほげ@example.jp\nbob@example.jp\n")
@@ -374,7 +354,7 @@ class MysqlOutageTest(mtatest.TempDirTestCase):
         self.addCleanup(self.db.cleanup)
         self.db.execute_file(os.path.join(VH, "postfixadmin-schema.sql"))
         self.conf = self.make_config("")
-        cf = rewrite_cf(os.path.join(VH, "sql", "mysql_virtual_alias_maps.cf"),
+        cf = mariadb.rewrite_cf(os.path.join(VH, "sql", "mysql_virtual_alias_maps.cf"),
                         os.path.join(self.tmp, "alias.cf"),
                         dict(self.db.cf_settings(), dbname="postfix"))
         self.pm = Coprocess([POSTMAP, "-c", self.conf, "-q", "-", "mysql:" + cf])
