@@ -29,8 +29,10 @@
 // connection's counts when its client connection closes (a crashed smtpd
 // does not leak a count).
 //
-// Errors: kUnavailable when anvil cannot be reached (smtpd then logs a
-// warning and goes on without the limit, as Postfix does).
+// Errors: kUnavailable when anvil cannot be reached or its reply is
+// malformed (smtpd then logs a warning and goes on without the limit, as
+// Postfix does); kFailedPrecondition when anvil answered status != 0 (a
+// request it does not understand: a version mismatch).
 #pragma once
 
 #include <chrono>
@@ -73,6 +75,8 @@ class AnvilClient {
   util::StatusOr<int> Recipient(std::string_view ident);
   util::StatusOr<int> NewTls(std::string_view ident);
   util::StatusOr<int> Auth(std::string_view ident);
+  // The newtls rate without counting an event (newtls_report).
+  util::StatusOr<int> NewTlsReport(std::string_view ident);
   util::StatusOr<Counts> Lookup(std::string_view ident);
 
  private:

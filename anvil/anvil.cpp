@@ -1,0 +1,179 @@
+#include "anvil/anvil.h"
+
+#include <climits>
+
+#include "util/strings.h"
+
+namespace anvil {
+namespace {
+
+void Increment(int* v) {
+  if (*v < INT_MAX) ++*v;
+}
+
+}  // namespace
+
+std::string StatTime(time_t when) {
+  struct tm tm;
+  localtime_r(&when, &tm);
+  char buf[32];
+  if (strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm) == 0) return "?";
+  return buf;
+}
+
+Anvil::Anvil(int time_unit, Clock clock)
+    : time_unit_(time_unit > 0 ? time_unit : 1), clock_(std::move(clock)) {}
+
+time_t Anvil::Now() const { return clock_ ? clock_() : time(nullptr); }
+
+Anvil::Remote& Anvil::Touch(std::string_view ident, time_t now) {
+  auto [it, inserted] = remotes_.try_emplace(std::string(ident));
+  Remote& r = it->second;
+  if (inserted) {
+    r.start = now;
+    UpdateCacheMax(now);
+  } else if (r.start + time_unit_ < now) {
+    int count = r.counts.count;
+    r.counts = Counts{};
+    r.counts.count = count;
+    r.start = now;
+  }
+  return r;
+}
+
+void Anvil::UpdateMax(Kind kind, int value, std::string_view ident, time_t now) {
+  Max& m = max_[kind];
+  if (value > m.value) {
+    m.value = value;
+    m.ident = std::string(ident);
+    m.when = now;
+  }
+}
+
+void Anvil::UpdateCacheMax(time_t now) {
+  int size = static_cast<int>(remotes_.size());
+  if (size > max_cache_.value) {
+    max_cache_.value = size;
+    max_cache_.when = now;
+  }
+}
+
+Counts Anvil::Connect(uint64_t conn, std::string_view ident) {
+  time_t now = Now();
+  Remote& r = Touch(ident, now);
+  Increment(&r.counts.count);
+  Increment(&r.counts.rate);
+  auto& local = locals_[conn];
+  auto it = local.find(ident);
+  if (it == local.end()) it = local.emplace(std::string(ident), 0).first;
+  ++it->second;
+  UpdateMax(kConnRate, r.counts.rate, ident, now);
+  UpdateMax(kConnCount, r.counts.count, ident, now);
+  return {r.counts.count, r.counts.rate};
+}
+
+bool Anvil::Disconnect(uint64_t conn, std::string_view ident) {
+  auto lit = locals_.find(conn);
+  if (lit == locals_.end()) return false;
+  auto it = lit->second.find(ident);
+  if (it == lit->second.end()) return false;
+  if (--it->second == 0) lit->second.erase(it);
+  if (lit->second.empty()) locals_.erase(lit);
+  auto rit = remotes_.find(std::string(ident));
+  if (rit != remotes_.end() && rit->second.counts.count > 0) --rit->second.counts.count;
+  return true;
+}
+
+int Anvil::Message(std::string_view ident) {
+  time_t now = Now();
+  Remote& r = Touch(ident, now);
+  Increment(&r.counts.message);
+  UpdateMax(kMessage, r.counts.message, ident, now);
+  return r.counts.message;
+}
+
+int Anvil::Recipient(std::string_view ident) {
+  time_t now = Now();
+  Remote& r = Touch(ident, now);
+  Increment(&r.counts.recipient);
+  UpdateMax(kRecipient, r.counts.recipient, ident, now);
+  return r.counts.recipient;
+}
+
+int Anvil::NewTls(std::string_view ident) {
+  time_t now = Now();
+  Remote& r = Touch(ident, now);
+  Increment(&r.counts.newtls);
+  UpdateMax(kNewtls, r.counts.newtls, ident, now);
+  return r.counts.newtls;
+}
+
+int Anvil::Auth(std::string_view ident) {
+  time_t now = Now();
+  Remote& r = Touch(ident, now);
+  Increment(&r.counts.auth);
+  UpdateMax(kAuth, r.counts.auth, ident, now);
+  return r.counts.auth;
+}
+
+int Anvil::NewTlsReport(std::string_view ident) { return Lookup(ident).newtls; }
+
+Counts Anvil::Lookup(std::string_view ident) {
+  auto it = remotes_.find(std::string(ident));
+  if (it == remotes_.end()) return {};
+  Counts c = it->second.counts;
+  if (it->second.start + time_unit_ < Now()) {  // the window is over: no rate
+    int count = c.count;
+    c = Counts{};
+    c.count = count;
+  }
+  return c;
+}
+
+void Anvil::ConnectionClosed(uint64_t conn) {
+  auto lit = locals_.find(conn);
+  if (lit == locals_.end()) return;
+  for (const auto& [ident, n] : lit->second) {
+    auto rit = remotes_.find(ident);
+    if (rit == remotes_.end()) continue;
+    int& count = rit->second.counts.count;
+    count = count > n ? count - n : 0;
+  }
+  locals_.erase(lit);
+}
+
+void Anvil::Expire() {
+  time_t now = Now();
+  for (auto it = remotes_.begin(); it != remotes_.end();) {
+    if (it->second.counts.count == 0 && it->second.start + time_unit_ <= now)
+      it = remotes_.erase(it);
+    else
+      ++it;
+  }
+}
+
+std::vector<std::string> Anvil::Statistics() {
+  static constexpr const char* kNames[kKinds] = {"connection", "connection", "message",
+                                                 "recipient",  "newtls",     "auth"};
+  std::vector<std::string> out;
+  for (int k = 0; k < kKinds; ++k) {
+    Max& m = max_[k];
+    if (m.value <= 0) continue;
+    if (k == kConnCount)
+      out.push_back(util::StrFormat("statistics: max %s count %d for (%s) at %s", kNames[k],
+                                    m.value, m.ident.c_str(), StatTime(m.when).c_str()));
+    else
+      out.push_back(util::StrFormat("statistics: max %s rate %d/%ds for (%s) at %s", kNames[k],
+                                    m.value, time_unit_, m.ident.c_str(),
+                                    StatTime(m.when).c_str()));
+    m = Max{};
+  }
+  if (max_cache_.value > 0) {
+    out.push_back(util::StrFormat("statistics: max cache size %d at %s", max_cache_.value,
+                                  StatTime(max_cache_.when).c_str()));
+    max_cache_ = Max{};
+  }
+  return out;
+}
+
+}  // namespace anvil
