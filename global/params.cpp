@@ -754,7 +754,7 @@ constexpr ParamDef kParams[] = {
     Str("smtpd_expansion_filter",
         "\\t\\40!\"#$%&'()*+,-./"
         "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"),
-    Bool("smtpd_forbid_bare_newline", "no"),
+    Str("smtpd_forbid_bare_newline", "normalize"),  // Postfix 3.9 default (Debian 3.7: no)
     Str("smtpd_forbid_bare_newline_exclusions", "$mynetworks"),
     Int("smtpd_forbid_bare_newline_reject_code", "550"),
     Bool("smtpd_forbid_unauth_pipelining", "no"),
@@ -965,14 +965,21 @@ constexpr ParamDef kParams[] = {
     Int("virtual_alias_expansion_limit", "1000"),
     Str("virtual_alias_maps", "$virtual_maps"),
     Int("virtual_alias_recursion_limit", "1000"),
+    Bool("virtual_create_maildirsize", "no"),  // VDA quota patch
     Str("virtual_delivery_status_filter", "$default_delivery_status_filter"),
     Str("virtual_gid_maps", ""),
     Str("virtual_mailbox_base", ""),
     Str("virtual_mailbox_domains", "$virtual_mailbox_maps"),
+    Bool("virtual_mailbox_extended", "no"),  // VDA quota patch
     Long("virtual_mailbox_limit", "51200000"),
+    Str("virtual_mailbox_limit_maps", ""),          // VDA quota patch
+    Bool("virtual_mailbox_limit_override", "no"),  // VDA quota patch
     Str("virtual_mailbox_lock", "fcntl, dotlock"),
     Str("virtual_mailbox_maps", ""),
+    Str("virtual_maildir_limit_message",  // VDA quota patch
+        "Sorry, the user's maildir has overdrawn his diskspace quota, please try again later."),
     Int("virtual_minimum_uid", "100", 1),
+    Bool("virtual_overquota_bounce", "no"),  // VDA quota patch
     Str("virtual_transport", "virtual"),
     Str("virtual_uid_maps", ""),
 };

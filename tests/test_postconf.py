@@ -272,13 +272,8 @@ class PostconfExamples(TempDirTestCase):
     """Every main.cf (and master.cf) under ../shared/examples is accepted."""
 
     # Parameters in the examples that this system does not implement yet; they
-    # are reported as unused, exactly as Postfix reports unknown names. The
-    # virtual quota parameters (VDA patch) arrive with virtual delivery.
-    EXPECTED_UNUSED = {
-        "virtual-hosting": {"virtual_create_maildirsize", "virtual_mailbox_extended",
-                            "virtual_mailbox_limit_maps", "virtual_mailbox_limit_override",
-                            "virtual_maildir_limit_message", "virtual_overquota_bounce"},
-    }
+    # are reported as unused, exactly as Postfix reports unknown names.
+    EXPECTED_UNUSED = {}
 
     def examples(self):
         out = []
@@ -337,6 +332,13 @@ class PostconfExamples(TempDirTestCase):
                                 "docomo-smtp/unix/smtp_destination_recipient_limit = 1\n")
 
 
+# The VDA quota patch's parameters (virtual/README.md): built in here, absent
+# from Debian's unpatched Postfix.
+VDA_PARAMETERS = {"virtual_create_maildirsize", "virtual_mailbox_extended",
+                  "virtual_mailbox_limit_maps", "virtual_mailbox_limit_override",
+                  "virtual_maildir_limit_message", "virtual_overquota_bounce"}
+
+
 @unittest.skipUnless(have_debian_postfix(), "Debian's postfix package is not installed")
 class PostconfVersusDebian(TempDirTestCase):
     """Our postconf against Debian's /usr/sbin/postconf on the same files."""
@@ -360,6 +362,8 @@ class PostconfVersusDebian(TempDirTestCase):
             # comparison, which our expansion does not implement yet; "may"
             # is its value unless smtp_tls_security_level is "dane"
             "smtp_tls_dane_insecure_mx_policy",
+            # SMTP smuggling defence on by default (Postfix 3.9's "normalize")
+            "smtpd_forbid_bare_newline",
         }
 
     def run_both(self, d, *args):
@@ -374,7 +378,7 @@ class PostconfVersusDebian(TempDirTestCase):
         self.assertEqual(theirs.rc, 0, theirs)
         o, t = parse_lines(ours.out), parse_lines(theirs.out)
         missing = sorted(set(t) - set(o))
-        extra = sorted(set(o) - set(t))
+        extra = sorted(set(o) - set(t) - VDA_PARAMETERS)
         self.assertEqual(missing, [], "parameters Debian's postconf -d has and we lack")
         self.assertEqual(extra, [], "parameters we have and Debian's postconf -d lacks")
 
@@ -403,7 +407,10 @@ class PostconfVersusDebian(TempDirTestCase):
                 d = self.make_config(open(main).read(), name=name)
                 ours, theirs = self.run_both(d, "-n")
                 self.assertEqual(ours.rc, theirs.rc, (ours, theirs))
-                self.assertEqual(ours.out, theirs.out)
+                # Debian's postconf leaves the VDA names out as unknown.
+                kept = [line for line in ours.out.splitlines(True)
+                        if line.split(" = ")[0] not in VDA_PARAMETERS]
+                self.assertEqual("".join(kept), theirs.out)
 
     def test_m_lists_types_that_postfix_knows(self):
         d = self.make_config("")
