@@ -63,12 +63,15 @@
 // table that cannot be opened.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "global/config.h"
+#include "global/resolve_client.h"
+#include "util/dns.h"
 #include "util/status.h"
 
 namespace smtpd_check {
@@ -118,9 +121,23 @@ struct Verdict {
   bool rejected() const { return code >= 400; }
 };
 
+// Seams for tests (and the places the Checker reaches out of the process):
+// how a recipient/sender is resolved to its address class (trivial-rewrite's
+// resolve service; unset: resolve_client::ResolveClient on cfg) and the DNS
+// resolver of the reject_unknown_*_domain / _helo_hostname checks (unset:
+// util::dns::SystemResolver()).
+struct CheckerEnv {
+  std::function<util::StatusOr<resolve_client::ResolveResult>(std::string_view sender,
+                                                              std::string_view address)>
+      resolve;
+  util::dns::Resolver* dns = nullptr;
+};
+
 class Checker {
  public:
   static util::StatusOr<std::unique_ptr<Checker>> FromConfig(const config::Config& cfg);
+  static util::StatusOr<std::unique_ptr<Checker>> FromConfig(const config::Config& cfg,
+                                                             CheckerEnv env);
   virtual ~Checker() = default;
 
   // Each returns the verdict for its command; see the header comment for

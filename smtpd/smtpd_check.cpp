@@ -1,0 +1,1310 @@
+// smtpd_check: the SMTP server's restrictions; the contract is in
+// smtpd_check.h. This file holds the evaluation engine (restriction lists,
+// restriction classes, access(5) actions, replies and logging); the
+// address/host helpers live in smtpd_check_util.cpp.
+//
+// Evaluation follows Postfix's smtpd_check.c as documented in smtpd(8),
+// postconf(5) and access(5):
+//   - A list is evaluated left to right; a restriction answers OK (ends the
+//     list), REJECT (ends the whole check with a reply) or DUNNO (next).
+//   - Restrictions need their subject: client ones always work, helo ones
+//     only once HELO/EHLO was given, sender ones after MAIL FROM, recipient
+//     ones at RCPT TO/VRFY; otherwise they are skipped (DUNNO), as Postfix
+//     does. Replies name the subject: "<host[addr]>: Client host rejected",
+//     "<helo>: Helo command rejected", "<sender>: Sender address rejected",
+//     "<rcpt>: Recipient address rejected".
+//   - defer_if_permit / defer_if_reject / warn_if_reject change the outcome
+//     as postconf(5) says; a temporary table or resolver error ends the
+//     check with "451 4.3.0 <name>: Temporary lookup failure"; an unknown
+//     restriction with "451 4.3.5 Server configuration error".
+//   - soft_bounce turns every 5xx into 4xx.
+// Deviations: no SASL (permit_sasl_authenticated permits only when the
+// engine set sasl_username), no RBL/policy/TLS restrictions (they count as
+// unknown restrictions), reject_unauth_pipelining is left to the engine
+// (a no-op here), no permit_mx_backup.
+#include "smtpd/smtpd_check.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "global/addr_find.h"
+#include "global/addr_list.h"
+#include "global/address.h"
+#include "global/maps.h"
+#include "global/params.h"
+#include "smtpd/smtpd_check_util.h"
+#include "tables/table_syntax.h"
+#include "util/msg.h"
+#include "util/strings.h"
+
+namespace smtpd_check {
+namespace {
+
+using resolve_client::AddressClass;
+using resolve_client::ResolveResult;
+
+constexpr int kMaxRecursion = 100;
+
+constexpr char kClassClient[] = "Client host";
+constexpr char kClassReverseClient[] = "Unverified Client host";
+constexpr char kClassHelo[] = "Helo command";
+constexpr char kClassSender[] = "Sender address";
+constexpr char kClassRecipient[] = "Recipient address";
+constexpr char kClassData[] = "Data command";
+constexpr char kClassEod[] = "End-of-data";
+constexpr char kClassEtrn[] = "Etrn command";
+
+enum class Result { kDunno, kOk, kReject };
+
+// A reply waiting to be used (defer_if_permit, defer_if_reject).
+struct PendingReply {
+  int code = 0;
+  std::string text;  // the full reply "450 4.7.1 ..."
+};
+
+// Per-session memory (Session::check_state).
+struct State {
+  // delay_reject: client/helo/sender verdicts of this transaction.
+  bool client_done = false, helo_done = false, sender_done = false;
+  Verdict client_v, helo_v, sender_v;
+  std::optional<PendingReply> client_dip, helo_dip, sender_dip;
+};
+
+// What a list is about: its reply name and class.
+struct Target {
+  std::string name;
+  const char* reply_class;
+};
+
+// One check call (one SMTP command).
+struct Ctx {
+  Ctx(Session& session, State& state, std::string w, std::string rcpt = {})
+      : s(session), st(state), where(std::move(w)), recipient(std::move(rcpt)) {}
+  Session& s;
+  State& st;
+  std::string where;      // "RCPT", "MAIL", "CONNECT", ...
+  std::string recipient;  // logged as to=<> when set
+  bool warn_if_reject = false;
+  std::optional<PendingReply> defer_if_reject;
+  std::optional<PendingReply> defer_if_permit;
+  bool rcptmap_checked = false;  // reject_unlisted_recipient ran explicitly
+  bool senderrcpt_checked = false;
+  int depth = 0;
+  bool aborted = false;  // a temporary error or configuration error ended the check
+  Verdict verdict;       // the reply of a kReject / abort
+};
+
+bool IEq(std::string_view a, std::string_view b) { return util::EqualsIgnoreCase(a, b); }
+
+class CheckerImpl : public Checker {
+ public:
+  CheckerImpl(const config::Config& cfg, CheckerEnv env) : cfg_(cfg), env_(std::move(env)) {}
+
+  util::Status Init();
+
+  Verdict CheckConnect(Session& s) override;
+  Verdict CheckHelo(Session& s) override;
+  Verdict CheckSender(Session& s) override;
+  Verdict CheckRecipient(Session& s) override;
+  Verdict CheckData(Session& s) override;
+  Verdict CheckEndOfData(Session& s) override;
+  Verdict CheckVrfy(Session& s) override;
+  Verdict CheckEtrn(Session& s, const std::string& domain) override;
+  void ResetTransaction(Session& s) override;
+  util::StatusOr<bool> InMynetworks(const Session& s) override;
+  util::StatusOr<bool> ClientMatches(std::string_view param, const Session& s) override;
+
+ private:
+  using List = std::vector<std::string>;
+
+  State& StateOf(Session& s);
+  std::string NamAddr(const Session& s) const;
+  Target ClientTarget(const Session& s) const { return {NamAddr(s), kClassClient}; }
+
+  // Stage runners (Postfix's smtpd_check_client/helo/mail/rcpt).
+  Verdict RunClient(Ctx& c);
+  Verdict RunHelo(Ctx& c);
+  Verdict RunSender(Ctx& c);
+  Verdict Finish(Ctx& c, Result r);
+  Verdict RecipientLike(Session& s, const char* where);
+
+  // Evaluation.
+  Result EvalList(Ctx& c, const List& list, const Target& t);
+  Result EvalOne(Ctx& c, const List& list, size_t* i, const Target& t);
+  Result TableResult(Ctx& c, const std::string& table, const std::string& value,
+                     const Target& t, const ResolveResult* routed);
+  Result Reject(Ctx& c, int code, std::string_view dsn, const std::string& text,
+                const char* reply_class = nullptr);
+  Result TempFail(Ctx& c, const std::string& name, const std::string& why);
+  Result ConfigError(Ctx& c);
+  void DeferIfPermit(Ctx& c, int code, std::string_view dsn, const std::string& text);
+  void DeferIfReject(Ctx& c, int code, std::string_view dsn, const std::string& text);
+  void Log(Ctx& c, std::string_view whatsup, const std::string& text);
+  std::string FormatReply(int code, std::string_view dsn, const std::string& text,
+                          const char* reply_class) const;
+  // tempfail actions (reject_tempfail_action and friends): defer or defer_if_permit.
+  Result TempfailAction(Ctx& c, const std::string& action_param, int code,
+                        std::string_view dsn, const std::string& text);
+
+  // Individual restrictions.
+  util::StatusOr<maps::Maps*> AccessMaps(const std::string& spec);
+  Result CheckMailAccess(Ctx& c, const std::string& table, const std::string& addr,
+                         const Target& t);
+  Result CheckDomainAccess(Ctx& c, const std::string& table, const std::string& domain,
+                           const Target& t, bool first_full, bool* found);
+  Result CheckAddrAccess(Ctx& c, const std::string& table, const std::string& addr,
+                         const Target& t, bool* found);
+  Result CheckClientAccess(Ctx& c, const std::string& table, const Target& t);
+  Result UnknownClient(Ctx& c, bool reverse);
+  Result InvalidHostname(Ctx& c, const std::string& name, const Target& t);
+  Result NonFqdnHostname(Ctx& c, const std::string& name, const Target& t);
+  Result UnknownHostname(Ctx& c, const std::string& name, const Target& t);
+  Result NonFqdnAddress(Ctx& c, const std::string& addr, const Target& t);
+  Result UnknownAddress(Ctx& c, const std::string& addr, const Target& t);
+  Result AuthDestination(Ctx& c, const std::string& rcpt, bool* auth);
+  Result UnauthDestination(Ctx& c, const std::string& rcpt, bool defer);
+  Result UnlistedAddress(Ctx& c, const std::string& addr, const Target& t);
+  Result SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated);
+  Result PermitMynetworks(Ctx& c);
+
+  // Resolve with a small cache; nullopt after TempFail.
+  const ResolveResult* Resolve(Ctx& c, const std::string& addr, const std::string& reply_name);
+
+  bool IsRestrictionClass(std::string_view name) const {
+    return classes_.count(util::Lowercase(name)) != 0;
+  }
+
+  const config::Config& cfg_;
+  CheckerEnv env_;
+  std::unique_ptr<resolve_client::ResolveClient> resolver_;
+  bool delay_reject_ = true;
+  bool soft_bounce_ = false;
+  bool reject_unlisted_recipient_ = true;
+  bool reject_unlisted_sender_ = false;
+  bool relay_before_recipient_ = true;
+  bool allow_untrusted_routing_ = false;
+  bool show_table_name_ = true;
+  bool port_logging_ = false;
+  std::string null_access_key_ = "<>";
+  List client_list_, helo_list_, sender_list_, relay_list_, recipient_list_, data_list_,
+      eod_list_, etrn_list_;
+  std::map<std::string, List> classes_;  // lower-cased name -> restrictions
+  std::map<std::string, maps::Maps> access_maps_;
+  std::unique_ptr<addr_list::AddrList> mynetworks_;
+  std::map<std::string, std::unique_ptr<addr_list::AddrList>, std::less<>> client_lists_;
+  // Recipient validation tables (reject_unlisted_*).
+  maps::Maps virtual_alias_maps_, canonical_maps_, rcpt_canonical_maps_, send_canonical_maps_,
+      local_rcpt_maps_, virtual_mailbox_maps_, relay_rcpt_maps_, sender_login_maps_;
+  bool local_rcpt_check_ = false, virtual_mailbox_check_ = false, relay_rcpt_check_ = false;
+  maps::AddrFindOptions alias_opts_, mailbox_opts_, access_opts_;
+  std::map<std::string, ResolveResult> resolve_cache_;
+};
+
+// Restriction names that need no argument and that the engine knows; the
+// argument-taking ones are handled by name in EvalOne.
+const std::set<std::string, std::less<>>& TableRestrictions() {
+  static const std::set<std::string, std::less<>> names = {
+      "check_client_access", "check_reverse_client_hostname_access",
+      "check_helo_access",   "check_sender_access",
+      "check_recipient_access", "check_etrn_access"};
+  return names;
+}
+
+// The restrictions that make relay control work (Postfix's start-up check).
+bool HasRequired(const std::vector<std::string>& list,
+                 const std::map<std::string, std::vector<std::string>>& classes, int depth) {
+  static const char* const kRequired[] = {"reject_unauth_destination", "defer_unauth_destination",
+                                          "reject", "defer", "defer_if_permit",
+                                          "check_relay_domains"};
+  if (depth > kMaxRecursion) return false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string& r = list[i];
+    if (IEq(r, "warn_if_reject") && i + 1 < list.size()) {
+      ++i;
+      continue;
+    }
+    if (IEq(r, "permit")) {
+      if (i + 1 < list.size())
+        msg::Warn("restriction `%s' after `%s' is ignored", list[i + 1].c_str(), r.c_str());
+      return false;
+    }
+    for (const char* req : kRequired) {
+      if (IEq(r, req)) return true;
+    }
+    auto it = classes.find(util::Lowercase(r));
+    if (it != classes.end() && HasRequired(it->second, classes, depth + 1)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Set-up.
+
+util::Status CheckerImpl::Init() {
+  delay_reject_ = cfg_.GetBool("smtpd_delay_reject");
+  soft_bounce_ = cfg_.GetBool("soft_bounce");
+  reject_unlisted_recipient_ = cfg_.GetBool("smtpd_reject_unlisted_recipient");
+  reject_unlisted_sender_ = cfg_.GetBool("smtpd_reject_unlisted_sender");
+  relay_before_recipient_ =
+      util::ParseBool(cfg_.Get("smtpd_relay_before_recipient_restrictions")).value_or(true);
+  allow_untrusted_routing_ = cfg_.GetBool("allow_untrusted_routing");
+  show_table_name_ = cfg_.GetBool("show_user_unknown_table_name");
+  port_logging_ = cfg_.GetBool("smtpd_client_port_logging");
+  null_access_key_ = cfg_.Get("smtpd_null_access_lookup_key");
+
+  struct {
+    const char* param;
+    List* list;
+  } lists[] = {{"smtpd_client_restrictions", &client_list_},
+               {"smtpd_helo_restrictions", &helo_list_},
+               {"smtpd_sender_restrictions", &sender_list_},
+               {"smtpd_relay_restrictions", &relay_list_},
+               {"smtpd_recipient_restrictions", &recipient_list_},
+               {"smtpd_data_restrictions", &data_list_},
+               {"smtpd_end_of_data_restrictions", &eod_list_},
+               {"smtpd_etrn_restrictions", &etrn_list_}};
+  for (auto& l : lists) {
+    util::StatusOr<List> v = SplitRestrictions(cfg_.Get(l.param));
+    if (!v.ok()) return util::FailedPrecondition(std::string(l.param) + ": " + v.status().message());
+    *l.list = std::move(*v);
+  }
+  for (const std::string& name : cfg_.GetList("smtpd_restriction_classes")) {
+    util::StatusOr<List> v = SplitRestrictions(cfg_.Get(name));
+    if (!v.ok()) return util::FailedPrecondition(name + ": " + v.status().message());
+    classes_[util::Lowercase(name)] = std::move(*v);
+  }
+
+  // Postfix's start-up check: something must refuse relaying.
+  if (!HasRequired(relay_list_, classes_, 0) && !HasRequired(recipient_list_, classes_, 0)) {
+    return util::FailedPrecondition(
+        "in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at "
+        "least one working instance of: reject_unauth_destination, defer_unauth_destination, "
+        "reject, defer, defer_if_permit or check_relay_domains");
+  }
+
+  // Open every access table named in a list now, so that a bad table spec
+  // is a start-up error (as Postfix opens them before it serves).
+  std::vector<const List*> all = {&client_list_, &helo_list_,     &sender_list_, &relay_list_,
+                                  &recipient_list_, &data_list_, &eod_list_,    &etrn_list_};
+  for (auto& [name, l] : classes_) all.push_back(&l);
+  for (const List* l : all) {
+    for (size_t i = 0; i + 1 < l->size(); ++i) {
+      if (TableRestrictions().count(util::Lowercase((*l)[i]))) {
+        util::StatusOr<maps::Maps*> m = AccessMaps((*l)[i + 1]);
+        if (!m.ok()) return m.status();
+        ++i;
+      }
+    }
+  }
+
+  // mynetworks: the parameter, or computed from mynetworks_style.
+  std::string nets;
+  if (cfg_.IsExplicit("mynetworks")) {
+    nets = cfg_.Get("mynetworks");
+  } else {
+    std::optional<std::string> v = params::MynetworksForStyle(cfg_.Get("mynetworks_style"));
+    if (!v) {
+      return util::FailedPrecondition("unknown mynetworks_style parameter value: " +
+                                      cfg_.Get("mynetworks_style"));
+    }
+    nets = *v;
+  }
+  bool parent = false;
+  for (const std::string& p : cfg_.GetList("parent_domain_matches_subdomains")) {
+    if (p == "mynetworks") parent = true;
+  }
+  util::StatusOr<addr_list::AddrList> mn =
+      addr_list::AddrList::Parse("mynetworks", nets, parent, maps::TableOptions(cfg_));
+  if (!mn.ok()) return mn.status();
+  mynetworks_ = std::make_unique<addr_list::AddrList>(std::move(*mn));
+
+  // Recipient validation tables.
+  struct {
+    const char* param;
+    maps::Maps* maps;
+  } tables[] = {{"virtual_alias_maps", &virtual_alias_maps_},
+                {"canonical_maps", &canonical_maps_},
+                {"recipient_canonical_maps", &rcpt_canonical_maps_},
+                {"sender_canonical_maps", &send_canonical_maps_},
+                {"virtual_mailbox_maps", &virtual_mailbox_maps_},
+                {"relay_recipient_maps", &relay_rcpt_maps_},
+                {"smtpd_sender_login_maps", &sender_login_maps_}};
+  for (auto& t : tables) {
+    util::StatusOr<maps::Maps> m = maps::Maps::FromParameter(cfg_, t.param);
+    if (!m.ok()) return m.status();
+    *t.maps = std::move(*m);
+  }
+  virtual_mailbox_check_ = !virtual_mailbox_maps_.empty();
+  relay_rcpt_check_ = !relay_rcpt_maps_.empty();
+  // local_recipient_maps: a table type we do not have (the default
+  // proxy:unix:passwd.byname) would make every local recipient unknown or
+  // deferred; without it the list is incomplete, so no check at all.
+  std::string local = cfg_.Get("local_recipient_maps");
+  local_rcpt_check_ = !util::Trim(local).empty();
+  if (local_rcpt_check_) {
+    std::string bad = UnsupportedTableIn(local);
+    if (!bad.empty()) {
+      msg::Warn("local_recipient_maps: unsupported table %s: local recipients are not "
+                "validated (set local_recipient_maps without it)",
+                bad.c_str());
+      local_rcpt_check_ = false;
+    } else {
+      util::StatusOr<maps::Maps> m = maps::Maps::FromParameter(cfg_, "local_recipient_maps");
+      if (!m.ok()) return m.status();
+      local_rcpt_maps_ = std::move(*m);
+    }
+  }
+  alias_opts_ = maps::AddrFindOptions::ForConfig(cfg_, "virtual_alias_maps");
+  alias_opts_.steps = maps::kVirtualAliasSteps;
+  alias_opts_.is_local = [](std::string_view) { return true; };  // class known: local part ok
+  mailbox_opts_ = maps::AddrFindOptions::ForConfig(cfg_, "virtual_mailbox_maps");
+  mailbox_opts_.steps = maps::kVirtualMailboxSteps;
+  access_opts_ = maps::AddrFindOptions::ForConfig(cfg_, "smtpd_access_maps");
+  access_opts_.steps = maps::kAccessSteps;
+
+  if (!env_.resolve) {
+    resolver_ = std::make_unique<resolve_client::ResolveClient>(cfg_);
+    env_.resolve = [this](std::string_view sender, std::string_view addr) {
+      return resolver_->Resolve(sender, addr);
+    };
+  }
+  if (env_.dns == nullptr) env_.dns = DefaultDnsResolver();
+  return util::OkStatus();
+}
+
+util::StatusOr<maps::Maps*> CheckerImpl::AccessMaps(const std::string& spec) {
+  auto it = access_maps_.find(spec);
+  if (it != access_maps_.end()) return &it->second;
+  util::StatusOr<maps::Maps> m = maps::Maps::Open(spec, spec, maps::TableOptions(cfg_));
+  if (!m.ok()) return m.status();
+  return &access_maps_.emplace(spec, std::move(*m)).first->second;
+}
+
+State& CheckerImpl::StateOf(Session& s) {
+  if (!s.check_state) s.check_state = std::make_shared<State>();
+  return *static_cast<State*>(s.check_state.get());
+}
+
+std::string CheckerImpl::NamAddr(const Session& s) const {
+  std::string out = s.client_name + "[" + s.client_addr + "]";
+  if (port_logging_ && !s.client_port.empty()) out += ":" + s.client_port;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Replies and logging.
+
+std::string CheckerImpl::FormatReply(int code, std::string_view dsn, const std::string& text,
+                                     const char* reply_class) const {
+  std::string d(dsn);
+  if (d.size() >= 5 && d[1] == '.') {
+    d[0] = static_cast<char>('0' + code / 100);
+    // Sender-side detail codes (RFC 3463): unknown mailbox X.1.1 -> X.1.0.
+    if (reply_class != nullptr && std::string_view(reply_class) == kClassSender &&
+        d.substr(1) == ".1.1")
+      d = d.substr(0, 1) + ".1.0";
+  }
+  return util::StrFormat("%d %s %s", code, d.c_str(), text.c_str());
+}
+
+void CheckerImpl::Log(Ctx& c, std::string_view whatsup, const std::string& text) {
+  const Session& s = c.s;
+  std::string line = util::StrFormat(
+      "%s: %.*s: %s from %s: %s;", s.queue_id.empty() ? "NOQUEUE" : s.queue_id.c_str(),
+      static_cast<int>(whatsup.size()), whatsup.data(), c.where.c_str(), NamAddr(s).c_str(),
+      text.c_str());
+  if (s.has_sender) line += " from=<" + s.sender + ">";
+  if (!c.recipient.empty()) line += " to=<" + c.recipient + ">";
+  if (!s.protocol.empty()) line += " proto=" + s.protocol;
+  if (!s.helo_name.empty()) line += " helo=<" + s.helo_name + ">";
+  msg::Info("%s", line.c_str());
+}
+
+Result CheckerImpl::Reject(Ctx& c, int code, std::string_view dsn, const std::string& text,
+                           const char* reply_class) {
+  if (soft_bounce_ && code >= 500 && code < 600) code -= 100;
+  std::string reply = FormatReply(code, dsn, text, reply_class);
+  if (c.warn_if_reject) {
+    Log(c, "reject_warning", reply);
+    return Result::kDunno;
+  }
+  if (code >= 500 && c.defer_if_reject) {
+    code = c.defer_if_reject->code;
+    reply = c.defer_if_reject->text;
+  }
+  Log(c, "reject", reply);
+  c.verdict = {code, reply};
+  return Result::kReject;
+}
+
+Result CheckerImpl::TempFail(Ctx& c, const std::string& name, const std::string& why) {
+  if (!why.empty()) msg::Warn("%s", why.c_str());
+  bool saved = c.warn_if_reject;
+  c.warn_if_reject = false;
+  std::string reply = FormatReply(451, "4.3.0", "<" + name + ">: Temporary lookup failure", nullptr);
+  Log(c, "reject", reply);
+  c.warn_if_reject = saved;
+  c.verdict = {451, reply};
+  c.aborted = true;
+  return Result::kReject;
+}
+
+Result CheckerImpl::ConfigError(Ctx& c) {
+  std::string reply = "451 4.3.5 Server configuration error";
+  Log(c, "reject", reply);
+  c.verdict = {451, reply};
+  c.aborted = true;
+  return Result::kReject;
+}
+
+void CheckerImpl::DeferIfPermit(Ctx& c, int code, std::string_view dsn, const std::string& text) {
+  if (c.warn_if_reject) {
+    Log(c, "reject_warning", FormatReply(code, dsn, text, nullptr));
+    return;
+  }
+  if (!c.defer_if_permit) c.defer_if_permit = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
+}
+
+void CheckerImpl::DeferIfReject(Ctx& c, int code, std::string_view dsn, const std::string& text) {
+  if (!c.defer_if_reject) c.defer_if_reject = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
+}
+
+Result CheckerImpl::TempfailAction(Ctx& c, const std::string& action_param, int code,
+                                   std::string_view dsn, const std::string& text) {
+  std::string action = util::Lowercase(util::Trim(cfg_.Get(action_param)));
+  if (action == "defer") return Reject(c, code, dsn, text);
+  if (action == "defer_if_reject") {
+    DeferIfReject(c, code, dsn, text);
+  } else {  // defer_if_permit (the default); unknown values too
+    DeferIfPermit(c, code, dsn, text);
+  }
+  return Result::kDunno;
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation.
+
+Result CheckerImpl::EvalList(Ctx& c, const List& list, const Target& t) {
+  if (++c.depth > kMaxRecursion) {
+    msg::Warn("SMTPD access map or restriction class causes unreasonable recursion");
+    --c.depth;
+    return ConfigError(c);
+  }
+  Result r = Result::kDunno;
+  for (size_t i = 0; i < list.size(); ++i) {
+    bool warn_before = c.warn_if_reject;
+    r = EvalOne(c, list, &i, t);
+    if (c.aborted) {
+      r = Result::kReject;
+      break;
+    }
+    // warn_if_reject applies to the next restriction only.
+    if (warn_before) c.warn_if_reject = false;
+    if (r != Result::kDunno) break;
+  }
+  --c.depth;
+  return r;
+}
+
+Result CheckerImpl::PermitMynetworks(Ctx& c) {
+  util::StatusOr<bool> m = InMynetworks(c.s);
+  if (!m.ok()) return TempFail(c, NamAddr(c.s), "mynetworks: " + m.status().message());
+  return *m ? Result::kOk : Result::kDunno;
+}
+
+Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t) {
+  const std::string& raw = list[*i];
+  std::string name = util::Lowercase(raw);
+  const Session& s = c.s;
+  auto arg = [&](std::string* out) {
+    if (*i + 1 >= list.size()) {
+      msg::Warn("restriction %s requires a table argument", raw.c_str());
+      return false;
+    }
+    *out = list[++*i];
+    return true;
+  };
+  bool have_helo = !s.helo_name.empty();
+  bool have_sender = s.has_sender;
+  bool have_rcpt = !c.recipient.empty();
+  Target client_t{NamAddr(s), kClassClient};
+  Target helo_t{s.helo_name, kClassHelo};
+  Target sender_t{s.sender, kClassSender};
+  Target rcpt_t{c.recipient, kClassRecipient};
+
+  // Generic restrictions.
+  if (name == "permit") return Result::kOk;
+  if (name == "reject") {
+    return Reject(c, static_cast<int>(cfg_.GetInt("reject_code")), "5.7.1",
+                  "<" + t.name + ">: " + t.reply_class + " rejected: Access denied", t.reply_class);
+  }
+  if (name == "defer") {
+    return Reject(c, static_cast<int>(cfg_.GetInt("defer_code")), "4.3.2",
+                  "<" + t.name + ">: " + t.reply_class + " rejected: Try again later",
+                  t.reply_class);
+  }
+  if (name == "defer_if_permit") {
+    DeferIfPermit(c, static_cast<int>(cfg_.GetInt("defer_code")), "4.7.1",
+                  "<" + t.name + ">: " + t.reply_class + " rejected: defer_if_permit requested");
+    return Result::kDunno;
+  }
+  if (name == "defer_if_reject") {
+    DeferIfReject(c, static_cast<int>(cfg_.GetInt("defer_code")), "4.7.1",
+                  "<" + t.name + ">: " + t.reply_class + " rejected: defer_if_reject requested");
+    return Result::kDunno;
+  }
+  if (name == "warn_if_reject") {
+    c.warn_if_reject = true;
+    return Result::kDunno;
+  }
+  if (name == "reject_unauth_pipelining") return Result::kDunno;  // the engine's job
+  if (name == "permit_mynetworks") return PermitMynetworks(c);
+  if (name == "permit_sasl_authenticated")
+    return s.sasl_username.empty() ? Result::kDunno : Result::kOk;
+  if (name == "permit_inet_interfaces") {
+    for (const std::string& a : InetInterfaceAddresses(cfg_)) {
+      if (SameAddress(a, s.client_addr)) return Result::kOk;
+    }
+    return Result::kDunno;
+  }
+  if (name == "sleep") {
+    std::string n;
+    if (!arg(&n)) return ConfigError(c);
+    std::optional<long long> secs = util::ParseTime(n);
+    if (!secs) {
+      msg::Warn("restriction sleep: bad time value: %s", n.c_str());
+      return ConfigError(c);
+    }
+    if (*secs > 0) ::sleep(static_cast<unsigned>(*secs));
+    return Result::kDunno;
+  }
+
+  // Client.
+  if (name == "reject_unknown_client_hostname" || name == "reject_unknown_client")
+    return UnknownClient(c, false);
+  if (name == "reject_unknown_reverse_client_hostname") return UnknownClient(c, true);
+  if (name == "check_client_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    return CheckClientAccess(c, table, client_t);
+  }
+  if (name == "check_reverse_client_hostname_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    if (IEq(s.client_reverse_name, "unknown") || s.client_reverse_name.empty())
+      return Result::kDunno;
+    bool found = false;
+    return CheckDomainAccess(c, table, s.client_reverse_name,
+                             {NamAddr(s), kClassReverseClient}, true, &found);
+  }
+
+  // HELO.
+  if (name == "check_helo_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    if (!have_helo) return Result::kDunno;
+    bool found = false;
+    return CheckDomainAccess(c, table, s.helo_name, helo_t, true, &found);
+  }
+  if (name == "reject_invalid_helo_hostname" || name == "reject_invalid_hostname")
+    return have_helo ? InvalidHostname(c, s.helo_name, helo_t) : Result::kDunno;
+  if (name == "reject_non_fqdn_helo_hostname" || name == "reject_non_fqdn_hostname")
+    return have_helo ? NonFqdnHostname(c, s.helo_name, helo_t) : Result::kDunno;
+  if (name == "reject_unknown_helo_hostname" || name == "reject_unknown_hostname")
+    return have_helo ? UnknownHostname(c, s.helo_name, helo_t) : Result::kDunno;
+
+  // Sender.
+  if (name == "check_sender_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    if (!have_sender) return Result::kDunno;
+    if (s.sender.empty()) {
+      // The null sender is looked up as smtpd_null_access_lookup_key.
+      util::StatusOr<maps::Maps*> m = AccessMaps(table);
+      if (!m.ok()) {
+        msg::Warn("%s", m.status().message().c_str());
+        return ConfigError(c);
+      }
+      tables::LookupResult r = (*m)->Find(null_access_key_);
+      if (r.temp_error()) return TempFail(c, "", "");
+      if (!r.found()) return Result::kDunno;
+      return TableResult(c, table, r.value, {"", kClassSender}, nullptr);
+    }
+    return CheckMailAccess(c, table, s.sender, sender_t);
+  }
+  if (name == "reject_non_fqdn_sender")
+    return have_sender && !s.sender.empty() ? NonFqdnAddress(c, s.sender, sender_t)
+                                            : Result::kDunno;
+  if (name == "reject_unknown_sender_domain")
+    return have_sender && !s.sender.empty() ? UnknownAddress(c, s.sender, sender_t)
+                                            : Result::kDunno;
+  if (name == "reject_unlisted_sender") {
+    if (!have_sender || s.sender.empty()) return Result::kDunno;
+    c.senderrcpt_checked = true;
+    return UnlistedAddress(c, s.sender, sender_t);
+  }
+  if (name == "reject_sender_login_mismatch")
+    return have_sender ? SenderLoginMismatch(c, true, true) : Result::kDunno;
+  if (name == "reject_authenticated_sender_login_mismatch")
+    return have_sender ? SenderLoginMismatch(c, true, false) : Result::kDunno;
+  if (name == "reject_unauthenticated_sender_login_mismatch")
+    return have_sender ? SenderLoginMismatch(c, false, true) : Result::kDunno;
+
+  // Recipient.
+  if (name == "check_recipient_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    if (!have_rcpt) return Result::kDunno;
+    return CheckMailAccess(c, table, c.recipient, rcpt_t);
+  }
+  if (name == "permit_auth_destination") {
+    if (!have_rcpt) return Result::kDunno;
+    bool auth = false;
+    Result r = AuthDestination(c, c.recipient, &auth);
+    if (r != Result::kDunno) return r;
+    return auth ? Result::kOk : Result::kDunno;
+  }
+  if (name == "reject_unauth_destination" || name == "defer_unauth_destination")
+    return have_rcpt ? UnauthDestination(c, c.recipient, name[0] == 'd') : Result::kDunno;
+  if (name == "check_relay_domains") {
+    if (!have_rcpt) return Result::kDunno;
+    bool auth = false;
+    Result r = AuthDestination(c, c.recipient, &auth);
+    if (r != Result::kDunno) return r;
+    if (auth) return Result::kOk;
+    return UnauthDestination(c, c.recipient, false);
+  }
+  if (name == "reject_non_fqdn_recipient")
+    return have_rcpt ? NonFqdnAddress(c, c.recipient, rcpt_t) : Result::kDunno;
+  if (name == "reject_unknown_recipient_domain")
+    return have_rcpt ? UnknownAddress(c, c.recipient, rcpt_t) : Result::kDunno;
+  if (name == "reject_unlisted_recipient" || name == "check_recipient_maps") {
+    if (!have_rcpt) return Result::kDunno;
+    c.rcptmap_checked = true;
+    return UnlistedAddress(c, c.recipient, rcpt_t);
+  }
+
+  // ETRN.
+  if (name == "check_etrn_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    if (c.where != "ETRN") return Result::kDunno;
+    bool found = false;
+    return CheckDomainAccess(c, table, t.name, t, true, &found);
+  }
+
+  // A restriction class.
+  auto cls = classes_.find(name);
+  if (cls != classes_.end()) return EvalList(c, cls->second, t);
+
+  msg::Warn("unknown smtpd restriction: \"%s\"", raw.c_str());
+  return ConfigError(c);
+}
+
+// access(5) actions.
+Result CheckerImpl::TableResult(Ctx& c, const std::string& table, const std::string& value,
+                                const Target& t, const ResolveResult* routed) {
+  std::string_view v = util::Trim(value);
+  size_t sp = v.find_first_of(" \t");
+  std::string cmd(v.substr(0, sp));
+  std::string text = sp == std::string_view::npos ? "" : std::string(util::Trim(v.substr(sp)));
+  std::string ucmd = util::Uppercase(cmd);
+  std::string prefix = "<" + t.name + ">: " + t.reply_class;
+  auto ok = [&]() {
+    // Source-routed recipients are too suspicious for OK (allow_untrusted_routing).
+    if (routed != nullptr && routed->routed() && !allow_untrusted_routing_ &&
+        std::string_view(t.reply_class) == kClassRecipient)
+      return Result::kDunno;
+    return Result::kOk;
+  };
+
+  if (ucmd == "OK" || ucmd == "RELAY") return ok();
+  if (!cmd.empty() && std::all_of(cmd.begin(), cmd.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) && text.empty())
+    return ok();  // all-numeric: OK (out-of-band authentication time stamps)
+  if (ucmd == "DUNNO") return Result::kDunno;
+  if (ucmd == "REJECT" || ucmd == "DEFER") {
+    bool reject = ucmd == "REJECT";
+    std::string dsn = reject ? "5.7.1" : "4.7.1";
+    std::string why = SplitDsn(text, &dsn);
+    int code = static_cast<int>(
+        cfg_.GetInt(reject ? "access_map_reject_code" : "access_map_defer_code"));
+    return Reject(c, code, dsn, prefix + " rejected: " + (why.empty() ? "Access denied" : why),
+                  t.reply_class);
+  }
+  if (ucmd == "DEFER_IF_REJECT" || ucmd == "DEFER_IF_PERMIT") {
+    std::string dsn = "4.7.1";
+    std::string why = SplitDsn(text, &dsn);
+    int code = static_cast<int>(cfg_.GetInt("access_map_defer_code"));
+    std::string reply = prefix + " rejected: " + (why.empty() ? "Service unavailable" : why);
+    if (ucmd == "DEFER_IF_REJECT")
+      DeferIfReject(c, code, dsn, reply);
+    else
+      DeferIfPermit(c, code, dsn, reply);
+    return Result::kDunno;
+  }
+  if (cmd.size() == 3 && (cmd[0] == '4' || cmd[0] == '5') && std::isdigit(cmd[1]) &&
+      std::isdigit(cmd[2]) && !text.empty()) {
+    std::string dsn = cmd[0] == '4' ? "4.7.1" : "5.7.1";
+    std::string why = SplitDsn(text, &dsn);
+    return Reject(c, std::stoi(cmd), dsn, prefix + " rejected: " + why, t.reply_class);
+  }
+  if (ucmd == "DISCARD") {
+    Log(c, "discard", prefix + " " + (text.empty() ? "triggers DISCARD action" : text));
+    c.s.discard = true;
+    return Result::kOk;
+  }
+  if (ucmd == "HOLD") {
+    std::string why = prefix + " " + (text.empty() ? "triggers HOLD action" : text);
+    Log(c, "hold", why);
+    c.s.hold_reason = text.empty() ? why : text;
+    return Result::kDunno;
+  }
+  if (ucmd == "PREPEND") {
+    if (text.empty() || text.find(':') == std::string::npos) {
+      msg::Warn("access table %s entry \"%s\" has PREPEND without valid header text",
+                table.c_str(), value.c_str());
+      return Result::kDunno;
+    }
+    c.s.prepend_headers.push_back(text);
+    return Result::kDunno;
+  }
+  if (ucmd == "REDIRECT") {
+    if (text.empty()) {
+      msg::Warn("access table %s entry \"%s\" has REDIRECT without address", table.c_str(),
+                value.c_str());
+      return ConfigError(c);
+    }
+    Log(c, "redirect", prefix + " triggers REDIRECT " + text);
+    c.s.redirect = text;
+    return Result::kDunno;
+  }
+  if (ucmd == "FILTER") {
+    if (text.empty() || text.find(':') == std::string::npos) {
+      msg::Warn("access table %s entry \"%s\" has FILTER without transport:destination",
+                table.c_str(), value.c_str());
+      return ConfigError(c);
+    }
+    Log(c, "filter", prefix + " triggers FILTER " + text);
+    c.s.filter = text;
+    return Result::kDunno;
+  }
+  if (ucmd == "WARN" || ucmd == "INFO") {
+    Log(c, ucmd == "WARN" ? "warn" : "info", text);
+    return Result::kDunno;
+  }
+  if (ucmd == "BCC") {
+    msg::Warn("access table %s: BCC action is not supported; ignored", table.c_str());
+    return Result::kDunno;
+  }
+  // A list of restrictions (or a restriction class name).
+  if (value.find(':') != std::string::npos) {
+    msg::Warn("SMTPD access map %s has entry with lookup table: %s", table.c_str(), value.c_str());
+    msg::Warn("do not specify lookup tables inside SMTPD access maps");
+    msg::Warn("define a restriction class and specify its name instead.");
+    return ConfigError(c);
+  }
+  util::StatusOr<List> rest = SplitRestrictions(value);
+  if (!rest.ok() || rest->empty()) {
+    msg::Warn("SMTPD access map %s entry %s has empty value", table.c_str(), value.c_str());
+    return Result::kOk;
+  }
+  return EvalList(c, *rest, t);
+}
+
+// ---------------------------------------------------------------------------
+// Table lookups.
+
+Result CheckerImpl::CheckDomainAccess(Ctx& c, const std::string& table, const std::string& domain,
+                                      const Target& t, bool first_full, bool* found) {
+  util::StatusOr<maps::Maps*> m = AccessMaps(table);
+  if (!m.ok()) {
+    msg::Warn("%s", m.status().message().c_str());
+    return ConfigError(c);
+  }
+  std::string name = util::Lowercase(TruncateDot(domain));
+  bool full = first_full;
+  for (size_t pos = 0; pos < name.size();) {
+    std::string key = name.substr(pos);
+    tables::LookupResult r =
+        (*m)->Find(key, full ? maps::Maps::Which::kAll : maps::Maps::Which::kFixedOnly);
+    if (r.temp_error()) return TempFail(c, t.name, "");
+    if (r.found()) {
+      *found = true;
+      return TableResult(c, table, r.value, t, nullptr);
+    }
+    size_t dot = name.find('.', pos + 1);
+    if (dot == std::string::npos) break;
+    pos = access_opts_.parent_matches_subdomains ? dot + 1 : dot;
+    full = false;
+  }
+  return Result::kDunno;
+}
+
+Result CheckerImpl::CheckAddrAccess(Ctx& c, const std::string& table, const std::string& addr,
+                                    const Target& t, bool* found) {
+  util::StatusOr<maps::Maps*> m = AccessMaps(table);
+  if (!m.ok()) {
+    msg::Warn("%s", m.status().message().c_str());
+    return ConfigError(c);
+  }
+  std::vector<std::string> keys = AddressKeys(addr);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    tables::LookupResult r =
+        (*m)->Find(keys[i], i == 0 ? maps::Maps::Which::kAll : maps::Maps::Which::kFixedOnly);
+    if (r.temp_error()) return TempFail(c, t.name, "");
+    if (r.found()) {
+      *found = true;
+      return TableResult(c, table, r.value, t, nullptr);
+    }
+  }
+  return Result::kDunno;
+}
+
+Result CheckerImpl::CheckClientAccess(Ctx& c, const std::string& table, const Target& t) {
+  const Session& s = c.s;
+  bool found = false;
+  if (!s.client_name.empty() && !IEq(s.client_name, "unknown")) {
+    Result r = CheckDomainAccess(c, table, s.client_name, t, true, &found);
+    if (r != Result::kDunno || found || c.aborted) return r;
+  }
+  return CheckAddrAccess(c, table, s.client_addr, t, &found);
+}
+
+const ResolveResult* CheckerImpl::Resolve(Ctx& c, const std::string& addr,
+                                          const std::string& reply_name) {
+  std::string internal = address::Unquote(addr);
+  std::string key = c.s.sender + '\n' + internal;
+  auto it = resolve_cache_.find(key);
+  if (it != resolve_cache_.end()) return &it->second;
+  util::StatusOr<ResolveResult> r = env_.resolve(c.s.sender, internal);
+  if (!r.ok()) {
+    TempFail(c, reply_name, "resolve " + internal + ": " + r.status().message());
+    return nullptr;
+  }
+  if (resolve_cache_.size() > 100) resolve_cache_.clear();
+  return &resolve_cache_.emplace(key, std::move(*r)).first->second;
+}
+
+Result CheckerImpl::CheckMailAccess(Ctx& c, const std::string& table, const std::string& addr,
+                                    const Target& t) {
+  util::StatusOr<maps::Maps*> m = AccessMaps(table);
+  if (!m.ok()) {
+    msg::Warn("%s", m.status().message().c_str());
+    return ConfigError(c);
+  }
+  const ResolveResult* rr = Resolve(c, addr, t.name);
+  if (rr == nullptr) return Result::kReject;
+  std::string lookup = rr->recipient.empty() ? address::Unquote(addr) : rr->recipient;
+  if (lookup.find('@') == std::string::npos) {
+    msg::Warn("check_mail_access: no @domain in address: %s", lookup.c_str());
+    return Result::kDunno;
+  }
+  maps::AddrFindResult r = maps::FindAddress(**m, lookup, access_opts_);
+  if (r.result.temp_error()) return TempFail(c, t.name, "");
+  if (!r.result.found()) return Result::kDunno;
+  return TableResult(c, table, r.result.value, t, rr);
+}
+
+// ---------------------------------------------------------------------------
+// Restrictions.
+
+Result CheckerImpl::UnknownClient(Ctx& c, bool reverse) {
+  const Session& s = c.s;
+  int status = reverse ? c.s.client_reverse_name_status : c.s.client_name_status;
+  if (status == 0) return Result::kDunno;
+  int code = status >= 5 ? static_cast<int>(cfg_.GetInt("unknown_client_reject_code")) : 450;
+  std::string text = util::StrFormat("Client host rejected: cannot find your %shostname, [%s]",
+                                     reverse ? "reverse " : "", s.client_addr.c_str());
+  return Reject(c, code, "4.7.1", text, kClassClient);
+}
+
+Result CheckerImpl::InvalidHostname(Ctx& c, const std::string& name, const Target& t) {
+  if (ValidHeloName(name)) return Result::kDunno;
+  return Reject(c, static_cast<int>(cfg_.GetInt("invalid_hostname_reject_code")), "5.5.2",
+                "<" + t.name + ">: " + t.reply_class + " rejected: Invalid name", t.reply_class);
+}
+
+Result CheckerImpl::NonFqdnHostname(Ctx& c, const std::string& name, const Target& t) {
+  if (IsAddressLiteral(name)) return Result::kDunno;
+  std::string test = TruncateDot(name);
+  if (ValidHostname(test) && test.find('.') != std::string::npos) return Result::kDunno;
+  return Reject(c, static_cast<int>(cfg_.GetInt("non_fqdn_reject_code")), "5.5.2",
+                "<" + t.name + ">: " + t.reply_class + " rejected: need fully-qualified hostname",
+                t.reply_class);
+}
+
+Result CheckerImpl::UnknownHostname(Ctx& c, const std::string& name, const Target& t) {
+  if (IsAddressLiteral(name)) return Result::kDunno;
+  std::string host = TruncateDot(name);
+  DnsVerdict d = HostHasRecords(*env_.dns, host, /*mail=*/false);
+  std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: Host not found";
+  if (d == DnsVerdict::kNotFound)
+    return Reject(c, static_cast<int>(cfg_.GetInt("unknown_hostname_reject_code")), "4.7.1",
+                  text, t.reply_class);
+  if (d == DnsVerdict::kTempFail)
+    return TempfailAction(c, "unknown_helo_hostname_tempfail_action", 450, "4.7.1", text);
+  return Result::kDunno;
+}
+
+Result CheckerImpl::NonFqdnAddress(Ctx& c, const std::string& addr, const Target& t) {
+  std::string a = address::Unquote(addr);
+  size_t at = a.rfind('@');
+  std::string domain = at == std::string::npos ? a : a.substr(at + 1);
+  if (IsAddressLiteral(domain)) return Result::kDunno;
+  domain = TruncateDot(domain);
+  if (!domain.empty() && ValidHostname(domain) && domain.find('.') != std::string::npos)
+    return Result::kDunno;
+  return Reject(c, static_cast<int>(cfg_.GetInt("non_fqdn_reject_code")), "4.5.2",
+                "<" + t.name + ">: " + t.reply_class + " rejected: need fully-qualified address",
+                t.reply_class);
+}
+
+Result CheckerImpl::UnknownAddress(Ctx& c, const std::string& addr, const Target& t) {
+  const ResolveResult* rr = Resolve(c, addr, t.name);
+  if (rr == nullptr) return Result::kReject;
+  // Our own domains need no DNS.
+  if (rr->address_class == AddressClass::kLocal || rr->address_class == AddressClass::kAlias ||
+      rr->address_class == AddressClass::kVirtual)
+    return Result::kDunno;
+  std::string a = rr->recipient.empty() ? address::Unquote(addr) : rr->recipient;
+  size_t at = a.rfind('@');
+  if (at == std::string::npos) return Result::kDunno;
+  std::string domain = a.substr(at + 1);
+  if (domain.empty() || IsAddressLiteral(domain)) return Result::kDunno;
+  bool sender = std::string_view(t.reply_class) == kClassSender;
+  std::string dsn = sender ? "4.1.8" : "4.1.2";
+  std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: Domain not found";
+  DnsVerdict d = HostHasRecords(*env_.dns, TruncateDot(domain), /*mail=*/true);
+  if (d == DnsVerdict::kNullMx) {
+    return Reject(c, 556, sender ? "5.7.27" : "5.1.10",
+                  "<" + t.name + ">: " + t.reply_class + " rejected: Domain " + domain +
+                      " does not accept mail (nullMX)",
+                  t.reply_class);
+  }
+  if (d == DnsVerdict::kNotFound)
+    return Reject(c, static_cast<int>(cfg_.GetInt("unknown_address_reject_code")), dsn, text,
+                  t.reply_class);
+  if (d == DnsVerdict::kTempFail)
+    return TempfailAction(c, "unknown_address_tempfail_action", 450, dsn, text);
+  return Result::kDunno;
+}
+
+Result CheckerImpl::AuthDestination(Ctx& c, const std::string& rcpt, bool* auth) {
+  *auth = false;
+  const ResolveResult* rr = Resolve(c, rcpt, rcpt);
+  if (rr == nullptr) return Result::kReject;
+  if (rr->recipient.find('@') == std::string::npos) {
+    *auth = true;
+    return Result::kDunno;
+  }
+  if (!allow_untrusted_routing_ && rr->routed()) return Result::kDunno;
+  switch (rr->address_class) {
+    case AddressClass::kLocal:
+    case AddressClass::kAlias:
+    case AddressClass::kVirtual:
+    case AddressClass::kRelay:
+      *auth = true;
+      break;
+    case AddressClass::kDefault:
+      break;
+  }
+  return Result::kDunno;
+}
+
+Result CheckerImpl::UnauthDestination(Ctx& c, const std::string& rcpt, bool defer) {
+  bool auth = false;
+  Result r = AuthDestination(c, rcpt, &auth);
+  if (r != Result::kDunno || auth) return r;
+  int code = static_cast<int>(cfg_.GetInt("relay_domains_reject_code"));
+  if (defer) code = 450;
+  return Reject(c, code, defer ? "4.7.1" : "5.7.1", "<" + rcpt + ">: Relay access denied");
+}
+
+Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Target& t) {
+  const ResolveResult* rr = Resolve(c, addr, t.name);
+  if (rr == nullptr) return Result::kReject;
+  if (rr->address_class == AddressClass::kDefault) return Result::kDunno;
+  std::string a = rr->recipient.empty() ? address::Unquote(addr) : rr->recipient;
+  bool sender = std::string_view(t.reply_class) == kClassSender;
+
+  // found: 1, not found: 0, error: -1 (TempFail done).
+  auto lookup = [&](maps::Maps& m, const maps::AddrFindOptions& o) -> int {
+    if (m.empty()) return 0;
+    maps::AddrFindResult r = maps::FindAddress(m, a, o);
+    if (r.result.temp_error()) {
+      TempFail(c, t.name, "");
+      return -1;
+    }
+    return r.result.found() ? 1 : 0;
+  };
+  // An address that canonical or virtual alias mapping rewrites is valid.
+  for (maps::Maps* m : {&rcpt_canonical_maps_, sender ? &send_canonical_maps_ : nullptr,
+                        &canonical_maps_, &virtual_alias_maps_}) {
+    if (m == nullptr) continue;
+    int f = lookup(*m, alias_opts_);
+    if (f < 0) return Result::kReject;
+    if (f > 0) return Result::kDunno;
+  }
+  auto unknown = [&](const char* code_param, const char* table) {
+    std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: User unknown";
+    if (show_table_name_) text += std::string(" in ") + table;
+    return Reject(c, static_cast<int>(cfg_.GetInt(code_param)), "5.1.1", text, t.reply_class);
+  };
+  switch (rr->address_class) {
+    case AddressClass::kLocal: {
+      if (!local_rcpt_check_) return Result::kDunno;
+      int f = lookup(local_rcpt_maps_, alias_opts_);
+      if (f < 0) return Result::kReject;
+      if (f == 0) return unknown("unknown_local_recipient_reject_code", "local recipient table");
+      return Result::kDunno;
+    }
+    case AddressClass::kVirtual: {
+      if (!virtual_mailbox_check_) return Result::kDunno;
+      int f = lookup(virtual_mailbox_maps_, mailbox_opts_);
+      if (f < 0) return Result::kReject;
+      if (f == 0) return unknown("unknown_virtual_mailbox_reject_code", "virtual mailbox table");
+      return Result::kDunno;
+    }
+    case AddressClass::kRelay: {
+      if (!relay_rcpt_check_) return Result::kDunno;
+      int f = lookup(relay_rcpt_maps_, mailbox_opts_);
+      if (f < 0) return Result::kReject;
+      if (f == 0) return unknown("unknown_relay_recipient_reject_code", "relay recipient table");
+      return Result::kDunno;
+    }
+    case AddressClass::kAlias:
+      return unknown("unknown_virtual_alias_reject_code", "virtual alias table");
+    case AddressClass::kDefault:
+      break;
+  }
+  return Result::kDunno;
+}
+
+Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated) {
+  const Session& s = c.s;
+  if (s.sender.empty() || sender_login_maps_.empty()) return Result::kDunno;
+  std::string target = s.sender;
+  maps::AddrFindOptions o = maps::AddrFindOptions::ForConfig(cfg_, "smtpd_sender_login_maps");
+  o.steps = maps::kVirtualMailboxSteps;
+  maps::AddrFindResult r = maps::FindAddress(sender_login_maps_, address::Unquote(s.sender), o);
+  if (r.result.temp_error()) return TempFail(c, s.sender, "");
+  if (s.sasl_username.empty()) {
+    if (unauthenticated && r.result.found())
+      return Reject(c, 553, "5.7.1",
+                    "<" + s.sender + ">: Sender address rejected: not logged in", kClassSender);
+    return Result::kDunno;
+  }
+  if (!authenticated) return Result::kDunno;
+  if (r.result.found()) {
+    for (const std::string& owner : util::SplitList(r.result.value)) {
+      if (IEq(owner, s.sasl_username)) return Result::kDunno;
+    }
+  }
+  return Reject(c, 553, "5.7.1",
+                "<" + s.sender + ">: Sender address rejected: not owned by user " +
+                    s.sasl_username,
+                kClassSender);
+}
+
+// ---------------------------------------------------------------------------
+// Stages.
+
+Verdict CheckerImpl::RunClient(Ctx& c) {
+  State& st = c.st;
+  if (!st.client_done) {
+    Ctx own{c.s, st, c.where, c.recipient};
+    Result r = EvalList(own, client_list_, ClientTarget(c.s));
+    st.client_done = true;
+    st.client_v = r == Result::kReject ? own.verdict : Verdict{};
+    st.client_dip = own.defer_if_permit;
+    return st.client_v;
+  }
+  if (st.client_v.rejected()) Log(c, "reject", st.client_v.reply);
+  return st.client_v;
+}
+
+Verdict CheckerImpl::RunHelo(Ctx& c) {
+  State& st = c.st;
+  if (c.s.helo_name.empty()) return {};
+  if (!st.helo_done) {
+    Ctx own{c.s, st, c.where, c.recipient};
+    Result r = EvalList(own, helo_list_, {c.s.helo_name, kClassHelo});
+    st.helo_done = true;
+    st.helo_v = r == Result::kReject ? own.verdict : Verdict{};
+    st.helo_dip = own.defer_if_permit;
+    return st.helo_v;
+  }
+  if (st.helo_v.rejected()) Log(c, "reject", st.helo_v.reply);
+  return st.helo_v;
+}
+
+Verdict CheckerImpl::RunSender(Ctx& c) {
+  State& st = c.st;
+  if (!c.s.has_sender) return {};
+  if (!st.sender_done) {
+    Ctx own{c.s, st, c.where, c.recipient};
+    std::string name = c.s.sender.empty() ? "" : c.s.sender;
+    Result r = EvalList(own, sender_list_, {name, kClassSender});
+    if (r != Result::kReject && !own.aborted && reject_unlisted_sender_ &&
+        !own.senderrcpt_checked && !c.s.sender.empty()) {
+      r = UnlistedAddress(own, c.s.sender, {name, kClassSender});
+    }
+    st.sender_done = true;
+    st.sender_v = r == Result::kReject ? own.verdict : Verdict{};
+    st.sender_dip = own.defer_if_permit;
+    return st.sender_v;
+  }
+  if (st.sender_v.rejected()) Log(c, "reject", st.sender_v.reply);
+  return st.sender_v;
+}
+
+Verdict CheckerImpl::CheckConnect(Session& s) {
+  State& st = StateOf(s);
+  if (delay_reject_) return {};
+  Ctx c{s, st, "CONNECT"};
+  return RunClient(c);
+}
+
+Verdict CheckerImpl::CheckHelo(Session& s) {
+  State& st = StateOf(s);
+  st.helo_done = false;
+  st.helo_dip.reset();
+  if (delay_reject_) return {};
+  Ctx c{s, st, s.protocol == "ESMTP" ? "EHLO" : "HELO"};
+  Verdict v = RunClient(c);
+  if (v.rejected()) return v;
+  return RunHelo(c);
+}
+
+Verdict CheckerImpl::CheckSender(Session& s) {
+  State& st = StateOf(s);
+  st.sender_done = false;
+  st.sender_dip.reset();
+  if (delay_reject_) return {};
+  Ctx c{s, st, "MAIL"};
+  Verdict v = RunClient(c);
+  if (!v.rejected()) v = RunHelo(c);
+  if (!v.rejected()) v = RunSender(c);
+  return v;
+}
+
+Verdict CheckerImpl::RecipientLike(Session& s, const char* where) {
+  State& st = StateOf(s);
+  Ctx c{s, st, where, s.recipient};
+  resolve_cache_.clear();  // tables may change between commands
+  Verdict v = RunClient(c);
+  if (!v.rejected()) v = RunHelo(c);
+  if (!v.rejected()) v = RunSender(c);
+  if (v.rejected()) return v;
+  // Earlier stages' defer_if_permit carries over.
+  for (auto* d : {&st.client_dip, &st.helo_dip, &st.sender_dip}) {
+    if (*d && !c.defer_if_permit) c.defer_if_permit = *d;
+  }
+  Target t{s.recipient, kClassRecipient};
+  const List* first = relay_before_recipient_ ? &relay_list_ : &recipient_list_;
+  const List* second = relay_before_recipient_ ? &recipient_list_ : &relay_list_;
+  Result r = EvalList(c, *first, t);
+  if (r != Result::kReject) {
+    c.warn_if_reject = false;
+    c.defer_if_reject.reset();
+    r = EvalList(c, *second, t);
+  }
+  return Finish(c, r);
+}
+
+Verdict CheckerImpl::Finish(Ctx& c, Result r) {
+  if (r == Result::kReject) return c.verdict;
+  c.warn_if_reject = false;
+  if (c.defer_if_permit) {
+    Log(c, "reject", c.defer_if_permit->text);
+    return {c.defer_if_permit->code, c.defer_if_permit->text};
+  }
+  // The implicit reject_unlisted_recipient.
+  if (!c.recipient.empty() && reject_unlisted_recipient_ && !c.rcptmap_checked) {
+    if (UnlistedAddress(c, c.recipient, {c.recipient, kClassRecipient}) == Result::kReject)
+      return c.verdict;
+  }
+  return {};
+}
+
+Verdict CheckerImpl::CheckRecipient(Session& s) { return RecipientLike(s, "RCPT"); }
+
+Verdict CheckerImpl::CheckVrfy(Session& s) { return RecipientLike(s, "VRFY"); }
+
+Verdict CheckerImpl::CheckData(Session& s) {
+  State& st = StateOf(s);
+  Ctx c{s, st, "DATA", s.rcpt_count == 1 ? s.recipient : std::string()};
+  Result r = EvalList(c, data_list_, {"DATA", kClassData});
+  return r == Result::kReject ? c.verdict : Verdict{};
+}
+
+Verdict CheckerImpl::CheckEndOfData(Session& s) {
+  State& st = StateOf(s);
+  Ctx c{s, st, "END-OF-MESSAGE", s.rcpt_count == 1 ? s.recipient : std::string()};
+  Result r = EvalList(c, eod_list_, {"END-OF-MESSAGE", kClassEod});
+  return r == Result::kReject ? c.verdict : Verdict{};
+}
+
+Verdict CheckerImpl::CheckEtrn(Session& s, const std::string& domain) {
+  State& st = StateOf(s);
+  Ctx c{s, st, "ETRN"};
+  Verdict v = RunClient(c);
+  if (!v.rejected()) v = RunHelo(c);
+  if (v.rejected()) return v;
+  Result r = EvalList(c, etrn_list_, {domain, kClassEtrn});
+  if (r == Result::kReject) return c.verdict;
+  if (c.defer_if_permit) {
+    Log(c, "reject", c.defer_if_permit->text);
+    return {c.defer_if_permit->code, c.defer_if_permit->text};
+  }
+  return {};
+}
+
+void CheckerImpl::ResetTransaction(Session& s) {
+  State& st = StateOf(s);
+  // With delay_reject every stage is evaluated again for a new transaction;
+  // without it, the client and helo verdicts belong to the session.
+  if (delay_reject_) {
+    st.client_done = st.helo_done = false;
+    st.client_dip.reset();
+    st.helo_dip.reset();
+  }
+  st.sender_done = false;
+  st.sender_dip.reset();
+  st.sender_v = {};
+}
+
+util::StatusOr<bool> CheckerImpl::InMynetworks(const Session& s) {
+  return mynetworks_->Match(s.client_name, s.client_addr);
+}
+
+util::StatusOr<bool> CheckerImpl::ClientMatches(std::string_view param, const Session& s) {
+  auto it = client_lists_.find(param);
+  if (it == client_lists_.end()) {
+    util::StatusOr<addr_list::AddrList> l = addr_list::AddrList::FromParameter(cfg_, param);
+    if (!l.ok()) return l.status();
+    it = client_lists_
+             .emplace(std::string(param), std::make_unique<addr_list::AddrList>(std::move(*l)))
+             .first;
+  }
+  return it->second->Match(s.client_name, s.client_addr);
+}
+
+}  // namespace
+
+util::StatusOr<std::unique_ptr<Checker>> Checker::FromConfig(const config::Config& cfg) {
+  return FromConfig(cfg, CheckerEnv{});
+}
+
+util::StatusOr<std::unique_ptr<Checker>> Checker::FromConfig(const config::Config& cfg,
+                                                            CheckerEnv env) {
+  auto impl = std::make_unique<CheckerImpl>(cfg, std::move(env));
+  if (util::Status st = impl->Init(); !st.ok()) return st;
+  return std::unique_ptr<Checker>(std::move(impl));
+}
+
+}  // namespace smtpd_check
