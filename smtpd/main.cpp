@@ -1,0 +1,105 @@
+// smtpd - the SMTP server (Postfix's smtpd(8)).
+//
+// SYNOPSIS
+//   smtpd [generic daemon options]   (started by master for an inet or
+//                                     unix service; -S serves stdin)
+//
+// DESCRIPTION
+//   One process serves one client connection at a time (single-server
+//   skeleton): banner "220 $smtpd_banner", HELO/EHLO, MAIL, RCPT, DATA,
+//   BDAT, RSET, NOOP, VRFY, ETRN, QUIT, with PIPELINING, SIZE,
+//   ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8 and CHUNKING. Each command
+//   is checked by the restrictions library (smtpd_check.h); accepted mail
+//   is streamed to the cleanup service, and "250 2.0.0 Ok: queued as ID" is
+//   sent only after cleanup reported the queue file durable. The client's
+//   connection count and rates are kept by anvil(8) (unreachable anvil:
+//   warning, no limit). ETRN asks the flush service.
+//
+// PARAMETERS
+//   smtpd_banner myhostname mail_name smtpd_helo_required
+//   disable_vrfy_command message_size_limit line_length_limit smtpd_timeout
+//   smtpd_soft_error_limit smtpd_hard_error_limit smtpd_error_sleep_time
+//   smtpd_recipient_limit smtpd_junk_command_limit
+//   smtpd_forbid_bare_newline (normalize | reject | no; default normalize)
+//   smtpd_forbid_bare_newline_exclusions smtpd_forbid_bare_newline_reject_code
+//   smtpd_discard_ehlo_keywords smtpd_peername_lookup
+//   smtpd_client_port_logging smtpd_delay_open_until_valid_rcpt
+//   smtpd_client_connection_count_limit smtpd_client_connection_rate_limit
+//   smtpd_client_message_rate_limit smtpd_client_recipient_rate_limit
+//   smtpd_client_event_limit_exceptions local_header_rewrite_clients
+//   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h.
+//
+// DIAGNOSTICS (maillog, as Postfix)
+//   connect from NAME[ADDR]
+//   ID: client=NAME[ADDR]
+//   lost connection after CMD from NAME[ADDR]
+//   timeout after CMD from NAME[ADDR]
+//   too many errors after CMD from NAME[ADDR]
+//   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
+#include <memory>
+
+#include "global/anvil_client.h"
+#include "global/flush_client.h"
+#include "global/single_server.h"
+#include "smtpd/smtpd.h"
+#include "smtpd/smtpd_check.h"
+#include "util/dns.h"
+#include "util/name_service.h"
+#include "util/msg.h"
+#include "util/sockets.h"
+
+namespace {
+
+struct State {
+  smtpd::Settings settings;
+  std::unique_ptr<smtpd_check::Checker> checker;
+  std::unique_ptr<anvil_client::AnvilClient> anvil;
+  std::unique_ptr<smtpd::Engine> engine;
+};
+State* g_state = nullptr;
+
+smtpd::Peer PeerOf(int fd) {
+  smtpd::Peer p;
+  auto peer = util::PeerAddress(fd);
+  auto local = util::LocalAddress(fd);
+  if (peer.ok() && (peer->family() == AF_INET || peer->family() == AF_INET6)) {
+    p.client_addr = peer->Address();
+    p.client_port = std::to_string(peer->port());
+    if (p.client_addr.rfind("::ffff:", 0) == 0 && p.client_addr.find('.') != std::string::npos)
+      p.client_addr = p.client_addr.substr(7);
+  }
+  if (local.ok() && (local->family() == AF_INET || local->family() == AF_INET6)) {
+    p.server_addr = local->Address();
+    p.server_port = std::to_string(local->port());
+  }
+  return p;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  server::SingleServerHooks hooks;
+  hooks.post_init = [](server::Server& srv) {
+    const config::Config& cfg = srv.config();
+    auto* st = new State;
+    st->settings = smtpd::Settings::FromConfig(cfg);
+    auto checker = smtpd_check::Checker::FromConfig(cfg);
+    if (!checker.ok()) msg::Fatal("%s", checker.status().message().c_str());
+    st->checker = std::move(*checker);
+    st->anvil = std::make_unique<anvil_client::AnvilClient>(cfg);
+    smtpd::Deps deps;
+    deps.checker = st->checker.get();
+    deps.open_queue = smtpd::CleanupQueue(cfg);
+    deps.anvil = st->anvil.get();
+    deps.resolver = &util::NameServiceResolver();  // getnameinfo, as Postfix
+    deps.flush = [&cfg](std::string_view site) {
+      return flush_client::SendSite(cfg, site, nullptr);
+    };
+    st->engine = std::make_unique<smtpd::Engine>(st->settings, std::move(deps));
+    g_state = st;
+  };
+  hooks.service = [](util::Stream& client, server::Server&) {
+    g_state->engine->Serve(client, PeerOf(client.fd()));
+  };
+  server::RunSingleServer(argc, argv, hooks);
+}

@@ -1,0 +1,1027 @@
+#include "smtpd/smtpd.h"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "global/address.h"
+#include "global/queue_file.h"
+#include "smtpd/smtpd_proto.h"
+#include "util/msg.h"
+#include "util/strings.h"
+
+namespace smtpd {
+
+namespace {
+
+using smtpd_input::End;
+using smtpd_input::Piece;
+
+class CleanupFile : public QueueFile {
+ public:
+  explicit CleanupFile(std::unique_ptr<cleanup_client::CleanupClient> c) : c_(std::move(c)) {}
+  const std::string& queue_id() const override { return c_->queue_id(); }
+  void Record(char type, std::string_view data) override { c_->Record(type, data); }
+  util::StatusOr<cleanup_client::Result> Finish() override { return c_->Finish(); }
+
+ private:
+  std::unique_ptr<cleanup_client::CleanupClient> c_;
+};
+
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+bool IsLoopback(std::string_view addr) {
+  return addr.substr(0, 4) == "127." || addr == "::1" || addr.substr(0, 12) == "::ffff:127.";
+}
+
+// How a read ended when no line came.
+enum class ReadResult { kOk, kEof, kTimeout, kError };
+
+class Session {
+ public:
+  Session(const Settings& st, const Deps& deps, util::Stream& io, const Peer& peer)
+      : st_(st), deps_(deps), io_(io), peer_(peer) {}
+  void Run();
+
+ private:
+  // --- I/O ---
+  void Reply(const std::string& text);
+  ReadResult Fill();
+  ReadResult ReadCommand(Piece* line, bool* too_long);
+  void LogReadFailure(ReadResult r);
+
+  // --- commands; each returns true on success (for the counters) ---
+  bool Helo(const smtpd_proto::Command& c, bool esmtp);
+  bool Mail(const smtpd_proto::Command& c);
+  bool Rcpt(const smtpd_proto::Command& c);
+  bool Data(const smtpd_proto::Command& c);
+  bool Bdat(const smtpd_proto::Command& c);
+  bool Rset(const smtpd_proto::Command& c);
+  bool Noop(const smtpd_proto::Command& c);
+  bool Vrfy(const smtpd_proto::Command& c);
+  bool Etrn(const smtpd_proto::Command& c);
+
+  // --- helpers ---
+  void LookupClientName();
+  bool AnvilConnect();
+  bool LimitExempt();
+  bool OpenQueue();
+  void StartContent();
+  void PutLine(const std::string& line, bool segment);
+  bool EndOfMessage();
+  void ResetTransaction();
+  bool SkipBytes(size_t n);
+  std::string NamAddr() const {
+    std::string s = sess_.client_name + "[" + sess_.client_addr + "]";
+    if (st_.client_port_logging) s += ":" + sess_.client_port;
+    return s;
+  }
+  long Now() const { return deps_.now ? deps_.now() : static_cast<long>(time(nullptr)); }
+  bool LocalRewrite();
+
+  const Settings& st_;
+  const Deps& deps_;
+  util::Stream& io_;
+  Peer peer_;
+  smtpd_input::LineSplitter in_;
+  smtpd_check::Session sess_;
+  smtpd_proto::CommandCounts counts_;
+  std::string last_cmd_ = "CONNECT";
+  End last_end_ = End::kCrLf;  // how the last command line ended
+  std::string access_denied_;
+  int error_count_ = 0;
+  int junk_count_ = 0;
+  bool quit_ = false;  // end the session after this command
+  bool esmtp_ = false;
+  bool bare_lf_exempt_ = false;
+  std::string anvil_ident_;
+  bool anvil_connected_ = false;
+
+  // The transaction.
+  struct Txn {
+    bool mail = false;
+    std::string sender;
+    long long size = 0;
+    std::string encoding;
+    bool smtputf8 = false;
+    std::string envid;
+    int ret = 0;
+    long arrival = 0;
+    std::vector<queue_file::Recipient> rcpts;
+    std::unique_ptr<QueueFile> queue;
+    bool content_started = false;
+    long long content_size = 0;
+    bool too_big = false;
+    bool bdat = false;
+    bool bdat_failed = false;
+    std::string bdat_error;
+    smtpd_input::LineSplitter bdat_lines;
+  };
+  Txn txn_;
+};
+
+void Session::Reply(const std::string& text) {
+  if (error_count_ >= st_.soft_error_limit && st_.error_sleep_time > 0 &&
+      (text[0] == '4' || text[0] == '5')) {
+    io_.Flush();
+    sleep(st_.error_sleep_time);
+  }
+  if (msg::Verbose()) msg::Info("> %s: %s", NamAddr().c_str(), text.c_str());
+  io_.Write(text);
+  io_.Write("\r\n");
+}
+
+ReadResult Session::Fill() {
+  // Replies go out only when the client has nothing more waiting.
+  if (io_.buffered_output() > 0) {
+    util::Status fs = io_.Flush();
+    if (!fs.ok()) {
+      return fs.code() == util::Code::kDeadlineExceeded ? ReadResult::kTimeout
+                                                         : ReadResult::kError;
+    }
+  }
+  std::string data;
+  util::Status s = io_.ReadSome(&data);
+  if (s.ok()) {
+    in_.Append(data);
+    return ReadResult::kOk;
+  }
+  if (io_.eof() || s.code() == util::Code::kNotFound) return ReadResult::kEof;
+  if (s.code() == util::Code::kDeadlineExceeded) return ReadResult::kTimeout;
+  return ReadResult::kError;
+}
+
+ReadResult Session::ReadCommand(Piece* line, bool* too_long) {
+  *too_long = false;
+  for (;;) {
+    while (in_.Next(st_.line_length_limit, line)) {
+      if (line->end != End::kSegment) return ReadResult::kOk;
+      *too_long = true;  // swallow the rest of this line
+    }
+    ReadResult r = Fill();
+    if (r != ReadResult::kOk) return r;
+  }
+}
+
+void Session::LogReadFailure(ReadResult r) {
+  if (r == ReadResult::kTimeout) {
+    Reply("421 4.4.2 " + st_.myhostname + " Error: timeout exceeded");
+    io_.Flush();
+    msg::Info("timeout after %s from %s", last_cmd_.c_str(), NamAddr().c_str());
+  } else {
+    msg::Info("lost connection after %s from %s", last_cmd_.c_str(), NamAddr().c_str());
+  }
+}
+
+void Session::LookupClientName() {
+  sess_.client_addr = peer_.client_addr;
+  sess_.client_port = peer_.client_port;
+  sess_.server_addr = peer_.server_addr;
+  sess_.server_port = peer_.server_port;
+  sess_.service_name = st_.service_name;
+  if (!st_.peername_lookup || deps_.resolver == nullptr) return;
+  util::dns::Answer ptr = deps_.resolver->Lookup(peer_.client_addr, util::dns::Type::kPtr);
+  if (ptr.status == util::dns::Result::kTempFail) {
+    sess_.client_reverse_name_status = 4;
+    sess_.client_name_status = 4;
+    return;
+  }
+  if (ptr.status != util::dns::Result::kFound || ptr.records.empty()) return;
+  std::string name = util::Lowercase(ptr.records[0].value);
+  sess_.client_reverse_name = name;
+  sess_.client_reverse_name_status = 0;
+  bool v6 = peer_.client_addr.find(':') != std::string::npos;
+  util::dns::Answer fwd = deps_.resolver->Lookup(
+      name, v6 ? util::dns::Type::kAaaa : util::dns::Type::kA);
+  if (fwd.status == util::dns::Result::kTempFail) {
+    sess_.client_name_status = 4;
+    return;
+  }
+  for (const auto& rec : fwd.records) {
+    if (rec.value == peer_.client_addr) {
+      sess_.client_name = name;
+      sess_.client_name_status = 0;
+      return;
+    }
+  }
+  msg::Warn("hostname %s does not resolve to address %s", name.c_str(),
+            peer_.client_addr.c_str());
+}
+
+bool Session::LimitExempt() {
+  auto m = deps_.checker->ClientMatches("smtpd_client_event_limit_exceptions", sess_);
+  return m.ok() && *m;
+}
+
+// False when the client must be turned away.
+bool Session::AnvilConnect() {
+  if (deps_.anvil == nullptr) return true;
+  anvil_ident_ = anvil_client::Ident(st_.service_name, sess_.client_addr);
+  auto c = deps_.anvil->Connect(anvil_ident_);
+  if (!c.ok()) {
+    msg::Warn("problem talking to server private/anvil: %s", c.status().message().c_str());
+    return true;
+  }
+  anvil_connected_ = true;
+  if ((st_.connection_count_limit > 0 && c->count > st_.connection_count_limit) ||
+      (st_.connection_rate_limit > 0 && c->rate > st_.connection_rate_limit)) {
+    if (LimitExempt()) return true;
+    bool count = st_.connection_count_limit > 0 && c->count > st_.connection_count_limit;
+    msg::Warn("Connection %s limit exceeded: %d from %s for service %s",
+              count ? "concurrency" : "rate", count ? c->count : c->rate, NamAddr().c_str(),
+              st_.service_name.c_str());
+    Reply("421 4.7.0 " + st_.myhostname + " Error: too many connections from " +
+          sess_.client_addr);
+    return false;
+  }
+  return true;
+}
+
+bool Session::LocalRewrite() {
+  for (const std::string& item : st_.local_header_rewrite_clients) {
+    if (item == "permit_inet_interfaces") {
+      if (IsLoopback(sess_.client_addr) || sess_.client_addr == sess_.server_addr) return true;
+    } else if (item == "permit_mynetworks") {
+      auto m = deps_.checker->InMynetworks(sess_);
+      if (m.ok() && *m) return true;
+    } else if (item == "static:all") {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Session::OpenQueue() {
+  if (txn_.queue) return true;
+  auto q = deps_.open_queue();
+  if (!q.ok()) {
+    msg::Warn("connect to cleanup service: %s", q.status().message().c_str());
+    return false;
+  }
+  txn_.queue = std::move(*q);
+  QueueFile& f = *txn_.queue;
+  sess_.queue_id = f.queue_id();
+  msg::Info("%s: client=%s", f.queue_id().c_str(), NamAddr().c_str());
+  f.Record(queue_file::kTime, util::StrFormat("%ld 0", txn_.arrival));
+  auto attr = [&f](std::string_view n, std::string_view v) {
+    std::string d(n);
+    d += '=';
+    d += v;
+    f.Record(queue_file::kAttr, d);
+  };
+  attr(cleanup_client::kAttrRewriteContext, LocalRewrite() ? "local" : "remote");
+  attr("client_name", sess_.client_name);
+  attr("reverse_client_name", sess_.client_reverse_name);
+  attr("client_address", sess_.client_addr);
+  attr("client_port", sess_.client_port);
+  if (!sess_.helo_name.empty()) attr("helo_name", sess_.helo_name);
+  attr("protocol", sess_.protocol);
+  attr("log_ident", f.queue_id());
+  if (!txn_.encoding.empty()) attr("encoding", txn_.encoding);
+  if (txn_.smtputf8) attr("smtputf8", "1");
+  if (!txn_.envid.empty()) attr("dsn_envid", txn_.envid);
+  if (txn_.ret) attr("dsn_ret", std::to_string(txn_.ret));
+  f.Record(queue_file::kSender, txn_.sender);
+  for (const auto& r : txn_.rcpts) {
+    if (!r.dsn_orcpt.empty()) f.Record(queue_file::kDsnOrcpt, r.dsn_orcpt);
+    if (r.dsn_notify) f.Record(queue_file::kDsnNotify, std::to_string(r.dsn_notify));
+    f.Record(queue_file::kRecipient, r.address);
+  }
+  return true;
+}
+
+void Session::ResetTransaction() {
+  txn_.queue.reset();  // an unfinished file is dropped by cleanup
+  txn_.mail = false;
+  txn_.sender.clear();
+  txn_.size = 0;
+  txn_.encoding.clear();
+  txn_.smtputf8 = false;
+  txn_.envid.clear();
+  txn_.ret = 0;
+  txn_.rcpts.clear();
+  txn_.content_started = false;
+  txn_.content_size = 0;
+  txn_.too_big = false;
+  txn_.bdat = false;
+  txn_.bdat_failed = false;
+  txn_.bdat_error.clear();
+  txn_.bdat_lines = smtpd_input::LineSplitter();
+  sess_.has_sender = false;
+  sess_.sender.clear();
+  sess_.recipient.clear();
+  sess_.rcpt_count = 0;
+  sess_.message_size = 0;
+  sess_.queue_id.clear();
+  sess_.prepend_headers.clear();
+  sess_.discard = false;
+  sess_.hold_reason.clear();
+  sess_.redirect.clear();
+  sess_.filter.clear();
+  deps_.checker->ResetTransaction(sess_);
+}
+
+void Session::Run() {
+  io_.set_timeout(st_.timeout);
+  LookupClientName();
+  msg::Info("connect from %s", NamAddr().c_str());
+  bool go_on = AnvilConnect();
+  if (go_on) {
+    auto ex = deps_.checker->ClientMatches("smtpd_forbid_bare_newline_exclusions", sess_);
+    bare_lf_exempt_ = ex.ok() && *ex;
+    smtpd_check::Verdict v = deps_.checker->CheckConnect(sess_);
+    if (v.rejected()) {
+      access_denied_ = v.reply;
+      Reply(v.reply);
+      ++error_count_;
+    } else {
+      Reply("220 " + st_.banner);
+    }
+  }
+  while (go_on && !quit_) {
+    if (error_count_ >= st_.hard_error_limit) {
+      Reply("421 4.7.0 " + st_.myhostname + " Error: too many errors");
+      msg::Info("too many errors after %s from %s", last_cmd_.c_str(), NamAddr().c_str());
+      break;
+    }
+    Piece line;
+    bool too_long = false;
+    ReadResult r = ReadCommand(&line, &too_long);
+    if (r != ReadResult::kOk) {
+      LogReadFailure(r);
+      break;
+    }
+    last_end_ = line.end;
+    if (msg::Verbose()) msg::Info("< %s: %s", NamAddr().c_str(), util::Printable(line.text).c_str());
+    if (line.end == End::kLf && st_.bare_lf == smtpd_input::BareLf::kReject && !bare_lf_exempt_) {
+      Reply(util::StrFormat("%d 5.5.2 %s Error: bare <LF> received", st_.bare_lf_reject_code,
+                            st_.myhostname.c_str()));
+      msg::Info("disconnect: bare <LF> received from %s", NamAddr().c_str());
+      break;
+    }
+    if (too_long) {
+      Reply("500 5.5.2 Error: line too long");
+      ++error_count_;
+      counts_.Count("unknown", false);
+      continue;
+    }
+    smtpd_proto::Command c = smtpd_proto::SplitCommand(line.text);
+    if (c.verb.empty()) {
+      Reply("500 5.5.2 Error: bad syntax");
+      ++error_count_;
+      counts_.Count("unknown", false);
+      continue;
+    }
+    if (std::find(st_.forbidden_commands.begin(), st_.forbidden_commands.end(), c.verb) !=
+        st_.forbidden_commands.end()) {
+      msg::Warn("non-SMTP command from %s: %s", NamAddr().c_str(),
+                util::Printable(line.text.substr(0, 100)).c_str());
+      Reply("221 2.7.0 Error: I can break rules, too. Goodbye.");
+      break;
+    }
+    struct Handler {
+      const char* verb;
+      bool (Session::*fn)(const smtpd_proto::Command&);
+      bool junk;
+    };
+    static const Handler kHandlers[] = {
+        {"MAIL", &Session::Mail, false}, {"RCPT", &Session::Rcpt, false},
+        {"DATA", &Session::Data, false}, {"BDAT", &Session::Bdat, false},
+        {"RSET", &Session::Rset, true},  {"NOOP", &Session::Noop, true},
+        {"VRFY", &Session::Vrfy, true},  {"ETRN", &Session::Etrn, true},
+    };
+    std::string name = util::Lowercase(c.verb);
+    bool known = c.verb == "HELO" || c.verb == "EHLO" || c.verb == "QUIT";
+    const Handler* h = nullptr;
+    for (const Handler& cand : kHandlers) {
+      if (c.verb == cand.verb) h = &cand;
+    }
+    if (!known && h == nullptr) {
+      last_cmd_ = "UNKNOWN";
+      Reply("502 5.5.2 Error: command not recognized");
+      ++error_count_;
+      counts_.Count("unknown", false);
+      continue;
+    }
+    last_cmd_ = c.verb;
+    if (!access_denied_.empty() && c.verb != "QUIT") {
+      Reply("503 5.7.0 Error: access denied for " + NamAddr());
+      ++error_count_;
+      counts_.Count(name, false);
+      continue;
+    }
+    if (h != nullptr && h->junk && ++junk_count_ > st_.junk_command_limit) ++error_count_;
+    bool ok;
+    if (c.verb == "QUIT") {
+      Reply("221 2.0.0 Bye");
+      quit_ = true;
+      ok = true;
+    } else if (c.verb == "HELO" || c.verb == "EHLO") {
+      ok = Helo(c, c.verb == "EHLO");
+    } else {
+      ok = (this->*(h->fn))(c);
+    }
+    counts_.Count(name, ok);
+    if (!ok) ++error_count_;
+  }
+  io_.Flush();
+  ResetTransaction();
+  if (anvil_connected_) deps_.anvil->Disconnect(anvil_ident_);
+  msg::Info("disconnect from %s%s", NamAddr().c_str(), counts_.Format().c_str());
+}
+
+bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
+  if (c.args.empty()) {
+    Reply(esmtp ? "501 Syntax: EHLO hostname" : "501 Syntax: HELO hostname");
+    return false;
+  }
+  if (txn_.mail) ResetTransaction();
+  std::string helo = c.args;  // multiple words are kept, as Postfix collapses them
+  sess_.helo_name = helo;
+  sess_.protocol = esmtp ? "ESMTP" : "SMTP";
+  deps_.checker->ResetTransaction(sess_);
+  smtpd_check::Verdict v = deps_.checker->CheckHelo(sess_);
+  if (v.rejected()) {
+    sess_.helo_name.clear();
+    Reply(v.reply);
+    return false;
+  }
+  esmtp_ = esmtp;
+  if (!esmtp) {
+    Reply("250 " + st_.myhostname);
+    return true;
+  }
+  smtpd_proto::EhloOptions opt;
+  opt.message_size_limit = st_.message_size_limit;
+  opt.vrfy = !st_.disable_vrfy;
+  opt.discard = st_.discard_ehlo_keywords;
+  std::vector<std::string> kw = smtpd_proto::EhloKeywords(opt);
+  bool silent = false;
+  std::vector<std::string> dropped;
+  for (const std::string& d : st_.discard_ehlo_keywords) {
+    if (util::EqualsIgnoreCase(d, "silent-discard")) silent = true;
+    else dropped.push_back(d);
+  }
+  if (!silent && !dropped.empty())
+    msg::Info("discarding EHLO keywords: %s", util::Join(dropped, " ").c_str());
+  if (kw.empty()) {
+    Reply("250 " + st_.myhostname);
+    return true;
+  }
+  Reply("250-" + st_.myhostname);
+  for (size_t i = 0; i < kw.size(); ++i) Reply((i + 1 < kw.size() ? "250-" : "250 ") + kw[i]);
+  return true;
+}
+
+bool Session::Mail(const smtpd_proto::Command& c) {
+  if (st_.helo_required && sess_.helo_name.empty()) {
+    Reply("503 5.5.1 Error: send HELO/EHLO first");
+    return false;
+  }
+  if (txn_.mail) {
+    Reply("503 5.5.1 Error: nested MAIL command");
+    return false;
+  }
+  smtpd_proto::PathArg p;
+  switch (smtpd_proto::ParsePath(c.args, "FROM:", &p)) {
+    case smtpd_proto::PathStatus::kSyntax:
+      Reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+      return false;
+    case smtpd_proto::PathStatus::kBadAddress:
+      Reply("501 5.1.7 Bad sender address syntax");
+      return false;
+    case smtpd_proto::PathStatus::kOk:
+      break;
+  }
+  ResetTransaction();
+  for (const std::string& param : p.params) {
+    std::string u = util::Uppercase(param);
+    if (u == "BODY=8BITMIME") {
+      txn_.encoding = "8bit";
+    } else if (u == "BODY=7BIT") {
+      txn_.encoding = "7bit";
+    } else if (u.rfind("SIZE=", 0) == 0) {
+      auto n = util::ParseInt(param.substr(5));
+      if (!AllDigits(param.substr(5)) || !n || *n < 0) {
+        Reply("501 5.5.4 Bad message size syntax");
+        return false;
+      }
+      txn_.size = *n;
+    } else if (u == "SMTPUTF8") {
+      txn_.smtputf8 = true;
+    } else if (u.rfind("RET=", 0) == 0) {
+      if (txn_.ret) {
+        Reply("501 5.5.4 Duplicate RET parameter");
+        return false;
+      }
+      if (u == "RET=FULL") txn_.ret = 1;
+      else if (u == "RET=HDRS") txn_.ret = 2;
+      else {
+        Reply("501 5.5.4 Bad RET parameter syntax");
+        return false;
+      }
+    } else if (u.rfind("ENVID=", 0) == 0) {
+      if (!txn_.envid.empty()) {
+        Reply("501 5.5.4 Duplicate ENVID parameter");
+        return false;
+      }
+      auto e = smtpd_proto::XtextDecode(param.substr(6));
+      if (!e || e->empty() || e->size() > 100) {
+        Reply("501 5.5.4 Bad ENVID parameter syntax");
+        return false;
+      }
+      txn_.envid = *e;
+    } else if (u.rfind("AUTH=", 0) == 0) {
+      // Ignored: no SASL authentication here (RFC 4954 allows that).
+    } else {
+      Reply("555 5.5.4 Unsupported option: " + param);
+      return false;
+    }
+  }
+  if (st_.message_size_limit > 0 && txn_.size > st_.message_size_limit) {
+    Reply("552 5.3.4 Message size exceeds fixed limit");
+    return false;
+  }
+  if (deps_.anvil != nullptr && st_.message_rate_limit > 0) {
+    auto rate = deps_.anvil->Message(anvil_ident_);
+    if (!rate.ok()) {
+      msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
+    } else if (*rate > st_.message_rate_limit && !LimitExempt()) {
+      msg::Warn("Message delivery request rate limit exceeded: %d from %s for service %s", *rate,
+                NamAddr().c_str(), st_.service_name.c_str());
+      Reply("450 4.7.1 Error: too much mail from " + sess_.client_addr);
+      return false;
+    }
+  }
+  sess_.has_sender = true;
+  sess_.sender = p.address;
+  sess_.message_size = txn_.size;
+  smtpd_check::Verdict v = deps_.checker->CheckSender(sess_);
+  if (v.rejected()) {
+    Reply(v.reply);
+    ResetTransaction();
+    return false;
+  }
+  txn_.mail = true;
+  txn_.sender = p.address;
+  txn_.arrival = Now();
+  if (!st_.delay_open_until_valid_rcpt && !OpenQueue()) {
+    Reply("451 4.3.0 Error: queue file write error");
+    ResetTransaction();
+    return false;
+  }
+  Reply("250 2.1.0 Ok");
+  return true;
+}
+
+bool Session::Rcpt(const smtpd_proto::Command& c) {
+  if (!txn_.mail) {
+    Reply("503 5.5.1 Error: need MAIL command");
+    return false;
+  }
+  smtpd_proto::PathArg p;
+  switch (smtpd_proto::ParsePath(c.args, "TO:", &p)) {
+    case smtpd_proto::PathStatus::kSyntax:
+      Reply("501 5.5.4 Syntax: RCPT TO:<address>");
+      return false;
+    case smtpd_proto::PathStatus::kBadAddress:
+      Reply("501 5.1.3 Bad recipient address syntax");
+      return false;
+    case smtpd_proto::PathStatus::kOk:
+      break;
+  }
+  if (p.address.empty()) {
+    Reply("501 5.1.3 Bad recipient address syntax");
+    return false;
+  }
+  if (static_cast<int>(txn_.rcpts.size()) >= st_.recipient_limit) {
+    Reply("452 4.5.3 Error: too many recipients");
+    return false;
+  }
+  queue_file::Recipient r;
+  r.address = p.address;
+  for (const std::string& param : p.params) {
+    std::string u = util::Uppercase(param);
+    if (u.rfind("NOTIFY=", 0) == 0) {
+      int bits = smtpd_proto::ParseNotify(param.substr(7));
+      if (bits == 0 || r.dsn_notify) {
+        Reply("501 5.5.4 Bad NOTIFY parameter syntax");
+        return false;
+      }
+      r.dsn_notify = bits;
+    } else if (u.rfind("ORCPT=", 0) == 0) {
+      auto o = smtpd_proto::ParseOrcpt(param.substr(6));
+      if (!o || !r.dsn_orcpt.empty()) {
+        Reply("501 5.5.4 Bad ORCPT parameter syntax");
+        return false;
+      }
+      r.dsn_orcpt = *o;
+    } else {
+      Reply("555 5.5.4 Unsupported option: " + param);
+      return false;
+    }
+  }
+  if (deps_.anvil != nullptr && st_.recipient_rate_limit > 0) {
+    auto rate = deps_.anvil->Recipient(anvil_ident_);
+    if (!rate.ok()) {
+      msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
+    } else if (*rate > st_.recipient_rate_limit && !LimitExempt()) {
+      msg::Warn("Recipient address rate limit exceeded: %d from %s for service %s", *rate,
+                NamAddr().c_str(), st_.service_name.c_str());
+      Reply("450 4.7.1 Error: too many recipients from " + sess_.client_addr);
+      return false;
+    }
+  }
+  sess_.recipient = p.address;
+  smtpd_check::Verdict v = deps_.checker->CheckRecipient(sess_);
+  if (v.rejected()) {
+    Reply(v.reply);
+    return false;
+  }
+  if (!OpenQueue()) {
+    Reply("451 4.3.0 Error: queue file write error");
+    return false;
+  }
+  if (!r.dsn_orcpt.empty()) txn_.queue->Record(queue_file::kDsnOrcpt, r.dsn_orcpt);
+  if (r.dsn_notify) txn_.queue->Record(queue_file::kDsnNotify, std::to_string(r.dsn_notify));
+  txn_.queue->Record(queue_file::kRecipient, r.address);
+  txn_.rcpts.push_back(r);
+  sess_.rcpt_count = static_cast<int>(txn_.rcpts.size());
+  Reply("250 2.1.5 Ok");
+  return true;
+}
+
+void Session::StartContent() {
+  txn_.content_started = true;
+  QueueFile& f = *txn_.queue;
+  f.Record(queue_file::kMessage, "");
+  for (const std::string& h : sess_.prepend_headers) f.Record(queue_file::kLine, h);
+  smtpd_proto::ReceivedInfo ri;
+  ri.helo_name = sess_.helo_name;
+  ri.client_name = sess_.client_name;
+  ri.client_addr = sess_.client_addr;
+  ri.myhostname = st_.myhostname;
+  ri.mail_name = st_.mail_name;
+  ri.protocol = txn_.smtputf8 && esmtp_ ? "UTF8SMTP" : sess_.protocol;
+  ri.queue_id = f.queue_id();
+  if (txn_.rcpts.size() == 1) ri.single_recipient = txn_.rcpts[0].address;
+  ri.date = smtpd_proto::MailDate(txn_.arrival);
+  for (const std::string& l : smtpd_proto::ReceivedHeader(ri)) f.Record(queue_file::kLine, l);
+}
+
+void Session::PutLine(const std::string& line, bool segment) {
+  txn_.content_size += static_cast<long long>(line.size()) + (segment ? 0 : 1);
+  if (st_.message_size_limit > 0 && txn_.content_size > st_.message_size_limit)
+    txn_.too_big = true;
+  if (txn_.too_big) return;  // read and discard the rest
+  txn_.queue->Record(segment ? queue_file::kSegment : queue_file::kLine, line);
+}
+
+// The content is complete: verdict, queue, reply. Returns success.
+bool Session::EndOfMessage() {
+  last_cmd_ = "END-OF-MESSAGE";
+  bool ok = false;
+  if (txn_.too_big) {
+    msg::Info("%s: reject: %s from %s: 552 5.3.4 Message size exceeds fixed limit; from=<%s> "
+              "proto=%s helo=<%s>",
+              txn_.queue->queue_id().c_str(), txn_.bdat ? "BDAT" : "DATA", NamAddr().c_str(),
+              txn_.sender.c_str(), sess_.protocol.c_str(), sess_.helo_name.c_str());
+    Reply("552 5.3.4 Message size exceeds fixed limit");
+  } else {
+    sess_.message_size = txn_.content_size;
+    smtpd_check::Verdict v = deps_.checker->CheckEndOfData(sess_);
+    if (v.rejected()) {
+      Reply(v.reply);
+    } else if (sess_.discard) {
+      // DISCARD: accept and drop (the Checker logged "discard"); the
+      // unfinished queue file is removed by cleanup.
+      Reply("250 2.0.0 Ok: queued as " + txn_.queue->queue_id());
+      ok = true;
+    } else {
+      auto r = txn_.queue->Finish();
+      if (!r.ok()) {
+        msg::Warn("%s: cleanup: %s", txn_.queue->queue_id().c_str(),
+                  r.status().message().c_str());
+        Reply("451 4.3.0 Error: queue file write error");
+      } else if (r->status == 0) {
+        Reply("250 2.0.0 Ok: queued as " + r->queue_id);
+        ok = true;
+      } else if (r->dsn == "5.3.4") {
+        Reply("552 5.3.4 Message size exceeds fixed limit");
+      } else if (r->dsn == "5.4.0") {
+        Reply("554 5.4.0 Error: too many hops");
+      } else if (r->status == 5) {
+        Reply("550 " + r->dsn + " Error: " + r->reason);
+      } else {
+        Reply("451 4.3.0 Error: queue file write error");
+      }
+    }
+  }
+  ResetTransaction();
+  return ok;
+}
+
+bool Session::Data(const smtpd_proto::Command& c) {
+  if (!c.args.empty()) {
+    Reply("501 5.5.4 Syntax: DATA");
+    return false;
+  }
+  if (txn_.rcpts.empty()) {
+    Reply(txn_.mail ? "554 5.5.1 Error: no valid recipients"
+                    : "503 5.5.1 Error: need RCPT command");
+    return false;
+  }
+  if (txn_.bdat) {
+    Reply("503 5.5.1 Error: DATA after BDAT");
+    return false;
+  }
+  smtpd_check::Verdict v = deps_.checker->CheckData(sess_);
+  if (v.rejected()) {
+    Reply(v.reply);
+    return false;
+  }
+  Reply("354 End data with <CR><LF>.<CR><LF>");
+  StartContent();
+  smtpd_input::BareLf mode = bare_lf_exempt_ ? smtpd_input::BareLf::kAllow : st_.bare_lf;
+  smtpd_input::DataFilter filter(mode, last_end_);
+  for (;;) {
+    Piece p;
+    while (!in_.Next(st_.line_length_limit, &p)) {
+      ReadResult r = Fill();
+      if (r != ReadResult::kOk) {
+        LogReadFailure(r);
+        ResetTransaction();
+        quit_ = true;
+        return false;
+      }
+    }
+    std::string line;
+    bool segment = false;
+    switch (filter.Feed(p, &line, &segment)) {
+      case smtpd_input::DataFilter::Action::kContent:
+        PutLine(line, segment);
+        break;
+      case smtpd_input::DataFilter::Action::kEnd:
+        return EndOfMessage();
+      case smtpd_input::DataFilter::Action::kReject:
+        Reply(util::StrFormat("%d 5.5.2 %s Error: bare <LF> received", st_.bare_lf_reject_code,
+                              st_.myhostname.c_str()));
+        msg::Info("disconnect: bare <LF> received from %s", NamAddr().c_str());
+        ResetTransaction();
+        quit_ = true;
+        return false;
+    }
+  }
+}
+
+// Reads and drops n bytes of a chunk; false when the connection failed.
+bool Session::SkipBytes(size_t n) {
+  while (n > 0) {
+    std::string junk;
+    n -= in_.Take(n, &junk);
+    if (n == 0) break;
+    ReadResult r = Fill();
+    if (r != ReadResult::kOk) {
+      LogReadFailure(r);
+      quit_ = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Session::Bdat(const smtpd_proto::Command& c) {
+  std::vector<std::string> words = util::SplitAny(c.args, " \t");
+  bool last = words.size() == 2 && util::EqualsIgnoreCase(words[1], "LAST");
+  if (words.empty() || words.size() > 2 || (words.size() == 2 && !last) ||
+      !AllDigits(words[0]) || words[0].size() > 18) {
+    Reply("501 5.5.4 Syntax: BDAT count [LAST]");
+    return false;
+  }
+  size_t n = static_cast<size_t>(std::stoll(words[0]));
+  std::string error;
+  if (txn_.bdat_failed) {
+    error = txn_.bdat_error;
+  } else if (txn_.rcpts.empty()) {
+    error = txn_.mail ? "554 5.5.1 Error: no valid recipients"
+                      : "503 5.5.1 Error: need RCPT command";
+  } else if (!txn_.bdat) {
+    smtpd_check::Verdict v = deps_.checker->CheckData(sess_);
+    if (v.rejected()) error = v.reply;
+  }
+  if (!error.empty()) {
+    if (!SkipBytes(n)) return false;
+    // Later chunks of a failed transaction get the same answer until LAST.
+    if (txn_.mail && !last) {
+      txn_.bdat_failed = true;
+      txn_.bdat_error = error;
+    } else if (last && txn_.bdat_failed) {
+      ResetTransaction();
+    }
+    Reply(error);
+    return false;
+  }
+  if (!txn_.bdat) {
+    txn_.bdat = true;
+    StartContent();
+  }
+  smtpd_input::BareLf mode = bare_lf_exempt_ ? smtpd_input::BareLf::kAllow : st_.bare_lf;
+  size_t left = n;
+  bool bare_lf = false;
+  while (left > 0) {
+    std::string chunk;
+    left -= in_.Take(left, &chunk);
+    txn_.bdat_lines.Append(chunk);
+    Piece p;
+    while (txn_.bdat_lines.Next(st_.line_length_limit, &p)) {
+      if (p.end == End::kLf && mode == smtpd_input::BareLf::kReject) bare_lf = true;
+      PutLine(p.text, p.end == End::kSegment);
+    }
+    if (left == 0) break;
+    ReadResult r = Fill();
+    if (r != ReadResult::kOk) {
+      LogReadFailure(r);
+      ResetTransaction();
+      quit_ = true;
+      return false;
+    }
+  }
+  if (bare_lf) {
+    Reply(util::StrFormat("%d 5.5.2 %s Error: bare <LF> received", st_.bare_lf_reject_code,
+                          st_.myhostname.c_str()));
+    msg::Info("disconnect: bare <LF> received from %s", NamAddr().c_str());
+    ResetTransaction();
+    quit_ = true;
+    return false;
+  }
+  if (!last) {
+    if (txn_.too_big) {
+      txn_.bdat_failed = true;
+      txn_.bdat_error = "552 5.3.4 Message size exceeds fixed limit";
+      Reply(txn_.bdat_error);
+      return false;
+    }
+    Reply(util::StrFormat("250 2.0.0 Ok: %zu bytes", n));
+    return true;
+  }
+  std::string rest = txn_.bdat_lines.TakeAll();
+  if (!rest.empty()) PutLine(rest, false);
+  return EndOfMessage();
+}
+
+bool Session::Rset(const smtpd_proto::Command& c) {
+  if (!c.args.empty()) {
+    Reply("501 5.5.4 Syntax: RSET");
+    return false;
+  }
+  ResetTransaction();
+  Reply("250 2.0.0 Ok");
+  return true;
+}
+
+bool Session::Noop(const smtpd_proto::Command&) {
+  Reply("250 2.0.0 Ok");
+  return true;
+}
+
+bool Session::Vrfy(const smtpd_proto::Command& c) {
+  if (st_.disable_vrfy) {
+    Reply("502 5.5.1 VRFY command is disabled");
+    return false;
+  }
+  if (c.args.empty()) {
+    Reply("501 5.5.4 Syntax: VRFY address");
+    return false;
+  }
+  std::string_view a = c.args;
+  if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
+  if (!smtpd_proto::ValidAddressSyntax(a)) {
+    Reply("501 5.1.3 Bad recipient address syntax");
+    return false;
+  }
+  std::string saved = sess_.recipient;
+  sess_.recipient = address::Unquote(a);
+  smtpd_check::Verdict v = deps_.checker->CheckVrfy(sess_);
+  sess_.recipient = saved;
+  if (v.rejected()) {
+    Reply(v.reply);
+    return false;
+  }
+  Reply("252 2.0.0 " + c.args);
+  return true;
+}
+
+bool Session::Etrn(const smtpd_proto::Command& c) {
+  if (st_.helo_required && sess_.helo_name.empty()) {
+    Reply("503 5.5.1 Error: send HELO/EHLO first");
+    return false;
+  }
+  if (txn_.mail) {
+    Reply("503 5.5.1 Error: MAIL transaction in progress");
+    return false;
+  }
+  if (c.args.empty() || c.args.find_first_of(" \t") != std::string::npos) {
+    Reply("500 5.5.2 Syntax: ETRN domain");
+    return false;
+  }
+  std::string site = c.args;
+  if (site[0] == '@' || site[0] == '#') site.erase(0, 1);
+  bool valid = !site.empty();
+  for (char ch : site) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_' &&
+        ch != '[' && ch != ']' && ch != ':')
+      valid = false;
+  }
+  if (!valid) {
+    Reply("501 5.5.4 Error: invalid parameter syntax");
+    return false;
+  }
+  smtpd_check::Verdict v = deps_.checker->CheckEtrn(sess_, site);
+  if (v.rejected()) {
+    Reply(v.reply);
+    return false;
+  }
+  flush_client::Status fs = deps_.flush ? deps_.flush(site) : flush_client::Status::kFail;
+  switch (fs) {
+    case flush_client::Status::kOk:
+      Reply("250 Queuing started");
+      return true;
+    case flush_client::Status::kDeny:
+      Reply("459 4.7.1 <" + site + ">: service unavailable");
+      return false;
+    case flush_client::Status::kBad:
+      Reply("458 4.7.1 Error: invalid request");
+      return false;
+    case flush_client::Status::kFail:
+      break;
+  }
+  Reply("458 4.7.1 Unable to queue messages");
+  return false;
+}
+
+}  // namespace
+
+Settings Settings::FromConfig(const config::Config& cfg) {
+  Settings s;
+  s.myhostname = cfg.Get("myhostname");
+  s.mail_name = cfg.Get("mail_name");
+  s.banner = cfg.Get("smtpd_banner");
+  s.service_name = cfg.Get("service_name");
+  if (s.service_name.empty()) s.service_name = "smtp";
+  s.helo_required = cfg.GetBool("smtpd_helo_required");
+  s.disable_vrfy = cfg.GetBool("disable_vrfy_command");
+  s.message_size_limit = cfg.GetInt("message_size_limit");
+  s.line_length_limit = static_cast<size_t>(std::max(512LL, cfg.GetInt("line_length_limit")));
+  s.timeout = static_cast<int>(cfg.GetTime("smtpd_timeout"));
+  s.soft_error_limit = static_cast<int>(cfg.GetInt("smtpd_soft_error_limit"));
+  s.hard_error_limit = static_cast<int>(cfg.GetInt("smtpd_hard_error_limit"));
+  s.error_sleep_time = static_cast<int>(cfg.GetTime("smtpd_error_sleep_time"));
+  s.recipient_limit = static_cast<int>(cfg.GetInt("smtpd_recipient_limit"));
+  s.junk_command_limit = static_cast<int>(cfg.GetInt("smtpd_junk_command_limit"));
+  std::string bare = cfg.Get("smtpd_forbid_bare_newline");
+  if (!smtpd_input::ParseBareLf(bare, &s.bare_lf))
+    msg::Fatal("bad smtpd_forbid_bare_newline value: %s (specify normalize, reject or no)",
+               bare.c_str());
+  s.bare_lf_reject_code = static_cast<int>(cfg.GetInt("smtpd_forbid_bare_newline_reject_code"));
+  s.discard_ehlo_keywords = cfg.GetList("smtpd_discard_ehlo_keywords");
+  s.peername_lookup = cfg.GetBool("smtpd_peername_lookup");
+  s.client_port_logging = cfg.GetBool("smtpd_client_port_logging");
+  s.delay_open_until_valid_rcpt = cfg.GetBool("smtpd_delay_open_until_valid_rcpt");
+  s.connection_count_limit = static_cast<int>(cfg.GetInt("smtpd_client_connection_count_limit"));
+  s.connection_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_connection_rate_limit"));
+  s.message_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_message_rate_limit"));
+  s.recipient_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_recipient_rate_limit"));
+  s.local_header_rewrite_clients = cfg.GetList("local_header_rewrite_clients");
+  s.forbidden_commands.clear();
+  for (const std::string& w : cfg.GetList("smtpd_forbidden_commands")) {
+    if (w.find(':') == std::string::npos && w.find('{') == std::string::npos &&
+        w.find('}') == std::string::npos && w.find('/') == std::string::npos)
+      s.forbidden_commands.push_back(util::Uppercase(w));
+  }
+  return s;
+}
+
+std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(
+    const config::Config& cfg) {
+  return [&cfg]() -> util::StatusOr<std::unique_ptr<QueueFile>> {
+    auto c = cleanup_client::CleanupClient::Open(cfg, cleanup_client::kFlagNone);
+    if (!c.ok()) return c.status();
+    return std::unique_ptr<QueueFile>(new CleanupFile(std::move(*c)));
+  };
+}
+
+void Engine::Serve(util::Stream& client, const Peer& peer) {
+  Session s(st_, deps_, client, peer);
+  s.Run();
+}
+
+}  // namespace smtpd

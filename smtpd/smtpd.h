@@ -1,0 +1,117 @@
+// smtpd: the SMTP protocol engine (Postfix's smtpd.c): one client
+// connection from banner to disconnect, ESMTP (RFC 5321) with PIPELINING,
+// SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8 and
+// CHUNKING. main.cpp wires it to the daemon skeleton; tests drive it over a
+// socketpair with a fake queue and checker.
+//
+//   smtpd::Settings st = smtpd::Settings::FromConfig(cfg);
+//   smtpd::Engine engine(st, deps);        // deps: checker, queue, anvil, dns, flush
+//   engine.Serve(client_stream, peer);     // returns when the session is over
+//
+// The engine never says "250 ... queued as ID" before the queue's Finish()
+// reported the file durable; any failure before that is a 4xx/5xx reply
+// and the unfinished queue file is dropped (cleanup removes it).
+//
+// Replies are buffered and flushed only when no more client input is
+// waiting (so a pipelining client gets all replies of one burst at once,
+// in order), before any blocking read.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "global/anvil_client.h"
+#include "global/cleanup_client.h"
+#include "global/config.h"
+#include "global/flush_client.h"
+#include "smtpd/smtpd_check.h"
+#include "smtpd/smtpd_input.h"
+#include "util/dns.h"
+#include "util/status.h"
+#include "util/stream.h"
+
+namespace smtpd {
+
+// The main.cf parameters the engine uses, read once per process.
+struct Settings {
+  std::string myhostname = "localhost";
+  std::string mail_name = "Postfix";
+  std::string banner = "localhost ESMTP Postfix";  // smtpd_banner, expanded
+  std::string service_name = "smtp";
+  bool helo_required = false;
+  bool disable_vrfy = false;
+  long long message_size_limit = 10240000;
+  size_t line_length_limit = 2048;
+  int timeout = 300;  // smtpd_timeout, seconds
+  int soft_error_limit = 10;
+  int hard_error_limit = 20;
+  int error_sleep_time = 1;
+  int recipient_limit = 1000;
+  int junk_command_limit = 100;
+  smtpd_input::BareLf bare_lf = smtpd_input::BareLf::kNormalize;
+  int bare_lf_reject_code = 550;
+  std::vector<std::string> discard_ehlo_keywords;
+  bool peername_lookup = true;
+  bool client_port_logging = false;
+  bool delay_open_until_valid_rcpt = true;
+  int connection_count_limit = 50;
+  int connection_rate_limit = 0;
+  int message_rate_limit = 0;
+  int recipient_rate_limit = 0;
+  std::vector<std::string> local_header_rewrite_clients = {"permit_inet_interfaces"};
+  std::vector<std::string> forbidden_commands = {"CONNECT", "GET", "POST"};
+
+  // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value.
+  static Settings FromConfig(const config::Config& cfg);
+};
+
+// One message on its way to the queue (cleanup_client in production).
+class QueueFile {
+ public:
+  virtual ~QueueFile() = default;
+  virtual const std::string& queue_id() const = 0;
+  // One queue-file record (queue_file::RecordType).
+  virtual void Record(char type, std::string_view data) = 0;
+  // Ends the message and waits for the verdict.
+  virtual util::StatusOr<cleanup_client::Result> Finish() = 0;
+};
+
+// What the engine needs from the rest of the system; null pointers /
+// empty functions switch a feature off (no anvil, no DNS, no flush).
+struct Deps {
+  smtpd_check::Checker* checker = nullptr;  // required
+  std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> open_queue;  // required
+  anvil_client::AnvilClient* anvil = nullptr;
+  util::dns::Resolver* resolver = nullptr;
+  std::function<flush_client::Status(std::string_view site)> flush;
+  // Time source for arrival times and the Received: date (tests fix it).
+  std::function<long()> now;
+};
+
+// Where the client is (from getpeername/getsockname).
+struct Peer {
+  std::string client_addr = "127.0.0.1";
+  std::string client_port = "0";
+  std::string server_addr = "127.0.0.1";
+  std::string server_port = "0";
+};
+
+// The production queue: a cleanup_client connection.
+std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(
+    const config::Config& cfg);
+
+class Engine {
+ public:
+  Engine(const Settings& settings, Deps deps) : st_(settings), deps_(std::move(deps)) {}
+  // Serves one client until QUIT, a fatal error, a timeout or EOF.
+  void Serve(util::Stream& client, const Peer& peer);
+
+ private:
+  const Settings& st_;
+  Deps deps_;
+};
+
+}  // namespace smtpd

@@ -1,0 +1,256 @@
+#include "smtpd/smtpd_proto.h"
+
+#include <time.h>
+
+#include <cctype>
+
+#include "global/address.h"
+#include "global/queue_file.h"
+#include "util/strings.h"
+
+namespace smtpd_proto {
+
+namespace {
+
+bool IsWhite(char c) { return c == ' ' || c == '\t'; }
+
+std::vector<std::string> SplitWords(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && IsWhite(s[i])) ++i;
+    size_t start = i;
+    while (i < s.size() && !IsWhite(s[i])) ++i;
+    if (i > start) out.emplace_back(s.substr(start, i - start));
+  }
+  return out;
+}
+
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && util::EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Command SplitCommand(std::string_view line) {
+  std::string_view s = line;
+  while (!s.empty() && IsWhite(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsWhite(s.back())) s.remove_suffix(1);
+  size_t sp = 0;
+  while (sp < s.size() && !IsWhite(s[sp])) ++sp;
+  Command c;
+  c.verb = util::Uppercase(s.substr(0, sp));
+  std::string_view rest = s.substr(sp);
+  while (!rest.empty() && IsWhite(rest.front())) rest.remove_prefix(1);
+  c.args = std::string(rest);
+  return c;
+}
+
+bool ValidAddressSyntax(std::string_view a) {
+  bool quoted = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(a[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c == '\\') {
+      if (i + 1 >= a.size()) return false;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted && (c == ' ' || c == '<' || c == '>' || c == '(' || c == ')' || c == ',' ||
+                    c == ';'))
+      return false;
+  }
+  return !quoted;
+}
+
+PathStatus ParsePath(std::string_view args, std::string_view keyword, PathArg* out) {
+  *out = PathArg();
+  if (!StartsWithIgnoreCase(args, keyword)) return PathStatus::kSyntax;
+  std::string_view rest = args.substr(keyword.size());
+  while (!rest.empty() && IsWhite(rest.front())) rest.remove_prefix(1);
+  if (rest.empty()) return PathStatus::kSyntax;
+  std::string_view inner;
+  std::string_view params;
+  if (rest.front() == '<') {
+    bool quoted = false;
+    size_t end = std::string_view::npos;
+    for (size_t i = 1; i < rest.size(); ++i) {
+      char c = rest[i];
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == '>' && !quoted) {
+        end = i;
+        break;
+      }
+    }
+    if (end == std::string_view::npos) return PathStatus::kBadAddress;
+    inner = rest.substr(1, end - 1);
+    params = rest.substr(end + 1);
+    if (!params.empty() && !IsWhite(params.front())) return PathStatus::kBadAddress;
+    out->bracketed = true;
+    // Source route: "@a,@b:user@domain" -> "user@domain".
+    if (!inner.empty() && inner.front() == '@') {
+      size_t colon = inner.find(':');
+      if (colon == std::string_view::npos) return PathStatus::kBadAddress;
+      inner = inner.substr(colon + 1);
+      if (inner.empty()) return PathStatus::kBadAddress;
+    }
+  } else {
+    size_t sp = 0;
+    while (sp < rest.size() && !IsWhite(rest[sp])) ++sp;
+    inner = rest.substr(0, sp);
+    params = rest.substr(sp);
+  }
+  if (!ValidAddressSyntax(inner)) return PathStatus::kBadAddress;
+  out->address = inner.empty() ? "" : address::Unquote(inner);
+  out->params = SplitWords(params);
+  return PathStatus::kOk;
+}
+
+std::optional<std::string> XtextDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c < '!' || c > '~' || c == '=') return std::nullopt;
+    if (c == '+') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = HexDigit(text[i + 1]), lo = HexDigit(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string XtextEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < '!' || c > '~' || c == '+' || c == '=') {
+      out += util::StrFormat("+%02X", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+int ParseNotify(std::string_view value) {
+  if (value.empty()) return 0;
+  int bits = 0;
+  for (const std::string& w : util::Split(value, ',')) {
+    std::string u = util::Uppercase(w);
+    int bit = 0;
+    if (u == "NEVER") bit = queue_file::kNotifyNever;
+    else if (u == "SUCCESS") bit = queue_file::kNotifySuccess;
+    else if (u == "FAILURE") bit = queue_file::kNotifyFailure;
+    else if (u == "DELAY") bit = queue_file::kNotifyDelay;
+    else return 0;
+    bits |= bit;
+  }
+  if ((bits & queue_file::kNotifyNever) && bits != queue_file::kNotifyNever) return 0;
+  return bits;
+}
+
+std::optional<std::string> ParseOrcpt(std::string_view value) {
+  size_t semi = value.find(';');
+  if (semi == std::string_view::npos || semi == 0) return std::nullopt;
+  std::string_view type = value.substr(0, semi);
+  for (char c : type) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
+  }
+  auto addr = XtextDecode(value.substr(semi + 1));
+  if (!addr || addr->empty()) return std::nullopt;
+  return util::Lowercase(type) + ";" + *addr;
+}
+
+std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
+  std::vector<std::string> all = {"PIPELINING"};
+  all.push_back(opt.message_size_limit > 0 ? "SIZE " + std::to_string(opt.message_size_limit)
+                                           : "SIZE");
+  if (opt.vrfy) all.push_back("VRFY");
+  for (const char* k : {"ETRN", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
+    all.push_back(k);
+  std::vector<std::string> out;
+  for (const std::string& k : all) {
+    std::string word = k.substr(0, k.find(' '));
+    bool drop = false;
+    for (const std::string& d : opt.discard) {
+      if (util::EqualsIgnoreCase(d, word)) drop = true;
+    }
+    if (!drop) out.push_back(k);
+  }
+  return out;
+}
+
+std::vector<std::string> ReceivedHeader(const ReceivedInfo& in) {
+  std::string addr = in.client_addr.find(':') != std::string::npos ? "IPv6:" + in.client_addr
+                                                                    : in.client_addr;
+  std::vector<std::string> out;
+  out.push_back("Received: from " + (in.helo_name.empty() ? in.client_name : in.helo_name) +
+                " (" + in.client_name + " [" + addr + "])");
+  std::string by = "\tby " + in.myhostname + " (" + in.mail_name + ") with " + in.protocol;
+  if (!in.queue_id.empty()) by += " id " + in.queue_id;
+  if (!in.single_recipient.empty()) {
+    out.push_back(by);
+    out.push_back("\tfor <" + address::Quote(in.single_recipient) + ">; " + in.date);
+  } else {
+    out.push_back(by + ";");
+    out.push_back("\t" + in.date);
+  }
+  return out;
+}
+
+std::string MailDate(long when) {
+  time_t t = when;
+  struct tm lt;
+  localtime_r(&t, &lt);
+  char buf[128];
+  strftime(buf, sizeof buf, "%a, %e %b %Y %H:%M:%S %z (%Z)", &lt);
+  return buf;
+}
+
+void CommandCounts::Count(std::string_view name, bool ok) {
+  auto& c = counts_[std::string(name)];
+  if (ok) ++c.first;
+  ++c.second;
+}
+
+std::string CommandCounts::Format() const {
+  static const char* const kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail", "rcpt",
+                                       "data", "bdat", "rset", "noop", "vrfy", "etrn",
+                                       "quit", "unknown"};
+  std::string out;
+  int ok = 0, total = 0;
+  auto add = [&out](std::string_view name, int good, int all) {
+    out += " ";
+    out += name;
+    out += "=" + std::to_string(good);
+    if (good != all) out += "/" + std::to_string(all);
+  };
+  for (const char* name : kOrder) {
+    auto it = counts_.find(name);
+    if (it == counts_.end()) continue;
+    add(name, it->second.first, it->second.second);
+    ok += it->second.first;
+    total += it->second.second;
+  }
+  add("commands", ok, total);
+  return out;
+}
+
+}  // namespace smtpd_proto

@@ -1,0 +1,467 @@
+// Golden dialogue tests of the protocol engine: a client script goes in
+// over a socketpair, the replies come back byte for byte, and a fake queue
+// records what would have gone to cleanup.
+#include "smtpd/smtpd.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "global/queue_file.h"
+#include "util/msg.h"
+#include "util/strings.h"
+
+namespace smtpd {
+namespace {
+
+std::mutex g_log_mu;
+std::vector<std::string> g_log;
+
+void LogHook(msg::Level, std::string_view line) {
+  std::lock_guard<std::mutex> l(g_log_mu);
+  size_t colon = line.find("]: ");
+  g_log.emplace_back(colon == std::string_view::npos ? line : line.substr(colon + 3));
+}
+
+class FakeChecker : public smtpd_check::Checker {
+ public:
+  smtpd_check::Verdict CheckConnect(smtpd_check::Session&) override { return {}; }
+  smtpd_check::Verdict CheckHelo(smtpd_check::Session& s) override {
+    if (s.helo_name == "bad.helo") return {550, "550 5.7.1 <bad.helo>: Helo command rejected"};
+    return {};
+  }
+  smtpd_check::Verdict CheckSender(smtpd_check::Session&) override { return {}; }
+  smtpd_check::Verdict CheckRecipient(smtpd_check::Session& s) override {
+    if (s.recipient.rfind("unknown@", 0) == 0)
+      return {550, "550 5.1.1 <" + s.recipient + ">: Recipient address rejected: User unknown"};
+    if (s.recipient.rfind("discard@", 0) == 0) s.discard = true;
+    if (s.recipient.rfind("prepend@", 0) == 0) s.prepend_headers.push_back("X-Tag: yes");
+    return {};
+  }
+  smtpd_check::Verdict CheckData(smtpd_check::Session&) override { return {}; }
+  smtpd_check::Verdict CheckEndOfData(smtpd_check::Session& s) override {
+    last_size = s.message_size;
+    return {};
+  }
+  smtpd_check::Verdict CheckVrfy(smtpd_check::Session& s) override {
+    if (s.recipient.rfind("unknown@", 0) == 0)
+      return {550, "550 5.1.1 <" + s.recipient + ">: Recipient address rejected: User unknown"};
+    return {};
+  }
+  smtpd_check::Verdict CheckEtrn(smtpd_check::Session&, const std::string&) override { return {}; }
+  void ResetTransaction(smtpd_check::Session&) override {}
+  util::StatusOr<bool> InMynetworks(const smtpd_check::Session&) override { return true; }
+  util::StatusOr<bool> ClientMatches(std::string_view param,
+                                     const smtpd_check::Session&) override {
+    return param == "smtpd_forbid_bare_newline_exclusions" && exempt_bare_lf;
+  }
+  bool exempt_bare_lf = false;
+  long long last_size = -1;
+};
+
+struct Recorded {
+  std::vector<std::string> records;  // "T:...", "R:bob@x", ...
+  int opened = 0;
+  int finished = 0;
+  cleanup_client::Result verdict;
+  std::vector<std::string> Content() const {
+    std::vector<std::string> out;
+    bool in = false;
+    for (const std::string& r : records) {
+      if (r[0] == 'M') in = true;
+      else if (in && (r[0] == 'N' || r[0] == 'L')) out.push_back(r.substr(2) + (r[0] == 'L' ? "+" : ""));
+    }
+    return out;
+  }
+  std::vector<std::string> Envelope() const {
+    std::vector<std::string> out;
+    for (const std::string& r : records) {
+      if (r[0] == 'M') break;
+      out.push_back(r);
+    }
+    return out;
+  }
+};
+
+class FakeFile : public QueueFile {
+ public:
+  explicit FakeFile(Recorded* rec) : rec_(rec), id_("4A3B2C1D") {}
+  const std::string& queue_id() const override { return id_; }
+  void Record(char type, std::string_view data) override {
+    rec_->records.push_back(std::string(1, type) + ":" + std::string(data));
+  }
+  util::StatusOr<cleanup_client::Result> Finish() override {
+    ++rec_->finished;
+    cleanup_client::Result r = rec_->verdict;
+    r.queue_id = id_;
+    return r;
+  }
+
+ private:
+  Recorded* rec_;
+  std::string id_;
+};
+
+class SmtpdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    msg::SetHook(LogHook);
+    msg::UseStderr(false);
+    std::lock_guard<std::mutex> l(g_log_mu);
+    g_log.clear();
+    st_.myhostname = "mx.example.com";
+    st_.banner = "mx.example.com ESMTP Postfix";
+    st_.error_sleep_time = 0;
+    st_.timeout = 5;
+  }
+  void TearDown() override { msg::SetHook(nullptr); }
+
+  // Runs a session: writes `input` (then half-closes unless keep_open),
+  // returns everything the server wrote.
+  std::string Session(const std::string& input, bool keep_open = false) {
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    Deps deps;
+    deps.checker = &checker_;
+    deps.open_queue = [this]() -> util::StatusOr<std::unique_ptr<QueueFile>> {
+      ++rec_.opened;
+      if (queue_down_) return util::Unavailable("connect to cleanup: No such file");
+      return std::unique_ptr<QueueFile>(new FakeFile(&rec_));
+    };
+    deps.now = [] { return 1795222800L; };
+    deps.flush = [](std::string_view site) {
+      return site == "flush.example" ? flush_client::Status::kOk : flush_client::Status::kDeny;
+    };
+    Engine engine(st_, deps);
+    std::thread server([&] {
+      util::Stream s(sv[0], util::Stream::Ownership::kOwned);
+      engine.Serve(s, Peer{"192.0.2.1", "4567", "192.0.2.25", "25"});
+      s.Close();
+    });
+    std::string all(input);
+    size_t off = 0;
+    while (off < all.size()) {
+      ssize_t n = write(sv[1], all.data() + off, all.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    if (!keep_open) shutdown(sv[1], SHUT_WR);
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = read(sv[1], buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    server.join();
+    close(sv[1]);
+    return out;
+  }
+
+  std::vector<std::string> Log() {
+    std::lock_guard<std::mutex> l(g_log_mu);
+    return g_log;
+  }
+  bool Logged(const std::string& text) {
+    for (const std::string& l : Log()) {
+      if (l == text) return true;
+    }
+    return false;
+  }
+
+  Settings st_;
+  FakeChecker checker_;
+  Recorded rec_;
+  bool queue_down_ = false;
+};
+
+const char kBanner[] = "220 mx.example.com ESMTP Postfix\r\n";
+const char kEhlo[] =
+    "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n"
+    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n";
+
+TEST_F(SmtpdTest, OneMessagePipelined) {
+  std::string out = Session(
+      "EHLO client.example\r\nMAIL FROM:<alice@example.org> BODY=8BITMIME "
+      "ENVID=id+2B1\r\nRCPT TO:<bob@example.com> NOTIFY=SUCCESS,FAILURE "
+      "ORCPT=rfc822;bob+2Bx@example.com\r\nDATA\r\n"
+      "Subject: hi\r\n\r\n..leading dot\r\n\xe2\x82\xac 8bit\r\n.\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + kEhlo +
+                     "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+                     "250 2.0.0 Ok: queued as 4A3B2C1D\r\n221 2.0.0 Bye\r\n");
+  EXPECT_EQ(rec_.finished, 1);
+  std::vector<std::string> env = rec_.Envelope();
+  ASSERT_GE(env.size(), 4u);
+  EXPECT_EQ(env[0], "T:1795222800 0");
+  auto has = [&env](const std::string& r) {
+    return std::find(env.begin(), env.end(), r) != env.end();
+  };
+  EXPECT_TRUE(has("A:client_name=unknown"));
+  EXPECT_TRUE(has("A:client_address=192.0.2.1"));
+  EXPECT_TRUE(has("A:helo_name=client.example"));
+  EXPECT_TRUE(has("A:protocol=ESMTP"));
+  EXPECT_TRUE(has("A:encoding=8bit"));
+  EXPECT_TRUE(has("A:dsn_envid=id+1"));
+  EXPECT_TRUE(has("A:rewrite_context=remote"));
+  EXPECT_TRUE(has("S:alice@example.org"));
+  EXPECT_TRUE(has("o:rfc822;bob+x@example.com"));
+  EXPECT_TRUE(has("n:6"));
+  EXPECT_EQ(env.back(), "R:bob@example.com");
+  std::vector<std::string> content = rec_.Content();
+  ASSERT_EQ(content.size(), 7u);
+  EXPECT_EQ(content[0], "Received: from client.example (unknown [192.0.2.1])");
+  EXPECT_EQ(content[1], "\tby mx.example.com (Postfix) with ESMTP id 4A3B2C1D");
+  EXPECT_EQ(content[2].substr(0, 24), "\tfor <bob@example.com>; ");
+  EXPECT_EQ(content[3], "Subject: hi");
+  EXPECT_EQ(content[4], "");
+  EXPECT_EQ(content[5], ".leading dot");
+  EXPECT_EQ(content[6], "\xe2\x82\xac 8bit");
+  EXPECT_TRUE(Logged("connect from unknown[192.0.2.1]"));
+  EXPECT_TRUE(Logged("4A3B2C1D: client=unknown[192.0.2.1]"));
+  EXPECT_TRUE(Logged("disconnect from unknown[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 "
+                     "commands=5"));
+}
+
+TEST_F(SmtpdTest, SequenceAndSyntaxErrors) {
+  struct {
+    const char* in;
+    const char* want;
+  } rows[] = {
+      {"RCPT TO:<a@b>", "503 5.5.1 Error: need MAIL command"},
+      {"DATA", "503 5.5.1 Error: need RCPT command"},
+      {"MAIL FROM <a@b>", "501 5.5.4 Syntax: MAIL FROM:<address>"},
+      {"MAIL FROM:<a@b", "501 5.1.7 Bad sender address syntax"},
+      {"MAIL FROM:<a@b> FOO=1", "555 5.5.4 Unsupported option: FOO=1"},
+      {"MAIL FROM:<a@b> SIZE=x", "501 5.5.4 Bad message size syntax"},
+      {"MAIL FROM:<a@b> SIZE=20000000", "552 5.3.4 Message size exceeds fixed limit"},
+      {"MAIL FROM:<a@b> RET=ALL", "501 5.5.4 Bad RET parameter syntax"},
+      {"MAIL FROM:<a@b> ENVID=a+zz", "501 5.5.4 Bad ENVID parameter syntax"},
+      {"HELO", "501 Syntax: HELO hostname"},
+      {"EHLO", "501 Syntax: EHLO hostname"},
+      {"FOO", "502 5.5.2 Error: command not recognized"},
+      {"HELP", "502 5.5.2 Error: command not recognized"},
+      {"RSET x", "501 5.5.4 Syntax: RSET"},
+      {"VRFY", "501 5.5.4 Syntax: VRFY address"},
+      {"VRFY <unknown@example.com>",
+       "550 5.1.1 <unknown@example.com>: Recipient address rejected: User unknown"},
+      {"VRFY <bob@example.com>", "252 2.0.0 <bob@example.com>"},
+      {"ETRN", "500 5.5.2 Syntax: ETRN domain"},
+      {"ETRN flush.example", "250 Queuing started"},
+      {"ETRN other.example", "459 4.7.1 <other.example>: service unavailable"},
+      {"BDAT x", "501 5.5.4 Syntax: BDAT count [LAST]"},
+      {"NOOP", "250 2.0.0 Ok"},
+  };
+  for (const auto& r : rows) {
+    std::string out = Session(std::string(r.in) + "\r\nQUIT\r\n");
+    EXPECT_EQ(out, std::string(kBanner) + r.want + "\r\n221 2.0.0 Bye\r\n") << r.in;
+  }
+}
+
+TEST_F(SmtpdTest, TransactionErrors) {
+  std::string out = Session(
+      "HELO c\r\nMAIL FROM:<>\r\nMAIL FROM:<>\r\nRCPT TO:<>\r\n"
+      "RCPT TO:<unknown@example.com>\r\nDATA\r\nRSET\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250 mx.example.com\r\n250 2.1.0 Ok\r\n"
+                     "503 5.5.1 Error: nested MAIL command\r\n"
+                     "501 5.1.3 Bad recipient address syntax\r\n"
+                     "550 5.1.1 <unknown@example.com>: Recipient address rejected: User unknown\r\n"
+                     "554 5.5.1 Error: no valid recipients\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
+  EXPECT_EQ(rec_.opened, 0);  // cleanup is opened at the first valid RCPT
+  EXPECT_TRUE(Logged("disconnect from unknown[192.0.2.1] helo=1 mail=1/2 rcpt=0/2 data=0/1 "
+                     "rset=1 quit=1 commands=4/8"));
+}
+
+TEST_F(SmtpdTest, HeloRequired) {
+  st_.helo_required = true;
+  std::string out = Session("MAIL FROM:<a@b>\r\nHELO bad.helo\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + "503 5.5.1 Error: send HELO/EHLO first\r\n"
+                 "550 5.7.1 <bad.helo>: Helo command rejected\r\n221 2.0.0 Bye\r\n");
+}
+
+TEST_F(SmtpdTest, EhloDiscardAndNoSize) {
+  st_.discard_ehlo_keywords = {"pipelining", "CHUNKING", "dsn", "smtputf8", "8bitmime",
+                               "enhancedstatuscodes", "etrn"};
+  st_.message_size_limit = 0;
+  st_.disable_vrfy = true;
+  std::string out = Session("EHLO x\r\nVRFY a@b\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + "250-mx.example.com\r\n250 SIZE\r\n"
+                 "502 5.5.1 VRFY command is disabled\r\n221 2.0.0 Bye\r\n");
+}
+
+TEST_F(SmtpdTest, SizeLimitDuringData) {
+  st_.message_size_limit = 100;
+  std::string body(300, 'x');
+  std::string out = Session("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + body +
+                            "\r\n.\r\nQUIT\r\n");
+  EXPECT_NE(out.find("354 End data with <CR><LF>.<CR><LF>\r\n552 5.3.4 Message size exceeds "
+                     "fixed limit\r\n221 2.0.0 Bye\r\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(rec_.finished, 0);  // never queued
+}
+
+TEST_F(SmtpdTest, LongLinesAreSegmented) {
+  st_.line_length_limit = 512;
+  std::string line(1300, 'y');
+  Session("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + line +
+          "\r\nend\r\n.\r\nQUIT\r\n");
+  EXPECT_EQ(rec_.finished, 1);
+  std::vector<std::string> c = rec_.Content();
+  ASSERT_EQ(c.size(), 7u);  // 3 Received lines, 2 segments + rest, "end"
+  EXPECT_EQ(c[3], std::string(512, 'y') + "+");
+  EXPECT_EQ(c[4], std::string(512, 'y') + "+");
+  EXPECT_EQ(c[5], std::string(276, 'y'));
+  EXPECT_EQ(c[6], "end");
+  EXPECT_EQ(checker_.last_size, 1301 + 4);
+}
+
+TEST_F(SmtpdTest, LongCommandLine) {
+  st_.line_length_limit = 512;
+  std::string out = Session("NOOP " + std::string(2000, 'z') + "\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + "500 5.5.2 Error: line too long\r\n221 2.0.0 Bye\r\n");
+}
+
+TEST_F(SmtpdTest, SmugglingGivesOneMessage) {
+  std::string out = Session(
+      "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: one\r\n\r\nbody\n.\r\n"
+      "MAIL FROM:<evil@x>\r\nRCPT TO:<victim@y>\r\nDATA\r\nSubject: two\r\n\r\n.\n"
+      "more\r\n.\r\nQUIT\r\n");
+  EXPECT_EQ(rec_.finished, 1);
+  std::vector<std::string> c = rec_.Content();
+  std::vector<std::string> tail(c.begin() + 3, c.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"Subject: one", "", "body", ".", "MAIL FROM:<evil@x>",
+                                            "RCPT TO:<victim@y>", "DATA", "Subject: two", "",
+                                            ".", "more"}));
+  EXPECT_NE(out.find("250 2.0.0 Ok: queued as 4A3B2C1D\r\n221 2.0.0 Bye\r\n"), std::string::npos);
+}
+
+TEST_F(SmtpdTest, BareLfReject) {
+  st_.bare_lf = smtpd_input::BareLf::kReject;
+  std::string out = Session(
+      "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nbody\n.\r\nQUIT\r\n");
+  EXPECT_NE(out.find("354 End data with <CR><LF>.<CR><LF>\r\n"
+                     "550 5.5.2 mx.example.com Error: bare <LF> received\r\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("221"), std::string::npos);
+  EXPECT_EQ(rec_.finished, 0);
+  // Excluded clients get the old behaviour.
+  checker_.exempt_bare_lf = true;
+  out = Session("HELO c\nMAIL FROM:<a@b>\nRCPT TO:<c@d>\nDATA\nbody\n.\nQUIT\n");
+  EXPECT_EQ(rec_.finished, 1);
+}
+
+TEST_F(SmtpdTest, Bdat) {
+  std::string chunk1 = "Subject: chunks\r\n\r\nline one\r\n.not stuffed\r\nspl";
+  std::string chunk2 = "it line\r\nlast";
+  std::string out = Session(
+      "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\nBDAT " +
+      std::to_string(chunk1.size()) + "\r\n" + chunk1 + "BDAT " + std::to_string(chunk2.size()) +
+      " LAST\r\n" + chunk2 + "DATA\r\nQUIT\r\n");
+  EXPECT_NE(out.find(util::StrFormat("250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: %zu bytes\r\n"
+                                     "250 2.0.0 Ok: queued as 4A3B2C1D\r\n"
+                                     "503 5.5.1 Error: need RCPT command\r\n221 2.0.0 Bye\r\n",
+                                     chunk1.size())),
+            std::string::npos)
+      << out;
+  std::vector<std::string> c = rec_.Content();
+  EXPECT_EQ(c[1], "\tby mx.example.com (Postfix) with ESMTP id 4A3B2C1D;");  // 2 recipients
+  std::vector<std::string> tail(c.begin() + 3, c.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"Subject: chunks", "", "line one", ".not stuffed",
+                                            "split line", "last"}));
+}
+
+TEST_F(SmtpdTest, BdatWithoutRecipientsSkipsChunk) {
+  std::string out = Session("EHLO c\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + kEhlo + "503 5.5.1 Error: need RCPT command\r\n"
+                 "250 2.0.0 Ok\r\n");  // the chunk "QUIT\r\n" was data; then EOF
+}
+
+TEST_F(SmtpdTest, HardErrorLimit) {
+  st_.hard_error_limit = 3;
+  std::string out = Session("FOO\r\nBAR\r\nBAZ\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "502 5.5.2 Error: command not recognized\r\n"
+                     "502 5.5.2 Error: command not recognized\r\n"
+                     "502 5.5.2 Error: command not recognized\r\n"
+                     "421 4.7.0 mx.example.com Error: too many errors\r\n");
+  EXPECT_TRUE(Logged("too many errors after UNKNOWN from unknown[192.0.2.1]"));
+}
+
+TEST_F(SmtpdTest, JunkCommandLimit) {
+  st_.junk_command_limit = 2;
+  st_.hard_error_limit = 2;
+  std::string out = Session("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+                 "250 2.0.0 Ok\r\n421 4.7.0 mx.example.com Error: too many errors\r\n");
+}
+
+TEST_F(SmtpdTest, RecipientLimit) {
+  st_.recipient_limit = 2;
+  std::string out = Session(
+      "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<1@x>\r\nRCPT TO:<2@x>\r\nRCPT TO:<3@x>\r\nQUIT\r\n");
+  EXPECT_NE(out.find("250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n452 4.5.3 Error: too many recipients\r\n"),
+            std::string::npos);
+}
+
+TEST_F(SmtpdTest, Timeout) {
+  st_.timeout = 1;
+  std::string out = Session("HELO c\r\nMAIL FROM:<a@b>\r\n", /*keep_open=*/true);
+  EXPECT_EQ(out, std::string(kBanner) + "250 mx.example.com\r\n250 2.1.0 Ok\r\n"
+                 "421 4.4.2 mx.example.com Error: timeout exceeded\r\n");
+  EXPECT_TRUE(Logged("timeout after MAIL from unknown[192.0.2.1]"));
+}
+
+TEST_F(SmtpdTest, LostConnectionInData) {
+  Session("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nhalf a message\r\n");
+  EXPECT_EQ(rec_.opened, 1);
+  EXPECT_EQ(rec_.finished, 0);
+  EXPECT_TRUE(Logged("lost connection after DATA from unknown[192.0.2.1]"));
+}
+
+TEST_F(SmtpdTest, QueueFailures) {
+  queue_down_ = true;
+  std::string out = Session("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nQUIT\r\n");
+  EXPECT_NE(out.find("451 4.3.0 Error: queue file write error\r\n"), std::string::npos);
+  queue_down_ = false;
+  rec_.verdict.status = 4;
+  rec_.verdict.dsn = "4.3.0";
+  rec_.verdict.reason = "Temporary lookup failure";
+  out = Session("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+  EXPECT_NE(out.find("354 End data with <CR><LF>.<CR><LF>\r\n"
+                     "451 4.3.0 Error: queue file write error\r\n"),
+            std::string::npos);
+  rec_.verdict.status = 5;
+  rec_.verdict.dsn = "5.3.4";
+  out = Session("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+  EXPECT_NE(out.find("552 5.3.4 Message size exceeds fixed limit\r\n"), std::string::npos);
+}
+
+TEST_F(SmtpdTest, PrependAndDiscard) {
+  std::string out = Session(
+      "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<prepend@x>\r\nDATA\r\nbody\r\n.\r\n"
+      "MAIL FROM:<a@b>\r\nRCPT TO:<discard@x>\r\nDATA\r\nbody\r\n.\r\nQUIT\r\n");
+  EXPECT_EQ(rec_.finished, 1);  // the discarded one is never finished
+  EXPECT_EQ(rec_.Content()[0], "X-Tag: yes");
+  EXPECT_EQ(rec_.Content()[1].substr(0, 15), "Received: from ");
+  size_t first = out.find("queued as");
+  EXPECT_NE(out.find("queued as", first + 1), std::string::npos) << out;
+}
+
+TEST_F(SmtpdTest, SmtputF8Protocol) {
+  Session("EHLO c\r\nMAIL FROM:<\xc3\xa9@b> SMTPUTF8\r\nRCPT TO:<c@d>\r\nDATA\r\nx\r\n.\r\n");
+  EXPECT_EQ(rec_.Content()[1], "\tby mx.example.com (Postfix) with UTF8SMTP id 4A3B2C1D");
+  std::vector<std::string> env = rec_.Envelope();
+  EXPECT_NE(std::find(env.begin(), env.end(), "A:smtputf8=1"), env.end());
+  EXPECT_NE(std::find(env.begin(), env.end(), "S:\xc3\xa9@b"), env.end());
+}
+
+}  // namespace
+}  // namespace smtpd

@@ -1,0 +1,268 @@
+"""System tests of smtpd(8): a real instance (postfix -c DIR start) whose
+master.cf runs smtpd on 127.0.0.1:FREEPORT and cleanup, without qmgr, so
+accepted mail stays in incoming/ where tests/daemons/queue-dump reads it
+back. Clients are Python's smtplib, raw sockets and swaks when installed."""
+import os
+import re
+import shutil
+import smtplib
+import socket
+import subprocess
+import time
+import unittest
+
+import mtatest
+
+MAIN_CF = (
+    "myhostname = mx.example.test\n"
+    "mydomain = example.test\n"
+    "mydestination = $myhostname, localhost\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "smtpd_peername_lookup = no\n"
+    "smtpd_error_sleep_time = 0\n"
+    # loopback is in $mynetworks; the defences must apply to it here
+    "smtpd_forbid_bare_newline_exclusions =\n"
+)
+
+
+def recv_replies(sock, count, timeout=10):
+    """Reads until `count` complete replies (last line "NNN ") arrived;
+    returns the list of reply texts (multi-line replies joined by \\n)."""
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        lines = data.split(b"\r\n")
+        replies, cur = [], []
+        for line in lines[:-1]:
+            cur.append(line.decode("utf-8", "replace"))
+            if len(line) >= 4 and line[3:4] == b" ":
+                replies.append("\n".join(cur))
+                cur = []
+        if len(replies) >= count:
+            return replies
+        chunk = sock.recv(65536)
+        if not chunk:
+            return replies
+        data += chunk
+
+
+class SmtpdTest(mtatest.TempDirTestCase):
+
+    def instance(self, main_cf="", services=("cleanup", "anvil", "rewrite")):
+        self.port = mtatest.free_port()
+        inst = mtatest.MtaInstance(self, services=list(services), main_cf=MAIN_CF + main_cf)
+        with open(os.path.join(inst.etc, "master.cf"), "a") as f:
+            f.write("127.0.0.1:%d inet n n n - - smtpd\n" % self.port)
+        inst.start()
+        mtatest.wait_for(self.can_connect, 10, "smtpd listening:\n" + inst.log())
+        return inst
+
+    def can_connect(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                s.settimeout(5)
+                s.recv(100)
+                s.sendall(b"QUIT\r\n")
+                s.recv(100)
+            return True
+        except OSError:
+            return False
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(s.close)
+        self.assertTrue(recv_replies(s, 1)[0].startswith("220 "))
+        return s
+
+    def queued(self, inst):
+        """{queue_id: queue_dump dict} of the ready files in incoming/."""
+        out = {}
+        for qid in inst.queue_ids("incoming"):
+            d = mtatest.queue_dump(inst.queue_path("incoming", qid))
+            if d is not None:
+                out[qid] = d
+        return out
+
+    def queued_id(self, reply):
+        m = re.match(r"250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$", reply)
+        self.assertIsNotNone(m, reply)
+        return m.group(1)
+
+    def test_smtplib_session_and_logs(self):
+        inst = self.instance()
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as c:
+            code, banner = c.ehlo("client.example")
+            self.assertEqual(code, 250)
+            self.assertEqual(banner.decode().split("\n"), [
+                "mx.example.test", "PIPELINING", "SIZE 10240000", "VRFY", "ETRN",
+                "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"])
+            c.sendmail("alice@example.org", ["bob@remote.example"],
+                       b"Subject: hello\r\n\r\nHi Bob.\r\n")
+            code, text = c.noop()
+            self.assertEqual((code, text), (250, b"2.0.0 Ok"))
+            code, text = c.docmd("HELP")
+            self.assertEqual((code, text), (502, b"5.5.2 Error: command not recognized"))
+        inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 "
+                      r"noop=1 quit=1 unknown=0/1 commands=6/7")
+        log = inst.log()
+        self.assertRegex(log, r"postfix/smtpd\[\d+\]: connect from unknown\[127\.0\.0\.1\]")
+        q = self.queued(inst)
+        self.assertEqual(len(q), 1, log)
+        qid, d = next(iter(q.items()))
+        self.assertRegex(log, r"smtpd\[\d+\]: %s: client=unknown\[127\.0\.0\.1\]" % qid)
+        self.assertEqual(d["sender"], "alice@example.org")
+        self.assertEqual(d["recipients"], ["bob@remote.example"])
+        self.assertEqual(d["attrs"].get("client_address"), "127.0.0.1")
+        self.assertEqual(d["attrs"].get("helo_name"), "client.example")
+        self.assertEqual(d["attrs"].get("protocol"), "ESMTP")
+        self.assertEqual(d["content"][0], "Received: from client.example (unknown [127.0.0.1])")
+        self.assertEqual(d["content"][1], "\tby mx.example.test (Postfix) with ESMTP id %s" % qid)
+        self.assertTrue(d["content"][2].startswith("\tfor <bob@remote.example>; "))
+        self.assertIn("Subject: hello", d["content"])
+        self.assertIn("Hi Bob.", d["content"])
+
+    def test_pipelining_dot_unstuffing_and_8bit(self):
+        inst = self.instance()
+        s = self.connect()
+        body = (b"Subject: dots \xe2\x82\xac\r\n\r\n..one dot\r\n...two dots\r\n.x\r\n"
+                b"bin \xff\xfe\x80 end\r\n\xe6\x97\xa5\xe6\x9c\xac\r\n")
+        s.sendall(b"EHLO c.example\r\nMAIL FROM:<\xc3\xa9l\xc3\xa8ve@example.org> SMTPUTF8 "
+                  b"BODY=8BITMIME\r\nRCPT TO:<a@remote.example>\r\nRCPT TO:<b@remote.example>\r\n"
+                  b"DATA\r\n")
+        replies = recv_replies(s, 5)
+        self.assertEqual(replies[1:], ["250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.1.5 Ok",
+                                       "354 End data with <CR><LF>.<CR><LF>"])
+        s.sendall(body + b".\r\nQUIT\r\n")
+        replies = recv_replies(s, 2)
+        qid = self.queued_id(replies[0])
+        self.assertEqual(replies[1], "221 2.0.0 Bye")
+        d = self.queued(inst)[qid]
+        self.assertEqual(d["sender"], "\u00e9l\u00e8ve@example.org")
+        self.assertEqual(d["attrs"].get("smtputf8"), "1")
+        self.assertEqual(d["attrs"].get("encoding"), "8bit")
+        self.assertEqual(d["content"][1], "\tby mx.example.test (Postfix) with UTF8SMTP id %s;"
+                         % qid)
+        # Byte for byte: the content after the three Received: lines.
+        raw = subprocess.run([mtatest.test_daemon("queue-dump"),
+                              inst.queue_path("incoming", qid)],
+                             capture_output=True, timeout=30).stdout
+        content = raw.split(b"\n--\n", 1)[1]
+        self.assertIn(b"\nSubject: dots \xe2\x82\xac\n", content)
+        want = b"".join((l[1:] if l.startswith(b".") else l) + b"\n"
+                        for l in body.split(b"\r\n\r\n", 1)[1].split(b"\r\n")[:-1])
+        self.assertEqual(content.split(b"\n\n", 1)[1], want)
+
+    def test_bdat_chunks(self):
+        inst = self.instance()
+        s = self.connect()
+        c1 = b"Subject: chunked\r\n\r\nfirst\r\n.leading dot kept\r\nsplit "
+        c2 = b"across chunks\r\nend\r\n"
+        s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\n"
+                  b"BDAT %d\r\n%sBDAT %d LAST\r\n%sQUIT\r\n" % (len(c1), c1, len(c2), c2))
+        replies = recv_replies(s, 7)
+        self.assertEqual(replies[3], "250 2.0.0 Ok: %d bytes" % len(c1))
+        qid = self.queued_id(replies[4])
+        d = self.queued(inst)[qid]
+        # cleanup adds Message-Id:, Date:, From: (a local client, see
+        # local_header_rewrite_clients); the body follows the empty line.
+        self.assertEqual(d["content"][3], "Subject: chunked")
+        body = d["content"][d["content"].index(""):]
+        self.assertEqual(body, ["", "first", ".leading dot kept", "split across chunks", "end"])
+
+    def test_size_limit(self):
+        inst = self.instance("message_size_limit = 2000\n")
+        s = self.connect()
+        s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org> SIZE=5000\r\n")
+        replies = recv_replies(s, 2)
+        self.assertIn("250-SIZE 2000", replies[0])
+        self.assertEqual(replies[1], "552 5.3.4 Message size exceeds fixed limit")
+        s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n")
+        recv_replies(s, 3)
+        s.sendall(b"Subject: big\r\n\r\n" + b"x" * 70 + b"\r\n" * 1 + (b"y" * 70 + b"\r\n") * 100
+                  + b".\r\nQUIT\r\n")
+        replies = recv_replies(s, 2)
+        self.assertEqual(replies, ["552 5.3.4 Message size exceeds fixed limit", "221 2.0.0 Bye"])
+        self.assertEqual(self.queued(inst), {})
+
+    def test_bare_lf_smuggling_is_one_message(self):
+        inst = self.instance()
+        s = self.connect()
+        s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n")
+        recv_replies(s, 4)
+        s.sendall(b"Subject: one\r\n\r\nbody\n.\r\nMAIL FROM:<admin@example.org>\r\n"
+                  b"RCPT TO:<victim@remote.example>\r\nDATA\r\nSubject: smuggled\r\n\r\n.\n"
+                  b"x\r\n.\r\nQUIT\r\n")
+        replies = recv_replies(s, 2)
+        qid = self.queued_id(replies[0])
+        self.assertEqual(replies[1], "221 2.0.0 Bye")
+        q = self.queued(inst)
+        self.assertEqual(list(q), [qid])
+        self.assertEqual(q[qid]["recipients"], ["b@remote.example"])
+        self.assertIn("MAIL FROM:<admin@example.org>", q[qid]["content"])
+
+    def test_bare_lf_reject(self):
+        inst = self.instance("smtpd_forbid_bare_newline = reject\n")
+        s = self.connect()
+        s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n")
+        recv_replies(s, 4)
+        s.sendall(b"Subject: x\r\n\r\nbare\n.\r\n")
+        replies = recv_replies(s, 1)
+        self.assertEqual(replies, ["550 5.5.2 mx.example.test Error: bare <LF> received"])
+        self.assertEqual(s.recv(100), b"")  # disconnected
+        self.assertEqual(self.queued(inst), {})
+
+    def test_timeout(self):
+        inst = self.instance("smtpd_timeout = 2s\n")
+        s = self.connect()
+        s.sendall(b"HELO c\r\nMAIL FROM:<a@example.org>\r\n")
+        replies = recv_replies(s, 3, timeout=15)
+        self.assertEqual(replies[2], "421 4.4.2 mx.example.test Error: timeout exceeded")
+        inst.wait_log(r"timeout after MAIL from unknown\[127\.0\.0\.1\]")
+
+    def test_error_and_recipient_limits(self):
+        inst = self.instance("smtpd_hard_error_limit = 3\nsmtpd_recipient_limit = 2\n")
+        s = self.connect()
+        s.sendall(b"HELO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<1@remote.example>\r\n"
+                  b"RCPT TO:<2@remote.example>\r\nRCPT TO:<3@remote.example>\r\n"
+                  b"BOGUS\r\nRCPT TO:<bad\r\nNOOP\r\n")
+        replies = recv_replies(s, 8)
+        self.assertEqual(replies[4:], ["452 4.5.3 Error: too many recipients",
+                                       "502 5.5.2 Error: command not recognized",
+                                       "501 5.1.3 Bad recipient address syntax",
+                                       "421 4.7.0 mx.example.test Error: too many errors"])
+        inst.wait_log(r"too many errors after RCPT from unknown\[127\.0\.0\.1\]")
+        inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] helo=1 mail=1 rcpt=2/4 "
+                      r"unknown=0/1 commands=4/7")
+
+    def test_connection_count_limit(self):
+        if not os.path.exists(mtatest.program("anvil")):
+            self.skipTest("anvil is not built")
+        inst = self.instance("smtpd_client_connection_count_limit = 1\n"
+                             "smtpd_client_event_limit_exceptions =\n")
+        first = self.connect()
+        second = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(second.close)
+        self.assertEqual(recv_replies(second, 1),
+                         ["421 4.7.0 mx.example.test Error: too many connections from 127.0.0.1"])
+        first.sendall(b"QUIT\r\n")
+        self.assertEqual(recv_replies(first, 1), ["221 2.0.0 Bye"])
+        inst.wait_log(r"warning: Connection concurrency limit exceeded: 2 from "
+                      r"unknown\[127\.0\.0\.1\] for service 127\.0\.0\.1:%d" % self.port)
+
+    @unittest.skipUnless(shutil.which("swaks"), "swaks is not installed")
+    def test_swaks(self):
+        inst = self.instance()
+        r = mtatest.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
+                         "--from", "alice@example.org", "--to", "bob@remote.example",
+                         "--helo", "swaks.example", "--pipeline", "--body", "swaks body"],
+                        timeout=60)
+        self.assertEqual(r.rc, 0, r)
+        m = re.search(r"<-  250 2\.0\.0 Ok: queued as (\w+)", r.out)
+        self.assertIsNotNone(m, r.out)
+        d = self.queued(inst)[m.group(1)]
+        self.assertIn("swaks body", d["content"])
+        self.assertEqual(d["attrs"].get("helo_name"), "swaks.example")
+
+
+if __name__ == "__main__":
+    unittest.main()
