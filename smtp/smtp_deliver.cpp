@@ -1,0 +1,220 @@
+// smtp_deliver: see smtp_deliver.h.
+#include "smtp/smtp_deliver.h"
+
+#include <chrono>
+
+#include "global/address.h"
+#include "global/mail_queue.h"
+#include "global/queue_file.h"
+#include "util/msg.h"
+#include "util/sockets.h"
+#include "util/strings.h"
+
+namespace smtp {
+namespace {
+
+bool NonAscii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return true;
+  return false;
+}
+
+bool Truthy(std::optional<std::string_view> v) {
+  if (!v || v->empty()) return false;
+  std::string l = util::Lowercase(*v);
+  return l != "0" && l != "no" && l != "false";
+}
+
+// Streams the content, rewriting address headers when `generic` is on.
+util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
+                          smtp_data::DataWriter& w) {
+  util::Status err;
+  bool in_headers = generic.enabled();
+  std::string pending;
+  auto flush_pending = [&]() {
+    if (pending.empty() || !err.ok()) return;
+    std::string out;
+    err = generic.RewriteHeader(pending, &out);
+    pending.clear();
+    size_t start = 0;
+    while (err.ok()) {
+      size_t nl = out.find('\n', start);
+      err = w.Line(std::string_view(out).substr(start, nl == std::string::npos ? nl : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  };
+  util::Status st = file.ReadContent([&](std::string_view line) {
+    if (!err.ok()) return;
+    if (in_headers) {
+      if (!pending.empty() && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+        pending += '\n';
+        pending.append(line);
+        return;
+      }
+      flush_pending();
+      std::string_view name, value;
+      if (line.empty() || !address::SplitHeader(line, &name, &value)) {
+        in_headers = false;
+        if (err.ok()) err = w.Line(line);
+        return;
+      }
+      pending = std::string(line);
+      return;
+    }
+    err = w.Line(line);
+  });
+  if (in_headers) flush_pending();
+  if (!st.ok()) return util::Internal(st.message());
+  return err;
+}
+
+// "connect to 127.0.0.1:25: Connection refused" -> "Connection refused".
+std::string ErrnoText(const util::Status& st) {
+  size_t colon = st.message().rfind(": ");
+  return colon == std::string::npos ? st.message() : st.message().substr(colon + 2);
+}
+
+}  // namespace
+
+Agent Agent::FromConfig(const config::Config& cfg) {
+  auto generic = Generic::FromConfig(cfg, "smtp_generic_maps");
+  if (!generic.ok()) msg::Fatal("%s", generic.status().message().c_str());
+  Agent a(std::move(*generic));
+  a.cfg_ = &cfg;
+  a.lookup_ = LookupOptions::FromConfig(cfg, "smtp");
+  SessionParams& s = a.session_;
+  s.helo_name = cfg.Get("smtp_helo_name");
+  s.timeouts.helo = static_cast<int>(cfg.GetTime("smtp_helo_timeout"));
+  s.timeouts.mail = static_cast<int>(cfg.GetTime("smtp_mail_timeout"));
+  s.timeouts.rcpt = static_cast<int>(cfg.GetTime("smtp_rcpt_timeout"));
+  s.timeouts.data_init = static_cast<int>(cfg.GetTime("smtp_data_init_timeout"));
+  s.timeouts.data_xfer = static_cast<int>(cfg.GetTime("smtp_data_xfer_timeout"));
+  s.timeouts.data_done = static_cast<int>(cfg.GetTime("smtp_data_done_timeout"));
+  s.timeouts.quit = static_cast<int>(cfg.GetTime("smtp_quit_timeout"));
+  long long limit = cfg.GetInt("smtp_line_length_limit");
+  s.line_length_limit = limit > 0 ? static_cast<size_t>(limit) : 0;
+  s.skip_5xx_greeting = cfg.GetBool("smtp_skip_5xx_greeting");
+  s.never_send_ehlo = cfg.GetBool("smtp_never_send_ehlo");
+  s.skip_quit_response = cfg.GetBool("smtp_skip_quit_response");
+  a.connect_timeout_ = static_cast<int>(cfg.GetTime("smtp_connect_timeout"));
+  a.mx_session_limit_ = static_cast<int>(cfg.GetInt("smtp_mx_session_limit"));
+  return a;
+}
+
+void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporter& rep) {
+  auto start = std::chrono::steady_clock::now();
+  const size_t n = req.recipients.size();
+  auto all = [&](char klass, const std::string& relay, const std::string& dsn,
+                 const std::string& reason, const std::vector<size_t>& which) {
+    for (size_t i : which) {
+      if (klass == '5')
+        rep.Bounced(i, relay, dsn, reason);
+      else
+        rep.Deferred(i, relay, dsn, reason);
+    }
+  };
+  std::vector<size_t> open;
+  for (size_t i = 0; i < n; i++) open.push_back(i);
+
+  mail_queue::Layout layout = mail_queue::Layout::FromConfig(*cfg_);
+  auto file = queue_file::Reader::Open(layout.Path(req.queue_name, req.queue_id));
+  if (!file.ok()) {
+    all('4', "none", "4.3.0", "cannot read the queue file: " + file.status().message(), open);
+    return;
+  }
+  const queue_file::Envelope& env = file->envelope();
+
+  // The envelope as sent.
+  Message base;
+  auto sender = generic_.Map(req.sender);
+  if (!sender.ok()) return all('4', "none", "4.3.0", sender.status().message(), open);
+  base.sender = *sender;
+  std::vector<MessageRecipient> mapped(n);
+  bool needs_utf8 = NonAscii(base.sender) || Truthy(env.Attr("smtputf8"));
+  for (size_t i = 0; i < n; i++) {
+    auto a = generic_.Map(req.recipients[i].address);
+    if (!a.ok()) return all('4', "none", "4.3.0", a.status().message(), open);
+    mapped[i] = MessageRecipient{*a, req.recipients[i].dsn_orcpt, req.recipients[i].dsn_notify};
+    needs_utf8 |= NonAscii(*a);
+  }
+  base.size = static_cast<long long>(env.content_size);
+  auto enc = env.Attr("encoding");
+  base.eight_bit = enc && util::Lowercase(*enc) == "8bit";
+  base.smtputf8 = needs_utf8;
+  base.dsn_ret = req.dsn_ret;
+  if (auto ret = env.Attr("dsn_ret")) {  // stored as FULL/HDRS (or 1/2)
+    std::string r = util::Lowercase(*ret);
+    if (r == "full" || r == "1") base.dsn_ret = 1;
+    if (r == "hdrs" || r == "2") base.dsn_ret = 2;
+  }
+  base.dsn_envid = req.dsn_envid;
+  base.content = [&](smtp_data::DataWriter& w) { return WriteContent(*file, generic_, w); };
+
+  util::dns::Resolver& resolver = resolver_ ? *resolver_ : util::dns::SystemResolver();
+  Plan plan = PlanDelivery(req.nexthop, lookup_, resolver);
+  if (!plan.ok()) {
+    all(plan.dsn.empty() ? '4' : plan.dsn[0], "none", plan.dsn, plan.reason, open);
+    return;
+  }
+
+  std::string last_relay = "none", last_dsn = "4.4.1", last_reason = "no server";
+  bool greeted = false;
+  int sessions = 0;
+  for (size_t h = 0; h < plan.hosts.size() && !open.empty(); h++) {
+    if (mx_session_limit_ > 0 && sessions >= mx_session_limit_) break;
+    const Host& host = plan.hosts[h];
+    std::string label = host.name + "[" + host.address + "]";
+    std::string relay = label + ":" + std::to_string(host.port);
+    auto sa = util::SockAddr::FromNumeric(host.address, host.port);
+    if (!sa.ok()) continue;
+    auto fd = util::ConnectTcp(*sa, std::chrono::seconds(connect_timeout_));
+    if (!fd.ok()) {
+      last_relay = "none";
+      last_dsn = "4.4.1";
+      last_reason = "connect to " + relay + ": " + ErrnoText(fd.status());
+      msg::Info("%s", last_reason.c_str());
+      continue;
+    }
+    sessions++;
+    rep.set_setup_time(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    util::Stream conn(std::move(*fd));
+    Message m = base;
+    m.recipients.clear();
+    for (size_t i : open) m.recipients.push_back(mapped[i]);
+    bool final_host = h + 1 == plan.hosts.size() ||
+                      (mx_session_limit_ > 0 && sessions >= mx_session_limit_);
+    SessionResult r = RunSession(conn, label, final_host, m, session_);
+    greeted |= r.greeted;
+    (void)conn.Close();
+    std::vector<size_t> still;
+    for (size_t j = 0; j < open.size(); j++) {
+      const RecipientResult& rr = r.recipients[j];
+      size_t i = open[j];
+      switch (rr.outcome) {
+        case Outcome::kSent:
+          rep.Sent(i, relay, rr.dsn, rr.reason);
+          break;
+        case Outcome::kBounced:
+          rep.Bounced(i, relay, rr.dsn, rr.reason);
+          break;
+        case Outcome::kSoft:
+        case Outcome::kNone:
+          still.push_back(i);
+          last_relay = relay;
+          last_dsn = rr.outcome == Outcome::kSoft ? rr.dsn : "4.4.2";
+          last_reason = rr.outcome == Outcome::kSoft
+                            ? rr.reason
+                            : "lost connection with " + label + " while sending RCPT TO";
+          break;
+      }
+    }
+    open = std::move(still);
+  }
+  if (open.empty()) return;
+  all('4', last_relay, last_dsn, last_reason, open);
+  if (!greeted) rep.SetSiteFailure(last_reason);
+}
+
+}  // namespace smtp

@@ -1,0 +1,56 @@
+// smtp_deliver: one delivery request of the smtp agent, from nexthop to
+// per-recipient outcomes (Postfix's smtp_connect/smtp_proto loop).
+//
+//   auto agent = smtp::Agent::FromConfig(server.config());   // fatal on bad config
+//   deliver_status::ServeRequest(client, cfg, [&](const auto& req, auto& rep) {
+//     agent.Deliver(req, rep);
+//   });
+//
+// Steps: read the queue file's envelope; apply smtp_generic_maps to the
+// sender and recipients (a lookup failure defers everything, 4.3.0);
+// resolve the nexthop (smtp_addr.h; a DNS failure defers 4.4.3 or bounces
+// 5.4.4 / 5.4.6 / 5.1.10 every recipient, relay=none); then try the hosts
+// in order: a connection failure ("connect to mx[192.0.2.1]:25: Connection
+// refused") moves on to the next address; each connected host gets one
+// session (smtp_session.h) with the recipients still open, at most
+// smtp_mx_session_limit sessions. Sent and bounced recipients are final
+// at once; soft failures are tried at the next host and deferred with the
+// last reason when none is left. When no server even greeted us, the
+// reply to qmgr carries site_failure (negative concurrency feedback).
+// One message transaction per request; no connection cache.
+#pragma once
+
+#include <string>
+
+#include "global/config.h"
+#include "global/deliver_request.h"
+#include "global/deliver_status.h"
+#include "smtp/generic.h"
+#include "smtp/smtp_addr.h"
+#include "smtp/smtp_session.h"
+#include "util/dns.h"
+
+namespace smtp {
+
+class Agent {
+ public:
+  static Agent FromConfig(const config::Config& cfg);
+
+  void Deliver(const deliver_request::Request& req, deliver_status::Reporter& rep);
+
+  // The resolver for MX and address lookups (default: the system's).
+  void set_resolver(util::dns::Resolver* r) { resolver_ = r; }
+
+ private:
+  explicit Agent(Generic generic) : generic_(std::move(generic)) {}
+
+  const config::Config* cfg_ = nullptr;
+  LookupOptions lookup_;
+  SessionParams session_;
+  int connect_timeout_ = 30;
+  int mx_session_limit_ = 2;
+  Generic generic_;
+  util::dns::Resolver* resolver_ = nullptr;
+};
+
+}  // namespace smtp

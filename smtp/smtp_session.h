@@ -1,0 +1,109 @@
+// smtp_session: one SMTP client session on a connected stream: greeting,
+// EHLO (HELO when EHLO is refused), one mail transaction (MAIL, RCPT...,
+// DATA, content, "."), QUIT. Per-recipient outcomes come back to the
+// caller (smtp_deliver), which logs them and decides about the next host.
+//
+//   smtp::Message m = ...;                 // envelope, flags, content callback
+//   smtp::SessionResult r = smtp::RunSession(stream, "mx.example[192.0.2.1]",
+//                                            /*final_host=*/false, m, params);
+//   for (i...) r.rcpts[i].outcome: kSent / kBounced / kSoft (try the next
+//   host, or defer when none is left), with dsn and reason.
+//
+// Protocol details:
+//   - PIPELINING when offered: MAIL, every RCPT and DATA in one write, the
+//     replies read afterwards in order (RFC 2920); otherwise lock step.
+//   - SIZE=N on MAIL when offered; a message larger than the server's
+//     announced limit is bounced (5.3.4) without sending MAIL.
+//   - BODY=8BITMIME for 8bit mail when offered; SMTPUTF8 on MAIL for mail
+//     that needs it; when needed but not offered: bounce 5.6.7.
+//   - DSN when offered: RET= ENVID= on MAIL, NOTIFY= ORCPT= on RCPT.
+//   - Replies: 2xx on RCPT accepts the recipient; 4xx soft; 5xx bounce.
+//     A failing greeting (4xx, or 5xx with smtp_skip_5xx_greeting on a
+//     host that is not the last one), EHLO/HELO, MAIL or DATA reply applies
+//     to every recipient; a 5xx there bounces them, a 4xx is soft.
+//   - Lost connections and timeouts are soft ("conversation with H timed
+//     out while sending MAIL FROM", "lost connection with H while ...").
+//     After the final "." a lost reply says "message may be sent more
+//     than once".
+// Reasons look like Postfix's: "host mx.example[192.0.2.1] said: 550 5.1.1
+// <bob@example.com>: Recipient address rejected (in reply to RCPT TO
+// command)".
+//
+// Extension points: STARTTLS and AUTH fit after the EHLO reply (see
+// the marked place in RunSession); the session only uses the util::Stream
+// it is given, so a TLS stream can take over the descriptor there.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "global/smtp_data.h"
+#include "util/status.h"
+#include "util/stream.h"
+
+namespace smtp {
+
+struct Timeouts {  // seconds
+  int helo = 300;  // greeting and EHLO/HELO
+  int mail = 300;
+  int rcpt = 300;
+  int data_init = 120;
+  int data_xfer = 180;
+  int data_done = 600;
+  int quit = 300;
+};
+
+struct SessionParams {
+  std::string helo_name = "localhost";
+  Timeouts timeouts;
+  size_t line_length_limit = 998;
+  bool skip_5xx_greeting = true;
+  bool never_send_ehlo = false;
+  bool skip_quit_response = true;
+};
+
+struct MessageRecipient {
+  std::string address;    // as sent (generic maps applied), internal form
+  std::string dsn_orcpt;  // "rfc822;addr" or ""
+  int dsn_notify = 0;     // queue_file::DsnNotify bits
+};
+
+struct Message {
+  std::string sender;  // as sent, internal form; empty for <>
+  std::vector<MessageRecipient> recipients;
+  long long size = 0;
+  bool eight_bit = false;
+  bool smtputf8 = false;  // the message needs SMTPUTF8
+  int dsn_ret = 0;        // 1 FULL, 2 HDRS, 0 unspecified
+  std::string dsn_envid;
+  // Writes the content lines (the session adds the final ".").
+  std::function<util::Status(smtp_data::DataWriter&)> content;
+};
+
+enum class Outcome { kNone, kSent, kBounced, kSoft };
+
+struct RecipientResult {
+  Outcome outcome = Outcome::kNone;
+  std::string dsn;
+  std::string reason;
+};
+
+struct SessionResult {
+  std::vector<RecipientResult> recipients;  // index-aligned with Message::recipients
+  bool greeted = false;  // the server answered the greeting with 2xx
+};
+
+// `host` is "name[address]" for messages.
+SessionResult RunSession(util::Stream& conn, const std::string& host, bool final_host,
+                         const Message& msg, const SessionParams& params);
+
+// The MAIL FROM and RCPT TO command lines (without CR LF) as sent; exposed
+// for the unit tests.
+struct Offered {
+  bool size = false, eight_bit_mime = false, smtputf8 = false, dsn = false;
+};
+std::string MailCommand(const Message& msg, const Offered& offered);
+std::string RcptCommand(const MessageRecipient& r, const Offered& offered);
+
+}  // namespace smtp

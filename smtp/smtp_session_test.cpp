@@ -1,0 +1,212 @@
+#include "smtp/smtp_session.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace smtp {
+namespace {
+
+// A scripted server on the other end of a socket pair: `script` is the
+// greeting, then one reply per command line received (empty: no reply);
+// after a 354 reply the content up to "." is collected into `data` and the
+// next reply answers the ".". Every line received goes to `received`; a
+// line after the end of the script makes the server hang up.
+struct FakeServer {
+  std::vector<std::string> script;
+  std::vector<std::string> received;
+  std::string data;
+};
+
+void Serve(int fd, FakeServer* s) {
+  util::Stream io(fd, util::Stream::Ownership::kOwned);
+  io.set_timeout(10);
+  size_t next = 0;
+  auto reply = [&]() {
+    if (next >= s->script.size()) return std::string();
+    std::string r = s->script[next++];
+    if (!r.empty()) {
+      (void)io.Write(r + "\r\n");
+      (void)io.Flush();
+    }
+    return r;
+  };
+  reply();  // greeting
+  std::string line;
+  while (io.ReadLine(&line, 100000).ok()) {
+    s->received.push_back(line);
+    if (next >= s->script.size()) break;  // script done: hang up
+    std::string r = reply();
+    if (r.rfind("354", 0) == 0) {
+      while (io.ReadLine(&line, 100000).ok() && line != ".") s->data += line + "\n";
+      s->received.push_back(".");
+      reply();
+    }
+    if (line == "QUIT") break;
+  }
+}
+
+SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
+                  int helo_timeout = 5) {
+  int sv[2];
+  EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  std::thread t(Serve, sv[1], server);
+  SessionParams p;
+  p.helo_name = "me.example";
+  p.timeouts.helo = helo_timeout;
+  SessionResult r;
+  {
+    util::Stream conn(sv[0], util::Stream::Ownership::kOwned);
+    r = RunSession(conn, "mx.example[192.0.2.1]", final_host, m, p);
+  }
+  t.join();
+  return r;
+}
+
+Message TwoRecipients() {
+  Message m;
+  m.sender = "alice@example.org";
+  m.recipients = {{"a@example.com", "", 0}, {"b@example.com", "", 0}};
+  m.size = 20;
+  m.content = [](smtp_data::DataWriter& w) {
+    util::Status st = w.Line("Subject: x");
+    if (st.ok()) st = w.Line("");
+    if (st.ok()) st = w.Line(".dot");
+    return st;
+  };
+  return m;
+}
+
+const char kEhlo[] = "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 DSN";
+
+TEST(SmtpSessionTest, PipelinedTransaction) {
+  FakeServer s;
+  s.script = {"220 mx ESMTP", kEhlo, "250 2.1.0 Ok", "250 2.1.5 Ok",
+              "550 5.1.1 <b@example.com>: Recipient address rejected", "354 go",
+              "250 2.0.0 Ok: queued as ABC", ""};
+  SessionResult r = Talk(&s, TwoRecipients());
+  EXPECT_TRUE(r.greeted);
+  ASSERT_EQ(r.recipients.size(), 2u);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  EXPECT_EQ(r.recipients[0].dsn, "2.0.0");
+  EXPECT_EQ(r.recipients[0].reason, "250 2.0.0 Ok: queued as ABC");
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kBounced);
+  EXPECT_EQ(r.recipients[1].dsn, "5.1.1");
+  EXPECT_EQ(r.recipients[1].reason,
+            "host mx.example[192.0.2.1] said: 550 5.1.1 <b@example.com>: Recipient address "
+            "rejected (in reply to RCPT TO command)");
+  EXPECT_EQ(s.received,
+            (std::vector<std::string>{"EHLO me.example", "MAIL FROM:<alice@example.org> SIZE=20",
+                                      "RCPT TO:<a@example.com>", "RCPT TO:<b@example.com>", "DATA",
+                                      ".", "QUIT"}));
+  EXPECT_EQ(s.data, "Subject: x\n\n..dot\n");
+}
+
+TEST(SmtpSessionTest, HeloFallbackLockStep) {
+  FakeServer s;
+  s.script = {"220 mx", "502 5.5.2 what?", "250 mx", "250 Ok", "451 4.3.0 later", "250 Ok",
+              "354 go", "250 Ok", ""};
+  SessionResult r = Talk(&s, TwoRecipients());
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[0].dsn, "4.3.0");
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kSent);
+  EXPECT_EQ(r.recipients[1].dsn, "2.0.0");
+  EXPECT_EQ(s.received,
+            (std::vector<std::string>{"EHLO me.example", "HELO me.example",
+                                      "MAIL FROM:<alice@example.org>", "RCPT TO:<a@example.com>",
+                                      "RCPT TO:<b@example.com>", "DATA", ".", "QUIT"}));
+}
+
+TEST(SmtpSessionTest, WholeTransactionFailures) {
+  struct Case {
+    const char* name;
+    std::vector<std::string> script;
+    bool final_host;
+    Outcome want;
+    std::string dsn;
+    std::string reason;
+  } cases[] = {
+      {"421 greeting", {"421 4.3.2 busy"}, true, Outcome::kSoft, "4.3.2",
+       "host mx.example[192.0.2.1] refused to talk to me: 421 4.3.2 busy"},
+      {"554 greeting, more hosts", {"554 5.7.1 no"}, false, Outcome::kSoft, "5.7.1",
+       "host mx.example[192.0.2.1] refused to talk to me: 554 5.7.1 no"},
+      {"554 greeting, last host", {"554 5.7.1 no"}, true, Outcome::kBounced, "5.7.1",
+       "host mx.example[192.0.2.1] refused to talk to me: 554 5.7.1 no"},
+      {"MAIL 452", {"220 mx", kEhlo, "452 4.3.1 full", "503 no", "503 no", "554 no", ""}, true,
+       Outcome::kSoft, "4.3.1",
+       "host mx.example[192.0.2.1] said: 452 4.3.1 full (in reply to MAIL FROM command)"},
+      {"DATA 554", {"220 mx", kEhlo, "250 Ok", "250 Ok", "250 Ok", "554 5.5.1 no data", ""},
+       true, Outcome::kBounced, "5.5.1",
+       "host mx.example[192.0.2.1] said: 554 5.5.1 no data (in reply to DATA command)"},
+      {"end of data 552",
+       {"220 mx", kEhlo, "250 Ok", "250 Ok", "250 Ok", "354 go", "552 5.3.4 too big", ""}, true,
+       Outcome::kBounced, "5.3.4",
+       "host mx.example[192.0.2.1] said: 552 5.3.4 too big (in reply to end of DATA command)"},
+      {"lost after greeting", {"220 mx"}, true, Outcome::kSoft, "4.4.2",
+       "lost connection with mx.example[192.0.2.1] while performing the EHLO handshake"},
+      {"size limit", {"220 mx", "250-mx\r\n250 SIZE 10", ""}, true, Outcome::kBounced, "5.3.4",
+       "message size 20 exceeds size limit 10 of server mx.example[192.0.2.1]"},
+      {"smtputf8", {"220 mx", kEhlo, ""}, true, Outcome::kBounced, "5.6.7",
+       "SMTPUTF8 is required, but was not offered by host mx.example[192.0.2.1]"},
+  };
+  for (const Case& c : cases) {
+    FakeServer s;
+    s.script = c.script;
+    Message m = TwoRecipients();
+    if (std::string(c.name) == "smtputf8") m.smtputf8 = true;
+    SessionResult r = Talk(&s, m, c.final_host);
+    for (const RecipientResult& rr : r.recipients) {
+      EXPECT_EQ(rr.outcome, c.want) << c.name;
+      EXPECT_EQ(rr.dsn, c.dsn) << c.name;
+      EXPECT_EQ(rr.reason, c.reason) << c.name;
+    }
+  }
+}
+
+TEST(SmtpSessionTest, GreetingTimeout) {
+  FakeServer s;
+  s.script = {""};  // never greets
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  SessionParams p;
+  p.timeouts.helo = 1;
+  util::Stream conn(sv[0], util::Stream::Ownership::kOwned);
+  Message m = TwoRecipients();
+  SessionResult r = RunSession(conn, "mx.example[192.0.2.1]", true, m, p);
+  close(sv[1]);
+  EXPECT_FALSE(r.greeted);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[0].reason,
+            "conversation with mx.example[192.0.2.1] timed out while receiving the initial "
+            "server greeting");
+}
+
+TEST(SmtpSessionTest, Commands) {
+  Message m;
+  m.sender = "john smith@example.org";
+  m.size = 1234;
+  m.eight_bit = true;
+  m.smtputf8 = true;
+  m.dsn_ret = 2;
+  m.dsn_envid = "id+1";
+  Offered all{true, true, true, true};
+  EXPECT_EQ(MailCommand(m, all),
+            "MAIL FROM:<\"john smith\"@example.org> SIZE=1234 BODY=8BITMIME SMTPUTF8 RET=HDRS "
+            "ENVID=id+2B1");
+  EXPECT_EQ(MailCommand(m, Offered{}), "MAIL FROM:<\"john smith\"@example.org>");
+  Message null;
+  EXPECT_EQ(MailCommand(null, all), "MAIL FROM:<>");
+  MessageRecipient r{"bob@example.com", "rfc822;Bob@Example.com", 2 | 4};
+  EXPECT_EQ(RcptCommand(r, all),
+            "RCPT TO:<bob@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob@Example.com");
+  EXPECT_EQ(RcptCommand(r, Offered{}), "RCPT TO:<bob@example.com>");
+  MessageRecipient never{"x@y", "", 1};
+  EXPECT_EQ(RcptCommand(never, all), "RCPT TO:<x@y> NOTIFY=NEVER");
+}
+
+}  // namespace
+}  // namespace smtp
