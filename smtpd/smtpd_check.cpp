@@ -1020,7 +1020,9 @@ Result CheckerImpl::UnauthDestination(Ctx& c, const std::string& rcpt, bool defe
   Result r = AuthDestination(c, rcpt, &auth);
   if (r != Result::kDunno || auth) return r;
   int code = static_cast<int>(cfg_.GetInt("relay_domains_reject_code"));
-  if (defer) code = 450;
+  // defer_unauth_destination: the same reply with a 4 in front (454 4.7.1
+  // with the default 554), as Postfix gives it.
+  if (defer && code >= 500) code -= 100;
   return Reject(c, code, defer ? "4.7.1" : "5.7.1", "<" + rcpt + ">: Relay access denied");
 }
 

@@ -45,12 +45,19 @@ def example_main_cf(sql_dir, vmail, uid):
     into the test's directory."""
     with open(os.path.join(VH, "main.cf")) as f:
         text = f.read()
-    text = text.split("# SMTP AUTH")[0]
+    head, sasl = text.split("# SMTP AUTH")
+    # From the SASL part only the recipient restrictions apply here.
+    text = head + "".join(l + "\n" for l in sasl.splitlines()
+                          if l.startswith("smtpd_recipient_restrictions"))
     text = text.replace("/etc/postfix/sql", sql_dir).replace("/var/spool/virtual", vmail)
     text = text.replace("static:10000", "static:%d" % uid)
     # Settings of the machine, not of the example: the instance's own names.
     text = text.replace("inet_interfaces = all", "")
-    return text + "smtpd_recipient_restrictions = permit_mynetworks reject_unauth_destination\n"
+    # Postfix runs a main.cf without compatibility_level with its backwards-
+    # compatible defaults: no smtpd_relay_restrictions, so the example's
+    # recipient restrictions decide relaying (554 5.7.1). Ours start at level
+    # 3.6 (README), so the test says so explicitly.
+    return text + "smtpd_relay_restrictions =\n"
 
 
 class VirtualHostingTest(mtatest.TempDirTestCase):
@@ -70,7 +77,7 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
     def setUp(self):
         super().setUp()
         if not self.db.running():
-            self.db.start()
+            self.db.restart()
         self.sql = os.path.join(self.tmp, "sql")
         os.makedirs(self.sql)
         settings = self.db.cf_settings()
@@ -84,6 +91,8 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
         # As root the mail belongs to the example's uid 10000 (virtual
         # switches to it); as an ordinary user to that user.
         self.uid = 10000 if os.geteuid() == 0 else os.geteuid()
+        os.chmod(self.tmp, 0o755)
+        os.chown(self.vmail, self.uid, self.uid)  # like /var/spool/virtual, owned by vmail
         self.port = mtatest.free_port()
         self.inst = mtatest.MtaInstance(
             self, services=SERVICES,
@@ -196,7 +205,7 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
         # The DSN goes back to the sender, a mailbox of ours.
         dsn = self.read(self.wait_mail("example.jp/bob/")[0]).decode(errors="replace")
         self.assertIn("Sorry, the user's maildir has overdrawn his diskspace quota, please try "
-                      "again later.", dsn)
+                      "again later.", " ".join(dsn.split()))  # the DSN folds long lines
         self.assertIn("Undelivered Mail Returned to Sender", dsn)
         self.assertEqual(maildir_messages(self.mailbox("example.jp/tiny/")), [])
         self.inst.wait_log(r"to=<tiny@example\.jp>, relay=virtual, .*dsn=5\.2\.2, status=bounced")
@@ -222,11 +231,13 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
         s.quit()
         self.assertEqual(self.inst.queue_ids("incoming") + self.inst.queue_ids("active")
                          + self.inst.queue_ids("deferred"), [])
-        self.db.start()
-        # No restart of the mail system: the same instance accepts again.
-        replies, final = self.send(["bob@example.jp"])
-        self.assertEqual(replies["bob@example.jp"][0], 250)
-        self.assertEqual(final[0], 250)
+        self.db.restart()
+        # No restart of the mail system: the same instance accepts again as
+        # soon as the database host's rest (mysql_hosts.h) is over.
+        def accepted():
+            replies, final = self.send(["bob@example.jp"])
+            return replies["bob@example.jp"][0] == 250 and final[0] == 250
+        mtatest.wait_for(accepted, 60, "bob@example.jp accepted again", interval=1)
         self.wait_mail("example.jp/bob/", 2)
 
     def test_charset_attack_does_not_block_good_keys(self):
