@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Benchmark: relaying through a smarthost, ours vs. Debian's Postfix
+configured identically, in the same run.
+
+Postfix's smtp-source sends MESSAGES messages (default 5,000) of SIZE bytes
+(default 2,048) over SESSIONS parallel sessions (default 10) into an instance
+that relays everything (relayhost = [127.0.0.1]:PORT, mynetworks =
+127.0.0.0/8, the plain smtp transport with default concurrency) to Debian's
+smtp-sink, which throws the mail away and counts it (-c). Three figures per
+system:
+  acceptance   messages per second until smtp-source has every "250 Ok:
+               queued" (each acknowledged message is synced to disk first)
+  end-to-end   messages per second until smtp-sink has received the final
+               "." of every message from the instance's smtp client
+  drain        the smtp client alone: the instance restarts without qmgr
+               (and with in_flow_delay = 0s, as nothing hands out in-flow
+               tokens), smtp-source fills the incoming queue again, then a
+               reload adds qmgr; messages per second from the reload until
+               smtp-sink has them all (DRAIN=0 skips this phase)
+and the ratio ours/Debian's (higher is better for us). Not a test: it prints
+figures. Needs root (both systems run their daemons as `postfix`, as in
+production, and smtp-sink drops to `postfix` too), /usr/sbin/smtp-source and
+/usr/sbin/smtp-sink; without Debian's Postfix it measures ours alone.
+
+Neither master.cf runs scache (ours has no connection cache service), so
+both set smtp_connection_cache_on_demand = no; SCACHE=1 instead runs
+Debian's scache in Debian's master.cf only (and leaves on-demand caching on
+in both main.cf files), to compare against Debian's production default.
+
+Usage: bench/relay.py [BUILD_DIR]   (make bench runs it)
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
+SESSIONS = int(os.environ.get("SESSIONS", 10))
+MESSAGES = int(os.environ.get("MESSAGES", 5000))
+SIZE = int(os.environ.get("SIZE", 2048))
+SCACHE = os.environ.get("SCACHE") == "1"
+DRAIN = os.environ.get("DRAIN") != "0"
+DOMAIN = "bench.example.jp"
+SMTP_SOURCE = "/usr/sbin/smtp-source"
+SMTP_SINK = "/usr/sbin/smtp-sink"
+DEBIAN_POSTFIX = "/usr/sbin/postfix"
+STALL_SECONDS = 60
+
+SERVICES = """\
+{listen} inet n - n - - smtpd
+pickup unix n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+proxymap unix - - n - - proxymap
+anvil unix - - n - 1 anvil
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+smtp unix - - n - - smtp
+postlog unix-dgram n - n - 1 postlogd
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class Sink:
+    """smtp-sink on a free loopback port; follows its running counters (-c
+    prints "sess=N quit=N mesg=N" records ended by CR) to know how many
+    messages have arrived."""
+
+    def __init__(self, log_path):
+        self.port = free_port()
+        self.messages = 0
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(
+            [SMTP_SINK, "-c", "-u", "postfix", "127.0.0.1:%d" % self.port, "1000"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.reader = threading.Thread(target=self._follow, daemon=True)
+        self.reader.start()
+
+    def _follow(self):
+        partial = b""
+        while True:
+            data = os.read(self.proc.stdout.fileno(), 65536)
+            if not data:
+                return
+            self.log.write(data)
+            records = (partial + data).replace(b"\n", b"\r").split(b"\r")
+            partial = records.pop()
+            for record in reversed(records):
+                m = re.search(rb"\bmesg=(\d+)", record)
+                if m:
+                    self.messages = int(m.group(1))
+                    break
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.reader.join(timeout=5)
+        self.proc.stdout.close()
+        self.log.close()
+
+
+def write_master(etc, port, kind, qmgr=True):
+    services = SERVICES
+    if not qmgr:
+        services = "".join(l for l in services.splitlines(True) if not l.startswith("qmgr "))
+    if SCACHE and kind != "ours":
+        services += "scache unix - - n - 1 scache\n"
+    with open(os.path.join(etc, "master.cf"), "w") as f:
+        f.write(services.format(listen="127.0.0.1:%d" % port))
+
+
+def setup(root, kind, sink_port):
+    """Writes an instance under root; returns (etc, port, postfix_cmd)."""
+    etc, queue = (os.path.join(root, d) for d in ("etc", "queue"))
+    for d in (etc, queue):
+        os.makedirs(d)
+    os.chmod(root, 0o755)
+    port = free_port()
+    if kind == "ours":
+        dirs = "command_directory = {b}\ndaemon_directory = {b}\n".format(b=BUILD + "/bin")
+        postfix = BUILD + "/bin/postfix"
+    else:
+        dirs = ("command_directory = /usr/sbin\ndaemon_directory = /usr/lib/postfix/sbin\n"
+                "meta_directory = /etc/postfix\nshlib_directory = /usr/lib/postfix\n")
+        postfix = DEBIAN_POSTFIX
+    with open(os.path.join(etc, "main.cf"), "w") as f:
+        f.write("compatibility_level = 3.6\nqueue_directory = %s\ndata_directory = %s/data\n%s"
+                "mail_owner = postfix\nsetgid_group = postdrop\n"
+                "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
+                "myhostname = mx.%s\nmydestination =\nalias_maps =\nmynetworks = 127.0.0.0/8\n"
+                "relayhost = [127.0.0.1]:%d\n%s"
+                "maillog_file = %s/maillog\nmaillog_file_prefixes = %s\n"
+                % (queue, root, dirs, DOMAIN, sink_port,
+                   "" if SCACHE else "smtp_connection_cache_on_demand = no\n", root, root))
+    write_master(etc, port, kind)
+    return etc, port, postfix
+
+
+class Failed(Exception):
+    pass
+
+
+def start_instance(root, postfix, etc, port):
+    r = subprocess.run([postfix, "-c", etc, "start"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failed("postfix start failed: %s" % r.stderr.strip())
+    if not wait_listening(port):
+        raise Failed("smtpd does not answer; see %s/maillog" % root)
+
+
+def stop_instance(postfix, etc):
+    subprocess.run([postfix, "-c", etc, "stop"], capture_output=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if subprocess.run([postfix, "-c", etc, "status"], capture_output=True).returncode:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+
+
+def send(port):
+    """Runs smtp-source; returns the seconds until every message was accepted."""
+    start = time.time()
+    r = subprocess.run([SMTP_SOURCE, "-s", str(SESSIONS), "-m", str(MESSAGES), "-l",
+                        str(SIZE), "-f", "sender@example.org", "-t",
+                        "user@relay.example.net", "127.0.0.1:%d" % port],
+                       capture_output=True, text=True, timeout=3600)
+    if r.returncode != 0:
+        raise Failed("smtp-source failed: %s" % (r.stdout + r.stderr).strip()[-500:])
+    return time.time() - start
+
+
+def wait_sink(sink, want, root):
+    """Waits until the sink has counted want messages in all."""
+    last, last_change = -1, time.time()
+    while True:
+        n = sink.messages
+        if n >= want:
+            return
+        if n != last:
+            last, last_change = n, time.time()
+        elif time.time() - last_change > STALL_SECONDS:
+            raise Failed("only %d of %d messages relayed (stalled); see %s/maillog"
+                         % (n, want, root))
+        if sink.proc.poll() is not None:
+            raise Failed("smtp-sink exited; see %s/sink.log" % root)
+        time.sleep(0.02)
+
+
+def measure(kind):
+    """Returns (acceptance, end-to-end, drain) in messages per second, drain
+    None when DRAIN=0; None on failure (after printing why)."""
+    root = tempfile.mkdtemp(prefix="relay-%s-" % kind)
+    sink = Sink(os.path.join(root, "sink.log"))
+    etc = postfix = None
+    try:
+        etc, port, postfix = setup(root, kind, sink.port)
+        if not wait_listening(sink.port):
+            raise Failed("smtp-sink does not answer; see %s/sink.log" % root)
+        start_instance(root, postfix, etc, port)
+        # Phase 1: relaying while smtp-source sends.
+        start = time.time()
+        accepted = send(port)
+        wait_sink(sink, MESSAGES, root)
+        total = time.time() - start
+        if not DRAIN:
+            return MESSAGES / accepted, MESSAGES / total, None
+        # Phase 2: the queue fills with qmgr absent, then qmgr joins by a
+        # reload and the smtp client alone empties it.
+        stop_instance(postfix, etc)
+        write_master(etc, port, kind, qmgr=False)
+        # With no qmgr to hand out in-flow tokens, Postfix's cleanup would
+        # pause in_flow_delay before each message.
+        with open(os.path.join(etc, "main.cf"), "a") as f:
+            f.write("in_flow_delay = 0s\n")
+        start_instance(root, postfix, etc, port)
+        base = sink.messages
+        send(port)
+        if sink.messages != base:
+            raise Failed("mail was relayed with no qmgr running; see %s/maillog" % root)
+        write_master(etc, port, kind, qmgr=True)
+        start = time.time()
+        r = subprocess.run([postfix, "-c", etc, "reload"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Failed("postfix reload failed: %s" % r.stderr.strip())
+        wait_sink(sink, base + MESSAGES, root)
+        drain = time.time() - start
+        return MESSAGES / accepted, MESSAGES / total, MESSAGES / drain
+    except Failed as e:
+        print("%s: %s" % (kind, e))
+        return None
+    finally:
+        if etc:
+            stop_instance(postfix, etc)
+        sink.stop()
+        if os.environ.get("KEEP") != "1":
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("relay: needs root (daemons run as `postfix` as in production); skipped")
+        return
+    for tool in (SMTP_SOURCE, SMTP_SINK):
+        if not os.access(tool, os.X_OK):
+            print("relay: %s is missing (Debian's postfix package); skipped" % tool)
+            return
+    print("relay: %d messages of %d bytes, %d sessions, relayhost smtp-sink (%s)"
+          % (MESSAGES, SIZE, SESSIONS,
+             "Debian's scache on" if SCACHE else "no connection cache"))
+    ours = None
+    if os.access(BUILD + "/bin/smtp", os.X_OK):
+        ours = measure("ours")
+    else:
+        print("ours: %s/bin/smtp is not built; measuring Debian's only" % BUILD)
+    theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
+    for name, r in (("ours", ours), ("Debian's", theirs)):
+        if r:
+            print("  %-10s acceptance %7.1f msg/s   end-to-end %7.1f msg/s%s"
+                  % (name, r[0], r[1], "   drain %7.1f msg/s" % r[2] if DRAIN else ""))
+    if ours and theirs:
+        print("  ratio ours/Debian's (higher is better): acceptance %.2f, end-to-end %.2f%s"
+              % (ours[0] / theirs[0], ours[1] / theirs[1],
+                 ", drain %.2f" % (ours[2] / theirs[2]) if DRAIN else ""))
+
+
+if __name__ == "__main__":
+    main()
