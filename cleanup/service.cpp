@@ -159,8 +159,11 @@ void Serve(util::Stream& client, Context& ctx) {
   l.Set(cleanup_client::kAttrDsn, "2.0.0");
   l.Set(cleanup_client::kAttrQueueId, id);
   Reply(client, l);
+  // Never wait for a busy qmgr (as Postfix's non-blocking trigger): when
+  // its backlog is full, wakeups are already queued there, and each makes
+  // it scan incoming/ after this file was made.
   util::Status t = mail_trigger::Trigger(
-      ctx.qmgr_path, std::string(1, master_proto::kTriggerWakeup), std::chrono::milliseconds(1000));
+      ctx.qmgr_path, std::string(1, master_proto::kTriggerWakeup), std::chrono::milliseconds(0));
   if (!t.ok() && msg::Verbose()) msg::Info("%s: wake qmgr: %s", id.c_str(), t.message().c_str());
 }
 

@@ -226,6 +226,10 @@ void Master::UpdateListen(Service* s) {
     int gen = s->generation;
     for (const Listener& l : s->listeners) {
       s->watches.push_back(loop_->WatchRead(l.fd.get(), [this, key, gen] {
+        // A child may have finished a moment ago and said so on the status
+        // pipe: count that first, or a busy service forks a new child for
+        // every connection that arrives before the pipe is read.
+        ReadStatus();
         Service* x = Find(key, gen);
         if (x && !stopping_ &&
             ShouldListen(x->avail, x->total, x->inherited, x->spec.max_proc, x->throttled))

@@ -378,7 +378,10 @@ StatusOr<Fd> ListenUnix(const std::string& path, mode_t mode, int backlog) {
 StatusOr<Fd> ConnectUnix(const std::string& path, std::chrono::milliseconds timeout) {
   StatusOr<struct sockaddr_un> sun = UnixAddress(path);
   if (!sun.ok()) return sun.status();
-  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  // A zero timeout never waits: the socket is non-blocking while it
+  // connects, so a full backlog fails at once (EAGAIN).
+  const bool no_wait = timeout.count() == 0;
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (no_wait ? SOCK_NONBLOCK : 0), 0));
   if (!fd) return ErrnoStatus(errno, "socket");
   // Linux completes UNIX connects at once or, when the listener's backlog
   // is full, blocks for up to SO_SNDTIMEO: use that as the timeout.
@@ -402,6 +405,9 @@ StatusOr<Fd> ConnectUnix(const std::string& path, std::chrono::milliseconds time
   if (timeout.count() > 0) {
     tv = {};
     setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+  if (no_wait) {
+    if (Status st = SetNonBlocking(fd.get(), false); !st.ok()) return st;
   }
   return fd;
 }

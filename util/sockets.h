@@ -129,6 +129,8 @@ StatusOr<SockAddr> PeerAddress(int fd);
 
 // UNIX-domain stream sockets.
 StatusOr<Fd> ListenUnix(const std::string& path, mode_t mode, int backlog = kDefaultBacklog);
+// A full listen backlog waits up to `timeout`, then kDeadlineExceeded; a
+// zero timeout does not wait at all (fire-and-forget triggers).
 StatusOr<Fd> ConnectUnix(const std::string& path, std::chrono::milliseconds timeout);
 
 // TCP. ListenTcp(addr) binds one address; the host form binds every address
