@@ -83,7 +83,7 @@ def setup(root, kind):
         f.write("compatibility_level = 3.6\nqueue_directory = %s\ndata_directory = %s/data\n%s"
                 "mail_owner = postfix\nsetgid_group = postdrop\n"
                 "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
-                "myhostname = mx.%s\nmydestination =\nmynetworks = 127.0.0.0/8\n"
+                "myhostname = mx.%s\nmydestination =\nmynetworks = 127.0.0.0/8\nalias_maps =\n"
                 "virtual_mailbox_domains = %s\nvirtual_mailbox_base = %s\n"
                 "virtual_mailbox_maps = hash:%s/vmailbox\n"
                 "virtual_uid_maps = static:%d\nvirtual_gid_maps = static:%d\n"

@@ -7,6 +7,14 @@
 #include "util/strings.h"
 
 namespace deliver_request {
+
+int ParseDsnRet(std::string_view value) {
+  std::string v = util::Lowercase(value);
+  if (v == "full" || v == "1") return kDsnRetFull;
+  if (v == "hdrs" || v == "2") return kDsnRetHdrs;
+  return 0;
+}
+
 namespace {
 
 constexpr size_t kMaxRecipients = 100000;

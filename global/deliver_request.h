@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,13 @@ struct Recipient {
   long long offset = -1;  // queue file offset of the R record
   bool operator==(const Recipient&) const = default;
 };
+
+// DSN RET values in requests (Postfix's DSN_RET_FULL, DSN_RET_HDRS).
+inline constexpr int kDsnRetFull = 1;
+inline constexpr int kDsnRetHdrs = 2;
+// The queue file's dsn_ret attribute, stored as a number (smtpd) or as
+// "FULL"/"HDRS" (sendmail -R), as a kDsnRet* value; 0 when absent or bad.
+int ParseDsnRet(std::string_view value);
 
 struct Request {
   std::string queue_name;

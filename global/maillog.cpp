@@ -1,5 +1,6 @@
 #include "global/maillog.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -31,6 +32,7 @@ struct Client {
 
 constexpr auto kQueueWait = std::chrono::milliseconds(100);
 constexpr auto kBypassTime = std::chrono::seconds(1);
+constexpr auto kLongQueueWait = std::chrono::seconds(5);
 
 Client& TheClient() {
   static Client c;
@@ -53,11 +55,18 @@ bool Connect(Client& c) {
   return true;
 }
 
-void AppendLine(Client& c, std::string_view line) {
-  if (c.file_fd < 0) {
+// Whether this process can append to the log file itself (a daemon
+// running as mail_owner often cannot: the file belongs to root).
+bool OpenFile(Client& c) {
+  if (c.file_fd < 0)
     c.file_fd =
         open(c.file_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (c.file_fd < 0) return;  // nowhere left to log
+  return c.file_fd >= 0;
+}
+
+void AppendLine(Client& c, std::string_view line) {
+  if (c.file_fd < 0) {
+    if (!OpenFile(c)) return;  // nowhere left to log
   }
   std::string whole(line);
   whole += '\n';
@@ -85,7 +94,9 @@ bool TrySend(Client& c, std::string_view line, bool* full) {
 // sender waits up to kQueueWait for room; when postlogd cannot take the
 // line (no socket, nobody reading, still full), the line is appended to
 // the file directly, so nothing is lost, and for kBypassTime after a
-// fruitless wait lines go straight to the file.
+// fruitless wait lines go straight to the file. A process that cannot
+// write the file itself (a daemon running as mail_owner) waits up to
+// kLongQueueWait for room instead.
 void SendLine(msg::Level, std::string_view line) {
   Client& c = TheClient();
   int saved_errno = errno;
@@ -97,14 +108,25 @@ void SendLine(msg::Level, std::string_view line) {
       return;
     }
     if (full) {
+      // Without a file of our own to fall back on, wait as long as it
+      // takes postlogd to catch up (bounded): a busy system must not lose
+      // log lines.
+      bool can_append = OpenFile(c);
       auto now = std::chrono::steady_clock::now();
-      if (now >= c.bypass_until) {
-        struct pollfd p = {c.sock, POLLOUT, 0};
-        if (poll(&p, 1, static_cast<int>(kQueueWait.count())) > 0 && TrySend(c, line, &full)) {
-          errno = saved_errno;
-          return;
+      if (now >= c.bypass_until || !can_append) {
+        auto deadline = now + (can_append ? kQueueWait : kLongQueueWait);
+        while (std::chrono::steady_clock::now() < deadline) {
+          auto left = std::chrono::ceil<std::chrono::milliseconds>(
+              deadline - std::chrono::steady_clock::now());
+          struct pollfd p = {c.sock, POLLOUT, 0};
+          if (poll(&p, 1, static_cast<int>(std::max<long long>(left.count(), 1))) > 0 &&
+              TrySend(c, line, &full)) {
+            errno = saved_errno;
+            return;
+          }
+          if (!full) break;  // an error, not a full queue
         }
-        c.bypass_until = std::chrono::steady_clock::now() + kBypassTime;
+        if (can_append) c.bypass_until = std::chrono::steady_clock::now() + kBypassTime;
       }
       break;  // keep the connection; this line goes to the file
     }
@@ -144,6 +166,7 @@ util::Status CheckMaillogFile(const config::Config& cfg) {
 void Init(std::string_view program, const config::Config& cfg, Mode mode) {
   msg::Init(program);
   msg::SetSyslogName(cfg.Get("syslog_name"));
+  msg::SetHostname(cfg.Get("myhostname"));
   std::string file = cfg.Get("maillog_file");
   bool tty = isatty(2);
   // Commands talk to a person; daemons write stderr only when it is a

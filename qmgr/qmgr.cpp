@@ -318,7 +318,7 @@ deliver_request::Request QueueManager::BuildRequest(const Message& m,
     return v ? std::string(*v) : std::string();
   };
   req.dsn_envid = attr("dsn_envid");
-  req.dsn_ret = std::atoi(attr("dsn_ret").c_str());
+  req.dsn_ret = deliver_request::ParseDsnRet(attr("dsn_ret"));
   req.client_name = attr("client_name");
   req.client_address = attr("client_address");
   req.protocol = attr("protocol");

@@ -143,11 +143,6 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
   base.eight_bit = enc && util::Lowercase(*enc) == "8bit";
   base.smtputf8 = needs_utf8;
   base.dsn_ret = req.dsn_ret;
-  if (auto ret = env.Attr("dsn_ret")) {  // stored as FULL/HDRS (or 1/2)
-    std::string r = util::Lowercase(*ret);
-    if (r == "full" || r == "1") base.dsn_ret = 1;
-    if (r == "hdrs" || r == "2") base.dsn_ret = 2;
-  }
   base.dsn_envid = req.dsn_envid;
   base.content = [&](smtp_data::DataWriter& w) { return WriteContent(*file, generic_, w); };
 

@@ -2,6 +2,7 @@
 #include "smtp/smtp_session.h"
 
 #include "global/address.h"
+#include "global/deliver_request.h"
 #include "global/queue_file.h"
 #include "global/smtp_reply.h"
 #include "util/msg.h"
@@ -256,8 +257,8 @@ std::string MailCommand(const Message& msg, const Offered& off) {
   if (off.eight_bit_mime && msg.eight_bit) cmd += " BODY=8BITMIME";
   if (off.smtputf8 && msg.smtputf8) cmd += " SMTPUTF8";
   if (off.dsn) {
-    if (msg.dsn_ret == 1) cmd += " RET=FULL";
-    if (msg.dsn_ret == 2) cmd += " RET=HDRS";
+    if (msg.dsn_ret == deliver_request::kDsnRetFull) cmd += " RET=FULL";
+    if (msg.dsn_ret == deliver_request::kDsnRetHdrs) cmd += " RET=HDRS";
     if (!msg.dsn_envid.empty()) cmd += " ENVID=" + smtp_reply::XText(msg.dsn_envid);
   }
   return cmd;

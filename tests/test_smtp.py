@@ -246,23 +246,42 @@ class SmtpTest(mtatest.TempDirTestCase):
         self.wait_empty(inst)
         self.assertEqual(sorted(sink.all_rcpts()), ["bob@remote.example", "carol@remote.example"])
 
-    def test_550_bounces_and_the_dsn_carries_the_reply(self):
+    def test_550_bounces_and_the_dsn_reaches_the_senders_mailbox(self):
         sink = self.sink(rcpt_replies={
             "bob@remote.example": "550 5.1.1 <bob@remote.example>: Recipient address rejected: "
                                   "User unknown in virtual mailbox table"})
-        inst = self.instance(transport="remote.example smtp:%s\nsender.example smtp:%s\n"
-                             % (sink.nexthop, sink.nexthop))
+        # The sender is a virtual mailbox of this host: the DSN is delivered
+        # into its Maildir by virtual (as an unprivileged uid when root).
+        vmail = os.path.join(self.tmp, "vmail")
+        os.makedirs(vmail)
+        uid = 10000 if os.geteuid() == 0 else os.geteuid()
+        os.chown(vmail, uid, uid)
+        inst = self.instance(
+            main_cf="virtual_mailbox_domains = sender.example\nvirtual_mailbox_base = %s\n"
+                    "virtual_mailbox_maps = inline:{alice@sender.example=sender.example/alice/}\n"
+                    "virtual_uid_maps = static:%d\nvirtual_gid_maps = static:%d\n"
+                    "virtual_minimum_uid = %d\n" % (vmail, uid, uid, min(uid, 100)),
+            transport="remote.example smtp:%s\n" % sink.nexthop,
+            services=SERVICES + ["virtual"])
         inst.start()
         self.send(inst, "bob@remote.example")
         inst.wait_log(r"to=<bob@remote.example>, relay=127.0.0.1\[127.0.0.1\]:%d, .*dsn=5.1.1, "
                       r"status=bounced \(host 127.0.0.1\[127.0.0.1\] said: 550 5.1.1 "
                       r"<bob@remote.example>: Recipient address rejected: User unknown in "
                       r"virtual mailbox table \(in reply to RCPT TO command\)\)" % sink.port)
-        t = sink.wait_transactions(1)[0]
-        self.assertTrue(t.mail.startswith("MAIL FROM:<>"), t.mail)
-        self.assertEqual(t.rcpts, ["alice@sender.example"])
-        text = re.sub(rb"\r\n\s+", b" ", t.data).decode("utf-8", "replace")
-        self.assertIn("said: 550 5.1.1 <bob@remote.example>: Recipient address rejected", text)
+        inst.wait_log(r"to=<alice@sender\.example>, relay=virtual, .*status=sent", timeout=30)
+        new = os.path.join(vmail, "sender.example", "alice", "new")
+        files = os.listdir(new)
+        self.assertEqual(len(files), 1, files)
+        with open(os.path.join(new, files[0]), "rb") as f:
+            dsn = f.read().decode("utf-8", "replace")
+        self.assertIn("Return-Path: <>", dsn)
+        self.assertIn("Undelivered Mail Returned to Sender", dsn)
+        text = " ".join(dsn.split())  # the notice folds long lines
+        self.assertIn("host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <bob@remote.example>: Recipient "
+                      "address rejected: User unknown in virtual mailbox table (in reply to RCPT "
+                      "TO command)", text)
+        self.assertNotIn("alice@sender.example", sink.all_rcpts())  # it stayed here
         self.wait_empty(inst)
 
     # --- ESMTP features ---

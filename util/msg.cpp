@@ -18,6 +18,7 @@ namespace {
 struct State {
   std::string program = "unknown";
   std::string syslog_name = "postfix";
+  std::string hostname;  // first label of myhostname, for file log lines
   std::string ident;  // storage for openlog(), which keeps the pointer
   bool to_stderr = true;
   bool to_syslog = false;
@@ -96,6 +97,12 @@ void Init(std::string_view program) {
 
 const std::string& Program() { return S().program; }
 
+void SetHostname(std::string_view hostname) {
+  std::string h(hostname);
+  if (auto dot = h.find('.'); dot != std::string::npos) h.resize(dot);
+  S().hostname = h;
+}
+
 void SetSyslogName(std::string_view syslog_name) {
   S().syslog_name = std::string(syslog_name);
   ReopenSyslog();
@@ -140,10 +147,13 @@ std::string FormatFileLine(std::string_view text) {
   struct tm tm;
   localtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
-  char host[256] = "localhost";
-  gethostname(host, sizeof host - 1);
-  std::string h(host);
-  if (auto dot = h.find('.'); dot != std::string::npos) h.resize(dot);
+  std::string h = s.hostname;
+  if (h.empty()) {
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    h = host;
+    if (auto dot = h.find('.'); dot != std::string::npos) h.resize(dot);
+  }
   return util::StrFormat("%s %s %s/%s[%ld]: ", stamp, h.c_str(), s.syslog_name.c_str(),
                          s.program.c_str(), static_cast<long>(getpid())) +
          std::string(text);

@@ -25,6 +25,9 @@ void Init(std::string_view program);
 const std::string& Program();
 void SetSyslogName(std::string_view syslog_name);
 const std::string& SyslogName();
+// The host name in file log lines (Postfix writes the first label of
+// myhostname there); without it, the first label of gethostname().
+void SetHostname(std::string_view hostname);
 
 // Sinks; any combination may be on. Init turns stderr on and the rest off.
 void UseStderr(bool on);
