@@ -32,60 +32,17 @@ Usage: bench/relay.py [BUILD_DIR]   (make bench runs it)
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-SESSIONS = int(os.environ.get("SESSIONS", 10))
-MESSAGES = int(os.environ.get("MESSAGES", 5000))
-SIZE = int(os.environ.get("SIZE", 2048))
+from benchlib import (BUILD, DEBIAN_POSTFIX, KEEP, MESSAGES, SERVICES, SESSIONS, SIZE,
+                      SMTP_SINK, SMTP_SOURCE, Failed, free_port, main_cf, programs, smtp_source,
+                      start_instance, stop_instance, wait_listening, wait_until)
+
 SCACHE = os.environ.get("SCACHE") == "1"
 DRAIN = os.environ.get("DRAIN") != "0"
-DOMAIN = "bench.example.jp"
-SMTP_SOURCE = "/usr/sbin/smtp-source"
-SMTP_SINK = "/usr/sbin/smtp-sink"
-DEBIAN_POSTFIX = "/usr/sbin/postfix"
-STALL_SECONDS = 60
-
-SERVICES = """\
-{listen} inet n - n - - smtpd
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-proxymap unix - - n - - proxymap
-anvil unix - - n - 1 anvil
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-smtp unix - - n - - smtp
-postlog unix-dgram n - n - 1 postlogd
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 class Sink:
@@ -127,7 +84,7 @@ class Sink:
 
 
 def write_master(etc, port, kind, qmgr=True):
-    services = SERVICES
+    services = SERVICES + "smtp unix - - n - - smtp\n"
     if not qmgr:
         services = "".join(l for l in services.splitlines(True) if not l.startswith("qmgr "))
     if SCACHE and kind != "ours":
@@ -138,80 +95,30 @@ def write_master(etc, port, kind, qmgr=True):
 
 def setup(root, kind, sink_port):
     """Writes an instance under root; returns (etc, port, postfix_cmd)."""
-    etc, queue = (os.path.join(root, d) for d in ("etc", "queue"))
-    for d in (etc, queue):
+    etc = os.path.join(root, "etc")
+    for d in (etc, os.path.join(root, "queue")):
         os.makedirs(d)
     os.chmod(root, 0o755)
     port = free_port()
-    if kind == "ours":
-        dirs = "command_directory = {b}\ndaemon_directory = {b}\n".format(b=BUILD + "/bin")
-        postfix = BUILD + "/bin/postfix"
-    else:
-        dirs = ("command_directory = /usr/sbin\ndaemon_directory = /usr/lib/postfix/sbin\n"
-                "meta_directory = /etc/postfix\nshlib_directory = /usr/lib/postfix\n")
-        postfix = DEBIAN_POSTFIX
+    _, _, postfix = programs(kind)
     with open(os.path.join(etc, "main.cf"), "w") as f:
-        f.write("compatibility_level = 3.6\nqueue_directory = %s\ndata_directory = %s/data\n%s"
-                "mail_owner = postfix\nsetgid_group = postdrop\n"
-                "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
-                "myhostname = mx.%s\nmydestination =\nalias_maps =\nmynetworks = 127.0.0.0/8\n"
-                "relayhost = [127.0.0.1]:%d\n%s"
-                "maillog_file = %s/maillog\nmaillog_file_prefixes = %s\n"
-                % (queue, root, dirs, DOMAIN, sink_port,
-                   "" if SCACHE else "smtp_connection_cache_on_demand = no\n", root, root))
+        f.write(main_cf(root, kind, "relayhost = [127.0.0.1]:%d\n%s"
+                        % (sink_port, "" if SCACHE else "smtp_connection_cache_on_demand = no\n")))
     write_master(etc, port, kind)
     return etc, port, postfix
 
 
-class Failed(Exception):
-    pass
-
-
-def start_instance(root, postfix, etc, port):
-    r = subprocess.run([postfix, "-c", etc, "start"], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Failed("postfix start failed: %s" % r.stderr.strip())
-    if not wait_listening(port):
-        raise Failed("smtpd does not answer; see %s/maillog" % root)
-
-
-def stop_instance(postfix, etc):
-    subprocess.run([postfix, "-c", etc, "stop"], capture_output=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if subprocess.run([postfix, "-c", etc, "status"], capture_output=True).returncode:
-            break
-        time.sleep(0.1)
-    time.sleep(0.5)
-
-
 def send(port):
-    """Runs smtp-source; returns the seconds until every message was accepted."""
-    start = time.time()
-    r = subprocess.run([SMTP_SOURCE, "-s", str(SESSIONS), "-m", str(MESSAGES), "-l",
-                        str(SIZE), "-f", "sender@example.org", "-t",
-                        "user@relay.example.net", "127.0.0.1:%d" % port],
-                       capture_output=True, text=True, timeout=3600)
-    if r.returncode != 0:
-        raise Failed("smtp-source failed: %s" % (r.stdout + r.stderr).strip()[-500:])
-    return time.time() - start
+    return smtp_source(port, "user@relay.example.net")
 
 
 def wait_sink(sink, want, root):
     """Waits until the sink has counted want messages in all."""
-    last, last_change = -1, time.time()
-    while True:
-        n = sink.messages
-        if n >= want:
-            return
-        if n != last:
-            last, last_change = n, time.time()
-        elif time.time() - last_change > STALL_SECONDS:
-            raise Failed("only %d of %d messages relayed (stalled); see %s/maillog"
-                         % (n, want, root))
+    def count():
         if sink.proc.poll() is not None:
             raise Failed("smtp-sink exited; see %s/sink.log" % root)
-        time.sleep(0.02)
+        return sink.messages
+    wait_until(count, want, "relayed", root)
 
 
 def measure(kind):
@@ -260,7 +167,7 @@ def measure(kind):
         if etc:
             stop_instance(postfix, etc)
         sink.stop()
-        if os.environ.get("KEEP") != "1":
+        if not KEEP:
             shutil.rmtree(root, ignore_errors=True)
 
 

@@ -6,23 +6,12 @@
 #include <cctype>
 #include <cstring>
 
-#include "tables/table_syntax.h"
+#include "global/match_list.h"
 #include "util/strings.h"
 
 namespace addr_list {
 
 namespace {
-
-constexpr int kMaxFileDepth = 10;
-
-bool IsTableSpec(std::string_view p) {
-  size_t colon = p.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  for (char c : p.substr(0, colon)) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
 
 bool SamePrefix(const AddrList::Net& a, const AddrList::Net& b, int len) {
   int full = len / 8;
@@ -71,7 +60,7 @@ util::StatusOr<AddrList> AddrList::Parse(std::string_view title, std::string_vie
   AddrList list;
   list.title_ = std::string(title);
   list.parent_ = parent_matches_subdomains;
-  if (util::Status st = list.AddPatterns(value, options, 0); !st.ok()) return st;
+  if (util::Status st = list.AddPatterns(value, options); !st.ok()) return st;
   return list;
 }
 
@@ -84,36 +73,19 @@ util::StatusOr<AddrList> AddrList::FromParameter(const config::Config& cfg,
   return Parse(param, cfg.Get(param), parent, maps::TableOptions(cfg));
 }
 
-util::Status AddrList::AddPatterns(std::string_view value, const tables::OpenOptions& options,
-                                   int depth) {
-  util::StatusOr<std::vector<std::string>> items = tables::SplitBracedList(value);
-  if (!items.ok())
-    return util::FailedPrecondition(title_ + ": bad list \"" + std::string(value) +
-                                    "\": " + items.status().message());
-  for (const std::string& item : *items) {
-    std::string_view text = item;
-    bool negate = false;
-    while (!text.empty() && text.front() == '!') {
-      negate = !negate;
-      text.remove_prefix(1);
-    }
-    if (text.empty()) continue;
-    if (text.front() == '/') {
-      if (negate)
-        return util::FailedPrecondition(title_ + ": negation of a file name is not supported: !" +
-                                        std::string(text));
-      if (depth >= kMaxFileDepth)
-        return util::FailedPrecondition(title_ + ": too many nested files at " + std::string(text));
-      util::StatusOr<std::vector<tables::LogicalLine>> lines =
-          tables::ReadLogicalLines(std::string(text), nullptr);
-      if (!lines.ok()) return util::FailedPrecondition(title_ + ": " + lines.status().message());
-      for (const tables::LogicalLine& l : *lines) {
-        if (util::Status st = AddPatterns(l.text, options, depth + 1); !st.ok()) return st;
-      }
-      continue;
-    }
+util::Status AddrList::AddPatterns(std::string_view value, const tables::OpenOptions& options) {
+  // "2001:db8::/32" looks like a table but is a network.
+  auto is_net = [](std::string_view text) {
+    Net net;
+    return ParseAddress(text.substr(0, text.find('/')), &net);
+  };
+  util::StatusOr<std::vector<match_list::Item>> items =
+      match_list::Expand(title_, value, options, is_net);
+  if (!items.ok()) return items.status();
+  for (match_list::Item& item : *items) {
+    std::string_view text = item.text;
     Pattern p;
-    p.negate = negate;
+    p.negate = item.negate;
     size_t slash = text.find('/');
     std::string_view host_part = text.substr(0, slash);
     if (ParseAddress(host_part, &p.net)) {
@@ -127,11 +99,9 @@ util::Status AddrList::AddPatterns(std::string_view value, const tables::OpenOpt
                                           std::string(text) + "\"");
         p.net.prefix = static_cast<int>(*len);
       }
-    } else if (IsTableSpec(text)) {
-      util::StatusOr<maps::Maps> m = maps::Maps::Open(title_, text, options);
-      if (!m.ok()) return m.status();
+    } else if (item.table) {
       p.kind = Pattern::Kind::kTable;
-      p.table = std::make_shared<maps::Maps>(std::move(*m));
+      p.table = std::move(item.table);
     } else if (slash != std::string_view::npos) {
       return util::FailedPrecondition(title_ + ": bad net/mask pattern: \"" + std::string(text) +
                                       "\"");

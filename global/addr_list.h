@@ -81,7 +81,7 @@ class AddrList {
     std::string name;  // lower-cased host/domain pattern
     std::shared_ptr<maps::Maps> table;
   };
-  util::Status AddPatterns(std::string_view value, const tables::OpenOptions& options, int depth);
+  util::Status AddPatterns(std::string_view value, const tables::OpenOptions& options);
   util::StatusOr<bool> MatchOne(Pattern& p, const std::string& name, const Net& addr,
                                 const std::string& addr_text);
 

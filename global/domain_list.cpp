@@ -2,25 +2,11 @@
 
 #include <cctype>
 
-#include "tables/table_syntax.h"
+#include "global/match_list.h"
 #include "util/strings.h"
 
 namespace domain_list {
 
-namespace {
-
-constexpr int kMaxFileDepth = 10;
-
-bool IsTableSpec(std::string_view p) {
-  size_t colon = p.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  for (char c : p.substr(0, colon)) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 util::StatusOr<DomainList> DomainList::Parse(std::string_view title, std::string_view value,
                                              Style style, bool parent_matches_subdomains,
@@ -29,7 +15,7 @@ util::StatusOr<DomainList> DomainList::Parse(std::string_view title, std::string
   list.title_ = std::string(title);
   list.style_ = style;
   list.parent_ = parent_matches_subdomains;
-  if (util::Status st = list.AddPatterns(value, options, 0); !st.ok()) return st;
+  if (util::Status st = list.AddPatterns(value, options); !st.ok()) return st;
   return list;
 }
 
@@ -42,46 +28,14 @@ util::StatusOr<DomainList> DomainList::FromParameter(const config::Config& cfg,
   return Parse(param, cfg.Get(param), style, parent, maps::TableOptions(cfg));
 }
 
-util::Status DomainList::AddPatterns(std::string_view value, const tables::OpenOptions& options,
-                                     int depth) {
-  util::StatusOr<std::vector<std::string>> items = tables::SplitBracedList(value);
-  if (!items.ok())
-    return util::FailedPrecondition(title_ + ": bad list \"" + std::string(value) +
-                                    "\": " + items.status().message());
-  for (const std::string& item : *items) {
-    std::string_view text = item;
-    bool negate = false;
-    while (!text.empty() && text.front() == '!') {
-      negate = !negate;
-      text.remove_prefix(1);
-    }
-    if (text.empty()) continue;
-    if (text.front() == '/') {
-      if (negate)
-        return util::FailedPrecondition(title_ +
-                                        ": table lookup problem: negation of a file "
-                                        "name is not supported: !" +
-                                        std::string(text));
-      if (depth >= kMaxFileDepth)
-        return util::FailedPrecondition(title_ + ": too many nested files at " + std::string(text));
-      util::StatusOr<std::vector<tables::LogicalLine>> lines =
-          tables::ReadLogicalLines(std::string(text), nullptr);
-      if (!lines.ok()) return util::FailedPrecondition(title_ + ": " + lines.status().message());
-      for (const tables::LogicalLine& l : *lines) {
-        if (util::Status st = AddPatterns(l.text, options, depth + 1); !st.ok()) return st;
-      }
-      continue;
-    }
+util::Status DomainList::AddPatterns(std::string_view value, const tables::OpenOptions& options) {
+  util::StatusOr<std::vector<match_list::Item>> items = match_list::Expand(title_, value, options);
+  if (!items.ok()) return items.status();
+  for (match_list::Item& i : *items) {
     Pattern p;
-    p.negate = negate;
-    if (IsTableSpec(text)) {
-      util::StatusOr<maps::Maps> m = maps::Maps::Open(title_, text, options);
-      if (!m.ok()) return m.status();
-      p.table = std::make_shared<maps::Maps>(std::move(*m));
-      p.text = std::string(text);
-    } else {
-      p.text = util::Lowercase(text);
-    }
+    p.negate = i.negate;
+    p.table = std::move(i.table);
+    p.text = p.table ? i.text : util::Lowercase(i.text);
     patterns_.push_back(std::move(p));
   }
   return util::OkStatus();

@@ -77,7 +77,7 @@ class DomainList {
     std::string text;                   // lower-cased literal
     std::shared_ptr<maps::Maps> table;  // set for type:table patterns
   };
-  util::Status AddPatterns(std::string_view value, const tables::OpenOptions& options, int depth);
+  util::Status AddPatterns(std::string_view value, const tables::OpenOptions& options);
   util::StatusOr<bool> MatchOne(Pattern& p, const std::string& name);
 
   std::string title_;

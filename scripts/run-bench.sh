@@ -12,6 +12,7 @@ for b in "$build"/bench/*_bench; do
 done
 for s in bench/*.sh bench/*.py; do
   [ -f "$s" ] || continue
+  [ "$(basename "$s")" = benchlib.py ] && continue  # shared code, not a benchmark
   found=yes
   echo "== $(basename "$s")"
   case "$s" in *.py) python3 "$s" "$build" ;; *) sh "$s" "$build" ;; esac
