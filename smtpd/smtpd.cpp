@@ -67,6 +67,7 @@ class Session {
   bool Bdat(const smtpd_proto::Command& c);
   bool Rset(const smtpd_proto::Command& c);
   bool Noop(const smtpd_proto::Command& c);
+  bool Help(const smtpd_proto::Command& c);
   bool Vrfy(const smtpd_proto::Command& c);
   bool Etrn(const smtpd_proto::Command& c);
 
@@ -398,6 +399,7 @@ void Session::Run() {
         {"DATA", &Session::Data, false}, {"BDAT", &Session::Bdat, false},
         {"RSET", &Session::Rset, true},  {"NOOP", &Session::Noop, true},
         {"VRFY", &Session::Vrfy, true},  {"ETRN", &Session::Etrn, true},
+        {"HELP", &Session::Help, true},
     };
     std::string name = util::Lowercase(c.verb);
     bool known = c.verb == "HELO" || c.verb == "EHLO" || c.verb == "QUIT";
@@ -890,6 +892,14 @@ bool Session::Rset(const smtpd_proto::Command& c) {
 
 bool Session::Noop(const smtpd_proto::Command&) {
   Reply("250 2.0.0 Ok");
+  return true;
+}
+
+// HELP (RFC 5321 4.1.1.8). Postfix's smtpd does not know it and answers
+// 502; we list the commands instead, and count HELP as a junk command
+// like NOOP.
+bool Session::Help(const smtpd_proto::Command&) {
+  Reply("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP VRFY ETRN HELP QUIT");
   return true;
 }
 

@@ -232,7 +232,7 @@ void CommandCounts::Count(std::string_view name, bool ok) {
 
 std::string CommandCounts::Format() const {
   static const char* const kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail", "rcpt",
-                                       "data", "bdat", "rset", "noop", "vrfy", "etrn",
+                                       "data", "bdat", "rset", "noop", "vrfy", "etrn", "help",
                                        "quit", "unknown"};
   std::string out;
   int ok = 0, total = 0;

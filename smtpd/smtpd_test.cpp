@@ -245,7 +245,7 @@ TEST_F(SmtpdTest, SequenceAndSyntaxErrors) {
       {"HELO", "501 Syntax: HELO hostname"},
       {"EHLO", "501 Syntax: EHLO hostname"},
       {"FOO", "502 5.5.2 Error: command not recognized"},
-      {"HELP", "502 5.5.2 Error: command not recognized"},
+      {"HELP", "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP VRFY ETRN HELP QUIT"},
       {"RSET x", "501 5.5.4 Syntax: RSET"},
       {"VRFY", "501 5.5.4 Syntax: VRFY address"},
       {"VRFY <unknown@example.com>",

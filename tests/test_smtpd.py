@@ -101,9 +101,12 @@ class SmtpdTest(mtatest.TempDirTestCase):
             code, text = c.noop()
             self.assertEqual((code, text), (250, b"2.0.0 Ok"))
             code, text = c.docmd("HELP")
+            self.assertEqual(code, 214)
+            self.assertTrue(text.startswith(b"2.0.0 Commands: EHLO HELO MAIL RCPT"), text)
+            code, text = c.docmd("FOO")
             self.assertEqual((code, text), (502, b"5.5.2 Error: command not recognized"))
         inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=1 "
-                      r"noop=1 quit=1 unknown=0/1 commands=6/7")
+                      r"noop=1 help=1 quit=1 unknown=0/1 commands=7/8")
         log = inst.log()
         self.assertRegex(log, r"postfix/smtpd\[\d+\]: connect from unknown\[127\.0\.0\.1\]")
         q = self.queued(inst)
