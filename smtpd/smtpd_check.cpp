@@ -919,7 +919,9 @@ Result CheckerImpl::UnknownClient(Ctx& c, bool reverse) {
   int code = status >= 5 ? static_cast<int>(cfg_.GetInt("unknown_client_reject_code")) : 450;
   std::string text = util::StrFormat("Client host rejected: cannot find your %shostname, [%s]",
                                      reverse ? "reverse " : "", s.client_addr.c_str());
-  return Reject(c, code, "4.7.1", text, kClassClient);
+  // RFC 7372's 4.7.25 for a name that does not verify, as Postfix gives it;
+  // the reverse-name test keeps 4.7.1.
+  return Reject(c, code, reverse ? "4.7.1" : "4.7.25", text, kClassClient);
 }
 
 Result CheckerImpl::InvalidHostname(Ctx& c, const std::string& name, const Target& t) {

@@ -12,6 +12,7 @@ import time
 import unittest
 
 import mtatest
+from dns_server import DnsServer
 
 MAIN_CF = (
     "myhostname = mx.example.test\n"
@@ -253,6 +254,63 @@ class SmtpdTest(mtatest.TempDirTestCase):
                       r"unknown\[127\.0\.0\.1\] for service 127\.0\.0\.1:%d" % self.port)
 
     @unittest.skipUnless(shutil.which("swaks"), "swaks is not installed")
+    def test_dns_client_names_and_domain_restrictions(self):
+        # A private DNS server decides the client names and the domains
+        # (util/dns.h's MTA_DNS_NAMESERVER seam, passed on by master).
+        zone = {
+            "5.0.0.127.in-addr.arpa": {"PTR": ["good.client.example"]},
+            "good.client.example": {"A": ["127.0.0.5"]},
+            "6.0.0.127.in-addr.arpa": {"PTR": ["liar.client.example"]},
+            "liar.client.example": {"A": ["192.0.2.1"]},
+            "sender.example": {"MX": [(10, "mx.sender.example")]},
+            "mx.sender.example": {"A": ["192.0.2.2"]},
+            "remote.example": {"A": ["192.0.2.3"]},
+            "broken.example": "SERVFAIL",
+        }
+        dns = DnsServer(zone)
+        dns.start()
+        self.addCleanup(dns.stop)
+        inst = self.instance(
+            "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
+            "MTA_DNS_NAMESERVER=%s\nsmtpd_peername_lookup = yes\nmynetworks = 127.0.0.1/32\n"
+            "unknown_address_reject_code = 550\nunknown_client_reject_code = 550\n"
+            "smtpd_client_restrictions = reject_unknown_client_hostname\n"
+            "smtpd_sender_restrictions = reject_unknown_sender_domain\n"
+            "smtpd_recipient_restrictions = reject_unknown_recipient_domain\n"
+            "relay_domains = remote.example, gone.example\n"
+            "smtpd_relay_restrictions = reject_unauth_destination\n" % dns.address)
+
+        def rcpt(source, sender, recipient):
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=10,
+                                         source_address=(source, 0))
+            self.addCleanup(s.close)
+            s.sendall(("EHLO client.example\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nQUIT\r\n"
+                       % (sender, recipient)).encode())
+            return recv_replies(s, 5)[3]
+
+        self.assertEqual(rcpt("127.0.0.5", "a@sender.example", "b@remote.example")[:3], "250",
+                         inst.log())
+        self.assertEqual(rcpt("127.0.0.6", "a@sender.example", "b@remote.example"),
+                         "550 5.7.25 Client host rejected: cannot find your hostname, "
+                         "[127.0.0.6]")
+        self.assertEqual(rcpt("127.0.0.5", "a@gone.example", "b@remote.example"),
+                         "550 5.1.8 <a@gone.example>: Sender address rejected: Domain not found")
+        self.assertEqual(rcpt("127.0.0.5", "a@sender.example", "b@gone.example"),
+                         "550 5.1.2 <b@gone.example>: Recipient address rejected: Domain not "
+                         "found")
+        # A DNS failure is never a rejection for good: 450, try again.
+        self.assertEqual(rcpt("127.0.0.5", "a@broken.example", "b@remote.example")[:9],
+                         "450 4.1.8")
+        log = inst.log()
+        self.assertRegex(log, r"connect from good\.client\.example\[127\.0\.0\.5\]")
+        self.assertRegex(log, r"warning: hostname liar\.client\.example does not resolve to "
+                              r"address 127\.0\.0\.6")
+        self.assertRegex(log, r"connect from unknown\[127\.0\.0\.6\]")
+        self.assertRegex(log, r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.6\]: 550 5\.7\.25 "
+                              r"Client host rejected: cannot find your hostname, \[127\.0\.0\.6\]; "
+                              r"from=<a@sender\.example> to=<b@remote\.example> proto=ESMTP "
+                              r"helo=<client\.example>")
+
     def test_swaks(self):
         inst = self.instance()
         r = mtatest.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),

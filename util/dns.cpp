@@ -179,6 +179,10 @@ class LibResolver : public Resolver {
       return ans;
     }
     std::string qname(name);
+    // PTR lookups take the address itself (util/dns.h).
+    if (type == Type::kPtr) {
+      if (std::string rev = ReverseName(name); !rev.empty()) qname = rev;
+    }
     if (qname.empty() || qname.size() > NS_MAXDNAME - 2) {
       ans.status = Result::kNxDomain;
       ans.error = kNotFound;
