@@ -196,6 +196,8 @@ void Message::Attribute(std::string_view data) {
     rewrite_context_ = std::string(value);
   } else if (name == cleanup_client::kAttrFullName) {
     full_name_ = std::string(value);
+  } else if (name == cleanup_client::kAttrHold) {
+    hold_reason_ = std::string(value);
   } else {
     out_.AddAttr(name, value);
   }

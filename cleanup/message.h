@@ -110,6 +110,8 @@ class Message {
   void Add(const util::Record& rec);
   // True once E was seen.
   bool done() const { return phase_ == Phase::kDone; }
+  // Non-empty when the client asked for the hold queue (kAttrHold).
+  const std::string& hold_reason() const { return hold_reason_; }
   // Meaningful once done(): status 0 means the output is complete.
   const Verdict& verdict() const { return verdict_; }
 
@@ -156,6 +158,7 @@ class Message {
   bool have_sender_ = false;
   std::string sender_;
   std::string full_name_;
+  std::string hold_reason_;
   std::string rewrite_context_;
   HeaderContext header_context_ = HeaderContext::kLocal;
   long long attributes_ = 0;

@@ -140,6 +140,12 @@ void Serve(util::Stream& client, Context& ctx) {
   }
 
   Verdict v = message.verdict();
+  if (v.ok() && !message.hold_reason().empty()) {
+    if (util::Status s = writer->MoveTo(ctx.layout, mail_queue::kHold); !s.ok()) {
+      msg::Warn("%s: cannot put the message on hold: %s", id.c_str(), s.message().c_str());
+      v = Verdict::Fail(4, "4.3.0", "Queue file write error");
+    }
+  }
   if (v.ok()) {
     auto done = writer->Finish();
     if (!done.ok()) {
@@ -159,6 +165,7 @@ void Serve(util::Stream& client, Context& ctx) {
   l.Set(cleanup_client::kAttrDsn, "2.0.0");
   l.Set(cleanup_client::kAttrQueueId, id);
   Reply(client, l);
+  if (!message.hold_reason().empty()) return;  // nothing for qmgr to do
   // Never wait for a busy qmgr (as Postfix's non-blocking trigger): when
   // its backlog is full, wakeups are already queued there, and each makes
   // it scan incoming/ after this file was made.

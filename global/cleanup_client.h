@@ -24,7 +24,10 @@
 //        local_header_rewrite_clients decision, made by smtpd); kFlagLocal
 //        implies local; without either the context is local, as in Postfix
 //   full_name=TEXT  the sender's full name (sendmail -F), used in an added
-//        From: header; neither is stored in the queue file.
+//        From: header;
+//   hold=REASON  put the message in the hold queue, not incoming (an smtpd
+//        access table's HOLD action; `postsuper -H` releases it);
+//   none of these is stored in the queue file.
 //
 //   auto c = CleanupClient::Open(cfg, cleanup_client::kFlagNone);
 //   if (!c.ok()) reply_4xx(c.status());
@@ -84,6 +87,7 @@ inline constexpr std::string_view kRequestCleanup = "cleanup";
 // A-record attributes consumed by cleanup (see above).
 inline constexpr std::string_view kAttrRewriteContext = "rewrite_context";
 inline constexpr std::string_view kAttrFullName = "full_name";
+inline constexpr std::string_view kAttrHold = "hold";
 
 struct Result {
   int status = 0;      // 0 queued, 4 temporary failure, 5 permanent failure

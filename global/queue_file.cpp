@@ -78,6 +78,15 @@ util::StatusOr<Writer> Writer::Create(const mail_queue::Layout& layout, std::str
 
 Writer::~Writer() { Abort(); }
 
+util::Status Writer::MoveTo(const mail_queue::Layout& layout, std::string_view queue) {
+  std::string to = layout.Path(queue, id_);
+  if (util::Status s = util::MakeDirs(util::Dirname(to), 0700); !s.ok()) return s;
+  if (rename(path_.c_str(), to.c_str()) != 0)
+    return util::ErrnoStatus(errno, "rename " + path_ + " to " + to);
+  path_ = to;
+  return util::OkStatus();
+}
+
 void Writer::Abort() {
   if (!finished_ && fd_.valid()) {
     unlink(path_.c_str());

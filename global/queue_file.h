@@ -120,6 +120,10 @@ class Writer {
   // One line of content without its line terminator.
   void AddLine(std::string_view line);
   uint64_t content_size() const { return content_size_; }
+  // Moves the unfinished file to another queue (the hold queue for a
+  // message an smtpd access table put on HOLD); Finish() then makes it
+  // ready there, so no queue manager ever sees it in the first queue.
+  util::Status MoveTo(const mail_queue::Layout& layout, std::string_view queue);
   // Writes the end, patches the size record, syncs, marks the file ready
   // and syncs its directory. Errors (disk full...) leave no ready file.
   util::StatusOr<std::string> Finish();

@@ -665,6 +665,10 @@ bool Session::Rcpt(const smtpd_proto::Command& c) {
 void Session::StartContent() {
   txn_.content_started = true;
   QueueFile& f = *txn_.queue;
+  // An access table's HOLD (client to DATA stages): cleanup puts the
+  // message in the hold queue instead of incoming.
+  if (!sess_.hold_reason.empty())
+    f.Record(queue_file::kAttr, std::string(cleanup_client::kAttrHold) + "=" + sess_.hold_reason);
   f.Record(queue_file::kMessage, "");
   for (const std::string& h : sess_.prepend_headers) f.Record(queue_file::kLine, h);
   smtpd_proto::ReceivedInfo ri;

@@ -311,6 +311,24 @@ class SmtpdTest(mtatest.TempDirTestCase):
                               r"from=<a@sender\.example> to=<b@remote\.example> proto=ESMTP "
                               r"helo=<client\.example>")
 
+    def test_access_hold_puts_the_message_in_the_hold_queue(self):
+        inst = self.instance("smtpd_recipient_restrictions = check_recipient_access "
+                             "inline:{{held@remote.example=HOLD check it}}, permit_mynetworks, "
+                             "reject\n")
+        s = self.connect()
+        s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\n"
+                  b"RCPT TO:<held@remote.example>\r\nDATA\r\n")
+        self.assertEqual(recv_replies(s, 4)[2], "250 2.1.5 Ok")
+        s.sendall(b"Subject: hold me\r\n\r\nx\r\n.\r\nQUIT\r\n")
+        qid = self.queued_id(recv_replies(s, 2)[0])
+        self.assertEqual(inst.queue_ids("hold"), [qid])
+        self.assertEqual(inst.queue_ids("incoming"), [])
+        inst.wait_log(r"NOQUEUE: hold: RCPT from \S+\[127\.0\.0\.1\]: <held@remote\.example>: "
+                      r"Recipient address check it; from=<a@example\.org> "
+                      r"to=<held@remote\.example> proto=ESMTP helo=<c\.example>")
+        # postqueue -p marks held mail with "!".
+        self.assertIn(qid + "!", inst.run("postqueue", "-p").out)
+
     def test_swaks(self):
         inst = self.instance()
         r = mtatest.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
