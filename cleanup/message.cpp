@@ -198,6 +198,8 @@ void Message::Attribute(std::string_view data) {
     full_name_ = std::string(value);
   } else if (name == cleanup_client::kAttrHold) {
     hold_reason_ = std::string(value);
+  } else if (name == cleanup_client::kAttrDiscard) {
+    discard_ = true;
   } else {
     out_.AddAttr(name, value);
   }

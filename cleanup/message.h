@@ -112,6 +112,8 @@ class Message {
   bool done() const { return phase_ == Phase::kDone; }
   // Non-empty when the client asked for the hold queue (kAttrHold).
   const std::string& hold_reason() const { return hold_reason_; }
+  // The client asked to drop the message (kAttrDiscard).
+  bool discard() const { return discard_; }
   // Meaningful once done(): status 0 means the output is complete.
   const Verdict& verdict() const { return verdict_; }
 
@@ -159,6 +161,7 @@ class Message {
   std::string sender_;
   std::string full_name_;
   std::string hold_reason_;
+  bool discard_ = false;
   std::string rewrite_context_;
   HeaderContext header_context_ = HeaderContext::kLocal;
   long long attributes_ = 0;

@@ -140,6 +140,17 @@ void Serve(util::Stream& client, Context& ctx) {
   }
 
   Verdict v = message.verdict();
+  if (v.ok() && message.discard()) {
+    writer->Abort();
+    msg::Info("%s: discard: from=<%s> nrcpt=%zu", id.c_str(), message.sender().c_str(),
+              message.recipients());
+    util::AttrList l;
+    l.SetInt(cleanup_client::kAttrStatus, 0);
+    l.Set(cleanup_client::kAttrDsn, "2.0.0");
+    l.Set(cleanup_client::kAttrQueueId, id);
+    Reply(client, l);
+    return;
+  }
   if (v.ok() && !message.hold_reason().empty()) {
     if (util::Status s = writer->MoveTo(ctx.layout, mail_queue::kHold); !s.ok()) {
       msg::Warn("%s: cannot put the message on hold: %s", id.c_str(), s.message().c_str());

@@ -27,6 +27,8 @@
 //        From: header;
 //   hold=REASON  put the message in the hold queue, not incoming (an smtpd
 //        access table's HOLD action; `postsuper -H` releases it);
+//   discard=1  read the message, then drop it and answer as if it were
+//        queued (DISCARD); may come after the content;
 //   none of these is stored in the queue file.
 //
 //   auto c = CleanupClient::Open(cfg, cleanup_client::kFlagNone);
@@ -88,6 +90,7 @@ inline constexpr std::string_view kRequestCleanup = "cleanup";
 inline constexpr std::string_view kAttrRewriteContext = "rewrite_context";
 inline constexpr std::string_view kAttrFullName = "full_name";
 inline constexpr std::string_view kAttrHold = "hold";
+inline constexpr std::string_view kAttrDiscard = "discard";
 
 struct Result {
   int status = 0;      // 0 queued, 4 temporary failure, 5 permanent failure

@@ -707,12 +707,13 @@ bool Session::EndOfMessage() {
     smtpd_check::Verdict v = deps_.checker->CheckEndOfData(sess_);
     if (v.rejected()) {
       Reply(v.reply);
-    } else if (sess_.discard) {
-      // DISCARD: accept and drop (the Checker logged "discard"); the
-      // unfinished queue file is removed by cleanup.
-      Reply("250 2.0.0 Ok: queued as " + txn_.queue->queue_id());
-      ok = true;
     } else {
+      // DISCARD (the Checker logged "discard"): cleanup reads the message
+      // and drops it, then says "queued" like for any other message.
+      if (sess_.discard) {
+        txn_.queue->Record(queue_file::kExtra, "");  // after the content
+        txn_.queue->Record(queue_file::kAttr, std::string(cleanup_client::kAttrDiscard) + "=1");
+      }
       auto r = txn_.queue->Finish();
       if (!r.ok()) {
         msg::Warn("%s: cleanup: %s", txn_.queue->queue_id().c_str(),

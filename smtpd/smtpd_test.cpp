@@ -448,7 +448,9 @@ TEST_F(SmtpdTest, PrependAndDiscard) {
   std::string out = Session(
       "HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<prepend@x>\r\nDATA\r\nbody\r\n.\r\n"
       "MAIL FROM:<a@b>\r\nRCPT TO:<discard@x>\r\nDATA\r\nbody\r\n.\r\nQUIT\r\n");
-  EXPECT_EQ(rec_.finished, 1);  // the discarded one is never finished
+  EXPECT_EQ(rec_.finished, 2);  // cleanup drops the discarded one
+  EXPECT_EQ(rec_.records.back(), "A:discard=1");
+  EXPECT_EQ(rec_.records[rec_.records.size() - 2], "X:");
   EXPECT_EQ(rec_.Content()[0], "X-Tag: yes");
   EXPECT_EQ(rec_.Content()[1].substr(0, 15), "Received: from ");
   size_t first = out.find("queued as");

@@ -329,6 +329,23 @@ class SmtpdTest(mtatest.TempDirTestCase):
         # postqueue -p marks held mail with "!".
         self.assertIn(qid + "!", inst.run("postqueue", "-p").out)
 
+    def test_access_discard_accepts_and_drops(self):
+        inst = self.instance("smtpd_recipient_restrictions = check_recipient_access "
+                             "inline:{{gone@remote.example=DISCARD}}, permit_mynetworks, "
+                             "reject\n")
+        s = self.connect()
+        s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\n"
+                  b"RCPT TO:<gone@remote.example>\r\nDATA\r\n")
+        self.assertEqual(recv_replies(s, 4)[2], "250 2.1.5 Ok")
+        s.sendall(b"Subject: drop me\r\n\r\nx\r\n.\r\nQUIT\r\n")
+        qid = self.queued_id(recv_replies(s, 2)[0])
+        inst.wait_log(r"%s: discard: from=<a@example\.org> nrcpt=1" % qid)
+        for q in ("incoming", "active", "hold", "deferred"):
+            self.assertEqual(inst.queue_ids(q), [], q)
+        self.assertNotIn("warning", inst.log().replace(
+            "warning: local_recipient_maps", "").replace("warning: mail_owner", "")
+            .replace("warning: maillog_file", ""))
+
     def test_swaks(self):
         inst = self.instance()
         r = mtatest.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
