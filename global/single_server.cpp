@@ -1,6 +1,7 @@
 #include "global/single_server.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,9 +44,21 @@ void RunSingleServer(int argc, char** argv, const SingleServerHooks& hooks) {
       msg::Fatal("listener %d: %s", fd, st.message().c_str());
     }
   }
-  std::vector<struct pollfd> fds;
-  fds.push_back({master_proto::kLifelineFd, POLLIN, 0});
-  for (int fd : s->listen_fds()) fds.push_back({fd, POLLIN, 0});
+  // Idle children of a service all wait on the same listeners. With
+  // EPOLLEXCLUSIVE a new connection wakes one of them, not every one (the
+  // others would only lose the accept race: on a busy host, a storm of
+  // wake-ups per connection). The lifeline is watched normally.
+  util::Fd ep(epoll_create1(EPOLL_CLOEXEC));
+  if (!ep) msg::Fatal("epoll_create1: %s", strerror(errno));
+  auto watch = [&](int fd, uint32_t events) {
+    struct epoll_event ev = {};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (epoll_ctl(ep.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
+      msg::Fatal("epoll_ctl %d: %s", fd, strerror(errno));
+  };
+  watch(master_proto::kLifelineFd, EPOLLIN);
+  for (int fd : s->listen_fds()) watch(fd, EPOLLIN | EPOLLEXCLUSIVE);
 
   long long uses = 0;
   s->Notify(master_proto::Status::kAvailable);
@@ -58,34 +71,39 @@ void RunSingleServer(int argc, char** argv, const SingleServerHooks& hooks) {
       if (left.count() <= 0) s->Exit(0, "idle timeout");
       timeout = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
     }
-    for (auto& p : fds) p.revents = 0;
-    int n = poll(fds.data(), fds.size(), timeout);
+    struct epoll_event events[8];
+    int n = epoll_wait(ep.get(), events, 8, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
-      msg::Fatal("poll: %s", strerror(errno));
+      msg::Fatal("epoll_wait: %s", strerror(errno));
     }
     if (n == 0) continue;  // the deadline check above decides
-    if (fds[0].revents != 0 && Server::LifelineClosed()) s->Exit(0, "master disconnect");
-    for (size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      int conn = accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (conn < 0) {
-        // Another child took it, or the client gave up before we came.
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
-            errno == EPROTO)
-          continue;
-        msg::Fatal("accept connection: %s", strerror(errno));
-      }
-      s->Notify(master_proto::Status::kTaken);
-      util::Stream client{util::Fd(conn)};
-      Serve(*s, hooks, client);
-      ++uses;
-      if (s->max_use() > 0 && uses >= s->max_use()) s->Exit(0, "max_use reached");
-      if (s->exit_requested()) s->Exit(0, "exit requested");
-      s->Notify(master_proto::Status::kAvailable);
-      idle_deadline = Clock::now() + std::chrono::seconds(s->max_idle());
-      break;  // look at the lifeline before the next client
+    bool lifeline = false;
+    int ready = -1;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == master_proto::kLifelineFd)
+        lifeline = true;
+      else if (ready < 0)
+        ready = events[i].data.fd;
     }
+    if (lifeline && Server::LifelineClosed()) s->Exit(0, "master disconnect");
+    if (ready < 0) continue;
+    int conn = accept4(ready, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) {
+      // Another child took it, or the client gave up before we came.
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
+          errno == EPROTO)
+        continue;
+      msg::Fatal("accept connection: %s", strerror(errno));
+    }
+    s->Notify(master_proto::Status::kTaken);
+    util::Stream client{util::Fd(conn)};
+    Serve(*s, hooks, client);
+    ++uses;
+    if (s->max_use() > 0 && uses >= s->max_use()) s->Exit(0, "max_use reached");
+    if (s->exit_requested()) s->Exit(0, "exit requested");
+    s->Notify(master_proto::Status::kAvailable);
+    idle_deadline = Clock::now() + std::chrono::seconds(s->max_idle());
   }
 }
 

@@ -11,9 +11,12 @@
 //   }
 //
 // Start-up, privileges and lifetime are global/daemon.h's. The loop: tell
-// master "available", wait (poll) on the listeners (inet, unix) and the
-// lifeline; when a listener is readable, accept (another child may win
-// the race: that is not an error), tell master "taken", call
+// master "available", wait (epoll) on the listeners (inet, unix) and the
+// lifeline; the listeners are watched with EPOLLEXCLUSIVE, so a connection
+// wakes one idle child of the service, not all of them (Postfix uses an
+// accept lock for the same reason); when a listener is readable, accept
+// (another child may still win the race: that is not an error), tell
+// master "taken", call
 // hooks.service with the connection as a util::Stream (blocking, no
 // timeout set: the service sets its own), close it (unflushed output is
 // flushed first), and go round again, telling master "available" unless
