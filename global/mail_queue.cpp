@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>  // renameat2, RENAME_NOREPLACE (glibc 2.28)
 
 #include "util/files.h"
 #include "util/strings.h"
@@ -133,7 +134,11 @@ util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view q
         return s;
       }
     }
-    if (link(temp.c_str(), path.c_str()) == 0) {
+    // One directory operation where the file system can (rename without
+    // replacing); otherwise link, which also never replaces, and unlink.
+    if (renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0)
+      return NewFile{std::move(fd), id, path};
+    if ((errno == EINVAL || errno == ENOSYS) && link(temp.c_str(), path.c_str()) == 0) {
       unlink(temp.c_str());
       return NewFile{std::move(fd), id, path};
     }
