@@ -193,7 +193,7 @@ bool QueueManager::Take(std::string_view queue, const std::string& id, bool all)
   struct stat st;
   if (lstat(path.c_str(), &st) < 0 || !S_ISREG(st.st_mode)) return false;
   if (!all && st.st_mtime > static_cast<time_t>(Now())) return false;  // not yet
-  if (!queue_file::Reader::IsReady(path)) return false;                // still being written
+  if (!(st.st_mode & S_IXUSR)) return false;  // still being written (queue_file.h's ready bit)
   int raw = open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (raw < 0) return false;
   util::Fd fd(raw);
@@ -212,14 +212,16 @@ bool QueueManager::Take(std::string_view queue, const std::string& id, bool all)
   m->lock = std::move(fd);
   m->active_time = Now();
   // The defer log described the previous attempt; keep its reasons in
-  // memory (for bounces at expiry) and start afresh.
+  // memory (for bounces at expiry) and start afresh. New mail (incoming)
+  // has had no attempt, so there is no log to look for.
   std::string defer_path = delivery_log::Path(layout_, mail_queue::kDefer, id);
   struct stat log_st;
-  if (stat(defer_path.c_str(), &log_st) == 0)
+  if (queue != mail_queue::kIncoming && stat(defer_path.c_str(), &log_st) == 0) {
     m->prev_attempt = log_st.st_mtim.tv_sec + log_st.st_mtim.tv_nsec / 1e9;
-  if (auto entries = delivery_log::Read(defer_path); entries.ok())
-    for (const delivery_log::Entry& e : *entries) m->prev_defer[e.recipient] = e;
-  (void)delivery_log::Remove(layout_, mail_queue::kDefer, id);
+    if (auto entries = delivery_log::Read(defer_path); entries.ok())
+      for (const delivery_log::Entry& e : *entries) m->prev_defer[e.recipient] = e;
+    (void)delivery_log::Remove(layout_, mail_queue::kDefer, id);
+  }
   auto reader = queue_file::Reader::Open(active);
   if (!reader.ok()) {
     if (reader.status().code() == util::Code::kInvalidArgument) {
