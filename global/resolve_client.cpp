@@ -29,6 +29,9 @@ ResolveClient::ResolveClient(std::string socket_path, std::chrono::milliseconds 
 util::StatusOr<ResolveResult> ResolveClient::Resolve(std::string_view sender,
                                                      std::string_view address) {
   namespace rp = rewrite_proto;
+  auto now = std::chrono::steady_clock::now();
+  if (last_ && last_->sender == sender && last_->address == address && now < last_->expires)
+    return last_->result;
   util::AttrList req;
   req.Set(rp::kRequest, rp::kRequestResolve);
   req.Set(rp::kSender, sender);
@@ -66,6 +69,7 @@ util::StatusOr<ResolveResult> ResolveClient::Resolve(std::string_view sender,
   } else {
     r.address_class = AddressClass::kDefault;
   }
+  last_ = Last{std::string(sender), std::string(address), r, now + kCacheTime};
   return r;
 }
 

@@ -19,9 +19,15 @@
 // case when they use it as a queue name (as Postfix's qmgr does).
 //
 // Socket, timeout and connection handling as in rewrite_client.h.
+//
+// Like Postfix's resolve_clnt, a client remembers its last answer: the same
+// sender and address asked again within kCacheTime get it without a round
+// trip (a queue full of mail to one destination resolves once, not once
+// per message). Failures are never remembered.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -63,8 +69,16 @@ class ResolveClient {
   void set_timeout(std::chrono::milliseconds timeout) { client_.set_timeout(timeout); }
   util::AttrClient& connection() { return client_; }
 
+  static constexpr std::chrono::milliseconds kCacheTime{1000};
+
  private:
+  struct Last {
+    std::string sender, address;
+    ResolveResult result;
+    std::chrono::steady_clock::time_point expires;
+  };
   util::AttrClient client_;
+  std::optional<Last> last_;
 };
 
 }  // namespace resolve_client

@@ -124,9 +124,10 @@ TEST(ResolveClientTest, ClassesFromFlags) {
     return r;
   });
   ResolveClient c(server.path(), std::chrono::seconds(5));
+  int i = 0;
   for (const auto& row : rows) {
     flags = row.flags;
-    util::StatusOr<ResolveResult> r = c.Resolve("", "u@x");
+    util::StatusOr<ResolveResult> r = c.Resolve("", "u" + std::to_string(i++) + "@x");
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->address_class, row.want) << ClassName(row.want);
   }
@@ -156,10 +157,25 @@ TEST(ResolveClientTest, ReconnectsOnceWhenTheConnectionBreaks) {
   });
   ResolveClient c(server.path(), std::chrono::seconds(5));
   for (int i = 0; i < 3; ++i) {
-    util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
+    util::StatusOr<ResolveResult> r = c.Resolve("", "u" + std::to_string(i) + "@example.net");
     ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
   }
   EXPECT_EQ(server.connections(), 3);
+}
+
+TEST(ResolveClientTest, RemembersTheLastAnswerBriefly) {
+  std::atomic<int> requests{0};
+  FakeServer server([&](const util::AttrList& req) -> std::optional<util::AttrList> {
+    ++requests;
+    return Resolved(req);
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  ASSERT_TRUE(c.Resolve("s@x", "u@example.net").ok());
+  ASSERT_TRUE(c.Resolve("s@x", "u@example.net").ok());  // the remembered answer
+  EXPECT_EQ(requests, 1);
+  ASSERT_TRUE(c.Resolve("t@x", "u@example.net").ok());  // another sender: asked
+  ASSERT_TRUE(c.Resolve("t@x", "v@example.net").ok());  // another address: asked
+  EXPECT_EQ(requests, 3);
 }
 
 TEST(ResolveClientTest, GivesUpAfterOneRetry) {
