@@ -35,6 +35,10 @@ struct QueueManager::Message {
   size_t counted = 0;                 // recipients counted in recipients_in_memory_
   std::map<std::string, delivery_log::Entry> prev_defer;  // last attempt's reasons
   double prev_attempt = 0;  // when the previous attempt ended (defer log mtime)
+  // Every delivery so far answered "all finished" and nothing was deferred
+  // or bounced by qmgr itself: no recipient is left and no defer log was
+  // written, so Finish need not read the file again.
+  bool all_finished = true;
 };
 
 struct QueueManager::InFlight {
@@ -342,6 +346,7 @@ deliver_request::Request QueueManager::BuildRequest(const Message& m,
 
 void QueueManager::DeferRecipients(Message& m, const std::vector<size_t>& rcpts,
                                    const std::string& dsn, const std::string& reason, bool bounce) {
+  m.all_finished = false;
   deliver_request::Request req = BuildRequest(m, rcpts, "");
   auto rep = deliver_status::Reporter::Open(layout_, req, Now());
   if (!rep.ok()) {
@@ -467,6 +472,7 @@ void QueueManager::EndDelivery(uint64_t delivery_id, bool got_reply,
   auto mit = messages_.find(f->d.job.message);
   if (mit != messages_.end()) {
     Message& m = *mit->second;
+    if (!got_reply || reply.status != 0) m.all_finished = false;
     if (!got_reply) {
       // Whatever the agent finished is marked in the file; defer the rest.
       auto r = queue_file::Reader::Open(layout_.Path(mail_queue::kActive, m.id));
@@ -486,6 +492,25 @@ void QueueManager::EndDelivery(uint64_t delivery_id, bool got_reply,
 
 void QueueManager::Finish(Message& m) {
   std::string path = layout_.Path(mail_queue::kActive, m.id);
+  if (m.all_finished && m.counted > 0) {
+    // The common case: every recipient was sent (or bounced by the agent).
+    struct stat st;
+    bool bounced = stat(delivery_log::Path(layout_, mail_queue::kBounce, m.id).c_str(), &st) == 0;
+    if (!bounced || bounce_client::Request(cfg_, bounce_client::Notice::kNonDelivery,
+                                           mail_queue::kActive, m.id)
+                        .ok()) {
+      if (unlink(path.c_str()) == 0) {
+        if (bounced) (void)delivery_log::Remove(layout_, mail_queue::kBounce, m.id);
+        (void)delivery_log::Remove(layout_, mail_queue::kTrace, m.id);
+        msg::Info("%s: removed", m.id.c_str());
+      } else if (errno != ENOENT) {
+        msg::Warn("%s: remove %s: %s", m.id.c_str(), path.c_str(), strerror(errno));
+      }
+      Forget(m.key);
+      return;
+    }
+    // The notice could not be sent: the general path below keeps the file.
+  }
   auto reader = queue_file::Reader::Open(path);
   if (!reader.ok()) {
     if (reader.status().code() != util::Code::kNotFound)
