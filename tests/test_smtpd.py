@@ -79,7 +79,10 @@ class SmtpdTest(mtatest.TempDirTestCase):
         """{queue_id: queue_dump dict} of the ready files in incoming/."""
         out = {}
         for qid in inst.queue_ids("incoming"):
-            d = mtatest.queue_dump(inst.queue_path("incoming", qid))
+            path = inst.queue_path("incoming", qid)
+            if path is None:  # an unfinished file cleanup just removed
+                continue
+            d = mtatest.queue_dump(path)
             if d is not None:
                 out[qid] = d
         return out
