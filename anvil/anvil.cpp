@@ -84,37 +84,20 @@ bool Anvil::Disconnect(uint64_t conn, std::string_view ident) {
   return true;
 }
 
-int Anvil::Message(std::string_view ident) {
+int Anvil::Event(std::string_view ident, int Counts::*field, Kind kind) {
   time_t now = Now();
   Remote& r = Touch(ident, now);
-  Increment(&r.counts.message);
-  UpdateMax(kMessage, r.counts.message, ident, now);
-  return r.counts.message;
+  Increment(&(r.counts.*field));
+  UpdateMax(kind, r.counts.*field, ident, now);
+  return r.counts.*field;
 }
 
+int Anvil::Message(std::string_view ident) { return Event(ident, &Counts::message, kMessage); }
 int Anvil::Recipient(std::string_view ident) {
-  time_t now = Now();
-  Remote& r = Touch(ident, now);
-  Increment(&r.counts.recipient);
-  UpdateMax(kRecipient, r.counts.recipient, ident, now);
-  return r.counts.recipient;
+  return Event(ident, &Counts::recipient, kRecipient);
 }
-
-int Anvil::NewTls(std::string_view ident) {
-  time_t now = Now();
-  Remote& r = Touch(ident, now);
-  Increment(&r.counts.newtls);
-  UpdateMax(kNewtls, r.counts.newtls, ident, now);
-  return r.counts.newtls;
-}
-
-int Anvil::Auth(std::string_view ident) {
-  time_t now = Now();
-  Remote& r = Touch(ident, now);
-  Increment(&r.counts.auth);
-  UpdateMax(kAuth, r.counts.auth, ident, now);
-  return r.counts.auth;
-}
+int Anvil::NewTls(std::string_view ident) { return Event(ident, &Counts::newtls, kNewtls); }
+int Anvil::Auth(std::string_view ident) { return Event(ident, &Counts::auth, kAuth); }
 
 int Anvil::NewTlsReport(std::string_view ident) { return Lookup(ident).newtls; }
 

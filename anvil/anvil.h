@@ -103,6 +103,8 @@ class Anvil {
   // when the time unit has passed.
   Remote& Touch(std::string_view ident, time_t now);
   void UpdateMax(Kind kind, int value, std::string_view ident, time_t now);
+  // One rate event of `kind`, counted in `field`: its count in the window.
+  int Event(std::string_view ident, int Counts::*field, Kind kind);
   void UpdateCacheMax(time_t now);
 
   int time_unit_;
