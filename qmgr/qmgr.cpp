@@ -143,7 +143,16 @@ void QueueManager::Start() {
 void QueueManager::Trigger(std::string_view bytes) {
   bool flush = bytes.find(master_proto::kTriggerFlush) != std::string_view::npos;
   if (flush) ScanDeferred(true);
-  ScanIncoming();
+  double wait = last_incoming_scan_ + kScanInterval - Now();
+  if (flush || wait <= 0) {
+    ScanIncoming();
+  } else if (scan_timer_ == util::EventLoop::kNoHandle) {
+    scan_timer_ = loop_->AddTimer(
+        std::chrono::milliseconds(static_cast<long long>(wait * 1000) + 1), [this] {
+          scan_timer_ = util::EventLoop::kNoHandle;
+          ScanIncoming();
+        });
+  }
   Pump();
 }
 
@@ -165,6 +174,7 @@ void QueueManager::ScanActive() {
 }
 
 void QueueManager::ScanIncoming() {
+  last_incoming_scan_ = Now();
   auto ids = mail_queue::ListQueue(layout_, mail_queue::kIncoming);
   if (!ids.ok()) {
     msg::Warn("scan incoming: %s", ids.status().message().c_str());

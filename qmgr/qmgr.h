@@ -140,6 +140,11 @@ class QueueManager {
   util::EventLoop::Handle wakeup_timer_ = util::EventLoop::kNoHandle;
   double wakeup_at_ = 0;
   bool pumping_ = false;
+  // Wake-ups from cleanup come with every new message; incoming/ is read at
+  // most once per kScanInterval, the wake-ups in between are merged.
+  static constexpr double kScanInterval = 0.05;
+  double last_incoming_scan_ = 0;
+  util::EventLoop::Handle scan_timer_ = util::EventLoop::kNoHandle;
 };
 
 }  // namespace qmgr

@@ -291,6 +291,14 @@ class QmgrTest(mtatest.TempDirTestCase):
         inst.start()
         self.send(inst, "a@test.example")
         inst.wait_log(r"from=<alice@example.com>.*\(queue active\)")
+        # Kill qmgr while the agent is delivering (it has started: its record).
+        def started():
+            try:
+                with open(self.record) as f:
+                    return "+ " in f.read()
+            except FileNotFoundError:
+                return False
+        mtatest.wait_for(started, 30, "the delivery to start")
         qmgr = []
         for p in inst.children():
             with open("/proc/%d/cmdline" % p) as f:
