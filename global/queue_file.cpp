@@ -199,10 +199,15 @@ util::StatusOr<Reader> Reader::OpenForUpdate(const std::string& path) {
 }
 
 util::StatusOr<Reader> Reader::OpenMode(const std::string& path, bool update) {
+  util::Fd fd(open(path.c_str(), (update ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return util::ErrnoStatus(errno, "open queue file " + path);
+  return FromFd(std::move(fd), path);
+}
+
+util::StatusOr<Reader> Reader::FromFd(util::Fd fd, const std::string& path) {
   Reader r;
   r.path_ = path;
-  r.fd_ = util::Fd(open(path.c_str(), (update ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC));
-  if (!r.fd_) return util::ErrnoStatus(errno, "open queue file " + path);
+  r.fd_ = std::move(fd);
   struct stat st;
   if (fstat(r.fd_.get(), &st) != 0) return util::ErrnoStatus(errno, "fstat " + path);
   if (!S_ISREG(st.st_mode)) return Corrupt(path, "not a regular file");

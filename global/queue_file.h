@@ -160,6 +160,9 @@ class Reader {
   static util::StatusOr<Reader> Open(const std::string& path);
   // Opens for MarkDone too (read-write).
   static util::StatusOr<Reader> OpenForUpdate(const std::string& path);
+  // Reads a file the caller has open already (qmgr, which holds it locked);
+  // `path` names it in messages and for MarkDone. The Reader owns `fd`.
+  static util::StatusOr<Reader> FromFd(util::Fd fd, const std::string& path);
 
   const Envelope& envelope() const { return envelope_; }
   const std::string& path() const { return path_; }

@@ -204,13 +204,13 @@ void QueueManager::ScanDeferred(bool all) {
 bool QueueManager::Take(std::string_view queue, const std::string& id, bool all) {
   if (ids_in_memory_.count(id)) return false;
   std::string path = layout_.Path(queue, id);
-  struct stat st;
-  if (lstat(path.c_str(), &st) < 0 || !S_ISREG(st.st_mode)) return false;
-  if (!all && st.st_mtime > static_cast<time_t>(Now())) return false;  // not yet
-  if (!(st.st_mode & S_IXUSR)) return false;  // still being written (queue_file.h's ready bit)
   int raw = open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (raw < 0) return false;
   util::Fd fd(raw);
+  struct stat st;
+  if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return false;
+  if (!all && st.st_mtime > static_cast<time_t>(Now())) return false;  // not yet
+  if (!(st.st_mode & S_IXUSR)) return false;  // still being written (queue_file.h's ready bit)
   if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return false;  // postsuper has it
   std::string active = layout_.Path(mail_queue::kActive, id);
   if (queue != mail_queue::kActive) {
@@ -236,7 +236,10 @@ bool QueueManager::Take(std::string_view queue, const std::string& id, bool all)
       for (const delivery_log::Entry& e : *entries) m->prev_defer[e.recipient] = e;
     (void)delivery_log::Remove(layout_, mail_queue::kDefer, id);
   }
-  auto reader = queue_file::Reader::Open(active);
+  // Read through the descriptor we hold (no second path lookup).
+  util::Fd copy(dup(m->lock.get()));
+  auto reader = copy ? queue_file::Reader::FromFd(std::move(copy), active)
+                     : queue_file::Reader::Open(active);
   if (!reader.ok()) {
     if (reader.status().code() == util::Code::kInvalidArgument) {
       std::string corrupt = layout_.Path(mail_queue::kCorrupt, id);
