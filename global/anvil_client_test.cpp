@@ -11,70 +11,14 @@
 #include <thread>
 
 #include "tables/table_testing.h"
-#include "util/sockets.h"
-#include "util/stream.h"
+#include "util/attr_testing.h"
 
 namespace anvil_client {
 namespace {
 
-using Handler = std::function<std::optional<util::AttrList>(const util::AttrList&)>;
+using Handler = util::testing::FakeAttrServer::Handler;
 
-// Serves connections one at a time; a nullopt reply closes the connection.
-class FakeAnvil {
- public:
-  explicit FakeAnvil(Handler handler) : handler_(std::move(handler)) {
-    path_ = dir_.path() + "/anvil";
-    auto fd = util::ListenUnix(path_, 0600);
-    EXPECT_TRUE(fd.ok());
-    listen_ = std::move(*fd);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~FakeAnvil() {
-    ::shutdown(listen_.get(), SHUT_RDWR);
-    thread_.join();
-  }
-  const std::string& path() const { return path_; }
-  std::vector<util::AttrList> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      util::StatusOr<util::Fd> conn = util::Accept(listen_.get());
-      if (!conn.ok()) return;
-      util::Stream s(std::move(*conn));
-      util::AttrDecoder dec;
-      for (bool open = true; open;) {
-        util::AttrList req;
-        util::StatusOr<bool> got = dec.Next(&req);
-        if (!got.ok()) break;
-        if (!*got) {
-          std::string chunk;
-          if (!s.ReadSome(&chunk).ok()) break;
-          dec.Feed(chunk);
-          continue;
-        }
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          requests_.push_back(req);
-        }
-        std::optional<util::AttrList> reply = handler_(req);
-        if (!reply) break;
-        open = s.Write(util::EncodeAttrList(*reply)).ok() && s.Flush().ok();
-      }
-    }
-  }
-
-  tables::testing::ScratchDir dir_;
-  std::string path_;
-  util::Fd listen_;
-  Handler handler_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<util::AttrList> requests_;
-};
+using FakeAnvil = util::testing::FakeAttrServer;  // util/attr_testing.h
 
 // Answers like anvil would, with fixed numbers.
 std::optional<util::AttrList> Canned(const util::AttrList& req) {

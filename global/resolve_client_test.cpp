@@ -12,70 +12,14 @@
 #include "global/rewrite_client.h"
 #include "global/rewrite_proto.h"
 #include "tables/table_testing.h"
-#include "util/sockets.h"
-#include "util/stream.h"
+#include "util/attr_testing.h"
 
 namespace resolve_client {
 namespace {
 
 namespace rp = rewrite_proto;
-using Handler = std::function<std::optional<util::AttrList>(const util::AttrList&)>;
 
-// Serves connections one at a time: each request goes to the handler; a
-// nullopt reply closes the connection without answering.
-class FakeServer {
- public:
-  explicit FakeServer(Handler handler) : handler_(std::move(handler)) {
-    path_ = dir_.path() + "/rewrite";
-    auto fd = util::ListenUnix(path_, 0600);
-    EXPECT_TRUE(fd.ok());
-    listen_ = std::move(*fd);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~FakeServer() {
-    stop_ = true;
-    ::shutdown(listen_.get(), SHUT_RDWR);
-    thread_.join();
-  }
-  const std::string& path() const { return path_; }
-  int connections() const { return connections_; }
-  int requests() const { return requests_; }
-
- private:
-  void Run() {
-    while (!stop_) {
-      util::StatusOr<util::Fd> conn = util::Accept(listen_.get());
-      if (!conn.ok()) return;
-      ++connections_;
-      util::Stream s(std::move(*conn));
-      util::AttrDecoder dec;
-      for (bool open = true; open && !stop_;) {
-        util::AttrList req;
-        util::StatusOr<bool> got = dec.Next(&req);
-        if (!got.ok()) break;
-        if (!*got) {
-          std::string chunk;
-          if (!s.ReadSome(&chunk).ok()) break;
-          dec.Feed(chunk);
-          continue;
-        }
-        ++requests_;
-        std::optional<util::AttrList> reply = handler_(req);
-        if (!reply) break;
-        open = s.Write(util::EncodeAttrList(*reply)).ok() && s.Flush().ok();
-      }
-    }
-  }
-
-  tables::testing::ScratchDir dir_;
-  std::string path_;
-  util::Fd listen_;
-  Handler handler_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::atomic<int> requests_{0};
-};
+using FakeServer = util::testing::FakeAttrServer;  // util/attr_testing.h
 
 util::AttrList Resolved(const util::AttrList& req) {
   util::AttrList r;
@@ -187,7 +131,7 @@ TEST(ResolveClientTest, GivesUpAfterOneRetry) {
   EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
   EXPECT_EQ(r.status().message(),
             "resolve service is not available: read from " + server.path() + ": connection closed");
-  EXPECT_EQ(server.requests(), 2);
+  EXPECT_EQ(server.requests().size(), 2u);
 }
 
 TEST(ResolveClientTest, Timeout) {
@@ -202,7 +146,7 @@ TEST(ResolveClientTest, Timeout) {
   EXPECT_NE(r.status().message().find("resolve service is not available: read from"),
             std::string::npos)
       << r.status().message();
-  EXPECT_EQ(server.requests(), 1) << "a timeout is not retried";
+  EXPECT_EQ(server.requests().size(), 1u) << "a timeout is not retried";
 }
 
 TEST(ResolveClientTest, ServiceDown) {
