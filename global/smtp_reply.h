@@ -22,6 +22,7 @@
 #pragma once
 
 #include <set>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,5 +68,9 @@ Ehlo ParseEhlo(const Reply& reply);
 
 // RFC 3461 xtext: '+', '=', controls, space and non-ASCII as "+XX".
 std::string XText(std::string_view text);
+// The reverse (smtpd reading ENVID= and ORCPT=): "+2B" -> "+". nullopt on
+// bad syntax ('+' not followed by two upper-case hex digits, '=', a
+// control, space or non-ASCII byte).
+std::optional<std::string> XTextDecode(std::string_view text);
 
 }  // namespace smtp_reply

@@ -91,6 +91,25 @@ TEST(SmtpReplyTest, Ehlo) {
   EXPECT_EQ(p.size_limit, 0);
 }
 
+TEST(SmtpReplyTest, XTextDecode) {
+  struct {
+    const char* in;
+    std::optional<std::string> want;
+  } rows[] = {
+      {"abc", "abc"},
+      {"a+2Bb", "a+b"},
+      {"+3D+20", "= "},
+      {"a+2", std::nullopt},
+      {"a+zz", std::nullopt},
+      {"a+2b", std::nullopt},  // lower-case hex is not xtext
+      {"a=b", std::nullopt},
+      {"a b", std::nullopt},
+      {"", ""},
+  };
+  for (const auto& r : rows) EXPECT_EQ(XTextDecode(r.in), r.want) << r.in;
+  EXPECT_EQ(XTextDecode(XText("x+y=\xff")), "x+y=\xff");
+}
+
 TEST(SmtpReplyTest, XText) {
   EXPECT_EQ(XText("rfc822;bob@example.com"), "rfc822;bob@example.com");
   EXPECT_EQ(XText("a+b=c d"), "a+2Bb+3Dc+20d");

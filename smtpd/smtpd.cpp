@@ -9,6 +9,8 @@
 
 #include "global/address.h"
 #include "global/queue_file.h"
+#include "global/resolve_local.h"
+#include "global/smtp_reply.h"
 #include "smtpd/smtpd_proto.h"
 #include "util/msg.h"
 #include "util/strings.h"
@@ -37,10 +39,6 @@ bool AllDigits(std::string_view s) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
-}
-
-bool IsLoopback(std::string_view addr) {
-  return addr.substr(0, 4) == "127." || addr == "::1" || addr.substr(0, 12) == "::ffff:127.";
 }
 
 // How a read ended when no line came.
@@ -250,7 +248,8 @@ bool Session::AnvilConnect() {
 bool Session::LocalRewrite() {
   for (const std::string& item : st_.local_header_rewrite_clients) {
     if (item == "permit_inet_interfaces") {
-      if (IsLoopback(sess_.client_addr) || sess_.client_addr == sess_.server_addr) return true;
+      const auto& own = st_.interface_addresses;
+      if (std::find(own.begin(), own.end(), sess_.client_addr) != own.end()) return true;
     } else if (item == "permit_mynetworks") {
       auto m = deps_.checker->InMynetworks(sess_);
       if (m.ok() && *m) return true;
@@ -536,7 +535,7 @@ bool Session::Mail(const smtpd_proto::Command& c) {
         Reply("501 5.5.4 Duplicate ENVID parameter");
         return false;
       }
-      auto e = smtpd_proto::XtextDecode(param.substr(6));
+      auto e = smtp_reply::XTextDecode(param.substr(6));
       if (!e || e->empty() || e->size() > 100) {
         Reply("501 5.5.4 Bad ENVID parameter syntax");
         return false;
@@ -1016,6 +1015,10 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.message_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_message_rate_limit"));
   s.recipient_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_recipient_rate_limit"));
   s.local_header_rewrite_clients = cfg.GetList("local_header_rewrite_clients");
+  if (auto local = resolve_local::LocalDomains::FromConfig(cfg); local.ok())
+    s.interface_addresses = local->addresses();
+  else
+    msg::Warn("%s", local.status().message().c_str());
   s.forbidden_commands.clear();
   for (const std::string& w : cfg.GetList("smtpd_forbidden_commands")) {
     if (w.find(':') == std::string::npos && w.find('{') == std::string::npos &&

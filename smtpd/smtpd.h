@@ -62,6 +62,9 @@ struct Settings {
   int message_rate_limit = 0;
   int recipient_rate_limit = 0;
   std::vector<std::string> local_header_rewrite_clients = {"permit_inet_interfaces"};
+  // This host's addresses ($inet_interfaces, $proxy_interfaces; from
+  // global/resolve_local.h), for permit_inet_interfaces.
+  std::vector<std::string> interface_addresses;
   std::vector<std::string> forbidden_commands = {"CONNECT", "GET", "POST"};
 
   // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value.

@@ -6,6 +6,7 @@
 
 #include "global/address.h"
 #include "global/queue_file.h"
+#include "global/smtp_reply.h"
 #include "util/strings.h"
 
 namespace smtpd_proto {
@@ -28,12 +29,6 @@ std::vector<std::string> SplitWords(std::string_view s) {
 
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && util::EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -119,36 +114,6 @@ PathStatus ParsePath(std::string_view args, std::string_view keyword, PathArg* o
   return PathStatus::kOk;
 }
 
-std::optional<std::string> XtextDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c < '!' || c > '~' || c == '=') return std::nullopt;
-    if (c == '+') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = HexDigit(text[i + 1]), lo = HexDigit(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string XtextEncode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (c < '!' || c > '~' || c == '+' || c == '=') {
-      out += util::StrFormat("+%02X", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 int ParseNotify(std::string_view value) {
   if (value.empty()) return 0;
   int bits = 0;
@@ -173,7 +138,7 @@ std::optional<std::string> ParseOrcpt(std::string_view value) {
   for (char c : type) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
   }
-  auto addr = XtextDecode(value.substr(semi + 1));
+  auto addr = smtp_reply::XTextDecode(value.substr(semi + 1));
   if (!addr || addr->empty()) return std::nullopt;
   return util::Lowercase(type) + ";" + *addr;
 }

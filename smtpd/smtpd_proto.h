@@ -1,6 +1,6 @@
 // smtpd_proto: the pure parts of the SMTP server's protocol (no I/O):
 // command words, MAIL FROM / RCPT TO arguments with their ESMTP
-// parameters, xtext, the EHLO keyword list, the Received: header and the
+// parameters, the EHLO keyword list, the Received: header and the
 // per-command counters of the "disconnect from" log line.
 //
 //   smtpd_proto::Command c = smtpd_proto::SplitCommand("mail FROM:<a@b> SIZE=10");
@@ -50,11 +50,6 @@ PathStatus ParsePath(std::string_view args, std::string_view keyword, PathArg* o
 // Checks the syntax of an address inside <>: returns false for control
 // characters, unbalanced quotes, or a bare address with white space.
 bool ValidAddressSyntax(std::string_view external);
-
-// RFC 3461 xtext: "+2B" -> "+". nullopt on bad syntax (a '+' not followed
-// by two upper-case hex digits, characters outside '!'..'~', or '=').
-std::optional<std::string> XtextDecode(std::string_view text);
-std::string XtextEncode(std::string_view text);
 
 // NOTIFY=NEVER | SUCCESS,FAILURE,DELAY -> queue_file::DsnNotify bits; 0
 // on bad syntax (NEVER combined with others, an unknown word, empty).

@@ -66,26 +66,6 @@ TEST(SmtpdProtoTest, ParsePath) {
   }
 }
 
-TEST(SmtpdProtoTest, Xtext) {
-  struct {
-    const char* in;
-    std::optional<std::string> want;
-  } rows[] = {
-      {"abc", "abc"},
-      {"a+2Bb", "a+b"},
-      {"+3D+20", "= "},
-      {"a+2", std::nullopt},
-      {"a+zz", std::nullopt},
-      {"a+2b", std::nullopt},  // lower-case hex is not xtext
-      {"a=b", std::nullopt},
-      {"a b", std::nullopt},
-      {"", ""},
-  };
-  for (const auto& r : rows) EXPECT_EQ(XtextDecode(r.in), r.want) << r.in;
-  EXPECT_EQ(XtextEncode("a+b= c"), "a+2Bb+3D+20c");
-  EXPECT_EQ(XtextDecode(XtextEncode("x+y=\xff")), "x+y=\xff");
-}
-
 TEST(SmtpdProtoTest, NotifyAndOrcpt) {
   EXPECT_EQ(ParseNotify("NEVER"), queue_file::kNotifyNever);
   EXPECT_EQ(ParseNotify("success,FAILURE"),
