@@ -19,7 +19,6 @@ SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", 
 SMTP_LINES = "smtp unix - n n - - smtp\nrelay unix - n n - - smtp\n"
 
 
-@unittest.skipUnless(os.path.exists(mtatest.program("smtp")), "smtp not built")
 class SmtpTest(mtatest.TempDirTestCase):
 
     def setUp(self):

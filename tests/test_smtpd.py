@@ -242,8 +242,6 @@ class SmtpdTest(mtatest.TempDirTestCase):
                       r"unknown=0/1 commands=4/7")
 
     def test_connection_count_limit(self):
-        if not os.path.exists(mtatest.program("anvil")):
-            self.skipTest("anvil is not built")
         inst = self.instance("smtpd_client_connection_count_limit = 1\n"
                              "smtpd_client_event_limit_exceptions =\n")
         first = self.connect()
