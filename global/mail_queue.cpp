@@ -106,50 +106,77 @@ bool IsValidId(std::string_view id) {
   return true;
 }
 
+util::Status LinkUnnamed(int fd, const std::string& path) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat(AT_FDCWD, proc, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0)
+    return util::OkStatus();
+  return util::ErrnoStatus(errno, "link new file to " + path);
+}
+
 util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view queue) {
   static std::atomic<unsigned> counter{0};
   std::string dir = layout.QueueDir(queue);
-  std::string temp = util::StrFormat("%s/.tmp.%ld.%u", dir.c_str(), static_cast<long>(getpid()),
-                                     counter.fetch_add(1));
-  util::Fd fd(open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd) return util::ErrnoStatus(errno, "create file " + temp);
+  NewFile f;
+  // Unnamed where the system allows it (O_TMPFILE, and /proc to link it
+  // later): creating it takes no lock on the directory, so the file
+  // system's inode allocation does not hold up the processes that create,
+  // rename or list entries there. Else under a temporary name (which
+  // postsuper -p removes if we die).
+  std::string temp;
   struct stat st;
-  if (fstat(fd.get(), &st) != 0) {
-    int err = errno;
-    unlink(temp.c_str());
-    return util::ErrnoStatus(err, "fstat " + temp);
+  static const bool have_proc = access("/proc/self/fd", X_OK) == 0;
+  if (layout.unnamed_files && have_proc)
+    f.fd.reset(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (f.fd && fstat(f.fd.get(), &st) == 0) {
+    f.unnamed = true;
+  } else {
+    temp = util::StrFormat("%s/.tmp.%ld.%u", dir.c_str(), static_cast<long>(getpid()),
+                           counter.fetch_add(1));
+    f.fd.reset(open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!f.fd) return util::ErrnoStatus(errno, "create file " + temp);
+    if (fstat(f.fd.get(), &st) != 0) {
+      int err = errno;
+      unlink(temp.c_str());
+      return util::ErrnoStatus(err, "fstat " + temp);
+    }
   }
+  auto drop_temp = [&] {
+    if (!temp.empty()) unlink(temp.c_str());
+  };
   for (int attempt = 0; attempt < 1000; ++attempt) {
     struct timeval tv;
     gettimeofday(&tv, nullptr);
-    std::string id = layout.long_ids
-                         ? LongId(tv.tv_sec, static_cast<unsigned>(tv.tv_usec), st.st_ino)
-                         : ShortId(static_cast<unsigned>(tv.tv_usec), st.st_ino);
-    std::string path = layout.Path(queue, id);
-    std::string hashdir = util::Dirname(path);
+    f.id = layout.long_ids ? LongId(tv.tv_sec, static_cast<unsigned>(tv.tv_usec), st.st_ino)
+                           : ShortId(static_cast<unsigned>(tv.tv_usec), st.st_ino);
+    f.path = layout.Path(queue, f.id);
+    std::string hashdir = util::Dirname(f.path);
     if (hashdir != dir) {
       util::Status s = util::MakeDirs(hashdir, 0700);
       if (!s.ok()) {
-        unlink(temp.c_str());
+        drop_temp();
         return s;
       }
     }
-    // One directory operation where the file system can (rename without
-    // replacing); otherwise link, which also never replaces, and unlink.
-    if (renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0)
-      return NewFile{std::move(fd), id, path};
-    if ((errno == EINVAL || errno == ENOSYS) && link(temp.c_str(), path.c_str()) == 0) {
+    if (f.unnamed) {
+      // The name is taken at the end (LinkUnnamed); it embeds our inode,
+      // so no other file of this file system can come to have it.
+      struct stat other;
+      if (lstat(f.path.c_str(), &other) != 0 && errno == ENOENT) return f;
+    } else if (renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, f.path.c_str(), RENAME_NOREPLACE) == 0) {
+      return f;
+    } else if ((errno == EINVAL || errno == ENOSYS) && link(temp.c_str(), f.path.c_str()) == 0) {
+      // rename cannot refuse to replace here; link never replaces.
       unlink(temp.c_str());
-      return NewFile{std::move(fd), id, path};
-    }
-    if (errno != EEXIST) {
+      return f;
+    } else if (errno != EEXIST) {
       int err = errno;
-      unlink(temp.c_str());
-      return util::ErrnoStatus(err, "link " + temp + " to " + path);
+      drop_temp();
+      return util::ErrnoStatus(err, "link " + temp + " to " + f.path);
     }
     usleep(1);  // same microsecond and inode reused: take the next microsecond
   }
-  unlink(temp.c_str());
+  drop_temp();
   return util::Unavailable("cannot find a free queue ID in " + dir);
 }
 

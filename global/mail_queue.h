@@ -13,10 +13,14 @@
 //                     hex: "3F2A1B2C"       (scripts grep ^[0-9A-F]+)
 //   long (enable_long_queue_ids = yes): seconds and microseconds in base 52,
 //                     'z', the inode in base 51: "4QkQpJ1Ydqz4Rs2"
-// CreateQueueFile() makes the file under its final name without ever
-// replacing an existing one: the file is first created under a temporary
-// name, its inode decides the ID, then it is linked to the ID (link(2)
-// fails instead of overwriting) and the temporary name removed.
+// CreateQueueFile() makes a file whose name never replaces an existing
+// one. Where the system allows it the file starts unnamed (O_TMPFILE): its
+// inode decides the ID, and the writer gives it that name only when it is
+// complete and synced (LinkUnnamed), so nobody ever sees it half-written
+// and a crash leaves nothing behind; creating it also takes no lock on the
+// directory, which cleanup, qmgr and the listing tools share. Elsewhere it
+// is created under a temporary name and renamed (without replacing) to its
+// ID at once, and the queue file's ready bit tells when it is complete.
 #pragma once
 
 #include <sys/types.h>
@@ -51,6 +55,9 @@ struct Layout {
   int hash_depth = 1;               // hash_queue_depth
   std::vector<std::string> hashed;  // hash_queue_names
   bool long_ids = false;            // enable_long_queue_ids
+  // New files start unnamed where the system allows it (CreateQueueFile);
+  // false forces the temporary-name way everywhere (tests of that way).
+  bool unnamed_files = true;
 
   // The layout main.cf describes (queue_directory, hash_queue_depth,
   // hash_queue_names, enable_long_queue_ids).
@@ -70,15 +77,19 @@ std::string ShortId(unsigned usec, ino_t inode);
 std::string LongId(long sec, unsigned usec, ino_t inode);
 bool IsValidId(std::string_view id);
 
-// A newly created, empty queue file under its final name (mode 0600: not
-// yet ready, see queue_file.h).
+// A newly created, empty queue file (mode 0600: not yet ready, see
+// queue_file.h), under its final name or still unnamed.
 struct NewFile {
   util::Fd fd;
   std::string id;
-  std::string path;
+  std::string path;      // its name, or the name LinkUnnamed will give it
+  bool unnamed = false;  // not in the directory yet
 };
 // Creates a queue file in `queue`, creating hash subdirectories as needed.
 util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view queue);
+// Names an unnamed file (NewFile::unnamed); fails with EEXIST rather than
+// replace anything.
+util::Status LinkUnnamed(int fd, const std::string& path);
 
 // Every queue ID in a queue (walking hash subdirectories), unordered; file
 // names that are not queue IDs are skipped (postsuper -s reports them).

@@ -1,5 +1,6 @@
 #include "global/mail_queue.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -57,26 +58,64 @@ TEST(MailQueueTest, Paths) {
   EXPECT_EQ(l.Path("deferred", "3F2A1B2C"), "/q/deferred/3F2A1B2C");
 }
 
-TEST_F(QueueDirTest, CreateGivesUniqueIdsNamedAfterTheInode) {
-  std::set<std::string> ids;
-  for (int i = 0; i < 50; ++i) {
-    auto f = CreateQueueFile(layout_, kIncoming);
-    ASSERT_TRUE(f.ok()) << f.status().message();
-    EXPECT_TRUE(IsValidId(f->id));
-    struct stat st;
-    ASSERT_EQ(stat(f->path.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600u);  // not ready
-    EXPECT_TRUE(ids.insert(f->id).second);
+// Gives an unnamed new file its name (what queue_file::Writer::Finish does).
+void Name(const NewFile& f) {
+  if (f.unnamed) {
+    ASSERT_TRUE(LinkUnnamed(f.fd.get(), f.path).ok());
   }
+}
+
+TEST_F(QueueDirTest, CreateGivesUniqueIdsNamedAfterTheInode) {
+  for (bool unnamed : {true, false}) {
+    SCOPED_TRACE(unnamed ? "unnamed" : "temporary name");
+    layout_.unnamed_files = unnamed;
+    std::set<std::string> ids;
+    for (int i = 0; i < 50; ++i) {
+      auto f = CreateQueueFile(layout_, kIncoming);
+      ASSERT_TRUE(f.ok()) << f.status().message();
+      EXPECT_EQ(f->unnamed, unnamed);  // this test's file system has O_TMPFILE
+      EXPECT_TRUE(IsValidId(f->id));
+      Name(*f);
+      struct stat by_fd, by_name;
+      ASSERT_EQ(fstat(f->fd.get(), &by_fd), 0);
+      ASSERT_EQ(stat(f->path.c_str(), &by_name), 0);
+      EXPECT_EQ(by_fd.st_ino, by_name.st_ino);
+      EXPECT_EQ(by_name.st_nlink, 1u);           // no temporary name left beside the ID
+      EXPECT_EQ(by_name.st_mode & 0777, 0600u);  // not ready
+      EXPECT_TRUE(ids.insert(f->id).second);
+    }
+    std::set<std::string> names;
+    DIR* d = opendir(layout_.QueueDir(kIncoming).c_str());
+    ASSERT_NE(d, nullptr);
+    while (struct dirent* e = readdir(d))
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.insert(e->d_name);
+    closedir(d);
+    EXPECT_EQ(names, ids);
+    for (const std::string& id : ids) unlink(layout_.Path(kIncoming, id).c_str());
+  }
+}
+
+TEST_F(QueueDirTest, UnnamedFileIsInvisibleUntilLinkedAndNeverReplaces) {
+  auto f = CreateQueueFile(layout_, kIncoming);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  ASSERT_TRUE(f->unnamed);
   auto listed = ListQueue(layout_, kIncoming);
   ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(std::set<std::string>(listed->begin(), listed->end()), ids);
+  EXPECT_TRUE(listed->empty());
+  ASSERT_TRUE(LinkUnnamed(f->fd.get(), f->path).ok());
+  listed = ListQueue(layout_, kIncoming);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(*listed, std::vector<std::string>{f->id});
+  util::Status again = LinkUnnamed(f->fd.get(), f->path);
+  EXPECT_FALSE(again.ok());
+  EXPECT_NE(again.message().find("exists"), std::string::npos) << again.message();
 }
 
 TEST_F(QueueDirTest, HashedQueueCreatesSubdirectories) {
   auto f = CreateQueueFile(layout_, kDeferred);
   ASSERT_TRUE(f.ok()) << f.status().message();
   EXPECT_EQ(f->path, layout_.queue_directory + "/deferred/" + f->id.substr(0, 1) + "/" + f->id);
+  Name(*f);
   auto listed = ListQueue(layout_, kDeferred);
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(*listed, std::vector<std::string>{f->id});

@@ -72,6 +72,7 @@ util::StatusOr<Writer> Writer::Create(const mail_queue::Layout& layout, std::str
   w.fd_ = std::move(f->fd);
   w.id_ = f->id;
   w.path_ = f->path;
+  w.unnamed_ = f->unnamed;
   w.Put(kSize, util::StrFormat(kSizeFormat, uint64_t{0}, uint64_t{0}, uint64_t{0}, uint64_t{0}));
   return w;
 }
@@ -81,7 +82,7 @@ Writer::~Writer() { Abort(); }
 util::Status Writer::MoveTo(const mail_queue::Layout& layout, std::string_view queue) {
   std::string to = layout.Path(queue, id_);
   if (util::Status s = util::MakeDirs(util::Dirname(to), 0700); !s.ok()) return s;
-  if (rename(path_.c_str(), to.c_str()) != 0)
+  if (!unnamed_ && rename(path_.c_str(), to.c_str()) != 0)
     return util::ErrnoStatus(errno, "rename " + path_ + " to " + to);
   path_ = to;
   return util::OkStatus();
@@ -89,7 +90,7 @@ util::Status Writer::MoveTo(const mail_queue::Layout& layout, std::string_view q
 
 void Writer::Abort() {
   if (!finished_ && fd_.valid()) {
-    unlink(path_.c_str());
+    if (!unnamed_) unlink(path_.c_str());
     fd_.Close();
   }
 }
@@ -171,10 +172,18 @@ util::StatusOr<std::string> Writer::Finish() {
     if (pwrite(fd_.get(), size.data(), size.size(), 0) != static_cast<ssize_t>(size.size()))
       s = util::ErrnoStatus(errno, "write " + path_);
   }
-  // Durable content first, then the ready bit, then the ready bit itself.
-  if (s.ok()) s = util::FsyncFile(fd_.get());
-  if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
-  if (s.ok()) s = util::FsyncFile(fd_.get());
+  if (unnamed_) {
+    // Nobody sees the file before it has a name: ready bit and content are
+    // synced together, then the name, then the directory.
+    if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
+    if (s.ok()) s = util::FsyncFile(fd_.get());
+    if (s.ok()) s = mail_queue::LinkUnnamed(fd_.get(), path_);
+  } else {
+    // Durable content first, then the ready bit, then the ready bit itself.
+    if (s.ok()) s = util::FsyncFile(fd_.get());
+    if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
+    if (s.ok()) s = util::FsyncFile(fd_.get());
+  }
   if (s.ok()) s = util::FsyncDir(util::Dirname(path_));
   if (!s.ok()) {
     Abort();

@@ -18,9 +18,13 @@
 //              that were only known after the content (sendmail -t), then
 //              E end of file
 //
-// Completeness: the writer creates the file with mode 0600 and, only after
-// everything is written and synced, sets the owner-execute bit (0700) and
-// syncs again. Readers refuse files without that bit ("not ready") and files
+// Completeness: a file is visible and ready only once it is complete and
+// synced. Where mail_queue::CreateQueueFile gives an unnamed file, the
+// writer sets the owner-execute bit (0700, "ready"), syncs, and only then
+// gives the file its name and syncs the directory: two syncs. Elsewhere
+// the file is named from the start with mode 0600 and, only after
+// everything is written and synced, gets the ready bit and is synced
+// again. Readers refuse files without that bit ("not ready") and files
 // without the E record ("corrupt"), so a half-written file is never
 // delivered. A recipient is marked done by rewriting its one-byte record
 // type from R to D in place and syncing (MarkDone); a crash before the sync
@@ -121,11 +125,13 @@ class Writer {
   void AddLine(std::string_view line);
   uint64_t content_size() const { return content_size_; }
   // Moves the unfinished file to another queue (the hold queue for a
-  // message an smtpd access table put on HOLD); Finish() then makes it
-  // ready there, so no queue manager ever sees it in the first queue.
+  // message an smtpd access table put on HOLD), or names it there when it
+  // is still unnamed; Finish() then makes it ready there, so no queue
+  // manager ever sees it in the first queue.
   util::Status MoveTo(const mail_queue::Layout& layout, std::string_view queue);
   // Writes the end, patches the size record, syncs, marks the file ready
-  // and syncs its directory. Errors (disk full...) leave no ready file.
+  // (and names it) and syncs its directory. Errors (disk full...) leave no
+  // ready file.
   util::StatusOr<std::string> Finish();
   // Removes the unfinished file.
   void Abort();
@@ -149,6 +155,7 @@ class Writer {
   bool in_content_ = false;
   bool extra_started_ = false;
   bool finished_ = false;
+  bool unnamed_ = false;  // mail_queue::NewFile::unnamed: named by Finish
   util::Status error_;
 };
 

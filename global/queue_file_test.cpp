@@ -109,20 +109,55 @@ TEST_F(QueueFileTest, MarkDoneRewritesInPlace) {
 }
 
 TEST_F(QueueFileTest, UnfinishedFileIsNotReadyAndRemovedOnAbort) {
-  std::string path;
-  {
+  for (bool unnamed : {true, false}) {
+    SCOPED_TRACE(unnamed ? "unnamed" : "temporary name");
+    layout_.unnamed_files = unnamed;
+    std::string path;
+    {
+      auto w = Writer::Create(layout_, mail_queue::kIncoming);
+      ASSERT_TRUE(w.ok());
+      path = w->path();
+      w->SetSender("a@b");
+      w->BeginContent();
+      w->AddLine("x");
+      EXPECT_FALSE(Reader::IsReady(path));
+      auto r = Reader::Open(path);
+      ASSERT_FALSE(r.ok());
+      // Unnamed: not there at all; named: there but not ready.
+      EXPECT_EQ(r.status().code(), unnamed ? util::Code::kNotFound : util::Code::kUnavailable);
+    }  // destroyed unfinished: removed
+    EXPECT_FALSE(util::FileExists(path));
+    auto listed = mail_queue::ListQueue(layout_, mail_queue::kIncoming);
+    ASSERT_TRUE(listed.ok());
+    EXPECT_TRUE(listed->empty());
+  }
+}
+
+TEST_F(QueueFileTest, FinishedFileIsReadyBothWays) {
+  for (bool unnamed : {true, false}) {
+    SCOPED_TRACE(unnamed ? "unnamed" : "temporary name");
+    layout_.unnamed_files = unnamed;
     auto w = Writer::Create(layout_, mail_queue::kIncoming);
     ASSERT_TRUE(w.ok());
-    path = w->path();
     w->SetSender("a@b");
+    queue_file::Recipient rc;
+    rc.address = "c@d";
+    w->AddRecipient(rc);
     w->BeginContent();
     w->AddLine("x");
-    EXPECT_FALSE(Reader::IsReady(path));
+    ASSERT_TRUE(w->MoveTo(layout_, mail_queue::kHold).ok());
+    auto id = w->Finish();
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    std::string path = layout_.Path(mail_queue::kHold, *id);
+    EXPECT_TRUE(Reader::IsReady(path));
     auto r = Reader::Open(path);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), util::Code::kUnavailable);
-  }  // destroyed unfinished: removed
-  EXPECT_FALSE(util::FileExists(path));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->envelope().sender, "a@b");
+    auto listed = mail_queue::ListQueue(layout_, mail_queue::kIncoming);
+    ASSERT_TRUE(listed.ok());
+    EXPECT_TRUE(listed->empty());
+    unlink(path.c_str());
+  }
 }
 
 TEST_F(QueueFileTest, TruncatedReadyFileIsCorrupt) {

@@ -174,6 +174,27 @@ def children_of(pid):
     return kids
 
 
+def unnamed_files(pid, directory):
+    """The /proc/PID/fd/N paths of the files process pid holds open that
+    were created unnamed (O_TMPFILE) in directory and have no name yet: how
+    a test sees a queue file that is still being written."""
+    prefix = os.path.realpath(directory) + "/#"
+    found = []
+    fd_dir = "/proc/%d/fd" % pid
+    try:
+        entries = os.listdir(fd_dir)
+    except (FileNotFoundError, ProcessLookupError):
+        return found
+    for fd in entries:
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith(prefix) and target.endswith(" (deleted)"):
+            found.append(os.path.join(fd_dir, fd))
+    return found
+
+
 def master_cf_services(names, overrides=None):
     """The entries of conf/master.cf whose service name is in `names`, with
     the unpriv column set to "n" so that daemons run as the test's user (even

@@ -255,7 +255,9 @@ class CleanupTest(mtatest.TempDirTestCase):
 
     def start_stalled(self, inst):
         """A client that sent part of a big message and then waits: returns
-        (Popen, queue ID) once the file exists in incoming/."""
+        (Popen, queue ID, cleanup's PID, /proc path of the file) once
+        cleanup is writing the content. The file has no name yet: cleanup
+        names it only when it is complete (queue_file.h)."""
         lines = "".join("line %06d %s\n" % (i, "z" * 50) for i in range(4000))
         proc = subprocess.Popen([SEND, "-c", inst.etc, "-f", "a@x", "-s", "3500",
                                  "bob@example.test"],
@@ -268,47 +270,45 @@ class CleanupTest(mtatest.TempDirTestCase):
         first = proc.stdout.readline()
         qid = re.match(r"queue_id=(\w+)", first).group(1)
         self.assertEqual(proc.stdout.readline(), "stalled\n")
-        path = mtatest.wait_for(lambda: inst.queue_path("incoming", qid), what="queue file")
+        cleanups = [p for p in inst.children()
+                    if "cleanup" in open("/proc/%d/cmdline" % p).read()]
+        self.assertEqual(len(cleanups), 1, cleanups)
+        incoming = os.path.join(inst.queue, "incoming")
+        held = mtatest.wait_for(lambda: mtatest.unnamed_files(cleanups[0], incoming),
+                                what="cleanup's unnamed queue file")
         # cleanup has received content: the file grows beyond the envelope.
-        mtatest.wait_for(lambda: os.path.getsize(path) > 100000, what="content written")
-        self.assertFalse(os.stat(path).st_mode & stat.S_IXUSR, "ready before the end")
-        return proc, qid, path
+        mtatest.wait_for(lambda: os.path.getsize(held[0]) > 100000, what="content written")
+        # Nobody sees it meanwhile.
+        self.assertIsNone(inst.queue_path("incoming", qid))
+        self.assertEqual(inst.queue_ids("incoming"), [])
+        return proc, qid, cleanups[0], held[0]
 
     def test_client_killed_mid_message_leaves_no_file(self):
         inst = self.instance()
-        proc, qid, path = self.start_stalled(inst)
+        proc, qid, cleanup, _ = self.start_stalled(inst)
         proc.kill()
         proc.wait()
         inst.wait_log(r"warning: %s: client disconnected before end of message: "
                       r"message discarded" % qid)
-        mtatest.wait_for(lambda: not os.path.exists(path), what="file removed")
+        incoming = os.path.join(inst.queue, "incoming")
+        mtatest.wait_for(lambda: not mtatest.unnamed_files(cleanup, incoming),
+                         what="file dropped")
         self.assertEqual(inst.queue_ids("incoming"), [])
 
-    def test_cleanup_killed_mid_message_leaves_no_ready_file(self):
+    def test_cleanup_killed_mid_message_leaves_no_file(self):
         inst = self.instance()
-        proc, qid, path = self.start_stalled(inst)
-        kids = inst.children()
-        cleanups = []
-        for p in kids:
-            with open("/proc/%d/cmdline" % p) as f:
-                if "cleanup" in f.read():
-                    cleanups.append(p)
-        self.assertEqual(len(cleanups), 1, kids)
-        os.kill(cleanups[0], signal.SIGKILL)
-        inst.wait_log(r"process \S*cleanup pid %d killed by signal 9" % cleanups[0])
+        proc, qid, cleanup, _ = self.start_stalled(inst)
+        os.kill(cleanup, signal.SIGKILL)
+        inst.wait_log(r"process \S*cleanup pid %d killed by signal 9" % cleanup)
         proc.kill()
         proc.wait()
-        # The half-written file stays, never ready: readers refuse it.
-        self.assertTrue(os.path.exists(path))
-        self.assertFalse(os.stat(path).st_mode & stat.S_IXUSR)
-        self.assertIsNone(mtatest.queue_dump(path))
-        r = mtatest.run([mtatest.test_daemon("queue-dump"), path])
-        self.assertEqual(r.rc, 1)
-        self.assertIn("is not ready", r.err)
+        # The half-written file never had a name: nothing is left for any
+        # reader, nor for postsuper -p to purge.
+        self.assertEqual(inst.queue_ids("incoming"), [])
+        self.assertEqual(inst.queue_ids("corrupt"), [])
         # A new message still goes through.
         res, r = self.send(inst, ["bob@example.test"], "Subject: x\n\nbody\n", sender="a@x")
         self.assertEqual(res["status"], 0, r)
-
 
 if __name__ == "__main__":
     unittest.main()
