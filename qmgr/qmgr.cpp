@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "global/bounce_client.h"
 #include "global/deliver_status.h"
@@ -39,6 +42,62 @@ struct QueueManager::Message {
   // or bounced by qmgr itself: no recipient is left and no defer log was
   // written, so Finish need not read the file again.
   bool all_finished = true;
+  bool removed = false;  // the file was unlinked: closing it frees the inode
+};
+
+// Closes the descriptors of removed queue files on a thread of its own.
+// The last close of an unlinked file frees its inode and blocks (with
+// online discard, the freed blocks are discarded synchronously): in the
+// one qmgr process that would hold up every delivery; Postfix has the
+// delivery agent, which still holds the file, pay for it. The lock goes
+// with the close, which is harmless: the file has no name any more.
+class QueueManager::Closer {
+ public:
+  Closer() : thread_([this] { Run(); }) {}
+  ~Closer() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void Close(util::Fd fd) {
+    int raw = fd.release();
+    if (raw < 0) return;
+    bool was_idle;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      was_idle = fds_.empty();
+      fds_.push_back(raw);
+    }
+    if (was_idle) cv_.notify_one();
+  }
+
+ private:
+  // Woken by the first descriptor, the thread collects for kBatch more
+  // before closing them all: one wake-up per batch instead of a context
+  // switch away from qmgr's loop per message.
+  static constexpr std::chrono::milliseconds kBatch{10};
+  void Run() {
+    for (;;) {
+      std::vector<int> batch;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [this] { return stop_ || !fds_.empty(); });
+        if (!stop_) cv_.wait_for(l, kBatch, [this] { return stop_; });
+        if (fds_.empty()) return;  // stopped, nothing left
+        batch.swap(fds_);
+      }
+      for (int fd : batch) close(fd);
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<int> fds_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 struct QueueManager::InFlight {
@@ -60,7 +119,11 @@ int RenameNoReplace(const std::string& from, const std::string& to) {
 }  // namespace
 
 QueueManager::QueueManager(const config::Config& cfg, util::EventLoop* loop)
-    : cfg_(cfg), loop_(loop), layout_(mail_queue::Layout::FromConfig(cfg)), resolver_(cfg) {}
+    : cfg_(cfg),
+      loop_(loop),
+      layout_(mail_queue::Layout::FromConfig(cfg)),
+      resolver_(cfg),
+      closer_(std::make_unique<Closer>()) {}
 
 QueueManager::~QueueManager() = default;
 
@@ -147,13 +210,12 @@ void QueueManager::Trigger(std::string_view bytes) {
   if (flush || wait <= 0) {
     ScanIncoming();
   } else if (scan_timer_ == util::EventLoop::kNoHandle) {
-    scan_timer_ = loop_->AddTimer(
-        std::chrono::milliseconds(static_cast<long long>(wait * 1000) + 1), [this] {
+    scan_timer_ =
+        loop_->AddTimer(std::chrono::milliseconds(static_cast<long long>(wait * 1000) + 1), [this] {
           scan_timer_ = util::EventLoop::kNoHandle;
           ScanIncoming();
         });
   }
-  Pump();
 }
 
 bool QueueManager::Full() const {
@@ -161,44 +223,65 @@ bool QueueManager::Full() const {
          recipients_in_memory_ >= static_cast<size_t>(cfg_.GetInt("qmgr_message_recipient_limit"));
 }
 
-void QueueManager::ScanActive() {
-  auto ids = mail_queue::ListQueue(layout_, mail_queue::kActive);
+void QueueManager::List(std::string_view queue, bool all, std::deque<Candidate>* to) {
+  auto ids = mail_queue::ListQueue(layout_, queue);
   if (!ids.ok()) {
-    msg::Warn("scan active: %s", ids.status().message().c_str());
+    msg::Warn("scan %s: %s", std::string(queue).c_str(), ids.status().message().c_str());
     return;
   }
-  for (const std::string& id : *ids) {
-    if (Full()) break;
-    Take(mail_queue::kActive, id, true);
-  }
+  std::sort(ids->begin(), ids->end());  // oldest first (queue IDs begin with the time)
+  for (std::string& id : *ids)
+    if (!ids_in_memory_.count(id) && listed_.insert(id).second)
+      to->push_back({queue, std::move(id), all});
+  ArmFeed();
 }
+
+void QueueManager::ScanActive() { List(mail_queue::kActive, true, &feed_other_); }
 
 void QueueManager::ScanIncoming() {
   last_incoming_scan_ = Now();
-  auto ids = mail_queue::ListQueue(layout_, mail_queue::kIncoming);
-  if (!ids.ok()) {
-    msg::Warn("scan incoming: %s", ids.status().message().c_str());
+  if (!feed_incoming_.empty()) {
+    rescan_incoming_ = true;  // when the current listing has been taken
     return;
   }
-  std::sort(ids->begin(), ids->end());
-  for (const std::string& id : *ids) {
-    if (Full()) break;
-    Take(mail_queue::kIncoming, id, true);
-  }
-  Pump();
+  rescan_incoming_ = false;
+  List(mail_queue::kIncoming, true, &feed_incoming_);
 }
 
 void QueueManager::ScanDeferred(bool all) {
-  auto ids = mail_queue::ListQueue(layout_, mail_queue::kDeferred);
-  if (!ids.ok()) {
-    msg::Warn("scan deferred: %s", ids.status().message().c_str());
-    return;
+  if (all) flush_deferred_ = true;  // also for files listed before and not yet taken
+  List(mail_queue::kDeferred, all, &feed_other_);
+}
+
+void QueueManager::ArmFeed() {
+  if (feed_timer_ != util::EventLoop::kNoHandle || Full()) return;
+  if (feed_incoming_.empty() && feed_other_.empty()) return;
+  feed_timer_ = loop_->AddTimer(std::chrono::milliseconds(0), [this] {
+    feed_timer_ = util::EventLoop::kNoHandle;
+    Feed();
+  });
+}
+
+void QueueManager::Feed() {
+  // One message from incoming/ and one from the other queues per turn of
+  // the event loop, as Postfix's qmgr: delivery replies that arrived
+  // meanwhile are handled first, so a large listing never holds up the
+  // deliveries already in memory. Files that are not taken (not due yet,
+  // not ready, gone) are cheap, so a turn goes on past a bounded number
+  // of them.
+  for (std::deque<Candidate>* q : {&feed_incoming_, &feed_other_}) {
+    for (int tries = 0; tries < kFeedTries && !q->empty() && !Full(); tries++) {
+      Candidate c = std::move(q->front());
+      q->pop_front();
+      listed_.erase(c.id);
+      bool all = c.all || (c.queue == mail_queue::kDeferred && flush_deferred_);
+      if (Take(c.queue, c.id, all)) break;
+    }
   }
-  for (const std::string& id : *ids) {
-    if (Full()) break;
-    Take(mail_queue::kDeferred, id, all);
-  }
+  if (feed_other_.empty()) flush_deferred_ = false;
+  if (feed_incoming_.empty() && rescan_incoming_) ScanIncoming();
   Pump();
+  ArmFeed();
 }
 
 bool QueueManager::Take(std::string_view queue, const std::string& id, bool all) {
@@ -238,8 +321,8 @@ bool QueueManager::Take(std::string_view queue, const std::string& id, bool all)
   }
   // Read through the descriptor we hold (no second path lookup).
   util::Fd copy(dup(m->lock.get()));
-  auto reader = copy ? queue_file::Reader::FromFd(std::move(copy), active)
-                     : queue_file::Reader::Open(active);
+  auto reader =
+      copy ? queue_file::Reader::FromFd(std::move(copy), active) : queue_file::Reader::Open(active);
   if (!reader.ok()) {
     if (reader.status().code() == util::Code::kInvalidArgument) {
       std::string corrupt = layout_.Path(mail_queue::kCorrupt, id);
@@ -509,10 +592,11 @@ void QueueManager::Finish(Message& m) {
     // The common case: every recipient was sent (or bounced by the agent).
     struct stat st;
     bool bounced = stat(delivery_log::Path(layout_, mail_queue::kBounce, m.id).c_str(), &st) == 0;
-    if (!bounced || bounce_client::Request(cfg_, bounce_client::Notice::kNonDelivery,
-                                           mail_queue::kActive, m.id)
-                        .ok()) {
+    if (!bounced ||
+        bounce_client::Request(cfg_, bounce_client::Notice::kNonDelivery, mail_queue::kActive, m.id)
+            .ok()) {
       if (unlink(path.c_str()) == 0) {
+        m.removed = true;
         if (bounced) (void)delivery_log::Remove(layout_, mail_queue::kBounce, m.id);
         (void)delivery_log::Remove(layout_, mail_queue::kTrace, m.id);
         msg::Info("%s: removed", m.id.c_str());
@@ -579,6 +663,7 @@ void QueueManager::Finish(Message& m) {
       if (errno != ENOENT)
         msg::Warn("%s: remove %s: %s", m.id.c_str(), path.c_str(), strerror(errno));
     } else {
+      m.removed = true;
       for (std::string_view q : {mail_queue::kDefer, mail_queue::kBounce, mail_queue::kTrace})
         (void)delivery_log::Remove(layout_, q, m.id);
       msg::Info("%s: removed", m.id.c_str());
@@ -626,12 +711,9 @@ void QueueManager::Forget(uint64_t key) {
   bool was_full = Full();
   recipients_in_memory_ -= std::min(recipients_in_memory_, it->second->counted);
   ids_in_memory_.erase(it->second->id);
-  messages_.erase(it);  // closes the file: the lock goes with it
-  if (was_full && !Full())
-    loop_->AddTimer(std::chrono::milliseconds(0), [this] {
-      ScanIncoming();
-      ScanDeferred(false);
-    });
+  if (it->second->removed) closer_->Close(std::move(it->second->lock));
+  messages_.erase(it);  // closes the file (if still here): the lock goes with it
+  if (was_full && !Full()) ArmFeed();
 }
 
 }  // namespace qmgr

@@ -4,18 +4,23 @@
 //
 // QUEUES. At start, messages left in active/ by a crash are taken back
 // (never lost), then incoming/ and deferred/ are scanned. incoming/ is
-// scanned on every trigger ('W' from cleanup or master's wake-up timer)
-// and with each deferred/ scan; deferred/ every queue_run_delay, taking
-// only files whose retry time (the file's mtime, set when it was
-// deferred) has come; 'F' (postqueue -f, postfix flush) takes every
-// deferred file at once. hold/ is never looked at. A file is taken by
-// locking it (flock LOCK_EX|LOCK_NB: postsuper/operations.h's contract;
-// the lock is held while the message is in memory) and renaming it into
-// active/ without replacing anything; files that are not ready (still
-// being written) are left alone: postsuper -p removes old leftovers. At
-// most qmgr_message_active_limit messages and about
-// qmgr_message_recipient_limit recipients are in memory; the rest waits in
-// its queue. A corrupt file is moved to corrupt/ with a warning.
+// scanned on every trigger ('W' from cleanup or master's wake-up timer,
+// merged to one scan per 50 ms) and with each deferred/ scan; deferred/
+// every queue_run_delay, taking only files whose retry time (the file's
+// mtime, set when it was deferred) has come; 'F' (postqueue -f, postfix
+// flush) takes every deferred file at once. hold/ is never looked at. A
+// scan only lists the files, oldest first; they are taken one from
+// incoming/ and one from the other queues per turn of the event loop, so
+// delivery replies are never held up by a long listing (Postfix's qmgr
+// feeds its active queue the same way); an incoming/ scan that comes
+// while its last listing is still being taken is done when that ends. A
+// file is taken by locking it (flock LOCK_EX|LOCK_NB: postsuper/
+// operations.h's contract; the lock is held while the message is in
+// memory) and renaming it into active/ without replacing anything; files
+// that are not ready (still being written) are left alone: postsuper -p
+// removes old leftovers. At most qmgr_message_active_limit messages and
+// about qmgr_message_recipient_limit recipients are in memory; the rest
+// waits in its queue. A corrupt file is moved to corrupt/ with a warning.
 //
 // RECIPIENTS. Each live recipient is resolved with trivial-rewrite
 // (global/resolve_client.h). A resolver failure defers that recipient
@@ -61,6 +66,7 @@
 // A file renamed or removed meanwhile (postsuper) is forgotten.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -98,15 +104,26 @@ class QueueManager {
  private:
   struct Message;
   struct InFlight;
+  class Closer;
   struct TransportInfo {
     TransportLimits limits;
     bool remote = false;  // smtp or lmtp program
   };
 
   const TransportInfo& Transport(const std::string& name);
+  // A file a scan found, waiting to be taken.
+  struct Candidate {
+    std::string_view queue;
+    std::string id;
+    bool all;  // also when its retry time has not come (flush, active/ at start)
+  };
   void ScanActive();
   void ScanIncoming();
   void ScanDeferred(bool all);
+  // Appends the files of `queue` that are neither in memory nor listed.
+  void List(std::string_view queue, bool all, std::deque<Candidate>* to);
+  void ArmFeed();
+  void Feed();
   bool Full() const;
   // Takes one file; false when it was not taken.
   bool Take(std::string_view queue, const std::string& id, bool all);
@@ -145,6 +162,15 @@ class QueueManager {
   static constexpr double kScanInterval = 0.05;
   double last_incoming_scan_ = 0;
   util::EventLoop::Handle scan_timer_ = util::EventLoop::kNoHandle;
+  // Scans only list; Feed takes the files one per event-loop turn.
+  static constexpr int kFeedTries = 64;
+  std::deque<Candidate> feed_incoming_;
+  std::deque<Candidate> feed_other_;  // active/ (at start) and deferred/
+  std::set<std::string> listed_;      // IDs in the two lists
+  bool rescan_incoming_ = false;      // a scan came while feed_incoming_ was not empty
+  bool flush_deferred_ = false;       // a flush came: every listed deferred file is due
+  util::EventLoop::Handle feed_timer_ = util::EventLoop::kNoHandle;
+  std::unique_ptr<Closer> closer_;
 };
 
 }  // namespace qmgr
