@@ -114,7 +114,8 @@ class Session {
     bool smtputf8 = false;
     std::string envid;
     int ret = 0;
-    long arrival = 0;
+    long arrival = 0;       // MAIL FROM time: seconds,
+    long arrival_usec = 0;  // and microseconds (the queue file's T record)
     std::vector<queue_file::Recipient> rcpts;
     std::unique_ptr<QueueFile> queue;
     bool content_started = false;
@@ -271,7 +272,7 @@ bool Session::OpenQueue() {
   QueueFile& f = *txn_.queue;
   sess_.queue_id = f.queue_id();
   msg::Info("%s: client=%s", f.queue_id().c_str(), NamAddr().c_str());
-  f.Record(queue_file::kTime, util::StrFormat("%ld 0", txn_.arrival));
+  f.Record(queue_file::kTime, util::StrFormat("%ld %ld", txn_.arrival, txn_.arrival_usec));
   auto attr = [&f](std::string_view n, std::string_view v) {
     std::string d(n);
     d += '=';
@@ -575,6 +576,13 @@ bool Session::Mail(const smtpd_proto::Command& c) {
   txn_.mail = true;
   txn_.sender = p.address;
   txn_.arrival = Now();
+  if (!deps_.now) {
+    // With microseconds, as Postfix: the delays= figures start here.
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    txn_.arrival = tv.tv_sec;
+    txn_.arrival_usec = tv.tv_usec;
+  }
   if (!st_.delay_open_until_valid_rcpt && !OpenQueue()) {
     Reply("451 4.3.0 Error: queue file write error");
     ResetTransaction();

@@ -348,7 +348,8 @@ class MtaInstance:
 
 def queue_dump(path, envelope_only=False):
     """Parses tests/daemons/queue-dump output for one queue file into a dict:
-    sender, attrs {name: value}, recipients [address...], content [lines];
+    sender, attrs {name: value}, recipients [address...], content [lines],
+    arrival (seconds since the epoch, with microseconds);
     None when the file is not ready or is corrupt."""
     argv = [test_daemon("queue-dump")] + (["-e"] if envelope_only else []) + [path]
     proc = subprocess.run(argv, capture_output=True, timeout=30)
@@ -368,6 +369,9 @@ def queue_dump(path, envelope_only=False):
             out["attrs"][name] = v
         elif key == "recipient":
             out["recipients"].append(value)
+        elif key == "arrival":
+            sec, _, usec = value.partition(" ")
+            out["arrival"] = int(sec) + int(usec) / 1e6
     if not envelope_only:
         out["content"] = body.split("\n")
         if out["content"] and out["content"][-1] == "":

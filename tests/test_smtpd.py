@@ -317,12 +317,18 @@ class SmtpdTest(mtatest.TempDirTestCase):
                              "inline:{{held@remote.example=HOLD check it}}, permit_mynetworks, "
                              "reject\n")
         s = self.connect()
-        s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\n"
-                  b"RCPT TO:<held@remote.example>\r\nDATA\r\n")
-        self.assertEqual(recv_replies(s, 4)[2], "250 2.1.5 Ok")
+        s.sendall(b"EHLO c.example\r\n")
+        recv_replies(s, 1)
+        before = time.time()
+        s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<held@remote.example>\r\nDATA\r\n")
+        self.assertEqual(recv_replies(s, 3)[1], "250 2.1.5 Ok")
+        after = time.time()
         s.sendall(b"Subject: hold me\r\n\r\nx\r\n.\r\nQUIT\r\n")
         qid = self.queued_id(recv_replies(s, 2)[0])
         self.assertEqual(inst.queue_ids("hold"), [qid])
+        # The arrival time is MAIL FROM's, with microseconds (delays= start there).
+        arrival = mtatest.queue_dump(inst.queue_path("hold", qid))["arrival"]
+        self.assertTrue(before <= arrival <= after, (before, arrival, after))
         self.assertEqual(inst.queue_ids("incoming"), [])
         inst.wait_log(r"NOQUEUE: hold: RCPT from \S+\[127\.0\.0\.1\]: <held@remote\.example>: "
                       r"Recipient address check it; from=<a@example\.org> "
