@@ -3,11 +3,14 @@ the environment), instances of ours and of Debian's Postfix configured
 alike, starting and stopping them, and driving Postfix's smtp-source.
 
 Settings: SESSIONS (10), MESSAGES (5,000), SIZE (2,048 bytes); KEEP=1 keeps
-the instances' folders (logs) afterwards."""
+the instances' folders (logs) afterwards; FRESH_FS=0 runs the instances in
+plain folders under /tmp instead of a fresh file system each (InstanceRoot)."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
@@ -15,6 +18,9 @@ SESSIONS = int(os.environ.get("SESSIONS", 10))
 MESSAGES = int(os.environ.get("MESSAGES", 5000))
 SIZE = int(os.environ.get("SIZE", 2048))
 KEEP = os.environ.get("KEEP") == "1"
+FRESH_FS = os.environ.get("FRESH_FS") != "0"
+FS_NOTE = ("; each instance on a fresh ext4 file system" if FRESH_FS
+           else "; instances in folders under /tmp")
 DOMAIN = "bench.example.jp"
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
@@ -44,6 +50,62 @@ postlog unix-dgram n - n - 1 postlogd
 
 class Failed(Exception):
     pass
+
+
+class InstanceRoot:
+    """The folder of one system's instance (queue, mailboxes, logs), on a
+    file system of its own: a new 1 GB ext4 image, loop-mounted, made the
+    same way for each system. Both start from an empty, journaled file
+    system, as a mail spool in production; in a shared folder the second
+    run would pay for the first one's files (ext4 without a journal, as
+    this machine's root, skips every inode freed in the last minute when it
+    allocates one, so a run's file creations cost more the more files were
+    deleted just before). Without loop devices (or with FRESH_FS=0) it is a
+    plain folder under /tmp; `kind` says which. close() unmounts and
+    removes it; KEEP=1 keeps the top-level files (maillog, sink.log) in the
+    folder."""
+
+    def __init__(self, prefix):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+        self.image = None
+        self.kind = "a folder under /tmp"
+        if not FRESH_FS:
+            return
+        image = self.path + ".img"
+        with open(image, "wb") as f:
+            f.truncate(1 << 30)
+        steps = [["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0",
+                  image], ["mount", "-o", "loop", image, self.path]]
+        for argv in steps:
+            r = subprocess.run(argv, capture_output=True, text=True)
+            if r.returncode != 0:
+                print("  (no fresh file system: %s: %s)" % (argv[0], r.stderr.strip()[:200]))
+                os.unlink(image)
+                return
+        os.chmod(self.path, 0o755)
+        self.image = image
+        self.kind = "a fresh ext4 file system each"
+
+    def close(self):
+        if self.image:
+            kept = {}
+            if KEEP:
+                for e in os.scandir(self.path):
+                    if e.is_file(follow_symlinks=False):
+                        with open(e.path, "rb") as f:
+                            kept[e.name] = f.read()
+            for _ in range(50):  # the last daemons may still be exiting
+                if subprocess.run(["umount", self.path], capture_output=True).returncode == 0:
+                    break
+                time.sleep(0.1)
+            else:
+                subprocess.run(["umount", "-l", self.path], capture_output=True)
+            os.unlink(self.image)
+            for name, data in kept.items():
+                with open(os.path.join(self.path, name), "wb") as f:
+                    f.write(data)
+        if not KEEP:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def free_port():

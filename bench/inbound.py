@@ -19,13 +19,11 @@ Usage: bench/inbound.py [BUILD_DIR]   (make bench runs it; settings: benchlib.py
 """
 import os
 import pwd
-import shutil
 import subprocess
-import tempfile
 import time
 
-from benchlib import (BUILD, DEBIAN_POSTFIX, DOMAIN, KEEP, MESSAGES, SERVICES, SESSIONS, SIZE,
-                      SMTP_SOURCE, Failed, free_port, main_cf, programs, smtp_source,
+from benchlib import (DEBIAN_POSTFIX, DOMAIN, MESSAGES, SERVICES, SESSIONS, SIZE, SMTP_SOURCE,
+                      FS_NOTE, Failed, InstanceRoot, free_port, main_cf, programs, smtp_source,
                       start_instance, stop_instance, wait_until)
 
 MAILBOXES = int(os.environ.get("MAILBOXES", 1000))
@@ -72,7 +70,8 @@ def delivered(base):
 
 def measure(kind):
     """(acceptance, end-to-end) in messages per second, None on failure."""
-    root = tempfile.mkdtemp(prefix="inbound-%s-" % kind)
+    instance_root = InstanceRoot("inbound-%s-" % kind)
+    root = instance_root.path
     etc = postfix = None
     try:
         etc, port, base, postfix = setup(root, kind)
@@ -87,8 +86,7 @@ def measure(kind):
     finally:
         if etc:
             stop_instance(postfix, etc)
-        if not KEEP:
-            shutil.rmtree(root, ignore_errors=True)
+        instance_root.close()
 
 
 def main():
@@ -98,8 +96,8 @@ def main():
     if not os.access(SMTP_SOURCE, os.X_OK):
         print("inbound: %s is missing (Debian's postfix package); skipped" % SMTP_SOURCE)
         return
-    print("inbound: %d messages of %d bytes, %d sessions, %d mailboxes (Maildir, hash tables)"
-          % (MESSAGES, SIZE, SESSIONS, MAILBOXES))
+    print("inbound: %d messages of %d bytes, %d sessions, %d mailboxes (Maildir, hash tables)%s"
+          % (MESSAGES, SIZE, SESSIONS, MAILBOXES, FS_NOTE))
     ours = measure("ours")
     theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
     fmt = "  %-10s acceptance %7.1f msg/s   end-to-end %7.1f msg/s"

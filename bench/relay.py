@@ -31,14 +31,12 @@ Usage: bench/relay.py [BUILD_DIR]   (make bench runs it)
 """
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 
-from benchlib import (BUILD, DEBIAN_POSTFIX, KEEP, MESSAGES, SERVICES, SESSIONS, SIZE,
-                      SMTP_SINK, SMTP_SOURCE, Failed, free_port, main_cf, programs, smtp_source,
+from benchlib import (BUILD, DEBIAN_POSTFIX, MESSAGES, SERVICES, SESSIONS, SIZE, SMTP_SINK,
+                      SMTP_SOURCE, FS_NOTE, Failed, InstanceRoot, free_port, main_cf, programs, smtp_source,
                       start_instance, stop_instance, wait_listening, wait_until)
 
 SCACHE = os.environ.get("SCACHE") == "1"
@@ -124,7 +122,8 @@ def wait_sink(sink, want, root):
 def measure(kind):
     """Returns (acceptance, end-to-end, drain) in messages per second, drain
     None when DRAIN=0; None on failure (after printing why)."""
-    root = tempfile.mkdtemp(prefix="relay-%s-" % kind)
+    instance_root = InstanceRoot("relay-%s-" % kind)
+    root = instance_root.path
     sink = Sink(os.path.join(root, "sink.log"))
     etc = postfix = None
     try:
@@ -167,8 +166,7 @@ def measure(kind):
         if etc:
             stop_instance(postfix, etc)
         sink.stop()
-        if not KEEP:
-            shutil.rmtree(root, ignore_errors=True)
+        instance_root.close()
 
 
 def main():
@@ -179,9 +177,9 @@ def main():
         if not os.access(tool, os.X_OK):
             print("relay: %s is missing (Debian's postfix package); skipped" % tool)
             return
-    print("relay: %d messages of %d bytes, %d sessions, relayhost smtp-sink (%s)"
+    print("relay: %d messages of %d bytes, %d sessions, relayhost smtp-sink (%s)%s"
           % (MESSAGES, SIZE, SESSIONS,
-             "Debian's scache on" if SCACHE else "no connection cache"))
+             "Debian's scache on" if SCACHE else "no connection cache", FS_NOTE))
     ours = None
     if os.access(BUILD + "/bin/smtp", os.X_OK):
         ours = measure("ours")
