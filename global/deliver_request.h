@@ -45,6 +45,12 @@ namespace deliver_request {
 // Request flags.
 enum Flags : unsigned {
   kFlagVerify = 1,  // address verification: do not deliver (reserved)
+  // The message's last outstanding delivery: once it ends, qmgr removes
+  // the file if every recipient is finished, and otherwise syncs it before
+  // keeping it. The agent then marks its recipients done without a sync
+  // of its own (a file about to be removed needs none); a crash before
+  // qmgr's removal or sync may deliver twice, never lose.
+  kFlagLastDelivery = 2,
 };
 
 struct Recipient {

@@ -6,7 +6,8 @@
 //     (a = arrival to active, b = active to the agent's start, c = set-up
 //     time the agent reports, d = the rest; values in Postfix's format),
 //   - marks sent and bounced recipients done in the queue file
-//     (queue_file::Reader::OpenForUpdate / MarkDone),
+//     (queue_file::Reader::OpenForUpdate / MarkDone; synced, except on
+//     the message's last delivery: deliver_request::kFlagLastDelivery),
 //   - appends a delivery_log entry to bounce/ (bounced) or defer/
 //     (deferred), which bounce and showq read.
 // A recipient whose outcome cannot be recorded (the done mark or the log

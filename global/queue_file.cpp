@@ -338,7 +338,7 @@ util::Status Reader::ReadContent(const std::function<void(std::string_view)>& li
   return s.ok() ? bad : s;
 }
 
-util::Status Reader::MarkDone(Recipient& r) {
+util::Status Reader::MarkDone(Recipient& r, bool sync) {
   char type = 0;
   if (pread(fd_.get(), &type, 1, static_cast<off_t>(r.offset)) != 1)
     return util::ErrnoStatus(errno, "read " + path_);
@@ -347,7 +347,7 @@ util::Status Reader::MarkDone(Recipient& r) {
   char done = kDone;
   if (pwrite(fd_.get(), &done, 1, static_cast<off_t>(r.offset)) != 1)
     return util::ErrnoStatus(errno, "write " + path_);
-  util::Status s = util::FsyncFile(fd_.get());
+  util::Status s = sync ? util::FsyncFile(fd_.get()) : util::OkStatus();
   if (s.ok()) r.done = true;
   return s;
 }

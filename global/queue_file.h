@@ -28,7 +28,9 @@
 // without the E record ("corrupt"), so a half-written file is never
 // delivered. A recipient is marked done by rewriting its one-byte record
 // type from R to D in place and syncing (MarkDone); a crash before the sync
-// may deliver twice, never lose.
+// may deliver twice, never lose. The one exception: a message's last
+// delivery (deliver_request::kFlagLastDelivery), where qmgr removes the
+// file right after or syncs it before keeping it.
 //
 //   auto w = queue_file::Writer::Create(layout, mail_queue::kIncoming);
 //   w->SetArrival(now); w->SetSender("alice@example.com");
@@ -176,8 +178,9 @@ class Reader {
 
   // Streams the content lines; `line` is called with each whole line.
   util::Status ReadContent(const std::function<void(std::string_view line)>& line) const;
-  // Marks a recipient done in place and syncs the file.
-  util::Status MarkDone(Recipient& r);
+  // Marks a recipient done in place and syncs the file (sync = false leaves
+  // the sync to the caller: deliver_request::kFlagLastDelivery).
+  util::Status MarkDone(Recipient& r, bool sync = true);
 
   // True when the file has the ready mode bit (for directory scanners).
   static bool IsReady(const std::string& path);

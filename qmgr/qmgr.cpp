@@ -43,6 +43,9 @@ struct QueueManager::Message {
   // written, so Finish need not read the file again.
   bool all_finished = true;
   bool removed = false;  // the file was unlinked: closing it frees the inode
+  // A delivery went out with kFlagLastDelivery: its done marks may not be
+  // on disk yet, so the file is synced before it is kept.
+  bool unsynced_marks = false;
 };
 
 // Closes the descriptors of removed queue files on a thread of its own.
@@ -503,6 +506,12 @@ void QueueManager::StartDelivery(Delivery d) {
   Message& m = *mit->second;
   std::string nexthop = m.nexthop[d.job.recipients.front()];
   deliver_request::Request req = BuildRequest(m, d.job.recipients, nexthop);
+  if (d.job.recipients.size() >= m.pending) {
+    // Nothing else of this message is queued or in delivery: Finish comes
+    // next, which removes the file or syncs it.
+    req.flags |= deliver_request::kFlagLastDelivery;
+    m.unsynced_marks = true;
+  }
   auto flight = std::make_unique<InFlight>();
   flight->d = std::move(d);
   uint64_t id = flight->d.id;
@@ -602,12 +611,14 @@ void QueueManager::Finish(Message& m) {
         msg::Info("%s: removed", m.id.c_str());
       } else if (errno != ENOENT) {
         msg::Warn("%s: remove %s: %s", m.id.c_str(), path.c_str(), strerror(errno));
+        SyncMarks(m);
       }
       Forget(m.key);
       return;
     }
     // The notice could not be sent: the general path below keeps the file.
   }
+  SyncMarks(m);
   auto reader = queue_file::Reader::Open(path);
   if (!reader.ok()) {
     if (reader.status().code() != util::Code::kNotFound)
@@ -690,6 +701,13 @@ void QueueManager::Finish(Message& m) {
     msg::Warn("%s: set the retry time: %s", m.id.c_str(), strerror(errno));
   MoveTo(m, mail_queue::kDeferred);
   Forget(m.key);
+}
+
+void QueueManager::SyncMarks(Message& m) {
+  if (!m.unsynced_marks) return;
+  if (util::Status st = util::FsyncFile(m.lock.get()); !st.ok())
+    msg::Warn("%s: sync the done marks: %s", m.id.c_str(), st.message().c_str());
+  m.unsynced_marks = false;
 }
 
 bool QueueManager::MoveTo(Message& m, std::string_view queue) {

@@ -141,6 +141,9 @@ class QueueManager {
   void Finish(Message& m);
   void Forget(uint64_t key);
   bool MoveTo(Message& m, std::string_view queue);
+  // Syncs the file when an agent left its done marks to us (the message's
+  // last delivery, deliver_request::kFlagLastDelivery) and it is kept.
+  void SyncMarks(Message& m);
   double Now() const;
 
   const config::Config& cfg_;

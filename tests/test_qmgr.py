@@ -57,8 +57,9 @@ class QmgrTest(mtatest.TempDirTestCase):
         mtatest.wait_for(lambda: self.queued(inst) == 0, timeout,
                          "empty queue; log:\n" + inst.log())
 
-    def deliveries(self):
-        """[(pid, nexthop, [rcpts])] and the highest concurrency seen."""
+    def deliveries(self, with_last=False):
+        """[(pid, nexthop, [rcpts])] and the highest concurrency seen;
+        with_last: (pid, nexthop, [rcpts], flagged as the message's last)."""
         out, running, peak = [], 0, 0
         with open(self.record) as f:
             for line in f:
@@ -66,7 +67,8 @@ class QmgrTest(mtatest.TempDirTestCase):
                 if fields[0] == "+":
                     running += 1
                     peak = max(peak, running)
-                    out.append((fields[1], fields[2], fields[3].split(",")))
+                    d = (fields[1], fields[2], fields[3].split(","))
+                    out.append(d + (fields[4:] == ["last"],) if with_last else d)
                 else:
                     running -= 1
         return out, peak
@@ -196,6 +198,30 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertTrue(all(len(r) <= 3 for _, _, r in deliveries), deliveries)
         self.assertEqual(sum(len(r) for _, _, r in deliveries), 20)
         self.wait_empty(inst)
+
+    def test_last_delivery_leaves_the_done_marks_to_qmgr(self):
+        inst = self.instance(main_cf="test_delay_ms = 300\n")
+        inst.start()
+        # Alone: the message's last delivery. Two destinations at once:
+        # neither is. Sent and deferred in one delivery: the last, and qmgr
+        # syncs the file before it keeps it.
+        self.send(inst, "a@test.example")
+        mtatest.wait_for(lambda: self.queued(inst) == 0, 10, "a delivered")
+        self.send(inst, "b@test.example", "c@x.sub.example")
+        mtatest.wait_for(lambda: self.queued(inst) == 0, 10, "b and c delivered")
+        self.send(inst, "d@test.example", "defer-e@test.example")
+        mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10,
+                         "deferred file; log:\n" + inst.log())
+        last = {",".join(r): flag for _, _, r, flag in self.deliveries(with_last=True)[0]}
+        self.assertEqual(last, {"a@test.example": True, "b@test.example": False,
+                                "c@x.sub.example": False,
+                                "d@test.example,defer-e@test.example": True})
+        qid = inst.queue_ids("deferred")[0]
+        r = mtatest.run([mtatest.test_daemon("queue-dump"), "-e",
+                         inst.queue_path("deferred", qid)])
+        self.assertRegex(r.out, r"recipient: d@test.example\n(  .*\n)*  done: yes\n"
+                                r"recipient: defer-e@test.example\n(  original: .*\n)*"
+                                r"content_size")
 
     @staticmethod
     def unprivileged_n(path):

@@ -1,8 +1,10 @@
 // test-agent: a delivery agent for qmgr's system tests, built on the shared
 // agent library (global/deliver_request.h, global/deliver_status.h).
 //
-// For each delivery request it appends "+ PID NEXTHOP RCPT,RCPT..." to the
-// record file, sleeps, appends "- PID", then reports every recipient: sent,
+// For each delivery request it appends "+ PID NEXTHOP RCPT,RCPT..." (and
+// " last" when qmgr flagged it as the message's last delivery,
+// deliver_request::kFlagLastDelivery) to the record file, sleeps, appends
+// "- PID", then reports every recipient: sent,
 // or deferred / bounced when the recipient's local part starts with
 // "defer" / "bounce"; a nexthop of "site-fail" makes the whole delivery a
 // destination failure (every recipient deferred, site_failure=1).
@@ -43,7 +45,8 @@ int main(int argc, char** argv) {
           std::string rcpts;
           for (const auto& r : req.recipients) rcpts += (rcpts.empty() ? "" : ",") + r.address;
           std::string pid = std::to_string(getpid());
-          Record(record, "+ " + pid + " " + req.nexthop + " " + rcpts);
+          bool last = req.flags & deliver_request::kFlagLastDelivery;
+          Record(record, "+ " + pid + " " + req.nexthop + " " + rcpts + (last ? " last" : ""));
           if (delay > 0) usleep(static_cast<useconds_t>(delay * 1000));
           Record(record, "- " + pid);
           bool site_fail = req.nexthop == "site-fail";
