@@ -104,6 +104,7 @@ class Session {
   bool bare_lf_exempt_ = false;
   std::string anvil_ident_;
   bool anvil_connected_ = false;
+  std::optional<bool> limit_exempt_;  // smtpd_client_event_limit_exceptions, once
 
   // The transaction.
   struct Txn {
@@ -218,13 +219,18 @@ void Session::LookupClientName() {
 }
 
 bool Session::LimitExempt() {
-  auto m = deps_.checker->ClientMatches("smtpd_client_event_limit_exceptions", sess_);
-  return m.ok() && *m;
+  if (!limit_exempt_) {
+    auto m = deps_.checker->ClientMatches("smtpd_client_event_limit_exceptions", sess_);
+    limit_exempt_ = m.ok() && *m;
+  }
+  return *limit_exempt_;
 }
 
-// False when the client must be turned away.
+// False when the client must be turned away. As Postfix's smtpd, a client
+// in smtpd_client_event_limit_exceptions is not counted at all: anvil never
+// hears of it.
 bool Session::AnvilConnect() {
-  if (deps_.anvil == nullptr) return true;
+  if (deps_.anvil == nullptr || LimitExempt()) return true;
   anvil_ident_ = anvil_client::Ident(st_.service_name, sess_.client_addr);
   auto c = deps_.anvil->Connect(anvil_ident_);
   if (!c.ok()) {
@@ -234,7 +240,6 @@ bool Session::AnvilConnect() {
   anvil_connected_ = true;
   if ((st_.connection_count_limit > 0 && c->count > st_.connection_count_limit) ||
       (st_.connection_rate_limit > 0 && c->rate > st_.connection_rate_limit)) {
-    if (LimitExempt()) return true;
     bool count = st_.connection_count_limit > 0 && c->count > st_.connection_count_limit;
     msg::Warn("Connection %s limit exceeded: %d from %s for service %s",
               count ? "concurrency" : "rate", count ? c->count : c->rate, NamAddr().c_str(),
@@ -553,11 +558,11 @@ bool Session::Mail(const smtpd_proto::Command& c) {
     Reply("552 5.3.4 Message size exceeds fixed limit");
     return false;
   }
-  if (deps_.anvil != nullptr && st_.message_rate_limit > 0) {
+  if (deps_.anvil != nullptr && st_.message_rate_limit > 0 && !LimitExempt()) {
     auto rate = deps_.anvil->Message(anvil_ident_);
     if (!rate.ok()) {
       msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
-    } else if (*rate > st_.message_rate_limit && !LimitExempt()) {
+    } else if (*rate > st_.message_rate_limit) {
       msg::Warn("Message delivery request rate limit exceeded: %d from %s for service %s", *rate,
                 NamAddr().c_str(), st_.service_name.c_str());
       Reply("450 4.7.1 Error: too much mail from " + sess_.client_addr);
@@ -639,11 +644,11 @@ bool Session::Rcpt(const smtpd_proto::Command& c) {
       return false;
     }
   }
-  if (deps_.anvil != nullptr && st_.recipient_rate_limit > 0) {
+  if (deps_.anvil != nullptr && st_.recipient_rate_limit > 0 && !LimitExempt()) {
     auto rate = deps_.anvil->Recipient(anvil_ident_);
     if (!rate.ok()) {
       msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
-    } else if (*rate > st_.recipient_rate_limit && !LimitExempt()) {
+    } else if (*rate > st_.recipient_rate_limit) {
       msg::Warn("Recipient address rate limit exceeded: %d from %s for service %s", *rate,
                 NamAddr().c_str(), st_.service_name.c_str());
       Reply("450 4.7.1 Error: too many recipients from " + sess_.client_addr);

@@ -254,6 +254,25 @@ class SmtpdTest(mtatest.TempDirTestCase):
         inst.wait_log(r"warning: Connection concurrency limit exceeded: 2 from "
                       r"unknown\[127\.0\.0\.1\] for service 127\.0\.0\.1:%d" % self.port)
 
+    def test_exempt_clients_never_reach_anvil(self):
+        # As Postfix: a client in smtpd_client_event_limit_exceptions (by
+        # default $mynetworks) is neither limited nor counted. No anvil runs
+        # here: a session that asked it would log a warning.
+        inst = self.instance("smtpd_client_connection_count_limit = 1\n"
+                             "smtpd_client_message_rate_limit = 1\n"
+                             "smtpd_client_recipient_rate_limit = 1\n",
+                             services=("cleanup", "rewrite"))
+        first, second = self.connect(), self.connect()
+        for s in (first, second):
+            s.sendall(b"HELO c.example\r\nMAIL FROM:<a@example.test>\r\n"
+                      b"RCPT TO:<b@example.test>\r\nRCPT TO:<c@example.test>\r\nRSET\r\n"
+                      b"MAIL FROM:<a@example.test>\r\nQUIT\r\n")
+            replies = recv_replies(s, 7)
+            self.assertEqual([r[:3] for r in replies],
+                             ["250", "250", "250", "250", "250", "250", "221"], replies)
+        inst.wait_log(r"disconnect from \S+\[127\.0\.0\.1\]", count=2)
+        self.assertNotIn("anvil", inst.log())
+
     @unittest.skipUnless(shutil.which("swaks"), "swaks is not installed")
     def test_dns_client_names_and_domain_restrictions(self):
         # A private DNS server decides the client names and the domains
