@@ -8,6 +8,12 @@ free loopback port that records what it receives and answers as told.
         t.helo, t.mail, t.rcpts, t.data          # "EHLO x", "MAIL FROM:<a> SIZE=9", [...], b"..."
         sink.max_concurrent                      # high-water mark of open connections
 
+A connection counts as open from its accept until its client ended it: sent
+QUIT or closed. When a connection arrives, the others are checked in the
+kernel's buffers (a QUIT or the close already queued there counts as
+ended), so a client that ends one session before it opens the next is never
+seen with two, however late the sink's threads run.
+
 Configuration (constructor keywords, also changeable while running):
     host            address to listen on ("127.0.0.2" to look like another host)
     ehlo            EHLO keywords, default PIPELINING SIZE 10240000 8BITMIME DSN
@@ -73,6 +79,7 @@ class SmtpSink:
         self.session_times = []     # time.monotonic() of each connection
         self.current = 0
         self.max_concurrent = 0
+        self._open = {}             # id -> [socket, client ended it]
         self.port = 0
         self._uses = {}
         self._lock = threading.Lock()
@@ -94,7 +101,7 @@ class SmtpSink:
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
-                sink._session(self.rfile, self.wfile, self.client_address)
+                sink._session(self.rfile, self.wfile, self.client_address, self.request)
 
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
@@ -141,19 +148,37 @@ class SmtpSink:
             self._uses[key] = n + 1
         return value[min(n, len(value) - 1)]
 
-    def _session(self, rfile, wfile, peer):
+    @staticmethod
+    def _ended(entry):
+        """True when the client of an open session has ended it: QUIT seen,
+        or a QUIT or the close waiting in the socket's receive buffer."""
+        sock, ended = entry
+        if ended:
+            return True
+        try:
+            data = sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        return data == b"" or b"QUIT" in data.upper()
+
+    def _session(self, rfile, wfile, peer, sock):
+        entry = [sock, False]
         with self._lock:
             self.sessions += 1
             self.session_times.append(time.monotonic())
-            self.current += 1
+            self.current = 1 + sum(1 for e in self._open.values() if not self._ended(e))
             self.max_concurrent = max(self.max_concurrent, self.current)
+            self._open[id(entry)] = entry
         try:
-            self._dialogue(rfile, wfile, peer)
+            self._dialogue(rfile, wfile, peer, entry)
         except (ConnectionError, OSError):
             pass
         finally:
             with self._lock:
-                self.current -= 1
+                del self._open[id(entry)]
+                self.current = sum(1 for e in self._open.values() if not self._ended(e))
 
     def _send(self, wfile, text):
         if self.delay:
@@ -161,7 +186,7 @@ class SmtpSink:
         wfile.write(text.encode("utf-8", "surrogateescape") + b"\r\n")
         wfile.flush()
 
-    def _dialogue(self, rfile, wfile, peer):
+    def _dialogue(self, rfile, wfile, peer, entry):
         self._send(wfile, self.greeting)
         if not self.greeting.startswith("2"):
             return
@@ -237,6 +262,8 @@ class SmtpSink:
             elif verb == "NOOP":
                 self._send(wfile, "250 2.0.0 Ok")
             elif verb == "QUIT":
+                with self._lock:
+                    entry[1] = True
                 self._send(wfile, "221 2.0.0 Bye")
                 return
             else:
