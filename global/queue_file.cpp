@@ -178,6 +178,7 @@ util::StatusOr<std::string> Writer::Finish() {
     if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
     if (s.ok()) s = util::FsyncFile(fd_.get());
     if (s.ok()) s = mail_queue::LinkUnnamed(fd_.get(), path_);
+    if (s.ok()) unnamed_ = false;  // named now: a failure below removes the name
   } else {
     // Durable content first, then the ready bit, then the ready bit itself.
     if (s.ok()) s = util::FsyncFile(fd_.get());
