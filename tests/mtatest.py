@@ -174,6 +174,15 @@ def children_of(pid):
     return kids
 
 
+def argv(pid):
+    """The arguments of process pid ([] when it is gone)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode("utf-8", "replace").split("\0")[:-1]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
 def unnamed_files(pid, directory):
     """The /proc/PID/fd/N paths of the files process pid holds open that
     were created unnamed (O_TMPFILE) in directory and have no name yet: how
@@ -305,6 +314,12 @@ class MtaInstance:
         kids = children_of(self.master_pid())
         self.pids.update(kids)
         return kids
+
+    def children_named(self, program):
+        """PIDs of master's live children running `program` (the basename
+        of their argv[0], e.g. "qmgr", "trivial-rewrite")."""
+        return [p for p in self.children()
+                if os.path.basename((argv(p) or [""])[0]) == program]
 
     def log(self):
         try:

@@ -270,8 +270,7 @@ class CleanupTest(mtatest.TempDirTestCase):
         first = proc.stdout.readline()
         qid = re.match(r"queue_id=(\w+)", first).group(1)
         self.assertEqual(proc.stdout.readline(), "stalled\n")
-        cleanups = [p for p in inst.children()
-                    if "cleanup" in open("/proc/%d/cmdline" % p).read()]
+        cleanups = inst.children_named("cleanup")
         self.assertEqual(len(cleanups), 1, cleanups)
         incoming = os.path.join(inst.queue, "incoming")
         held = mtatest.wait_for(lambda: mtatest.unnamed_files(cleanups[0], incoming),

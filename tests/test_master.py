@@ -135,9 +135,7 @@ class MasterTest(mtatest.TempDirTestCase):
         self.assertNotIn("MTA_DROP", env)
         self.assertEqual(env.get("MAIL_CONFIG"), inst.etc)
         self.assertRegex(env.get("MASTER_GENERATION", ""), r"^\d+$")
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            argv = f.read().decode().split("\0")[:-1]
-        self.assertEqual(argv, [ECHO, "-n", str(port), "-t", "inet", "-s", "1"])
+        self.assertEqual(mtatest.argv(pid), [ECHO, "-n", str(port), "-t", "inet", "-s", "1"])
 
     def test_killed_child_is_replaced(self):
         port = free_port()

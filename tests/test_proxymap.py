@@ -85,16 +85,8 @@ class ProxymapTest(mtatest.TempDirTestCase):
         return path
 
     def proxymap_pids(self):
-        pids = []
-        for pid in self.inst.children():
-            try:
-                with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    argv = f.read().split(b"\0")
-            except FileNotFoundError:
-                continue
-            if os.path.basename(argv[0]) == b"proxymap" and b"proxymap" in argv[1:]:
-                pids.append(pid)
-        return pids
+        return [p for p in self.inst.children_named("proxymap")
+                if "proxymap" in mtatest.argv(p)[1:]]
 
     # -- hash tables --
 

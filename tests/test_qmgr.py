@@ -325,11 +325,7 @@ class QmgrTest(mtatest.TempDirTestCase):
             except FileNotFoundError:
                 return False
         mtatest.wait_for(started, 30, "the delivery to start")
-        qmgr = []
-        for p in inst.children():
-            with open("/proc/%d/cmdline" % p) as f:
-                if f.read().split("\0")[0].endswith("qmgr"):
-                    qmgr.append(p)
+        qmgr = inst.children_named("qmgr")
         self.assertEqual(len(qmgr), 1)
         os.kill(qmgr[0], signal.SIGKILL)
         inst.wait_log(r"to=<a@test.example>.*status=sent", timeout=30)

@@ -54,16 +54,7 @@ class TrivialRewriteTest(mtatest.TempDirTestCase):
             self.assertEqual(answer, ("resolve",) + tuple(row[2:]), "resolve %r" % (row[:2],))
 
     def rewrite_pids(self, inst):
-        pids = []
-        for pid in inst.children():
-            try:
-                with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    argv0 = f.read().split(b"\0")[0].decode()
-            except FileNotFoundError:
-                continue
-            if os.path.basename(argv0) == "trivial-rewrite":
-                pids.append(pid)
-        return pids
+        return inst.children_named("trivial-rewrite")
 
     def test_rewrite_and_address_classes(self):
         inst = self.instance(
