@@ -1,5 +1,7 @@
 #include "global/resolve_client.h"
 
+#include <algorithm>
+
 #include "global/rewrite_client.h"
 
 namespace resolve_client {
@@ -26,31 +28,25 @@ ResolveClient::ResolveClient(const config::Config& cfg)
 ResolveClient::ResolveClient(std::string socket_path, std::chrono::milliseconds timeout)
     : client_(std::move(socket_path), "resolve", timeout) {}
 
-util::StatusOr<ResolveResult> ResolveClient::Resolve(std::string_view sender,
-                                                     std::string_view address) {
+namespace {
+
+// One reply of the resolve service; `malformed` tells a broken reply from
+// a table error reported by the server.
+util::StatusOr<ResolveResult> ParseReply(const util::AttrList& reply, bool* malformed) {
   namespace rp = rewrite_proto;
-  auto now = std::chrono::steady_clock::now();
-  if (last_ && last_->sender == sender && last_->address == address && now < last_->expires)
-    return last_->result;
-  util::AttrList req;
-  req.Set(rp::kRequest, rp::kRequestResolve);
-  req.Set(rp::kSender, sender);
-  req.Set(rp::kAddress, address);
-  util::StatusOr<util::AttrList> reply = client_.Call(req);
-  if (!reply.ok()) return reply.status();
-  util::StatusOr<long long> status = reply->GetInt(rp::kStatus);
-  util::StatusOr<long long> flags = reply->GetInt(rp::kFlags);
+  util::StatusOr<long long> status = reply.GetInt(rp::kStatus);
+  util::StatusOr<long long> flags = reply.GetInt(rp::kFlags);
   if (status.ok() && *status == rp::kStatusTempFail) {
-    std::optional<std::string_view> reason = reply->Get(rp::kReason);
+    std::optional<std::string_view> reason = reply.Get(rp::kReason);
     return util::Unavailable("address resolver failure: " +
                              std::string(reason ? *reason : "unknown reason"));
   }
-  std::optional<std::string_view> transport = reply->Get(rp::kTransport);
-  std::optional<std::string_view> nexthop = reply->Get(rp::kNexthop);
-  std::optional<std::string_view> recipient = reply->Get(rp::kRecipient);
+  std::optional<std::string_view> transport = reply.Get(rp::kTransport);
+  std::optional<std::string_view> nexthop = reply.Get(rp::kNexthop);
+  std::optional<std::string_view> recipient = reply.Get(rp::kRecipient);
   if (!status.ok() || *status != rp::kStatusOk || !flags.ok() || !transport || !nexthop ||
       !recipient) {
-    client_.Disconnect();
+    *malformed = true;
     return util::Unavailable("address resolver failure: malformed reply");
   }
   ResolveResult r;
@@ -69,8 +65,59 @@ util::StatusOr<ResolveResult> ResolveClient::Resolve(std::string_view sender,
   } else {
     r.address_class = AddressClass::kDefault;
   }
-  last_ = Last{std::string(sender), std::string(address), r, now + kCacheTime};
   return r;
+}
+
+}  // namespace
+
+util::StatusOr<ResolveResult> ResolveClient::Resolve(std::string_view sender,
+                                                     std::string_view address) {
+  return std::move(ResolveMany({{sender, address}}).front());
+}
+
+std::vector<util::StatusOr<ResolveResult>> ResolveClient::ResolveMany(
+    const std::vector<Query>& queries) {
+  namespace rp = rewrite_proto;
+  auto now = std::chrono::steady_clock::now();
+  std::vector<util::StatusOr<ResolveResult>> out(queries.size(), util::Unavailable("not resolved"));
+  std::vector<size_t> asked;  // indexes of the queries sent
+  std::vector<util::AttrList> requests;
+  for (size_t i = 0; i < queries.size(); i++) {
+    const Query& q = queries[i];
+    if (last_ && last_->sender == q.sender && last_->address == q.address && now < last_->expires) {
+      out[i] = last_->result;
+      continue;
+    }
+    util::AttrList req;
+    req.Set(rp::kRequest, rp::kRequestResolve);
+    req.Set(rp::kSender, q.sender);
+    req.Set(rp::kAddress, q.address);
+    requests.push_back(std::move(req));
+    asked.push_back(i);
+  }
+  // In chunks small enough that requests and replies fit the socket
+  // buffers: neither side ever waits for the other to read.
+  bool malformed = false;
+  for (size_t from = 0; from < requests.size(); from += kMaxPipelined) {
+    size_t to = std::min(requests.size(), from + kMaxPipelined);
+    std::vector<util::AttrList> chunk(requests.begin() + static_cast<ptrdiff_t>(from),
+                                      requests.begin() + static_cast<ptrdiff_t>(to));
+    util::StatusOr<std::vector<util::AttrList>> replies = client_.CallMany(chunk);
+    for (size_t k = from; k < to; k++) {
+      util::StatusOr<ResolveResult>& r = out[asked[k]];
+      if (!replies.ok()) {
+        r = replies.status();
+        continue;
+      }
+      r = ParseReply((*replies)[k - from], &malformed);
+      if (r.ok()) {
+        const Query& q = queries[asked[k]];
+        last_ = Last{std::string(q.sender), std::string(q.address), *r, now + kCacheTime};
+      }
+    }
+  }
+  if (malformed) client_.Disconnect();
+  return out;
 }
 
 }  // namespace resolve_client

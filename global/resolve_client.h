@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "global/config.h"
 #include "global/rewrite_proto.h"
@@ -66,10 +67,22 @@ class ResolveClient {
   // failed there: "transport_maps: hash:/x is unavailable ...").
   util::StatusOr<ResolveResult> Resolve(std::string_view sender, std::string_view address);
 
+  // Resolves several (sender, address) pairs with one round trip: the
+  // requests go out together and trivial-rewrite answers them in order
+  // (qmgr takes a batch of new messages at once). One result per query, in
+  // order; a broken connection fails every query that needed it.
+  struct Query {
+    std::string_view sender;
+    std::string_view address;
+  };
+  std::vector<util::StatusOr<ResolveResult>> ResolveMany(const std::vector<Query>& queries);
+
   void set_timeout(std::chrono::milliseconds timeout) { client_.set_timeout(timeout); }
   util::AttrClient& connection() { return client_; }
 
   static constexpr std::chrono::milliseconds kCacheTime{1000};
+  // ResolveMany sends at most this many requests before reading replies.
+  static constexpr size_t kMaxPipelined = 64;
 
  private:
   struct Last {

@@ -122,6 +122,80 @@ TEST(ResolveClientTest, RemembersTheLastAnswerBriefly) {
   EXPECT_EQ(requests, 3);
 }
 
+TEST(ResolveClientTest, ResolveManyInOneRoundTrip) {
+  FakeServer server([](const util::AttrList& req) -> std::optional<util::AttrList> {
+    if (*req.Get(rp::kAddress) == "down@example.net")
+      return util::AttrList{
+          {"status", "4"}, {"reason", "virtual_alias_maps: down"}, {"flags", "0"}};
+    return Resolved(req);
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  ASSERT_TRUE(c.Resolve("s@x", "a@example.net").ok());  // remembered: not asked again
+  auto r = c.ResolveMany({{"s@x", "a@example.net"},
+                          {"s@x", "b@example.net"},
+                          {"s@x", "down@example.net"},
+                          {"", "c@example.net"}});
+  ASSERT_EQ(r.size(), 4u);
+  ASSERT_TRUE(r[0].ok() && r[1].ok() && r[3].ok());
+  EXPECT_EQ(r[0]->recipient, "a@example.net");
+  EXPECT_EQ(r[1]->recipient, "b@example.net");
+  EXPECT_EQ(r[3]->recipient, "c@example.net");
+  ASSERT_FALSE(r[2].ok());
+  EXPECT_EQ(r[2].status().message(), "address resolver failure: virtual_alias_maps: down");
+  std::vector<util::AttrList> asked = server.requests();
+  ASSERT_EQ(asked.size(), 4u);  // the first Resolve and three of the four
+  EXPECT_EQ(*asked[1].Get(rp::kAddress), "b@example.net");
+  EXPECT_EQ(*asked[2].Get(rp::kAddress), "down@example.net");
+  EXPECT_EQ(*asked[3].Get(rp::kAddress), "c@example.net");
+  EXPECT_EQ(*asked[3].Get(rp::kSender), "");
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_TRUE(c.ResolveMany({}).empty());
+}
+
+TEST(ResolveClientTest, ResolveManyRetriesTheBatchOnANewConnection) {
+  // The first connection dies after one answer: the whole batch is asked
+  // again on a second one (lookups are idempotent).
+  std::atomic<int> n{0};
+  FakeServer server([&](const util::AttrList& req) -> std::optional<util::AttrList> {
+    if (n++ == 1) return std::nullopt;
+    return Resolved(req);
+  });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  auto r = c.ResolveMany({{"", "a@example.net"}, {"", "b@example.net"}, {"", "c@example.net"}});
+  for (size_t i = 0; i < r.size(); i++)
+    ASSERT_TRUE(r[i].ok()) << i << ": " << r[i].status().message();
+  EXPECT_EQ(r[2]->recipient, "c@example.net");
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST(ResolveClientTest, ResolveManyLargeBatchInChunks) {
+  FakeServer server(
+      [](const util::AttrList& req) -> std::optional<util::AttrList> { return Resolved(req); });
+  ResolveClient c(server.path(), std::chrono::seconds(5));
+  std::vector<std::string> addrs;
+  for (int i = 0; i < 1000; i++) addrs.push_back("u" + std::to_string(i) + "@example.net");
+  std::vector<ResolveClient::Query> queries;
+  for (const std::string& a : addrs) queries.push_back({"", a});
+  auto r = c.ResolveMany(queries);
+  ASSERT_EQ(r.size(), addrs.size());
+  for (size_t i = 0; i < r.size(); i++) {
+    ASSERT_TRUE(r[i].ok()) << i;
+    EXPECT_EQ(r[i]->recipient, addrs[i]);
+  }
+  EXPECT_EQ(server.requests().size(), addrs.size());
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(ResolveClientTest, ResolveManyServiceDownFailsEveryQuery) {
+  ResolveClient c("/nonexistent/private/rewrite", std::chrono::seconds(1));
+  auto r = c.ResolveMany({{"", "a@example.net"}, {"", "b@example.net"}});
+  ASSERT_EQ(r.size(), 2u);
+  for (const auto& x : r) {
+    ASSERT_FALSE(x.ok());
+    EXPECT_EQ(x.status().code(), util::Code::kUnavailable);
+  }
+}
+
 TEST(ResolveClientTest, GivesUpAfterOneRetry) {
   FakeServer server(
       [](const util::AttrList&) -> std::optional<util::AttrList> { return std::nullopt; });

@@ -12,7 +12,15 @@ AttrClient::AttrClient(std::string socket_path, std::string service,
     : path_(std::move(socket_path)), service_(std::move(service)), timeout_(timeout) {}
 
 StatusOr<AttrList> AttrClient::Call(const AttrList& request) {
-  const std::string wire = EncodeAttrList(request);
+  StatusOr<std::vector<AttrList>> replies = CallMany({request});
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+StatusOr<std::vector<AttrList>> AttrClient::CallMany(const std::vector<AttrList>& requests) {
+  if (requests.empty()) return std::vector<AttrList>();
+  std::string wire;
+  for (const AttrList& r : requests) wire += EncodeAttrList(r);
   const Clock::time_point deadline = Clock::now() + timeout_;
   for (int attempt = 0;; ++attempt) {
     if (stream_.fd() < 0) {
@@ -22,19 +30,20 @@ StatusOr<AttrList> AttrClient::Call(const AttrList& request) {
         return Unavailable(service_ + " service is not available: " + fd.status().message());
       stream_ = Stream(std::move(*fd));
     }
-    StatusOr<AttrList> reply = Exchange(wire, deadline);
-    if (reply.ok()) return reply;
+    StatusOr<std::vector<AttrList>> replies = Exchange(wire, requests.size(), deadline);
+    if (replies.ok()) return replies;
     stream_ = Stream();
     // Retry once when the connection broke (the server went away between
     // calls, or died mid-request); not after a timeout or a bad reply.
-    if (attempt > 0 || reply.status().code() != Code::kUnavailable)
-      return Unavailable(service_ + " service is not available: " + reply.status().message());
+    if (attempt > 0 || replies.status().code() != Code::kUnavailable)
+      return Unavailable(service_ + " service is not available: " + replies.status().message());
     if (msg::Verbose())
-      msg::Info("%s: reconnecting: %s", path_.c_str(), reply.status().message().c_str());
+      msg::Info("%s: reconnecting: %s", path_.c_str(), replies.status().message().c_str());
   }
 }
 
-StatusOr<AttrList> AttrClient::Exchange(const std::string& wire, Clock::time_point deadline) {
+StatusOr<std::vector<AttrList>> AttrClient::Exchange(const std::string& wire, size_t count,
+                                                     Clock::time_point deadline) {
   auto left = [&] {
     return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                     std::chrono::milliseconds(1));
@@ -44,12 +53,17 @@ StatusOr<AttrList> AttrClient::Exchange(const std::string& wire, Clock::time_poi
   if (st.ok()) st = stream_.Flush();
   if (!st.ok()) return Status(st.code(), "send to " + path_ + ": " + st.message());
   AttrDecoder decoder;
+  std::vector<AttrList> replies;
   AttrList list;
-  for (;;) {
+  while (replies.size() < count) {
     StatusOr<bool> got = decoder.Next(&list);
     if (!got.ok())
       return InvalidArgument("bad reply from " + path_ + ": " + got.status().message());
-    if (*got) break;
+    if (*got) {
+      replies.push_back(std::move(list));
+      list = AttrList();
+      continue;
+    }
     std::string chunk;
     stream_.set_timeout(left());
     st = stream_.ReadSome(&chunk);
@@ -61,7 +75,7 @@ StatusOr<AttrList> AttrClient::Exchange(const std::string& wire, Clock::time_poi
   }
   if (decoder.buffered() != 0)
     return InvalidArgument("bad reply from " + path_ + ": unexpected data after reply");
-  return list;
+  return replies;
 }
 
 }  // namespace util

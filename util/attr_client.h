@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "util/attr.h"
 #include "util/status.h"
@@ -33,6 +34,10 @@ class AttrClient {
 
   // One request, one reply.
   StatusOr<AttrList> Call(const AttrList& request);
+  // Several requests sent at once (pipelined), their replies in order: one
+  // round trip instead of one per request. All or nothing: an error is as
+  // for Call, and the whole batch is retried once on a new connection.
+  StatusOr<std::vector<AttrList>> CallMany(const std::vector<AttrList>& requests);
 
   // Closes the connection (the next Call reconnects).
   void Disconnect() { stream_ = Stream(); }
@@ -41,8 +46,8 @@ class AttrClient {
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
  private:
-  StatusOr<AttrList> Exchange(const std::string& wire,
-                              std::chrono::steady_clock::time_point deadline);
+  StatusOr<std::vector<AttrList>> Exchange(const std::string& wire, size_t replies,
+                                           std::chrono::steady_clock::time_point deadline);
 
   std::string path_;
   std::string service_;
