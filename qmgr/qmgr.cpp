@@ -266,45 +266,53 @@ void QueueManager::ArmFeed() {
 }
 
 void QueueManager::Feed() {
-  // One message from incoming/ and one from the other queues per turn of
-  // the event loop, as Postfix's qmgr: delivery replies that arrived
+  // A few messages from incoming/ (kFeedBatch) and one from the other
+  // queues per turn of the event loop: delivery replies that arrived
   // meanwhile are handled first, so a large listing never holds up the
-  // deliveries already in memory. Files that are not taken (not due yet,
-  // not ready, gone) are cheap, so a turn goes on past a bounded number
-  // of them.
+  // deliveries already in memory (Postfix's qmgr feeds its active queue the
+  // same way, one message at a time), and the batch's recipients are
+  // resolved in one round trip to trivial-rewrite instead of one each.
+  // Files that are not taken (not due yet, not ready, gone) are cheap, so a
+  // turn goes on past a bounded number of them.
+  size_t active_limit = static_cast<size_t>(cfg_.GetInt("qmgr_message_active_limit"));
+  std::vector<std::unique_ptr<Message>> batch;
   for (std::deque<Candidate>* q : {&feed_incoming_, &feed_other_}) {
-    for (int tries = 0; tries < kFeedTries && !q->empty() && !Full(); tries++) {
+    size_t want = batch.size() + (q == &feed_incoming_ ? kFeedBatch : 1);
+    for (int tries = 0; tries < kFeedTries && !q->empty() && batch.size() < want; tries++) {
+      if (Full() || messages_.size() + batch.size() >= active_limit) break;
       Candidate c = std::move(q->front());
       q->pop_front();
       listed_.erase(c.id);
       bool all = c.all || (c.queue == mail_queue::kDeferred && flush_deferred_);
-      if (Take(c.queue, c.id, all)) break;
+      if (auto m = Take(c.queue, c.id, all)) batch.push_back(std::move(m));
     }
   }
+  LoadAll(std::move(batch));
   if (feed_other_.empty()) flush_deferred_ = false;
   if (feed_incoming_.empty() && rescan_incoming_) ScanIncoming();
   Pump();
   ArmFeed();
 }
 
-bool QueueManager::Take(std::string_view queue, const std::string& id, bool all) {
-  if (ids_in_memory_.count(id)) return false;
+std::unique_ptr<QueueManager::Message> QueueManager::Take(std::string_view queue,
+                                                          const std::string& id, bool all) {
+  if (ids_in_memory_.count(id)) return nullptr;
   std::string path = layout_.Path(queue, id);
   int raw = open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-  if (raw < 0) return false;
+  if (raw < 0) return nullptr;
   util::Fd fd(raw);
   struct stat st;
-  if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return false;
-  if (!all && st.st_mtime > static_cast<time_t>(Now())) return false;  // not yet
-  if (!(st.st_mode & S_IXUSR)) return false;  // still being written (queue_file.h's ready bit)
-  if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return false;  // postsuper has it
+  if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return nullptr;
+  if (!all && st.st_mtime > static_cast<time_t>(Now())) return nullptr;  // not yet
+  if (!(st.st_mode & S_IXUSR)) return nullptr;  // still being written (queue_file.h's ready bit)
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return nullptr;  // postsuper has it
   std::string active = layout_.Path(mail_queue::kActive, id);
   if (queue != mail_queue::kActive) {
     if (RenameNoReplace(path, active) < 0) {
       if (errno != ENOENT)
         msg::Warn("%s: move %s to active: %s", id.c_str(), std::string(queue).c_str(),
                   strerror(errno));
-      return false;
+      return nullptr;
     }
   }
   auto m = std::make_unique<Message>();
@@ -339,16 +347,33 @@ bool QueueManager::Take(std::string_view queue, const std::string& id, bool all)
     } else {
       msg::Warn("%s: %s", id.c_str(), reader.status().message().c_str());
     }
-    return false;
+    return nullptr;
   }
   m->env = reader->envelope();
   m->arrival = m->env.arrival_sec + m->env.arrival_usec / 1e6;
   if (m->prev_attempt < m->arrival) m->prev_attempt = m->arrival;
-  Load(std::move(m));
-  return true;
+  return m;
 }
 
-void QueueManager::Load(std::unique_ptr<Message> owned) {
+void QueueManager::LoadAll(std::vector<std::unique_ptr<Message>> batch) {
+  // Every live recipient of the batch is resolved in one round trip.
+  std::vector<resolve_client::ResolveClient::Query> queries;
+  for (const auto& m : batch)
+    for (const queue_file::Recipient& rc : m->env.recipients)
+      if (!rc.done) queries.push_back({m->env.sender, rc.address});
+  std::vector<util::StatusOr<resolve_client::ResolveResult>> results =
+      resolver_.ResolveMany(queries);
+  size_t next = 0;
+  for (auto& m : batch) {
+    size_t live = 0;
+    for (const queue_file::Recipient& rc : m->env.recipients) live += !rc.done;
+    Load(std::move(m), results.data() + next);
+    next += live;
+  }
+}
+
+void QueueManager::Load(std::unique_ptr<Message> owned,
+                        util::StatusOr<resolve_client::ResolveResult>* resolved) {
   uint64_t key = next_message_++;
   owned->key = key;
   Message& m = *owned;
@@ -372,7 +397,7 @@ void QueueManager::Load(std::unique_ptr<Message> owned) {
     const queue_file::Recipient& rc = env.recipients[i];
     if (rc.done) continue;
     m.counted++;
-    auto r = resolver_.Resolve(env.sender, rc.address);
+    util::StatusOr<resolve_client::ResolveResult>& r = *resolved++;
     if (!r.ok()) {
       resolve_failed.push_back(i);
       resolve_reason = r.status().message();
@@ -396,9 +421,13 @@ void QueueManager::Load(std::unique_ptr<Message> owned) {
     groups[it->second].rcpts.push_back(i);
   }
   recipients_in_memory_ += m.counted;
-  if (!resolve_failed.empty())
-    DeferRecipients(m, resolve_failed, "4.3.0", "address resolver failure: " + resolve_reason,
-                    false);
+  if (!resolve_failed.empty()) {
+    // The service's own failures say so already; a connection problem not.
+    std::string_view prefix = "address resolver failure";
+    if (resolve_reason.compare(0, prefix.size(), prefix) != 0)
+      resolve_reason = std::string(prefix) + ": " + resolve_reason;
+    DeferRecipients(m, resolve_failed, "4.3.0", resolve_reason, false);
+  }
   if (!bad_syntax.empty()) DeferRecipients(m, bad_syntax, "5.1.3", "bad address syntax", true);
   double now = Now();
   for (const Group& g : groups) {

@@ -125,9 +125,13 @@ class QueueManager {
   void ArmFeed();
   void Feed();
   bool Full() const;
-  // Takes one file; false when it was not taken.
-  bool Take(std::string_view queue, const std::string& id, bool all);
-  void Load(std::unique_ptr<Message> m);
+  // Takes one file into active/ and reads it; null when it was not taken.
+  std::unique_ptr<Message> Take(std::string_view queue, const std::string& id, bool all);
+  // Resolves the live recipients of the taken messages (one round trip)
+  // and loads each.
+  void LoadAll(std::vector<std::unique_ptr<Message>> batch);
+  // `resolved`: one result per live recipient, in order.
+  void Load(std::unique_ptr<Message> m, util::StatusOr<resolve_client::ResolveResult>* resolved);
   deliver_request::Request BuildRequest(const Message& m, const std::vector<size_t>& rcpts,
                                         const std::string& nexthop) const;
   void DeferRecipients(Message& m, const std::vector<size_t>& rcpts, const std::string& dsn,
@@ -167,6 +171,7 @@ class QueueManager {
   util::EventLoop::Handle scan_timer_ = util::EventLoop::kNoHandle;
   // Scans only list; Feed takes the files one per event-loop turn.
   static constexpr int kFeedTries = 64;
+  static constexpr size_t kFeedBatch = 8;
   std::deque<Candidate> feed_incoming_;
   std::deque<Candidate> feed_other_;  // active/ (at start) and deferred/
   std::set<std::string> listed_;      // IDs in the two lists

@@ -223,6 +223,26 @@ class QmgrTest(mtatest.TempDirTestCase):
                                 r"recipient: defer-e@test.example\n(  original: .*\n)*"
                                 r"content_size")
 
+    def test_resolver_failure_defers_only_its_recipients(self):
+        # New mail is resolved in batches (one round trip for several
+        # messages); a table failure for one recipient defers that one
+        # (nowhere.example needs relay_domains; test.example does not).
+        inst = self.instance(main_cf="virtual_mailbox_domains = test.example\n"
+                                     "relay_domains = fail:broken\n")
+        inst.start()
+        for i in range(5):
+            self.send(inst, "ok%d@test.example" % i, "x%d@nowhere.example" % i)
+        mtatest.wait_for(lambda: inst.log().count("status=sent") == 5, 20,
+                         "5 deliveries; log:\n" + inst.log())
+        mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 5, 20,
+                         "5 deferred; log:\n" + inst.log())
+        for i in range(5):
+            inst.wait_log(r"to=<x%d@nowhere\.example>, relay=none, .*dsn=4\.3\.0, "
+                          r"status=deferred \(address resolver failure: "
+                          r"relay_domains lookup failure: fail:broken\)" % i)
+        self.assertEqual(sorted(r for _, _, rs in self.deliveries()[0] for r in rs),
+                         ["ok%d@test.example" % i for i in range(5)])
+
     @staticmethod
     def unprivileged_n(path):
         """master.cf lines from `path` with the unpriv column set to "n", as
