@@ -243,6 +243,23 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertEqual(sorted(r for _, _, rs in self.deliveries()[0] for r in rs),
                          ["ok%d@test.example" % i for i in range(5)])
 
+    def test_active_limit_holds_with_batched_intake(self):
+        # qmgr takes new mail several files at a time, never beyond
+        # qmgr_message_active_limit: with 3, at most 3 messages are in
+        # memory, so at most 3 deliveries run at once (one each here).
+        inst = self.instance(main_cf="qmgr_message_active_limit = 3\ntest_delay_ms = 300\n"
+                                     "initial_destination_concurrency = 10\n")
+        inst.start()
+        for i in range(12):
+            self.send(inst, "m%d@test.example" % i)
+        mtatest.wait_for(lambda: inst.log().count("status=sent") == 12, 30,
+                         "12 deliveries")
+        deliveries, peak = self.deliveries()
+        self.assertEqual(len(deliveries), 12)
+        self.assertLessEqual(peak, 3)
+        self.assertGreater(peak, 1)
+        self.wait_empty(inst)
+
     @staticmethod
     def unprivileged_n(path):
         """master.cf lines from `path` with the unpriv column set to "n", as
