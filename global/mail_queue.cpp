@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>  // renameat2, RENAME_NOREPLACE (glibc 2.28)
+#include <cstdio>
 
 #include "util/files.h"
 #include "util/strings.h"
@@ -163,11 +163,7 @@ util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view q
       // so no other file of this file system can come to have it.
       struct stat other;
       if (lstat(f.path.c_str(), &other) != 0 && errno == ENOENT) return f;
-    } else if (renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, f.path.c_str(), RENAME_NOREPLACE) == 0) {
-      return f;
-    } else if ((errno == EINVAL || errno == ENOSYS) && link(temp.c_str(), f.path.c_str()) == 0) {
-      // rename cannot refuse to replace here; link never replaces.
-      unlink(temp.c_str());
+    } else if (util::RenameNoReplace(temp, f.path) == 0) {
       return f;
     } else if (errno != EEXIST) {
       int err = errno;

@@ -31,14 +31,6 @@ constexpr time_t kTempFileAge = 60;
 // Postfix's age limit for leftovers (MAX_TEMP_AGE): one day.
 constexpr time_t kIncompleteAge = 24 * 60 * 60;
 
-// rename(2) that never replaces `to`. EEXIST when `to` exists.
-int RenameNoReplace(const std::string& from, const std::string& to) {
-  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -1;
-  // File systems without RENAME_NOREPLACE: link (fails on EEXIST) + unlink.
-  if (link(from.c_str(), to.c_str()) < 0) return -1;
-  return unlink(from.c_str());
-}
 
 // Creates the hash directories of `path` when missing.
 void MakeParent(const mail_queue::Layout& layout, std::string_view queue, const std::string& path) {
@@ -159,7 +151,7 @@ bool Operations::Move(std::string_view from, std::string_view to, const std::str
   std::string src = layout_.Path(from, id);
   std::string dst = layout_.Path(to, id);
   MakeParent(layout_, to, dst);
-  if (RenameNoReplace(src, dst) == 0) return true;
+  if (util::RenameNoReplace(src, dst) == 0) return true;
   if (errno == ENOENT) return false;
   msg::Warn("rename %s/%s to %s/%s: %s", std::string(from).c_str(), id.c_str(),
             std::string(to).c_str(), id.c_str(), strerror(errno));
@@ -288,7 +280,7 @@ int Operations::CheckStructure(Totals* t) {
         if (want != id) {
           std::string dst = layout_.Path(queue, want);
           MakeParent(layout_, queue, dst);
-          if (RenameNoReplace(current, dst) < 0) {
+          if (util::RenameNoReplace(current, dst) < 0) {
             msg::Warn("rename %s as %s: %s", e.rel.c_str(), want.c_str(), strerror(errno));
             t->errors = true;
             continue;
@@ -297,7 +289,7 @@ int Operations::CheckStructure(Totals* t) {
           for (std::string_view lq : mail_queue::LogQueues()) {
             std::string from = layout_.Path(lq, id), to = layout_.Path(lq, want);
             MakeParent(layout_, lq, to);
-            if (RenameNoReplace(from, to) < 0 && errno != ENOENT)
+            if (util::RenameNoReplace(from, to) < 0 && errno != ENOENT)
               msg::Warn("rename %s as %s: %s", from.c_str(), to.c_str(), strerror(errno));
           }
           ++renamed;
@@ -307,7 +299,7 @@ int Operations::CheckStructure(Totals* t) {
       std::string right = layout_.Path(queue, id);
       if (right != current) {
         MakeParent(layout_, queue, right);
-        if (RenameNoReplace(current, right) < 0) {
+        if (util::RenameNoReplace(current, right) < 0) {
           msg::Warn("rename %s as %s: %s", e.rel.c_str(), right.c_str(), strerror(errno));
           t->errors = true;
         }

@@ -110,17 +110,6 @@ struct QueueManager::InFlight {
   util::AttrDecoder dec;
 };
 
-namespace {
-
-int RenameNoReplace(const std::string& from, const std::string& to) {
-  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -1;
-  if (link(from.c_str(), to.c_str()) < 0) return -1;
-  return unlink(from.c_str());
-}
-
-}  // namespace
-
 QueueManager::QueueManager(const config::Config& cfg, util::EventLoop* loop)
     : cfg_(cfg),
       loop_(loop),
@@ -308,7 +297,7 @@ std::unique_ptr<QueueManager::Message> QueueManager::Take(std::string_view queue
   if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return nullptr;  // postsuper has it
   std::string active = layout_.Path(mail_queue::kActive, id);
   if (queue != mail_queue::kActive) {
-    if (RenameNoReplace(path, active) < 0) {
+    if (util::RenameNoReplace(path, active) < 0) {
       if (errno != ENOENT)
         msg::Warn("%s: move %s to active: %s", id.c_str(), std::string(queue).c_str(),
                   strerror(errno));
@@ -338,7 +327,7 @@ std::unique_ptr<QueueManager::Message> QueueManager::Take(std::string_view queue
     if (reader.status().code() == util::Code::kInvalidArgument) {
       std::string corrupt = layout_.Path(mail_queue::kCorrupt, id);
       util::MakeDirs(util::Dirname(corrupt), 0700);
-      if (RenameNoReplace(active, corrupt) == 0)
+      if (util::RenameNoReplace(active, corrupt) == 0)
         msg::Warn("%s: %s; moved to corrupt/%s", id.c_str(), reader.status().message().c_str(),
                   id.c_str());
       else
@@ -744,7 +733,7 @@ bool QueueManager::MoveTo(Message& m, std::string_view queue) {
   std::string to = layout_.Path(queue, m.id);
   std::string dir = util::Dirname(to);
   if (dir != layout_.QueueDir(queue)) util::MakeDirs(dir, 0700);
-  if (RenameNoReplace(from, to) < 0) {
+  if (util::RenameNoReplace(from, to) < 0) {
     if (errno != ENOENT)
       msg::Warn("%s: move to %s: %s", m.id.c_str(), std::string(queue).c_str(), strerror(errno));
     return false;

@@ -1,5 +1,7 @@
 #include "util/files.h"
 
+#include <cstdio>  // renameat2, RENAME_NOREPLACE
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -143,6 +145,13 @@ Status WriteAll(int fd, std::string_view data, std::string_view what) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return OkStatus();
+}
+
+int RenameNoReplace(const std::string& from, const std::string& to) {
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  if (link(from.c_str(), to.c_str()) < 0) return -1;
+  return unlink(from.c_str());
 }
 
 Status FsyncFile(int fd) {

@@ -82,6 +82,13 @@ Status AtomicReplace(const std::string& path, std::string_view contents, int mod
 Status FsyncFile(int fd);
 Status FsyncDir(const std::string& path);
 
+// rename(2) that never replaces `to`: 0, or -1 with errno (EEXIST when
+// `to` exists). Where renameat2(RENAME_NOREPLACE) is not available (EINVAL,
+// ENOSYS), a link, which never replaces either, then an unlink of `from`.
+// Queue files move between queues this way, so a message is never lost by
+// landing on another's name.
+int RenameNoReplace(const std::string& from, const std::string& to);
+
 // Writes all of `data` to `fd`, retrying short writes and EINTR. `what` names
 // the file in the error message ("write WHAT: ...").
 Status WriteAll(int fd, std::string_view data, std::string_view what);

@@ -240,6 +240,20 @@ TEST_F(FilesTest, FsyncHelpers) {
   EXPECT_FALSE(FsyncFile(-1).ok());
 }
 
+TEST_F(FilesTest, RenameNoReplace) {
+  Write("a", "first");
+  Write("b", "second");
+  EXPECT_EQ(RenameNoReplace(Path("a"), Path("b")), -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(Read("a"), "first");  // both untouched
+  EXPECT_EQ(Read("b"), "second");
+  EXPECT_EQ(RenameNoReplace(Path("a"), Path("c")), 0);
+  EXPECT_FALSE(FileExists(Path("a")));
+  EXPECT_EQ(Read("c"), "first");
+  EXPECT_EQ(RenameNoReplace(Path("missing"), Path("d")), -1);
+  EXPECT_EQ(errno, ENOENT);
+}
+
 TEST_F(FilesTest, MakeDirsNested) {
   mode_t old_umask = umask(077);
   std::string deep = Path("a/b/c");
