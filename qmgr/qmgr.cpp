@@ -210,8 +210,9 @@ void QueueManager::Trigger(std::string_view bytes) {
   }
 }
 
-bool QueueManager::Full() const {
-  return messages_.size() >= static_cast<size_t>(cfg_.GetInt("qmgr_message_active_limit")) ||
+bool QueueManager::Full(size_t taking) const {
+  return messages_.size() + taking >=
+             static_cast<size_t>(cfg_.GetInt("qmgr_message_active_limit")) ||
          recipients_in_memory_ >= static_cast<size_t>(cfg_.GetInt("qmgr_message_recipient_limit"));
 }
 
@@ -263,12 +264,11 @@ void QueueManager::Feed() {
   // resolved in one round trip to trivial-rewrite instead of one each.
   // Files that are not taken (not due yet, not ready, gone) are cheap, so a
   // turn goes on past a bounded number of them.
-  size_t active_limit = static_cast<size_t>(cfg_.GetInt("qmgr_message_active_limit"));
   std::vector<std::unique_ptr<Message>> batch;
   for (std::deque<Candidate>* q : {&feed_incoming_, &feed_other_}) {
     size_t want = batch.size() + (q == &feed_incoming_ ? kFeedBatch : 1);
     for (int tries = 0; tries < kFeedTries && !q->empty() && batch.size() < want; tries++) {
-      if (Full() || messages_.size() + batch.size() >= active_limit) break;
+      if (Full(batch.size())) break;
       Candidate c = std::move(q->front());
       q->pop_front();
       listed_.erase(c.id);
@@ -354,8 +354,7 @@ void QueueManager::LoadAll(std::vector<std::unique_ptr<Message>> batch) {
       resolver_.ResolveMany(queries);
   size_t next = 0;
   for (auto& m : batch) {
-    size_t live = 0;
-    for (const queue_file::Recipient& rc : m->env.recipients) live += !rc.done;
+    size_t live = m->env.LiveRecipients();
     Load(std::move(m), results.data() + next);
     next += live;
   }

@@ -124,7 +124,9 @@ class QueueManager {
   void List(std::string_view queue, bool all, std::deque<Candidate>* to);
   void ArmFeed();
   void Feed();
-  bool Full() const;
+  // The in-memory limits are reached (counting `taking` messages about to
+  // be loaded).
+  bool Full(size_t taking = 0) const;
   // Takes one file into active/ and reads it; null when it was not taken.
   std::unique_ptr<Message> Take(std::string_view queue, const std::string& id, bool all);
   // Resolves the live recipients of the taken messages (one round trip)
