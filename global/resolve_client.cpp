@@ -80,28 +80,26 @@ std::vector<util::StatusOr<ResolveResult>> ResolveClient::ResolveMany(
   namespace rp = rewrite_proto;
   auto now = std::chrono::steady_clock::now();
   std::vector<util::StatusOr<ResolveResult>> out(queries.size(), util::Unavailable("not resolved"));
-  std::vector<size_t> asked;  // indexes of the queries sent
-  std::vector<util::AttrList> requests;
+  std::vector<size_t> asked;  // the queries that need a round trip
   for (size_t i = 0; i < queries.size(); i++) {
     const Query& q = queries[i];
-    if (last_ && last_->sender == q.sender && last_->address == q.address && now < last_->expires) {
+    if (last_ && last_->sender == q.sender && last_->address == q.address && now < last_->expires)
       out[i] = last_->result;
-      continue;
-    }
-    util::AttrList req;
-    req.Set(rp::kRequest, rp::kRequestResolve);
-    req.Set(rp::kSender, q.sender);
-    req.Set(rp::kAddress, q.address);
-    requests.push_back(std::move(req));
-    asked.push_back(i);
+    else
+      asked.push_back(i);
   }
   // In chunks small enough that requests and replies fit the socket
   // buffers: neither side ever waits for the other to read.
   bool malformed = false;
-  for (size_t from = 0; from < requests.size(); from += kMaxPipelined) {
-    size_t to = std::min(requests.size(), from + kMaxPipelined);
-    std::vector<util::AttrList> chunk(requests.begin() + static_cast<ptrdiff_t>(from),
-                                      requests.begin() + static_cast<ptrdiff_t>(to));
+  for (size_t from = 0; from < asked.size(); from += kMaxPipelined) {
+    size_t to = std::min(asked.size(), from + kMaxPipelined);
+    std::vector<util::AttrList> chunk;
+    for (size_t k = from; k < to; k++) {
+      util::AttrList& req = chunk.emplace_back();
+      req.Set(rp::kRequest, rp::kRequestResolve);
+      req.Set(rp::kSender, queries[asked[k]].sender);
+      req.Set(rp::kAddress, queries[asked[k]].address);
+    }
     util::StatusOr<std::vector<util::AttrList>> replies = client_.CallMany(chunk);
     for (size_t k = from; k < to; k++) {
       util::StatusOr<ResolveResult>& r = out[asked[k]];
