@@ -19,7 +19,7 @@ struct State {
   std::string program = "unknown";
   std::string syslog_name = "postfix";
   std::string hostname;  // first label of myhostname, for file log lines
-  std::string ident;  // storage for openlog(), which keeps the pointer
+  std::string ident;     // storage for openlog(), which keeps the pointer
   bool to_stderr = true;
   bool to_syslog = false;
   int file_fd = -1;
@@ -98,9 +98,7 @@ void Init(std::string_view program) {
 const std::string& Program() { return S().program; }
 
 void SetHostname(std::string_view hostname) {
-  std::string h(hostname);
-  if (auto dot = h.find('.'); dot != std::string::npos) h.resize(dot);
-  S().hostname = h;
+  S().hostname = std::string(hostname.substr(0, hostname.find('.')));
 }
 
 void SetSyslogName(std::string_view syslog_name) {
@@ -147,13 +145,12 @@ std::string FormatFileLine(std::string_view text) {
   struct tm tm;
   localtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
-  std::string h = s.hostname;
-  if (h.empty()) {
+  if (s.hostname.empty()) {  // no myhostname given: this system's name, once
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
-    h = host;
-    if (auto dot = h.find('.'); dot != std::string::npos) h.resize(dot);
+    SetHostname(host);
   }
+  const std::string& h = s.hostname;
   return util::StrFormat("%s %s %s/%s[%ld]: ", stamp, h.c_str(), s.syslog_name.c_str(),
                          s.program.c_str(), static_cast<long>(getpid())) +
          std::string(text);
