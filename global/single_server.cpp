@@ -1,6 +1,5 @@
 #include "global/single_server.h"
 
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -580,9 +580,11 @@ bool Session::Mail(const smtpd_proto::Command& c) {
   }
   txn_.mail = true;
   txn_.sender = p.address;
-  txn_.arrival = Now();
-  if (!deps_.now) {
-    // With microseconds, as Postfix: the delays= figures start here.
+  // With microseconds, as Postfix: the delays= figures start here (a
+  // test clock gives whole seconds).
+  if (deps_.now) {
+    txn_.arrival = deps_.now();
+  } else {
     struct timeval tv;
     gettimeofday(&tv, nullptr);
     txn_.arrival = tv.tv_sec;
