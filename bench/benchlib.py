@@ -192,3 +192,47 @@ def wait_until(count, want, what, root):
             raise Failed("only %d of %d messages %s (stalled); see %s/maillog"
                          % (n, want, what, root))
         time.sleep(0.02)
+
+
+def can_run(bench, tools):
+    """Whether `bench` can run here; says why not: it needs root (both
+    systems run their daemons as `postfix`, as in production) and the given
+    tools of Debian's postfix package."""
+    if os.geteuid() != 0:
+        print("%s: needs root (daemons run as `postfix` as in production); skipped" % bench)
+        return False
+    for tool in tools:
+        if not os.access(tool, os.X_OK):
+            print("%s: %s is missing (Debian's postfix package); skipped" % (bench, tool))
+            return False
+    return True
+
+
+def measure(kind, prefix, run):
+    """Measures one system ("ours" or "debian"): run(root, cleanups) in a
+    fresh InstanceRoot returns its figures; what it appends to `cleanups`
+    (stopping the instance, a sink) runs afterwards, last added first, then
+    the root goes away. None on failure, after printing why."""
+    instance_root = InstanceRoot(prefix + kind + "-")
+    cleanups = []
+    try:
+        return run(instance_root.path, cleanups)
+    except Failed as e:
+        print("%s: %s" % (kind, e))
+        return None
+    finally:
+        for cleanup in reversed(cleanups):
+            cleanup()
+        instance_root.close()
+
+
+def report(names, ours, theirs):
+    """Prints each system's figures (messages per second, in the order of
+    `names`) and, when both ran, the ratios ours/Debian's."""
+    for system, r in (("ours", ours), ("Debian's", theirs)):
+        if r:
+            print("  %-10s " % system + "   ".join("%s %7.1f msg/s" % (n, v)
+                                                   for n, v in zip(names, r)))
+    if ours and theirs:
+        print("  ratio ours/Debian's (higher is better): "
+              + ", ".join("%s %.2f" % (n, a / b) for n, a, b in zip(names, ours, theirs)))

@@ -22,8 +22,9 @@ import pwd
 import subprocess
 import time
 
+import benchlib
 from benchlib import (DEBIAN_POSTFIX, DOMAIN, MESSAGES, SERVICES, SESSIONS, SIZE, SMTP_SOURCE,
-                      FS_NOTE, Failed, InstanceRoot, free_port, main_cf, programs, smtp_source,
+                      FS_NOTE, can_run, report, free_port, main_cf, programs, smtp_source,
                       start_instance, stop_instance, wait_until)
 
 MAILBOXES = int(os.environ.get("MAILBOXES", 1000))
@@ -70,44 +71,25 @@ def delivered(base):
 
 def measure(kind):
     """(acceptance, end-to-end) in messages per second, None on failure."""
-    instance_root = InstanceRoot("inbound-%s-" % kind)
-    root = instance_root.path
-    etc = postfix = None
-    try:
+    def run(root, cleanups):
         etc, port, base, postfix = setup(root, kind)
+        cleanups.append(lambda: stop_instance(postfix, etc))
         start_instance(root, postfix, etc, port)
         start = time.time()
         accepted = smtp_source(port, "user@" + DOMAIN, numbered=True)
         wait_until(lambda: delivered(base), MESSAGES, "delivered", root)
         return MESSAGES / accepted, MESSAGES / (time.time() - start)
-    except Failed as e:
-        print("%s: %s" % (kind, e))
-        return None
-    finally:
-        if etc:
-            stop_instance(postfix, etc)
-        instance_root.close()
+    return benchlib.measure(kind, "inbound-", run)
 
 
 def main():
-    if os.geteuid() != 0:
-        print("inbound: needs root (daemons run as `postfix` as in production); skipped")
-        return
-    if not os.access(SMTP_SOURCE, os.X_OK):
-        print("inbound: %s is missing (Debian's postfix package); skipped" % SMTP_SOURCE)
+    if not can_run("inbound", (SMTP_SOURCE,)):
         return
     print("inbound: %d messages of %d bytes, %d sessions, %d mailboxes (Maildir, hash tables)%s"
           % (MESSAGES, SIZE, SESSIONS, MAILBOXES, FS_NOTE))
     ours = measure("ours")
     theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
-    fmt = "  %-10s acceptance %7.1f msg/s   end-to-end %7.1f msg/s"
-    if ours:
-        print(fmt % ("ours", ours[0], ours[1]))
-    if theirs:
-        print(fmt % ("Debian's", theirs[0], theirs[1]))
-    if ours and theirs:
-        print("  ratio ours/Debian's (higher is better): acceptance %.2f, end-to-end %.2f"
-              % (ours[0] / theirs[0], ours[1] / theirs[1]))
+    report(["acceptance", "end-to-end"], ours, theirs)
 
 
 if __name__ == "__main__":

@@ -35,9 +35,11 @@ import subprocess
 import threading
 import time
 
-from benchlib import (BUILD, DEBIAN_POSTFIX, MESSAGES, SERVICES, SESSIONS, SIZE, SMTP_SINK,
-                      SMTP_SOURCE, FS_NOTE, Failed, InstanceRoot, free_port, main_cf, programs, smtp_source,
-                      start_instance, stop_instance, wait_listening, wait_until)
+import benchlib
+from benchlib import (BUILD, DEBIAN_POSTFIX, FS_NOTE, MESSAGES, SERVICES, SESSIONS, SIZE,
+                      SMTP_SINK, SMTP_SOURCE, Failed, can_run, free_port, main_cf, programs,
+                      report, smtp_source, start_instance, stop_instance, wait_listening,
+                      wait_until)
 
 SCACHE = os.environ.get("SCACHE") == "1"
 DRAIN = os.environ.get("DRAIN") != "0"
@@ -120,14 +122,13 @@ def wait_sink(sink, want, root):
 
 
 def measure(kind):
-    """Returns (acceptance, end-to-end, drain) in messages per second, drain
-    None when DRAIN=0; None on failure (after printing why)."""
-    instance_root = InstanceRoot("relay-%s-" % kind)
-    root = instance_root.path
-    sink = Sink(os.path.join(root, "sink.log"))
-    etc = postfix = None
-    try:
+    """(acceptance, end-to-end[, drain]) in messages per second (drain
+    unless DRAIN=0); None on failure (after printing why)."""
+    def run(root, cleanups):
+        sink = Sink(os.path.join(root, "sink.log"))
+        cleanups.append(sink.stop)
         etc, port, postfix = setup(root, kind, sink.port)
+        cleanups.append(lambda: stop_instance(postfix, etc))
         if not wait_listening(sink.port):
             raise Failed("smtp-sink does not answer; see %s/sink.log" % root)
         start_instance(root, postfix, etc, port)
@@ -137,7 +138,7 @@ def measure(kind):
         wait_sink(sink, MESSAGES, root)
         total = time.time() - start
         if not DRAIN:
-            return MESSAGES / accepted, MESSAGES / total, None
+            return MESSAGES / accepted, MESSAGES / total
         # Phase 2: the queue fills with qmgr absent, then qmgr joins by a
         # reload and the smtp client alone empties it.
         stop_instance(postfix, etc)
@@ -159,24 +160,12 @@ def measure(kind):
         wait_sink(sink, base + MESSAGES, root)
         drain = time.time() - start
         return MESSAGES / accepted, MESSAGES / total, MESSAGES / drain
-    except Failed as e:
-        print("%s: %s" % (kind, e))
-        return None
-    finally:
-        if etc:
-            stop_instance(postfix, etc)
-        sink.stop()
-        instance_root.close()
+    return benchlib.measure(kind, "relay-", run)
 
 
 def main():
-    if os.geteuid() != 0:
-        print("relay: needs root (daemons run as `postfix` as in production); skipped")
+    if not can_run("relay", (SMTP_SOURCE, SMTP_SINK)):
         return
-    for tool in (SMTP_SOURCE, SMTP_SINK):
-        if not os.access(tool, os.X_OK):
-            print("relay: %s is missing (Debian's postfix package); skipped" % tool)
-            return
     print("relay: %d messages of %d bytes, %d sessions, relayhost smtp-sink (%s)%s"
           % (MESSAGES, SIZE, SESSIONS,
              "Debian's scache on" if SCACHE else "no connection cache", FS_NOTE))
@@ -186,14 +175,7 @@ def main():
     else:
         print("ours: %s/bin/smtp is not built; measuring Debian's only" % BUILD)
     theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
-    for name, r in (("ours", ours), ("Debian's", theirs)):
-        if r:
-            print("  %-10s acceptance %7.1f msg/s   end-to-end %7.1f msg/s%s"
-                  % (name, r[0], r[1], "   drain %7.1f msg/s" % r[2] if DRAIN else ""))
-    if ours and theirs:
-        print("  ratio ours/Debian's (higher is better): acceptance %.2f, end-to-end %.2f%s"
-              % (ours[0] / theirs[0], ours[1] / theirs[1],
-                 ", drain %.2f" % (ours[2] / theirs[2]) if DRAIN else ""))
+    report(["acceptance", "end-to-end"] + (["drain"] if DRAIN else []), ours, theirs)
 
 
 if __name__ == "__main__":
