@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "global/bounce_client.h"
@@ -109,6 +110,17 @@ struct QueueManager::InFlight {
   util::EventLoop::Handle watch = util::EventLoop::kNoHandle;
   util::AttrDecoder dec;
 };
+
+namespace {
+
+// A file's modification time in seconds, nullopt when it is not there.
+std::optional<double> Mtime(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+}
+
+}  // namespace
 
 QueueManager::QueueManager(const config::Config& cfg, util::EventLoop* loop)
     : cfg_(cfg),
@@ -312,9 +324,9 @@ std::unique_ptr<QueueManager::Message> QueueManager::Take(std::string_view queue
   // memory (for bounces at expiry) and start afresh. New mail (incoming)
   // has had no attempt, so there is no log to look for.
   std::string defer_path = delivery_log::Path(layout_, mail_queue::kDefer, id);
-  struct stat log_st;
-  if (queue != mail_queue::kIncoming && stat(defer_path.c_str(), &log_st) == 0) {
-    m->prev_attempt = log_st.st_mtim.tv_sec + log_st.st_mtim.tv_nsec / 1e9;
+  std::optional<double> when = queue == mail_queue::kIncoming ? std::nullopt : Mtime(defer_path);
+  if (when) {
+    m->prev_attempt = *when;
     if (auto entries = delivery_log::Read(defer_path); entries.ok())
       for (const delivery_log::Entry& e : *entries) m->prev_defer[e.recipient] = e;
     (void)delivery_log::Remove(layout_, mail_queue::kDefer, id);
@@ -700,8 +712,14 @@ void QueueManager::Finish(Message& m) {
     return;
   }
   double warn = static_cast<double>(cfg_.GetTime("delay_warning_time"));
-  if (!left.empty() && warn > 0 && now - m.arrival >= warn && m.prev_attempt - m.arrival < warn) {
-    // The first attempt to end past delay_warning_time sends the notice.
+  // The first attempt to end past delay_warning_time sends the notice. An
+  // attempt's end is when its last defer reason was written (the defer
+  // log's mtime), the same clock the next attempt reads as prev_attempt: so
+  // exactly one attempt is the first, however close to the limit it ends.
+  std::optional<double> ended;
+  if (!left.empty() && warn > 0)
+    ended = Mtime(delivery_log::Path(layout_, mail_queue::kDefer, m.id)).value_or(now);
+  if (ended && *ended - m.arrival >= warn && m.prev_attempt - m.arrival < warn) {
     util::Status ws =
         bounce_client::Request(cfg_, bounce_client::Notice::kDelay, mail_queue::kActive, m.id);
     if (!ws.ok())
