@@ -5,13 +5,6 @@
 namespace maildrop {
 namespace {
 
-bool HasControl(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 bool IsXtext(std::string_view s) {
   for (unsigned char c : s) {
     if (c < 0x21 || c > 0x7e) return false;
@@ -47,7 +40,7 @@ util::Status CheckAttr(std::string_view name, std::string_view value) {
   if (name == kAttrRewriteContext) {
     if (value != "local" && value != "remote") return Bad(name, value);
   } else if (name == kAttrFullName) {
-    if (HasControl(value) || value.size() > 1000) return Bad(name, value);
+    if (util::HasControl(value) || value.size() > 1000) return Bad(name, value);
   } else if (name == kAttrEncoding) {
     if (value != "7bit" && value != "8bit") return Bad(name, value);
   } else if (name == kAttrDsnEnvid) {
@@ -65,7 +58,7 @@ util::Status CheckAttr(std::string_view name, std::string_view value) {
 util::Status CheckAddress(std::string_view address, std::string_view what, bool allow_empty) {
   if (address.empty() && !allow_empty)
     return util::InvalidArgument("bad " + std::string(what) + " address: empty");
-  if (address.size() > kMaxEnvelopeRecord || HasControl(address))
+  if (address.size() > kMaxEnvelopeRecord || util::HasControl(address))
     return util::InvalidArgument("bad " + std::string(what) +
                                  " address: " + util::Printable(address.substr(0, 100)));
   return util::OkStatus();

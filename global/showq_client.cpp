@@ -12,31 +12,6 @@
 namespace showq_client {
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i] (2..4), or 0.
-size_t Utf8Length(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n;
-  unsigned min;
-  unsigned cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2, min = 0x80, cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3, min = 0x800, cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4, min = 0x10000, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
 std::string Asctime(long long t) {
   time_t tt = static_cast<time_t>(t);
   struct tm tm;
@@ -188,7 +163,7 @@ std::string PrintableUtf8(std::string_view s) {
     if (c < 0x80) {
       out += (c < 0x20 || c == 0x7F) ? '?' : static_cast<char>(c);
       ++i;
-    } else if (size_t n = Utf8Length(s, i)) {
+    } else if (size_t n = util::Utf8Length(s, i)) {
       out.append(s.substr(i, n));
       i += n;
     } else {
@@ -204,7 +179,7 @@ std::string JsonQuote(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      if (size_t n = Utf8Length(s, i)) {
+      if (size_t n = util::Utf8Length(s, i)) {
         out.append(s.substr(i, n));
         i += n;
       } else {

@@ -53,7 +53,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <string>
 
 #include "global/config.h"
@@ -64,40 +63,13 @@
 #include "util/event_loop.h"
 #include "util/fd.h"
 #include "util/msg.h"
+#include "util/process.h"
 #include "util/strings.h"
 
 namespace {
 
 [[noreturn]] void Usage() {
   msg::Fatal("usage: master [-c config_dir] [-d] [-e exit_time] [-t] [-v] [-w]");
-}
-
-// Keeps only the variables import_environment names (NAME) and sets the
-// NAME=VALUE ones, as Postfix's clean_env().
-void CleanEnvironment(const std::vector<std::string>& import) {
-  std::map<std::string, std::string> keep;
-  for (const std::string& item : import) {
-    if (auto eq = item.find('='); eq != std::string::npos) {
-      keep[item.substr(0, eq)] = item.substr(eq + 1);
-    } else if (const char* v = getenv(item.c_str())) {
-      keep[item] = v;
-    }
-  }
-  clearenv();
-  for (const auto& [name, value] : keep) setenv(name.c_str(), value.c_str(), 1);
-}
-
-// Makes sure descriptors 0, 1 and 2 are open, so that no listener or pipe
-// can land there.
-void OpenStandardFds() {
-  for (;;) {
-    int fd = open("/dev/null", O_RDWR);
-    if (fd < 0) msg::Fatal("open /dev/null: %s", strerror(errno));
-    if (fd > 2) {
-      close(fd);
-      return;
-    }
-  }
 }
 
 void DetachStdio() {
@@ -129,7 +101,7 @@ int main(int argc, char** argv) {
   // not ours to keep alive; Postfix's master closes it too.
   close_range(3, ~0U, 0);
   msg::Init("master");
-  OpenStandardFds();
+  util::OpenStandardFds();
   std::string config_dir;
   bool foreground = false, test_mode = false, wait_mode = false;
   int verbose = 0;
@@ -179,7 +151,7 @@ int main(int argc, char** argv) {
 
   if (test_mode) return master_lock::RunningMaster(*cfg) ? 1 : 0;
 
-  CleanEnvironment(cfg->GetList("import_environment"));
+  util::CleanEnvironment(cfg->GetList("import_environment"));
   setenv("MAIL_CONFIG", config_dir.c_str(), 1);
 
   maillog::Init("master", *cfg, maillog::Mode::kDaemon);

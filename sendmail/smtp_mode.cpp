@@ -17,13 +17,6 @@ namespace {
 constexpr size_t kMaxCommand = 2048;
 constexpr int kHardErrorLimit = 20;
 
-bool HasControl(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 // "<addr> params" or "addr params" after "FROM:"/"TO:". False on bad syntax.
 bool ParsePath(std::string_view rest, std::string* addr, std::string* params) {
   rest = util::TrimLeft(rest);
@@ -56,7 +49,7 @@ bool ParsePath(std::string_view rest, std::string* addr, std::string* params) {
     if (colon == std::string_view::npos) return false;
     inner.remove_prefix(colon + 1);
   }
-  if (HasControl(inner)) return false;
+  if (util::HasControl(inner)) return false;
   *addr = address::Unquote(inner);
   *params = std::string(util::Trim(rest));
   return true;
@@ -237,7 +230,7 @@ class Session {
         }
         env_.dsn_ret = v;
       } else if (key == "ENVID" && eq != std::string::npos) {
-        if (value.empty() || value.size() > 100 || HasControl(value) ||
+        if (value.empty() || value.size() > 100 || util::HasControl(value) ||
             value.find(' ') != std::string::npos) {
           Error("501 5.5.4 Bad ENVID parameter syntax");
           return;
@@ -292,7 +285,7 @@ class Session {
         }
         r.dsn_notify = bits;
       } else if (key == "ORCPT" && eq != std::string::npos) {
-        if (value.empty() || value.size() > 500 || HasControl(value)) {
+        if (value.empty() || value.size() > 500 || util::HasControl(value)) {
           Error("501 5.5.4 Error: Bad ORCPT parameter syntax");
           return;
         }

@@ -45,4 +45,20 @@ std::optional<bool> ParseBool(std::string_view s);
 // Escapes control and non-printable bytes as \ooo for logging untrusted text.
 std::string Printable(std::string_view s);
 
+// Control characters are the bytes 0x00-0x1f and 0x7f (tab included).
+bool IsControl(unsigned char c);
+bool HasControl(std::string_view s);
+// A copy with every control character replaced by `with`.
+std::string ReplaceControls(std::string_view s, char with = '?');
+// Every byte printable US-ASCII (0x20-0x7e): what Postfix's allprint() asks
+// of decoded DSN parameters (ENVID, ORCPT).
+bool AllPrintableAscii(std::string_view s);
+
+// The length of the multi-byte UTF-8 sequence at s[i] (2..4), or 0 when
+// none starts there (ASCII, a stray continuation byte, an overlong form, a
+// surrogate, beyond U+10FFFF, truncated).
+size_t Utf8Length(std::string_view s, size_t i);
+// Every byte ASCII or part of a well-formed UTF-8 sequence.
+bool ValidUtf8(std::string_view s);
+
 }  // namespace util

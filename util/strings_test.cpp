@@ -72,3 +72,40 @@ TEST(StringsTest, StrFormatLong) {
 
 }  // namespace
 }  // namespace util
+
+namespace util {
+namespace {
+
+TEST(StringsTest, ControlCharacters) {
+  EXPECT_FALSE(HasControl("plain text, 8-bit \xe3\x81\x82 too"));
+  EXPECT_TRUE(HasControl("a\rb"));
+  EXPECT_TRUE(HasControl(std::string("a\0b", 3)));
+  EXPECT_TRUE(HasControl("tab\there"));
+  EXPECT_TRUE(HasControl("del\x7f"));
+  EXPECT_EQ(ReplaceControls("abc\r\n.\r\nMAIL"), "abc??.??MAIL");
+  EXPECT_EQ(ReplaceControls("x\ty", ' '), "x y");
+  EXPECT_TRUE(AllPrintableAscii("id-123+x ~"));
+  EXPECT_FALSE(AllPrintableAscii("a\nb"));
+  EXPECT_FALSE(AllPrintableAscii("\xc3\xa9"));
+}
+
+}  // namespace
+}  // namespace util
+
+namespace util {
+namespace {
+
+TEST(StringsTest, Utf8) {
+  EXPECT_TRUE(ValidUtf8("ascii"));
+  EXPECT_TRUE(ValidUtf8("\xe3\x81\x82\xf0\x9f\x93\xa7"));
+  EXPECT_FALSE(ValidUtf8("\xe3\x81"));      // truncated
+  EXPECT_FALSE(ValidUtf8("\x80"));          // stray continuation
+  EXPECT_FALSE(ValidUtf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(ValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(ValidUtf8("\xff"));
+  EXPECT_EQ(Utf8Length("a\xc3\xa9", 1), 2u);
+  EXPECT_EQ(Utf8Length("a\xc3\xa9", 0), 0u);
+}
+
+}  // namespace
+}  // namespace util
