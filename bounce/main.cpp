@@ -5,11 +5,12 @@
 //   services bounce, defer and trace: "bounce unix - - n - 0 bounce")
 //
 // DESCRIPTION
-//   Serves "notify" requests (global/bounce_client.h) from qmgr: turns a
+//   Serves "append" requests from delivery agents (one delivery log entry,
+//   written as mail_owner whatever the agent runs as) and "notify" requests
+//   (global/bounce_client.h) from qmgr: turns a
 //   message's bounce/, defer/ or trace/ log (global/delivery_log.h) and its
 //   queue file into an RFC 3464 notice (dsn.h), injects it through cleanup
-//   with the null sender, logs it and consumes the log (service.h). Delivery
-//   agents append the log entries themselves, so the only request is notify.
+//   with the null sender, logs it and consumes the log (service.h).
 //
 //   Like Postfix's bounce this is a single-server: composing and injecting a
 //   notice blocks on cleanup, so one client per process and master runs as

@@ -64,9 +64,34 @@ util::StatusOr<std::string> Send(const config::Config& cfg, dsn::Notice& n,
   return res->queue_id;
 }
 
+// request=append: one delivery log entry, appended and synced by this
+// daemon (mail_owner), never by the agent that asked.
+util::AttrList Append(const config::Config& cfg, const util::AttrList& req) {
+  std::optional<std::string_view> log = req.Get("log");
+  std::optional<std::string_view> id = req.Get("queue_id");
+  if (!log || !id || !mail_queue::IsValidId(*id) ||
+      (*log != mail_queue::kBounce && *log != mail_queue::kDefer && *log != mail_queue::kTrace)) {
+    msg::Warn("bad append request %s", req.DebugString().c_str());
+    return Reply(4, "bad request");
+  }
+  util::AttrList attrs;
+  for (const auto& [name, value] : req)
+    if (name != "request" && name != "log" && name != "queue_id") attrs.Set(name, value);
+  util::StatusOr<delivery_log::Entry> e = delivery_log::FromAttrs(attrs);
+  if (!e.ok()) {
+    msg::Warn("bad append request %s: %s", req.DebugString().c_str(), e.status().message().c_str());
+    return Reply(4, "bad request: " + e.status().message());
+  }
+  util::Status st =
+      delivery_log::Append(mail_queue::Layout::FromConfig(cfg), *log, std::string(*id), *e);
+  if (!st.ok()) return TempFail(std::string(*id), st.message());
+  return Reply(0);
+}
+
 }  // namespace
 
 util::AttrList HandleRequest(const config::Config& cfg, const util::AttrList& req) {
+  if (req.Get("request") == std::optional<std::string_view>("append")) return Append(cfg, req);
   if (util::Status st = req.Expect({"request", "kind", "queue_name", "queue_id"}); !st.ok()) {
     msg::Warn("bad request %s: %s", req.DebugString().c_str(), st.message().c_str());
     return Reply(4, "bad request: " + st.message());

@@ -1,6 +1,7 @@
-// service: the bounce daemon's one request, "notify" (global/bounce_client.h
-// has the protocol): read the message's delivery log and queue file, send
-// the notice through cleanup, log it, and consume the log.
+// service: the bounce daemon's requests (global/bounce_client.h has the
+// protocol): "append" writes one delivery log entry for an agent; "notify"
+// reads the message's delivery log and queue file, sends the notice through
+// cleanup, logs it, and consumes the log.
 //
 // Who gets the notice:
 //   - the original sender, from the null sender, for the recipients whose

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "global/bounce_client.h"
 #include "global/delivery_log.h"
 #include "util/msg.h"
 #include "util/strings.h"
@@ -76,7 +77,8 @@ void SplitDsn(std::string_view text, std::string_view default_dsn, char force_cl
 }
 
 util::StatusOr<Reporter> Reporter::Open(const mail_queue::Layout& layout,
-                                        const deliver_request::Request& req, double start) {
+                                        const deliver_request::Request& req, double start,
+                                        LogAppender append) {
   if (!mail_queue::IsValidId(req.queue_id))
     return util::InvalidArgument("bad queue id: " + req.queue_id);
   bool queue_ok = false;
@@ -86,6 +88,7 @@ util::StatusOr<Reporter> Reporter::Open(const mail_queue::Layout& layout,
   if (!file.ok()) return file.status();
   Reporter r;
   r.layout_ = layout;
+  r.append_ = std::move(append);
   r.req_ = req;
   r.file_.emplace(std::move(*file));
   r.start_ = start;
@@ -128,7 +131,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
     e.dsn_notify = rc.dsn_notify;
     e.offset = rc.offset;
     std::string_view q = status == "bounced" ? mail_queue::kBounce : mail_queue::kDefer;
-    if (util::Status st = delivery_log::Append(layout_, q, id, e); !st.ok()) {
+    if (util::Status st = append_(q, id, e); !st.ok()) {
       ok = false;
       why = st.message();
     }
@@ -173,7 +176,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
       e.action = "delayed";
       e.reason = f.reason;
       e.offset = rc.offset;
-      (void)delivery_log::Append(layout_, mail_queue::kDefer, id, e);
+      (void)append_(mail_queue::kDefer, id, e);
     }
   }
   if (f.status == "deferred") deferred_ = true;
@@ -199,7 +202,14 @@ void ServeRequest(util::Stream& client, const config::Config& cfg, const Deliver
     msg::Warn("bad delivery request: %s", req.status().message().c_str());
     return;
   }
-  auto rep = Reporter::Open(mail_queue::Layout::FromConfig(cfg), *req, start);
+  // Connections to the bounce service are made at the first bounce or
+  // deferral of this request and closed with it (no bounce process is held
+  // by an idle agent).
+  bounce_client::LogClient logs(cfg);
+  auto rep =
+      Reporter::Open(mail_queue::Layout::FromConfig(cfg), *req, start,
+                     [&logs](std::string_view q, const std::string& id,
+                             const delivery_log::Entry& e) { return logs.Append(q, id, e); });
   if (!rep.ok()) {
     msg::Warn("%s: %s", req->queue_id.c_str(), rep.status().message().c_str());
     deliver_request::Reply r;

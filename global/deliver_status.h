@@ -8,14 +8,17 @@
 //   - marks sent and bounced recipients done in the queue file
 //     (queue_file::Reader::OpenForUpdate / MarkDone; synced, except on
 //     the message's last delivery: deliver_request::kFlagLastDelivery),
-//   - appends a delivery_log entry to bounce/ (bounced) or defer/
-//     (deferred), which bounce and showq read.
+//   - has a delivery_log entry appended to bounce/ (bounced) or defer/
+//     (deferred), which bounce and showq read: agents ask the bounce
+//     service to append it (bounce_client::LogClient), so the log never
+//     belongs to whichever agent (root, a mailbox uid) wrote first; qmgr,
+//     itself mail_owner, appends directly.
 // A recipient whose outcome cannot be recorded (the done mark or the log
 // append fails) is reported as deferred instead: it is tried again, never
 // lost. qmgr uses the same class for the recipients it defers or bounces
 // itself (resolver failures, dead destinations, expired mail).
 //
-//   auto rep = deliver_status::Reporter::Open(layout, req);  // after Read
+//   auto rep = deliver_status::Reporter::Open(layout, req, start, append);
 //   if (!rep.ok()) { reply {status=4}; return; }
 //   rep->Bounced(0, "none", "5.1.1", "User unknown");
 //   deliver_request::WriteReply(client, rep->reply());
@@ -28,6 +31,7 @@
 
 #include "global/config.h"
 #include "global/deliver_request.h"
+#include "global/delivery_log.h"
 #include "global/mail_queue.h"
 #include "global/queue_file.h"
 #include "util/status.h"
@@ -57,12 +61,18 @@ std::string FormatLogLine(const LogFields& f);
 void SplitDsn(std::string_view text, std::string_view default_dsn, char force_class,
               std::string* dsn, std::string* rest);
 
+// Appends one entry to the message's log in LOG_QUEUE (bounce, defer).
+using LogAppender = std::function<util::Status(std::string_view log_queue, const std::string& id,
+                                               const delivery_log::Entry& e)>;
+
 class Reporter {
  public:
-  // Opens the request's queue file for update; `now` (seconds since the
-  // epoch) is the agent's start time for the delays.
+  // Opens the request's queue file for update; `start` (seconds since the
+  // epoch) is the agent's start time for the delays; `append` records the
+  // bounce and defer log entries.
   static util::StatusOr<Reporter> Open(const mail_queue::Layout& layout,
-                                       const deliver_request::Request& req, double start);
+                                       const deliver_request::Request& req, double start,
+                                       LogAppender append);
 
   // Outcome of recipient `i` of the request. The return value says whether
   // the outcome was recorded; failures are logged and counted as deferred.
@@ -84,6 +94,7 @@ class Reporter {
               std::string_view reason);
 
   mail_queue::Layout layout_;
+  LogAppender append_;
   deliver_request::Request req_;
   std::optional<queue_file::Reader> file_;
   double start_ = 0;
@@ -94,7 +105,8 @@ class Reporter {
 };
 
 // One delivery agent session with qmgr: reads the request from `client`
-// (ipc_timeout), opens its Reporter, lets `deliver` decide every
+// (ipc_timeout), opens its Reporter (log entries through the bounce
+// service, connected at the first entry and closed with the request), lets `deliver` decide every
 // recipient's outcome (Sent/Deferred/Bounced), then writes the reply. A
 // malformed request is logged and the connection dropped; a queue file that
 // cannot be opened for update gets a "try again" reply. Each agent's

@@ -476,7 +476,13 @@ void QueueManager::DeferRecipients(Message& m, const std::vector<size_t>& rcpts,
                                    const std::string& dsn, const std::string& reason, bool bounce) {
   m.all_finished = false;
   deliver_request::Request req = BuildRequest(m, rcpts, "");
-  auto rep = deliver_status::Reporter::Open(layout_, req, Now());
+  // qmgr is mail_owner, as the bounce daemon: it appends the logs itself
+  // rather than wait on the bounce service inside its event loop.
+  auto rep = deliver_status::Reporter::Open(
+      layout_, req, Now(),
+      [this](std::string_view q, const std::string& id, const delivery_log::Entry& e) {
+        return delivery_log::Append(layout_, q, id, e);
+      });
   if (!rep.ok()) {
     msg::Warn("%s: %s", m.id.c_str(), rep.status().message().c_str());
     return;  // the recipients stay live: they are tried again

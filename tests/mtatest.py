@@ -128,7 +128,8 @@ def attr_read(reader):
 
 def wait_for(cond, timeout=10, what="condition", interval=0.05):
     """Polls cond() until it returns a true value (returned), or fails the
-    test after `timeout` seconds."""
+    test after `timeout` seconds. `what` names the condition in the failure:
+    a string, or a function called then (to show a log as it is at the end)."""
     import time
     deadline = time.monotonic() + timeout
     while True:
@@ -136,7 +137,7 @@ def wait_for(cond, timeout=10, what="condition", interval=0.05):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out waiting for " + (what() if callable(what) else what))
         time.sleep(interval)
 
 
@@ -204,10 +205,12 @@ def unnamed_files(pid, directory):
     return found
 
 
-def master_cf_services(names, overrides=None):
+def master_cf_services(names, overrides=None, keep_unpriv=False):
     """The entries of conf/master.cf whose service name is in `names`, with
     the unpriv column set to "n" so that daemons run as the test's user (even
-    root). overrides: {name: {"wakeup": "2", "maxproc": "1"}} per service."""
+    root), unless keep_unpriv (as administrators run it: unprivileged daemons
+    become mail_owner). overrides: {name: {"wakeup": "2", "maxproc": "1"}}
+    per service."""
     overrides = overrides or {}
     columns = {"private": 2, "unpriv": 3, "chroot": 4, "wakeup": 5, "maxproc": 6}
     out, keep = [], False
@@ -222,7 +225,8 @@ def master_cf_services(names, overrides=None):
             fields = line.split()
             keep = fields[0] in names
             if keep:
-                fields[3] = "n"
+                if not keep_unpriv:
+                    fields[3] = "n"
                 for col, value in overrides.get(fields[0], {}).items():
                     fields[columns[col]] = value
                 out.append(" ".join(fields) + "\n")
@@ -249,9 +253,17 @@ class MtaInstance:
     """
 
     def __init__(self, test, name="inst", services=(), overrides=None, main_cf="",
-                 master_extra=""):
+                 master_extra="", mail_owner=None):
+        """mail_owner: run as administrators do (root only): that user is
+        mail_owner and master.cf's unpriv column is kept, so unprivileged
+        daemons run as mail_owner and privileged agents as root; the
+        directories above the instance are opened to it. By default
+        everything runs as the test's own user."""
         import pwd
         self.test = test
+        self.admin = mail_owner is not None
+        if self.admin:
+            os.chmod(test.tmp, 0o755)
         self.root = os.path.join(test.tmp, name)
         self.etc = os.path.join(self.root, "etc")
         self.queue = os.path.join(self.root, "queue")
@@ -262,7 +274,8 @@ class MtaInstance:
             "command_directory = %s\nmail_owner = %s\ninet_interfaces = 127.0.0.1\n"
             "maillog_file = %s\nmaillog_file_prefixes = %s\n%s"
             % (self.queue, os.path.join(self.root, "data"), BIN, BIN,
-               pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root, main_cf))
+               mail_owner or pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root,
+               main_cf))
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
             f.write(self.main_cf)
         self.master_extra = master_extra
@@ -273,7 +286,8 @@ class MtaInstance:
     def set_services(self, services, overrides=None):
         """Writes master.cf with these services of conf/master.cf."""
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write(master_cf_services(services, overrides) + getattr(self, "master_extra", ""))
+            f.write(master_cf_services(services, overrides, keep_unpriv=self.admin) +
+                    getattr(self, "master_extra", ""))
 
     def env(self):
         return {"MAIL_CONFIG": self.etc}
@@ -331,7 +345,25 @@ class MtaInstance:
     def wait_log(self, pattern, timeout=10, count=1):
         import re
         return wait_for(lambda: len(re.findall(pattern, self.log())) >= count, timeout,
-                        "log line %r in:\n%s" % (pattern, self.log()))
+                        lambda: "log line %r in:\n%s" % (pattern, self.log()))
+
+    def sendmail(self, *rcpts, sender, message):
+        """Submits `message` (str or bytes) with sendmail -i -f SENDER RCPT...
+        and fails the test unless it is accepted."""
+        if isinstance(message, str):
+            message = message.encode()
+        full_env = dict(os.environ, **self.env())
+        proc = subprocess.run([program("sendmail"), "-i", "-f", sender] + list(rcpts),
+                              input=message, env=full_env, capture_output=True, timeout=60)
+        self.test.assertEqual(proc.returncode, 0, proc)
+
+    def queued(self):
+        """How many messages are in incoming/, active/ and deferred/."""
+        return sum(len(self.queue_ids(q)) for q in ("incoming", "active", "deferred"))
+
+    def wait_empty(self, timeout=30):
+        """Waits until incoming/, active/ and deferred/ are empty."""
+        wait_for(lambda: self.queued() == 0, timeout, lambda: "empty queue; log:\n" + self.log())
 
     def queue_ids(self, queue):
         """Queue IDs of the files in a queue (walking hash subdirectories)."""

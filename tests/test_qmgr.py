@@ -47,15 +47,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         return inst
 
     def send(self, inst, *rcpts, sender="alice@example.com"):
-        r = inst.run("sendmail", "-f", sender, *rcpts, input="Subject: test\n\nbody\n")
-        self.assertEqual(r.rc, 0, r)
-
-    def queued(self, inst):
-        return sum(len(inst.queue_ids(q)) for q in ("incoming", "active", "deferred"))
-
-    def wait_empty(self, inst, timeout=20):
-        mtatest.wait_for(lambda: self.queued(inst) == 0, timeout,
-                         "empty queue; log:\n" + inst.log())
+        inst.sendmail(*rcpts, sender=sender, message="Subject: test\n\nbody\n")
 
     def deliveries(self, with_last=False):
         """[(pid, nexthop, [rcpts])] and the highest concurrency seen;
@@ -87,7 +79,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertIn("to=<carol@text.example>, relay=none", log)
         self.assertIn("status=sent (discarded: silently dropped)", log)
         self.assertIn("%s: removed" % qid, log)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_error_bounces(self):
         inst = self.instance()
@@ -129,7 +121,7 @@ class QmgrTest(mtatest.TempDirTestCase):
                                  "retry.example discard:delivered after retry"))
         inst.wait_log(r"to=<bob@retry.example>.*status=sent \(discarded: delivered after "
                       r"retry\)", timeout=30)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_postqueue_flush_retries_at_once(self):
         inst = self.instance(main_cf="minimal_backoff_time = 1000s\n"
@@ -197,7 +189,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertEqual(peak, 2)  # the limit, reached and never exceeded
         self.assertTrue(all(len(r) <= 3 for _, _, r in deliveries), deliveries)
         self.assertEqual(sum(len(r) for _, _, r in deliveries), 20)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_last_delivery_leaves_the_done_marks_to_qmgr(self):
         inst = self.instance(main_cf="test_delay_ms = 300\n")
@@ -206,9 +198,9 @@ class QmgrTest(mtatest.TempDirTestCase):
         # neither is. Sent and deferred in one delivery: the last, and qmgr
         # syncs the file before it keeps it.
         self.send(inst, "a@test.example")
-        mtatest.wait_for(lambda: self.queued(inst) == 0, 10, "a delivered")
+        mtatest.wait_for(lambda: inst.queued() == 0, 10, "a delivered")
         self.send(inst, "b@test.example", "c@x.sub.example")
-        mtatest.wait_for(lambda: self.queued(inst) == 0, 10, "b and c delivered")
+        mtatest.wait_for(lambda: inst.queued() == 0, 10, "b and c delivered")
         self.send(inst, "d@test.example", "defer-e@test.example")
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10,
                          "deferred file; log:\n" + inst.log())
@@ -258,7 +250,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertEqual(len(deliveries), 12)
         self.assertLessEqual(peak, 3)
         self.assertGreater(peak, 1)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     @staticmethod
     def unprivileged_n(path):
@@ -309,7 +301,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertEqual(len(deliveries), 18)          # one recipient per delivery
         self.assertTrue(all(len(r) == 1 for _, _, r in deliveries), deliveries)
         self.assertTrue(all(n == "docomo.ne.jp" for _, n, _ in deliveries), deliveries)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_docomo_example_lines(self):
         # ../shared/examples/docomo/master.cf as users write it (command
@@ -347,7 +339,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         inst.start()
         inst.wait_log(r"to=<bob@retry.example>, relay=none, .*status=sent \(discarded\)")
         inst.wait_log(r"%s: removed" % qid)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_kill_qmgr_loses_nothing(self):
         inst = self.instance(main_cf="test_delay_ms = 1500\n")
@@ -367,7 +359,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         os.kill(qmgr[0], signal.SIGKILL)
         inst.wait_log(r"to=<a@test.example>.*status=sent", timeout=30)
         inst.postfix("flush")
-        self.wait_empty(inst, 30)
+        inst.wait_empty(30)
 
 
 if __name__ == "__main__":

@@ -49,15 +49,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         if body is None:
             body = "Subject: test\n%s\nhello\n" % headers
         # -i: a line with a single "." is content, not the end of input.
-        r = inst.run("sendmail", "-i", "-f", sender, *rcpts, input=body)
-        self.assertEqual(r.rc, 0, r)
-
-    def queued(self, inst):
-        return sum(len(inst.queue_ids(q)) for q in ("incoming", "active", "deferred"))
-
-    def wait_empty(self, inst, timeout=30):
-        mtatest.wait_for(lambda: self.queued(inst) == 0, timeout,
-                         "empty queue; log:\n" + inst.log())
+        inst.sendmail(*rcpts, sender=sender, message=body)
 
     # --- relayhost, generic maps, content ---
 
@@ -93,7 +85,7 @@ class SmtpTest(mtatest.TempDirTestCase):
                       r"status=sent \(250 2.0.0 Ok: queued as SINK1\)" % sink.port)
         inst.wait_log(r"to=<her@localdomain.local>, relay=127.0.0.1\[127.0.0.1\]:%d"
                       % sink.port)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_dot_stuffing_and_long_lines_byte_exact(self):
         sink = self.sink()
@@ -193,7 +185,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         self.assertEqual(sink.max_concurrent, 1)
         self.assertTrue(all(len(t.rcpts) == 1 for t in sink.transactions), sink.transactions)
         self.assertEqual(len(set(sink.all_rcpts())), 60)
-        self.wait_empty(inst)
+        inst.wait_empty()
         self.assertIn("relay=127.0.0.1[127.0.0.1]:%d" % sink.port, inst.log())
 
     def test_plain_smtp_uses_parallel_connections_and_many_recipients(self):
@@ -207,7 +199,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         self.assertGreater(sink.max_concurrent, 1)
         self.assertTrue(any(len(t.rcpts) > 1 for t in sink.transactions), sink.transactions)
         self.assertEqual(len(set(sink.all_rcpts())), 60)
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     def test_docomo_rate_delay_spaces_deliveries(self):
         sink = self.sink()
@@ -242,7 +234,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         r = inst.run("postqueue", "-f")
         self.assertEqual(r.rc, 0, r)
         inst.wait_log(r"to=<bob@remote.example>, .*status=sent", timeout=20)
-        self.wait_empty(inst)
+        inst.wait_empty()
         self.assertEqual(sorted(sink.all_rcpts()), ["bob@remote.example", "carol@remote.example"])
 
     def test_550_bounces_and_the_dsn_reaches_the_senders_mailbox(self):
@@ -281,7 +273,7 @@ class SmtpTest(mtatest.TempDirTestCase):
                       "address rejected: User unknown in virtual mailbox table (in reply to RCPT "
                       "TO command)", text)
         self.assertNotIn("alice@sender.example", sink.all_rcpts())  # it stayed here
-        self.wait_empty(inst)
+        inst.wait_empty()
 
     # --- ESMTP features ---
 

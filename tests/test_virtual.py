@@ -83,10 +83,7 @@ class VirtualBase(mtatest.TempDirTestCase):
         return inst
 
     def send(self, inst, rcpt, body=b"body\n", sender="alice@example.jp", headers=b""):
-        msg = b"Subject: test\n" + headers + b"\n" + body
-        r = subprocess.run([mtatest.program("sendmail"), "-f", sender, rcpt], input=msg,
-                           env=dict(os.environ, **inst.env()), capture_output=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r)
+        inst.sendmail(rcpt, sender=sender, message=b"Subject: test\n" + headers + b"\n" + body)
 
     def maildir_files(self, user, sub="new"):
         d = os.path.join(self.base, "example.jp", user, sub)
@@ -99,8 +96,6 @@ class VirtualBase(mtatest.TempDirTestCase):
                          "%d message(s) for %s; log:\n%s" % (count, user, inst.log()))
         return self.maildir_files(user)
 
-    def queued(self, inst):
-        return sum(len(inst.queue_ids(q)) for q in ("incoming", "active", "deferred"))
 
 
 
@@ -135,7 +130,7 @@ class VirtualTest(VirtualBase):
             self.assertEqual(st.st_mode & 0o777, 0o700, sub)
             self.assertEqual(st.st_uid, self.uid)
         self.assertEqual(self.maildir_files("bob", "tmp"), [])
-        mtatest.wait_for(lambda: self.queued(inst) == 0, 10, "empty queue")
+        mtatest.wait_for(lambda: inst.queued() == 0, 10, "empty queue")
 
     def test_delivered_to_loop_bounces(self):
         inst = self.instance()
@@ -160,7 +155,7 @@ class VirtualTest(VirtualBase):
         files = self.wait_files(inst, "alice")
         with open(files[0], "rb") as f:
             self.assertIn(b'unknown user: "nobody@example.jp"', f.read())
-        mtatest.wait_for(lambda: self.queued(inst) == 0, 15, "empty queue:\n" + inst.log())
+        mtatest.wait_for(lambda: inst.queued() == 0, 15, "empty queue:\n" + inst.log())
         self.assertEqual(inst.run("postqueue", "-p").out.strip(), "Mail queue is empty")
 
     # --- mbox ---
