@@ -201,6 +201,14 @@ std::vector<std::string> Compose(const Notice& n) {
   }
   out.push_back("");
 
+  // Everything above comes from envelopes, logs and remote replies (ENVID,
+  // ORCPT, addresses, reasons): no control character may reach a line of
+  // the notice, which may be sent to another server.
+  // (A tab stays: it is the folding white space of our own headers.)
+  for (std::string& l : out)
+    for (char& c : l)
+      if (c != '\t' && util::IsControl(static_cast<unsigned char>(c))) c = '?';
+
   // 3. The original message, or its header section.
   bool headers_only = n.kind != Kind::kFailure || n.ret_headers ||
                       n.original_size > static_cast<unsigned long long>(n.bounce_size_limit);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "global/queue_file.h"
+#include "util/strings.h"
 
 namespace dsn {
 namespace {
@@ -182,6 +183,32 @@ TEST_F(DsnTest, ReturnedContent) {
     EXPECT_EQ(got.find("Content-Transfer-Encoding: 8bit") != std::string::npos, r.eight_bit)
         << r.name;
   }
+}
+
+// ENVID, ORCPT, addresses and reasons with CR LF (from an older queue file
+// or a hostile remote reply) never break a line of the notice.
+TEST_F(DsnTest, ControlCharactersNeverReachTheNotice) {
+  Notice n = Base();
+  n.dsn_envid = "abc\r\n.\r\nMAIL FROM:<evil@example.org>";
+  n.sender = "a\rb@example.com";
+  delivery_log::Entry e;
+  e.recipient = "bob@example.net";
+  e.dsn_orcpt = "rfc822;bob@example.net\r\n.\r\nQUIT";
+  e.status = "5.1.1";
+  e.action = "failed";
+  e.reason = "said: 550 no\nsuch\x7fuser";
+  n.recipients = {e};
+  std::vector<std::string> lines = Compose(n);
+  bool in_original = false;
+  for (const std::string& l : lines) {
+    if (l.find("Content-Type: message/rfc822") == 0) in_original = true;
+    if (in_original) continue;
+    for (char c : l) EXPECT_TRUE(c == '\t' || !util::IsControl(c)) << l;
+  }
+  std::string got = Join(lines);
+  EXPECT_NE(got.find("Original-Envelope-Id: abc??.??MAIL FROM:<evil@example.org>\n"),
+            std::string::npos);
+  EXPECT_NE(got.find("Original-Recipient: rfc822;bob@example.net??.??QUIT\n"), std::string::npos);
 }
 
 TEST(WantsTest, NotifyBits) {

@@ -12,6 +12,9 @@
 // starting with a space after the inserted CR LF ("<CR><LF><SPACE>"), so
 // that a broken header line becomes a folded header. Only the first piece
 // can start with "." and needs stuffing.
+// A CR or LF inside a line is never sent as such: it becomes a CR LF line
+// end, the text after it a line of its own (dot-stuffed like any line), so
+// no content can end the DATA early or smuggle commands.
 // Errors are the stream's write errors (the stream buffers; Flush reports).
 #pragma once
 
@@ -35,6 +38,7 @@ class DataWriter {
   size_t bytes() const { return bytes_; }
 
  private:
+  util::Status Piece(std::string_view line);  // a line without CR or LF
   util::Status Put(std::string_view data);
   util::Stream& out_;
   size_t limit_;

@@ -44,7 +44,17 @@ TEST(SmtpDataTest, Lines) {
       {"fold exact", {"abcd"}, 4, "abcd\r\n.\r\n"},
       {"fold dot first", {".abcde"}, 4, "..abc\r\n de\r\n.\r\n"},
       {"no limit", {std::string(2000, 'x')}, 0, std::string(2000, 'x') + "\r\n.\r\n"},
-      {"cr kept", {"a\rb"}, 998, "a\rb\r\n.\r\n"},
+      // No bare CR or LF ever leaves inside a line; what follows one is a
+      // line of its own, dot-stuffed (no early end of DATA).
+      {"bare cr", {"a\rb"}, 998, "a\r\nb\r\n.\r\n"},
+      {"bare lf", {"a\nb"}, 998, "a\r\nb\r\n.\r\n"},
+      {"trailing cr", {"a\r"}, 998, "a\r\n.\r\n"},
+      {"injection",
+       {"x\r\n.\r\nMAIL FROM:<evil@example>"},
+       998,
+       "x\r\n..\r\nMAIL FROM:<evil@example>\r\n.\r\n"},
+      {"lf dot lf", {"x\n.\nQUIT"}, 998, "x\r\n..\r\nQUIT\r\n.\r\n"},
+      {"cr dot cr", {"x\r.\r"}, 998, "x\r\n..\r\n.\r\n"},
   };
   for (const Case& c : cases) EXPECT_EQ(Send(c.lines, c.limit), c.want) << c.name;
 }

@@ -139,7 +139,7 @@ std::optional<std::string> ParseOrcpt(std::string_view value) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
   }
   auto addr = smtp_reply::XTextDecode(value.substr(semi + 1));
-  if (!addr || addr->empty()) return std::nullopt;
+  if (!addr || addr->empty() || !util::AllPrintableAscii(*addr)) return std::nullopt;
   return util::Lowercase(type) + ";" + *addr;
 }
 

@@ -55,7 +55,8 @@ bool ValidAddressSyntax(std::string_view external);
 // on bad syntax (NEVER combined with others, an unknown word, empty).
 int ParseNotify(std::string_view value);
 
-// ORCPT=addr-type;xtext -> "rfc822;decoded". nullopt on bad syntax.
+// ORCPT=addr-type;xtext -> "rfc822;decoded". nullopt on bad syntax or when
+// the decoded address is not printable ASCII (no CR LF into notices).
 std::optional<std::string> ParseOrcpt(std::string_view value);
 
 // The ESMTP keywords of the EHLO reply (without "250-" and the host line),

@@ -79,6 +79,8 @@ TEST(SmtpdProtoTest, NotifyAndOrcpt) {
   EXPECT_EQ(ParseOrcpt("a@b"), std::nullopt);
   EXPECT_EQ(ParseOrcpt("rfc822;"), std::nullopt);
   EXPECT_EQ(ParseOrcpt(";a@b"), std::nullopt);
+  EXPECT_EQ(ParseOrcpt("rfc822;a@b+0D+0A.+0D+0AQUIT"), std::nullopt);
+  EXPECT_EQ(ParseOrcpt("rfc822;a+09b@c"), std::nullopt);
 }
 
 TEST(SmtpdProtoTest, EhloKeywords) {
