@@ -380,6 +380,12 @@ void Session::Run() {
       counts_.Count("unknown", false);
       continue;
     }
+    if (st_.smtputf8_enable && !util::ValidUtf8(line.text)) {
+      Reply("500 5.5.2 Error: bad UTF-8 syntax");
+      ++error_count_;
+      counts_.Count("unknown", false);
+      continue;
+    }
     smtpd_proto::Command c = smtpd_proto::SplitCommand(line.text);
     if (c.verb.empty()) {
       Reply("500 5.5.2 Error: bad syntax");
@@ -426,7 +432,6 @@ void Session::Run() {
       counts_.Count(name, false);
       continue;
     }
-    if (h != nullptr && h->junk && ++junk_count_ > st_.junk_command_limit) ++error_count_;
     bool ok;
     if (c.verb == "QUIT") {
       Reply("221 2.0.0 Bye");
@@ -439,6 +444,11 @@ void Session::Run() {
     }
     counts_.Count(name, ok);
     if (!ok) ++error_count_;
+    // Junk commands (HELO EHLO RSET NOOP VRFY ETRN HELP) count once their
+    // reply is out; past smtpd_junk_command_limit each is also an error,
+    // so a client looping on EHLO or NOOP reaches the hard error limit.
+    bool junk = c.verb == "HELO" || c.verb == "EHLO" || (h != nullptr && h->junk);
+    if (junk && junk_count_++ > st_.junk_command_limit) ++error_count_;
   }
   io_.Flush();
   ResetTransaction();
@@ -452,7 +462,10 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
     return false;
   }
   if (txn_.mail) ResetTransaction();
-  std::string helo = c.args;  // multiple words are kept, as Postfix collapses them
+  // Multiple words are kept, as Postfix collapses them; control characters
+  // become '?' (Postfix's printable()) before the name reaches a check, a
+  // log line, the Received: header or the queue.
+  std::string helo = util::ReplaceControls(c.args);
   sess_.helo_name = helo;
   sess_.protocol = esmtp ? "ESMTP" : "SMTP";
   deps_.checker->ResetTransaction(sess_);
@@ -471,6 +484,7 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   opt.message_size_limit = st_.message_size_limit;
   opt.vrfy = !st_.disable_vrfy;
   opt.discard = st_.discard_ehlo_keywords;
+  if (!st_.smtputf8_enable) opt.discard.push_back("SMTPUTF8");
   std::vector<std::string> kw = smtpd_proto::EhloKeywords(opt);
   bool silent = false;
   std::vector<std::string> dropped;
@@ -523,7 +537,7 @@ bool Session::Mail(const smtpd_proto::Command& c) {
         return false;
       }
       txn_.size = *n;
-    } else if (u == "SMTPUTF8") {
+    } else if (u == "SMTPUTF8" && st_.smtputf8_enable) {
       txn_.smtputf8 = true;
     } else if (u.rfind("RET=", 0) == 0) {
       if (txn_.ret) {
@@ -542,7 +556,9 @@ bool Session::Mail(const smtpd_proto::Command& c) {
         return false;
       }
       auto e = smtp_reply::XTextDecode(param.substr(6));
-      if (!e || e->empty() || e->size() > 100) {
+      // Decoded, it must be printable ASCII (Postfix's allprint()): it is
+      // copied into the queue and into notices sent to other servers.
+      if (!e || e->empty() || e->size() > 100 || !util::AllPrintableAscii(*e)) {
         Reply("501 5.5.4 Bad ENVID parameter syntax");
         return false;
       }
@@ -735,6 +751,7 @@ bool Session::EndOfMessage() {
         Reply("451 4.3.0 Error: queue file write error");
       } else if (r->status == 0) {
         Reply("250 2.0.0 Ok: queued as " + r->queue_id);
+        junk_count_ = 0;  // "reset after mail is delivered" (postconf(5))
         ok = true;
       } else if (r->dsn == "5.3.4") {
         Reply("552 5.3.4 Message size exceeds fixed limit");
@@ -1016,6 +1033,7 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.error_sleep_time = static_cast<int>(cfg.GetTime("smtpd_error_sleep_time"));
   s.recipient_limit = static_cast<int>(cfg.GetInt("smtpd_recipient_limit"));
   s.junk_command_limit = static_cast<int>(cfg.GetInt("smtpd_junk_command_limit"));
+  s.smtputf8_enable = cfg.GetBool("smtputf8_enable");
   std::string bare = cfg.Get("smtpd_forbid_bare_newline");
   if (!smtpd_input::ParseBareLf(bare, &s.bare_lf))
     msg::Fatal("bad smtpd_forbid_bare_newline value: %s (specify normalize, reject or no)",

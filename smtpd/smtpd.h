@@ -51,6 +51,9 @@ struct Settings {
   int error_sleep_time = 1;
   int recipient_limit = 1000;
   int junk_command_limit = 100;
+  // smtputf8_enable: SMTPUTF8 offered and accepted, and every command line
+  // must be well-formed UTF-8 ("500 5.5.2 Error: bad UTF-8 syntax").
+  bool smtputf8_enable = true;
   smtpd_input::BareLf bare_lf = smtpd_input::BareLf::kNormalize;
   int bare_lf_reject_code = 550;
   std::vector<std::string> discard_ehlo_keywords;

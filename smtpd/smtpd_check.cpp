@@ -874,9 +874,10 @@ Result CheckerImpl::CheckClientAccess(Ctx& c, const std::string& table, const Ta
   return CheckAddrAccess(c, table, s.client_addr, t, &found);
 }
 
-const ResolveResult* CheckerImpl::Resolve(Ctx& c, const std::string& addr,
+// `addr` is in internal form (unquoted once, by the SMTP parser): every
+// check sees the recipient exactly as it is queued.
+const ResolveResult* CheckerImpl::Resolve(Ctx& c, const std::string& internal,
                                           const std::string& reply_name) {
-  std::string internal = address::Unquote(addr);
   std::string key = c.s.sender + '\n' + internal;
   auto it = resolve_cache_.find(key);
   if (it != resolve_cache_.end()) return &it->second;
@@ -898,7 +899,7 @@ Result CheckerImpl::CheckMailAccess(Ctx& c, const std::string& table, const std:
   }
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
-  std::string lookup = rr->recipient.empty() ? address::Unquote(addr) : rr->recipient;
+  std::string lookup = rr->recipient.empty() ? addr : rr->recipient;
   if (lookup.find('@') == std::string::npos) {
     msg::Warn("check_mail_access: no @domain in address: %s", lookup.c_str());
     return Result::kDunno;
@@ -953,7 +954,7 @@ Result CheckerImpl::UnknownHostname(Ctx& c, const std::string& name, const Targe
 }
 
 Result CheckerImpl::NonFqdnAddress(Ctx& c, const std::string& addr, const Target& t) {
-  std::string a = address::Unquote(addr);
+  std::string a = addr;
   size_t at = a.rfind('@');
   std::string domain = at == std::string::npos ? a : a.substr(at + 1);
   if (IsAddressLiteral(domain)) return Result::kDunno;
@@ -972,7 +973,7 @@ Result CheckerImpl::UnknownAddress(Ctx& c, const std::string& addr, const Target
   if (rr->address_class == AddressClass::kLocal || rr->address_class == AddressClass::kAlias ||
       rr->address_class == AddressClass::kVirtual)
     return Result::kDunno;
-  std::string a = rr->recipient.empty() ? address::Unquote(addr) : rr->recipient;
+  std::string a = rr->recipient.empty() ? addr : rr->recipient;
   size_t at = a.rfind('@');
   if (at == std::string::npos) return Result::kDunno;
   std::string domain = a.substr(at + 1);
@@ -1032,7 +1033,7 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
   if (rr->address_class == AddressClass::kDefault) return Result::kDunno;
-  std::string a = rr->recipient.empty() ? address::Unquote(addr) : rr->recipient;
+  std::string a = rr->recipient.empty() ? addr : rr->recipient;
   bool sender = std::string_view(t.reply_class) == kClassSender;
 
   // found: 1, not found: 0, error: -1 (TempFail done).
@@ -1094,7 +1095,7 @@ Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthe
   std::string target = s.sender;
   maps::AddrFindOptions o = maps::AddrFindOptions::ForConfig(cfg_, "smtpd_sender_login_maps");
   o.steps = maps::kVirtualMailboxSteps;
-  maps::AddrFindResult r = maps::FindAddress(sender_login_maps_, address::Unquote(s.sender), o);
+  maps::AddrFindResult r = maps::FindAddress(sender_login_maps_, s.sender, o);
   if (r.result.temp_error()) return TempFail(c, s.sender, "");
   if (s.sasl_username.empty()) {
     if (unauthenticated && r.result.found())

@@ -301,6 +301,16 @@ TEST_F(CheckTest, UnlistedRecipients) {
            0,
            "",
            ""},
+          // RCPT TO:<"bo\"b"@virt.test> reaches the checks unquoted once,
+          // as bo"b@virt.test, the address queued: not bob's mailbox.
+          {"quoted address is checked as queued",
+           {{"virtual_mailbox_maps", vmbox}},
+           Rcpt("bo\"b@virt.test"),
+           Stage::kRcpt,
+           550,
+           "550 5.1.1 <bo\"b@virt.test>: Recipient address rejected: User unknown in virtual "
+           "mailbox table",
+           ""},
           {"virtual mailbox with extension",
            {{"virtual_mailbox_maps", vmbox}, {"recipient_delimiter", "+"}},
            Rcpt("bob+x@virt.test"),

@@ -242,6 +242,10 @@ TEST_F(SmtpdTest, SequenceAndSyntaxErrors) {
       {"MAIL FROM:<a@b> SIZE=20000000", "552 5.3.4 Message size exceeds fixed limit"},
       {"MAIL FROM:<a@b> RET=ALL", "501 5.5.4 Bad RET parameter syntax"},
       {"MAIL FROM:<a@b> ENVID=a+zz", "501 5.5.4 Bad ENVID parameter syntax"},
+      // Decoded CR LF (or any control) would reach notices sent elsewhere.
+      {"MAIL FROM:<a@b> ENVID=abc+0D+0A.+0D+0AMAIL+20FROM:<x@y>",
+       "501 5.5.4 Bad ENVID parameter syntax"},
+      {"MAIL FROM:<a@b> ENVID=a+00b", "501 5.5.4 Bad ENVID parameter syntax"},
       {"HELO", "501 Syntax: HELO hostname"},
       {"EHLO", "501 Syntax: EHLO hostname"},
       {"FOO", "502 5.5.2 Error: command not recognized"},
@@ -398,9 +402,41 @@ TEST_F(SmtpdTest, HardErrorLimit) {
 TEST_F(SmtpdTest, JunkCommandLimit) {
   st_.junk_command_limit = 2;
   st_.hard_error_limit = 2;
-  std::string out = Session("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
-  EXPECT_EQ(out, std::string(kBanner) + "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
-                 "250 2.0.0 Ok\r\n421 4.7.0 mx.example.com Error: too many errors\r\n");
+  // As Postfix's junk_cmds++ > limit: commands 4 and 5 are errors, the
+  // sixth gets 421.
+  std::string out = Session("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+                     "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+                     "421 4.7.0 mx.example.com Error: too many errors\r\n");
+}
+
+TEST_F(SmtpdTest, HeloAndEhloAreJunkCommands) {
+  st_.junk_command_limit = 2;
+  st_.hard_error_limit = 2;
+  std::string out = Session("HELO a\r\nHELO a\r\nHELO a\r\nHELO a\r\nHELO a\r\nHELO a\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250 mx.example.com\r\n250 mx.example.com\r\n"
+                     "250 mx.example.com\r\n250 mx.example.com\r\n250 mx.example.com\r\n"
+                     "421 4.7.0 mx.example.com Error: too many errors\r\n");
+  std::string ehlo;
+  for (int i = 0; i < 200; i++) ehlo += "EHLO loop.example\r\n";
+  st_.junk_command_limit = 100;
+  st_.hard_error_limit = 20;
+  out = Session(ehlo);
+  EXPECT_NE(out.find("421 4.7.0 mx.example.com Error: too many errors\r\n"), std::string::npos);
+  EXPECT_TRUE(Logged("too many errors after EHLO from unknown[192.0.2.1]"));
+}
+
+TEST_F(SmtpdTest, JunkCountResetsAfterDelivery) {
+  st_.junk_command_limit = 2;
+  st_.hard_error_limit = 1;
+  // Three NOOPs, a message, three NOOPs: never past the limit.
+  std::string out = Session(
+      "NOOP\r\nNOOP\r\nNOOP\r\nMAIL FROM:<a@b>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n"
+      "x\r\n.\r\nNOOP\r\nNOOP\r\nNOOP\r\nQUIT\r\n");
+  EXPECT_EQ(out.find("too many errors"), std::string::npos) << out;
+  EXPECT_NE(out.find("221 2.0.0 Bye"), std::string::npos) << out;
 }
 
 TEST_F(SmtpdTest, RecipientLimit) {
@@ -463,6 +499,30 @@ TEST_F(SmtpdTest, SmtputF8Protocol) {
   std::vector<std::string> env = rec_.Envelope();
   EXPECT_NE(std::find(env.begin(), env.end(), "A:smtputf8=1"), env.end());
   EXPECT_NE(std::find(env.begin(), env.end(), "S:\xc3\xa9@b"), env.end());
+}
+
+TEST_F(SmtpdTest, BadUtf8IsRefused) {
+  std::string out = Session("EHLO c\r\nMAIL FROM:<\xff\xfe@b>\r\nHELO \xc3\r\nQUIT\r\n");
+  EXPECT_NE(out.find("250 CHUNKING\r\n500 5.5.2 Error: bad UTF-8 syntax\r\n"
+                     "500 5.5.2 Error: bad UTF-8 syntax\r\n221 2.0.0 Bye"),
+            std::string::npos)
+      << out;
+  // Without smtputf8_enable the bytes are the restrictions' business, and
+  // SMTPUTF8 is neither offered nor accepted.
+  st_.smtputf8_enable = false;
+  out = Session("EHLO c\r\nMAIL FROM:<a@b> SMTPUTF8\r\nQUIT\r\n");
+  EXPECT_EQ(out.find("SMTPUTF8\r\n250"), std::string::npos) << out;
+  EXPECT_NE(out.find("555 5.5.4 Unsupported option: SMTPUTF8"), std::string::npos) << out;
+}
+
+TEST_F(SmtpdTest, HeloControlCharactersNeverReachTheQueue) {
+  Session(
+      "HELO a\x01"
+      "b\tc\x7f\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nx\r\n.\r\n");
+  std::vector<std::string> env = rec_.Envelope();
+  EXPECT_NE(std::find(env.begin(), env.end(), "A:helo_name=a?b?c?"), env.end());
+  ASSERT_FALSE(rec_.Content().empty());
+  EXPECT_EQ(rec_.Content()[0], "Received: from a?b?c? (unknown [192.0.2.1])");
 }
 
 }  // namespace
