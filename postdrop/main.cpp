@@ -34,7 +34,14 @@
 // EXIT STATUS (sysexits.h)
 //   0 queued; EX_USAGE (64) bad options; EX_DATAERR (65) malformed input or
 //   message larger than message_size_limit; EX_TEMPFAIL (75) queue problems
-//   (cannot create or write the maildrop file); 1 configuration errors.
+//   (cannot create or write the maildrop file); EX_NOPERM (77) the invoker
+//   is not in authorized_submit_users ("fatal: User NAME(UID) is not
+//   allowed to submit mail"); 1 configuration errors.
+//
+// SECURITY
+//   Descriptors 0-2 closed by the invoker are opened on /dev/null before
+//   anything else; the environment is reduced to import_environment once
+//   main.cf is read.
 //   Diagnostics go to stderr and the mail log: "postdrop: fatal: uid=1000:
 //   malformed input: missing sender record".
 //
@@ -62,9 +69,11 @@
 #include "global/maildrop_stream.h"
 #include "global/maillog.h"
 #include "global/queue_file.h"
+#include "global/user_acl.h"
 #include "util/attr.h"
 #include "util/files.h"
 #include "util/msg.h"
+#include "util/process.h"
 #include "util/strings.h"
 
 namespace {
@@ -102,6 +111,9 @@ void CheckConfigDir(const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything is opened: a closed 0, 1 or 2 must not become the
+  // queue file (set-gid: the invoker chooses our descriptors).
+  util::OpenStandardFds();
   msg::Init("postdrop");
   msg::SetFatalCleanup(RemoveFile);
   umask(077);
@@ -151,9 +163,16 @@ int main(int argc, char** argv) {
   }
   auto cfg = config::Config::Load(dir);
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  // The invoker chooses our environment too: keep only import_environment.
+  util::CleanEnvironment(cfg->GetList("import_environment"));
   maillog::Init("postdrop", *cfg, maillog::Mode::kCommand);
   msg::SetVerbose(verbose);
   const unsigned long uid = getuid();
+  util::StatusOr<bool> allowed = user_acl::Allowed(*cfg, "authorized_submit_users", getuid());
+  if (!allowed.ok()) msg::FatalStatus(EX_TEMPFAIL, "%s", allowed.status().message().c_str());
+  if (!*allowed)
+    msg::FatalStatus(EX_NOPERM, "User %s(%lu) is not allowed to submit mail",
+                     user_acl::LoginName(getuid()).c_str(), uid);
 
   auto writer =
       queue_file::Writer::Create(mail_queue::Layout::FromConfig(*cfg), mail_queue::kMaildrop);

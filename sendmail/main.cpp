@@ -41,6 +41,7 @@
 //   name for the real user ID and no -f; EX_UNAVAILABLE (69) postdrop or
 //   postqueue cannot be run; EX_SOFTWARE (70) postdrop failed unexpectedly;
 //   EX_TEMPFAIL (75) the queue could not take the message (try again);
+//   EX_NOPERM (77) the user is not in authorized_submit_users;
 //   EX_CONFIG (78) main.cf cannot be read.
 //   Diagnostics: "sendmail: fatal: alice(1000): queue file write error" on
 //   stderr and in the mail log.
@@ -58,6 +59,7 @@
 #include "global/config.h"
 #include "global/maillog.h"
 #include "global/queue_file.h"
+#include "global/user_acl.h"
 #include "sendmail/line_reader.h"
 #include "sendmail/options.h"
 #include "sendmail/smtp_mode.h"
@@ -180,8 +182,14 @@ int main(int argc, char** argv) {
       break;
   }
 
-  // Who submits: the login name of the real user ID.
+  // Who submits: the login name of the real user ID, if the
+  // authorized_submit_users list has it (postdrop checks it again).
   const unsigned long uid = getuid();
+  util::StatusOr<bool> allowed = user_acl::Allowed(*cfg, "authorized_submit_users", getuid());
+  if (!allowed.ok()) msg::FatalStatus(EX_TEMPFAIL, "%s", allowed.status().message().c_str());
+  if (!*allowed)
+    msg::FatalStatus(EX_NOPERM, "User %s(%lu) is not allowed to submit mail",
+                     user_acl::LoginName(getuid()).c_str(), uid);
   struct passwd* pw = getpwuid(getuid());
   std::string login = pw ? pw->pw_name : "";
   sendmail::Envelope env;

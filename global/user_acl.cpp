@@ -1,0 +1,28 @@
+#include "global/user_acl.h"
+
+#include <pwd.h>
+
+#include "global/domain_list.h"
+#include "global/maps.h"
+
+namespace user_acl {
+
+std::string LoginName(uid_t uid) {
+  struct passwd* pw = getpwuid(uid);
+  return pw != nullptr ? std::string(pw->pw_name) : std::string("unknown");
+}
+
+util::StatusOr<bool> Allowed(const config::Config& cfg, std::string_view param, uid_t uid) {
+  std::string name = LoginName(uid);
+  auto list =
+      domain_list::DomainList::Parse(param, cfg.Get(param), domain_list::Style::kString,
+                                     /*parent_matches_subdomains=*/false, maps::TableOptions(cfg));
+  if (!list.ok()) return list.status();
+  util::StatusOr<bool> m = list->Match(name);
+  if (!m.ok())
+    return util::Unavailable(std::string(param) +
+                             ": table lookup problem: " + m.status().message());
+  return *m;
+}
+
+}  // namespace user_acl
