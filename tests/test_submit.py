@@ -292,6 +292,75 @@ class SubmitTest(mtatest.TempDirTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertRegex(r.stdout, rb"^queue_id=\d+:[0-9A-F]+\n\n$")
 
+    def postconf_e(self, inst, *settings):
+        r = mtatest.run([mtatest.program("postconf"), "-c", inst.etc, "-e"] + list(settings))
+        self.assertEqual(r.rc, 0, r)
+
+    def test_authorized_submit_users(self):
+        inst = self.instance()
+        inst.postfix("check")
+        good = stream(("T", "1 2"), ("S", "a"), ("R", "b"), ("M", ""), ("N", "x"), ("X", ""),
+                      ("E", ""))
+        denied = "User %s(%d) is not allowed to submit mail" % (LOGIN, os.getuid())
+        for acl in ("!%s, static:anyone" % LOGIN, "", "nobody-else"):
+            self.postconf_e(inst, "authorized_submit_users=" + acl)
+            r = self.sendmail(inst, "bob@example.com")
+            self.assertEqual(r.rc, 77, r)
+            self.assertIn("sendmail: fatal: " + denied, r.err)
+            r = subprocess.run([POSTDROP, "-c", inst.etc], input=good, capture_output=True,
+                               timeout=30)
+            self.assertEqual(r.returncode, 77, r)
+            self.assertIn(b"postdrop: fatal: " + denied.encode(), r.stderr)
+            self.assertEqual(inst.queue_ids("maildrop"), [])
+        self.postconf_e(inst, "authorized_submit_users=nobody-else, " + LOGIN)
+        r = self.sendmail(inst, "bob@example.com")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(len(inst.queue_ids("maildrop")), 1)
+        # A table that cannot be read fails closed.
+        self.postconf_e(inst, "authorized_submit_users=fail:broken")
+        r = self.sendmail(inst, "bob@example.com")
+        self.assertEqual(r.rc, 75, r)
+        self.assertEqual(len(inst.queue_ids("maildrop")), 1)
+
+    def test_postdrop_with_standard_descriptors_closed(self):
+        """A set-gid postdrop started with 1 and 2 closed must not hand them
+        to the first files it opens (the mail log, the queue file): its -r
+        report and error messages would be written into those."""
+        inst = self.instance()
+        inst.postfix("check")
+        good = stream(("T", "1 2"), ("S", "a"), ("R", "b"), ("M", ""), ("N", "x"), ("X", ""),
+                      ("E", ""))
+        r = subprocess.run(["sh", "-c", 'exec "$0" -r -c "$1" >&- 2>&-', POSTDROP, inst.etc],
+                           input=good, capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r)
+        ids = inst.queue_ids("maildrop")
+        self.assertEqual(len(ids), 1)
+        d = mtatest.queue_dump(inst.queue_path("maildrop", ids[0]))
+        self.assertIsNotNone(d, "the maildrop file is intact")
+        self.assertEqual(d["content"], ["x"])
+        # Nor may the mail log (opened early) become its standard output.
+        self.assertNotIn("queue_id=", inst.log())
+
+    @unittest.skipIf(os.geteuid() != 0, "needs root to run postqueue as another user")
+    def test_authorized_mailq_and_flush_users(self):
+        inst = self.instance()
+        inst.postfix("check")
+        self.postconf_e(inst, "authorized_mailq_users=root", "authorized_flush_users=root")
+        nobody = pwd.getpwnam("nobody")
+        for args, what in ((["-p"], "view the mail queue"), (["-j"], "view the mail queue"),
+                           (["-f"], "flush the mail queue"),
+                           (["-s", "example.com"], "flush the mail queue")):
+            r = subprocess.run([mtatest.program("postqueue"), "-c", inst.etc] + args,
+                               user=nobody.pw_uid, group=nobody.pw_gid, capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual(r.returncode, 77, r)
+            self.assertIn("postqueue: fatal: User nobody(%d) is not allowed to %s"
+                          % (nobody.pw_uid, what), r.stderr)
+        # The superuser always may, whatever the lists say.
+        self.postconf_e(inst, "authorized_mailq_users=", "authorized_flush_users=")
+        r = mtatest.run([mtatest.program("postqueue"), "-c", inst.etc, "-p"])
+        self.assertNotIn("not allowed", r.err)
+
     def test_postdrop_killed_mid_message(self):
         inst = self.instance()
         inst.start()
