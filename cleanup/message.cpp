@@ -1,5 +1,7 @@
 #include "cleanup/message.h"
 
+#include <algorithm>
+
 #include "global/address.h"
 #include "global/cleanup_client.h"
 #include "util/msg.h"
@@ -66,23 +68,8 @@ void Message::Add(const util::Record& rec) {
       }
       break;
     case Phase::kContent:
-      if (rec.type == queue_file::kLine) {
-        if (partial_.empty()) {
-          Line(rec.data);
-        } else {
-          partial_ += rec.data;
-          std::string line = std::move(partial_);
-          partial_.clear();
-          Line(line);
-        }
-      } else if (rec.type == queue_file::kSegment) {
-        partial_ += rec.data;
-        if (settings_.message_size_limit > 0 &&
-            content_size_ + partial_.size() > static_cast<uint64_t>(settings_.message_size_limit)) {
-          content_size_ += partial_.size();
-          partial_.clear();
-          Reject(Verdict::Fail(5, "5.3.4", "Message size exceeds fixed limit"));
-        }
+      if (rec.type == queue_file::kLine || rec.type == queue_file::kSegment) {
+        ContentPiece(rec);
       } else if (rec.type == queue_file::kExtra || rec.type == queue_file::kEnd) {
         EndContent();
         phase_ = Phase::kExtra;
@@ -105,6 +92,68 @@ void Message::Add(const util::Record& rec) {
       break;
   }
   if (!verdict_.ok() && rec.type == queue_file::kEnd) phase_ = Phase::kDone;
+}
+
+// One N (line end) or L (segment) record of the content. Lines are
+// assembled in partial_ up to a bound (header_size_limit, at least one
+// queue-file segment); past it SpillPartial() passes a body line on in
+// pieces or drops the rest of a header line.
+void Message::ContentPiece(const util::Record& rec) {
+  const bool end = rec.type == queue_file::kLine;
+  if (dropping_header_rest_) {
+    content_size_ += rec.data.size();
+  } else {
+    partial_ += rec.data;
+  }
+  if (!end) {
+    if (settings_.message_size_limit > 0 &&
+        content_size_ + partial_.size() > static_cast<uint64_t>(settings_.message_size_limit)) {
+      content_size_ += partial_.size();
+      partial_.clear();
+      Reject(Verdict::Fail(5, "5.3.4", "Message size exceeds fixed limit"));
+      return;
+    }
+    size_t bound = std::max<size_t>(static_cast<size_t>(std::max(0LL, settings_.header_size_limit)),
+                                    queue_file::kMaxSegment);
+    if (partial_.size() >= bound) SpillPartial();
+    return;
+  }
+  dropping_header_rest_ = false;
+  std::string line = std::move(partial_);
+  partial_.clear();
+  if (!spilled_body_) {
+    Line(line);  // counts line.size() + 1
+    return;
+  }
+  spilled_body_ = false;  // the last piece of a long body line
+  content_size_ += line.size() + 1;
+  if (settings_.message_size_limit > 0 &&
+      content_size_ > static_cast<uint64_t>(settings_.message_size_limit)) {
+    Reject(Verdict::Fail(5, "5.3.4", "Message size exceeds fixed limit"));
+    return;
+  }
+  if (verdict_.ok()) out_.AddLine(line);
+}
+
+void Message::SpillPartial() {
+  if (in_headers_) {
+    std::string_view name, value;
+    bool header = (have_header_ && (partial_[0] == ' ' || partial_[0] == '\t')) ||
+                  address::SplitHeader(partial_, &name, &value);
+    if (header) {
+      // The header is cut at header_size_limit anyway: keep what it can
+      // hold, count the rest, and end it when the line ends.
+      dropping_header_rest_ = true;
+      return;
+    }
+    // The first body line: the header section ends here.
+    EndHeaders();
+    if (verdict_.ok()) out_.AddLine("");
+  }
+  content_size_ += partial_.size();
+  if (verdict_.ok()) out_.AddSegment(partial_);
+  partial_.clear();
+  spilled_body_ = true;
 }
 
 void Message::Envelope(const util::Record& rec) {
@@ -398,6 +447,13 @@ void Message::EndHeaders() {
 }
 
 void Message::EndContent() {
+  if (spilled_body_) {  // the long line never got its final N: end it
+    spilled_body_ = false;
+    content_size_ += partial_.size() + 1;
+    if (verdict_.ok()) out_.AddLine(partial_);
+    partial_.clear();
+  }
+  dropping_header_rest_ = false;
   if (!partial_.empty()) {  // an L segment without its final N: a line anyway
     std::string line = std::move(partial_);
     partial_.clear();

@@ -78,6 +78,9 @@ class Output {
   virtual void AddRecipient(const queue_file::Recipient& r) = 0;
   virtual void BeginContent() = 0;
   virtual void AddLine(std::string_view line) = 0;
+  // The first part of a long line whose rest follows (AddSegment again or
+  // AddLine): body lines are passed on in pieces, never held whole.
+  virtual void AddSegment(std::string_view part) = 0;
 };
 
 // The parameters cleanup's message processing uses.
@@ -169,8 +172,16 @@ class Message {
   std::set<std::string> dups_;
   size_t recipients_ = 0;
 
+  void ContentPiece(const util::Record& rec);
+  void SpillPartial();
   uint64_t content_size_ = 0;
   std::string partial_;  // L segments of the line being received
+  // The line being received is long: its first pieces went out as
+  // segments (a body line), or its rest is dropped (a header, truncated
+  // at header_size_limit anyway). Either way partial_ stays bounded, even
+  // with message_size_limit = 0.
+  bool spilled_body_ = false;
+  bool dropping_header_rest_ = false;
   bool in_headers_ = true;
   bool have_header_ = false;
   bool header_truncated_ = false;

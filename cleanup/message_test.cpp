@@ -33,6 +33,7 @@ class RecordingOutput : public Output {
   }
   void BeginContent() override { records.push_back("M"); }
   void AddLine(std::string_view line) override { records.push_back("N " + std::string(line)); }
+  void AddSegment(std::string_view part) override { records.push_back("L " + std::string(part)); }
 
   // The content lines only (without "N ").
   std::vector<std::string> Lines() const {
@@ -254,6 +255,46 @@ TEST_F(MessageTest, MessageSizeLimit) {
                                     {'E', ""}};
   run = Process(recs);
   EXPECT_EQ(run.verdict.dsn, "5.3.4");
+}
+
+// message_size_limit = 0: a line of any length is passed on in pieces,
+// never assembled whole (cleanup's memory stays bounded).
+TEST_F(MessageTest, UnlimitedSizeKeepsLineAssemblyBounded) {
+  settings.message_size_limit = 0;
+  settings.header_size_limit = 1000;
+  const size_t kPiece = 4096, kPieces = 2048;  // an 8 MB line
+  auto long_line = [&](const std::string& first, std::vector<util::Record>* recs) {
+    recs->push_back({'L', first});
+    for (size_t i = 0; i < kPieces; i++) recs->push_back({'L', std::string(kPiece, 'x')});
+    recs->push_back({'N', "end"});
+  };
+  std::vector<util::Record> recs = {
+      {'T', "1 0"}, {'S', "a@x"}, {'R', "b@y"}, {'M', ""}, {'N', "To: b@y"}};
+  long_line("Subject: ", &recs);  // a header: truncated at header_size_limit
+  recs.push_back({'N', ""});
+  long_line("body ", &recs);  // a body line: passed on whole, in pieces
+  recs.push_back({'E', ""});
+  Outcome run = Process(recs);
+  ASSERT_TRUE(run.verdict.ok()) << run.verdict.reason;
+  std::string body;
+  bool in_body = false;
+  for (const std::string& r : run.out.records) {
+    EXPECT_LE(r.size(), queue_file::kMaxSegment + kPiece + 2);
+    if (r.rfind("N Subject: ", 0) == 0) {
+      EXPECT_LE(r.size() - 2, 1000u);
+    }
+    if (r == "N ") in_body = true;
+    if (in_body && (r[0] == 'L' || r[0] == 'N')) body += r.substr(2);
+  }
+  EXPECT_EQ(body, "body " + std::string(kPiece * kPieces, 'x') + "end");
+  // A long first line that is no header ends the header section.
+  recs = {{'T', "1 0"}, {'S', "a@x"}, {'R', "b@y"}, {'M', ""}};
+  long_line("no header here ", &recs);
+  recs.push_back({'E', ""});
+  run = Process(recs);
+  ASSERT_TRUE(run.verdict.ok()) << run.verdict.reason;
+  EXPECT_TRUE(run.out.Has("N ")) << "the header section ends before it";
+  EXPECT_TRUE(run.out.Has("N end"));
 }
 
 TEST_F(MessageTest, SegmentsMakeOneLine) {

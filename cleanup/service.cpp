@@ -23,6 +23,7 @@ class WriterOutput : public Output {
   void AddRecipient(const queue_file::Recipient& r) override { w_.AddRecipient(r); }
   void BeginContent() override { w_.BeginContent(); }
   void AddLine(std::string_view line) override { w_.AddLine(line); }
+  void AddSegment(std::string_view part) override { w_.AddSegment(part); }
 
  private:
   queue_file::Writer& w_;

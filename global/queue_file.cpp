@@ -160,6 +160,15 @@ void Writer::AddLine(std::string_view line) {
   Put(kLine, line);
 }
 
+void Writer::AddSegment(std::string_view part) {
+  content_size_ += part.size();
+  while (!part.empty()) {
+    size_t n = std::min(part.size(), kMaxSegment);
+    Put(kSegment, part.substr(0, n));
+    part.remove_prefix(n);
+  }
+}
+
 util::StatusOr<std::string> Writer::Finish() {
   if (!in_content_) BeginContent();
   if (!extra_started_) StartExtra();

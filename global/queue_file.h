@@ -125,6 +125,8 @@ class Writer {
   void BeginContent();
   // One line of content without its line terminator.
   void AddLine(std::string_view line);
+  // The first part of a line whose rest follows (AddSegment or AddLine).
+  void AddSegment(std::string_view part);
   uint64_t content_size() const { return content_size_; }
   // Moves the unfinished file to another queue (the hold queue for a
   // message an smtpd access table put on HOLD), or names it there when it
