@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
+
 #include "util/fd.h"
 #include "util/files.h"
 #include "util/strings.h"
@@ -27,6 +29,14 @@ std::optional<int64_t> ParseNumber(std::string_view s) {
   return static_cast<int64_t>(*v);
 }
 
+// Sums of a scan never wrap: a name claiming ",S=9223372036854775807"
+// makes the mailbox "very full", not "empty".
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
 void ScanSubdir(const std::string& dir, MaildirSize* out) {
   DIR* d = opendir(dir.c_str());
   if (!d) return;
@@ -39,8 +49,8 @@ void ScanSubdir(const std::string& dir, MaildirSize* out) {
       if (lstat(Join(dir, name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       size = static_cast<int64_t>(st.st_size);
     }
-    out->bytes += *size;
-    out->count++;
+    out->bytes = SaturatingAdd(out->bytes, *size);
+    out->count = SaturatingAdd(out->count, 1);
   }
   closedir(d);
 }
@@ -66,14 +76,20 @@ std::optional<MaildirSize> ParseMaildirSize(std::string_view text) {
     any = true;
   }
   if (!any) return std::nullopt;
+  // A line that is not "<bytes> <count>", a sum that overflows or a total
+  // below zero means the file cannot be trusted: the caller recalculates
+  // rather than take a wrong quota decision.
   for (size_t i = 1; i < lines.size(); i++) {
+    if (util::Trim(lines[i]).empty()) continue;
     std::vector<std::string> f = util::SplitAny(lines[i], " \t");
-    if (f.size() != 2) continue;
+    if (f.size() != 2) return std::nullopt;
     std::optional<int64_t> b = ParseNumber(f[0]), c = ParseNumber(f[1]);
-    if (!b || !c) continue;
-    q.bytes += *b;
-    q.count += *c;
+    if (!b || !c) return std::nullopt;
+    if (__builtin_add_overflow(q.bytes, *b, &q.bytes) ||
+        __builtin_add_overflow(q.count, *c, &q.count))
+      return std::nullopt;
   }
+  if (q.bytes < 0 || q.count < 0) return std::nullopt;
   return q;
 }
 

@@ -12,11 +12,10 @@
 // The usage is the sum of those lines.
 //
 // RECALCULATION. The file is rewritten from a scan of the Maildir when it
-// is missing or unreadable, when it has grown to 5120 bytes or more, when
-// its quota definition differs from the limit in effect, or when the
-// usage it gives is over quota and the file is older than 15 minutes
-// (Maildir++'s rule, so that deletions by clients that do not update the
-// file are seen). The scan counts new/ and cur/ of the Maildir and of each
+// is missing, unreadable or corrupt (ParseMaildirSize), when it has grown to 5120 bytes or more,
+// when its quota definition differs from the limit in effect, or when the usage it gives is over
+// quota and the file is older than 15 minutes (Maildir++'s rule, so that deletions by clients that
+// do not update the file are seen). The scan counts new/ and cur/ of the Maildir and of each
 // Maildir++ folder (".name" subdirectories); a file's size is its ",S=N"
 // name attribute when present, else its size on disk. The new file is
 // written to a temporary name and renamed into place.
@@ -42,8 +41,9 @@ struct MaildirSize {
   bool recalculated = false;
 };
 
-// Parses maildirsize contents; nullopt when the first line is not a
-// quota definition. Malformed later lines are ignored.
+// Parses maildirsize contents; nullopt (corrupt: recalculate) when the
+// first line is not a quota definition, a later line is not "<bytes>
+// <count>", a sum overflows, or the usage comes out negative.
 std::optional<MaildirSize> ParseMaildirSize(std::string_view text);
 
 // The quota definition line for a byte limit (and count limit > 0).

@@ -137,7 +137,13 @@ TEST(MaildirQuotaTest, Parse) {
   } rows[] = {
       {"1000S\n10 1\n20 2\n", true, 30, 3, 1000},
       {"1000S,5C\n10 1\n-5 -1\n", true, 5, 0, 1000},
-      {"500S\n  junk\n7 1\n", true, 7, 1, 500},
+      {"500S\n\n7 1\n", true, 7, 1, 500},
+      // Corrupt: the caller recalculates instead of trusting the sums.
+      {"500S\n  junk\n7 1\n", false, 0, 0, 0},
+      {"500S\n9223372036854775807 1\n1 1\n", false, 0, 0, 0},
+      {"500S\n-9223372036854775807 1\n-9 1\n", false, 0, 0, 0},
+      {"500S\n100 1\n-200 -1\n", false, 0, 0, 0},
+      {"500S\n99999999999999999999 1\n", false, 0, 0, 0},
       {"garbage\n1 1\n", false, 0, 0, 0},
       {"", false, 0, 0, 0},
   };
@@ -189,6 +195,15 @@ TEST(MaildirQuotaTest, RecalculateRules) {
   ASSERT_TRUE(q.ok());
   EXPECT_TRUE(q->recalculated);
   EXPECT_EQ(q->bytes, 155);
+  // Corrupt or overflowing sums: recalculated, never a wrong decision.
+  for (const char* bad : {"2000S\n9223372036854775807 1\n9223372036854775807 1\n",
+                          "2000S\n-100000 -1\n", "2000S\n10 x\n"}) {
+    std::ofstream(md + "/maildirsize") << bad;
+    q = ReadOrRecalculate(md, 2000, 1700000000);
+    ASSERT_TRUE(q.ok());
+    EXPECT_TRUE(q->recalculated) << bad;
+    EXPECT_EQ(q->bytes, 155) << bad;
+  }
   // 5120 bytes or more: recalculated.
   std::string big = "2000S\n";
   while (big.size() < 5200) big += "1 1\n";
