@@ -241,6 +241,40 @@ class SmtpdTest(mtatest.TempDirTestCase):
         inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] helo=1 mail=1 rcpt=2/4 "
                       r"unknown=0/1 commands=4/7")
 
+    def test_hostile_parameters_and_quoting(self):
+        """ENVID/ORCPT that decode to CR LF are refused (no command injection
+        into notices); a quoted recipient is checked as it is queued; a
+        client looping on EHLO is disconnected; bad UTF-8 is refused."""
+        vmailbox = os.path.join(self.tmp, "vmailbox")
+        with open(vmailbox, "w") as f:
+            f.write("bob@virt.test x\n")
+        inst = self.instance("virtual_mailbox_domains = virt.test\n"
+                             "virtual_mailbox_maps = texthash:%s\n" % vmailbox)
+        s = self.connect()
+        s.sendall(b"EHLO c\r\n"
+                  b"MAIL FROM:<a@example.org> ENVID=abc+0D+0A.+0D+0AMAIL+20FROM:<x@y>\r\n"
+                  b"MAIL FROM:<a@example.org>\r\n"
+                  b"RCPT TO:<bob@virt.test> ORCPT=rfc822;bob@virt.test+0D+0AQUIT\r\n"
+                  b'RCPT TO:<"bo\\"b"@virt.test>\r\n'
+                  b"RCPT TO:<\xff@virt.test>\r\n"
+                  b"RCPT TO:<bob@virt.test>\r\n")
+        replies = recv_replies(s, 7)
+        self.assertEqual(replies[1:], [
+            "501 5.5.4 Bad ENVID parameter syntax",
+            "250 2.1.0 Ok",
+            "501 5.5.4 Bad ORCPT parameter syntax",
+            '550 5.1.1 <bo"b@virt.test>: Recipient address rejected: User unknown in virtual '
+            'mailbox table',
+            "500 5.5.2 Error: bad UTF-8 syntax",
+            "250 2.1.5 Ok"])
+        s.close()
+        s = self.connect()
+        s.sendall(b"EHLO loop.example\r\n" * 150)
+        replies = recv_replies(s, 150)
+        self.assertEqual(replies[-1], "421 4.7.0 mx.example.test Error: too many errors")
+        self.assertLess(len(replies), 150)
+        inst.wait_log(r"too many errors after EHLO from unknown\[127\.0\.0\.1\]")
+
     def test_connection_count_limit(self):
         inst = self.instance("smtpd_client_connection_count_limit = 1\n"
                              "smtpd_client_event_limit_exceptions =\n")
