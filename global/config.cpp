@@ -145,6 +145,11 @@ void Config::Set(std::string_view name, std::string_view value) {
 }
 
 std::optional<std::string> Config::Default(std::string_view name) const {
+  if (name != "compatibility_level") {
+    if (auto level = Raw("compatibility_level")) {
+      if (auto old = params::CompatibilityDefault(name, *level)) return old;
+    }
+  }
   if (auto d = params::Default(name)) return d;
   std::string service;
   auto d = params::TransportParamDefault(name, &service);
@@ -176,7 +181,8 @@ std::optional<std::string> Config::Raw(std::string_view name) const {
       if (expanded.ok()) return params::DomainOfHostname(*expanded);
     }
   }
-  if (name == "mynetworks" && IsExplicit("mynetworks_style")) {
+  if (name == "mynetworks" && (IsExplicit("mynetworks_style") ||
+                               Raw("mynetworks_style") != params::Default("mynetworks_style"))) {
     auto style = Expand(*Raw("mynetworks_style"));
     if (style.ok()) {
       if (auto nets = params::MynetworksForStyle(*style)) return nets;
@@ -309,7 +315,54 @@ util::Status Config::ExpandInto(std::string_view text, std::vector<std::string>*
   return util::OkStatus();
 }
 
+util::Status Config::Declare(std::vector<std::string_view> names, std::string owner) {
+  std::sort(names.begin(), names.end());
+  auto d = std::make_shared<Declaration>();
+  d->names = std::move(names);
+  d->owner = std::move(owner);
+  for (std::string_view name : d->names) {
+    const params::ParamDef* def = params::Find(name);
+    if (def == nullptr) {
+      return util::FailedPrecondition(d->owner +
+                                      " declares an unknown parameter: " + std::string(name));
+    }
+    auto raw = Raw(name);
+    if (!raw) continue;
+    std::vector<std::string> stack{std::string(name)};
+    std::string value;
+    util::Status s = ExpandInto(*raw, &stack, &value);
+    std::optional<std::string> err;
+    if (!s.ok()) {
+      err = std::string(name) + ": " + s.message();
+    } else {
+      err = params::CheckValue(*def, value);
+    }
+    if (!err) continue;
+    std::string where = overrides_.count(name)           ? "-o " + std::string(name)
+                        : main_cf_.Find(name) != nullptr ? config_dir_ + "/main.cf"
+                                                         : "default";
+    return util::FailedPrecondition(where + ": " + *err);
+  }
+  declared_ = std::move(d);
+  return util::OkStatus();
+}
+
+void Config::CheckDeclared(std::string_view name) const {
+  if (!declared_ || std::binary_search(declared_->names.begin(), declared_->names.end(), name))
+    return;
+  if (params::Find(name) == nullptr) return;  // user-defined names are not declared
+#ifdef MTA_STRICT_PARAMS
+  msg::Panic("%s reads parameter %.*s, which it does not declare (global/param_usage.cpp)",
+             declared_->owner.c_str(), static_cast<int>(name.size()), name.data());
+#else
+  if (declared_->warned.emplace(name).second)
+    msg::Warn("internal: %s reads parameter %.*s, which it does not declare",
+              declared_->owner.c_str(), static_cast<int>(name.size()), name.data());
+#endif
+}
+
 std::string Config::Get(std::string_view name) const {
+  CheckDeclared(name);
   auto raw = Raw(name);
   if (!raw) return {};
   std::vector<std::string> stack{std::string(name)};

@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -69,6 +70,15 @@ class Config {
   bool IsBuiltin(std::string_view name) const;   // built-in or per-transport
   bool IsExplicit(std::string_view name) const;  // in main.cf or overridden
 
+  // Declares the built-in parameters this process reads (its
+  // param_usage::Declared list) and checks each declared value once, now:
+  // a value that does not fit its type or range is an error naming the
+  // file that set it ("/etc/postfix/main.cf: bad numerical configuration:
+  // smtpd_timeout = 5x"). From then on a read of a built-in parameter that
+  // is not declared is a programming error: a panic in builds with
+  // MTA_STRICT_PARAMS (the one `make test` uses), else a warning, once.
+  util::Status Declare(std::vector<std::string_view> names, std::string owner);
+
   // Expands `text`. Errors: a loop or a malformed reference
   // (kFailedPrecondition, naming the parameter chain).
   util::StatusOr<std::string> Expand(std::string_view text) const;
@@ -110,6 +120,14 @@ class Config {
   util::Status ExpandName(std::string_view name, std::vector<std::string>* stack,
                           std::string* out) const;
 
+  void CheckDeclared(std::string_view name) const;
+
+  struct Declaration {
+    std::vector<std::string_view> names;  // sorted
+    std::string owner;
+    std::set<std::string, std::less<>> warned;
+  };
+  std::shared_ptr<Declaration> declared_;
   std::string config_dir_;
   util::CfFile main_cf_;
   MasterCf master_cf_;

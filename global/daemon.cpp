@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "global/maillog.h"
+#include "global/param_usage.h"
 #include "util/msg.h"
 #include "util/sockets.h"
 #include "util/strings.h"
@@ -162,12 +163,23 @@ std::unique_ptr<Server> Server::Start(int argc, char** argv, const ServerHooks& 
   for (const auto& [name, value] : a.overrides) s->config_.Set(name, value);
   s->config_.Set("service_name", a.service_name);
   s->config_.Set("process_name", a.program);
+  if (param_usage::FindProgram(a.program) != nullptr) {
+    util::Status st = s->config_.Declare(param_usage::Declared(a.program), a.program);
+    if (!st.ok()) msg::Fatal("%s", st.message().c_str());
+  }
 
   // 3. Logging.
   maillog::Init(a.program, s->config_,
                 hooks.postlogd ? maillog::Mode::kPostlogd : maillog::Mode::kDaemon);
   msg::SetVerbose(a.verbose);
-  if (a.chroot && msg::Verbose()) msg::Info("chroot is not supported; running without it");
+  // Settings this system does not implement: the -o options of this
+  // service (master warns about main.cf), and those it must not ignore.
+  std::vector<std::string> overridden;
+  for (const auto& [name, value] : a.overrides) overridden.push_back(name);
+  for (const std::string& w : param_usage::UnimplementedOverrides(s->config_, overridden))
+    msg::Warn("%s", w.c_str());
+  if (auto why = param_usage::Refusal(s->config_, a.program))
+    msg::Fatal("%s; %s refuses to start rather than ignore it", why->c_str(), a.program.c_str());
 
   // 4. The process environment.
   bool ok_type = false;

@@ -59,6 +59,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -1234,6 +1235,65 @@ std::optional<std::string> CheckValue(const ParamDef& def, std::string_view expa
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+struct CompatDefault {
+  std::string_view name;
+  std::string_view below;  // the level from which the table's default applies
+  std::string_view value;  // the default below that level
+};
+constexpr CompatDefault kCompat[] = {
+    {"append_dot_mydomain", "1", "yes"},
+    {"smtpd_relay_restrictions", "1", ""},
+    {"smtputf8_enable", "1", "no"},
+    {"mynetworks_style", "2", "subnet"},
+    {"relay_domains", "2", "$mydestination"},
+    {"lmtp_tls_fingerprint_digest", "3.6", "md5"},
+    {"respectful_logging", "3.6", "no"},
+    {"smtp_tls_fingerprint_digest", "3.6", "md5"},
+    {"smtpd_relay_before_recipient_restrictions", "3.6", "no"},
+    {"smtpd_tls_fingerprint_digest", "3.6", "md5"},
+};
+
+// "3.6" -> {3, 6, 0}; nullopt when malformed.
+std::optional<std::array<long long, 3>> ParseLevel(std::string_view level) {
+  std::array<long long, 3> out = {0, 0, 0};
+  std::vector<std::string> parts = util::Split(util::Trim(level), '.');
+  if (parts.empty() || parts.size() > 3) return std::nullopt;
+  for (size_t i = 0; i < parts.size(); i++) {
+    if (parts[i].empty() || parts[i].find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    auto n = util::ParseInt(parts[i]);
+    if (!n) return std::nullopt;
+    out[i] = *n;
+  }
+  return out;
+}
+
+bool Below(std::string_view level, std::string_view threshold) {
+  auto l = ParseLevel(level);
+  auto t = ParseLevel(threshold);
+  return l && t && *l < *t;
+}
+
+}  // namespace
+
+bool ValidCompatibilityLevel(std::string_view level) { return ParseLevel(level).has_value(); }
+
+std::optional<std::string> CompatibilityDefault(std::string_view name, std::string_view level) {
+  for (const CompatDefault& c : kCompat)
+    if (c.name == name && Below(level, c.below)) return std::string(c.value);
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> CompatibilityDefaults(
+    std::string_view level) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  for (const CompatDefault& c : kCompat)
+    if (Below(level, c.below)) out.emplace_back(c.name, c.value);
+  return out;
 }
 
 }  // namespace params

@@ -86,6 +86,20 @@ std::string DomainOfHostname(std::string_view myhostname);
 // an unknown style. Like Postfix with inet_interfaces = all.
 std::optional<std::string> MynetworksForStyle(std::string_view style);
 
+// compatibility_level (Postfix's COMPATIBILITY_README): the defaults in the
+// table are those of level 3.6 and later; below a parameter's level its
+// backwards-compatible default applies (append_dot_mydomain = yes below 1,
+// relay_domains = $mydestination below 2, ...). nullopt: the table's
+// default applies. A level is "N", "N.M" or "N.M.P"; a malformed one counts
+// as the current level (the caller warns).
+std::optional<std::string> CompatibilityDefault(std::string_view name, std::string_view level);
+// The backwards-compatible defaults that differ from the table's at
+// `level`, as (name, value) in Postfix's order.
+std::vector<std::pair<std::string_view, std::string_view>> CompatibilityDefaults(
+    std::string_view level);
+// Whether `level` parses ("0", "1", "2", "3.6", "3.7.11").
+bool ValidCompatibilityLevel(std::string_view level);
+
 // Suffixes that form per-transport parameters, e.g.
 // "_destination_concurrency_limit". For a master.cf transport NAME,
 // NAME + suffix is a valid parameter whose default is

@@ -59,6 +59,7 @@
 #include "global/mail_queue_dirs.h"
 #include "global/maillog.h"
 #include "global/master_lock.h"
+#include "global/param_usage.h"
 #include "master/master.h"
 #include "util/event_loop.h"
 #include "util/fd.h"
@@ -148,6 +149,8 @@ int main(int argc, char** argv) {
   }
   auto cfg = config::Config::Load(config_dir);
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("master"), "master"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
 
   if (test_mode) return master_lock::RunningMaster(*cfg) ? 1 : 0;
 

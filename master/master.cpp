@@ -11,6 +11,7 @@
 #include "global/mail_queue_dirs.h"
 #include "global/mail_trigger.h"
 #include "global/master_proto.h"
+#include "global/param_usage.h"
 #include "master/listener.h"
 #include "util/files.h"
 #include "util/msg.h"
@@ -87,6 +88,10 @@ void Master::Reload() {
     msg::Warn("%s: configuration not reloaded", cfg.status().message().c_str());
     return;
   }
+  if (util::Status st = cfg->Declare(param_usage::Declared("master"), "master"); !st.ok()) {
+    msg::Warn("%s: configuration not reloaded", st.message().c_str());
+    return;
+  }
   msg::Info("reload -- version %s, configuration %s", cfg->Get("mail_version").c_str(),
             config_dir_.c_str());
   util::Status st = Apply(*cfg, true);
@@ -110,6 +115,21 @@ util::Status Master::Apply(const config::Config& cfg, bool reload) {
   }
   auto throttle = ThrottleTime(cfg);
   if (!throttle.ok()) return throttle.status();
+  // What this system would otherwise ignore without a word: settings of
+  // parameters it does not implement, and chroot.
+  for (const std::string& w : param_usage::UnimplementedSettings(cfg, true))
+    msg::Warn("%s", w.c_str());
+  std::vector<std::string> level_warnings;
+  for (const std::string& note : param_usage::CompatibilityNotes(cfg, &level_warnings))
+    msg::Info("%s", note.c_str());
+  for (const std::string& w : level_warnings) msg::Warn("%s", w.c_str());
+  for (const config::MasterEntry& e : cfg.master_cf().entries()) {
+    if (param_usage::ChrootWanted(cfg, e))
+      msg::Warn(
+          "%s/master.cf: line %d: service %s: chroot is not implemented by this mail "
+          "system; the service runs without it",
+          cfg.config_dir().c_str(), e.line, e.key().c_str());
+  }
   auto owners = mail_queue_dirs::LookupOwners(cfg);
   if (!owners.ok()) return owners.status();
 

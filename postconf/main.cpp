@@ -30,6 +30,7 @@
 
 #include "global/config.h"
 #include "global/master_cf.h"
+#include "global/param_usage.h"
 #include "global/params.h"
 #include "tables/registry.h"
 #include "util/files.h"
@@ -99,6 +100,9 @@ void WarnUnused(const config::Config& cfg, const config::MasterCf& master) {
                   e.line, name.c_str(), value.c_str());
     }
   }
+  // Postfix's parameters that this system does not implement.
+  for (const std::string& w : param_usage::UnimplementedSettings(cfg, true))
+    msg::Warn("%s", w.c_str());
 }
 
 int ShowParameters(const Options& o, config::Config& cfg) {

@@ -68,6 +68,7 @@
 #include "global/mail_trigger.h"
 #include "global/maildrop_stream.h"
 #include "global/maillog.h"
+#include "global/param_usage.h"
 #include "global/queue_file.h"
 #include "global/user_acl.h"
 #include "util/attr.h"
@@ -163,6 +164,8 @@ int main(int argc, char** argv) {
   }
   auto cfg = config::Config::Load(dir);
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("postdrop"), "postdrop"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
   // The invoker chooses our environment too: keep only import_environment.
   util::CleanEnvironment(cfg->GetList("import_environment"));
   maillog::Init("postdrop", *cfg, maillog::Mode::kCommand);

@@ -55,6 +55,7 @@
 #include "global/mail_trigger.h"
 #include "global/maillog.h"
 #include "global/master_lock.h"
+#include "global/param_usage.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
@@ -107,7 +108,7 @@ bool IsExecutable(const std::string& path) {
 }
 
 // postfix-script check-fatal + check-warn.
-void Check(const config::Config& cfg, bool fix, bool need_master) {
+void Check(const config::Config& cfg, bool fix, bool need_master, bool settings = false) {
   auto owners = mail_queue_dirs::LookupOwners(cfg);
   if (!owners.ok()) Fatal("%s", owners.status().message().c_str());
   auto dirs = mail_queue_dirs::Directories(cfg, *owners);
@@ -131,6 +132,39 @@ void Check(const config::Config& cfg, bool fix, bool need_master) {
         "directly",
         cfg.Get("maillog_file").c_str());
   for (const std::string& p : mail_queue_dirs::Check(dirs)) Warn("%s", p.c_str());
+  // Every value a program will read must fit its type and range, in main.cf
+  // and in each service's -o options: found now, not when the program
+  // starts and dies.
+  for (const config::MasterEntry& e : cfg.master_cf().entries()) {
+    std::string program = e.command.substr(e.command.rfind('/') + 1);
+    if (param_usage::FindProgram(program) == nullptr) continue;
+    config::Config with = cfg;
+    for (const auto& [name, value] : e.overrides) with.Set(name, value);
+    if (util::Status st = with.Declare(param_usage::Declared(program), program); !st.ok()) {
+      if (e.overrides.empty()) Fatal("%s", st.message().c_str());
+      Fatal("%s (%s/master.cf: line %d: service %s)", st.message().c_str(),
+            cfg.config_dir().c_str(), e.line, e.key().c_str());
+    }
+  }
+  // Settings this system would otherwise ignore (master says so at start).
+  if (settings) {
+    for (const std::string& w : param_usage::UnimplementedSettings(cfg, true))
+      Warn("%s", w.c_str());
+    for (const config::MasterEntry& e : cfg.master_cf().entries()) {
+      if (param_usage::ChrootWanted(cfg, e))
+        Warn(
+            "%s/master.cf: line %d: service %s: chroot is not implemented by this mail system; "
+            "the service runs without it",
+            cfg.config_dir().c_str(), e.line, e.key().c_str());
+      if (e.command == "smtpd" || e.command == "cleanup") {
+        config::Config with = cfg;
+        for (const auto& [name, value] : e.overrides) with.Set(name, value);
+        if (auto why = param_usage::Refusal(with, e.command))
+          Warn("%s/master.cf: line %d: service %s: %s; %s will refuse to start",
+               cfg.config_dir().c_str(), e.line, e.key().c_str(), why->c_str(), e.command.c_str());
+      }
+    }
+  }
   // Programs named in master.cf that are missing will fail at start-up.
   for (const config::MasterEntry& e : cfg.master_cf().entries()) {
     std::string path = e.command.front() == '/' ? e.command : daemon_dir + "/" + e.command;
@@ -213,13 +247,15 @@ int main(int argc, char** argv) {
   }
   auto cfg = config::Config::Load(config_dir);
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("postfix"), "postfix"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
   setenv("MAIL_CONFIG", config_dir.c_str(), 1);
   maillog::Init("postfix-script", *cfg, maillog::Mode::kCommand);
   msg::UseStderr(false);
   msg::SetVerbose(verbose);
 
   if (command == "check") {
-    Check(*cfg, false, true);
+    Check(*cfg, false, true, true);
     return 0;
   }
   if (command == "set-permissions") {

@@ -60,6 +60,7 @@
 
 #include "global/config.h"
 #include "global/maillog.h"
+#include "global/param_usage.h"
 #include "tables/registry.h"
 #include "tables/table.h"
 #include "util/msg.h"
@@ -500,6 +501,8 @@ int main(int argc, char** argv) {
 
   auto cfg = config::Config::Load(config::ConfigDirectory(o.config_dir));
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("postmap"), "postmap"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
   int verbose = msg::Verbose();
   maillog::Init("postmap", *cfg, maillog::Mode::kCommand);  // stderr, and syslog or maillog_file
   msg::SetVerbose(verbose);

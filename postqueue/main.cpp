@@ -57,6 +57,7 @@
 #include "global/flush_client.h"
 #include "global/mail_trigger.h"
 #include "global/maillog.h"
+#include "global/param_usage.h"
 #include "global/showq_client.h"
 #include "global/user_acl.h"
 #include "util/msg.h"
@@ -252,6 +253,8 @@ int main(int argc, char** argv) {
   if (optind < argc || !mode) Usage();
   auto cfg = config::Config::Load(config::ConfigDirectory(config_dir));
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("postqueue"), "postqueue"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
   util::CleanEnvironment(cfg->GetList("import_environment"));
   maillog::Init("postqueue", *cfg, maillog::Mode::kCommand);
   msg::SetVerbose(verbose);

@@ -78,6 +78,7 @@
 #include "global/mail_queue.h"
 #include "global/mail_queue_dirs.h"
 #include "global/maillog.h"
+#include "global/param_usage.h"
 #include "postsuper/operations.h"
 #include "util/msg.h"
 #include "util/strings.h"
@@ -158,6 +159,8 @@ int main(int argc, char** argv) {
 
   auto cfg = config::Config::Load(config::ConfigDirectory(config_dir));
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("postsuper"), "postsuper"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
   maillog::Init("postsuper", *cfg, maillog::Mode::kCommand);
   msg::SetVerbose(verbose);
 

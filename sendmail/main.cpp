@@ -58,6 +58,7 @@
 #include "global/address.h"
 #include "global/config.h"
 #include "global/maillog.h"
+#include "global/param_usage.h"
 #include "global/queue_file.h"
 #include "global/user_acl.h"
 #include "sendmail/line_reader.h"
@@ -155,6 +156,8 @@ int main(int argc, char** argv) {
   dir = config::ConfigDirectory(dir);
   auto cfg = config::Config::Load(dir);
   if (!cfg.ok()) msg::FatalStatus(EX_CONFIG, "%s", cfg.status().message().c_str());
+  if (util::Status st = cfg->Declare(param_usage::Declared("sendmail"), "sendmail"); !st.ok())
+    msg::Fatal("%s", st.message().c_str());
   maillog::Init("sendmail", *cfg, maillog::Mode::kCommand);
   msg::SetVerbose(o.verbose > 1 ? o.verbose - 1 : 0);
   if (o.verp) msg::Warn("-XV option ignored: VERP is not supported");

@@ -5,6 +5,7 @@
 
 #include "global/address.h"
 #include "global/mail_queue.h"
+#include "global/param_usage.h"
 #include "global/queue_file.h"
 #include "util/msg.h"
 #include "util/sockets.h"
@@ -99,6 +100,8 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   s.skip_quit_response = cfg.GetBool("smtp_skip_quit_response");
   a.connect_timeout_ = static_cast<int>(cfg.GetTime("smtp_connect_timeout"));
   a.mx_session_limit_ = static_cast<int>(cfg.GetInt("smtp_mx_session_limit"));
+  a.refusal_ = param_usage::ClientRefusal(cfg);
+  if (a.refusal_) msg::Warn("%s: deferring all mail", a.refusal_->c_str());
   return a;
 }
 
@@ -116,6 +119,10 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
   };
   std::vector<size_t> open;
   for (size_t i = 0; i < n; i++) open.push_back(i);
+  if (refusal_) {
+    all('4', "none", "4.7.5", *refusal_, open);
+    return;
+  }
 
   mail_queue::Layout layout = mail_queue::Layout::FromConfig(*cfg_);
   auto file = queue_file::Reader::Open(layout.Path(req.queue_name, req.queue_id));

@@ -20,6 +20,7 @@
 // One message transaction per request; no connection cache.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "global/config.h"
@@ -49,6 +50,9 @@ class Agent {
   SessionParams session_;
   int connect_timeout_ = 30;
   int mx_session_limit_ = 2;
+  // TLS or SASL asked for but not implemented: every delivery is deferred
+  // with this reason rather than made in plain text or unauthenticated.
+  std::optional<std::string> refusal_;
   Generic generic_;
   util::dns::Resolver* resolver_ = nullptr;
 };

@@ -1,0 +1,128 @@
+"""Every setting is either honoured or named as unsupported: postconf,
+`postfix check` and master warn about settings of parameters this system
+does not implement; where ignoring one would lower security or lose mail
+(TLS or SASL asked for, a milter, a content filter) the service refuses to
+start, or the smtp client defers, instead of serving plain text."""
+import os
+import re
+import socket
+
+import mtatest
+from smtp_sink import SmtpSink
+
+NOT_IMPLEMENTED = "is not implemented by this mail system; its setting is ignored"
+
+
+class SettingsTest(mtatest.TempDirTestCase):
+
+    def test_postconf_names_unimplemented_settings(self):
+        etc = self.make_config(
+            "myhostname = mx.example.com\n"
+            "smtpd_milters = inet:127.0.0.1:8891\n"
+            "biff = no\n"
+            "readme_directory = no\n"
+            "smtpd_tls_security_level = none\n"
+            "header_checks = regexp:/etc/postfix/header_checks\n"
+            "smtp_sasl_mechanisim_filter = plain\n")
+        with open(os.path.join(etc, "master.cf"), "a") as f:
+            f.write("submission inet n - n - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n")
+        r = mtatest.run([mtatest.program("postconf"), "-c", etc, "myhostname"])
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out, "myhostname = mx.example.com\n")
+        warned = re.findall(r"parameter (\S+) " + re.escape(NOT_IMPLEMENTED), r.err)
+        self.assertEqual(sorted(warned),
+                         ["header_checks", "smtpd_milters", "smtpd_sasl_auth_enable"], r.err)
+        self.assertIn("postconf: warning: %s/main.cf: parameter smtpd_milters " % etc, r.err)
+        self.assertRegex(r.err, r"%s/master.cf: line \d+: service submission/inet: parameter "
+                                r"smtpd_sasl_auth_enable " % re.escape(etc))
+        # A misspelled name keeps Postfix's own warning.
+        self.assertIn("unused parameter: smtp_sasl_mechanisim_filter=plain", r.err)
+
+    def test_a_bad_value_is_fatal_naming_the_file(self):
+        inst = mtatest.MtaInstance(self, services=["pickup", "cleanup"],
+                                   main_cf="hopcount_limit = 5x\n")
+        r = inst.postfix("start")
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn("%s/main.cf: bad numerical configuration: hopcount_limit = 5x" % inst.etc,
+                      r.err + inst.log())
+
+    def test_tls_on_submission_refuses_only_that_service(self):
+        plain, submission = mtatest.free_port(), mtatest.free_port()
+        inst = mtatest.MtaInstance(
+            self, services=["cleanup", "rewrite", "anvil"],
+            main_cf="myhostname = mx.example.com\nsmtpd_peername_lookup = no\n",
+            master_extra=(mtatest.smtpd_service("127.0.0.1:%d" % plain) +
+                          mtatest.smtpd_service("127.0.0.1:%d" % submission,
+                                                ["smtpd_tls_security_level=encrypt",
+                                                 "smtpd_sasl_auth_enable=yes"])))
+        r = inst.postfix("check")
+        self.assertIn("smtpd_tls_security_level = encrypt: TLS is not implemented by this mail "
+                      "system; smtpd will refuse to start", r.err + inst.log())
+        inst.start()
+        # The submission port never says 220 in plain text.
+        with socket.create_connection(("127.0.0.1", submission), timeout=10) as s:
+            s.settimeout(3)
+            try:
+                data = s.recv(100)
+            except (ConnectionResetError, socket.timeout):
+                data = b""
+            self.assertFalse(data.startswith(b"220"), data)
+        inst.wait_log(r"smtpd\[\d+\]: fatal: smtpd_tls_security_level = encrypt: TLS is not "
+                      r"implemented by this mail system; smtpd refuses to start rather than "
+                      r"ignore it")
+        # Port 25 keeps working.
+        with socket.create_connection(("127.0.0.1", plain), timeout=10) as s:
+            s.settimeout(10)
+            self.assertTrue(s.recv(100).startswith(b"220 mx.example.com ESMTP"))
+
+    def test_smtp_client_defers_instead_of_sending_unauthenticated(self):
+        with SmtpSink() as sink:
+            inst = mtatest.MtaInstance(
+                self, services=["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer",
+                                "trace", "smtp"],
+                main_cf="myhostname = mx.example.com\nrelayhost = [127.0.0.1]:%d\n"
+                        "smtp_sasl_auth_enable = yes\n"
+                        "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"
+                        % sink.port)
+            inst.start()
+            inst.sendmail("bob@remote.example", sender="alice@example.com",
+                          message="Subject: x\n\nsecret\n")
+            inst.wait_log(r"to=<bob@remote.example>, relay=none, .*dsn=4.7.5, "
+                          r"status=deferred \(smtp_sasl_auth_enable: SASL authentication is "
+                          r"not implemented by this mail system\)", timeout=30)
+            self.assertEqual(sink.transactions, [])
+            self.assertEqual(sink.sessions, 0)
+            self.assertIn(NOT_IMPLEMENTED, inst.log())  # master named both settings
+
+
+class CompatibilityLevelTest(mtatest.TempDirTestCase):
+    NAMES = ["append_dot_mydomain", "smtpd_relay_restrictions", "smtputf8_enable",
+             "mynetworks_style", "relay_domains", "smtp_tls_fingerprint_digest",
+             "smtpd_tls_fingerprint_digest", "respectful_logging",
+             "smtpd_relay_before_recipient_restrictions"]
+
+    def test_defaults_follow_the_level_as_debians_postconf(self):
+        if not mtatest.have_debian_postfix():
+            self.skipTest("Debian's postconf is not installed")
+        for level in ("0", "1", "2", "3.5", "3.6", "3.7"):
+            etc = self.make_config("compatibility_level = %s\n" % level, name="etc" + level)
+            ours = mtatest.run([mtatest.program("postconf"), "-c", etc, "-x"] + self.NAMES)
+            theirs = mtatest.run([mtatest.DEBIAN_POSTCONF, "-c", etc, "-x"] + self.NAMES)
+            self.assertEqual(ours.out, theirs.out, "compatibility_level = " + level)
+            self.assertNotIn("compatibility_level", ours.err)
+        # An explicit setting wins over the level.
+        etc = self.make_config("compatibility_level = 0\nrelay_domains = example.com\n",
+                               name="etc-explicit")
+        r = mtatest.run([mtatest.program("postconf"), "-c", etc, "relay_domains"])
+        self.assertEqual(r.out, "relay_domains = example.com\n")
+
+    def test_master_logs_the_backwards_compatible_defaults_in_effect(self):
+        inst = mtatest.MtaInstance(self, services=["pickup", "cleanup"],
+                                   main_cf="compatibility_level = 1\n"
+                                           "mynetworks_style = host\n")
+        inst.start()
+        inst.wait_log(r"master\[\d+\]: using backwards-compatible default setting "
+                      r"relay_domains=\$mydestination")
+        log = inst.log()
+        self.assertNotIn("mynetworks_style=subnet", log)  # set explicitly
+        self.assertNotIn("append_dot_mydomain", log)  # level 1 has the new default
