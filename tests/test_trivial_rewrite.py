@@ -20,7 +20,7 @@ class TrivialRewriteTest(mtatest.TempDirTestCase):
 
     def instance(self, main_cf="", example=None, tables=()):
         """An instance with only the rewrite service. `example` names a
-        folder of ../shared/examples whose main.cf is appended (paths moved
+        folder of examples/ whose main.cf is appended (paths moved
         into etc/) and whose files are copied; `tables` are built there with
         postmap."""
         inst = mtatest.MtaInstance(self, services=["rewrite"], main_cf=BASE_MAIN + main_cf)
