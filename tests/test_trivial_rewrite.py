@@ -1,7 +1,7 @@
 """System tests of trivial-rewrite (issue 6): a real instance started with
 `postfix -c DIR start`, master.cf holding conf/master.cf's `rewrite` line,
 queried through the real client stubs by tests/daemons/rewrite-query over
-$queue_directory/private/rewrite. The shared example configurations
+$queue_directory/private/rewrite. The example configurations of examples/
 (backup-mx, soho, docomo, virtual-hash) are copied in with their
 /etc/postfix paths rewritten, and their hash tables built with our postmap."""
 import os
