@@ -11,8 +11,7 @@ theirs=/usr/sbin/postconf
 runs=${RUNS:-200}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-cp ../shared/examples/virtual-hosting/main.cf "$dir/main.cf" 2>/dev/null ||
-  cp conf/main.cf "$dir/main.cf"
+cp examples/virtual-hosting/main.cf "$dir/main.cf"
 cp conf/master.cf "$dir/master.cf"
 
 rate() {  # rate PROGRAM ARGS...: runs per second

@@ -38,7 +38,7 @@ class AddressMapTest : public ::testing::Test {
   ~AddressMapTest() override { maps::ClearTableCache(); }
 };
 
-// The alias cases of ../shared/examples/virtual-hash, and the limits.
+// The alias cases of examples/virtual-hash, and the limits.
 TEST_F(AddressMapTest, ExpandAliases) {
   const std::string example =
       "inline:{ALIASE.mitty.jp=accept, webmaster@ALIASE.mitty.jp=USER1@SOMEHOST.mitty.jp, "

@@ -13,7 +13,7 @@ The server gets its own data directory under a temporary directory
 127.0.0.1:PORT with tcp=True), runs as the current user (--user=root when
 that is root), and is stopped by PID and removed on exit. Readiness is
 waited for with a bounded timeout, never a fixed sleep. A user
-postfix/hogehoge (the password of the shared examples) can do anything,
+postfix/hogehoge (the password in the query files of examples/) can do anything,
 from 'localhost' (the socket) and from 127.0.0.1.
 """
 import os

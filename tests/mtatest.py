@@ -2,8 +2,10 @@
 
 The tests run the real programs from build/bin (MTA_BIN) on temporary
 configuration directories and instances, the way an administrator would.
-CTest sets MTA_BIN, MTA_SOURCE and MTA_SHARED; run by hand:
-    MTA_BIN=build/bin MTA_SOURCE=. MTA_SHARED=../shared python3 -m unittest tests/test_x.py
+CTest sets MTA_BIN and MTA_SOURCE; run by hand from tests/:
+    MTA_BIN=../build/bin python3 -m unittest -v test_x
+The example configurations the tests use are the repository's own
+(SOURCE/examples); nothing outside the source tree is read.
 """
 import os
 import shutil
@@ -13,8 +15,7 @@ import unittest
 
 SOURCE = os.path.abspath(os.environ.get("MTA_SOURCE", os.path.join(os.path.dirname(__file__), "..")))
 BIN = os.path.abspath(os.environ.get("MTA_BIN", os.path.join(SOURCE, "build", "bin")))
-SHARED = os.path.abspath(os.environ.get("MTA_SHARED", os.path.join(SOURCE, "..", "shared")))
-EXAMPLES = os.path.join(SHARED, "examples")
+EXAMPLES = os.path.join(SOURCE, "examples")
 
 # Debian's Postfix, installed by `make test` as a test-only reference.
 DEBIAN_POSTCONF = "/usr/sbin/postconf"

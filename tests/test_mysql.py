@@ -1,6 +1,6 @@
 """System tests of the mysql: lookup table through postmap, against a
 private MariaDB server (tests/mariadb.py) loaded with the PostfixAdmin-style
-schema of the shared virtual-hosting example.
+schema of the virtual-hosting example (examples/virtual-hosting).
 
 Covers: every query file of examples/virtual-hosting/sql (rewritten to the
 private server), quoting, multi-row/column results, result_format, domain,

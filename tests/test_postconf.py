@@ -1,5 +1,5 @@
 """System tests of postconf: the real command on temporary config dirs,
-every main.cf under ../shared/examples, and side by side with Debian's
+every main.cf under examples/, and side by side with Debian's
 /usr/sbin/postconf where it is installed."""
 import os
 import re
@@ -269,7 +269,7 @@ class PostconfMaster(TempDirTestCase):
 
 
 class PostconfExamples(TempDirTestCase):
-    """Every main.cf (and master.cf) under ../shared/examples is accepted."""
+    """Every main.cf (and master.cf) under examples/ is accepted."""
 
     # Parameters in the examples that this system does not implement yet; they
     # are reported as unused, exactly as Postfix reports unknown names.

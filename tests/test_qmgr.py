@@ -266,7 +266,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         return "".join(out)
 
     def docomo_instance(self, master_cf_text, main_cf=""):
-        """An instance routing docomo.ne.jp with ../shared/examples/docomo's
+        """An instance routing docomo.ne.jp with examples/docomo's
         transport map. The test agent stands in for the smtp client under
         the program name "smtp" (the scheduling rule keys on the program:
         smtp and lmtp count concurrency per nexthop whatever the recipient
@@ -304,7 +304,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         inst.wait_empty()
 
     def test_docomo_example_lines(self):
-        # ../shared/examples/docomo/master.cf as users write it (command
+        # examples/docomo/master.cf as users write it (command
         # smtp, maxproc 1, -o limits of 1); only the unpriv column becomes
         # "n" so that the daemons run as the test's user.
         path = os.path.join(mtatest.EXAMPLES, "docomo", "master.cf")

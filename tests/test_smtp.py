@@ -346,7 +346,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         inst.wait_log(r"to=<bob@remote.example>, relay=none, .*dsn=4.4.1, status=deferred "
                       r"\(connect to 127.0.0.1\[127.0.0.1\]:%d: Connection refused\)" % port)
 
-    # --- backup MX (../shared/examples/backup-mx) ---
+    # --- backup MX (examples/backup-mx) ---
 
     def test_backup_mx_relays_its_domains(self):
         sink = self.sink()

@@ -1,7 +1,7 @@
 """System tests of trivial-rewrite (issue 6): a real instance started with
 `postfix -c DIR start`, master.cf holding conf/master.cf's `rewrite` line,
 queried through the real client stubs by tests/daemons/rewrite-query over
-$queue_directory/private/rewrite. The shared example configurations
+$queue_directory/private/rewrite. The example configurations of examples/
 (backup-mx, soho, docomo, virtual-hash) are copied in with their
 /etc/postfix paths rewritten, and their hash tables built with our postmap."""
 import os
@@ -20,7 +20,7 @@ class TrivialRewriteTest(mtatest.TempDirTestCase):
 
     def instance(self, main_cf="", example=None, tables=()):
         """An instance with only the rewrite service. `example` names a
-        folder of ../shared/examples whose main.cf is appended (paths moved
+        folder of examples/ whose main.cf is appended (paths moved
         into etc/) and whose files are copied; `tables` are built there with
         postmap."""
         inst = mtatest.MtaInstance(self, services=["rewrite"], main_cf=BASE_MAIN + main_cf)

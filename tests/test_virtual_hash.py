@@ -1,4 +1,4 @@
-"""End-to-end tests of ../shared/examples/virtual-hash (virtual mailbox and
+"""End-to-end tests of examples/virtual-hash (virtual mailbox and
 alias domains from hash files) on a real instance: every note of the
 example's README, and the SMTP properties mail must keep on its way into a
 Maildir (pipelining, 8-bit and SMTPUTF8 bodies byte for byte, the size

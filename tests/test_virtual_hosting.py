@@ -1,4 +1,4 @@
-"""End-to-end tests of the virtual mailbox host of ../shared/examples/virtual-hosting
+"""End-to-end tests of the virtual mailbox host of examples/virtual-hosting
 (without TLS and SASL): a real instance (smtpd, cleanup, qmgr,
 trivial-rewrite, proxymap, virtual, bounce ...) whose address data comes from
 a private MariaDB server loaded with the PostfixAdmin schema, through the
@@ -10,7 +10,7 @@ an inactive domain, an unknown user (550 5.1.1), over quota (a bounce with
 the configured text back to the sender's mailbox), relaying from outside
 mynetworks (554 5.7.1), the database stopped (451 4.3.0 at RCPT, nothing
 accepted) and started again (mail flows, no restart), and the charset attack
-of ../shared/examples/mysql-charset (one bad key must not stop a good one).
+of examples/mysql-charset (one bad key must not stop a good one).
 """
 import email
 import os
