@@ -4,6 +4,7 @@ does not implement; where ignoring one would lower security or lose mail
 (TLS or SASL asked for, a milter, a content filter) the service refuses to
 start, or the smtp client defers, instead of serving plain text."""
 import os
+import pwd
 import re
 import socket
 
@@ -37,6 +38,52 @@ class SettingsTest(mtatest.TempDirTestCase):
                                 r"smtpd_sasl_auth_enable " % re.escape(etc))
         # A misspelled name keeps Postfix's own warning.
         self.assertIn("unused parameter: smtp_sasl_mechanisim_filter=plain", r.err)
+
+    def example_config(self, name):
+        """The example's main.cf and master.cf (when it has one) as written,
+        with the default master.cf services around them."""
+        src = os.path.join(mtatest.EXAMPLES, name)
+        with open(os.path.join(src, "main.cf")) as f:
+            etc = self.make_config(f.read(), name="etc-" + name)
+        if os.path.exists(os.path.join(src, "master.cf")):
+            with open(os.path.join(src, "master.cf")) as f, \
+                    open(os.path.join(etc, "master.cf"), "a") as out:
+                out.write(f.read())
+        return etc
+
+    def warned(self, err):
+        return sorted(set(re.findall(r"parameter (\S+) " + re.escape(NOT_IMPLEMENTED), err)))
+
+    def test_the_virtual_hosting_example_as_written(self):
+        etc = self.example_config("virtual-hosting")
+        r = mtatest.run([mtatest.program("postconf"), "-c", etc, "myhostname"])
+        self.assertEqual(r.rc, 0, r)
+        for name in ("smtpd_sasl_auth_enable", "smtpd_use_tls", "smtpd_sasl_type",
+                     "smtpd_tls_cert_file", "smtpd_tls_session_cache_database",
+                     "broken_sasl_auth_clients", "home_mailbox"):
+            self.assertIn(name, self.warned(r.err), r.err)
+        self.assertRegex(r.err, r"master.cf: line \d+: service submission/inet: parameter "
+                                r"smtpd_sasl_auth_enable ")
+        # Both smtpd services would serve plain text (and without AUTH): refused.
+        with open(os.path.join(etc, "main.cf"), "a") as f:
+            f.write("daemon_directory = %s\nqueue_directory = %s\ndata_directory = %s\n"
+                    "mail_owner = %s\n"
+                    % (mtatest.BIN, os.path.join(self.tmp, "queue"),
+                       os.path.join(self.tmp, "data"), pwd.getpwuid(os.geteuid()).pw_name))
+        r = mtatest.run([mtatest.program("postfix"), "-c", etc, "check"])
+        self.assertRegex(r.err, r"service smtp/inet: smtpd_use_tls: TLS is not implemented by "
+                                r"this mail system; smtpd will refuse to start")
+        self.assertRegex(r.err, r"service submission/inet: smtpd_use_tls: TLS is not "
+                                r"implemented by this mail system; smtpd will refuse to start")
+
+    def test_the_small_office_example_as_written(self):
+        etc = self.example_config("soho")
+        r = mtatest.run([mtatest.program("postconf"), "-c", etc, "relayhost"])
+        self.assertEqual(r.out, "relayhost = [mail.isp.example]:submission\n")
+        self.assertEqual(self.warned(r.err),
+                         ["smtp_sasl_auth_enable", "smtp_sasl_mechanism_filter",
+                          "smtp_sasl_password_maps", "smtp_sasl_security_options",
+                          "smtp_sender_dependent_authentication"], r.err)
 
     def test_a_bad_value_is_fatal_naming_the_file(self):
         inst = mtatest.MtaInstance(self, services=["pickup", "cleanup"],
