@@ -148,7 +148,9 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
   all.push_back(opt.message_size_limit > 0 ? "SIZE " + std::to_string(opt.message_size_limit)
                                            : "SIZE");
   if (opt.vrfy) all.push_back("VRFY");
-  for (const char* k : {"ETRN", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
+  // ETRN is not offered while there is no flush service to act on it (the
+  // command itself answers 458 "Unable to queue messages" then).
+  for (const char* k : {"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
     all.push_back(k);
   std::vector<std::string> out;
   for (const std::string& k : all) {

@@ -183,7 +183,7 @@ class SmtpdTest : public ::testing::Test {
 
 const char kBanner[] = "220 mx.example.com ESMTP Postfix\r\n";
 const char kEhlo[] =
-    "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n"
+    "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
     "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n";
 
 TEST_F(SmtpdTest, OneMessagePipelined) {
