@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "global/mail_date.h"
 #include "global/queue_file.h"
 #include "util/strings.h"
 
@@ -89,20 +90,6 @@ bool Wants(Kind kind, int notify) {
   return false;
 }
 
-std::string MailDate(time_t when) {
-  struct tm lt;
-  localtime_r(&when, &lt);
-  long off = lt.tm_gmtoff / 60;
-  char sign = off < 0 ? '-' : '+';
-  if (off < 0) off = -off;
-  char buf[128];
-  char head[64];
-  strftime(head, sizeof(head), "%a, %d %b %Y %H:%M:%S", &lt);
-  std::snprintf(buf, sizeof(buf), "%s %c%02ld%02ld (%s)", head, sign, off / 60, off % 60,
-                lt.tm_zone ? lt.tm_zone : "UTC");
-  return buf;
-}
-
 std::vector<std::string> Wrap(std::string_view text, size_t width, size_t indent) {
   std::vector<std::string> out;
   std::string line;
@@ -138,7 +125,7 @@ std::vector<std::string> Compose(const Notice& n) {
     strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &lt);
   }
 
-  out.push_back("Date: " + MailDate(n.now));
+  out.push_back("Date: " + mail_date::MailDate(n.now));
   out.push_back("From: MAILER-DAEMON@" + n.myhostname + " (Mail Delivery System)");
   out.push_back("Subject: " + Subject(n));
   out.push_back("To: " + n.to);
@@ -178,7 +165,7 @@ std::vector<std::string> Compose(const Notice& n) {
   out.push_back("X-Postfix-Queue-ID: " + n.queue_id);
   out.push_back("X-Postfix-Sender: rfc822; " + n.sender);
   if (!n.dsn_envid.empty()) out.push_back("Original-Envelope-Id: " + n.dsn_envid);
-  out.push_back("Arrival-Date: " + MailDate(n.arrival_sec));
+  out.push_back("Arrival-Date: " + mail_date::MailDate(n.arrival_sec));
   for (const delivery_log::Entry& e : n.recipients) {
     out.push_back("");
     out.push_back("Final-Recipient: rfc822; " + e.recipient);
@@ -197,7 +184,8 @@ std::vector<std::string> Compose(const Notice& n) {
     std::vector<std::string> wrapped = Wrap("Diagnostic-Code: " + diag, 76, 4);
     for (std::string& l : wrapped) out.push_back(std::move(l));
     if (e.action == "delayed")
-      out.push_back("Will-Retry-Until: " + MailDate(n.arrival_sec + n.max_queue_days * 86400));
+      out.push_back("Will-Retry-Until: " +
+                    mail_date::MailDate(n.arrival_sec + n.max_queue_days * 86400));
   }
   out.push_back("");
 

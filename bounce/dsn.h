@@ -69,9 +69,6 @@ std::vector<std::string> Compose(const Notice& n);
 // never with NEVER.
 bool Wants(Kind kind, int dsn_notify);
 
-// RFC 5322 date in Postfix's format: "Sat, 21 Nov 2026 11:47:17 +0000 (UTC)".
-std::string MailDate(time_t when);
-
 // Wraps `text` into lines of at most `width` columns at spaces; lines after
 // the first start with `indent` spaces. Words longer than a line are kept whole.
 std::vector<std::string> Wrap(std::string_view text, size_t width, size_t indent);

@@ -171,14 +171,6 @@ std::string RewriteAddresses(std::string_view value,
   return out;
 }
 
-std::string MailDate(time_t when) {
-  struct tm lt;
-  localtime_r(&when, &lt);
-  char buf[128];
-  strftime(buf, sizeof buf, "%a, %e %b %Y %H:%M:%S %z (%Z)", &lt);
-  return buf;
-}
-
 std::string MessageIdText(time_t when, std::string_view queue_id, std::string_view hostname) {
   struct tm gt;
   gmtime_r(&when, &gt);

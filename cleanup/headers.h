@@ -8,7 +8,6 @@
 //   std::string v = RewriteAddresses(" Bob <bob>, carol (C)", [](std::string a) {
 //     return a + "@example.com"; });                 // " Bob <bob@example.com>, carol@example.com
 //     (C)"
-//   MailDate(now)                                    // "Mon,  1 Jan 2024 10:00:00 +0100 (CET)"
 #pragma once
 
 #include <ctime>
@@ -67,9 +66,6 @@ std::vector<Span> FindAddressSpans(std::string_view value);
 // outside the addresses is kept byte for byte.
 std::string RewriteAddresses(std::string_view value,
                              const std::function<std::string(const std::string&)>& fn);
-
-// RFC 5322 date as Postfix writes it: "Tue,  5 Jan 2021 10:00:00 +0100 (CET)".
-std::string MailDate(time_t when);
 
 // The id part of an added Message-Id: "YYYYMMDDhhmmss.QUEUEID@HOSTNAME" (UTC).
 std::string MessageIdText(time_t when, std::string_view queue_id, std::string_view hostname);

@@ -70,11 +70,7 @@ TEST(RewriteAddressesTest, QuotesLocalPartsAndAppends) {
   EXPECT_EQ(RewriteAddresses(" <\"x\"@y>", add), " <\"x\"@y>");
 }
 
-TEST(MailDateTest, Format) {
-  setenv("TZ", "UTC", 1);
-  tzset();
-  EXPECT_EQ(MailDate(0), "Thu,  1 Jan 1970 00:00:00 +0000 (UTC)");
-  EXPECT_EQ(MailDate(1700000000), "Tue, 14 Nov 2023 22:13:20 +0000 (UTC)");
+TEST(MessageIdTest, Format) {
   EXPECT_EQ(MessageIdText(1700000000, "3F2A1B", "mail.example"),
             "20231114221320.3F2A1B@mail.example");
 }

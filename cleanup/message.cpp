@@ -4,6 +4,7 @@
 
 #include "global/address.h"
 #include "global/cleanup_client.h"
+#include "global/mail_date.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
@@ -426,7 +427,7 @@ void Message::EndHeaders() {
       seen_.insert(id);
     }
     if (!Seen(resent_ ? HeaderId::kResentDate : HeaderId::kDate))
-      out_.AddLine(prefix + "Date: " + MailDate(when));
+      out_.AddLine(prefix + "Date: " + mail_date::MailDate(when));
     if (!Seen(resent_ ? HeaderId::kResentFrom : HeaderId::kFrom)) {
       std::string from = address::Quote(sender_.empty() ? "MAILER-DAEMON" : sender_);
       out_.AddLine(

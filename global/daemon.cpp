@@ -12,6 +12,7 @@
 
 #include "global/maillog.h"
 #include "global/param_usage.h"
+#include "util/files.h"
 #include "util/msg.h"
 #include "util/sockets.h"
 #include "util/strings.h"
@@ -21,11 +22,6 @@ namespace {
 
 bool IsServiceType(std::string_view t) {
   return t == "inet" || t == "unix" || t == "unix-dgram" || t == "fifo" || t == "pass";
-}
-
-std::string Basename(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
 bool FdOpen(int fd) { return fcntl(fd, F_GETFD) >= 0; }
@@ -54,7 +50,7 @@ void DropPrivileges(const config::Config& cfg) {
 
 util::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv) {
   Args a;
-  a.program = argv.empty() ? std::string("unknown") : Basename(argv[0]);
+  a.program = argv.empty() ? std::string("unknown") : util::Basename(argv[0]);
   a.service_type = "unix";
   size_t i = 1;
   for (; i < argv.size(); ++i) {

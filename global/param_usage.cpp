@@ -529,6 +529,7 @@ constexpr std::string_view kTrivialRewriteParams[] = {
     "sender_dependent_default_transport_maps",
     "sender_dependent_relayhost_maps",
     "show_user_unknown_table_name",
+    "smtputf8_enable",
     "transport_maps",
     "virtual_alias_domains",
     "virtual_mailbox_domains",

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "global/address.h"
+#include "global/mail_date.h"
 #include "global/queue_file.h"
 #include "global/resolve_local.h"
 #include "global/smtp_reply.h"
@@ -32,14 +33,6 @@ class CleanupFile : public QueueFile {
  private:
   std::unique_ptr<cleanup_client::CleanupClient> c_;
 };
-
-bool AllDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
 
 // How a read ended when no line came.
 enum class ReadResult { kOk, kEof, kTimeout, kError };
@@ -532,7 +525,7 @@ bool Session::Mail(const smtpd_proto::Command& c) {
       txn_.encoding = "7bit";
     } else if (u.rfind("SIZE=", 0) == 0) {
       auto n = util::ParseInt(param.substr(5));
-      if (!AllDigits(param.substr(5)) || !n || *n < 0) {
+      if (!util::AllDigits(param.substr(5)) || !n || *n < 0) {
         Reply("501 5.5.4 Bad message size syntax");
         return false;
       }
@@ -710,7 +703,7 @@ void Session::StartContent() {
   ri.protocol = txn_.smtputf8 && esmtp_ ? "UTF8SMTP" : sess_.protocol;
   ri.queue_id = f.queue_id();
   if (txn_.rcpts.size() == 1) ri.single_recipient = txn_.rcpts[0].address;
-  ri.date = smtpd_proto::MailDate(txn_.arrival);
+  ri.date = mail_date::MailDate(static_cast<time_t>(txn_.arrival));
   for (const std::string& l : smtpd_proto::ReceivedHeader(ri)) f.Record(queue_file::kLine, l);
 }
 
@@ -841,7 +834,7 @@ bool Session::Bdat(const smtpd_proto::Command& c) {
   std::vector<std::string> words = util::SplitAny(c.args, " \t");
   bool last = words.size() == 2 && util::EqualsIgnoreCase(words[1], "LAST");
   if (words.empty() || words.size() > 2 || (words.size() == 2 && !last) ||
-      !AllDigits(words[0]) || words[0].size() > 18) {
+      !util::AllDigits(words[0]) || words[0].size() > 18) {
     Reply("501 5.5.4 Syntax: BDAT count [LAST]");
     return false;
   }

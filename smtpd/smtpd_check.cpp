@@ -40,6 +40,7 @@
 #include "tables/table_syntax.h"
 #include "util/msg.h"
 #include "util/strings.h"
+#include "util/valid_hostname.h"
 
 namespace smtpd_check {
 namespace {
@@ -179,6 +180,7 @@ class CheckerImpl : public Checker {
   }
 
   const config::Config& cfg_;
+  bool smtputf8_ = true;  // smtputf8_enable: UTF-8 host name labels are valid
   CheckerEnv env_;
   std::unique_ptr<resolve_client::ResolveClient> resolver_;
   bool delay_reject_ = true;
@@ -246,6 +248,7 @@ bool HasRequired(const std::vector<std::string>& list,
 
 util::Status CheckerImpl::Init() {
   delay_reject_ = cfg_.GetBool("smtpd_delay_reject");
+  smtputf8_ = cfg_.GetBool("smtputf8_enable");
   soft_bounce_ = cfg_.GetBool("soft_bounce");
   reject_unlisted_recipient_ = cfg_.GetBool("smtpd_reject_unlisted_recipient");
   reject_unlisted_sender_ = cfg_.GetBool("smtpd_reject_unlisted_sender");
@@ -926,7 +929,7 @@ Result CheckerImpl::UnknownClient(Ctx& c, bool reverse) {
 }
 
 Result CheckerImpl::InvalidHostname(Ctx& c, const std::string& name, const Target& t) {
-  if (ValidHeloName(name)) return Result::kDunno;
+  if (ValidHeloName(name, smtputf8_)) return Result::kDunno;
   return Reject(c, static_cast<int>(cfg_.GetInt("invalid_hostname_reject_code")), "5.5.2",
                 "<" + t.name + ">: " + t.reply_class + " rejected: Invalid name", t.reply_class);
 }
@@ -934,7 +937,8 @@ Result CheckerImpl::InvalidHostname(Ctx& c, const std::string& name, const Targe
 Result CheckerImpl::NonFqdnHostname(Ctx& c, const std::string& name, const Target& t) {
   if (IsAddressLiteral(name)) return Result::kDunno;
   std::string test = TruncateDot(name);
-  if (ValidHostname(test) && test.find('.') != std::string::npos) return Result::kDunno;
+  if (util::ValidHostname(test, smtputf8_) && test.find('.') != std::string::npos)
+    return Result::kDunno;
   return Reject(c, static_cast<int>(cfg_.GetInt("non_fqdn_reject_code")), "5.5.2",
                 "<" + t.name + ">: " + t.reply_class + " rejected: need fully-qualified hostname",
                 t.reply_class);
@@ -959,7 +963,8 @@ Result CheckerImpl::NonFqdnAddress(Ctx& c, const std::string& addr, const Target
   std::string domain = at == std::string::npos ? a : a.substr(at + 1);
   if (IsAddressLiteral(domain)) return Result::kDunno;
   domain = TruncateDot(domain);
-  if (!domain.empty() && ValidHostname(domain) && domain.find('.') != std::string::npos)
+  if (!domain.empty() && util::ValidHostname(domain, smtputf8_) &&
+      domain.find('.') != std::string::npos)
     return Result::kDunno;
   return Reject(c, static_cast<int>(cfg_.GetInt("non_fqdn_reject_code")), "4.5.2",
                 "<" + t.name + ">: " + t.reply_class + " rejected: need fully-qualified address",

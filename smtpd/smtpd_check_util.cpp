@@ -10,6 +10,7 @@
 #include "tables/registry.h"
 #include "tables/table_syntax.h"
 #include "util/strings.h"
+#include "util/valid_hostname.h"
 
 namespace smtpd_check {
 
@@ -56,25 +57,6 @@ std::string TruncateDot(std::string_view name) {
   return std::string(name);
 }
 
-bool ValidHostname(std::string_view name) {
-  if (name.empty() || name.size() > 255) return false;
-  bool all_numeric = true;
-  size_t label_start = 0;
-  for (size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || name[i] == '.') {
-      size_t len = i - label_start;
-      if (len == 0 || len > 63) return false;
-      if (name[label_start] == '-' || name[i - 1] == '-') return false;
-      label_start = i + 1;
-      continue;
-    }
-    char c = name[i];
-    if (!IsLdh(c)) return false;
-    if (!std::isdigit(static_cast<unsigned char>(c))) all_numeric = false;
-  }
-  return !all_numeric;
-}
-
 bool IsAddressLiteral(std::string_view name) {
   return name.size() > 2 && name.front() == '[' && name.back() == ']';
 }
@@ -90,10 +72,10 @@ bool ValidAddressLiteral(std::string_view name) {
          1;
 }
 
-bool ValidHeloName(std::string_view name) {
+bool ValidHeloName(std::string_view name, bool allow_utf8) {
   if (IsAddressLiteral(name)) return ValidAddressLiteral(name);
   std::string test = TruncateDot(name);
-  if (ValidHostname(test)) return true;
+  if (util::ValidHostname(test, allow_utf8)) return true;
   unsigned char buf[16];
   return inet_pton(AF_INET, test.c_str(), buf) == 1 || inet_pton(AF_INET6, test.c_str(), buf) == 1;
 }

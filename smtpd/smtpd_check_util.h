@@ -30,16 +30,14 @@ std::string UnsupportedTableIn(std::string_view list);
 
 // "name." -> "name" (but not "name.."), as Postfix truncates host names.
 std::string TruncateDot(std::string_view name);
-// RFC 1035 host name syntax (letters, digits, '-', '_'; labels 1..63, not
-// starting or ending with '-'; at most 255; not all-numeric).
-bool ValidHostname(std::string_view name);
 // "[192.0.2.1]", "[IPv6:2001:db8::1]": a bracketed address literal (any
 // content; ValidAddressLiteral checks it).
 bool IsAddressLiteral(std::string_view name);
 bool ValidAddressLiteral(std::string_view name);
-// reject_invalid_helo_hostname's test: a valid host name, a valid address
+// reject_invalid_helo_hostname's test: a valid host name
+// (util/valid_hostname.h; UTF-8 labels with `allow_utf8`), a valid address
 // literal, or a bare IP address.
-bool ValidHeloName(std::string_view name);
+bool ValidHeloName(std::string_view name, bool allow_utf8 = false);
 
 // access(5) client address keys: the address, then shorter prefixes.
 std::vector<std::string> AddressKeys(std::string_view addr);

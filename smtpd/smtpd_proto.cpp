@@ -182,15 +182,6 @@ std::vector<std::string> ReceivedHeader(const ReceivedInfo& in) {
   return out;
 }
 
-std::string MailDate(long when) {
-  time_t t = when;
-  struct tm lt;
-  localtime_r(&t, &lt);
-  char buf[128];
-  strftime(buf, sizeof buf, "%a, %e %b %Y %H:%M:%S %z (%Z)", &lt);
-  return buf;
-}
-
 void CommandCounts::Count(std::string_view name, bool ok) {
   auto& c = counts_[std::string(name)];
   if (ok) ++c.first;

@@ -85,12 +85,9 @@ struct ReceivedInfo {
   std::string protocol;
   std::string queue_id;
   std::string single_recipient;  // internal form; empty: none or several
-  std::string date;              // RFC 5322 date (MailDate)
+  std::string date;              // RFC 5322 date (global/mail_date.h)
 };
 std::vector<std::string> ReceivedHeader(const ReceivedInfo& info);
-
-// "Sat, 21 Nov 2026 10:00:00 +0900 (JST)" in the local time zone.
-std::string MailDate(long when);
 
 // The command counters of the "disconnect from" line: for each command
 // name, how many were seen and how many succeeded. Format() gives

@@ -6,6 +6,7 @@
 #include "global/rewrite_proto.h"
 #include "util/msg.h"
 #include "util/strings.h"
+#include "util/valid_hostname.h"
 
 namespace trivial_rewrite {
 
@@ -50,32 +51,6 @@ bool ValidLiteral(std::string_view d) {
            !resolve_local::NormalizeAddress(inner).empty();
   }
   return IsIpv4(inner);
-}
-
-// Postfix's valid_hostname (UTF-8 labels allowed): labels of letters,
-// digits, '-' and '_' (not at a label's ends for '-'), at most 63 bytes,
-// 255 in all, and not all-numeric.
-bool ValidHostname(std::string_view d) {
-  if (d.empty() || d.size() > 255) return false;
-  bool non_numeric = false;
-  size_t label = 0;
-  for (size_t i = 0; i <= d.size(); ++i) {
-    unsigned char c = i < d.size() ? static_cast<unsigned char>(d[i]) : '.';
-    if (c == '.') {
-      if (label == 0 || label > 63) return false;
-      if (d[i - 1] == '-') return false;
-      label = 0;
-      continue;
-    }
-    if (label == 0 && c == '-') return false;
-    if (std::isalpha(c) || c == '-' || c == '_' || c >= 0x80) {
-      non_numeric = true;
-    } else if (!std::isdigit(c)) {
-      return false;
-    }
-    ++label;
-  }
-  return non_numeric;
 }
 
 bool Routed(std::string_view local) { return local.find_first_of("@!%") != std::string_view::npos; }
@@ -160,6 +135,7 @@ util::StatusOr<std::unique_ptr<Resolver>> Resolver::FromConfig(const config::Con
   r->empty_transport_key_ = cfg.Get("empty_address_default_transport_maps_lookup_key");
   r->resolve_null_domain_ = cfg.GetBool("resolve_null_domain");
   r->resolve_numeric_domain_ = cfg.GetBool("resolve_numeric_domain");
+  r->smtputf8_ = cfg.GetBool("smtputf8_enable");
   r->helpful_warnings_ = cfg.GetBool("helpful_warnings");
   r->show_table_name_ = cfg.GetBool("show_user_unknown_table_name");
   return r;
@@ -211,29 +187,34 @@ Resolution Resolver::Resolve(std::string_view sender, std::string_view address) 
       return out;
     }
     address::Parts p = address::Split(addr);
-    if (!p.has_at) break;
-    std::string domain = p.domain;
-    while (domain.size() > 1 && domain.back() == '.') domain.pop_back();
-    if (domain.empty() || domain == ".") {
-      if (!resolve_null_domain_) {
-        bad_syntax = true;
-        addr = p.local + "@";
-        break;
+    if (p.has_at) {
+      std::string domain = p.domain;
+      while (domain.size() > 1 && domain.back() == '.') domain.pop_back();
+      if (domain.empty() || domain == ".") {
+        if (!resolve_null_domain_) {
+          bad_syntax = true;
+          addr = p.local + "@";
+          break;
+        }
+        addr = p.local;
+        saved_domain.clear();
+      } else {
+        if (resolve_numeric_domain_ && IsIpv4(domain)) domain = "[" + domain + "]";
+        addr = p.local + "@" + domain;
+        util::StatusOr<bool> local = local_.IsLocal(domain);
+        if (!local.ok()) {
+          Fail(&out, "mydestination", local.status().message());
+          return out;
+        }
+        if (!*local) break;
+        saved_domain = domain;
+        addr = p.local;
       }
-      addr = p.local;
-      saved_domain.clear();
-    } else {
-      if (resolve_numeric_domain_ && IsIpv4(domain)) domain = "[" + domain + "]";
-      addr = p.local + "@" + domain;
-      util::StatusOr<bool> local = local_.IsLocal(domain);
-      if (!local.ok()) {
-        Fail(&out, "mydestination", local.status().message());
-        return out;
-      }
-      if (!*local) break;
-      saved_domain = domain;
-      addr = p.local;
     }
+    // Routing in the local part counts whether or not a local domain was
+    // stripped: "user%other.example" without any domain is mail for
+    // other.example (percent hack, bang path), never local mail; treating
+    // it as local let smtpd's relay check accept it (an open relay).
     if (!Routed(addr)) break;
     std::string next = routing_.Rewrite(rewrite::Context::kLocal, addr);
     if (!address::Split(next).has_at) break;  // nothing routable after all
@@ -263,8 +244,8 @@ Resolution Resolver::Resolve(std::string_view sender, std::string_view address) 
     rcpt_domain = p.domain;
     out.recipient = addr;
     if (Routed(p.local)) out.flags |= rp::kFlagRouted;
-    bool valid =
-        rcpt_domain.front() == '[' ? ValidLiteral(rcpt_domain) : ValidHostname(rcpt_domain);
+    bool valid = rcpt_domain.front() == '[' ? ValidLiteral(rcpt_domain)
+                                            : util::ValidHostname(rcpt_domain, smtputf8_);
     if (!valid) {
       out.flags |= rp::kFlagError | rp::kClassDefault;
       out.transport = "error";

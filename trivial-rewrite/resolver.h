@@ -10,9 +10,10 @@
 // $empty_address_recipient):
 //  1. Local domains are stripped: while the domain (trailing dots removed)
 //     is local (resolve_local.h: mydestination, [ip] of inet_interfaces or
-//     proxy_interfaces), it is removed, and when the rest still routes
-//     ("user@host", "user%host" with allow_percent_hack, "host!user" with
-//     swap_bangpath) it is rewritten to user@host and resolved again. An
+//     proxy_interfaces), it is removed; then, and also for an address that
+//     had no domain at all, when the local part routes ("user@host",
+//     "user%host" with allow_percent_hack, "host!user" with swap_bangpath)
+//     it is rewritten to user@host and resolved again. An
 //     address that ends up without a domain is local; the recipient gets its
 //     local domain back, or @$myhostname when it had none. "user@" is bad
 //     syntax unless resolve_null_domain = yes (then local); "user@1.2.3.4"
@@ -123,6 +124,7 @@ class Resolver {
   maps::AddrFindOptions transport_opts_, sender_opts_, relocated_opts_;
   bool resolve_null_domain_ = false;
   bool resolve_numeric_domain_ = false;
+  bool smtputf8_ = true;  // smtputf8_enable: UTF-8 domain labels are valid
   bool helpful_warnings_ = true;
   bool show_table_name_ = true;
   std::set<std::string> warned_;

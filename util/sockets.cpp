@@ -22,10 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return isdigit(c); });
-}
-
 // Ports for services that /etc/services may lack.
 struct BuiltinService {
   const char* name;
@@ -191,7 +187,7 @@ int AddressPort(const struct sockaddr* sa) {
 
 StatusOr<int> ParsePort(std::string_view service) {
   if (service.empty()) return InvalidArgument("empty port");
-  if (AllDigits(service)) {
+  if (util::AllDigits(service)) {
     std::optional<long long> n = service.size() <= 6 ? ParseInt(service) : std::nullopt;
     if (!n || *n > 65535) {
       return InvalidArgument("port " + std::string(service) + " out of range (0..65535)");

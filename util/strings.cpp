@@ -247,4 +247,11 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
 }  // namespace util

@@ -34,6 +34,8 @@ std::vector<std::string> SplitList(std::string_view s);
 std::vector<std::string> Split(std::string_view s, char sep);
 std::string Join(const std::vector<std::string>& items, std::string_view sep);
 
+// One or more ASCII digits and nothing else.
+bool AllDigits(std::string_view s);
 // Decimal integer, optional sign, no trailing junk.
 std::optional<long long> ParseInt(std::string_view s);
 // Postfix time value: a number with an optional unit s, m, h, d, w
