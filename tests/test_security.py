@@ -13,12 +13,24 @@ started with the real postfix command, clients on loopback addresses only.
   everything foreign to another one (relayhost). The foreign sink must never
   see a probe. The RCPT replies are compared with Debian's Postfix when it
   can run here (root), and the whole battery is printed as a table.
+- SmugglingTest: SMTP smuggling against two smtpd listeners of one
+  instance, smtpd_forbid_bare_newline = normalize (the default) and reject:
+  fake ends of DATA made of bare CR and bare LF (<LF>.<LF>, <LF>.<CR><LF>,
+  <CR><LF>.<LF>, <CR>.<CR> ...), in DATA and in a BDAT chunk, followed by a
+  second MAIL/RCPT/DATA. Always one message (or, with reject and a bare LF,
+  a rejection), never two: checked in smtpd's replies and log and at the
+  sink the mail is delivered to, which must not see a smuggled command (the
+  smtp client must stuff every "." line it passes on, also the one from a
+  long line it breaks). A proper <CR><LF>.<CR><LF> is the control that
+  shows a second message would be seen. (test_smtpd.py and
+  test_virtual_hash.py have the first <LF>.<CR><LF> cases.)
 
 Defects these tests found are marked unittest.expectedFailure, with the
 defect described at the test.
 """
 import concurrent.futures
 import os
+import re
 import threading
 import unittest
 
@@ -328,6 +340,174 @@ class OpenRelayTest(unittest.TestCase):
     def test_unqualified_routing_is_not_a_relay(self):
         self.check_group("unqualified")
 
+
+class SmugglingTest(unittest.TestCase):
+    """SMTP smuggling: after DATA, a fake end of data made of bare CR and LF,
+    then a second transaction (MAIL, RCPT, DATA, content) and the real end,
+    then QUIT, all in one write; the same in a BDAT chunk. Two smtpd
+    listeners of one instance: smtpd_forbid_bare_newline = normalize (the
+    default) and = reject. The client is outside mynetworks (and so outside
+    the default smtpd_forbid_bare_newline_exclusions); mail goes to
+    ours.example, delivered to a sink by the smtp client."""
+
+    # (name, kind, the bytes between "first part" and the smuggled commands)
+    FAKE_ENDS = [
+        ("<LF>.<LF>", "data", b"\n.\n"),
+        ("<LF>.<CR><LF>", "data", b"\n.\r\n"),
+        ("<CR><LF>.<LF>", "data", b"\r\n.\n"),
+        ("<CR>.<CR>", "data", b"\r.\r"),
+        ("<CR>.<LF>", "data", b"\r.\n"),
+        ("<CR><LF>.<CR>", "data", b"\r\n.\r"),
+        ("<CR>.<CR><LF>", "data", b"\r.\r\n"),
+        ("<LF>.<CR>", "data", b"\n.\r"),
+        ("<CR><LF>.<CR><CR><LF>", "data", b"\r\n.\r\r\n"),
+        ("<CR><CR><LF>.<CR><CR><LF>", "data", b"\r\r\n.\r\r\n"),
+        ("<CR><LF>.<SP><CR><LF>", "data", b"\r\n. \r\n"),
+        ("<CR><LF>.<NUL><CR><LF>", "data", b"\r\n.\x00\r\n"),
+        ("<CR><LF>..<CR><LF> (a stuffed dot)", "data", b"\r\n..\r\n"),
+        ("<LF>.<LF>, commands ending in <LF>", "data-lf", b"\n.\n"),
+        ("<CR><LF>.<LF> after a bare <LF> line", "data", b"\nbare\r\n.\n"),
+        ("1996 x then .<CR><LF> (998 + 998 + .)", "data", b"\r\n" + b"x" * 1996 + b".\r\n"),
+        ("2048 x then .<CR><LF> (line_length_limit)", "data", b"\r\n" + b"x" * 2048 + b".\r\n"),
+        ("BDAT: <CR><LF>.<CR><LF> inside the chunk", "bdat", b"\r\n.\r\n"),
+        ("BDAT: <LF>.<LF> inside the chunk", "bdat", b"\n.\n"),
+        # The control: a proper end, then a pipelined second transaction.
+        ("control: <CR><LF>.<CR><LF>", "data", b"\r\n.\r\n"),
+    ]
+    MODES = ("normalize", "reject")
+
+    @classmethod
+    def setUpClass(cls):
+        scope = mtatest.ClassScope(cls)
+        os.chmod(scope.tmp, 0o755)
+        cls.sink = SmtpSink(host="127.0.0.3")
+        cls.foreign = SmtpSink(host="127.0.0.2")
+        for sink in (cls.sink, cls.foreign):
+            sink.start()
+            cls.addClassCleanup(sink.stop)
+        cls.ports = {m: mtatest.free_port() for m in cls.MODES}
+        cls.inst = mtatest.MtaInstance(
+            scope, services=DELIVERY_SERVICES,
+            main_cf="myhostname = mx.ours.example\nmydestination = ours.example\n"
+                    "mynetworks = 127.0.0.1/32\nlocal_recipient_maps =\n"
+                    "smtpd_peername_lookup = no\nrelayhost = %s\nlocal_transport = smtp:%s\n"
+                    % (cls.foreign.nexthop, cls.sink.nexthop),
+            master_extra=SMTP_CLIENT +
+            mtatest.smtpd_service("127.0.0.1:%d" % cls.ports["normalize"]) +
+            mtatest.smtpd_service("127.0.0.1:%d" % cls.ports["reject"],
+                                  ["smtpd_forbid_bare_newline=reject"]))
+        cls.inst.start()
+        for port in cls.ports.values():
+            mtatest.wait_smtpd(port)
+        cls.results = {}
+        for mode in cls.MODES:
+            for n, (name, kind, fake) in enumerate(cls.FAKE_ENDS):
+                cls.results[mode, n] = cls.attempt(mode, n, kind, fake)
+        mtatest.wait_for(lambda: cls.inst.queued() == 0, 60,
+                         lambda: "an empty queue; log:\n" + cls.inst.log())
+        rows = []
+        for mode in cls.MODES:
+            for n, (name, _, _) in enumerate(cls.FAKE_ENDS):
+                victim, smuggled = cls.at_sink(mode, n)
+                rows.append([mode, name, " ".join(r[:3] for r in cls.results[mode, n]),
+                             len(victim), len(smuggled)])
+        print("\nSMTP smuggling from %s\n%s" % (OUTSIDE, table(
+            ["smtpd_forbid_bare_newline", "fake end of data", "replies after 354 / BDAT",
+             "at sink: victim", "smuggled"], rows)), flush=True)
+
+    @staticmethod
+    def addresses(mode, n):
+        return "v-%s-%d@ours.example" % (mode, n), "s-%s-%d@ours.example" % (mode, n)
+
+    @classmethod
+    def attempt(cls, mode, n, kind, fake):
+        """One session; returns the replies after 354 (DATA) or after RCPT
+        (BDAT), up to the server's close."""
+        victim, smuggled = cls.addresses(mode, n)
+        eol = b"\n" if kind == "data-lf" else b"\r\n"
+        content = (b"From: <alice@attacker.example>\r\nSubject: smuggling " + victim.encode() +
+                   b"\r\n\r\nfirst part" + fake +
+                   b"MAIL FROM:<admin@ours.example>" + eol +
+                   b"RCPT TO:<" + smuggled.encode() + b">" + eol + b"DATA" + eol +
+                   b"From: <admin@ours.example>" + eol + b"Subject: smuggled" + eol + eol +
+                   b"smuggled body\r\n")
+        s, greeting = mtatest.smtp_connect(cls.ports[mode], OUTSIDE)
+        with s:
+            assert greeting.startswith("220"), greeting
+            s.sendall(b"EHLO client.example\r\n")
+            mtatest.recv_replies(s, 1)
+            s.sendall(b"MAIL FROM:<alice@attacker.example>\r\nRCPT TO:<" + victim.encode() +
+                      b">\r\n" + (b"DATA\r\n" if kind != "bdat" else b""))
+            replies = mtatest.recv_replies(s, 3 if kind != "bdat" else 2)
+            assert [r[:3] for r in replies] == (["250", "250", "354"] if kind != "bdat"
+                                                else ["250", "250"]), replies
+            if kind == "bdat":
+                s.sendall(b"BDAT %d LAST\r\n" % len(content) + content + b"QUIT\r\n")
+            else:
+                s.sendall(content + b".\r\nQUIT\r\n")
+            return mtatest.recv_until_closed(s)
+
+    @classmethod
+    def at_sink(cls, mode, n):
+        """The sink's transactions for the victim and for the smuggled recipient."""
+        victim, smuggled = cls.addresses(mode, n)
+        return ([t for t in cls.sink.transactions if victim in t.rcpts],
+                [t for t in cls.sink.transactions if smuggled in t.rcpts])
+
+    def expected(self, mode, n):
+        """How many messages the session should have queued."""
+        name, kind, fake = self.FAKE_ENDS[n]
+        if name.startswith("control"):
+            return 2
+        bare_lf = re.search(rb"(?<!\r)\n", fake) or kind == "data-lf"
+        return 0 if mode == "reject" and bare_lf else 1
+
+    def test_one_message_or_a_rejection_never_two(self):
+        failures = []
+        for mode in self.MODES:
+            for n, (name, kind, fake) in enumerate(self.FAKE_ENDS):
+                replies = self.results[mode, n]
+                got, got_smuggled = self.at_sink(mode, n)
+                want = self.expected(mode, n)
+                queued = [r for r in replies if "queued as" in r]
+                what = "%s, %s: replies %r, at the sink %d + %d smuggled" % (
+                    mode, name, replies, len(got), len(got_smuggled))
+                if len(queued) != want or len(got) != min(want, 1) or \
+                        len(got_smuggled) != (1 if want == 2 else 0):
+                    failures.append(what)
+                elif want == 0 and replies != [
+                        "550 5.5.2 mx.ours.example Error: bare <LF> received"]:
+                    failures.append(what)
+                elif want == 1 and (replies[-1] != "221 2.0.0 Bye" or len(replies) != 2
+                                    or b"smuggled body" not in got[0].data
+                                    or b"RCPT TO:<%s>" % self.addresses(mode, n)[1].encode()
+                                    not in got[0].data):
+                    # the smuggled commands must be content of the one message
+                    failures.append(what + ", content %r" % (got[0].data if got else None))
+        self.assertEqual(failures, [], "\n".join(failures))
+
+    def test_the_sink_sees_no_smuggled_command(self):
+        # A "." line passed on unstuffed by the smtp client would end the
+        # sink's DATA early and make it read the rest as commands.
+        controls = {self.addresses(m, n)[1] for m in self.MODES
+                    for n, (name, _, _) in enumerate(self.FAKE_ENDS) if name.startswith("control")}
+        commands = self.sink.commands + self.foreign.commands
+        rcpts = [m.group(1) for m in (re.match(r"RCPT TO:<(s-[^>]*)>", c) for c in commands) if m]
+        self.assertEqual(sorted(rcpts), sorted(controls), commands)
+        self.assertEqual(len([c for c in commands if c.startswith("MAIL FROM:<admin@")]),
+                         len(controls), commands)
+        self.assertEqual(self.foreign.transactions, [])
+
+    def test_smtpd_ran_one_transaction_per_session(self):
+        log = self.inst.log()
+        # The controls' sessions are the only ones with two transactions.
+        self.assertEqual(len(re.findall(r"disconnect from unknown\[127\.0\.0\.5\] ehlo=1 mail=2 ",
+                                        log)), len(self.MODES), log)
+        self.assertEqual(len(re.findall(r"qmgr\[\d+\]: \w+: from=<admin@ours\.example>", log)),
+                         len(self.MODES), log)
+        self.assertEqual(log.count("bare <LF> received from unknown[127.0.0.5]"),
+                         sum(1 for m in self.MODES for n in range(len(self.FAKE_ENDS))
+                             if self.expected(m, n) == 0), log)
 
 if __name__ == "__main__":
     unittest.main()
