@@ -24,6 +24,17 @@ started with the real postfix command, clients on loopback addresses only.
   long line it breaks). A proper <CR><LF>.<CR><LF> is the control that
   shows a second message would be seen. (test_smtpd.py and
   test_virtual_hash.py have the first <LF>.<CR><LF> cases.)
+- SqlInjectionTest: a private MariaDB with the PostfixAdmin schema of
+  examples/virtual-hosting (plus rows whose keys need quoting, and a
+  latin1, a gbk and an sjis database), mysql: tables using every %
+  expansion of mysql_table(5) (%s %u %d %1-%9 %S %U %D; single and double
+  quoted templates), looked up with hostile keys (quotes, backslashes, NUL,
+  invalid multibyte sequences, SQL comments, ' OR '1'='1, % and _, keys of
+  10 kB to 400 kB) by postmap -q, postmap -q - (stdin), proxy:mysql:
+  through proxymap, and a running smtpd's RCPT checks. No key may find what
+  it should not, a query error must be a temporary error of that key (never
+  an answer), and the good key asked right after every bad one must be
+  found.
 
 Defects these tests found are marked unittest.expectedFailure, with the
 defect described at the test.
@@ -31,9 +42,11 @@ defect described at the test.
 import concurrent.futures
 import os
 import re
+import subprocess
 import threading
 import unittest
 
+import mariadb
 import mtatest
 from smtp_sink import SmtpSink
 
@@ -55,8 +68,8 @@ def table(header, rows):
 
 
 def printable(b):
-    """Bytes shown as Python would write them, without the b'' around."""
-    return repr(b)[2:-1]
+    """Bytes as text: printable ASCII as it is, other bytes as \\xNN."""
+    return "".join(chr(c) if 32 <= c < 127 else "\\x%02x" % c for c in b)
 
 
 class OpenRelayTest(unittest.TestCase):
@@ -508,6 +521,355 @@ class SmugglingTest(unittest.TestCase):
         self.assertEqual(log.count("bare <LF> received from unknown[127.0.0.5]"),
                          sum(1 for m in self.MODES for n in range(len(self.FAKE_ENDS))
                              if self.expected(m, n) == 0), log)
+
+# Rows whose keys need quoting, an alias domain with a catch-all target, a
+# nine-label address, and two databases in multibyte charsets whose second
+# bytes include '\' (0x5c): gbk and sjis, queried over connections in the
+# same charset (the classic case against escaping that ignores the charset).
+SQL_ROWS = r"""
+USE postfix;
+INSERT INTO alias (address, goto, domain) VALUES
+  ('o''brien@example.jp', 'obrien@target.example', 'example.jp'),
+  ('back\\slash@example.jp', 'backslash@target.example', 'example.jp'),
+  ('dq"uote@example.jp', 'dquote@target.example', 'example.jp'),
+  ('pct%@example.jp', 'percent@target.example', 'example.jp'),
+  ('under_score@example.jp', 'underscore@target.example', 'example.jp'),
+  ('nine@l9.l8.l7.l6.l5.l4.l3.example.jp', 'nine@target.example', 'l9.l8.l7.l6.l5.l4.l3.example.jp');
+INSERT INTO alias_domain (alias_domain, target_domain) VALUES ('alias.example.net', 'example.net');
+-- as PostfixAdmin has them: alias domains are domains too (virtual_mailbox_domains)
+INSERT INTO domain (domain, description) VALUES ('alias.example.jp', 'alias'),
+  ('alias.example.net', 'alias');
+INSERT INTO mailbox (username, password, name, maildir, quota, local_part, domain) VALUES
+  ('o''brien@example.jp', 'x', 'OBrien', 'example.jp/obrien/', 0, 'o''brien', 'example.jp');
+CREATE DATABASE postfix_gbk CHARACTER SET gbk;
+CREATE TABLE postfix_gbk.alias (address VARCHAR(255) NOT NULL PRIMARY KEY, goto TEXT NOT NULL,
+  active TINYINT(1) NOT NULL DEFAULT 1) CHARACTER SET gbk;
+INSERT INTO postfix_gbk.alias (address, goto) VALUES ('bob@example.jp', 'bob@example.jp');
+CREATE DATABASE postfix_sjis CHARACTER SET sjis;
+CREATE TABLE postfix_sjis.alias (address VARCHAR(255) NOT NULL PRIMARY KEY, goto TEXT NOT NULL,
+  active TINYINT(1) NOT NULL DEFAULT 1) CHARACTER SET sjis;
+INSERT INTO postfix_sjis.alias (address, goto) VALUES ('bob@example.jp', 'bob@example.jp');
+-- A small packet limit (MySQL 5.5's default) makes a key too big for the
+-- server cheap to build (test_key_larger_than_the_server_packet_limit).
+SET GLOBAL max_allowed_packet = 1048576;
+"""
+
+# Hostile keys: none may find anything. Keys with bytes >= 0x80 may instead
+# get a temporary error of their own from a table in another charset.
+HOSTILE = [
+    b"' OR '1'='1",
+    b"x' OR '1'='1",
+    b"x' OR 1=1 -- ",
+    b"x' OR 1=1 #",
+    b"x' OR 1=1 /*",
+    b"*/ OR 1=1 /*",
+    b"x'/*!50000 OR 1=1*/-- ",
+    b"gone@example.jp' -- ",       # comments out "AND active = 1": an inactive row
+    b"gone@example.jp'#",
+    b"gone@example.jp'/*",
+    b"gone@example.jp\\' -- ",
+    b"x' UNION SELECT password FROM mailbox -- ",
+    b"bob@example.jp'; DROP TABLE alias; -- ",
+    b"bob@example.jp' AND '1'='0' UNION SELECT 'injected' -- ",
+    b'x" OR "1"="1',
+    b'gone@example.jp" -- ',
+    b"x\\' OR 1=1 -- ",
+    b"x\\\\' OR 1=1 -- ",
+    b"\\",
+    b"'",
+    b'"',
+    b"\\'",
+    b"x' OR '1'='1@example.jp",
+    b"gone' -- @example.jp",
+    b"bob@example.jp' OR '1'='1",
+    b"%",
+    b"_",
+    b"%@example.jp",
+    b"_ob@example.jp",
+    b"b%@example.jp",
+    b"%s",
+    b"%u@%d",
+    b"%%",
+    b"u@a'.b\".c\\.d--.e/*.f*/.g%.h_.i' OR '1'='1",
+    b"nine@l9.l8.l7.l6.l5.l4.l3.example.jp' OR '1'='1",
+    b"x\x00' OR '1'='1",
+    b"bob@example.jp\x00",
+    b"\xbf' OR '1'='1",              # gbk: 0xbf 0x5c is one character
+    b"\xbf\\' OR 1=1 -- ",
+    b"\x95' OR '1'='1",              # sjis: 0x95 0x5c is one character
+    b"\x81\\' OR 1=1 -- ",
+    b"\xff' OR '1'='1",
+    b"\xe3\x81' OR '1'='1",          # a truncated UTF-8 sequence
+    b"\xc0\xa7 OR 1=1 -- ",          # an overlong UTF-8 apostrophe
+    b"\xef\xbc\x87 OR 1=1 -- ",      # U+FF07 FULLWIDTH APOSTROPHE
+    b"\xe3\x81\xbb\xe3\x81\x92' OR '1'='1@example.jp",
+    b"x" * 10240 + b"' OR '1'='1",
+    b"'" * 10240,
+    b"\\" * 100000,
+    b"'" * 400000,
+]
+
+
+@unittest.skipUnless(mariadb.available(), "MariaDB server not installed")
+class SqlInjectionTest(unittest.TestCase):
+    """One private MariaDB and one instance (smtpd, proxymap, trivial-rewrite
+    ...) for the class; every table is looked up with every hostile key, each
+    followed by the table's good key."""
+
+    # name -> (.cf body after hosts/user/password, good key, its value);
+    # the example's query files are copied with the private server's settings.
+    TABLES = {
+        "alias": (None, b"bob@example.jp", b"bob@example.jp"),                   # %s
+        "domains": (None, b"example.jp", b"example.jp"),                          # %s
+        "mailbox": (None, b"bob@example.jp", b"example.jp/bob/"),                 # %s
+        "alias_domain": (None, b"bob@alias.example.jp", b"bob@example.jp"),       # %u %d
+        "alias_domain_mailbox": (None, b"bob@alias.example.jp", b"example.jp/bob/"),
+        "alias_domain_catchall": (None, b"x@alias.example.net", b"carol@example.net"),  # %d
+        "parts": ("dbname = postfix\nquery = SELECT maildir FROM mailbox WHERE username = '%S'"
+                  " AND local_part = '%U' AND domain = '%D' AND domain = CONCAT('%2', '.', '%1')"
+                  " AND active = 1\n", b"bob@example.jp", b"example.jp/bob/"),
+        "labels": ("dbname = postfix\nquery = SELECT goto FROM alias WHERE address = '%s' AND"
+                   " domain = CONCAT_WS('.', '%9', '%8', '%7', '%6', '%5', '%4', '%3', '%2',"
+                   " '%1') AND active = 1\n",
+                   b"nine@l9.l8.l7.l6.l5.l4.l3.example.jp", b"nine@target.example"),
+        "dquote": ('dbname = postfix\nquery = SELECT goto FROM alias WHERE address = "%s" AND'
+                   ' active = 1\n', b"bob@example.jp", b"bob@example.jp"),
+        "latin1": (None, b"bob@example.jp", b"bob@example.jp"),
+        "gbk": ("dbname = postfix_gbk\ncharset = gbk\nquery = SELECT goto FROM alias WHERE"
+                " address = '%s' AND active = 1\n", b"bob@example.jp", b"bob@example.jp"),
+        "sjis": ("dbname = postfix_sjis\ncharset = sjis\nquery = SELECT goto FROM alias WHERE"
+                 " address = '%s' AND active = 1\n", b"bob@example.jp", b"bob@example.jp"),
+    }
+    EXAMPLE_FILES = {
+        "alias": "mysql_virtual_alias_maps.cf",
+        "domains": "mysql_virtual_domains_maps.cf",
+        "mailbox": "mysql_virtual_mailbox_maps.cf",
+        "alias_domain": "mysql_virtual_alias_domain_maps.cf",
+        "alias_domain_mailbox": "mysql_virtual_alias_domain_mailbox_maps.cf",
+        "alias_domain_catchall": "mysql_virtual_alias_domain_catchall_maps.cf",
+    }
+    # Keys that must be found as they are (escaping keeps every byte).
+    QUOTED_ROWS = {
+        "alias": [(b"o'brien@example.jp", b"obrien@target.example"),
+                  (b"back\\slash@example.jp", b"backslash@target.example"),
+                  (b'dq"uote@example.jp', b"dquote@target.example"),
+                  (b"pct%@example.jp", b"percent@target.example"),
+                  (b"under_score@example.jp", b"underscore@target.example")],
+        "dquote": [(b"o'brien@example.jp", b"obrien@target.example"),
+                   (b'dq"uote@example.jp', b"dquote@target.example")],
+        "parts": [(b"o'brien@example.jp", b"example.jp/obrien/")],
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        scope = mtatest.ClassScope(cls)
+        os.chmod(scope.tmp, 0o755)
+        cls.db = mariadb.MariaDB()
+        cls.db.start()
+        cls.addClassCleanup(cls.db.cleanup)
+        vh = os.path.join(mtatest.EXAMPLES, "virtual-hosting")
+        cls.db.execute_file(os.path.join(vh, "postfixadmin-schema.sql"))
+        cls.db.execute_file(os.path.join(mtatest.EXAMPLES, "mysql-charset", "schema-latin1.sql"))
+        cls.db.execute(SQL_ROWS)
+        sql = os.path.join(scope.tmp, "sql")
+        os.makedirs(sql)
+        settings = cls.db.cf_settings()
+        cls.cf = {}
+        for name, (body, _, _) in cls.TABLES.items():
+            path = os.path.join(sql, name + ".cf")
+            if name in cls.EXAMPLE_FILES:
+                mariadb.rewrite_cf(os.path.join(vh, "sql", cls.EXAMPLE_FILES[name]), path, settings)
+            elif name == "latin1":
+                mariadb.rewrite_cf(os.path.join(mtatest.EXAMPLES, "mysql-charset", "my_alias.cf"),
+                                   path, settings)
+            else:
+                with open(path, "w") as f:
+                    f.write("".join("%s = %s\n" % kv for kv in settings.items()) + body)
+            cls.cf[name] = path
+        proxy = lambda *names: ", ".join("proxy:mysql:" + cls.cf[n] for n in names)
+        cls.port = mtatest.free_port()
+        cls.inst = mtatest.MtaInstance(
+            scope, services=["cleanup", "rewrite", "proxymap", "anvil"],
+            main_cf="myhostname = mx.example.jp\nmydestination =\nmynetworks = 127.0.0.1/32\n"
+                    "smtpd_peername_lookup = no\nsmtpd_error_sleep_time = 0\n"
+                    "virtual_mailbox_domains = %s\nvirtual_alias_maps = %s\n"
+                    "virtual_mailbox_maps = %s\nproxy_read_maps = %s\n"
+                    % (proxy("domains"),
+                       proxy("alias", "alias_domain", "alias_domain_catchall"),
+                       proxy("mailbox", "alias_domain_mailbox", "parts", "labels", "dquote",
+                             "gbk", "sjis", "latin1"),
+                       proxy(*cls.TABLES)),
+            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % cls.port))
+        cls.inst.start()
+        mtatest.wait_smtpd(cls.port)
+
+    # -- helpers --
+
+    def postmap(self, *args, input=None):
+        """Runs our postmap (bytes in and out) with the instance's config."""
+        p = subprocess.run([mtatest.program("postmap"), "-c", self.inst.etc] + list(args),
+                           input=input, capture_output=True, timeout=120,
+                           env=dict(os.environ, MAIL_CONFIG=self.inst.etc))
+        return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+    def check_batch(self, spec, name, keys):
+        """postmap -q - with every key followed by the table's good key.
+        Returns a list of failures."""
+        good, value = self.TABLES[name][1:]
+        lines, want = [], b""
+        for key in keys:
+            lines += [key, good]
+            want += good + b"\t" + value + b"\n"
+        for key, v in self.QUOTED_ROWS.get(name, []):
+            lines.append(key)
+            want += key + b"\t" + v + b"\n"
+        rc, out, err = self.postmap("-q", "-", spec, input=b"\n".join(lines) + b"\n")
+        failures = []
+        if out != want:
+            got, expected = out.split(b"\n"), want.split(b"\n")
+            extra = [l[:120] for l in got if l not in expected]
+            missing = [l[:120] for l in expected if l not in got]
+            failures.append("%s: %d answers instead of %d; unexpected %r, missing %r" % (
+                spec, len(got) - 1, len(expected) - 1, extra, missing))
+        failures += self.bad_warnings(spec, err)
+        return failures
+
+    def bad_warnings(self, where, err):
+        """Warnings are allowed only as a key's own temporary error caused by
+        its charset (a key with bytes >= 0x80 against another charset)."""
+        bad = []
+        for line in err.splitlines():
+            if "Illegal mix of collations" in line or "Incorrect string value" in line \
+                    or "Cannot convert string" in line:
+                if re.search(r'key "[^"]*[\x80-\uffff]', line) or "\ufffd" in line:
+                    continue
+            bad.append(line[:300])
+        return ["%s: %s" % (where, l) for l in bad]
+
+    # -- the tests --
+
+    def test_postmap_stdin_every_table(self):
+        failures = []
+        for name in self.TABLES:
+            failures += self.check_batch("mysql:" + self.cf[name], name, HOSTILE)
+        self.assertEqual(failures, [], "\n".join(failures))
+
+    def test_postmap_q_one_key_at_a_time(self):
+        # Command-line keys: no NUL, at most the kernel's argument size.
+        keys = [k for k in HOSTILE if b"\x00" not in k and len(k) < 100000]
+        jobs = [(name, key) for name in ("alias", "parts", "dquote", "gbk") for key in keys]
+
+        def one(job):
+            name, key = job
+            rc, out, err = self.postmap("-q", key, "mysql:" + self.cf[name])
+            if (rc, out) != (1, b"") or (err and not self.charset_error(key, err)):
+                return ["%s %r: rc=%d out=%r err=%r" % (name, key[:80], rc, out[:200], err[:300])]
+            return []
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            failures = sum(pool.map(one, jobs), [])
+        for name, rows in self.QUOTED_ROWS.items():
+            for key, value in rows:
+                rc, out, err = self.postmap("-q", key, "mysql:" + self.cf[name])
+                if (rc, out, err) != (0, value + b"\n", ""):
+                    failures.append("%s %r: rc=%d out=%r err=%r" % (name, key, rc, out, err))
+        self.assertEqual(failures, [], "\n".join(failures))
+
+    def charset_error(self, key, err):
+        return any(b >= 0x80 for b in key) and "postmap: fatal: table mysql:" in err and (
+            "Illegal mix of collations" in err or "Incorrect string value" in err)
+
+    def test_through_proxymap(self):
+        # Keys within the proxy protocol's 1 MB value limit.
+        keys = [k for k in HOSTILE if len(k) < 1 << 20]
+        failures = []
+        for name in ("alias", "alias_domain", "parts", "latin1", "gbk"):
+            failures += self.check_batch("proxy:mysql:" + self.cf[name], name, keys)
+        self.assertEqual(failures, [], "\n".join(failures))
+        self.assertNotIn("is unavailable", self.inst.log())
+
+    def test_smtpd_rcpt(self):
+        """The hostile keys that SMTP can carry, as quoted local parts (and a
+        few as domains) of RCPT TO from outside mynetworks, each followed by
+        a good recipient in the same transaction."""
+        def quoted(local):
+            return b'"' + local.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+        rcpts = []
+        for key in HOSTILE:
+            if b"\x00" in key or len(key) > 1000:
+                continue
+            rcpts.append(b"<" + quoted(key) + b"@example.jp>")
+        # %u %d of the alias domain tables; the domain part; a long one.
+        rcpts += [b"<\"x' OR '1'='1\"@alias.example.jp>", b"<\"gone' -- \"@alias.example.jp>",
+                  b"<x@example.jp' OR '1'='1>", b"<x@example.jp'-->", b"<gone@example.jp'-->",
+                  b"<" + quoted(b"'" * 900) + b"@example.jp>"]
+        rows, failures = [], []
+        for rcpt in rcpts:
+            s, _ = mtatest.smtp_connect(self.port, OUTSIDE)
+            with s:
+                s.sendall(b"EHLO client.example\r\n")
+                mtatest.recv_replies(s, 1)
+                s.sendall(b"MAIL FROM:<someone@outside.example> SMTPUTF8\r\nRCPT TO:" + rcpt +
+                          b"\r\nRCPT TO:<bob@example.jp>\r\nQUIT\r\n")
+                replies = mtatest.recv_until_closed(s)
+            hostile, good = (replies + ["", "", ""])[1:3]
+            rows.append([printable(rcpt)[:60], hostile[:90], good[:12]])
+            # Refused: unknown, bad syntax, or (@ % ! in the local part, a
+            # domain that is no host name) not ours; 451 only for a key the
+            # latin1 table cannot compare.
+            charset = any(b >= 0x80 for b in rcpt)
+            refused = hostile.startswith("5") or hostile.endswith(": Relay access denied") or (
+                charset and hostile.startswith("451 4.3.0"))
+            if not refused or not good.startswith("250"):
+                failures.append("%r: %r, then <bob@example.jp>: %r" % (rcpt, hostile, good))
+        # And the rows whose keys need quoting are found.
+        for rcpt in (b"<o'brien@example.jp>", b'<"dq\\"uote"@example.jp>',
+                     b'<"back\\\\slash"@example.jp>', b"<under_score@example.jp>"):
+            s, _ = mtatest.smtp_connect(self.port, OUTSIDE)
+            with s:
+                s.sendall(b"EHLO client.example\r\n")
+                mtatest.recv_replies(s, 1)
+                s.sendall(b"MAIL FROM:<someone@outside.example>\r\nRCPT TO:" + rcpt +
+                          b"\r\nQUIT\r\n")
+                reply = (mtatest.recv_until_closed(s) + ["", ""])[1]
+            rows.append([printable(rcpt), reply, ""])
+            if not reply.startswith("250"):
+                failures.append("%r: %r" % (rcpt, reply))
+        print("\nRCPT TO through proxy:mysql: from %s\n%s" % (
+            OUTSIDE, table(["RCPT TO:", "reply", "then bob"], rows)), flush=True)
+        self.assertEqual(failures, [], "\n".join(failures))
+        self.assertNotRegex(self.inst.log(), r"error 1064|SQL syntax")
+
+    # DEFECT (one key marks the table down): a key whose query is larger
+    # than the server's max_allowed_packet makes the server drop the
+    # connection ("Server has gone away (error 2006)"). MysqlTable::Lookup
+    # (tables/mysql_table.cpp) takes that for a dead host: it reconnects,
+    # sends the same query again, loses the new connection too and rests
+    # the host (HostRotation::Failed), so the next good keys get "no
+    # database host available (...)" until the rest is over: one second,
+    # doubling with repeats up to retry_interval. Through proxymap the
+    # shared table is down for every smtpd, cleanup and trivial-rewrite.
+    # DESIGN.md promises that one bad key never disables a table. Expected:
+    # a temporary error for that key only. Fix: when a query breaks a
+    # connection that was opened for it (the reconnect attempt, or a fresh
+    # connection), it is the query's fault: report a temporary error for
+    # the key ("query failed: ...") without HostRotation::Failed; or check
+    # the query's size against the server's @@max_allowed_packet (read once
+    # per connection) before sending it. Not reachable over SMTP with the
+    # default limits (16 MB; smtpd lines are at most 2048 bytes, headers
+    # header_size_limit): here the server's limit is lowered to 1 MB.
+    @unittest.expectedFailure
+    def test_key_larger_than_the_server_packet_limit(self):
+        # Other tests share proxymap: wait until its table is back.
+        alias = "proxy:mysql:" + self.cf["alias"]
+        self.addCleanup(mtatest.wait_for, lambda: self.postmap("-q", "bob@example.jp", alias)[0] == 0,
+                        90, "proxymap's " + alias + " back in use", 0.5)
+        big = b"'" * 600000  # 1.2 MB once escaped
+        for spec in ("mysql:" + self.cf["alias"], "proxy:mysql:" + self.cf["alias"]):
+            rc, out, err = self.postmap("-q", "-", spec, input=b"bob@example.jp\n" + big +
+                                        b"\nbob@example.jp\nbob@example.jp\n")
+            self.assertEqual(out, b"bob@example.jp\tbob@example.jp\n" * 3,
+                             "%s:\n%s" % (spec, re.sub(r"'{20,}", "'...", err)))
+
 
 if __name__ == "__main__":
     unittest.main()
