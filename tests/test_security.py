@@ -732,6 +732,14 @@ class SqlInjectionTest(unittest.TestCase):
             failures.append("%s: %d answers instead of %d; unexpected %r, missing %r" % (
                 spec, len(got) - 1, len(expected) - 1, extra, missing))
         failures += self.bad_warnings(spec, err)
+        if name == "latin1":
+            # A multibyte key cannot be compared with a latin1 column: a
+            # temporary error for it, never "not found".
+            errors = len(re.findall(r"query error for key", err))
+            nonascii = sum(1 for k in keys if any(b >= 0x80 for b in k))
+            if errors != nonascii:
+                failures.append("%s: %d query errors for %d non-ASCII keys:\n%s"
+                                % (spec, errors, nonascii, err[:3000]))
         return failures
 
     def bad_warnings(self, where, err):
@@ -814,11 +822,12 @@ class SqlInjectionTest(unittest.TestCase):
             hostile, good = (replies + ["", "", ""])[1:3]
             rows.append([printable(rcpt)[:60], hostile[:90], good[:12]])
             # Refused: unknown, bad syntax, or (@ % ! in the local part, a
-            # domain that is no host name) not ours; 451 only for a key the
-            # latin1 table cannot compare.
-            charset = any(b >= 0x80 for b in rcpt)
-            refused = hostile.startswith("5") or hostile.endswith(": Relay access denied") or (
-                charset and hostile.startswith("451 4.3.0"))
+            # domain that is no host name) not ours; a multibyte key that
+            # gets as far as the latin1 table: 451, never "unknown".
+            if any(b >= 0x80 for b in rcpt) and hostile[:3] not in ("454", "500", "501"):
+                refused = hostile.startswith("451 4.3.0")  # the latin1 table's error
+            else:
+                refused = hostile.startswith("5") or hostile.endswith(": Relay access denied")
             if not refused or not good.startswith("250"):
                 failures.append("%r: %r, then <bob@example.jp>: %r" % (rcpt, hostile, good))
         # And the rows whose keys need quoting are found.
