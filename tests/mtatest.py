@@ -425,3 +425,215 @@ def queue_dump(path, envelope_only=False):
         if out["content"] and out["content"][-1] == "":
             out["content"].pop()
     return out
+
+
+# --- Raw SMTP clients, shared fixtures, Debian's Postfix (added with test_security) ---
+
+def recv_replies(sock, count, timeout=10):
+    """Reads from an SMTP server's socket until `count` complete replies
+    (last line "NNN ") have arrived, or the server closed the connection;
+    returns the reply texts (multi-line replies joined by \\n). Bytes after
+    the last complete reply are kept for the next call on the same socket."""
+    sock.settimeout(timeout)
+    data = getattr(sock, "_mta_pending", b"")
+    while True:
+        replies, cur, used = [], [], 0
+        pos = 0
+        while len(replies) < count:
+            end = data.find(b"\r\n", pos)
+            if end < 0:
+                break
+            line = data[pos:end]
+            pos = end + 2
+            cur.append(line.decode("utf-8", "replace"))
+            if len(line) >= 4 and line[3:4] == b" ":
+                replies.append("\n".join(cur))
+                cur, used = [], pos
+        if len(replies) >= count:
+            break
+        try:
+            chunk = sock.recv(65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        data += chunk
+    try:
+        sock._mta_pending = data[used:]
+    except AttributeError:
+        pass
+    return replies
+
+
+def recv_until_closed(sock, timeout=10):
+    """Every reply the server sends until it closes the connection (bounded
+    by `timeout` seconds of silence)."""
+    return recv_replies(sock, 1 << 30, timeout)
+
+
+def smtp_connect(port, source=None, host="127.0.0.1", timeout=10):
+    """A TCP connection to an SMTP server (from loopback address `source`
+    when given, e.g. "127.0.0.5" to be outside mynetworks = 127.0.0.1/32)
+    whose greeting was read; returns (socket, greeting). The caller closes it."""
+    import socket
+    s = socket.create_connection((host, port), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
+    s = _PendingSocket(s)
+    return s, (recv_replies(s, 1, timeout) or [""])[0]
+
+
+class _PendingSocket:
+    """A socket wrapper that can keep unread bytes between recv_replies calls."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._mta_pending = b""
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._sock.close()
+
+
+def wait_smtpd(port, host="127.0.0.1", timeout=10):
+    """Waits until an SMTP server on host:port answers with a 220 greeting
+    (a session that says QUIT right away)."""
+    import socket
+
+    def ready():
+        try:
+            with socket.create_connection((host, port), timeout=2) as s:
+                s.settimeout(5)
+                if not s.recv(512).startswith(b"220"):
+                    return False
+                s.sendall(b"QUIT\r\n")
+                s.recv(512)
+            return True
+        except OSError:
+            return False
+    wait_for(ready, timeout, "an SMTP server on %s:%d" % (host, port))
+
+
+class ClassScope:
+    """What MtaInstance needs from a test case (tmp, addCleanup,
+    assertEqual), for one instance shared by all tests of a class:
+
+        @classmethod
+        def setUpClass(cls):
+            scope = mtatest.ClassScope(cls)          # scope.tmp: a temporary directory
+            cls.inst = mtatest.MtaInstance(scope, ...)
+
+    The instance is stopped (every process checked gone) and the directory
+    removed by the class cleanups."""
+
+    def __init__(self, cls):
+        self.tmp = tempfile.mkdtemp(prefix="mta-test-")
+        self._cls = cls
+        self._checks = unittest.TestCase()
+        cls.addClassCleanup(shutil.rmtree, self.tmp, True)
+
+    def addCleanup(self, function, *args, **kwargs):
+        self._cls.addClassCleanup(function, *args, **kwargs)
+
+    def assertEqual(self, first, second, msg=None):
+        self._checks.assertEqual(first, second, msg)
+
+
+class DebianPostfix:
+    """A private instance of Debian's own Postfix (the test-only reference
+    that `make test` installs), to compare replies with. Needs root (its
+    master runs daemons as the postfix user). main_cf is added to a main.cf
+    with the instance's own queue, data and log; master_cf is the whole
+    master.cf (Debian's daemon names: smtpd, cleanup, trivial-rewrite ...).
+
+        if not mtatest.DebianPostfix.usable(): self.skipTest(...)
+        deb = mtatest.DebianPostfix(test, main_cf="mynetworks = 127.0.0.1/32\\n",
+                                    master_cf="127.0.0.1:%d inet n - n - - smtpd\\n..." % port)
+        if deb.start(): ...
+
+    Stopped with its own `postfix stop` at cleanup; processes still alive
+    then are killed and reported."""
+
+    POSTFIX = "/usr/sbin/postfix"
+    DAEMONS = "/usr/lib/postfix/sbin"
+
+    @classmethod
+    def usable(cls):
+        import pwd
+        if os.geteuid() != 0 or not os.access(cls.POSTFIX, os.X_OK) \
+                or not os.access(os.path.join(cls.DAEMONS, "master"), os.X_OK):
+            return False
+        try:
+            pwd.getpwnam("postfix")
+        except KeyError:
+            return False
+        return True
+
+    def __init__(self, test, name="debian", main_cf="", master_cf=""):
+        self.test = test
+        self.root = os.path.join(test.tmp, name)
+        self.etc = os.path.join(self.root, "etc")
+        self.queue = os.path.join(self.root, "queue")
+        self.maillog = os.path.join(self.root, "maillog")
+        os.makedirs(self.etc)
+        os.makedirs(self.queue)
+        for d in (test.tmp, self.root):
+            os.chmod(d, 0o755)  # the postfix user walks down to its queue
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write("compatibility_level = 3.6\nqueue_directory = %s\ndata_directory = %s/data\n"
+                    "command_directory = /usr/sbin\ndaemon_directory = %s\n"
+                    "meta_directory = /etc/postfix\nshlib_directory = /usr/lib/postfix\n"
+                    "mail_owner = postfix\nsetgid_group = postdrop\ninet_protocols = ipv4\n"
+                    "maillog_file = %s\nmaillog_file_prefixes = %s\n%s"
+                    % (self.queue, self.root, self.DAEMONS, self.maillog, self.root, main_cf))
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write(master_cf)
+        self.pids = set()
+        test.addCleanup(self.cleanup)
+
+    def postfix(self, *args, timeout=60):
+        return run([self.POSTFIX, "-c", self.etc] + list(args), timeout=timeout)
+
+    def start(self):
+        """Starts it; False when Debian's Postfix would not start here."""
+        if self.postfix("start").rc != 0:
+            return False
+        try:
+            self.pids.add(self.master_pid())
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def master_pid(self):
+        with open(os.path.join(self.queue, "pid", "master.pid")) as f:
+            return int(f.read().split()[0])
+
+    def log(self):
+        try:
+            with open(self.maillog, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def cleanup(self):
+        import signal
+        try:
+            master = self.master_pid()
+        except (OSError, ValueError):
+            master = None
+        if master is not None and process_alive(master):
+            self.pids.add(master)
+            self.pids.update(children_of(master))
+            self.postfix("stop")
+            wait_for(lambda: not process_alive(master), 30, "Debian's master to exit")
+        leftover = [p for p in self.pids if process_alive(p)]
+        for p in leftover:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.test.assertEqual(leftover, [], "processes left behind")
