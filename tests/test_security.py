@@ -334,22 +334,10 @@ class OpenRelayTest(unittest.TestCase):
         self.assertEqual(self.replies[n][0],
                          "454 4.7.1 <user%other.example@ours.example>: Relay access denied")
 
-    # DEFECT (open relay): an address without a domain whose local part
-    # routes (user%other.example, other.example!user) is accepted from any
-    # client and relayed. RCPT TO:<user%other.example> from 127.0.0.5 gets
-    # "250 2.1.5 Ok", cleanup rewrites it to user@other.example
-    # (allow_percent_hack, swap_bangpath) and qmgr sends it to the relayhost.
-    # Postfix answers "454 4.7.1 <user%other.example>: Relay access denied".
-    # Cause: trivial-rewrite/resolver.cpp, Resolver::Resolve step 1, breaks
-    # out of the loop at `if (!p.has_at) break;` before it looks for routing
-    # operators, so the address is resolved as local (class local, final)
-    # and reject_unauth_destination permits it; Postfix's resolve_addr()
-    # applies the percent hack and bang path to a local part whether or not
-    # a local domain was stripped. Fix: only do the domain part when there
-    # is one, i.e. replace `if (!p.has_at) break;` and the block after it
-    # by `if (p.has_at) { ...that block... }`, so that `if (!Routed(addr))
-    # break;` and the rewrite below it also run for an address without '@'.
-    @unittest.expectedFailure
+    # An address without a domain whose local part routes
+    # (user%other.example, other.example!user) was accepted from any client
+    # and relayed, because the resolver took it for local mail; Postfix
+    # answers "454 4.7.1 <user%other.example>: Relay access denied".
     def test_unqualified_routing_is_not_a_relay(self):
         self.check_group("unqualified")
 
