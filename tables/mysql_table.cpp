@@ -387,6 +387,7 @@ class MysqlTable : public Table {
     std::vector<size_t> order =
         rotation_.Order([this](size_t i) { return conns_[i].c != nullptr; });
     if (order.empty()) return LookupResult::TempError("no database host available" + Summary());
+    std::string query_error;
     for (size_t i : order) {
       const MysqlHost& host = rotation_.host(i);
       bool reused = conns_[i].c != nullptr;
@@ -419,13 +420,19 @@ class MysqlTable : public Table {
             continue;
           }
           msg::Warn("mysql server %s: %s", host.spec.c_str(), r.error.c_str());
-          rotation_.Failed(i, r.error);
+          // A connection made for this very query broke on it: the server
+          // is up (it just accepted us) and dropped this query (too large
+          // for max_allowed_packet, say). That is this key's temporary
+          // error, not a dead host: marking the host down would let one
+          // key deny every lookup after it. Only failed connects do that.
+          query_error = r.error;
           break;
         }
         rotation_.Succeeded(i);
         return Answer(key, r);
       }
     }
+    if (!query_error.empty()) return LookupResult::TempError("query failed: " + query_error);
     return LookupResult::TempError("no database host answered" + Summary());
   }
 

@@ -26,6 +26,7 @@ struct FakeServer {
   std::map<std::string, std::vector<std::vector<std::string>>> rows;
   std::map<std::string, std::string> errors;  // SQL -> query error (one key's failure)
   std::set<std::string> no_result_set;
+  std::set<std::string> drops;  // SQL the server answers by closing the connection
   void Restart() { ++generation; }
 };
 
@@ -49,6 +50,12 @@ class FakeConnection : public MysqlConnection {
     }
     std::string q(sql);
     s_->queries.push_back(q);
+    if (s_->drops.contains(q)) {
+      generation_ = -1;  // this connection is gone
+      r.kind = Result::Kind::kConnectionError;
+      r.error = "MySQL server has gone away (error 2006)";
+      return r;
+    }
     if (auto e = s_->errors.find(q); e != s_->errors.end()) {
       r.kind = Result::Kind::kQueryError;
       r.error = e->second;
@@ -193,6 +200,24 @@ TEST_F(MysqlTableTest, ServerDiesAndComesBack) {
   s.up = true;
   EXPECT_TRUE(t->Lookup("bob@example.jp").temp_error());  // still resting
   now_ += 1;
+  EXPECT_TRUE(t->Lookup("bob@example.jp").found());
+}
+
+// A query the server answers by dropping the connection (larger than its
+// max_allowed_packet): a temporary error for that key, retried once on a
+// fresh connection, and never a host marked down for the keys after it.
+TEST_F(MysqlTableTest, AKeyThatDropsTheConnectionFailsAlone) {
+  FakeServer s;
+  s.rows[Sql("bob@example.jp")] = {{"bob@example.jp"}};
+  std::string huge(600000, 'x');
+  s.drops.insert(Sql(huge));
+  auto t = Make(Config(), {{"unix:/s", &s}});
+  ASSERT_TRUE(t->Lookup("bob@example.jp").found());
+  LookupResult r = t->Lookup(huge);
+  EXPECT_TRUE(r.temp_error());
+  EXPECT_EQ(r.value.rfind("query failed: MySQL server has gone away", 0), 0u) << r.value;
+  EXPECT_TRUE(t->Lookup("bob@example.jp").found());  // at once, no resting host
+  EXPECT_TRUE(t->Lookup(huge).temp_error());
   EXPECT_TRUE(t->Lookup("bob@example.jp").found());
 }
 
