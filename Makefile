@@ -1,9 +1,18 @@
 # The entry point. `make` builds, `make test` builds and runs every test,
 # `make run` starts the demo instance, `make install PREFIX=...`, `make bench`.
+# `make test SANITIZE=address,undefined` builds into build-sanitize/ with
+# ASan and UBSan and runs every unit and system test there.
 # Each target first installs what a fresh Debian 12 machine lacks
 # (scripts/install-deps.sh: quiet, and a no-op when nothing is missing).
 
+SANITIZE ?=
+ifeq ($(SANITIZE),)
 BUILD   ?= build
+else
+# make test SANITIZE=address,undefined: a separate build with the sanitizers
+BUILD   ?= build-sanitize
+CMAKE_FLAGS += -DMTA_SANITIZE=$(SANITIZE)
+endif
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
@@ -27,7 +36,10 @@ build: deps configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test: test-deps build
+	@rm -f /tmp/mta-sanitizer.*
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@if [ -n "$(SANITIZE)" ]; then n=$$(ls /tmp/mta-sanitizer.* 2>/dev/null | wc -l); \
+	  echo "sanitizer reports: $$n"; [ "$$n" -eq 0 ] || { head -50 /tmp/mta-sanitizer.*; exit 1; }; fi
 
 run: build
 	@sh scripts/run-demo.sh $(BUILD)
