@@ -152,6 +152,28 @@ def process_alive(pid):
     return state not in ("Z", "X")
 
 
+def kill_leftovers(test, pids):
+    """Kills (SIGKILL) whichever of `pids` still run, then fails `test` if
+    there were any: every test ends with no process of its own left."""
+    import signal
+    leftover = [p for p in pids if process_alive(p)]
+    for p in leftover:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    test.assertEqual(leftover, [], "processes left behind")
+
+
+def maildir_files(maildir, sub="new"):
+    """The files in a Maildir's new/ (or `sub`), sorted by name; [] when the
+    folder does not exist yet."""
+    d = os.path.join(maildir, sub)
+    if not os.path.isdir(d):
+        return []
+    return sorted(os.path.join(d, n) for n in os.listdir(d))
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     import socket
@@ -384,14 +406,7 @@ class MtaInstance:
             if self.postfix("status").rc == 0:
                 self.children()
                 self.postfix("stop")
-        import signal
-        leftover = [p for p in self.pids if process_alive(p)]
-        for p in leftover:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.test.assertEqual(leftover, [], "processes left behind")
+        kill_leftovers(self.test, self.pids)
 
 
 def queue_dump(path, envelope_only=False):
@@ -620,7 +635,6 @@ class DebianPostfix:
             return ""
 
     def cleanup(self):
-        import signal
         try:
             master = self.master_pid()
         except (OSError, ValueError):
@@ -630,10 +644,4 @@ class DebianPostfix:
             self.pids.update(children_of(master))
             self.postfix("stop")
             wait_for(lambda: not process_alive(master), 30, "Debian's master to exit")
-        leftover = [p for p in self.pids if process_alive(p)]
-        for p in leftover:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.test.assertEqual(leftover, [], "processes left behind")
+        kill_leftovers(self.test, self.pids)

@@ -73,10 +73,7 @@ class AsRootTest(mtatest.TempDirTestCase):
         inst.sendmail(*rcpts, sender=sender, message=b"Subject: test\n\n" + body)
 
     def mailbox(self, user):
-        d = os.path.join(self.base, "example.jp", user, "new")
-        if not os.path.isdir(d):
-            return []
-        return sorted(os.path.join(d, n) for n in os.listdir(d))
+        return mtatest.maildir_files(os.path.join(self.base, "example.jp", user))
 
     def wait_mail(self, inst, user, count=1, timeout=30):
         mtatest.wait_for(lambda: len(self.mailbox(user)) >= count, timeout,

@@ -86,10 +86,7 @@ class VirtualBase(mtatest.TempDirTestCase):
         inst.sendmail(rcpt, sender=sender, message=b"Subject: test\n" + headers + b"\n" + body)
 
     def maildir_files(self, user, sub="new"):
-        d = os.path.join(self.base, "example.jp", user, sub)
-        if not os.path.isdir(d):
-            return []
-        return sorted(os.path.join(d, n) for n in os.listdir(d))
+        return mtatest.maildir_files(os.path.join(self.base, "example.jp", user), sub)
 
     def wait_files(self, inst, user, count=1, timeout=20):
         mtatest.wait_for(lambda: len(self.maildir_files(user)) >= count, timeout,
