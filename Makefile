@@ -17,7 +17,7 @@ PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build configure deps test-deps test run install bench format clean
+.PHONY: all build configure deps test-deps test faults run install bench format clean
 
 all: build
 
@@ -40,6 +40,13 @@ test: test-deps build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 	@if [ -n "$(SANITIZE)" ]; then n=$$(ls /tmp/mta-sanitizer.* 2>/dev/null | wc -l); \
 	  echo "sanitizer reports: $$n"; [ "$$n" -eq 0 ] || { head -50 /tmp/mta-sanitizer.*; exit 1; }; fi
+
+# The full fault campaign (tests/test_faults.py): 2,000 messages per
+# scenario, every daemon killed, reload x10, stop/start, master killed.
+# `make test` runs its short form.
+faults: test-deps build
+	@cd tests && MTA_FAULTS_FULL=1 MTA_BIN=$(CURDIR)/$(BUILD)/bin MTA_SOURCE=$(CURDIR) \
+	  python3 -m unittest -v test_faults
 
 run: build
 	@sh scripts/run-demo.sh $(BUILD)

@@ -1,0 +1,243 @@
+"""Fault campaign (issue 16): mail flows inbound over SMTP into Maildirs
+while daemons are killed with SIGKILL, master itself is killed and the
+system started again, postfix reload runs, or the system is stopped and
+started. Afterwards every message a client saw "250" for must be in its
+Maildir (0 lost); a message may be there twice only if some attempt of its
+client never saw the 250 (the client then sent it again, as real clients
+do); nothing is left queued.
+
+`make test` runs the short form (MTA_FAULT_MESSAGES, default 120 messages
+per scenario, a handful of scenarios); `make faults` the full one (2,000
+messages, every daemon). Each scenario prints one row:
+    scenario  acked  delivered-once  duplicates  lost  retries  queued
+"""
+import os
+import signal
+import smtplib
+import threading
+import time
+import unittest
+
+import mtatest
+from test_virtual_hosting import SERVICES
+
+FULL = os.environ.get("MTA_FAULTS_FULL") == "1"
+MESSAGES = int(os.environ.get("MTA_FAULT_MESSAGES", "2000" if FULL else "120"))
+SENDERS = 6
+DAEMONS = ["smtpd", "cleanup", "qmgr", "trivial-rewrite", "virtual", "bounce", "anvil",
+           "proxymap", "postlogd"]
+SHORT = ["smtpd", "cleanup", "qmgr", "trivial-rewrite", "virtual"]
+
+
+class Load:
+    """SENDERS threads submitting `count` numbered messages over SMTP; a
+    message whose attempt did not end in 250 is sent again (bounded)."""
+
+    def __init__(self, port, count):
+        self.port = port
+        self.count = count
+        self.acked = set()
+        self.unsure = set()  # attempts that ended without a reply we saw
+        self.retries = 0
+        self.failed = []
+        self.lock = threading.Lock()
+        self.next = 0
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(SENDERS)]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def progress(self):
+        with self.lock:
+            return len(self.acked)
+
+    def take(self):
+        with self.lock:
+            if self.next >= self.count:
+                return None
+            self.next += 1
+            return self.next - 1
+
+    def send_one(self, i):
+        body = ("From: load@example.org\r\nTo: bob@example.jp\r\nSubject: fault-%05d\r\n"
+                "Message-Id: <fault-%05d@example.org>\r\n\r\n%s\r\n"
+                % (i, i, "x" * 1800)).encode()
+        for attempt in range(60):
+            try:
+                with smtplib.SMTP("127.0.0.1", self.port, timeout=20) as c:
+                    c.sendmail("load@example.org", ["bob@example.jp"], body)
+                with self.lock:
+                    self.acked.add(i)
+                return
+            except smtplib.SMTPResponseException as e:
+                # A reply was seen and it was not 250: nothing was queued.
+                with self.lock:
+                    self.retries += 1
+                if e.smtp_code >= 500 and e.smtp_code != 554:
+                    raise
+            except (OSError, smtplib.SMTPException):
+                # Connection lost or refused: maybe after the message was
+                # queued but before we saw the 250.
+                with self.lock:
+                    self.retries += 1
+                    self.unsure.add(i)
+            time.sleep(min(0.05 * (attempt + 1), 1.0))
+        with self.lock:
+            self.failed.append(i)
+
+    def run(self):
+        while True:
+            i = self.take()
+            if i is None:
+                return
+            try:
+                self.send_one(i)
+            except Exception as e:  # noqa: BLE001 (reported by the test)
+                with self.lock:
+                    self.failed.append((i, repr(e)))
+
+    def join(self, timeout):
+        deadline = time.monotonic() + timeout
+        for t in self.threads:
+            t.join(max(0.1, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self.threads)
+
+
+class FaultTest(mtatest.TempDirTestCase):
+    rows = []
+
+    @classmethod
+    def tearDownClass(cls):
+        print("\n%-26s %6s %9s %5s %5s %8s %7s" % ("scenario", "acked", "delivered", "dups",
+                                                   "lost", "retries", "queued"))
+        for r in cls.rows:
+            print("%-26s %6d %9d %5d %5d %8d %7d" % r)
+
+    def instance(self):
+        os.chmod(self.tmp, 0o755)
+        uid = 10000 if os.geteuid() == 0 else os.geteuid()
+        self.base = os.path.join(self.tmp, "vmail")
+        os.makedirs(self.base)
+        os.chown(self.base, uid, uid)
+        vmailbox = os.path.join(self.tmp, "vmailbox")
+        with open(vmailbox, "w") as f:
+            f.write("bob@example.jp example.jp/bob/\n")
+        self.port = mtatest.free_port()
+        inst = mtatest.MtaInstance(
+            self, services=SERVICES,
+            main_cf="myhostname = mx.example.com\nmynetworks = 127.0.0.0/8\n"
+                    "virtual_mailbox_domains = example.jp\nvirtual_mailbox_base = %s\n"
+                    "virtual_mailbox_maps = hash:%s\nvirtual_uid_maps = static:%d\n"
+                    "virtual_gid_maps = static:%d\nvirtual_minimum_uid = 1\n"
+                    "queue_run_delay = 1s\nminimal_backoff_time = 1s\n"
+                    "maximal_backoff_time = 2s\nsmtpd_client_connection_count_limit = 0\n"
+                    "smtpd_client_connection_rate_limit = 0\n"
+                    % (self.base, vmailbox, uid, uid),
+            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % self.port))
+        r = inst.run("postmap", "hash:" + vmailbox)
+        self.assertEqual(r.rc, 0, r)
+        inst.start()
+        return inst
+
+    def delivered(self):
+        """{message number: copies} from bob's Maildir."""
+        counts = {}
+        for sub in ("new", "cur"):
+            for path in mtatest.maildir_files(os.path.join(self.base, "example.jp", "bob"), sub):
+                with open(path, "rb") as f:
+                    head = f.read(4096)
+                at = head.find(b"Subject: fault-")
+                if at >= 0:
+                    n = int(head[at + 15:at + 20])
+                    counts[n] = counts.get(n, 0) + 1
+        return counts
+
+    def campaign(self, name, fault):
+        """Runs the load, calls fault(inst, load) while it runs, waits for
+        the queue to drain and checks the books."""
+        inst = self.instance()
+        load = Load(self.port, MESSAGES)
+        load.start()
+        fault(inst, load)
+        self.assertTrue(load.join(300), "the senders did not finish")
+        self.assertEqual(load.failed, [], "messages no attempt could queue")
+        mtatest.wait_for(lambda: inst.queued() == 0 and
+                         len(self.delivered()) >= len(load.acked), 120,
+                         lambda: "the queue to drain: %d queued, %d delivered of %d acked\n%s"
+                         % (inst.queued(), len(self.delivered()), len(load.acked),
+                            inst.log()[-3000:]))
+        got = self.delivered()
+        lost = sorted(i for i in load.acked if i not in got)
+        dups = sorted(i for i, n in got.items() if n > 1)
+        FaultTest.rows.append((name, len(load.acked), sum(1 for n in got.values() if n == 1),
+                               len(dups), len(lost), load.retries, inst.queued()))
+        self.assertEqual(lost, [], "acknowledged but never delivered")
+        unexplained = [i for i in dups if i not in load.unsure]
+        self.assertEqual(unexplained, [], "delivered twice though the client saw the 250")
+        self.assertEqual(inst.queued(), 0)
+        self.assertNotIn("panic:", inst.log())
+
+    def kill_repeatedly(self, program, times=3):
+        def fault(inst, load):
+            for k in range(times):
+                target = (k + 1) * MESSAGES // (times + 2)
+                mtatest.wait_for(lambda: load.progress() >= target or
+                                 not any(t.is_alive() for t in load.threads), 120,
+                                 "progress to %d" % target)
+                pids = inst.children_named(program)
+                if not pids:  # not running at this moment: master starts it on demand
+                    continue
+                for p in pids:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+        return fault
+
+    def reload_repeatedly(self, times):
+        def fault(inst, load):
+            for k in range(times):
+                target = (k + 1) * MESSAGES // (times + 2)
+                mtatest.wait_for(lambda: load.progress() >= target or
+                                 not any(t.is_alive() for t in load.threads), 120,
+                                 "progress to %d" % target)
+                inst.reload()
+        return fault
+
+    def stop_start(self, kill_master):
+        def fault(inst, load):
+            mtatest.wait_for(lambda: load.progress() >= MESSAGES // 3, 120, "a third sent")
+            if kill_master:
+                master = inst.master_pid()
+                inst.children()
+                os.kill(master, signal.SIGKILL)
+                mtatest.wait_for(lambda: not mtatest.process_alive(master), 10, "master gone")
+                # Its children see the lifeline close and finish.
+                mtatest.wait_for(lambda: inst.postfix("status").rc != 0, 30, "status: down")
+            else:
+                inst.stop()
+            mtatest.wait_for(lambda: inst.postfix("start").rc == 0, 60, "postfix start")
+            inst.master_pid()
+        return fault
+
+
+def add_scenarios():
+    daemons = DAEMONS if FULL else SHORT
+    for program in daemons:
+        def test(self, program=program):
+            self.campaign("kill -9 " + program, self.kill_repeatedly(program))
+        setattr(FaultTest, "test_kill_%s" % program.replace("-", "_"), test)
+    setattr(FaultTest, "test_reload",
+            lambda self: self.campaign("postfix reload x%d" % (10 if FULL else 3),
+                                       self.reload_repeatedly(10 if FULL else 3)))
+    setattr(FaultTest, "test_stop_start",
+            lambda self: self.campaign("postfix stop; start", self.stop_start(False)))
+    setattr(FaultTest, "test_kill_master",
+            lambda self: self.campaign("kill -9 master; start", self.stop_start(True)))
+
+
+add_scenarios()
+
+if __name__ == "__main__":
+    unittest.main()
