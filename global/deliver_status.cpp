@@ -86,6 +86,8 @@ util::StatusOr<Reporter> Reporter::Open(const mail_queue::Layout& layout,
   if (!queue_ok) return util::InvalidArgument("bad queue name: " + req.queue_name);
   auto file = queue_file::Reader::OpenForUpdate(layout.Path(req.queue_name, req.queue_id));
   if (!file.ok()) return file.status();
+  if (util::Status st = file->LockForDelivery(); !st.ok())
+    msg::Warn("%s: %s", req.queue_id.c_str(), st.message().c_str());
   Reporter r;
   r.layout_ = layout;
   r.append_ = std::move(append);

@@ -362,4 +362,21 @@ util::Status Reader::MarkDone(Recipient& r, bool sync) {
   return s;
 }
 
+util::Status Reader::LockForDelivery() {
+  struct flock fl = {};
+  fl.l_type = F_RDLCK;
+  fl.l_whence = SEEK_SET;
+  if (fcntl(fd_.get(), F_OFD_SETLK, &fl) < 0)
+    return util::ErrnoStatus(errno, "lock queue file " + path_);
+  return util::OkStatus();
+}
+
+bool DeliveryInProgress(int fd) {
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (fcntl(fd, F_OFD_GETLK, &fl) < 0) return false;
+  return fl.l_type != F_UNLCK;
+}
+
 }  // namespace queue_file

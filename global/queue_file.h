@@ -184,6 +184,15 @@ class Reader {
   // the sync to the caller: deliver_request::kFlagLastDelivery).
   util::Status MarkDone(Recipient& r, bool sync = true);
 
+  // A delivery agent holds this shared lock for the whole delivery request
+  // (deliver_status::Reporter), as Postfix's agents lock the file they
+  // deliver: a queue manager that starts meanwhile (reload, crash) sees
+  // DeliveryInProgress and does not schedule the message a second time.
+  // An open-file-description record lock (F_OFD_SETLK): independent of the
+  // flock(2) lock qmgr holds while the message is in its memory, and held
+  // until this Reader's descriptor is closed.
+  util::Status LockForDelivery();
+
   // True when the file has the ready mode bit (for directory scanners).
   static bool IsReady(const std::string& path);
 
@@ -197,5 +206,8 @@ class Reader {
 // Content records are at most this long; longer lines are split into
 // kSegment records.
 inline constexpr size_t kMaxSegment = 64 * 1024;
+
+// Whether some delivery agent holds LockForDelivery on the file `fd` is open on.
+bool DeliveryInProgress(int fd);
 
 }  // namespace queue_file

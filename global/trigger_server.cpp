@@ -111,7 +111,7 @@ class TriggerServer : public EventServer {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     Forget(id);  // closes the connection before the (possibly long) service
     if (n > 0) Handle(std::string_view(buf, static_cast<size_t>(n)));
-    if (draining_ && clients_.empty()) s_.Exit(0, drain_reason_);
+    if (draining_ && clients_.empty()) ExitWhenIdle(0);
   }
 
   void Forget(uint64_t id) {
@@ -135,7 +135,19 @@ class TriggerServer : public EventServer {
         }
       }
     }
-    if (clients_.empty()) s_.Exit(0, why);
+    if (hooks_.drain) hooks_.drain();
+    if (clients_.empty()) ExitWhenIdle(0);
+  }
+
+  // Exits once the service is no longer busy (or the wait is over).
+  void ExitWhenIdle(int waited_ms) {
+    if (!hooks_.busy || !hooks_.busy() || waited_ms >= kMaxDrainWaitSeconds * 1000) {
+      if (hooks_.busy && waited_ms >= kMaxDrainWaitSeconds * 1000)
+        msg::Warn("still busy after %d s of draining; exiting anyway", kMaxDrainWaitSeconds);
+      s_.Exit(0, drain_reason_);
+    }
+    loop_.AddTimer(std::chrono::milliseconds(100),
+                   [this, waited_ms] { ExitWhenIdle(waited_ms + 100); });
   }
 
   struct Client {

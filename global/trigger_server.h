@@ -42,7 +42,17 @@ namespace server {
 
 struct TriggerServerHooks : ServerHooks {
   std::function<void(std::string_view request, Server& server)> service;
+  // When the server must go (master disconnected: reload or stop), `drain`
+  // is called once, then the process exits as soon as `busy` says false
+  // (polled every 100 ms, for at most kMaxDrainWait): qmgr uses them to
+  // stop starting deliveries and to wait for the ones in flight, so that
+  // the next qmgr never takes a message an agent is still delivering.
+  std::function<void()> drain;
+  std::function<bool()> busy;
 };
+
+// How long a draining trigger server waits for `busy` to clear.
+inline constexpr int kMaxDrainWaitSeconds = 600;
 
 // Runs the daemon; does not return (exits 0 at the end of its life, 1 on
 // a fatal error).

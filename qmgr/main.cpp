@@ -43,5 +43,9 @@ int main(int argc, char** argv) {
     manager->Start();
   };
   hooks.service = [](std::string_view bytes, server::Server&) { manager->Trigger(bytes); };
+  hooks.drain = [] {
+    if (manager) manager->Drain();
+  };
+  hooks.busy = [] { return manager && manager->Busy(); };
   server::RunTriggerServer(argc, argv, hooks);
 }

@@ -47,6 +47,8 @@ struct QueueManager::Message {
   // A delivery went out with kFlagLastDelivery: its done marks may not be
   // on disk yet, so the file is synced before it is kept.
   bool unsynced_marks = false;
+  // Taken from deferred/ by a flush: defer_transports do deliver it.
+  bool flushed = false;
 };
 
 // Closes the descriptors of removed queue files on a thread of its own.
@@ -127,7 +129,10 @@ QueueManager::QueueManager(const config::Config& cfg, util::EventLoop* loop)
       loop_(loop),
       layout_(mail_queue::Layout::FromConfig(cfg)),
       resolver_(cfg),
-      closer_(std::make_unique<Closer>()) {}
+      closer_(std::make_unique<Closer>()) {
+  for (const std::string& t : cfg_.GetList("defer_transports"))
+    defer_transports_.insert(util::Lowercase(t));
+}
 
 QueueManager::~QueueManager() = default;
 
@@ -207,7 +212,14 @@ void QueueManager::Start() {
   Pump();
 }
 
+void QueueManager::Drain() {
+  if (draining_) return;
+  draining_ = true;
+  msg::Info("draining: %zu deliveries in flight", in_flight_.size());
+}
+
 void QueueManager::Trigger(std::string_view bytes) {
+  if (draining_) return;
   bool flush = bytes.find(master_proto::kTriggerFlush) != std::string_view::npos;
   if (flush) ScanDeferred(true);
   double wait = last_incoming_scan_ + kScanInterval - Now();
@@ -243,6 +255,15 @@ void QueueManager::List(std::string_view queue, bool all, std::deque<Candidate>*
 
 void QueueManager::ScanActive() { List(mail_queue::kActive, true, &feed_other_); }
 
+void QueueManager::RetryActiveLater() {
+  if (active_retry_timer_ != util::EventLoop::kNoHandle) return;
+  active_retry_timer_ = loop_->AddTimer(std::chrono::seconds(1), [this] {
+    active_retry_timer_ = util::EventLoop::kNoHandle;
+    ScanActive();
+    ArmFeed();
+  });
+}
+
 void QueueManager::ScanIncoming() {
   last_incoming_scan_ = Now();
   if (!feed_incoming_.empty()) {
@@ -259,7 +280,7 @@ void QueueManager::ScanDeferred(bool all) {
 }
 
 void QueueManager::ArmFeed() {
-  if (feed_timer_ != util::EventLoop::kNoHandle || Full()) return;
+  if (draining_ || feed_timer_ != util::EventLoop::kNoHandle || Full()) return;
   if (feed_incoming_.empty() && feed_other_.empty()) return;
   feed_timer_ = loop_->AddTimer(std::chrono::milliseconds(0), [this] {
     feed_timer_ = util::EventLoop::kNoHandle;
@@ -284,8 +305,12 @@ void QueueManager::Feed() {
       Candidate c = std::move(q->front());
       q->pop_front();
       listed_.erase(c.id);
-      bool all = c.all || (c.queue == mail_queue::kDeferred && flush_deferred_);
-      if (auto m = Take(c.queue, c.id, all)) batch.push_back(std::move(m));
+      bool flushed = c.queue == mail_queue::kDeferred && (c.all || flush_deferred_);
+      bool all = c.all || flushed;
+      if (auto m = Take(c.queue, c.id, all)) {
+        m->flushed = flushed;
+        batch.push_back(std::move(m));
+      }
     }
   }
   LoadAll(std::move(batch));
@@ -306,7 +331,19 @@ std::unique_ptr<QueueManager::Message> QueueManager::Take(std::string_view queue
   if (fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return nullptr;
   if (!all && st.st_mtime > static_cast<time_t>(Now())) return nullptr;  // not yet
   if (!(st.st_mode & S_IXUSR)) return nullptr;  // still being written (queue_file.h's ready bit)
-  if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return nullptr;  // postsuper has it
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
+    // postsuper has it, or the qmgr before us (draining after a reload)
+    // still holds it: an active/ file is looked at again soon.
+    if (queue == mail_queue::kActive) RetryActiveLater();
+    return nullptr;
+  }
+  if (queue_file::DeliveryInProgress(fd.get())) {
+    // An agent of an earlier qmgr (before a reload or a crash) is still
+    // delivering it: taking it now would deliver it twice. Look again soon.
+    msg::Info("%s: skipped, still being delivered", id.c_str());
+    RetryActiveLater();
+    return nullptr;
+  }
   std::string active = layout_.Path(mail_queue::kActive, id);
   if (queue != mail_queue::kActive) {
     if (util::RenameNoReplace(path, active) < 0) {
@@ -431,6 +468,11 @@ void QueueManager::Load(std::unique_ptr<Message> owned,
   if (!bad_syntax.empty()) DeferRecipients(m, bad_syntax, "5.1.3", "bad address syntax", true);
   double now = Now();
   for (const Group& g : groups) {
+    if (!m.flushed && defer_transports_.count(util::Lowercase(g.transport))) {
+      // Postfix's defer_transports: not delivered until a flush.
+      DeferRecipients(m, g.rcpts, "4.3.2", "deferred transport", false);
+      continue;
+    }
     m.pending += g.rcpts.size();
     scheduler_.Add(g.transport, g.destination, key, g.rcpts, now);
   }
@@ -496,7 +538,7 @@ void QueueManager::DeferRecipients(Message& m, const std::vector<size_t>& rcpts,
 }
 
 void QueueManager::Pump() {
-  if (pumping_) return;
+  if (pumping_ || draining_) return;
   pumping_ = true;
   for (;;) {
     std::vector<DeadJob> dead = scheduler_.TakeDeadJobs();

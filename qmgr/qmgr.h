@@ -100,6 +100,12 @@ class QueueManager {
   void Start();
   // One trigger's bytes (master_proto.h).
   void Trigger(std::string_view bytes);
+  // The process is about to go (reload, stop): take no more files, start no
+  // more deliveries; Busy() while deliveries are still in flight. Messages
+  // held but not in delivery are released when the process exits, and the
+  // next qmgr takes them from active/.
+  void Drain();
+  bool Busy() const { return !in_flight_.empty(); }
 
  private:
   struct Message;
@@ -179,7 +185,14 @@ class QueueManager {
   std::set<std::string> listed_;      // IDs in the two lists
   bool rescan_incoming_ = false;      // a scan came while feed_incoming_ was not empty
   bool flush_deferred_ = false;       // a flush came: every listed deferred file is due
+  // defer_transports: mail for these transports waits until a flush
+  // (postqueue -f, sendmail -q) takes it from deferred/.
+  std::set<std::string> defer_transports_;
   util::EventLoop::Handle feed_timer_ = util::EventLoop::kNoHandle;
+  // active/ is listed again when a file there was still being delivered.
+  util::EventLoop::Handle active_retry_timer_ = util::EventLoop::kNoHandle;
+  void RetryActiveLater();
+  bool draining_ = false;
   std::unique_ptr<Closer> closer_;
 };
 
