@@ -644,4 +644,8 @@ class DebianPostfix:
             self.pids.update(children_of(master))
             self.postfix("stop")
             wait_for(lambda: not process_alive(master), 30, "Debian's master to exit")
+            # Debian's children exit on their own once master is gone, a
+            # moment later on a busy machine.
+            wait_for(lambda: not any(process_alive(p) for p in self.pids), 30,
+                     "Debian's daemons to exit")
         kill_leftovers(self.test, self.pids)
