@@ -1,5 +1,6 @@
 # The entry point. `make` builds, `make test` builds and runs every test,
-# `make run` starts the demo instance, `make install PREFIX=...`, `make bench`.
+# `make run` starts the demo instance, `make install PREFIX=...`, `make bench`,
+# `make fuzz` (libFuzzer, clang, in build-fuzz/; tests/fuzz/README.md).
 # `make test SANITIZE=address,undefined` builds into build-sanitize/ with
 # ASan and UBSan and runs every unit and system test there.
 # Each target first installs what a fresh Debian 12 machine lacks
@@ -16,8 +17,11 @@ endif
 PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all build configure deps test-deps test faults run install bench format clean
+.PHONY: all build configure deps test-deps test faults run install bench fuzz format clean
 
 all: build
 
@@ -61,8 +65,19 @@ install: deps
 bench: test-deps build
 	@sh scripts/run-bench.sh $(BUILD)
 
+# Fuzzing: its own build tree with clang (ASan, UBSan, libFuzzer), then each
+# target for FUZZ_SECONDS on its corpus (FUZZ_TARGETS: only these).
+fuzz:
+	@sh scripts/install-deps.sh --fuzz
+	@if [ ! -f $(FUZZ_BUILD)/build.ninja ]; then \
+	  cmake -S . -B $(FUZZ_BUILD) -G Ninja -DMTA_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
+	    $(CMAKE_FLAGS) >/dev/null; \
+	fi
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	@sh scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
 	@find util tables global postconf tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-install
+	rm -rf $(BUILD) $(BUILD)-install $(FUZZ_BUILD)

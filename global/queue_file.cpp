@@ -297,15 +297,30 @@ util::StatusOr<Reader> Reader::FromFd(util::Fd fd, const std::string& path) {
         return false;
     }
   };
+  uint64_t message_offset = 0;  // where the envelope's M record is
   util::Status s = ScanRecords(r.fd_.get(), path, 0, [&](const util::Record& rec, uint64_t off) {
+    if (rec.type == kMessage) message_offset = off;
     return handle(rec, off, false);
   });
   if (!s.ok()) return s;
   if (!bad.ok()) return bad;
   if (!have_size || extra_offset == 0 || env.content_offset == 0)
     return Corrupt(path, "missing size record");
+  // The offsets must be those of the M and X records the writer put
+  // there: an offset into the middle of a record would read its data as
+  // records, and MarkDone would then rewrite a byte of that data.
+  if (env.content_offset != message_offset || extra_offset <= env.content_offset)
+    return Corrupt(path, "bad offsets in size record");
   bool ended = false;
+  bool first = true;
   s = ScanRecords(r.fd_.get(), path, extra_offset, [&](const util::Record& rec, uint64_t off) {
+    if (first) {
+      first = false;
+      if (rec.type != kExtra) {
+        bad = Corrupt(path, "bad offsets in size record");
+        return false;
+      }
+    }
     if (rec.type == kEnd) {
       ended = true;
       return false;

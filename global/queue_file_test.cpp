@@ -1,5 +1,6 @@
 #include "global/queue_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -7,7 +8,9 @@
 
 #include <filesystem>
 
+#include "util/fd.h"
 #include "util/files.h"
+#include "util/strings.h"
 
 namespace queue_file {
 namespace {
@@ -179,6 +182,40 @@ TEST_F(QueueFileTest, GarbageIsCorruptNotACrash) {
   auto r = Reader::Open(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), util::Code::kInvalidArgument);
+}
+
+// The size record's offsets must point at the M and X records: an offset
+// into the middle of a record would read its data as records (and
+// MarkDone would rewrite a byte of it). Found by the queue_file fuzz target.
+TEST_F(QueueFileTest, SizeRecordOffsetsMustPointAtRecords) {
+  std::string path = layout_.Path(mail_queue::kIncoming, WriteSample(true));
+  auto good = Reader::Open(path);
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  const uint64_t content = good->envelope().content_offset;
+  auto with_offsets = [&](uint64_t content_offset, uint64_t extra_offset) {
+    std::string size = util::StrFormat("%15llu %15llu %15llu %15llu",
+                                       static_cast<unsigned long long>(content_offset), 1ull, 1ull,
+                                       static_cast<unsigned long long>(extra_offset));
+    std::string rec = "C" + std::to_string(size.size()) + ":" + size + "\n";
+    util::Fd fd(open(path.c_str(), O_WRONLY));
+    EXPECT_EQ(pwrite(fd.get(), rec.data(), rec.size(), 0), static_cast<ssize_t>(rec.size()));
+    return Reader::Open(path);
+  };
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  // The extra section: "X0:\n" then dave's record, then "E0:\n" at the end.
+  const uint64_t extra = static_cast<uint64_t>(st.st_size) - 4 - 21 - 4;
+  ASSERT_TRUE(with_offsets(content, extra).ok());
+  for (auto [c, x] : {std::pair<uint64_t, uint64_t>{content + 1, extra},  // inside M
+                      {content - 5, extra},                               // an envelope record
+                      {content, extra + 4},                               // dave's R, not X
+                      {content, extra + 6},                               // inside dave's R
+                      {content, content}}) {
+    auto r = with_offsets(c, x);
+    ASSERT_FALSE(r.ok()) << c << " " << x;
+    EXPECT_NE(r.status().message().find("corrupt queue file"), std::string::npos)
+        << r.status().message();
+  }
 }
 
 TEST_F(QueueFileTest, NullSenderAndNoRecipients) {

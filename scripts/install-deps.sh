@@ -14,12 +14,14 @@ BUILD_PKGS="cmake ninja-build g++ pkg-config libevent-dev libssl-dev libmariadb-
 libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev libgtest-dev libgmock-dev"
 TEST_PKGS="mariadb-server python3 swaks postfix postfix-mysql postfix-lmdb
 postfix-cdb postfix-pcre dovecot-imapd"
+FUZZ_PKGS="clang libclang-rt-14-dev"
 
 want="$BUILD_PKGS"
 case "${1:-}" in
   --test) want="$BUILD_PKGS $TEST_PKGS" ;;
+  --fuzz) want="$BUILD_PKGS $FUZZ_PKGS" ;;
   --build|"") ;;
-  *) echo "usage: $0 [--build|--test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build|--test|--fuzz]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -54,6 +54,9 @@ bool ValidAddressSyntax(std::string_view a) {
     if (c < 0x20 || c == 0x7f) return false;
     if (c == '\\') {
       if (i + 1 >= a.size()) return false;
+      // An escaped control character is a control character all the same.
+      unsigned char next = static_cast<unsigned char>(a[i + 1]);
+      if (next < 0x20 || next == 0x7f) return false;
       ++i;
       continue;
     }

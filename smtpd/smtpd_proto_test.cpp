@@ -54,6 +54,9 @@ TEST(SmtpdProtoTest, ParsePath) {
       {"FROM:<a@b>x", "FROM:", PathStatus::kBadAddress, "", {}},
       {"FROM:<@relay>", "FROM:", PathStatus::kBadAddress, "", {}},
       {"FROM:<a\x01@b>", "FROM:", PathStatus::kBadAddress, "", {}},
+      {"FROM:<a\\\x01@b>", "FROM:", PathStatus::kBadAddress, "", {}},
+      {"TO:<\"a\\\r\"@b>", "TO:", PathStatus::kBadAddress, "", {}},
+      {"TO:a\\\x7f@b", "TO:", PathStatus::kBadAddress, "", {}},
       {"FROM:a<b@c", "FROM:", PathStatus::kBadAddress, "", {}},
   };
   for (const auto& r : rows) {

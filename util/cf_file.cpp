@@ -43,12 +43,15 @@ bool ValidName(std::string_view name) {
   return true;
 }
 
-// The name a logical line defines, or empty.
+// The name a logical line defines, or empty: its first word, up to white
+// space or '=' (a name never contains either, see ValidName), so that
+// "name" alone on a line with "  = value" on the next is found, as Parse
+// and Postfix's postconf find it.
 std::string DefinedName(std::string_view first_line) {
   if (IsCommentOrBlank(first_line) || IsSpace(first_line.front())) return {};
-  size_t eq = first_line.find('=');
-  if (eq == std::string_view::npos) return {};
-  return std::string(Trim(first_line.substr(0, eq)));
+  size_t end = 0;
+  while (end < first_line.size() && !IsSpace(first_line[end]) && first_line[end] != '=') ++end;
+  return std::string(first_line.substr(0, end));
 }
 
 }  // namespace

@@ -110,6 +110,11 @@ TEST(MainCfTest, Edits) {
       {"remove", "a = 1\n  2\nb = 3\n", {{Op::kRemove, "a", ""}}, "b = 3\n"},
       {"comment out", "a = 1\n  2\nb = 3\n", {{Op::kCommentOut, "a", ""}}, "#a = 1\n#  2\nb = 3\n"},
       {"remove missing is a no-op", "a = 1\n", {{Op::kRemove, "zz", ""}}, "a = 1\n"},
+      {"name alone on its line: remove", "a\n  = 1\nb = 2\n", {{Op::kRemove, "a", ""}}, "b = 2\n"},
+      {"name alone on its line: set",
+       "a\n  = 1\nb = 2\n",
+       {{Op::kSet, "a", "3"}},
+       "a = 3\nb = 2\n"},
   };
   for (const auto& r : rows) {
     EXPECT_EQ(CfFile::ApplyEdits(r.text, r.edits), r.want) << r.name;

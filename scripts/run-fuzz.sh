@@ -1,0 +1,63 @@
+#!/bin/sh
+# make fuzz: runs each libFuzzer target of tests/fuzz for SECONDS on its
+# corpus, one target at a time, and prints its figures.
+#
+#   sh scripts/run-fuzz.sh BUILD SECONDS [TARGET...]     (default: every target)
+#
+# The repository seeds (tests/fuzz/corpus/TARGET/) are read, never written:
+# what libFuzzer finds goes to BUILD/fuzz-work/TARGET/corpus/ (kept, so a
+# later run goes on from there) and crashing inputs to
+# BUILD/fuzz-work/TARGET/crashes/. Per target: executions, coverage (cov:
+# edges, ft: features), corpus size, new crashes; the exit status is 1 when
+# any target crashed (see tests/fuzz/README.md for what to do then).
+set -eu
+
+build=${1:?usage: run-fuzz.sh BUILD SECONDS [TARGET...]}
+seconds=${2:?usage: run-fuzz.sh BUILD SECONDS [TARGET...]}
+shift 2
+targets="$*"
+[ -n "$targets" ] || targets=$(ls tests/fuzz/corpus)
+work=$build/fuzz-work
+
+table=""
+failed=""
+for t in $targets; do
+  bin=$build/tests/fuzz/fuzz_$t
+  if [ ! -x "$bin" ]; then
+    echo "run-fuzz: no target $t ($bin)" >&2
+    exit 2
+  fi
+  mkdir -p "$work/$t/corpus" "$work/$t/crashes"
+  set -- "$work/$t/corpus" "tests/fuzz/corpus/$t" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$work/$t/crashes/"
+  [ -f "tests/fuzz/dict/$t.dict" ] && set -- "$@" -dict="tests/fuzz/dict/$t.dict"
+  log=$work/$t/last.log
+  before=$(ls "$work/$t/crashes" | wc -l)
+  echo "== $t: $bin $* (log: $log)"
+  status=0
+  "$bin" "$@" >"$log" 2>&1 || status=$?
+  after=$(ls "$work/$t/crashes" | wc -l)
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  last=$(grep -E '^#[0-9]+.*(cov|ft):' "$log" | tail -1 || true)
+  [ -n "$runs" ] || runs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+  cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
+  ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
+  corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p')
+  crashes=$((after - before))
+  if [ "$status" -ne 0 ] || [ "$crashes" -gt 0 ]; then
+    failed="$failed $t"
+    grep -E '^(SUMMARY|==[0-9]+==ERROR|.*fuzz check failed|.*runtime error)' "$log" | head -5 || true
+    ls -t "$work/$t/crashes" | head -3 | sed "s|^|  input: $work/$t/crashes/|"
+  fi
+  table="$table$(printf '%-16s %12s %8s %8s %12s %8s' "$t" "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes")
+"
+done
+
+echo
+printf '%-16s %12s %8s %8s %12s %8s\n' target runs cov ft corpus crashes
+printf '%s' "$table"
+if [ -n "$failed" ]; then
+  echo "make fuzz: crashes in:$failed (inputs in $work/TARGET/crashes/)" >&2
+  exit 1
+fi
