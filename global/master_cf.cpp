@@ -1,5 +1,6 @@
 #include "global/master_cf.h"
 
+#include <algorithm>
 #include <map>
 
 #include "util/cf_file.h"
@@ -157,7 +158,10 @@ util::StatusOr<MasterCf> MasterCf::Parse(std::string_view text, const std::strin
       e.overrides.push_back(*kv);
       e.words.push_back("-o");
       std::string norm = kv->first + "=" + kv->second;
-      e.words.push_back(norm.find_first_of(" \t") == std::string::npos ? norm : "{" + norm + "}");
+      // Braced when it holds any character the word splitter splits at
+      // (not only space and TAB: "\f" or "\r" inside a value too).
+      bool spaces = std::any_of(norm.begin(), norm.end(), util::IsSpace);
+      e.words.push_back(spaces ? "{" + norm + "}" : norm);
     }
     auto [it, inserted] = seen.emplace(e.key(), lineno);
     if (!inserted)

@@ -62,6 +62,19 @@ TEST(MasterCfTest, FormatsLikePostconfM) {
             "syslog_name=postfix/docomo -o {smtp_helo_name=foo bar}");
 }
 
+// What -M prints parses back to the same override when the value holds
+// white space other than space and TAB (found by the master_cf fuzz target).
+TEST(MasterCfTest, FormatBracesAnyWhiteSpace) {
+  auto m = Parse("x unix - - n - - smtp -o { a = b\fc\rd }\n");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  std::string line = FormatMasterEntry(m->entries()[0]);
+  EXPECT_EQ(line, "x          unix  -       -       n       -       -       smtp -o {a=b\fc\rd}");
+  auto again = Parse(line + "\n");
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->entries()[0].overrides, m->entries()[0].overrides);
+  EXPECT_TRUE(again->entries()[0].args.empty());
+}
+
 TEST(MasterCfTest, Errors) {
   struct {
     const char* name;
