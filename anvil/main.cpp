@@ -20,7 +20,7 @@
 #include <memory>
 
 #include "anvil/service.h"
-#include "global/multi_server.h"
+#include "server/multi_server.h"
 #include "util/msg.h"
 
 namespace {

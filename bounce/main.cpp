@@ -34,7 +34,7 @@
 #include <string>
 
 #include "bounce/service.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "util/attr.h"
 #include "util/msg.h"
 

@@ -53,7 +53,7 @@
 #include <memory>
 
 #include "cleanup/service.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 
 namespace {
 std::unique_ptr<cleanup::Context> context;

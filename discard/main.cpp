@@ -4,7 +4,7 @@
 //   discard [generic daemon options]     (run by master)
 //
 // DESCRIPTION
-//   A single server (global/single_server.h) on the master.cf service
+//   A single server (server/single_server.h) on the master.cf service
 //   `discard unix - - n - - discard`. It reads one delivery request
 //   (global/deliver_request.h) and reports every recipient as sent, with
 //   relay=none, dsn=2.0.0 and the reason "discarded", or "discarded: TEXT"
@@ -14,7 +14,7 @@
 
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "util/msg.h"
 #include "util/strings.h"
 

@@ -4,7 +4,7 @@
 //   error [generic daemon options]     (run by master)
 //
 // DESCRIPTION
-//   A single server (global/single_server.h) on the master.cf services
+//   A single server (server/single_server.h) on the master.cf services
 //   `error unix - - n - - error` and `retry unix - - n - - error`. It reads
 //   one delivery request (global/deliver_request.h) and fails every
 //   recipient with the request's nexthop text, which is what a
@@ -20,7 +20,7 @@
 
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "util/msg.h"
 
 int main(int argc, char** argv) {

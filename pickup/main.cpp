@@ -4,7 +4,7 @@
 //   pickup [generic daemon options]     (run by master)
 //
 // DESCRIPTION
-//   A trigger server (global/trigger_server.h) on the master.cf service
+//   A trigger server (server/trigger_server.h) on the master.cf service
 //   `pickup unix n - n 60 1 pickup` (public/pickup, a UNIX stream socket as
 //   in Postfix 3; a fifo service works the same). Any trigger - postdrop's
 //   'W' after a submission, master's wakeup timer every 60 seconds - makes
@@ -25,7 +25,7 @@
 #include <string_view>
 
 #include "global/cleanup_client.h"
-#include "global/trigger_server.h"
+#include "server/trigger_server.h"
 #include "pickup/pickup.h"
 #include "util/msg.h"
 

@@ -12,7 +12,7 @@
 //   replaced by a space, so one datagram is always one line. postlogd's own
 //   messages are appended to the same file.
 //
-//   It runs on the trigger-server skeleton (global/trigger_server.h), which
+//   It runs on the trigger-server skeleton (server/trigger_server.h), which
 //   reads datagrams on unix-dgram services: one request = one datagram.
 //   It does not exit after max_use lines (only after max_idle seconds
 //   without any), and when master closes the lifeline (stop, reload) it
@@ -46,7 +46,7 @@
 #include <string>
 
 #include "global/maillog.h"
-#include "global/trigger_server.h"
+#include "server/trigger_server.h"
 #include "util/msg.h"
 
 namespace {

@@ -21,7 +21,7 @@
 // error for "KEY": REASON.
 #include <memory>
 
-#include "global/multi_server.h"
+#include "server/multi_server.h"
 #include "proxymap/service.h"
 
 int main(int argc, char** argv) {

@@ -4,7 +4,7 @@
 //   qmgr [generic daemon options]     (run by master)
 //
 // DESCRIPTION
-//   A trigger server (global/trigger_server.h) on the master.cf service
+//   A trigger server (server/trigger_server.h) on the master.cf service
 //   `qmgr unix n - n 300 1 qmgr` (public/qmgr): cleanup's 'W' after each
 //   new message and master's wake-up every 300 seconds scan incoming/;
 //   'F' (postqueue -f, postfix flush) retries all deferred mail now.
@@ -27,7 +27,7 @@
 #include <memory>
 #include <string_view>
 
-#include "global/trigger_server.h"
+#include "server/trigger_server.h"
 #include "qmgr/qmgr.h"
 
 namespace {

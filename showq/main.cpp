@@ -16,7 +16,7 @@
 //
 //   Run as root with the mail system stopped, postqueue runs
 //   `showq -u -S` itself with a socket on standard input (the stand-alone
-//   mode of global/daemon.h), as Postfix's postqueue does.
+//   mode of server/daemon.h), as Postfix's postqueue does.
 //
 // PARAMETERS
 //   queue_directory, hash_queue_depth, hash_queue_names,
@@ -29,7 +29,7 @@
 //   Unreadable or corrupt queue files are logged as warnings and left out
 //   of the listing.
 #include "global/showq_client.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "showq/queue_scan.h"
 #include "util/attr.h"
 #include "util/msg.h"

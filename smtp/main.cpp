@@ -4,7 +4,7 @@
 //   smtp [generic daemon options]     (run by master)
 //
 // DESCRIPTION
-//   A single server (global/single_server.h) on master.cf services such as
+//   A single server (server/single_server.h) on master.cf services such as
 //   `smtp unix - - n - - smtp` and `relay unix ... smtp`. Each client is
 //   one delivery request from qmgr (global/deliver_request.h): the message
 //   goes to the request's nexthop (transport_maps, relayhost,
@@ -31,7 +31,7 @@
 //   Test seam: MTA_DNS_NAMESERVER (util/dns.h) through import_environment.
 
 #include "global/deliver_status.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "smtp/smtp_deliver.h"
 #include "util/msg.h"
 

@@ -40,7 +40,7 @@
 
 #include "global/anvil_client.h"
 #include "global/flush_client.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "smtpd/smtpd.h"
 #include "smtpd/smtpd_check.h"
 #include "util/dns.h"

@@ -1,4 +1,4 @@
-"""System tests of the daemon skeletons (global/single_server, multi_server,
+"""System tests of the daemon skeletons (server/single_server, multi_server,
 trigger_server), maillog and postlogd, with master emulated here: each test
 sets up the lifeline (fd 3), the status pipe (fd 4) and the listeners (fd 5..)
 the way global/master_proto.h says, and runs the test daemons of

@@ -5,7 +5,7 @@
 // resolver.h; clients use global/rewrite_client.h and resolve_client.h.
 #include <memory>
 
-#include "global/multi_server.h"
+#include "server/multi_server.h"
 #include "trivial-rewrite/service.h"
 #include "util/msg.h"
 

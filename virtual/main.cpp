@@ -4,7 +4,7 @@
 //   virtual [generic daemon options]     (run by master)
 //
 // DESCRIPTION
-//   A single server (global/single_server.h) on the master.cf service
+//   A single server (server/single_server.h) on the master.cf service
 //   `virtual unix - n n - - virtual` (unprivileged column "n": it keeps
 //   root to write as each mailbox owner). It reads one delivery request
 //   (global/deliver_request.h), reads the message from the queue file and
@@ -48,7 +48,7 @@
 #include "global/deliver_status.h"
 #include "global/mail_queue.h"
 #include "global/queue_file.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "util/msg.h"
 #include "virtual/recipient.h"
 

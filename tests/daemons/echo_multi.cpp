@@ -1,4 +1,4 @@
-// echo-multi: a multi-server test daemon (global/multi_server.h).
+// echo-multi: a multi-server test daemon (server/multi_server.h).
 //
 // Each request is an attribute list {line=TEXT}; the reply is
 // {reply="PID SERVICE: TEXT"}. Many clients at once, many rounds per
@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "global/multi_server.h"
+#include "server/multi_server.h"
 #include "util/msg.h"
 #include "util/strings.h"
 

@@ -1,4 +1,4 @@
-// echo-single: a single-server test daemon (global/single_server.h).
+// echo-single: a single-server test daemon (server/single_server.h).
 //
 // For each client it reads lines until the client closes and answers each
 // one with "PID SERVICE: LINE\n" (PID of this process, SERVICE its -n
@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "util/msg.h"
 #include "util/strings.h"
 

@@ -18,7 +18,7 @@
 
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
-#include "global/single_server.h"
+#include "server/single_server.h"
 #include "util/msg.h"
 #include "util/strings.h"
 

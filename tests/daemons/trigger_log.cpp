@@ -1,4 +1,4 @@
-// trigger-log: a trigger-server test daemon (global/trigger_server.h).
+// trigger-log: a trigger-server test daemon (server/trigger_server.h).
 //
 // For every byte of every trigger it appends "PID: trigger X" to the file
 // named by test_trigger_log (X printable, other bytes as \ooo); with
@@ -11,7 +11,7 @@
 #include <chrono>
 #include <string>
 
-#include "global/trigger_server.h"
+#include "server/trigger_server.h"
 #include "util/msg.h"
 #include "util/strings.h"
 

@@ -1,6 +1,6 @@
-#include "global/trigger_server.h"
+#include "server/trigger_server.h"
 
-#include "global/event_server.h"
+#include "server/event_server.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
-#include "global/multi_server.h"
+#include "server/multi_server.h"
 
-#include "global/event_server.h"
+#include "server/event_server.h"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -10,7 +10,7 @@
 //     server::RunSingleServer(argc, argv, hooks);
 //   }
 //
-// Start-up, privileges and lifetime are global/daemon.h's. The loop: tell
+// Start-up, privileges and lifetime are server/daemon.h's. The loop: tell
 // master "available", wait (epoll) on the listeners (inet, unix) and the
 // lifeline; the listeners are watched with EPOLLEXCLUSIVE, so a connection
 // wakes one idle child of the service, not all of them (Postfix uses an
@@ -35,7 +35,7 @@
 
 #include <functional>
 
-#include "global/daemon.h"
+#include "server/daemon.h"
 #include "util/stream.h"
 
 namespace server {

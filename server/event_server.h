@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "global/daemon.h"
+#include "server/daemon.h"
 #include "util/event_loop.h"
 
 namespace server {

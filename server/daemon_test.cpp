@@ -1,4 +1,4 @@
-#include "global/daemon.h"
+#include "server/daemon.h"
 
 #include <gtest/gtest.h>
 

@@ -42,7 +42,7 @@
 #include <functional>
 #include <string>
 
-#include "global/daemon.h"
+#include "server/daemon.h"
 #include "util/attr.h"
 #include "util/event_loop.h"
 #include "util/fd.h"

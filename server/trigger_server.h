@@ -36,7 +36,7 @@
 #include <functional>
 #include <string_view>
 
-#include "global/daemon.h"
+#include "server/daemon.h"
 
 namespace server {
 

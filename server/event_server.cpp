@@ -1,4 +1,4 @@
-#include "global/event_server.h"
+#include "server/event_server.h"
 
 #include <chrono>
 

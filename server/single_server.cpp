@@ -1,4 +1,4 @@
-#include "global/single_server.h"
+#include "server/single_server.h"
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
