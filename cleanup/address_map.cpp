@@ -27,7 +27,7 @@ std::string AddExtension(const std::string& address, char delimiter, const std::
   return out;
 }
 
-maps::Maps OpenMaps(const config::Config& cfg, std::string_view param) {
+maps::Maps OpenMaps(const config::Config& cfg, config::AnyParam param) {
   auto m = maps::Maps::FromParameter(cfg, param);
   if (!m.ok()) msg::Fatal("%s", m.status().message().c_str());
   return std::move(*m);

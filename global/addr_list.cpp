@@ -65,12 +65,12 @@ util::StatusOr<AddrList> AddrList::Parse(std::string_view title, std::string_vie
 }
 
 util::StatusOr<AddrList> AddrList::FromParameter(const config::Config& cfg,
-                                                 std::string_view param) {
+                                                 config::AnyParam param) {
   bool parent = false;
   for (const std::string& p : cfg.GetList("parent_domain_matches_subdomains")) {
-    if (p == param) parent = true;
+    if (p == param.name()) parent = true;
   }
-  return Parse(param, cfg.Get(param), parent, maps::TableOptions(cfg));
+  return Parse(param.name(), cfg.Get(param), parent, maps::TableOptions(cfg));
 }
 
 util::Status AddrList::AddPatterns(std::string_view value, const tables::OpenOptions& options) {

@@ -54,8 +54,7 @@ class AddrList {
                                         const tables::OpenOptions& options);
   // The list is parameter `param`; parent_matches_subdomains when `param`
   // is listed in parent_domain_matches_subdomains.
-  static util::StatusOr<AddrList> FromParameter(const config::Config& cfg,
-                                                std::string_view param);
+  static util::StatusOr<AddrList> FromParameter(const config::Config& cfg, config::AnyParam param);
 
   // Whether a client with host name `name` ("unknown" or "" when none) and
   // address `addr` ("192.0.2.1", "2001:db8::1", brackets allowed) matches.

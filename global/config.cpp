@@ -361,7 +361,9 @@ void Config::CheckDeclared(std::string_view name) const {
 #endif
 }
 
-std::string Config::Get(std::string_view name) const {
+std::string Config::Get(AnyParam param) const { return GetExpanded(param.name()); }
+
+std::string Config::GetExpanded(std::string_view name) const {
   CheckDeclared(name);
   auto raw = Raw(name);
   if (!raw) return {};
@@ -380,8 +382,9 @@ namespace {
 
 }  // namespace
 
-long long Config::GetInt(std::string_view name) const {
-  std::string v = Get(name);
+long long Config::GetInt(IntParam param) const {
+  std::string_view name = param.name();
+  std::string v = GetExpanded(name);
   const params::ParamDef* def = params::Find(name);
   if (def) {
     if (auto err = params::CheckValue(*def, v)) msg::Fatal("%s", err->c_str());
@@ -391,8 +394,9 @@ long long Config::GetInt(std::string_view name) const {
   return *n;
 }
 
-long long Config::GetTime(std::string_view name) const {
-  std::string v = Get(name);
+long long Config::GetTime(TimeParam param) const {
+  std::string_view name = param.name();
+  std::string v = GetExpanded(name);
   const params::ParamDef* def = params::Find(name);
   char unit = def ? def->time_unit : 's';
   if (def) {
@@ -403,15 +407,16 @@ long long Config::GetTime(std::string_view name) const {
   return *n;
 }
 
-bool Config::GetBool(std::string_view name) const {
-  std::string v = Get(name);
+bool Config::GetBool(BoolParam param) const {
+  std::string_view name = param.name();
+  std::string v = GetExpanded(name);
   auto b = util::ParseBool(v);
   if (!b) BadValue("boolean", name, v);
   return *b;
 }
 
-std::vector<std::string> Config::GetList(std::string_view name) const {
-  return util::SplitList(Get(name));
+std::vector<std::string> Config::GetList(AnyParam param) const {
+  return util::SplitList(GetExpanded(param.name()));
 }
 
 std::set<std::string> Config::References(std::string_view text) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "global/master_cf.h"
+#include "global/params_table.h"
 #include "util/cf_file.h"
 #include "util/status.h"
 
@@ -36,6 +37,39 @@ namespace config {
 // The configuration directory every command uses: `cli_dir` (-c DIR / -C
 // DIR) if not empty, else $MAIL_CONFIG, else the compiled-in default.
 std::string ConfigDirectory(const std::string& cli_dir = {});
+
+// The name a getter reads. Written as a literal (cfg.GetTime("smtpd_timeout"))
+// it is checked when the program is compiled: a name that is not a
+// built-in parameter (global/params_table.h), or a getter that does not fit
+// the parameter's type (GetBool of a number), does not build. Names made
+// at run time (per-transport parameters such as docomo_destination_
+// concurrency_limit, parameters of main.cf-embedded tables, a user's
+// $name) go through Dynamic() and are checked when read.
+template <params::Type... kAllowed>
+class ParamName {
+ public:
+  // Only a literal converts implicitly, and only to a known name.
+  template <size_t N>
+  consteval ParamName(const char (&name)[N]) : name_(name, N - 1) {
+    const params::ParamDef* def = params::table::Find(name_);
+    if (def == nullptr) UnknownParameterName();
+    if (sizeof...(kAllowed) > 0 && ((def->type != kAllowed) && ...)) GetterDoesNotFitType();
+  }
+  static ParamName Dynamic(std::string_view name) { return ParamName(name, 0); }
+  std::string_view name() const { return name_; }
+
+ private:
+  ParamName(std::string_view name, int) : name_(name) {}
+  // Not constexpr: reaching one of these in the constructor above is the
+  // compile-time error.
+  static void UnknownParameterName() {}
+  static void GetterDoesNotFitType() {}
+  std::string_view name_;
+};
+using AnyParam = ParamName<>;
+using IntParam = ParamName<params::Type::kInt, params::Type::kLong>;
+using TimeParam = ParamName<params::Type::kTime>;
+using BoolParam = ParamName<params::Type::kBool>;
 
 class Config {
  public:
@@ -84,13 +118,13 @@ class Config {
   util::StatusOr<std::string> Expand(std::string_view text) const;
   // Expanded value of a parameter (undefined: empty); a broken
   // configuration is fatal, as for a Postfix daemon.
-  std::string Get(std::string_view name) const;
+  std::string Get(AnyParam name) const;
   // Typed getters: expand, then validate against the type; a bad value is
   // fatal ("bad numerical configuration: NAME = VALUE").
-  long long GetInt(std::string_view name) const;
-  long long GetTime(std::string_view name) const;  // seconds
-  bool GetBool(std::string_view name) const;
-  std::vector<std::string> GetList(std::string_view name) const;
+  long long GetInt(IntParam name) const;
+  long long GetTime(TimeParam name) const;  // seconds
+  bool GetBool(BoolParam name) const;
+  std::vector<std::string> GetList(AnyParam name) const;
 
   const util::CfFile& main_cf() const { return main_cf_; }
   const std::string& config_dir() const { return config_dir_; }
@@ -121,6 +155,7 @@ class Config {
                           std::string* out) const;
 
   void CheckDeclared(std::string_view name) const;
+  std::string GetExpanded(std::string_view name) const;
 
   struct Declaration {
     std::vector<std::string_view> names;  // sorted

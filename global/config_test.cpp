@@ -144,7 +144,8 @@ TEST(ConfigDeathTest, BadTypedValuesAreFatal) {
               "bad boolean configuration: smtputf8_enable = maybe");
   EXPECT_EXIT(c.GetTime("minimal_backoff_time"), testing::ExitedWithCode(1),
               "parameter minimal_backoff_time: bad time value or unit: 5y");
-  EXPECT_EXIT(c.Get("loop"), testing::ExitedWithCode(1), "parameter reference loop");
+  EXPECT_EXIT(c.Get(AnyParam::Dynamic("loop")), testing::ExitedWithCode(1),
+              "parameter reference loop");
 }
 
 TEST(ConfigTest, PerTransportParameters) {
@@ -152,8 +153,8 @@ TEST(ConfigTest, PerTransportParameters) {
                   {{"docomo", "smtp"}, {"smtp", "smtpd"}, {"smtp", "smtp"}, {"pickup", "pickup"}});
   EXPECT_EQ(c.Raw("docomo_destination_concurrency_limit"), "1");
   EXPECT_EQ(c.Raw("docomo_destination_recipient_limit"), "$default_destination_recipient_limit");
-  EXPECT_EQ(c.GetInt("docomo_destination_recipient_limit"), 50);
-  EXPECT_EQ(c.GetInt("smtp_destination_concurrency_limit"), 20);
+  EXPECT_EQ(c.GetInt(IntParam::Dynamic("docomo_destination_recipient_limit")), 50);
+  EXPECT_EQ(c.GetInt(IntParam::Dynamic("smtp_destination_concurrency_limit")), 20);
   // Not a master.cf transport: not a parameter.
   EXPECT_FALSE(c.Raw("nosuch_destination_concurrency_limit"));
   EXPECT_TRUE(c.IsBuiltin("docomo_destination_rate_delay"));

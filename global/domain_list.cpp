@@ -20,12 +20,12 @@ util::StatusOr<DomainList> DomainList::Parse(std::string_view title, std::string
 }
 
 util::StatusOr<DomainList> DomainList::FromParameter(const config::Config& cfg,
-                                                     std::string_view param, Style style) {
+                                                     config::AnyParam param, Style style) {
   bool parent = false;
   for (const std::string& p : cfg.GetList("parent_domain_matches_subdomains")) {
-    if (p == param) parent = true;
+    if (p == param.name()) parent = true;
   }
-  return Parse(param, cfg.Get(param), style, parent, maps::TableOptions(cfg));
+  return Parse(param.name(), cfg.Get(param), style, parent, maps::TableOptions(cfg));
 }
 
 util::Status DomainList::AddPatterns(std::string_view value, const tables::OpenOptions& options) {

@@ -59,7 +59,7 @@ class DomainList {
                                           const tables::OpenOptions& options);
   // The list is parameter `param`; parent_matches_subdomains from
   // parent_domain_matches_subdomains.
-  static util::StatusOr<DomainList> FromParameter(const config::Config& cfg, std::string_view param,
+  static util::StatusOr<DomainList> FromParameter(const config::Config& cfg, config::AnyParam param,
                                                   Style style);
 
   // Whether `name` (a host or domain name, any case) is in the list.

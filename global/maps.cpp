@@ -103,7 +103,7 @@ tables::OpenOptions TableOptions(const config::Config& cfg, unsigned flags) {
   const config::Config* c = &cfg;
   o.params = [c](std::string_view name) -> std::optional<std::string> {
     if (!c->Raw(name)) return std::nullopt;
-    return c->Get(name);
+    return c->Get(config::AnyParam::Dynamic(name));
   };
   return o;
 }
@@ -144,9 +144,9 @@ util::StatusOr<Maps> Maps::Open(std::string_view title, std::string_view list,
   return m;
 }
 
-util::StatusOr<Maps> Maps::FromParameter(const config::Config& cfg, std::string_view param,
+util::StatusOr<Maps> Maps::FromParameter(const config::Config& cfg, config::AnyParam param,
                                          unsigned flags) {
-  return Open(param, cfg.Get(param), TableOptions(cfg, flags));
+  return Open(param.name(), cfg.Get(param), TableOptions(cfg, flags));
 }
 
 tables::LookupResult Maps::Find(std::string_view key, Which which) {

@@ -72,7 +72,7 @@ class Maps {
   static util::StatusOr<Maps> Open(std::string_view title, std::string_view list,
                                    const tables::OpenOptions& options);
   // The list is the expanded value of parameter `param`.
-  static util::StatusOr<Maps> FromParameter(const config::Config& cfg, std::string_view param,
+  static util::StatusOr<Maps> FromParameter(const config::Config& cfg, config::AnyParam param,
                                             unsigned flags = tables::kDefaultLookupFlags);
 
   tables::LookupResult Find(std::string_view key, Which which = Which::kAll);

@@ -91,8 +91,9 @@ util::StatusOr<LocalDomains> LocalDomains::FromConfig(const config::Config& cfg)
   local.mydestination_ = std::move(*mydest);
   util::StatusOr<util::InetProtocols> parsed = util::ParseInetProtocols(cfg.Get("inet_protocols"));
   util::InetProtocols protocols = parsed.ok() ? *parsed : util::InetProtocols::kAll;
-  for (const char* param : {"inet_interfaces", "proxy_interfaces"}) {
-    if (util::Status st = AddInterfaces(param, cfg.Get(param), protocols, &local.addresses_);
+  for (config::AnyParam param :
+       {config::AnyParam("inet_interfaces"), config::AnyParam("proxy_interfaces")}) {
+    if (util::Status st = AddInterfaces(param.name(), cfg.Get(param), protocols, &local.addresses_);
         !st.ok())
       return st;
   }

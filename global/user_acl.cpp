@@ -12,15 +12,15 @@ std::string LoginName(uid_t uid) {
   return pw != nullptr ? std::string(pw->pw_name) : std::string("unknown");
 }
 
-util::StatusOr<bool> Allowed(const config::Config& cfg, std::string_view param, uid_t uid) {
+util::StatusOr<bool> Allowed(const config::Config& cfg, config::AnyParam param, uid_t uid) {
   std::string name = LoginName(uid);
   auto list =
-      domain_list::DomainList::Parse(param, cfg.Get(param), domain_list::Style::kString,
+      domain_list::DomainList::Parse(param.name(), cfg.Get(param), domain_list::Style::kString,
                                      /*parent_matches_subdomains=*/false, maps::TableOptions(cfg));
   if (!list.ok()) return list.status();
   util::StatusOr<bool> m = list->Match(name);
   if (!m.ok())
-    return util::Unavailable(std::string(param) +
+    return util::Unavailable(std::string(param.name()) +
                              ": table lookup problem: " + m.status().message());
   return *m;
 }

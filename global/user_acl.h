@@ -27,6 +27,6 @@ namespace user_acl {
 // The login name of `uid`, or "unknown".
 std::string LoginName(uid_t uid);
 
-util::StatusOr<bool> Allowed(const config::Config& cfg, std::string_view param, uid_t uid);
+util::StatusOr<bool> Allowed(const config::Config& cfg, config::AnyParam param, uid_t uid);
 
 }  // namespace user_acl

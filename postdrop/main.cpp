@@ -100,7 +100,8 @@ void CheckConfigDir(const std::string& dir) {
   if (dir == MTA_CONFIG_DIR || getuid() == 0) return;
   auto def = config::Config::Load(MTA_CONFIG_DIR);
   if (def.ok()) {
-    for (const char* param : {"alternate_config_directories", "multi_instance_directories"}) {
+    for (config::AnyParam param : {config::AnyParam("alternate_config_directories"),
+                                   config::AnyParam("multi_instance_directories")}) {
       for (const std::string& d : def->GetList(param)) {
         if (d == dir) return;
       }

@@ -207,7 +207,7 @@ class Postmap {
     if (default_type_.empty()) default_type_ = "hash";
     base_.params = [this](std::string_view name) -> std::optional<std::string> {
       if (!cfg_.Raw(name)) return std::nullopt;
-      return cfg_.Get(name);
+      return cfg_.Get(config::AnyParam::Dynamic(name));
     };
   }
 

@@ -201,7 +201,7 @@ void FlushResult(flush_client::Status status, const std::string& what, const std
 }
 
 // authorized_mailq_users / authorized_flush_users; root and mail_owner pass.
-void CheckAccess(const config::Config& cfg, const char* param, const char* what) {
+void CheckAccess(const config::Config& cfg, config::AnyParam param, const char* what) {
   uid_t uid = getuid();
   if (uid == 0) return;
   if (struct passwd* pw = getpwnam(cfg.Get("mail_owner").c_str()); pw && pw->pw_uid == uid) return;

@@ -59,11 +59,12 @@ Service::Service(Mode mode, std::set<std::string> approved, tables::OpenOptions 
 std::unique_ptr<Service> Service::FromConfig(const config::Config& cfg,
                                              std::string_view service_name) {
   Mode mode = service_name == cfg.Get("proxywrite_service_name") ? Mode::kWrite : Mode::kRead;
-  std::string param = mode == Mode::kWrite ? "proxy_write_maps" : "proxy_read_maps";
+  config::AnyParam param = mode == Mode::kWrite ? config::AnyParam("proxy_write_maps")
+                                                : config::AnyParam("proxy_read_maps");
   std::set<std::string> approved = ApprovedTables(cfg.Get(param));
   if (msg::Verbose())
     msg::Info("%s: %zu approved tables in %s", std::string(service_name).c_str(), approved.size(),
-              param.c_str());
+              std::string(param.name()).c_str());
   return std::make_unique<Service>(mode, std::move(approved), maps::TableOptions(cfg));
 }
 

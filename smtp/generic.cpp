@@ -42,13 +42,13 @@ std::string ReplaceAddress(std::string_view text, std::string_view from, std::st
 
 }  // namespace
 
-util::StatusOr<Generic> Generic::FromConfig(const config::Config& cfg, std::string_view param) {
+util::StatusOr<Generic> Generic::FromConfig(const config::Config& cfg, config::AnyParam param) {
   Generic g;
   if (util::Trim(cfg.Get(param)).empty()) return g;
   auto m = maps::Maps::FromParameter(cfg, param);
   if (!m.ok()) return m.status();
   g.maps_ = std::move(*m);
-  g.options_ = maps::AddrFindOptions::ForConfig(cfg, param);
+  g.options_ = maps::AddrFindOptions::ForConfig(cfg, param.name());
   g.options_.steps = maps::kCanonicalSteps;
   auto local = std::make_shared<resolve_local::LocalDomains>();
   if (auto l = resolve_local::LocalDomains::FromConfig(cfg); l.ok()) *local = std::move(*l);

@@ -33,7 +33,7 @@ namespace smtp {
 class Generic {
  public:
   // An empty parameter gives a Generic whose enabled() is false.
-  static util::StatusOr<Generic> FromConfig(const config::Config& cfg, std::string_view param);
+  static util::StatusOr<Generic> FromConfig(const config::Config& cfg, config::AnyParam param);
   // For tests: a given table list and local-domain test.
   Generic(maps::Maps maps, maps::AddrFindOptions options)
       : maps_(std::move(maps)), options_(std::move(options)), enabled_(true) {}

@@ -101,9 +101,9 @@ LookupOptions LookupOptions::FromConfig(const config::Config& cfg, std::string_v
   std::string pfx(prefix);
   LookupOptions o;
   o.mx_dns = !cfg.GetBool("disable_dns_lookups") &&
-             cfg.Get(pfx + "_dns_support_level") != "disabled";
+             cfg.Get(config::AnyParam::Dynamic(pfx + "_dns_support_level")) != "disabled";
   o.host_lookup.clear();
-  for (const std::string& m : cfg.GetList(pfx + "_host_lookup")) {
+  for (const std::string& m : cfg.GetList(config::AnyParam::Dynamic(pfx + "_host_lookup"))) {
     std::string l = util::Lowercase(m);
     if (l == "dns" || l == "native") {
       if (l == "dns" && !o.mx_dns) continue;
@@ -117,11 +117,12 @@ LookupOptions LookupOptions::FromConfig(const config::Config& cfg, std::string_v
   if (!protocols.ok()) msg::Fatal("%s", protocols.status().message().c_str());
   o.ipv4 = *protocols != util::InetProtocols::kIpv6;
   o.ipv6 = *protocols != util::InetProtocols::kIpv4;
-  o.mx_address_limit = static_cast<int>(cfg.GetInt(pfx + "_mx_address_limit"));
-  auto port = util::ParsePort(cfg.Get(pfx + "_tcp_port"));
+  o.mx_address_limit =
+      static_cast<int>(cfg.GetInt(config::IntParam::Dynamic(pfx + "_mx_address_limit")));
+  auto port = util::ParsePort(cfg.Get(config::AnyParam::Dynamic(pfx + "_tcp_port")));
   if (!port.ok()) msg::Fatal("%s_tcp_port: %s", pfx.c_str(), port.status().message().c_str());
   o.default_port = *port;
-  o.fallback_relays = cfg.GetList(pfx + "_fallback_relay");
+  o.fallback_relays = cfg.GetList(config::AnyParam::Dynamic(pfx + "_fallback_relay"));
   o.myhostname = cfg.Get("myhostname");
   auto local = resolve_local::LocalDomains::FromConfig(cfg);
   if (local.ok()) {

@@ -117,7 +117,7 @@ class CheckerImpl : public Checker {
   Verdict CheckEtrn(Session& s, const std::string& domain) override;
   void ResetTransaction(Session& s) override;
   util::StatusOr<bool> InMynetworks(const Session& s) override;
-  util::StatusOr<bool> ClientMatches(std::string_view param, const Session& s) override;
+  util::StatusOr<bool> ClientMatches(config::AnyParam param, const Session& s) override;
 
  private:
   using List = std::vector<std::string>;
@@ -148,8 +148,8 @@ class CheckerImpl : public Checker {
   std::string FormatReply(int code, std::string_view dsn, const std::string& text,
                           const char* reply_class) const;
   // tempfail actions (reject_tempfail_action and friends): defer or defer_if_permit.
-  Result TempfailAction(Ctx& c, const std::string& action_param, int code,
-                        std::string_view dsn, const std::string& text);
+  Result TempfailAction(Ctx& c, config::AnyParam action_param, int code, std::string_view dsn,
+                        const std::string& text);
 
   // Individual restrictions.
   util::StatusOr<maps::Maps*> AccessMaps(const std::string& spec);
@@ -260,7 +260,7 @@ util::Status CheckerImpl::Init() {
   null_access_key_ = cfg_.Get("smtpd_null_access_lookup_key");
 
   struct {
-    const char* param;
+    config::AnyParam param;
     List* list;
   } lists[] = {{"smtpd_client_restrictions", &client_list_},
                {"smtpd_helo_restrictions", &helo_list_},
@@ -272,11 +272,12 @@ util::Status CheckerImpl::Init() {
                {"smtpd_etrn_restrictions", &etrn_list_}};
   for (auto& l : lists) {
     util::StatusOr<List> v = SplitRestrictions(cfg_.Get(l.param));
-    if (!v.ok()) return util::FailedPrecondition(std::string(l.param) + ": " + v.status().message());
+    if (!v.ok())
+      return util::FailedPrecondition(std::string(l.param.name()) + ": " + v.status().message());
     *l.list = std::move(*v);
   }
   for (const std::string& name : cfg_.GetList("smtpd_restriction_classes")) {
-    util::StatusOr<List> v = SplitRestrictions(cfg_.Get(name));
+    util::StatusOr<List> v = SplitRestrictions(cfg_.Get(config::AnyParam::Dynamic(name)));
     if (!v.ok()) return util::FailedPrecondition(name + ": " + v.status().message());
     classes_[util::Lowercase(name)] = std::move(*v);
   }
@@ -327,7 +328,7 @@ util::Status CheckerImpl::Init() {
 
   // Recipient validation tables.
   struct {
-    const char* param;
+    config::AnyParam param;
     maps::Maps* maps;
   } tables[] = {{"virtual_alias_maps", &virtual_alias_maps_},
                 {"canonical_maps", &canonical_maps_},
@@ -476,7 +477,7 @@ void CheckerImpl::DeferIfReject(Ctx& c, int code, std::string_view dsn, const st
   if (!c.defer_if_reject) c.defer_if_reject = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
 }
 
-Result CheckerImpl::TempfailAction(Ctx& c, const std::string& action_param, int code,
+Result CheckerImpl::TempfailAction(Ctx& c, config::AnyParam action_param, int code,
                                    std::string_view dsn, const std::string& text) {
   std::string action = util::Lowercase(util::Trim(cfg_.Get(action_param)));
   if (action == "defer") return Reject(c, code, dsn, text);
@@ -733,8 +734,8 @@ Result CheckerImpl::TableResult(Ctx& c, const std::string& table, const std::str
     bool reject = ucmd == "REJECT";
     std::string dsn = reject ? "5.7.1" : "4.7.1";
     std::string why = SplitDsn(text, &dsn);
-    int code = static_cast<int>(
-        cfg_.GetInt(reject ? "access_map_reject_code" : "access_map_defer_code"));
+    int code = static_cast<int>(cfg_.GetInt(reject ? config::IntParam("access_map_reject_code")
+                                                   : config::IntParam("access_map_defer_code")));
     return Reject(c, code, dsn, prefix + " rejected: " + (why.empty() ? "Access denied" : why),
                   t.reply_class);
   }
@@ -1059,7 +1060,7 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
     if (f < 0) return Result::kReject;
     if (f > 0) return Result::kDunno;
   }
-  auto unknown = [&](const char* code_param, const char* table) {
+  auto unknown = [&](config::IntParam code_param, const char* table) {
     std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: User unknown";
     if (show_table_name_) text += std::string(" in ") + table;
     return Reject(c, static_cast<int>(cfg_.GetInt(code_param)), "5.1.1", text, t.reply_class);
@@ -1292,13 +1293,14 @@ util::StatusOr<bool> CheckerImpl::InMynetworks(const Session& s) {
   return mynetworks_->Match(s.client_name, s.client_addr);
 }
 
-util::StatusOr<bool> CheckerImpl::ClientMatches(std::string_view param, const Session& s) {
-  auto it = client_lists_.find(param);
+util::StatusOr<bool> CheckerImpl::ClientMatches(config::AnyParam param, const Session& s) {
+  auto it = client_lists_.find(param.name());
   if (it == client_lists_.end()) {
     util::StatusOr<addr_list::AddrList> l = addr_list::AddrList::FromParameter(cfg_, param);
     if (!l.ok()) return l.status();
     it = client_lists_
-             .emplace(std::string(param), std::make_unique<addr_list::AddrList>(std::move(*l)))
+             .emplace(std::string(param.name()),
+                      std::make_unique<addr_list::AddrList>(std::move(*l)))
              .first;
   }
   return it->second->Match(s.client_name, s.client_addr);

@@ -164,7 +164,7 @@ class Checker {
   // domain names, /file, type:table; e.g. smtpd_client_event_limit_exceptions,
   // smtpd_forbid_bare_newline_exclusions, debug_peer_list)? Lists are
   // parsed once and cached. Errors: a table failed.
-  virtual util::StatusOr<bool> ClientMatches(std::string_view param, const Session& s) = 0;
+  virtual util::StatusOr<bool> ClientMatches(config::AnyParam param, const Session& s) = 0;
 };
 
 }  // namespace smtpd_check

@@ -57,9 +57,8 @@ class FakeChecker : public smtpd_check::Checker {
   smtpd_check::Verdict CheckEtrn(smtpd_check::Session&, const std::string&) override { return {}; }
   void ResetTransaction(smtpd_check::Session&) override {}
   util::StatusOr<bool> InMynetworks(const smtpd_check::Session&) override { return true; }
-  util::StatusOr<bool> ClientMatches(std::string_view param,
-                                     const smtpd_check::Session&) override {
-    return param == "smtpd_forbid_bare_newline_exclusions" && exempt_bare_lf;
+  util::StatusOr<bool> ClientMatches(config::AnyParam param, const smtpd_check::Session&) override {
+    return param.name() == "smtpd_forbid_bare_newline_exclusions" && exempt_bare_lf;
   }
   bool exempt_bare_lf = false;
   long long last_size = -1;

@@ -71,7 +71,7 @@ util::StatusOr<std::unique_ptr<Resolver>> Resolver::FromConfig(const config::Con
   r->routing_.append_dot_mydomain = false;
   r->local_ = std::move(local);
   struct ListParam {
-    const char* name;
+    config::AnyParam name;
     domain_list::Style style;
     domain_list::DomainList* out;
   } lists[] = {
@@ -86,7 +86,7 @@ util::StatusOr<std::unique_ptr<Resolver>> Resolver::FromConfig(const config::Con
     *l.out = std::move(*d);
   }
   struct TransportParam {
-    const char* name;
+    config::AnyParam name;
     std::string* out;
   } transports[] = {
       {"local_transport", &r->local_transport_},
@@ -99,10 +99,10 @@ util::StatusOr<std::unique_ptr<Resolver>> Resolver::FromConfig(const config::Con
     if (t.out->empty() || t.out->front() == ':')
       return util::FailedPrecondition(
           util::StrFormat("file %s/main.cf: parameter %s: null transport is not allowed",
-                          cfg.config_dir().c_str(), t.name));
+                          cfg.config_dir().c_str(), std::string(t.name.name()).c_str()));
   }
   struct MapsParam {
-    const char* name;
+    config::AnyParam name;
     maps::Maps* out;
   } tables[] = {
       {"transport_maps", &r->transport_maps_},

@@ -25,8 +25,8 @@ std::string WithoutProxy(std::string_view list) {
   return out;
 }
 
-util::StatusOr<maps::Maps> OpenMaps(const config::Config& cfg, std::string_view param) {
-  return maps::Maps::Open(param, WithoutProxy(cfg.Get(param)),
+util::StatusOr<maps::Maps> OpenMaps(const config::Config& cfg, config::AnyParam param) {
+  return maps::Maps::Open(param.name(), WithoutProxy(cfg.Get(param)),
                           maps::TableOptions(cfg, tables::kDefaultLookupFlags | tables::kNoRegsub));
 }
 
@@ -41,7 +41,7 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
     return util::FailedPrecondition("do not specify relative pathname: virtual_mailbox_base = " +
                                     a->base_);
   struct {
-    const char* param;
+    config::AnyParam param;
     maps::Maps* maps;
   } tables[] = {{"virtual_mailbox_maps", &a->mailbox_maps_},
                 {"virtual_uid_maps", &a->uid_maps_},

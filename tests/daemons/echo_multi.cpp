@@ -18,7 +18,8 @@
 int main(int argc, char** argv) {
   server::MultiServerHooks hooks;
   hooks.post_init = [](server::Server& s) {
-    if (util::ParseBool(s.config().Get("test_fail_start")).value_or(false)) {
+    if (util::ParseBool(s.config().Get(config::AnyParam::Dynamic("test_fail_start")))
+            .value_or(false)) {
       msg::Fatal("test_fail_start is set");
     }
   };
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
     }
     util::StatusOr<std::string_view> line = req.GetRequired("line");
     if (!line.ok()) return line.status();
-    long long delay = util::ParseInt(s.config().Get("test_delay")).value_or(0);
+    long long delay =
+        util::ParseInt(s.config().Get(config::AnyParam::Dynamic("test_delay"))).value_or(0);
     if (delay > 0) sleep(static_cast<unsigned>(delay));
     std::string reply =
         std::to_string(getpid()) + " " + s.service_name() + ": " + std::string(*line);

@@ -17,12 +17,14 @@
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
   hooks.post_init = [](server::Server& s) {
-    if (util::ParseBool(s.config().Get("test_fail_start")).value_or(false)) {
+    if (util::ParseBool(s.config().Get(config::AnyParam::Dynamic("test_fail_start")))
+            .value_or(false)) {
       msg::Fatal("test_fail_start is set");
     }
   };
   hooks.service = [](util::Stream& client, server::Server& s) {
-    long long delay = util::ParseInt(s.config().Get("test_delay")).value_or(0);
+    long long delay =
+        util::ParseInt(s.config().Get(config::AnyParam::Dynamic("test_delay"))).value_or(0);
     std::string line;
     int lines = 0;
     while (client.ReadLine(&line, 4096).ok()) {

@@ -37,8 +37,9 @@ void Record(const std::string& path, const std::string& line) {
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
   hooks.service = [](util::Stream& client, server::Server& s) {
-    std::string record = s.config().Get("test_record");
-    long long delay = util::ParseInt(s.config().Get("test_delay_ms")).value_or(0);
+    std::string record = s.config().Get(config::AnyParam::Dynamic("test_record"));
+    long long delay =
+        util::ParseInt(s.config().Get(config::AnyParam::Dynamic("test_delay_ms"))).value_or(0);
     deliver_status::ServeRequest(
         client, s.config(),
         [&](const deliver_request::Request& req, deliver_status::Reporter& rep) {

@@ -34,9 +34,10 @@ void Append(const std::string& text) {
 int main(int argc, char** argv) {
   server::TriggerServerHooks hooks;
   hooks.post_init = [](server::Server& s) {
-    log_path = s.config().Get("test_trigger_log");
+    log_path = s.config().Get(config::AnyParam::Dynamic("test_trigger_log"));
     if (log_path.empty()) msg::Fatal("test_trigger_log is not set");
-    long long every = util::ParseInt(s.config().Get("test_timer")).value_or(0);
+    long long every =
+        util::ParseInt(s.config().Get(config::AnyParam::Dynamic("test_timer"))).value_or(0);
     if (every > 0) {
       s.loop()->AddPeriodic(std::chrono::seconds(every), [] { Append("timer"); });
     }
