@@ -1,4 +1,4 @@
-#include "qmgr/qmgr.h"
+#include "qmgr/transports.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
