@@ -123,13 +123,15 @@ class FakeStore : public QueueStore {
     f.mtime = mtime ? mtime : arrival;
     queues[queue][id] = f;
   }
-  bool Has(const std::string& queue, const std::string& id) const {
-    auto q = queues.find(queue);
+  bool Has(std::string_view queue, const std::string& id) const {
+    auto q = queues.find(std::string(queue));
     return q != queues.end() && q->second.count(id);
   }
-  FakeFile& Get(const std::string& queue, const std::string& id) { return queues[queue].at(id); }
-  size_t Count(const std::string& queue) const {
-    auto q = queues.find(queue);
+  FakeFile& Get(std::string_view queue, const std::string& id) {
+    return queues[std::string(queue)].at(id);
+  }
+  size_t Count(std::string_view queue) const {
+    auto q = queues.find(std::string(queue));
     return q == queues.end() ? 0 : q->second.size();
   }
   // Marks the recipient at `offset` of active/`id` done, as an agent does.
@@ -145,6 +147,7 @@ class FakeStore : public QueueStore {
 
   // QueueStore.
   util::StatusOr<std::vector<std::string>> List(std::string_view queue) override {
+    lists[std::string(queue)]++;
     std::vector<std::string> ids;
     for (const auto& [id, f] : queues[std::string(queue)]) ids.push_back(id);
     std::reverse(ids.begin(), ids.end());  // any order: the feeder sorts
@@ -169,8 +172,8 @@ class FakeStore : public QueueStore {
     return Read(id);
   }
   util::StatusOr<queue_file::Envelope> Read(const std::string& id) override {
-    if (!Has(std::string(mail_queue::kActive), id)) return util::NotFound("no file " + id);
-    const FakeFile& f = Get(std::string(mail_queue::kActive), id);
+    if (!Has(mail_queue::kActive, id)) return util::NotFound("no file " + id);
+    const FakeFile& f = Get(mail_queue::kActive, id);
     if (f.corrupt) return util::InvalidArgument("corrupt queue file");
     return f.env;
   }
@@ -182,8 +185,7 @@ class FakeStore : public QueueStore {
     return util::OkStatus();
   }
   util::Status Defer(const std::string& id, File&, double retry_time) override {
-    if (Has(std::string(mail_queue::kActive), id))
-      Get(std::string(mail_queue::kActive), id).mtime = retry_time;
+    if (Has(mail_queue::kActive, id)) Get(mail_queue::kActive, id).mtime = retry_time;
     return Move(id, mail_queue::kDeferred);
   }
   util::Status Remove(const std::string& id) override {
@@ -213,6 +215,7 @@ class FakeStore : public QueueStore {
   std::map<std::string, std::map<std::string, FakeFile>> queues;
   std::map<std::pair<std::string, std::string>, Log> logs;
   std::set<std::string> held;  // IDs whose lock is held
+  std::map<std::string, int> lists;  // List calls per queue
   int takes = 0;
   int syncs = 0;
   int released_removed = 0;
@@ -242,7 +245,7 @@ class FakeNotices : public Notices {
   }
   util::Status Report(const deliver_request::Request& req, double, bool bounce,
                       const std::string& dsn, const std::string& reason) override {
-    if (!store_->Has(std::string(mail_queue::kActive), req.queue_id))
+    if (!store_->Has(mail_queue::kActive, req.queue_id))
       return util::NotFound("no file " + req.queue_id);
     for (const deliver_request::Recipient& r : req.recipients) {
       delivery_log::Entry e;

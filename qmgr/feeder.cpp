@@ -112,6 +112,7 @@ void Feeder::ArmFeed() {
 }
 
 void Feeder::Feed() {
+  if (stopped_) return;  // a turn armed before Stop()
   // A few messages from incoming/ (kFeedBatch) and one from the other
   // queues per turn of the event loop: delivery replies that arrived
   // meanwhile are handled first, so a large listing never holds up the

@@ -14,9 +14,10 @@
 // message, goes to the sink (the QueueManager), which schedules it.
 //
 // In memory are at most qmgr_message_active_limit messages and, roughly,
-// qmgr_message_recipient_limit recipients (a message is taken whole while
-// the count is below the limit): taking stops at the limit and goes on
-// when Released() frees room.
+// qmgr_message_recipient_limit recipients (checked before each file is
+// taken, not counting the recipients of the turn's batch so far, so one
+// turn may go past it): taking stops at a limit and goes on when
+// Released() frees room.
 //
 // Triggers: Wake() for cleanup's 'W' and master's wake-up (incoming/ is
 // read at most once per kScanInterval, the wake-ups in between merged),

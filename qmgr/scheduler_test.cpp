@@ -194,6 +194,67 @@ TEST(Scheduler, MaxprocLimitsTheTransport) {
   EXPECT_EQ(n, 3);
 }
 
+TEST(Scheduler, ConcurrencyCountsPerDestination) {
+  Scheduler s;
+  s.SetTransport("smtp", Limits(2, 2, 1));
+  for (const char* d : {"a", "b", "c"}) s.Add("smtp", d, 1, Range(10), 0);
+  std::map<std::string, std::vector<uint64_t>> running;
+  while (auto d = s.Next(0)) running[d->destination].push_back(d->id);
+  for (const char* d : {"a", "b", "c"}) {
+    EXPECT_EQ(running[d].size(), 2u) << d;  // one busy destination does not stop the others
+    EXPECT_EQ(s.Active("smtp", d), 2) << d;
+  }
+  // A delivery to "b" ends: the next one is for "b" again.
+  s.Done(running["b"].front(), false, "", 1);
+  auto d = s.Next(1);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->destination, "b");
+  EXPECT_FALSE(s.Next(1));
+}
+
+TEST(Scheduler, RateDelayCountsPerDestination) {
+  TransportLimits l = Limits(5, 10, 1);
+  l.rate_delay = 10;
+  Scheduler s;
+  s.SetTransport("smtp", l);
+  s.Add("smtp", "a", 1, Range(2), 0);
+  s.Add("smtp", "b", 2, Range(2), 0);
+  auto a = s.Next(0);
+  auto b = s.Next(0);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a->destination, b->destination);
+  EXPECT_FALSE(s.Next(0));
+  s.Done(a->id, false, "", 3);
+  s.Done(b->id, false, "", 5);
+  EXPECT_EQ(s.NextWakeup(5), std::optional<double>(13));  // a's turn comes first
+  EXPECT_FALSE(s.Next(12.9));
+  auto a2 = s.Next(13);
+  ASSERT_TRUE(a2);
+  EXPECT_EQ(a2->destination, a->destination);
+  EXPECT_FALSE(s.Next(13));
+  EXPECT_EQ(s.NextWakeup(13), std::optional<double>(15));
+}
+
+TEST(Scheduler, ADeadDestinationWakesUpAfterTheDeadTime) {
+  TransportLimits l = Limits(1, 10, 1);
+  l.failed_cohort_limit = 1;
+  l.dead_time = 60;
+  Scheduler s;
+  s.SetTransport("smtp", l);
+  s.Add("smtp", "d", 1, Range(1), 0);
+  auto d = s.Next(0);
+  ASSERT_TRUE(d);
+  s.Done(d->id, true, "4.4.1 refused", 10);
+  EXPECT_TRUE(s.Dead("smtp", "d"));
+  EXPECT_EQ(s.TakeDeadJobs().size(), 0u);  // nothing was waiting
+  EXPECT_FALSE(s.NextWakeup(10));          // nothing waits: no wake-up needed
+  s.Add("smtp", "d", 2, Range(1), 20);     // goes straight back while dead
+  EXPECT_EQ(s.TakeDeadJobs().size(), 1u);
+  s.Add("smtp", "d", 3, Range(1), 70);  // after the dead time: tried again
+  EXPECT_FALSE(s.Dead("smtp", "d"));
+  EXPECT_TRUE(s.Next(70));
+}
+
 TEST(DestinationKey, PerNexthopForRemoteTransports) {
   struct {
     bool remote;
