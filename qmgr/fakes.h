@@ -329,6 +329,23 @@ struct FakeResolver {
   }
 };
 
+// A configuration with round numbers for the tests: backoff 300..4000 s,
+// queue_run_delay 300 s, lifetimes 5 days (1 day for bounces), no delay
+// notices.
+inline config::Config TestConfig() {
+  config::Config cfg;
+  for (const auto& [name, value] : std::vector<std::pair<const char*, const char*>>{
+           {"minimal_backoff_time", "300s"},
+           {"maximal_backoff_time", "4000s"},
+           {"queue_run_delay", "300s"},
+           {"maximal_queue_lifetime", "5d"},
+           {"bounce_queue_lifetime", "1d"},
+           {"delay_warning_time", "0h"},
+       })
+    cfg.Set(name, value);
+  return cfg;
+}
+
 // All of the above, wired.
 struct Fakes {
   FakeClock clock;

@@ -53,7 +53,7 @@ class FeederTest : public ::testing::Test {
     }
   }
 
-  config::Config cfg_;
+  config::Config cfg_ = testing::TestConfig();
   Fakes f_;
   std::unique_ptr<Transports> transports_;
   std::unique_ptr<Feeder> feeder_;
@@ -101,7 +101,6 @@ TEST_F(FeederTest, TakesAFewIncomingAndOneOtherFilePerTurn) {
 }
 
 TEST_F(FeederTest, DeferredWaitsForItsRetryTimeOrAFlush) {
-  cfg_.Set("queue_run_delay", "300s");
   f_.store.Add("deferred", "D1", "a@example.org", {"x@example.com"}, f_.clock.now - 600,
                f_.clock.now + 1000);
   Feeder& feeder = Make();

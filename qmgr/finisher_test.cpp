@@ -16,13 +16,6 @@ using testing::Fakes;
 
 class FinisherTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    cfg_.Set("minimal_backoff_time", "300s");
-    cfg_.Set("maximal_backoff_time", "4000s");
-    cfg_.Set("maximal_queue_lifetime", "5d");
-    cfg_.Set("bounce_queue_lifetime", "1d");
-    cfg_.Set("delay_warning_time", "0h");
-  }
   // A message in memory, as the feeder leaves it: in active/, locked,
   // `age` seconds old; `all_finished`: no delivery reported a deferral.
   Message& Hold(const std::string& sender, const std::vector<std::string>& rcpts, double age,
@@ -57,7 +50,7 @@ class FinisherTest : public ::testing::Test {
   }
   Finisher::Outcome Finish() { return Finisher(cfg_, f_.deps()).Finish(m_); }
 
-  config::Config cfg_;
+  config::Config cfg_ = testing::TestConfig();
   Fakes f_;
   Message m_;
 };
@@ -101,7 +94,6 @@ TEST_F(FinisherTest, LiveRecipientsDeferWithTheBackoffAsRetryTime) {
     double want_delay;
   } rows[] = {{10, 300}, {1000, 1000}, {86400, 4000}};
   for (const auto& r : rows) {
-    SetUp();
     f_.store.queues.clear();
     Hold("a@example.org", {"x@example.com", "y@example.com"}, r.age, false);
     f_.store.MarkDone("A1", 100);

@@ -15,12 +15,6 @@ using testing::Fakes;
 
 class QueueManagerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    cfg_.Set("minimal_backoff_time", "300s");
-    cfg_.Set("maximal_backoff_time", "4000s");
-    cfg_.Set("queue_run_delay", "300s");
-    cfg_.Set("delay_warning_time", "0h");
-  }
   QueueManager& Start() {
     qm_ = std::make_unique<QueueManager>(cfg_, f_.deps());
     qm_->Start();
@@ -38,7 +32,7 @@ class QueueManagerTest : public ::testing::Test {
     return out;
   }
 
-  config::Config cfg_;
+  config::Config cfg_ = testing::TestConfig();
   Fakes f_;
   std::unique_ptr<QueueManager> qm_;
 };
@@ -89,7 +83,6 @@ TEST_F(QueueManagerTest, ADeferredReplyMovesTheMessageToDeferredWithItsRetryTime
 }
 
 TEST_F(QueueManagerTest, AnExpiredMessageBounces) {
-  cfg_.Set("maximal_queue_lifetime", "5d");
   f_.store.Add("deferred", "D1", "alice@example.org", {"bob@example.com"}, f_.clock.now - 6 * 86400,
                f_.clock.now - 10);
   Start();

@@ -21,6 +21,22 @@ TransportLimits Limits(int initial, int limit, int rcpt_limit) {
   return l;
 }
 
+// Limits of a transport whose destinations die after `cohorts` failed
+// cohorts, for 60 seconds.
+TransportLimits Fragile(int initial, int cohorts) {
+  TransportLimits l = Limits(initial, 10, 1);
+  l.failed_cohort_limit = cohorts;
+  l.dead_time = 60;
+  return l;
+}
+
+// Limits with a rate delay of `delay` seconds.
+TransportLimits Spaced(double delay) {
+  TransportLimits l = Limits(5, 10, 1);
+  l.rate_delay = delay;
+  return l;
+}
+
 std::vector<size_t> Range(size_t n) {
   std::vector<size_t> v(n);
   for (size_t i = 0; i < n; i++) v[i] = i;
@@ -99,11 +115,8 @@ TEST(Scheduler, ConcurrencyNeverExceedsLimitAndGrowsOnSuccess) {
 }
 
 TEST(Scheduler, BackOffOnFailureAndDeadAfterCohorts) {
-  TransportLimits l = Limits(4, 10, 1);
-  l.failed_cohort_limit = 2;
-  l.dead_time = 60;
   Scheduler s;
-  s.SetTransport("smtp", l);
+  s.SetTransport("smtp", Fragile(4, 2));
   s.Add("smtp", "d", 1, Range(10), 0);
   auto a = s.Next(0);
   auto b = s.Next(0);
@@ -139,10 +152,8 @@ TEST(Scheduler, BackOffOnFailureAndDeadAfterCohorts) {
 }
 
 TEST(Scheduler, RateDelaySpacing) {
-  TransportLimits l = Limits(5, 10, 1);
-  l.rate_delay = 10;
   Scheduler s;
-  s.SetTransport("smtp", l);
+  s.SetTransport("smtp", Spaced(10));
   s.Add("smtp", "d", 1, Range(3), 0);
   std::vector<double> starts;
   double now = 0;
@@ -213,10 +224,8 @@ TEST(Scheduler, ConcurrencyCountsPerDestination) {
 }
 
 TEST(Scheduler, RateDelayCountsPerDestination) {
-  TransportLimits l = Limits(5, 10, 1);
-  l.rate_delay = 10;
   Scheduler s;
-  s.SetTransport("smtp", l);
+  s.SetTransport("smtp", Spaced(10));
   s.Add("smtp", "a", 1, Range(2), 0);
   s.Add("smtp", "b", 2, Range(2), 0);
   auto a = s.Next(0);
@@ -236,11 +245,8 @@ TEST(Scheduler, RateDelayCountsPerDestination) {
 }
 
 TEST(Scheduler, ADeadDestinationWakesUpAfterTheDeadTime) {
-  TransportLimits l = Limits(1, 10, 1);
-  l.failed_cohort_limit = 1;
-  l.dead_time = 60;
   Scheduler s;
-  s.SetTransport("smtp", l);
+  s.SetTransport("smtp", Fragile(1, 1));
   s.Add("smtp", "d", 1, Range(1), 0);
   auto d = s.Next(0);
   ASSERT_TRUE(d);
