@@ -268,10 +268,6 @@ class SocketAgents : public Agents {
  public:
   SocketAgents(util::EventLoop* loop, std::string queue_directory)
       : loop_(loop), queue_directory_(std::move(queue_directory)) {}
-  ~SocketAgents() override {
-    for (auto& [id, f] : flights_) loop_->Cancel(f->watch);
-  }
-
   util::Status Send(const std::string& transport, const deliver_request::Request& req,
                     Done done) override {
     std::string path = queue_directory_ + "/private/" + transport;

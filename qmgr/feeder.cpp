@@ -15,17 +15,12 @@ Feeder::Feeder(const config::Config& cfg, const Deps& deps, Transports* transpor
     defer_transports_.insert(util::Lowercase(t));
 }
 
-Feeder::~Feeder() {
-  for (Clock::Handle h : {scan_timer_, feed_timer_, active_retry_timer_, periodic_})
-    if (h != Clock::kNoHandle) deps_.clock->Cancel(h);
-}
-
 void Feeder::Start() {
   ScanActive();
   ScanIncoming();
   ScanDeferred(false);
   long long delay = std::max<long long>(1, cfg_.GetTime("queue_run_delay"));
-  periodic_ = deps_.clock->Every(std::chrono::seconds(delay), [this] {
+  deps_.clock->Every(std::chrono::seconds(delay), [this] {
     ScanDeferred(false);
     ScanIncoming();
   });

@@ -71,7 +71,6 @@ class Feeder {
  public:
   using Sink = std::function<void(std::vector<Loaded> batch)>;
   Feeder(const config::Config& cfg, const Deps& deps, Transports* transports, Sink sink);
-  ~Feeder();
   Feeder(const Feeder&) = delete;
   Feeder& operator=(const Feeder&) = delete;
 
@@ -137,7 +136,6 @@ class Feeder {
   Clock::Handle feed_timer_ = Clock::kNoHandle;
   // active/ is listed again when a file there was still being delivered.
   Clock::Handle active_retry_timer_ = Clock::kNoHandle;
-  Clock::Handle periodic_ = Clock::kNoHandle;
 };
 
 }  // namespace qmgr

@@ -16,9 +16,7 @@ QueueManager::QueueManager(const config::Config& cfg, const Deps& deps)
       feeder_(cfg, deps, &transports_, [this](std::vector<Loaded> b) { Schedule(std::move(b)); }),
       finisher_(cfg, deps) {}
 
-QueueManager::~QueueManager() {
-  if (wakeup_timer_ != Clock::kNoHandle) deps_.clock->Cancel(wakeup_timer_);
-}
+QueueManager::~QueueManager() = default;
 
 void QueueManager::Start() {
   feeder_.Start();

@@ -97,7 +97,9 @@ namespace qmgr {
 
 class QueueManager {
  public:
-  // `deps` must outlive the QueueManager.
+  // `deps` must outlive the QueueManager. Its timers are not cancelled when
+  // it goes (in production the event loop is gone by then, at exit): do
+  // not run the clock after destroying it.
   QueueManager(const config::Config& cfg, const Deps& deps);
   ~QueueManager();
 
