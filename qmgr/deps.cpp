@@ -160,7 +160,7 @@ class DiskStore : public QueueStore {
     std::string corrupt = layout_.Path(mail_queue::kCorrupt, id);
     util::MakeDirs(util::Dirname(corrupt), 0700);
     if (util::RenameNoReplace(layout_.Path(mail_queue::kActive, id), corrupt) < 0)
-      return ErrnoStatus("rename");
+      return util::Unavailable(strerror(errno));
     return util::Status();
   }
 
