@@ -27,19 +27,23 @@
 #include <memory>
 #include <string_view>
 
-#include "server/trigger_server.h"
+#include "qmgr/deps.h"
 #include "qmgr/qmgr.h"
+#include "server/trigger_server.h"
 
 namespace {
+// Declared first, destroyed last: the manager uses them to the end.
+std::unique_ptr<qmgr::ProductionDeps> deps;
 std::unique_ptr<qmgr::QueueManager> manager;
-}
+}  // namespace
 
 int main(int argc, char** argv) {
   server::TriggerServerHooks hooks;
   hooks.ignore_max_use = true;
   hooks.ignore_max_idle = true;
   hooks.post_init = [](server::Server& s) {
-    manager = std::make_unique<qmgr::QueueManager>(s.config(), s.loop());
+    deps = qmgr::ProductionDeps::Create(s.config(), s.loop());
+    manager = std::make_unique<qmgr::QueueManager>(s.config(), deps->deps());
     manager->Start();
   };
   hooks.service = [](std::string_view bytes, server::Server&) { manager->Trigger(bytes); };

@@ -1,8 +1,20 @@
 // qmgr: the queue manager (Postfix's qmgr(8)) on the trigger server's event
-// loop. main.cpp creates one QueueManager in post_init and hands it the
-// triggers.
+// loop. main.cpp creates one QueueManager in post_init, with the production
+// Deps (qmgr/deps.h), and hands it the triggers; tests give it fakes.
 //
-// QUEUES. At start, messages left in active/ by a crash are taken back
+//   auto prod = ProductionDeps::Create(cfg, loop);
+//   QueueManager manager(cfg, prod->deps());
+//   manager.Start();
+//   manager.Trigger("W");
+//
+// PARTS. Feeding (qmgr/feeder.h: scans, taking files, in-memory limits,
+// resolving and grouping recipients, defer_transports, flush), scheduling
+// (qmgr/scheduler.h: pure logic with the time passed in), finishing
+// (qmgr/finisher.h: removal, deferral, expiry, notices). QueueManager
+// itself holds the messages and runs the deliveries the scheduler hands
+// out, through Deps::agents; everything outside memory goes through Deps.
+//
+// QUEUES (qmgr/feeder.h). At start, messages left in active/ by a crash are taken back
 // (never lost), then incoming/ and deferred/ are scanned. incoming/ is
 // scanned on every trigger ('W' from cleanup or master's wake-up timer,
 // merged to one scan per 50 ms) and with each deferred/ scan; deferred/
@@ -48,13 +60,14 @@
 // overrides do change the scheduling.
 //
 // DELIVERY. A delivery is one global/deliver_request.h request on
-// private/T, sent and answered without blocking the loop (several in
-// flight at once). An agent that cannot be reached or dies without a reply
+// private/T (Deps::agents), sent and answered without blocking the loop
+// (several in flight at once). An agent that cannot be reached or dies without a reply
 // counts as a destination failure; the recipients it left are deferred
 // ("4.3.0 T service is not available..." / "...crashed"). A dead
 // destination's waiting recipients are deferred with its last reason.
 //
-// AFTER THE LAST DELIVERY of a message, the queue file is read again:
+// AFTER THE LAST DELIVERY of a message (qmgr/finisher.h), the queue file
+// is read again:
 //   - live recipients left and the message older than
 //     maximal_queue_lifetime (bounce_queue_lifetime for the null sender):
 //     each is bounced with its last defer reason;
@@ -66,34 +79,28 @@
 // A file renamed or removed meanwhile (postsuper) is forgotten.
 #pragma once
 
-#include <deque>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "global/config.h"
-#include "global/deliver_request.h"
-#include "global/mail_queue.h"
-#include "global/queue_file.h"
-#include "global/resolve_client.h"
+#include "qmgr/deps.h"
+#include "qmgr/feeder.h"
+#include "qmgr/finisher.h"
+#include "qmgr/message.h"
 #include "qmgr/scheduler.h"
-#include "util/attr.h"
-#include "util/event_loop.h"
-#include "util/fd.h"
+#include "qmgr/transports.h"
 
 namespace qmgr {
 
-// The scheduling limits of transport `name` as described above (the
-// master.cf line's -o overrides applied); *remote tells whether its program
-// is smtp or lmtp.
-TransportLimits LoadTransportLimits(const config::Config& cfg, const std::string& name,
-                                    bool* remote);
-
 class QueueManager {
  public:
-  QueueManager(const config::Config& cfg, util::EventLoop* loop);
+  // `deps` must outlive the QueueManager. Its timers are not cancelled when
+  // it goes (in production the event loop is gone by then, at exit): do
+  // not run the clock after destroying it.
+  QueueManager(const config::Config& cfg, const Deps& deps);
   ~QueueManager();
 
   // Recovers active/, scans the queues, arms the timers.
@@ -105,95 +112,35 @@ class QueueManager {
   // held but not in delivery are released when the process exits, and the
   // next qmgr takes them from active/.
   void Drain();
-  bool Busy() const { return !in_flight_.empty(); }
+  bool Busy() const { return in_flight_ > 0; }
+
+  // Inspection (tests).
+  const Scheduler& scheduler() const { return scheduler_; }
+  const Feeder& feeder() const { return feeder_; }
+  size_t messages() const { return messages_.size(); }
 
  private:
-  struct Message;
-  struct InFlight;
-  class Closer;
-  struct TransportInfo {
-    TransportLimits limits;
-    bool remote = false;  // smtp or lmtp program
-  };
-
-  const TransportInfo& Transport(const std::string& name);
-  // A file a scan found, waiting to be taken.
-  struct Candidate {
-    std::string_view queue;
-    std::string id;
-    bool all;  // also when its retry time has not come (flush, active/ at start)
-  };
-  void ScanActive();
-  void ScanIncoming();
-  void ScanDeferred(bool all);
-  // Appends the files of `queue` that are neither in memory nor listed.
-  void List(std::string_view queue, bool all, std::deque<Candidate>* to);
-  void ArmFeed();
-  void Feed();
-  // The in-memory limits are reached (counting `taking` messages about to
-  // be loaded).
-  bool Full(size_t taking = 0) const;
-  // Takes one file into active/ and reads it; null when it was not taken.
-  std::unique_ptr<Message> Take(std::string_view queue, const std::string& id, bool all);
-  // Resolves the live recipients of the taken messages (one round trip)
-  // and loads each.
-  void LoadAll(std::vector<std::unique_ptr<Message>> batch);
-  // `resolved`: one result per live recipient, in order.
-  void Load(std::unique_ptr<Message> m, util::StatusOr<resolve_client::ResolveResult>* resolved);
-  deliver_request::Request BuildRequest(const Message& m, const std::vector<size_t>& rcpts,
-                                        const std::string& nexthop) const;
-  void DeferRecipients(Message& m, const std::vector<size_t>& rcpts, const std::string& dsn,
-                       const std::string& reason, bool bounce);
+  // The feeder's batch: each message is scheduled (or finished at once).
+  void Schedule(std::vector<Loaded> batch);
   void Pump();
   void StartDelivery(Delivery d);
-  void OnReadable(uint64_t delivery_id);
-  void EndDelivery(uint64_t delivery_id, bool got_reply, const deliver_request::Reply& reply,
-                   const std::string& failure);
-  void JobDone(Message& m);
+  // `result`: the agent's reply, or what went wrong.
+  void EndDelivery(const Delivery& d, const util::StatusOr<deliver_request::Reply>& result);
   void Finish(Message& m);
-  void Forget(uint64_t key);
-  bool MoveTo(Message& m, std::string_view queue);
-  // Syncs the file when an agent left its done marks to us (the message's
-  // last delivery, deliver_request::kFlagLastDelivery) and it is kept.
-  void SyncMarks(Message& m);
-  double Now() const;
 
   const config::Config& cfg_;
-  util::EventLoop* loop_;
-  mail_queue::Layout layout_;
-  resolve_client::ResolveClient resolver_;
+  Deps deps_;
+  Transports transports_;
   Scheduler scheduler_;
-  std::map<std::string, TransportInfo> transports_;
+  Feeder feeder_;
+  Finisher finisher_;
   std::map<uint64_t, std::unique_ptr<Message>> messages_;
-  std::set<std::string> ids_in_memory_;
-  std::map<uint64_t, std::unique_ptr<InFlight>> in_flight_;
   uint64_t next_message_ = 1;
-  size_t recipients_in_memory_ = 0;
-  util::EventLoop::Handle wakeup_timer_ = util::EventLoop::kNoHandle;
+  size_t in_flight_ = 0;
+  Clock::Handle wakeup_timer_ = Clock::kNoHandle;
   double wakeup_at_ = 0;
   bool pumping_ = false;
-  // Wake-ups from cleanup come with every new message; incoming/ is read at
-  // most once per kScanInterval, the wake-ups in between are merged.
-  static constexpr double kScanInterval = 0.05;
-  double last_incoming_scan_ = 0;
-  util::EventLoop::Handle scan_timer_ = util::EventLoop::kNoHandle;
-  // Scans only list; Feed takes the files one per event-loop turn.
-  static constexpr int kFeedTries = 64;
-  static constexpr size_t kFeedBatch = 8;
-  std::deque<Candidate> feed_incoming_;
-  std::deque<Candidate> feed_other_;  // active/ (at start) and deferred/
-  std::set<std::string> listed_;      // IDs in the two lists
-  bool rescan_incoming_ = false;      // a scan came while feed_incoming_ was not empty
-  bool flush_deferred_ = false;       // a flush came: every listed deferred file is due
-  // defer_transports: mail for these transports waits until a flush
-  // (postqueue -f, sendmail -q) takes it from deferred/.
-  std::set<std::string> defer_transports_;
-  util::EventLoop::Handle feed_timer_ = util::EventLoop::kNoHandle;
-  // active/ is listed again when a file there was still being delivered.
-  util::EventLoop::Handle active_retry_timer_ = util::EventLoop::kNoHandle;
-  void RetryActiveLater();
   bool draining_ = false;
-  std::unique_ptr<Closer> closer_;
 };
 
 }  // namespace qmgr

@@ -21,6 +21,22 @@ TransportLimits Limits(int initial, int limit, int rcpt_limit) {
   return l;
 }
 
+// Limits of a transport whose destinations die after `cohorts` failed
+// cohorts, for 60 seconds.
+TransportLimits Fragile(int initial, int cohorts) {
+  TransportLimits l = Limits(initial, 10, 1);
+  l.failed_cohort_limit = cohorts;
+  l.dead_time = 60;
+  return l;
+}
+
+// Limits with a rate delay of `delay` seconds.
+TransportLimits Spaced(double delay) {
+  TransportLimits l = Limits(5, 10, 1);
+  l.rate_delay = delay;
+  return l;
+}
+
 std::vector<size_t> Range(size_t n) {
   std::vector<size_t> v(n);
   for (size_t i = 0; i < n; i++) v[i] = i;
@@ -99,11 +115,8 @@ TEST(Scheduler, ConcurrencyNeverExceedsLimitAndGrowsOnSuccess) {
 }
 
 TEST(Scheduler, BackOffOnFailureAndDeadAfterCohorts) {
-  TransportLimits l = Limits(4, 10, 1);
-  l.failed_cohort_limit = 2;
-  l.dead_time = 60;
   Scheduler s;
-  s.SetTransport("smtp", l);
+  s.SetTransport("smtp", Fragile(4, 2));
   s.Add("smtp", "d", 1, Range(10), 0);
   auto a = s.Next(0);
   auto b = s.Next(0);
@@ -139,10 +152,8 @@ TEST(Scheduler, BackOffOnFailureAndDeadAfterCohorts) {
 }
 
 TEST(Scheduler, RateDelaySpacing) {
-  TransportLimits l = Limits(5, 10, 1);
-  l.rate_delay = 10;
   Scheduler s;
-  s.SetTransport("smtp", l);
+  s.SetTransport("smtp", Spaced(10));
   s.Add("smtp", "d", 1, Range(3), 0);
   std::vector<double> starts;
   double now = 0;
@@ -192,6 +203,62 @@ TEST(Scheduler, MaxprocLimitsTheTransport) {
   int n = 0;
   while (s.Next(0)) n++;
   EXPECT_EQ(n, 3);
+}
+
+TEST(Scheduler, ConcurrencyCountsPerDestination) {
+  Scheduler s;
+  s.SetTransport("smtp", Limits(2, 2, 1));
+  for (const char* d : {"a", "b", "c"}) s.Add("smtp", d, 1, Range(10), 0);
+  std::map<std::string, std::vector<uint64_t>> running;
+  while (auto d = s.Next(0)) running[d->destination].push_back(d->id);
+  for (const char* d : {"a", "b", "c"}) {
+    EXPECT_EQ(running[d].size(), 2u) << d;  // one busy destination does not stop the others
+    EXPECT_EQ(s.Active("smtp", d), 2) << d;
+  }
+  // A delivery to "b" ends: the next one is for "b" again.
+  s.Done(running["b"].front(), false, "", 1);
+  auto d = s.Next(1);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->destination, "b");
+  EXPECT_FALSE(s.Next(1));
+}
+
+TEST(Scheduler, RateDelayCountsPerDestination) {
+  Scheduler s;
+  s.SetTransport("smtp", Spaced(10));
+  s.Add("smtp", "a", 1, Range(2), 0);
+  s.Add("smtp", "b", 2, Range(2), 0);
+  auto a = s.Next(0);
+  auto b = s.Next(0);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a->destination, b->destination);
+  EXPECT_FALSE(s.Next(0));
+  s.Done(a->id, false, "", 3);
+  s.Done(b->id, false, "", 5);
+  EXPECT_EQ(s.NextWakeup(5), std::optional<double>(13));  // a's turn comes first
+  EXPECT_FALSE(s.Next(12.9));
+  auto a2 = s.Next(13);
+  ASSERT_TRUE(a2);
+  EXPECT_EQ(a2->destination, a->destination);
+  EXPECT_FALSE(s.Next(13));
+  EXPECT_EQ(s.NextWakeup(13), std::optional<double>(15));
+}
+
+TEST(Scheduler, ADeadDestinationWakesUpAfterTheDeadTime) {
+  Scheduler s;
+  s.SetTransport("smtp", Fragile(1, 1));
+  s.Add("smtp", "d", 1, Range(1), 0);
+  auto d = s.Next(0);
+  ASSERT_TRUE(d);
+  s.Done(d->id, true, "4.4.1 refused", 10);
+  EXPECT_TRUE(s.Dead("smtp", "d"));
+  EXPECT_EQ(s.TakeDeadJobs().size(), 0u);  // nothing was waiting
+  EXPECT_FALSE(s.NextWakeup(10));          // nothing waits: no wake-up needed
+  s.Add("smtp", "d", 2, Range(1), 20);     // goes straight back while dead
+  EXPECT_EQ(s.TakeDeadJobs().size(), 1u);
+  s.Add("smtp", "d", 3, Range(1), 70);  // after the dead time: tried again
+  EXPECT_FALSE(s.Dead("smtp", "d"));
+  EXPECT_TRUE(s.Next(70));
 }
 
 TEST(DestinationKey, PerNexthopForRemoteTransports) {
