@@ -90,6 +90,10 @@ constexpr std::string_view kGlobalMasterLockParams[] = {
     "queue_directory",
 };
 
+constexpr std::string_view kGlobalPostdropClientParams[] = {
+    "command_directory",
+};
+
 constexpr std::string_view kGlobalResolveLocalParams[] = {
     "inet_interfaces",
     "inet_protocols",
@@ -355,13 +359,15 @@ constexpr std::span<const std::string_view> kQmgrModules[] = {
 };
 
 constexpr std::string_view kSendmailParams[] = {
-    "authorized_submit_users",   "command_directory", "message_size_limit", "myhostname",
-    "sendmail_fix_line_endings", "smtpd_banner",
+    "authorized_submit_users",
+    "command_directory",
+    "daemon_directory",
+    "sendmail_fix_line_endings",
 };
 
 constexpr std::span<const std::string_view> kSendmailModules[] = {
-    kGlobalConfigParams,  kGlobalDomainListParams, kGlobalMailQueueParams,
-    kGlobalMaillogParams, kTablesParams,
+    kGlobalConfigParams,  kGlobalDomainListParams,     kGlobalMailQueueParams,
+    kGlobalMaillogParams, kGlobalPostdropClientParams, kTablesParams,
 };
 
 constexpr std::string_view kShowqParams[] = {
@@ -493,23 +499,12 @@ constexpr std::string_view kSmtpdParams[] = {
 };
 
 constexpr std::span<const std::string_view> kSmtpdModules[] = {
-    kGlobalAddrFindParams,
-    kGlobalAddrListParams,
-    kGlobalAnvilClientParams,
-    kGlobalCleanupClientParams,
-    kGlobalConfigParams,
-    kGlobalDaemonParams,
-    kGlobalDomainListParams,
-    kGlobalFlushClientParams,
-    kGlobalMailQueueParams,
-    kGlobalMailTriggerParams,
-    kGlobalMaillogParams,
-    kGlobalResolveLocalParams,
-    kGlobalRewriteParams,
-    kGlobalRewriteClientParams,
-    kGlobalShowqClientParams,
-    kGlobalSingleServerParams,
-    kTablesParams,
+    kGlobalAddrFindParams,      kGlobalAddrListParams,     kGlobalAnvilClientParams,
+    kGlobalCleanupClientParams, kGlobalConfigParams,       kGlobalDaemonParams,
+    kGlobalDomainListParams,    kGlobalFlushClientParams,  kGlobalMailQueueParams,
+    kGlobalMailTriggerParams,   kGlobalMaillogParams,      kGlobalPostdropClientParams,
+    kGlobalResolveLocalParams,  kGlobalRewriteParams,      kGlobalRewriteClientParams,
+    kGlobalShowqClientParams,   kGlobalSingleServerParams, kTablesParams,
 };
 
 constexpr std::string_view kTrivialRewriteParams[] = {

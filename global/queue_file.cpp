@@ -194,7 +194,12 @@ util::StatusOr<std::string> Writer::Finish() {
     if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
     if (s.ok()) s = util::FsyncFile(fd_.get());
   }
-  if (s.ok()) s = util::FsyncDir(util::Dirname(path_));
+  // A directory this process may write but not read (maildrop/, mode 730,
+  // for a local user's postdrop) cannot be opened to be synced: the synced
+  // file and its name then rest on the file system's own ordering, as with
+  // Postfix, which never syncs a directory.
+  std::string dir = util::Dirname(path_);
+  if (s.ok() && faccessat(AT_FDCWD, dir.c_str(), R_OK, AT_EACCESS) == 0) s = util::FsyncDir(dir);
   if (!s.ok()) {
     Abort();
     return s;

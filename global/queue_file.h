@@ -134,7 +134,8 @@ class Writer {
   // manager ever sees it in the first queue.
   util::Status MoveTo(const mail_queue::Layout& layout, std::string_view queue);
   // Writes the end, patches the size record, syncs, marks the file ready
-  // (and names it) and syncs its directory. Errors (disk full...) leave no
+  // (and names it) and syncs its directory (unless this process may not
+  // read it: maildrop/ for a local user). Errors (disk full...) leave no
   // ready file.
   util::StatusOr<std::string> Finish();
   // Removes the unfinished file.

@@ -26,9 +26,13 @@
 //           set-gid and the invoker is not root, a non-default directory
 //           must be listed in alternate_config_directories or
 //           multi_instance_directories of the default main.cf.
-//   -r      Postfix-internal protocol: on success, print the attribute list
-//           {queue_id=ID} (util/attr.h encoding) on standard output. Without
-//           -r nothing is printed on success.
+//   -r      Postfix-internal protocol (global/postdrop_client.h): as soon
+//           as the maildrop file exists, before reading the message, print
+//           the attribute list {queue_id=ID} (util/attr.h encoding) on
+//           standard output, so that the submitting program knows the ID
+//           while it writes (smtpd -S puts it in its Received: header); the
+//           exit status then says whether the message was queued. Without
+//           -r nothing is printed.
 //   -v      verbose logging (root only when set-gid).
 //
 // EXIT STATUS (sysexits.h)
@@ -185,6 +189,11 @@ int main(int argc, char** argv) {
                      writer.status().message().c_str());
   snprintf(g_path, sizeof g_path, "%s", writer->path().c_str());
   if (msg::Verbose()) msg::Info("uid=%lu: queue file %s", uid, writer->path().c_str());
+  if (report) {
+    std::string out = util::EncodeAttrList(util::AttrList{{"queue_id", writer->id()}});
+    if (!util::WriteAll(1, out, "standard output").ok())
+      msg::FatalStatus(EX_TEMPFAIL, "uid=%lu: cannot report the queue ID", uid);
+  }
 
   const long long size_limit = cfg->GetInt("message_size_limit");
   maildrop::Validator validator;
@@ -290,10 +299,5 @@ int main(int argc, char** argv) {
     msg::Warn("unable to look up public/%s: %s", service.c_str(), strerror(ENOENT));
   else if (!t.ok())
     msg::Warn("connect to public/%s: %s", service.c_str(), t.message().c_str());
-
-  if (report) {
-    std::string out = util::EncodeAttrList(util::AttrList{{"queue_id", *id}});
-    if (!util::WriteAll(1, out, "standard output").ok()) return EX_TEMPFAIL;
-  }
   return 0;
 }

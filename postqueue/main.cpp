@@ -37,7 +37,6 @@
 // to view the mail queue" / "... to flush the mail queue" (exit 77).
 // As a set-gid program it first opens closed descriptors 0-2 on /dev/null
 // and keeps only import_environment of its environment.
-#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -98,7 +97,8 @@ util::Status Print(util::Stream& s, bool json, bool long_ids) {
 }
 
 // The superuser's way when showq is down: run the showq program in
-// stand-alone mode on one end of a socket pair.
+// stand-alone mode on one end of a socket pair (its standard input and
+// output).
 void ListDirectly(const config::Config& cfg, bool json) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -114,9 +114,10 @@ void ListDirectly(const config::Config& cfg, bool json) {
   pid_t pid = fork();
   if (pid < 0) msg::FatalStatus(kExSoftware, "fork: %s", strerror(errno));
   if (pid == 0) {
-    dup2(sv[1], 0);  // dup2 clears close-on-exec on descriptor 0
-    int null = open("/dev/null", O_WRONLY);
-    if (null >= 0) dup2(null, 1);
+    // Stand-alone showq reads descriptor 0 and writes descriptor 1; dup2
+    // clears close-on-exec on both.
+    dup2(sv[1], 0);
+    dup2(sv[1], 1);
     setenv("MAIL_CONFIG", cfg.config_dir().c_str(), 1);
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());

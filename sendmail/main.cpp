@@ -24,7 +24,13 @@
 //   (sendmail/line_reader.h); 8-bit and UTF-8 content pass unchanged.
 //
 // MODES
-//   -bm  enqueue (default)       -bs  SMTP on stdin/stdout (smtp_mode.h)
+//   -bm  enqueue (default)
+//   -bs  SMTP on standard input and output: runs `$daemon_directory/smtpd
+//        -S` (with -v when given twice or more) in place of sendmail, as
+//        Postfix does. Run by a user other than mail_owner, smtpd hands
+//        each message to postdrop like -bm and applies no access
+//        restrictions (smtpd/main.cpp). -f, -F, -t and the -bm options do
+//        not apply: the envelope comes from the SMTP dialogue.
 //   -bp  list the queue: runs `$command_directory/postqueue -p` (mailq)
 //   -q, -qIid, -qRsite  flush: postqueue -f, -i id, -s site
 //   -bd, -bl  `$command_directory/postfix start`
@@ -59,22 +65,23 @@
 #include "global/config.h"
 #include "global/maillog.h"
 #include "global/param_usage.h"
+#include "global/postdrop_client.h"
 #include "global/queue_file.h"
 #include "global/user_acl.h"
 #include "sendmail/line_reader.h"
 #include "sendmail/options.h"
-#include "sendmail/smtp_mode.h"
-#include "sendmail/submission.h"
 #include "util/files.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
 namespace {
 
-// Runs a program from command_directory in place of this process.
+// Runs a program from command_directory (or daemon_directory) in place of
+// this process.
 [[noreturn]] void ExecCommand(const config::Config& cfg, const std::string& name,
-                              const std::vector<std::string>& args) {
-  std::string path = cfg.Get("command_directory") + "/" + name;
+                              const std::vector<std::string>& args,
+                              const char* directory = "command_directory") {
+  std::string path = cfg.Get(directory) + "/" + name;
   std::vector<char*> argv;
   std::vector<std::string> all = {name};
   all.insert(all.end(), args.begin(), args.end());
@@ -99,11 +106,12 @@ std::vector<queue_file::Recipient> Recipients(const sendmail::Options& o) {
   return out;
 }
 
-int Enqueue(const config::Config& cfg, const sendmail::Envelope& env, const sendmail::Options& o,
-            const std::string& who) {
-  auto sub = sendmail::Submission::Start(cfg, env);
+int Enqueue(const config::Config& cfg, const postdrop_client::Envelope& env,
+            const sendmail::Options& o, const std::string& who) {
+  auto sub = postdrop_client::Submission::Start(cfg);
   if (!sub.ok())
     msg::FatalStatus(EX_UNAVAILABLE, "%s: %s", who.c_str(), sub.status().message().c_str());
+  (*sub)->WriteEnvelope(env);
   sendmail::LineReader in(0, sendmail::LineReader::ParseMode(cfg.Get("sendmail_fix_line_endings")),
                           queue_file::kMaxSegment);
   sendmail::LineReader::Piece p;
@@ -125,7 +133,7 @@ int Enqueue(const config::Config& cfg, const sendmail::Envelope& env, const send
     if (skipping_from) continue;
     (*sub)->Line(p.data, p.complete);
   }
-  sendmail::Submission::Outcome done = (*sub)->Finish();
+  postdrop_client::Outcome done = (*sub)->Finish();
   if (done.exit_status != 0)
     msg::FatalStatus(done.exit_status, "%s: %s", who.c_str(), done.reason.c_str());
   if (msg::Verbose()) msg::Info("%s: queued as maildrop/%s", who.c_str(), done.queue_id.c_str());
@@ -181,6 +189,9 @@ int main(int argc, char** argv) {
       msg::Warn("alias databases are not supported (no local delivery agent); nothing to do");
       return 0;
     case Mode::kSmtp:
+      if (!o.recipients.empty())
+        msg::FatalStatus(EX_USAGE, "stand-alone mode requires no recipient");
+      break;
     case Mode::kEnqueue:
       break;
   }
@@ -193,9 +204,15 @@ int main(int argc, char** argv) {
   if (!*allowed)
     msg::FatalStatus(EX_NOPERM, "User %s(%lu) is not allowed to submit mail",
                      user_acl::LoginName(getuid()).c_str(), uid);
+  if (o.mode == Mode::kSmtp) {
+    std::vector<std::string> smtpd_args = {"-S"};
+    for (int i = 1; i < o.verbose; ++i) smtpd_args.push_back("-v");
+    ExecCommand(*cfg, "smtpd", smtpd_args, "daemon_directory");
+  }
+
   struct passwd* pw = getpwuid(getuid());
   std::string login = pw ? pw->pw_name : "";
-  sendmail::Envelope env;
+  postdrop_client::Envelope env;
   env.rewrite_context = o.rewrite_context;
   env.encoding = o.encoding;
   env.dsn_envid = o.dsn_envid;
@@ -210,12 +227,6 @@ int main(int argc, char** argv) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
   if (env.full_name.size() > 1000) env.full_name.resize(1000);
-
-  if (o.mode == Mode::kSmtp) {
-    if (!o.recipients.empty()) msg::FatalStatus(EX_USAGE, "stand-alone mode requires no recipient");
-    sendmail::LineReader in(0, sendmail::LineReader::CrMode::kAlways, queue_file::kMaxSegment);
-    return sendmail::RunSmtp(*cfg, env, in, 1);
-  }
 
   if (o.have_sender) {
     std::vector<std::string> list = address::ParseAddressList(o.sender);

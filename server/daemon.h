@@ -47,10 +47,10 @@
 // STAND-ALONE. Without master (no status pipe on descriptor 4) a skeleton
 // refuses to run: "not started by master (descriptor 4 is not open); use -S
 // to serve standard input". With -S a single-server program serves one
-// client on descriptor 0 (a socket, e.g. from socat or inetd, or a
-// terminal: the daemon reads and writes the same descriptor), then exits:
-// handy for debugging a protocol by hand. Multi and trigger servers do not
-// support -S.
+// client that it reads on descriptor 0 and writes on descriptor 1 (one
+// socket on both, e.g. from socat or inetd; a terminal; or two pipes, as
+// `sendmail -bs` runs `smtpd -S`), then exits: handy for debugging a
+// protocol by hand. Multi and trigger servers do not support -S.
 #pragma once
 
 #include <functional>

@@ -33,7 +33,9 @@ void RunSingleServer(int argc, char** argv, const SingleServerHooks& hooks) {
   if (!hooks.service) msg::Panic("RunSingleServer: no service hook");
 
   if (s->args().standalone) {
-    util::Stream client(0, util::Stream::Ownership::kBorrowed);
+    // Standard input and output, which may be one socket (inetd, socat)
+    // or two pipes (sendmail -bs).
+    util::Stream client(0, 1);
     Serve(*s, hooks, client);
     s->Exit(0, "stand-alone client done");
   }

@@ -2,7 +2,9 @@
 //
 // SYNOPSIS
 //   smtpd [generic daemon options]   (started by master for an inet or
-//                                     unix service; -S serves stdin)
+//                                     unix service)
+//   smtpd -S [-v] [-o name=value]    (stand-alone: one session on standard
+//                                     input and output; sendmail -bs)
 //
 // DESCRIPTION
 //   One process serves one client connection at a time (single-server
@@ -14,6 +16,18 @@
 //   sent only after cleanup reported the queue file durable. The client's
 //   connection count and rates are kept by anvil(8) (unreachable anvil:
 //   warning, no limit). ETRN asks the flush service.
+//
+//   A client that is not on the network (a UNIX-domain socket, or with -S
+//   a pipe or terminal) is localhost[127.0.0.1], without a name lookup.
+//
+// STAND-ALONE MODE (-S; server/daemon.h)
+//   One session on descriptors 0 and 1, then exit. Run by mail_owner (or
+//   by root with -u, which becomes mail_owner) it is the server above. Run
+//   by any other user, root included, it is a local submission program
+//   (standalone.h), as Postfix's: messages go through `postdrop -r` into
+//   maildrop/ (so mail is accepted while the mail system is down), the
+//   access restrictions are off, anvil is not asked, and a network client
+//   is refused (fatal), since such a process must not serve the network.
 //
 // PARAMETERS
 //   smtpd_banner myhostname mail_name smtpd_helo_required
@@ -27,7 +41,8 @@
 //   smtpd_client_connection_count_limit smtpd_client_connection_rate_limit
 //   smtpd_client_message_rate_limit smtpd_client_recipient_rate_limit
 //   smtpd_client_event_limit_exceptions local_header_rewrite_clients
-//   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h.
+//   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h;
+//   stand-alone: mail_owner, command_directory (postdrop).
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]
@@ -36,6 +51,8 @@
 //   timeout after CMD from NAME[ADDR]
 //   too many errors after CMD from NAME[ADDR]
 //   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
+#include <unistd.h>
+
 #include <memory>
 
 #include "global/anvil_client.h"
@@ -43,9 +60,10 @@
 #include "server/single_server.h"
 #include "smtpd/smtpd.h"
 #include "smtpd/smtpd_check.h"
+#include "smtpd/standalone.h"
 #include "util/dns.h"
-#include "util/name_service.h"
 #include "util/msg.h"
+#include "util/name_service.h"
 #include "util/sockets.h"
 
 namespace {
@@ -57,6 +75,7 @@ struct State {
   std::unique_ptr<smtpd::Engine> engine;
 };
 State* g_state = nullptr;
+bool g_local = false;  // a local submission (standalone.h)
 
 smtpd::Peer PeerOf(int fd) {
   smtpd::Peer p;
@@ -72,6 +91,8 @@ smtpd::Peer PeerOf(int fd) {
     p.server_addr = local->Address();
     p.server_port = std::to_string(local->port());
   }
+  if (!peer.ok() || (peer->family() != AF_INET && peer->family() != AF_INET6))
+    p.client_name = "localhost";
   return p;
 }
 
@@ -83,13 +104,19 @@ int main(int argc, char** argv) {
     const config::Config& cfg = srv.config();
     auto* st = new State;
     st->settings = smtpd::Settings::FromConfig(cfg);
+    g_local = smtpd::LocalSubmission(cfg, srv.args().standalone);
     auto checker = smtpd_check::Checker::FromConfig(cfg);
-    if (!checker.ok()) msg::Fatal("%s", checker.status().message().c_str());
-    st->checker = std::move(*checker);
-    st->anvil = std::make_unique<anvil_client::AnvilClient>(cfg);
+    if (g_local) {
+      // Restrictions off; the real checker only answers the client lists.
+      st->checker = smtpd::Unrestricted(checker.ok() ? std::move(*checker) : nullptr);
+    } else {
+      if (!checker.ok()) msg::Fatal("%s", checker.status().message().c_str());
+      st->checker = std::move(*checker);
+      st->anvil = std::make_unique<anvil_client::AnvilClient>(cfg);
+    }
     smtpd::Deps deps;
     deps.checker = st->checker.get();
-    deps.open_queue = smtpd::CleanupQueue(cfg);
+    deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();
     deps.resolver = &util::NameServiceResolver();  // getnameinfo, as Postfix
     deps.flush = [&cfg](std::string_view site) {
@@ -99,7 +126,13 @@ int main(int argc, char** argv) {
     g_state = st;
   };
   hooks.service = [](util::Stream& client, server::Server&) {
-    g_state->engine->Serve(client, PeerOf(client.fd()));
+    smtpd::Peer peer = PeerOf(client.fd());
+    if (g_local && peer.client_name.empty())
+      msg::Fatal(
+          "refusing to serve the network client %s: stand-alone mode without mail_owner "
+          "privileges (uid %lu)",
+          peer.client_addr.c_str(), static_cast<unsigned long>(getuid()));
+    g_state->engine->Serve(client, peer);
   };
   server::RunSingleServer(argc, argv, hooks);
 }

@@ -182,6 +182,11 @@ void Session::LookupClientName() {
   sess_.server_addr = peer_.server_addr;
   sess_.server_port = peer_.server_port;
   sess_.service_name = st_.service_name;
+  if (!peer_.client_name.empty()) {
+    sess_.client_name = sess_.client_reverse_name = peer_.client_name;
+    sess_.client_name_status = sess_.client_reverse_name_status = 0;
+    return;
+  }
   if (!st_.peername_lookup || deps_.resolver == nullptr) return;
   util::dns::Answer ptr = deps_.resolver->Lookup(peer_.client_addr, util::dns::Type::kPtr);
   if (ptr.status == util::dns::Result::kTempFail) {

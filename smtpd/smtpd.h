@@ -103,6 +103,10 @@ struct Peer {
   std::string client_port = "0";
   std::string server_addr = "127.0.0.1";
   std::string server_port = "0";
+  // Set: the client's name, and no lookup. A client that is not on the
+  // network (smtpd -S on a pipe or terminal, a UNIX-domain socket) is
+  // "localhost" at 127.0.0.1, as Postfix reports it.
+  std::string client_name;
 };
 
 // The production queue: a cleanup_client connection.

@@ -140,7 +140,7 @@ class SmtpdTest : public ::testing::Test {
     Engine engine(st_, deps);
     std::thread server([&] {
       util::Stream s(sv[0], util::Stream::Ownership::kOwned);
-      engine.Serve(s, Peer{"192.0.2.1", "4567", "192.0.2.25", "25"});
+      engine.Serve(s, Peer{"192.0.2.1", "4567", "192.0.2.25", "25", ""});
       s.Close();
     });
     std::string all(input);

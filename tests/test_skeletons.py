@@ -252,7 +252,7 @@ class SingleServerTest(SkeletonTest):
         self.addCleanup(a.close)
         self.addCleanup(b.close)
         proc = mtatest.subprocess.Popen([mtatest.test_daemon("echo-single"), "-S", "-n", "solo"],
-                                        stdin=b, stderr=mtatest.subprocess.PIPE,
+                                        stdin=b, stdout=b, stderr=mtatest.subprocess.PIPE,
                                         env={"MAIL_CONFIG": self.etc})
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         b.close()

@@ -3,7 +3,6 @@ the mailq link, on real instances started with `postfix -c DIR start`, with
 cleanup writing incoming/. Queue files are read with tests/daemons/queue-dump."""
 import os
 import pwd
-import re
 import signal
 import socket
 import stat
@@ -153,74 +152,6 @@ class SubmitTest(mtatest.TempDirTestCase):
         self.assertEqual(r.rc, 0, r)
         msg, = self.maildrop(inst).values()
         self.assertEqual(msg["content"], ["Subject: l", "", long_line, "end"])
-
-    def test_smtp_dialogue(self):
-        inst = self.instance()
-        inst.postfix("check")
-        env = dict(os.environ)
-        env.update(inst.env())
-        proc = subprocess.Popen([SENDMAIL, "-bs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env)
-        self.addCleanup(proc.stderr.close)
-        self.addCleanup(proc.stdout.close)
-        self.addCleanup(proc.stdin.close)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
-
-        def reply():
-            lines = []
-            while True:
-                line = proc.stdout.readline().decode()
-                self.assertTrue(line.endswith("\r\n"), lines + [line])
-                lines.append(line[:-2])
-                if line[3] == " ":
-                    return lines
-
-        def say(cmd):
-            proc.stdin.write(cmd.encode() + b"\r\n")
-            proc.stdin.flush()
-            return reply()
-
-        self.assertRegex(reply()[0], r"^220 .* ESMTP")
-        self.assertEqual(say("RCPT TO:<bob@example.com>"), ["503 5.5.1 Error: need MAIL command"])
-        self.assertEqual(say("DATA"), ["503 5.5.1 Error: need RCPT command"])
-        ehlo = say("EHLO client.example")
-        self.assertIn("250-PIPELINING", ehlo)
-        self.assertIn("250-8BITMIME", ehlo)
-        self.assertEqual(say("MAIL FROM:<alice@example.org> BODY=8BITMIME"), ["250 2.1.0 Ok"])
-        self.assertEqual(say("MAIL FROM:<x@example.org>"),
-                         ["503 5.5.1 Error: nested MAIL command"])
-        self.assertEqual(say("RCPT TO:<>"), ["501 5.1.3 Bad recipient address syntax"])
-        self.assertEqual(say("RCPT TO <bob>"), ["501 5.5.4 Syntax: RCPT TO:<address>"])
-        self.assertEqual(say("RCPT TO:<bob@example.com> NOTIFY=SUCCESS,FAILURE"),
-                         ["250 2.1.5 Ok"])
-        self.assertEqual(say("RCPT TO:<carol@example.com>"), ["250 2.1.5 Ok"])
-        self.assertEqual(say("VRFY bob"), ["502 5.5.1 VRFY command is disabled"])
-        self.assertEqual(say("FOO"), ["502 5.5.2 Error: command not recognized"])
-        self.assertEqual(say("DATA"), ["354 End data with <CR><LF>.<CR><LF>"])
-        # Pipelined: the message, its end, and the next commands in one write.
-        proc.stdin.write(b"Subject: smtp\r\n\r\n..stuffed\r\nline2\n.\r\nNOOP\r\nRSET\r\n")
-        proc.stdin.flush()
-        queued = reply()[0]
-        m = re.match(r"250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$", queued)
-        self.assertTrue(m, queued)
-        self.assertEqual(reply(), ["250 2.0.0 Ok"])
-        self.assertEqual(reply(), ["250 2.0.0 Ok"])
-        self.assertEqual(say("QUIT"), ["221 2.0.0 Bye"])
-        self.assertEqual(proc.wait(timeout=10), 0)
-        msg = mtatest.queue_dump(inst.queue_path("maildrop", m.group(1)))
-        self.assertEqual(msg["sender"], "alice@example.org")
-        self.assertEqual(msg["recipients"], ["bob@example.com", "carol@example.com"])
-        self.assertEqual(msg["attrs"].get("encoding"), "8bit")
-        self.assertEqual(msg["content"], ["Subject: smtp", "", ".stuffed", "line2"])
-
-    def test_smtp_client_gone_mid_message(self):
-        inst = self.instance()
-        inst.postfix("check")
-        r = mtatest.run([SENDMAIL, "-bs"], env=inst.env(),
-                        input="HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nhalf\r\n")
-        self.assertEqual(r.rc, 0, r)
-        self.assertIn("354 ", r.out)
-        self.assertEqual(inst.queue_ids("maildrop"), [])
 
     # --- failures ---
 

@@ -29,12 +29,15 @@ Stream::Stream(Fd fd) : fd_(fd.release()), owned_(true) {}
 
 Stream::Stream(int fd, Ownership ownership) : fd_(fd), owned_(ownership == Ownership::kOwned) {}
 
+Stream::Stream(int read_fd, int write_fd) : fd_(read_fd), wfd_(write_fd), owned_(false) {}
+
 Stream::~Stream() {
   if (owned_ && fd_ >= 0) ::close(fd_);
 }
 
 Stream::Stream(Stream&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
+      wfd_(std::exchange(other.wfd_, -1)),
       owned_(std::exchange(other.owned_, false)),
       eof_(std::exchange(other.eof_, false)),
       use_send_(std::exchange(other.use_send_, true)),
@@ -52,6 +55,7 @@ Stream& Stream::operator=(Stream&& other) noexcept {
   if (this != &other) {
     if (owned_ && fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
+    wfd_ = std::exchange(other.wfd_, -1);
     owned_ = std::exchange(other.owned_, false);
     eof_ = std::exchange(other.eof_, false);
     use_send_ = std::exchange(other.use_send_, true);
@@ -69,6 +73,7 @@ Stream& Stream::operator=(Stream&& other) noexcept {
 
 void Stream::Reset() {
   fd_ = -1;
+  wfd_ = -1;
   owned_ = false;
   eof_ = false;
   use_send_ = true;
@@ -84,7 +89,7 @@ Clock::time_point Stream::Deadline() const {
   return Clock::now() + timeout_;
 }
 
-Status Stream::Wait(short events, Clock::time_point deadline) {
+Status Stream::Wait(int fd, short events, Clock::time_point deadline) {
   for (;;) {
     int ms = -1;
     if (deadline != Clock::time_point::max()) {
@@ -93,7 +98,7 @@ Status Stream::Wait(short events, Clock::time_point deadline) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
       ms = static_cast<int>(std::min<long long>(left, INT_MAX));
     }
-    struct pollfd p = {fd_, events, 0};
+    struct pollfd p = {fd, events, 0};
     int r = ::poll(&p, 1, ms);
     if (r > 0) return OkStatus();  // POLLHUP/POLLERR: the I/O call reports it
     if (r < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
@@ -115,7 +120,7 @@ Status Stream::Fill(Clock::time_point deadline) {
   bool wait_first = timeout_.count() > 0;
   for (;;) {
     if (wait_first) {
-      Status st = Wait(POLLIN, deadline);
+      Status st = Wait(fd_, POLLIN, deadline);
       if (!st.ok()) {
         rbuf_.resize(old);
         return st;
@@ -277,7 +282,7 @@ Status Stream::Flush() {
   bool wait_first = false;
   while (wpos_ < wbuf_.size()) {
     if (wait_first || (timed && !use_send_)) {
-      Status st = Wait(POLLOUT, deadline);
+      Status st = Wait(write_fd(), POLLOUT, deadline);
       if (!st.ok()) return st;
     }
     const char* p = wbuf_.data() + wpos_;
@@ -286,7 +291,7 @@ Status Stream::Flush() {
     if (use_send_) {
       // MSG_DONTWAIT: never block inside send(), so the deadline holds
       // even on a blocking socket; EAGAIN sends us to poll().
-      n = ::send(fd_, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      n = ::send(write_fd(), p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && errno == ENOTSOCK) {
         use_send_ = false;
         continue;
@@ -295,7 +300,7 @@ Status Stream::Flush() {
       // After POLLOUT a pipe has room for at least PIPE_BUF bytes, so a
       // write of that size cannot block past the deadline.
       if (timed) len = std::min<size_t>(len, PIPE_BUF);
-      n = ::write(fd_, p, len);
+      n = ::write(write_fd(), p, len);
     }
     if (n >= 0) {
       wpos_ += static_cast<size_t>(n);

@@ -58,6 +58,12 @@
 // on a read does not lose buffered input), but after a write error the
 // unwritten output stays buffered; call DiscardOutput() to drop it.
 //
+// Two descriptors. Stream(read_fd, write_fd) reads one descriptor and
+// writes another, both borrowed: a program talking a protocol on its
+// standard input and output (smtpd -S, which sendmail -bs runs), where the
+// two are separate pipes. fd() is the read side, write_fd() the write side;
+// with one descriptor both are the same.
+//
 // Not thread-safe; one owner at a time.
 #pragma once
 
@@ -84,6 +90,8 @@ class Stream {
   explicit Stream(Fd fd);
   // Wraps a raw descriptor, owned (closed on destruction) or borrowed.
   Stream(int fd, Ownership ownership);
+  // Reads `read_fd` and writes `write_fd`; both borrowed (see above).
+  Stream(int read_fd, int write_fd);
   ~Stream();
 
   Stream(const Stream&) = delete;
@@ -92,6 +100,7 @@ class Stream {
   Stream& operator=(Stream&& other) noexcept;
 
   int fd() const { return fd_; }
+  int write_fd() const { return wfd_ >= 0 ? wfd_ : fd_; }
 
   // Deadline of each operation; 0 (the default) waits forever.
   void set_timeout(int seconds) { timeout_ = std::chrono::seconds(seconds); }
@@ -130,8 +139,8 @@ class Stream {
   Status Close();
 
  private:
-  // Polls fd_ for `events` until `deadline` (time_point::max() = forever).
-  Status Wait(short events, std::chrono::steady_clock::time_point deadline);
+  // Polls `fd` for `events` until `deadline` (time_point::max() = forever).
+  Status Wait(int fd, short events, std::chrono::steady_clock::time_point deadline);
   // One read(2) into the read buffer; kNotFound at EOF.
   Status Fill(std::chrono::steady_clock::time_point deadline);
   std::chrono::steady_clock::time_point Deadline() const;
@@ -139,6 +148,7 @@ class Stream {
   void Reset();
 
   int fd_ = -1;
+  int wfd_ = -1;  // a separate write descriptor (borrowed), or -1
   bool owned_ = false;
   bool eof_ = false;
   bool use_send_ = true;  // cleared after send(2) says ENOTSOCK

@@ -442,5 +442,28 @@ TEST(StreamTest, OwnershipAndMove) {
   EXPECT_EQ(errno, EBADF);
 }
 
+TEST(StreamTest, SeparateReadAndWriteDescriptors) {
+  Pair in = MakePipe();   // the peer writes in.b; the stream reads in.a
+  Pair out = MakePipe();  // the stream writes out.b; the peer reads out.a
+  {
+    Stream s(in.a.get(), out.b.get());
+    s.set_timeout(5);
+    EXPECT_EQ(s.fd(), in.a.get());
+    EXPECT_EQ(s.write_fd(), out.b.get());
+    WriteAll(in.b.get(), "EHLO x\r\n");
+    std::string line;
+    ASSERT_TRUE(s.ReadLine(&line, 100).ok());
+    EXPECT_EQ(line, "EHLO x");
+    ASSERT_TRUE(s.Write("250 ok\r\n").ok());
+    Stream moved(std::move(s));
+    EXPECT_EQ(moved.write_fd(), out.b.get());
+    ASSERT_TRUE(moved.Close().ok());
+  }
+  EXPECT_NE(::fcntl(in.a.get(), F_GETFD), -1) << "both descriptors are borrowed";
+  EXPECT_NE(::fcntl(out.b.get(), F_GETFD), -1);
+  out.b.reset();
+  EXPECT_EQ(ReadAll(out.a.get()), "250 ok\r\n");
+}
+
 }  // namespace
 }  // namespace util

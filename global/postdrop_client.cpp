@@ -1,4 +1,4 @@
-#include "sendmail/submission.h"
+#include "global/postdrop_client.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -16,10 +16,9 @@
 #include "util/files.h"
 #include "util/strings.h"
 
-namespace sendmail {
+namespace postdrop_client {
 
-util::StatusOr<std::unique_ptr<Submission>> Submission::Start(const config::Config& cfg,
-                                                              const Envelope& env) {
+util::StatusOr<std::unique_ptr<Submission>> Submission::Start(const config::Config& cfg) {
   std::string path = cfg.Get("command_directory") + "/postdrop";
   if (access(path.c_str(), X_OK) != 0)
     return util::Unavailable("unable to execute " + path + ": " + strerror(errno));
@@ -50,13 +49,36 @@ util::StatusOr<std::unique_ptr<Submission>> Submission::Start(const config::Conf
   sub->pid_ = pid;
   sub->to_ = in[1];
   sub->from_ = out[0];
+  sub->ReadQueueId();
+  return sub;
+}
 
+// postdrop reports the ID once its file exists; EOF first means it failed.
+void Submission::ReadQueueId() {
+  util::AttrDecoder decoder;
+  util::AttrList list;
+  char buf[512];
+  for (;;) {
+    ssize_t n = read(from_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    decoder.Feed(std::string_view(buf, static_cast<size_t>(n)));
+    util::StatusOr<bool> got = decoder.Next(&list);
+    if (!got.ok()) return;
+    if (*got) break;
+  }
+  if (auto id = list.Get("queue_id")) queue_id_ = std::string(*id);
+}
+
+Submission::~Submission() { Abort(); }
+
+void Submission::WriteEnvelope(const Envelope& env) {
   struct timeval tv;
   gettimeofday(&tv, nullptr);
-  sub->Put(queue_file::kTime,
-           util::StrFormat("%ld %ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec)));
+  Record(queue_file::kTime,
+         util::StrFormat("%ld %ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec)));
   auto attr = [&](std::string_view name, std::string_view value) {
-    if (!value.empty()) sub->Put(queue_file::kAttr, std::string(name) + "=" + std::string(value));
+    if (!value.empty()) Record(queue_file::kAttr, std::string(name) + "=" + std::string(value));
   };
   attr(maildrop::kAttrRewriteContext, env.rewrite_context);
   attr(maildrop::kAttrFullName, env.full_name);
@@ -64,20 +86,17 @@ util::StatusOr<std::unique_ptr<Submission>> Submission::Start(const config::Conf
   attr(maildrop::kAttrDsnEnvid, env.dsn_envid);
   attr(maildrop::kAttrDsnRet, env.dsn_ret);
   if (env.extract) attr(maildrop::kAttrExtract, "yes");
-  sub->Put(queue_file::kSender, env.sender);
+  Record(queue_file::kSender, env.sender);
   for (const queue_file::Recipient& r : env.recipients) {
-    if (!r.original.empty()) sub->Put(queue_file::kOriginal, r.original);
-    if (!r.dsn_orcpt.empty()) sub->Put(queue_file::kDsnOrcpt, r.dsn_orcpt);
-    if (r.dsn_notify) sub->Put(queue_file::kDsnNotify, std::to_string(r.dsn_notify));
-    sub->Put(queue_file::kRecipient, r.address);
+    if (!r.original.empty()) Record(queue_file::kOriginal, r.original);
+    if (!r.dsn_orcpt.empty()) Record(queue_file::kDsnOrcpt, r.dsn_orcpt);
+    if (r.dsn_notify) Record(queue_file::kDsnNotify, std::to_string(r.dsn_notify));
+    Record(queue_file::kRecipient, r.address);
   }
-  sub->Put(queue_file::kMessage, "");
-  return sub;
+  Record(queue_file::kMessage, "");
 }
 
-Submission::~Submission() { Abort(); }
-
-void Submission::Put(char type, std::string_view data) {
+void Submission::Record(char type, std::string_view data) {
   util::AppendRecord(&buf_, type, data);
   if (buf_.size() >= 65536) Flush();
 }
@@ -90,7 +109,7 @@ void Submission::Flush() {
 
 void Submission::Line(std::string_view data, bool complete) {
   size_ += data.size() + (complete ? 1 : 0);
-  Put(complete ? queue_file::kLine : queue_file::kSegment, data);
+  Record(complete ? queue_file::kLine : queue_file::kSegment, data);
 }
 
 int Submission::Wait() {
@@ -105,29 +124,24 @@ int Submission::Wait() {
   return status;
 }
 
-Submission::Outcome Submission::Finish() {
+Outcome Submission::Finish() {
   Outcome out;
-  Put(queue_file::kExtra, "");
-  Put(queue_file::kEnd, "");
+  Record(queue_file::kExtra, "");
+  Record(queue_file::kEnd, "");
   Flush();
   close(to_);
   to_ = -1;
-  std::string reply;
   char buf[512];
-  for (;;) {
+  for (;;) {  // nothing more is expected; read to postdrop's end
     ssize_t n = read(from_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (reply.size() < 4096) reply.append(buf, static_cast<size_t>(n));
   }
   close(from_);
   from_ = -1;
   int status = Wait();
-  if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    auto list = util::DecodeAttrList(reply);
-    if (list.ok()) {
-      if (auto id = list->Get("queue_id")) out.queue_id = std::string(*id);
-    }
+  if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !queue_id_.empty()) {
+    out.queue_id = queue_id_;
     return out;
   }
   if (status != -1 && WIFEXITED(status)) {
@@ -165,4 +179,4 @@ void Submission::Abort() {
   if (pid_ > 0) Wait();
 }
 
-}  // namespace sendmail
+}  // namespace postdrop_client
