@@ -80,7 +80,7 @@ namespace {
 // this process.
 [[noreturn]] void ExecCommand(const config::Config& cfg, const std::string& name,
                               const std::vector<std::string>& args,
-                              const char* directory = "command_directory") {
+                              config::AnyParam directory = "command_directory") {
   std::string path = cfg.Get(directory) + "/" + name;
   std::vector<char*> argv;
   std::vector<std::string> all = {name};

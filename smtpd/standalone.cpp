@@ -100,7 +100,7 @@ class UnrestrictedChecker : public smtpd_check::Checker {
   util::StatusOr<bool> InMynetworks(const smtpd_check::Session& s) override {
     return inner_ ? inner_->InMynetworks(s) : false;
   }
-  util::StatusOr<bool> ClientMatches(std::string_view param,
+  util::StatusOr<bool> ClientMatches(config::AnyParam param,
                                      const smtpd_check::Session& s) override {
     return inner_ ? inner_->ClientMatches(param, s) : false;
   }
