@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
     deps.checker = st->checker.get();
     deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();
+    deps.queue_space = [dir = cfg.Get("queue_directory")] { return util::SpaceOf(dir); };
     deps.resolver = &util::NameServiceResolver();  // getnameinfo, as Postfix
     deps.flush = [&cfg](std::string_view site) {
       return flush_client::SendSite(cfg, site, nullptr);

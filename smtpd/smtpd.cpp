@@ -53,6 +53,8 @@ class Session {
   // --- commands; each returns true on success (for the counters) ---
   bool Helo(const smtpd_proto::Command& c, bool esmtp);
   bool Mail(const smtpd_proto::Command& c);
+  bool QueueHasSpace();
+  void LogMailReject(const std::string& reply);
   bool Rcpt(const smtpd_proto::Command& c);
   bool Data(const smtpd_proto::Command& c);
   bool Bdat(const smtpd_proto::Command& c);
@@ -501,6 +503,36 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   return true;
 }
 
+// Postfix's smtpd_check_queue(): room for queue_minfree and for one and a
+// half messages of the largest size accepted, counted in file system blocks.
+bool Session::QueueHasSpace() {
+  if (!deps_.queue_space) return true;
+  util::StatusOr<util::FileSystemSpace> space = deps_.queue_space();
+  if (!space.ok()) {
+    msg::Warn("%s", space.status().message().c_str());
+    return true;
+  }
+  if (space->block_size == 0) return true;
+  auto blocks = [&](long long bytes) {
+    return static_cast<unsigned long long>(std::max(0LL, bytes)) / space->block_size;
+  };
+  constexpr double kSpaceMultiplier = 1.5;
+  if (blocks(st_.queue_minfree) >= space->blocks_free ||
+      static_cast<double>(blocks(st_.message_size_limit)) >=
+          static_cast<double>(space->blocks_free) / kSpaceMultiplier) {
+    msg::Warn("not enough free space in mail queue: %llu bytes < %g*message size limit",
+              space->blocks_free * space->block_size, kSpaceMultiplier);
+    return false;
+  }
+  return true;
+}
+
+// The log line of a MAIL command refused before the sender is known.
+void Session::LogMailReject(const std::string& reply) {
+  msg::Info("NOQUEUE: reject: MAIL from %s: %s; proto=%s helo=<%s>", NamAddr().c_str(),
+            reply.c_str(), sess_.protocol.c_str(), sess_.helo_name.c_str());
+}
+
 bool Session::Mail(const smtpd_proto::Command& c) {
   if (st_.helo_required && sess_.helo_name.empty()) {
     Reply("503 5.5.1 Error: send HELO/EHLO first");
@@ -569,7 +601,13 @@ bool Session::Mail(const smtpd_proto::Command& c) {
     }
   }
   if (st_.message_size_limit > 0 && txn_.size > st_.message_size_limit) {
+    LogMailReject("552 5.3.4 Message size exceeds fixed limit");
     Reply("552 5.3.4 Message size exceeds fixed limit");
+    return false;
+  }
+  if (!QueueHasSpace()) {
+    LogMailReject("452 4.3.1 Insufficient system storage");
+    Reply("452 4.3.1 Insufficient system storage");
     return false;
   }
   if (deps_.anvil != nullptr && st_.message_rate_limit > 0 && !LimitExempt()) {
@@ -1024,6 +1062,7 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.helo_required = cfg.GetBool("smtpd_helo_required");
   s.disable_vrfy = cfg.GetBool("disable_vrfy_command");
   s.message_size_limit = cfg.GetInt("message_size_limit");
+  s.queue_minfree = cfg.GetInt("queue_minfree");
   s.line_length_limit = static_cast<size_t>(std::max(512LL, cfg.GetInt("line_length_limit")));
   s.timeout = static_cast<int>(cfg.GetTime("smtpd_timeout"));
   s.soft_error_limit = static_cast<int>(cfg.GetInt("smtpd_soft_error_limit"));

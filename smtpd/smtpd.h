@@ -30,6 +30,7 @@
 #include "smtpd/smtpd_check.h"
 #include "smtpd/smtpd_input.h"
 #include "util/dns.h"
+#include "util/files.h"
 #include "util/status.h"
 #include "util/stream.h"
 
@@ -44,6 +45,9 @@ struct Settings {
   bool helo_required = false;
   bool disable_vrfy = false;
   long long message_size_limit = 10240000;
+  // queue_minfree: MAIL is refused (452 4.3.1) when the queue file system
+  // has no more than this free, or less than 1.5 x message_size_limit.
+  long long queue_minfree = 0;
   size_t line_length_limit = 2048;
   int timeout = 300;  // smtpd_timeout, seconds
   int soft_error_limit = 10;
@@ -95,6 +99,9 @@ struct Deps {
   std::function<flush_client::Status(std::string_view site)> flush;
   // Time source for arrival times and the Received: date (tests fix it).
   std::function<long()> now;
+  // Free space of the queue file system, asked at each MAIL (empty: not
+  // checked; an error: not checked, warned about).
+  std::function<util::StatusOr<util::FileSystemSpace>()> queue_space;
 };
 
 // Where the client is (from getpeername/getsockname).

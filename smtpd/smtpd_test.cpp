@@ -134,6 +134,7 @@ class SmtpdTest : public ::testing::Test {
       return std::unique_ptr<QueueFile>(new FakeFile(&rec_));
     };
     deps.now = [] { return 1795222800L; };
+    if (queue_space_) deps.queue_space = [this] { return *queue_space_; };
     deps.flush = [](std::string_view site) {
       return site == "flush.example" ? flush_client::Status::kOk : flush_client::Status::kDeny;
     };
@@ -178,6 +179,7 @@ class SmtpdTest : public ::testing::Test {
   FakeChecker checker_;
   Recorded rec_;
   bool queue_down_ = false;
+  std::optional<util::StatusOr<util::FileSystemSpace>> queue_space_;
 };
 
 const char kBanner[] = "220 mx.example.com ESMTP Postfix\r\n";
@@ -296,6 +298,41 @@ TEST_F(SmtpdTest, EhloDiscardAndNoSize) {
   std::string out = Session("EHLO x\r\nVRFY a@b\r\nQUIT\r\n");
   EXPECT_EQ(out, std::string(kBanner) + "250-mx.example.com\r\n250 SIZE\r\n"
                  "502 5.5.1 VRFY command is disabled\r\n221 2.0.0 Bye\r\n");
+}
+
+TEST_F(SmtpdTest, QueueSpaceAtMail) {
+  // 4 KB blocks; message_size_limit 100 KB (25 blocks), queue_minfree 1 MB.
+  st_.message_size_limit = 100 * 1024;
+  st_.queue_minfree = 1024 * 1024;
+  const std::string session = "EHLO c\r\nMAIL FROM:<a@b>\r\nQUIT\r\n";
+  const std::string refused = "452 4.3.1 Insufficient system storage\r\n";
+  struct Case {
+    unsigned long long blocks_free;
+    bool accepted;
+  } cases[] = {
+      {256, false},  // exactly queue_minfree
+      {257, true},   // more than queue_minfree, and > 1.5 x 25 blocks
+  };
+  for (const Case& c : cases) {
+    queue_space_ = util::FileSystemSpace{4096, c.blocks_free};
+    std::string out = Session(session);
+    EXPECT_EQ(out.find(refused) == std::string::npos, c.accepted) << c.blocks_free << out;
+  }
+  // Without queue_minfree: 1.5 x message_size_limit decides (37.5 blocks).
+  st_.queue_minfree = 0;
+  queue_space_ = util::FileSystemSpace{4096, 38};
+  EXPECT_EQ(Session(session).find(refused), std::string::npos);
+  queue_space_ = util::FileSystemSpace{4096, 37};
+  EXPECT_NE(Session(session).find(refused), std::string::npos);
+  EXPECT_TRUE(
+      Logged("warning: not enough free space in mail queue: 151552 bytes < "
+             "1.5*message size limit"));
+  EXPECT_TRUE(
+      Logged("NOQUEUE: reject: MAIL from unknown[192.0.2.1]: 452 4.3.1 Insufficient "
+             "system storage; proto=ESMTP helo=<c>"));
+  // An unreadable file system is not a reason to refuse mail.
+  queue_space_ = util::StatusOr<util::FileSystemSpace>(util::Unavailable("statvfs: EIO"));
+  EXPECT_EQ(Session(session).find(refused), std::string::npos);
 }
 
 TEST_F(SmtpdTest, SizeLimitDuringData) {

@@ -241,11 +241,12 @@ class FaultTest(mtatest.TempDirTestCase):
 
 class QueueFullTest(mtatest.TempDirTestCase):
     """The queue file system fills up (a small tmpfs under queue_directory,
-    deliveries held with defer_transports until a flush): clients get a 4xx
-    reply, never
-    a 250 for mail that was not stored; nothing half-written is ever
-    delivered; when deliveries resume and space returns, everything
-    acknowledged arrives exactly once and new mail flows again."""
+    deliveries held with defer_transports until a flush): once less than
+    1.5 x message_size_limit is free, MAIL gets Postfix's "452 4.3.1
+    Insufficient system storage", never a 250 for mail that was not
+    stored; nothing half-written is ever delivered; when deliveries resume
+    and space returns, everything acknowledged arrives exactly once and new
+    mail flows again."""
 
     @unittest.skipIf(os.geteuid() != 0, "needs root to mount a small file system")
     def test_queue_file_system_full(self):
@@ -270,6 +271,7 @@ class QueueFullTest(mtatest.TempDirTestCase):
                     "virtual_mailbox_maps = hash:%s\nvirtual_uid_maps = static:10000\n"
                     "virtual_gid_maps = static:10000\nvirtual_minimum_uid = 1\n"
                     "defer_transports = virtual\nqueue_run_delay = 1s\n"
+                    "message_size_limit = 200000\n"
                     "minimal_backoff_time = 1s\nmaximal_backoff_time = 2s\n"
                     % (base, vmailbox),
             master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port))
@@ -290,7 +292,10 @@ class QueueFullTest(mtatest.TempDirTestCase):
                     break
         self.assertTrue(refused, "the 3 MB queue never filled:\n" + inst.log()[-3000:])
         for i, code, text in refused:
-            self.assertTrue(400 <= code < 500, (code, text))
+            self.assertEqual((code, text), (452, b"4.3.1 Insufficient system storage"))
+        self.assertIn("warning: not enough free space in mail queue:", inst.log())
+        self.assertIn("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: 452 4.3.1 Insufficient "
+                      "system storage; proto=ESMTP", inst.log())
         # Everything acknowledged waits in deferred/ (defer_transports);
         # a flush delivers it, and space returns as the queue drains.
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == len(acked) and

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -263,6 +264,15 @@ Status MakeDirs(const std::string& path, mode_t mode, uid_t uid, gid_t gid, Exis
     if (last) break;
   }
   return OkStatus();
+}
+
+StatusOr<FileSystemSpace> SpaceOf(const std::string& path) {
+  struct statvfs fs;
+  if (statvfs(path.c_str(), &fs) < 0) return ErrnoStatus(errno, "statvfs " + path);
+  FileSystemSpace space;
+  space.block_size = fs.f_frsize != 0 ? fs.f_frsize : fs.f_bsize;
+  space.blocks_free = fs.f_bavail;
+  return space;
 }
 
 bool FileExists(const std::string& path) {

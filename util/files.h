@@ -114,6 +114,14 @@ Status MakeDirs(const std::string& path, mode_t mode, uid_t uid = kNoUid, gid_t 
 // True when `path` exists (following symbolic links), respectively is a
 // directory (following symbolic links). Errors other than "does not exist"
 // also yield false.
+// Free space of the file system that holds `path`, as an unprivileged
+// process may use it (statvfs f_bavail, in f_frsize blocks).
+struct FileSystemSpace {
+  unsigned long long block_size = 0;
+  unsigned long long blocks_free = 0;
+};
+StatusOr<FileSystemSpace> SpaceOf(const std::string& path);
+
 bool FileExists(const std::string& path);
 bool IsDirectory(const std::string& path);
 
