@@ -3,13 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 
 namespace maps {
 namespace {
 
 using tables::LookupResult;
-using tables::testing::ScratchDir;
 using tables::testing::WarningCapture;
+using util::testing::ScratchDir;
 
 AddrFindOptions Options(unsigned steps, std::string delimiters = "+") {
   AddrFindOptions o;

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 
 namespace addr_list {
 namespace {
 
-using tables::testing::ScratchDir;
+using util::testing::ScratchDir;
 
 class AddrListTest : public ::testing::Test {
  public:

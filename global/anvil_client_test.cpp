@@ -10,8 +10,8 @@
 #include <mutex>
 #include <thread>
 
-#include "tables/table_testing.h"
 #include "util/attr_testing.h"
+#include "util/scratch_dir.h"
 
 namespace anvil_client {
 namespace {
@@ -113,7 +113,7 @@ TEST(AnvilClientTest, Errors) {
 }
 
 TEST(AnvilClientTest, NoServerIsUnavailable) {
-  tables::testing::ScratchDir dir;
+  util::testing::ScratchDir dir;
   AnvilClient c(dir.path() + "/anvil", std::chrono::seconds(1));
   util::StatusOr<Counts> r = c.Connect("smtp:x");
   ASSERT_FALSE(r.ok());

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "util/attr.h"
+#include "util/scratch_dir.h"
 
 namespace delivery_log {
 namespace {
@@ -15,13 +16,11 @@ namespace {
 class DeliveryLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/delivery_log_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    layout_.queue_directory = tmpl;
+    layout_.queue_directory = dir_.path();
     layout_.hashed = {"deferred", "defer"};
     std::filesystem::create_directories(layout_.QueueDir("defer"));
   }
-  void TearDown() override { std::filesystem::remove_all(layout_.queue_directory); }
+  util::testing::ScratchDir dir_;
   mail_queue::Layout layout_;
 };
 

@@ -3,11 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 
 namespace domain_list {
 namespace {
 
-using tables::testing::ScratchDir;
+using util::testing::ScratchDir;
 
 class DomainListTest : public ::testing::Test {
  public:

@@ -2,14 +2,13 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <set>
 
 #include "util/files.h"
+#include "util/scratch_dir.h"
 
 namespace mail_queue {
 namespace {
@@ -17,13 +16,11 @@ namespace {
 class QueueDirTest : public testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mail-queue-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    layout_.queue_directory = tmpl;
+    layout_.queue_directory = dir_.path();
     layout_.hashed = {"deferred", "defer"};
     for (auto q : MessageQueues()) ASSERT_TRUE(util::MakeDirs(layout_.QueueDir(q), 0700).ok());
   }
-  void TearDown() override { std::filesystem::remove_all(layout_.queue_directory); }
+  util::testing::ScratchDir dir_;
   Layout layout_;
 };
 

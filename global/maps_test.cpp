@@ -5,13 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 
 namespace maps {
 namespace {
 
 using tables::LookupResult;
-using tables::testing::ScratchDir;
 using tables::testing::WarningCapture;
+using util::testing::ScratchDir;
 
 class MapsTest : public ::testing::Test {
  protected:

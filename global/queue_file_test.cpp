@@ -2,14 +2,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-
 #include "util/fd.h"
 #include "util/files.h"
+#include "util/scratch_dir.h"
 #include "util/strings.h"
 
 namespace queue_file {
@@ -24,13 +22,10 @@ Recipient Rcpt(std::string address) {
 class QueueFileTest : public testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/queue-file-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    layout_.queue_directory = tmpl;
+    layout_.queue_directory = dir_.path();
     for (auto q : mail_queue::MessageQueues())
       ASSERT_TRUE(util::MakeDirs(layout_.QueueDir(q), 0700).ok());
   }
-  void TearDown() override { std::filesystem::remove_all(layout_.queue_directory); }
 
   std::string WriteSample(bool with_extra) {
     auto w = Writer::Create(layout_, mail_queue::kIncoming);
@@ -57,6 +52,7 @@ class QueueFileTest : public testing::Test {
     return id.ok() ? *id : "";
   }
 
+  util::testing::ScratchDir dir_;
   mail_queue::Layout layout_;
 };
 

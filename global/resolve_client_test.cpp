@@ -11,8 +11,8 @@
 
 #include "global/rewrite_client.h"
 #include "global/rewrite_proto.h"
-#include "tables/table_testing.h"
 #include "util/attr_testing.h"
+#include "util/scratch_dir.h"
 
 namespace resolve_client {
 namespace {
@@ -224,7 +224,7 @@ TEST(ResolveClientTest, Timeout) {
 }
 
 TEST(ResolveClientTest, ServiceDown) {
-  tables::testing::ScratchDir dir;
+  util::testing::ScratchDir dir;
   ResolveClient c(dir.path() + "/private/rewrite", std::chrono::seconds(1));
   util::StatusOr<ResolveResult> r = c.Resolve("", "u@example.net");
   ASSERT_FALSE(r.ok());

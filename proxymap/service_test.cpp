@@ -11,6 +11,7 @@
 #include "tables/proxy_protocol.h"
 #include "tables/registry.h"
 #include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 
 namespace proxymap {
 namespace {
@@ -83,7 +84,7 @@ class ServiceTest : public ::testing::Test {
     return r.ok() ? *r : util::AttrList{};
   }
 
-  tables::testing::ScratchDir dir_;
+  util::testing::ScratchDir dir_;
   std::string hash_;
 };
 

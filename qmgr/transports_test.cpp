@@ -1,32 +1,25 @@
 #include "qmgr/transports.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
+
+#include "util/scratch_dir.h"
 
 namespace qmgr {
 namespace {
 
 class TransportLimitsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/qmgr-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   config::Config Load(const std::string& main_cf, const std::string& master_cf) {
-    std::ofstream(dir_ + "/main.cf") << main_cf;
-    std::ofstream(dir_ + "/master.cf") << master_cf;
-    auto c = config::Config::Load(dir_);
+    dir_.Write("main.cf", main_cf);
+    dir_.Write("master.cf", master_cf);
+    auto c = config::Config::Load(dir_.path());
     EXPECT_TRUE(c.ok());
     return *c;
   }
-  std::string dir_;
+  util::testing::ScratchDir dir_;
 };
 
 TEST_F(TransportLimitsTest, MasterCfOverridesApplyToScheduling) {

@@ -11,6 +11,7 @@
 #include "smtpd/smtpd_check_util.h"
 #include "tables/table_testing.h"
 #include "util/msg.h"
+#include "util/scratch_dir.h"
 #include "util/strings.h"
 
 namespace smtpd_check {
@@ -18,7 +19,7 @@ namespace {
 
 using resolve_client::AddressClass;
 using resolve_client::ResolveResult;
-using tables::testing::ScratchDir;
+using util::testing::ScratchDir;
 
 std::vector<std::string>& Logs() {
   static std::vector<std::string> logs;

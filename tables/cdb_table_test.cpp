@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include "tables/indexed_file_test_util.h"
+#include "util/scratch_dir.h"
 
 namespace tables {
 namespace {
+
+using util::testing::ScratchDir;
 
 // Postfix writes cdb keys and values WITHOUT a trailing NUL (with one: -N).
 TEST(CdbTableTest, OnDiskFormat) {
@@ -22,7 +25,7 @@ TEST(CdbTableTest, OnDiskFormat) {
       {"-N", kTryNul, std::string("k\0", 2), std::string("v\0", 2)},
   };
   for (const Row& row : rows) {
-    TempDir dir;
+    ScratchDir dir;
     std::string name = dir.path() + "/t";
     Build("cdb:" + name, {{"K", "v"}}, kFoldFixed | kDupWarn | row.nul);
     int fd = open((name + ".cdb").c_str(), O_RDONLY);
@@ -40,7 +43,7 @@ TEST(CdbTableTest, OnDiskFormat) {
 // A replaced duplicate stays in the data section but not in the index: the
 // sequence must not show it.
 TEST(CdbTableTest, ReplacedRecordIsNotSequenced) {
-  TempDir dir;
+  ScratchDir dir;
   std::string spec = "cdb:" + dir.path() + "/t";
   Build(spec, {{"k", "1"}, {"k", "2"}, {"j", "3"}}, kFoldFixed | kDupReplace);
   auto r = OpenReader(spec);

@@ -17,9 +17,12 @@
 
 #include "tables/indexed_file_test_util.h"
 #include "tables/registry.h"
+#include "util/scratch_dir.h"
 
 namespace tables {
 namespace {
+
+using util::testing::ScratchDir;
 
 class IndexedTableTest : public testing::TestWithParam<const char*> {
  protected:
@@ -28,7 +31,7 @@ class IndexedTableTest : public testing::TestWithParam<const char*> {
   std::string Suffix() const {
     return type() == "lmdb" ? ".lmdb" : type() == "cdb" ? ".cdb" : ".db";
   }
-  TempDir dir_;
+  ScratchDir dir_;
 };
 
 TEST_P(IndexedTableTest, RoundTripAndSequence) {
@@ -254,7 +257,7 @@ TEST(DbTableTest, OnDiskFormat) {
       {"btree", DB_BTREE, kTryNul, std::string("k\0", 2), std::string("v\0", 2)},
   };
   for (const Row& row : rows) {
-    TempDir dir;
+    ScratchDir dir;
     std::string name = dir.path() + "/t";
     Build(std::string(row.type) + ":" + name, {{"K", "v"}}, kFoldFixed | kDupWarn | row.nul);
     DB* db;
@@ -271,9 +274,9 @@ TEST(DbTableTest, OnDiskFormat) {
 }
 
 TEST(DbTableTest, NotADatabase) {
-  TempDir dir;
-  std::string name = dir.path() + "/t";
-  ASSERT_EQ(system(("echo garbage > " + name + ".db").c_str()), 0);
+  ScratchDir dir;
+  std::string name = dir.Path("t");
+  dir.Write("t.db", "garbage\n");
   OpenOptions o;
   auto t = Open("hash:" + name, o);
   ASSERT_FALSE(t.ok());

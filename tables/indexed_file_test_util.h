@@ -1,14 +1,12 @@
 // indexed_file_test_util: helpers for the tests of the indexed file tables
-// (a temporary directory, building and opening a table in one call).
+// (building and opening a table in one call; table files go in a
+// util::testing::ScratchDir, util/scratch_dir.h).
 // Header-only so that it stays out of the mta_tables library.
 #pragma once
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,37 +16,6 @@
 #include "tables/table.h"
 
 namespace tables {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mta-tables-XXXXXX";
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) [[maybe_unused]]
-      int rc = system(("rm -rf '" + path_ + "'").c_str());
-  }
-  const std::string& path() const { return path_; }
-  // The sorted names in the directory.
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(path_.c_str())) {
-      while (dirent* e = readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") out.push_back(n);
-      }
-      closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  std::string path_;
-};
 
 // Builds `spec` from scratch with `rows` (postmap's way) and commits.
 inline std::unique_ptr<Table> Build(const std::string& spec,

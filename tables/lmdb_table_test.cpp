@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 
 #include "tables/indexed_file_test_util.h"
+#include "util/scratch_dir.h"
 
 namespace tables {
 namespace {
+
+using util::testing::ScratchDir;
 
 // Postfix's layout: one file NAME.lmdb (no subdirectory, no lock file),
 // key and value with a trailing NUL (without one with -n).
@@ -22,7 +25,7 @@ TEST(LmdbTableTest, OnDiskFormat) {
       {"-n", kTryNoNul, "k", "v"},
   };
   for (const Row& row : rows) {
-    TempDir dir;
+    ScratchDir dir;
     std::string name = dir.path() + "/t";
     Build("lmdb:" + name, {{"K", "v"}}, kFoldFixed | kDupWarn | row.nul);
     EXPECT_EQ(dir.Entries(), std::vector<std::string>{"t.lmdb"}) << row.name;
@@ -43,7 +46,7 @@ TEST(LmdbTableTest, OnDiskFormat) {
 }
 
 TEST(LmdbTableTest, KeyTooLong) {
-  TempDir dir;
+  ScratchDir dir;
   OpenOptions o;
   o.open_flags = O_RDWR | O_CREAT | O_TRUNC;
   o.flags = kFoldFixed | kDupWarn;

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "tables/registry.h"
+#include "util/scratch_dir.h"
 
 namespace tables {
 namespace {
@@ -288,10 +288,9 @@ TEST_F(MysqlTableTest, SuppressedKeysNeverReachTheServer) {
 }
 
 TEST_F(MysqlTableTest, DomainRestriction) {
-  char dir[] = "/tmp/mysql-table-test-XXXXXX";
-  ASSERT_TRUE(mkdtemp(dir));
-  std::string file = std::string(dir) + "/domains";
-  std::ofstream(file) << "# hosted\nexample.net, !sub.example.org\nsub.example.org\n";
+  util::testing::ScratchDir dir;
+  std::string file =
+      dir.Write("domains", "# hosted\nexample.net, !sub.example.org\nsub.example.org\n");
   FakeServer s;
   MysqlConfig c = Config();
   c.domain = {"Example.JP", file};
@@ -316,8 +315,6 @@ TEST_F(MysqlTableTest, DomainRestriction) {
     EXPECT_TRUE(t->Lookup(k.key).not_found());
     EXPECT_EQ(!s.queries.empty(), k.queried);
   }
-  unlink(file.c_str());
-  rmdir(dir);
 }
 
 TEST_F(MysqlTableTest, RequireResultSet) {
@@ -346,18 +343,8 @@ TEST(MysqlErrorTest, ConnectionLevelErrors) {
 
 class MysqlCfTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char d[] = "/tmp/mysql-cf-test-XXXXXX";
-    ASSERT_TRUE(mkdtemp(d));
-    dir_ = d;
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
-  std::string Write(const std::string& text) {
-    std::string path = dir_ + "/t.cf";
-    std::ofstream(path) << text;
-    return path;
-  }
-  std::string dir_;
+  std::string Write(const std::string& text) { return dir_.Write("t.cf", text); }
+  util::testing::ScratchDir dir_;
 };
 
 TEST_F(MysqlCfTest, AllParameters) {
@@ -467,13 +454,13 @@ TEST_F(MysqlCfTest, Errors) {
 }
 
 TEST_F(MysqlCfTest, OpenThroughTheRegistry) {
-  std::string path = Write("hosts = unix:" + dir_ + "/nosuch.sock\nquery = SELECT '%s'\n");
+  std::string path = Write("hosts = unix:" + dir_.path() + "/nosuch.sock\nquery = SELECT '%s'\n");
   auto t = Open("mysql:" + path, OpenOptions{});
   ASSERT_TRUE(t.ok()) << t.status().message();
   EXPECT_EQ((*t)->spec(), "mysql:" + path);
   LookupResult r = (*t)->Lookup("bob@example.jp");  // no server there
   ASSERT_TRUE(r.temp_error());
-  EXPECT_NE(r.value.find("no database host answered (unix:" + dir_ + "/nosuch.sock: "),
+  EXPECT_NE(r.value.find("no database host answered (unix:" + dir_.path() + "/nosuch.sock: "),
             std::string::npos)
       << r.value;
 
@@ -483,15 +470,15 @@ TEST_F(MysqlCfTest, OpenThroughTheRegistry) {
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().message(), "mysql:" + path + " map requires O_RDONLY access mode");
 
-  t = Open("mysql:" + dir_ + "/missing.cf", OpenOptions{});
+  t = Open("mysql:" + dir_.path() + "/missing.cf", OpenOptions{});
   ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.status().message().rfind("open " + dir_ + "/missing.cf", 0), 0u)
+  EXPECT_EQ(t.status().message().rfind("open " + dir_.path() + "/missing.cf", 0), 0u)
       << t.status().message();
 }
 
 TEST_F(MysqlCfTest, MainCfEmbeddedForm) {
   std::map<std::string, std::string> main_cf = {
-      {"vhosts_hosts", "unix:" + dir_ + "/nosuch.sock"},
+      {"vhosts_hosts", "unix:" + dir_.path() + "/nosuch.sock"},
       {"vhosts_query", "SELECT '%s'"},
       {"vhosts_expansion_limit", "x"},
   };

@@ -13,6 +13,8 @@
 #include "tables/proxy_protocol.h"
 #include "tables/registry.h"
 #include "tables/table_testing.h"
+#include "util/files.h"
+#include "util/scratch_dir.h"
 #include "util/sockets.h"
 #include "util/stream.h"
 
@@ -20,6 +22,7 @@ namespace tables {
 namespace {
 
 using namespace tables::testing;
+using util::testing::ScratchDir;
 
 // What the test server does with the n-th request (counted from 0) it reads.
 struct Action {

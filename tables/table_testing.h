@@ -1,8 +1,9 @@
 // table_testing: helpers for the unit tests of table types only (not linked
-// into programs): a scratch directory for table files, and a capture of the
-// warnings a table logs at open.
+// into programs): a capture of the warnings a table logs at open, and rows
+// of one-line table specs. Table files go in a util::testing::ScratchDir
+// (util/scratch_dir.h).
 //
-//   tables::testing::ScratchDir dir;
+//   util::testing::ScratchDir dir;
 //   std::string path = dir.Write("regexp", "/^a/ b\n");
 //   tables::testing::WarningCapture warnings;   // msg::Warn texts, no prefix
 //   auto t = tables::Open("regexp:" + path, {});
@@ -10,38 +11,15 @@
 //   RunRows({{"static:x", "key", kFound, "x"}});
 #pragma once
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "tables/registry.h"
-#include "util/files.h"
 #include "util/msg.h"
 
 namespace tables::testing {
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    char tmpl[] = "/tmp/tables_test.XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  // Writes `contents` to DIR/name and returns the path.
-  std::string Write(const std::string& name, const std::string& contents) const {
-    std::string p = path_ + "/" + name;
-    (void)util::AtomicReplace(p, contents, 0644);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
 
 class WarningCapture {
  public:

@@ -2,11 +2,13 @@
 
 #include "tables/registry.h"
 #include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 
 namespace tables {
 namespace {
 
 using namespace tables::testing;
+using util::testing::ScratchDir;
 
 TEST(TexthashTableTest, PostmapFormat) {
   ScratchDir dir;

@@ -359,11 +359,7 @@ class MtaInstance:
                 if os.path.basename((argv(p) or [""])[0]) == program]
 
     def log(self):
-        try:
-            with open(self.maillog, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_log(self.maillog)
 
     def wait_log(self, pattern, timeout=10, count=1):
         import re
@@ -379,6 +375,35 @@ class MtaInstance:
         proc = subprocess.run([program("sendmail"), "-i", "-f", sender] + list(rcpts),
                               input=message, env=full_env, capture_output=True, timeout=60)
         self.test.assertEqual(proc.returncode, 0, proc)
+
+    def send(self, *rcpts, sender="alice@example.com", body="body\n", headers=""):
+        """Submits a "Subject: test" message with `headers` (lines ending in
+        a newline) and `body`, str or bytes, like sendmail() (which takes a
+        whole message)."""
+        parts = ["Subject: test\n", headers, "\n", body]
+        if any(isinstance(p, bytes) for p in parts):
+            parts = [p if isinstance(p, bytes) else p.encode() for p in parts]
+            message = b"".join(parts)
+        else:
+            message = "".join(parts)
+        self.sendmail(*rcpts, sender=sender, message=message)
+
+    def incoming(self, count=0, timeout=30):
+        """{queue ID: queue_dump dict} of the ready files in incoming/ (one
+        cleanup is still writing, or has just removed, is left out); with
+        `count`, first waits until at least that many are ready."""
+        def ready():
+            out = {}
+            for qid in self.queue_ids("incoming"):
+                path = self.queue_path("incoming", qid)
+                d = queue_dump(path) if path is not None else None
+                if d is not None:
+                    out[qid] = d
+            return out
+        if not count:
+            return ready()
+        return wait_for(lambda: (lambda d: d if len(d) >= count else None)(ready()), timeout,
+                        lambda: "%d ready file(s) in incoming/; log:\n%s" % (count, self.log()))
 
     def queued(self):
         """How many messages are in incoming/, active/ and deferred/."""
@@ -407,6 +432,41 @@ class MtaInstance:
                 self.children()
                 self.postfix("stop")
         kill_leftovers(self.test, self.pids)
+
+
+def read_log(path):
+    """The text of a maillog file; "" while it does not exist."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def unprivileged_n(path):
+    """The text of master.cf file `path` with the unpriv column of every
+    service set to "n", as MtaInstance does, so that daemons run as the
+    test's user."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line[0].isspace() and not line.startswith("#"):
+                fields = line.split()
+                fields[3] = "n"
+                line = " ".join(fields) + "\n"
+            out.append(line)
+    return "".join(out)
+
+
+def queued_id(replies):
+    """The queue ID in the first "250 2.0.0 Ok: queued as ID" of `replies`
+    (one SMTP reply text, or a list of them); fails the test without one."""
+    import re
+    for r in [replies] if isinstance(replies, str) else replies:
+        m = re.match(r"250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$", r)
+        if m:
+            return m.group(1)
+    raise AssertionError("no 'queued as' reply in %r" % (replies,))
 
 
 def queue_dump(path, envelope_only=False):
@@ -495,6 +555,19 @@ def smtp_connect(port, source=None, host="127.0.0.1", timeout=10):
                                  source_address=(source, 0) if source else None)
     s = _PendingSocket(s)
     return s, (recv_replies(s, 1, timeout) or [""])[0]
+
+
+def smtplib_client(test, port, source=None, timeout=30):
+    """An smtplib.SMTP session with 127.0.0.1:port (from loopback address
+    `source` when given) that has said EHLO client.example.org and takes
+    UTF-8 addresses; closed when `test` ends."""
+    import smtplib
+    s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.example.org", timeout=timeout,
+                     source_address=(source, 0) if source else None)
+    test.addCleanup(s.close)
+    test.assertEqual(s.ehlo()[0], 250)
+    s.command_encoding = "utf-8"  # UTF-8 addresses after MAIL FROM ... SMTPUTF8
+    return s
 
 
 class _PendingSocket:
@@ -628,11 +701,7 @@ class DebianPostfix:
             return int(f.read().split()[0])
 
     def log(self):
-        try:
-            with open(self.maillog, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_log(self.maillog)
 
     def cleanup(self):
         try:

@@ -14,7 +14,7 @@ import unittest
 
 import mtatest
 from smtp_sink import SmtpSink
-from test_virtual import free_id
+from test_virtual import SENDER, free_id
 
 SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "showq",
             "virtual", "smtp", "error", "retry", "anvil", "postlog"]
@@ -69,9 +69,6 @@ class AsRootTest(mtatest.TempDirTestCase):
             self.assertEqual(r.rc, 0, r)
         return inst
 
-    def send(self, inst, *rcpts, body=b"body\n", sender="alice@example.jp"):
-        inst.sendmail(*rcpts, sender=sender, message=b"Subject: test\n\n" + body)
-
     def mailbox(self, user):
         return mtatest.maildir_files(os.path.join(self.base, "example.jp", user))
 
@@ -106,12 +103,12 @@ class AsRootTest(mtatest.TempDirTestCase):
     def test_delivery_and_virtual_bounce(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "bob@example.jp")
+        inst.send("bob@example.jp", sender=SENDER)
         self.wait_mail(inst, "bob")
         # No such mailbox (sendmail has no RCPT check): virtual, as root,
         # bounces; the bounce daemon, as postfix, reads the record and the
         # sender hears.
-        self.send(inst, "nobody@example.jp")
+        inst.send("nobody@example.jp", sender=SENDER)
         inst.wait_log(r"to=<nobody@example.jp>, relay=virtual, .*dsn=5.1.1, status=bounced",
                       timeout=30)
         inst.wait_log(r"sender non-delivery notification: \w+", timeout=30)
@@ -127,7 +124,7 @@ class AsRootTest(mtatest.TempDirTestCase):
         inst.start()
         # virtual (root) and error (postfix) both bounce recipients of one
         # message: one bounce record, one notice naming both.
-        self.send(inst, "nobody@example.jp", "closed@example.jp")
+        inst.send("nobody@example.jp", "closed@example.jp", sender=SENDER)
         inst.wait_log(r"to=<closed@example.jp>, relay=none, .*status=bounced \(mailbox closed\)",
                       timeout=30)
         inst.wait_log(r"to=<nobody@example.jp>, relay=virtual, .*status=bounced", timeout=30)
@@ -144,7 +141,7 @@ class AsRootTest(mtatest.TempDirTestCase):
                              "virtual_overquota_bounce = yes\n",
                              limits={"dave@example.jp": "1000"})
         inst.start()
-        self.send(inst, "dave@example.jp", body=b"y" * 3000 + b"\n")
+        inst.send("dave@example.jp", body=b"y" * 3000 + b"\n", sender=SENDER)
         inst.wait_log(r"to=<dave@example.jp>, relay=virtual, .*dsn=5.2.2, status=bounced",
                       timeout=30)
         ndr = self.read(self.wait_mail(inst, "alice")[0])
@@ -152,7 +149,7 @@ class AsRootTest(mtatest.TempDirTestCase):
         inst.wait_empty()
         # Deferred instead (the retry service): the defer record is the
         # bounce daemon's, readable by showq.
-        self.send(inst, "busy@example.jp")
+        inst.send("busy@example.jp", sender=SENDER)
         inst.wait_log(r"to=<busy@example.jp>, relay=none, .*status=deferred \(mailbox busy\)",
                       timeout=30)
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 15, "deferred")
@@ -167,8 +164,8 @@ class AsRootTest(mtatest.TempDirTestCase):
                                     "later@remote.example": "451 4.3.0 try later"}) as sink:
             inst = self.instance("relayhost = [127.0.0.1]:%d\n" % sink.port)
             inst.start()
-            self.send(inst, "ok@remote.example", "gone@remote.example", "later@remote.example",
-                      "nobody@example.jp")
+            inst.send("ok@remote.example", "gone@remote.example", "later@remote.example",
+                      "nobody@example.jp", sender=SENDER)
             sink.wait_transactions(1, timeout=30)
             self.assertEqual(sink.transactions[0].rcpts, ["ok@remote.example"])
             inst.wait_log(r"to=<gone@remote.example>, relay=127.0.0.1\[127.0.0.1\]:\d+, "

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import unittest
 
@@ -63,12 +62,11 @@ class CleanupTest(mtatest.TempDirTestCase):
                 "reason": m.group(4)}, r
 
     def queued(self, inst, qid):
-        path = inst.queue_path("incoming", qid)
-        self.assertIsNotNone(path, "no incoming/%s" % qid)
-        self.assertTrue(os.stat(path).st_mode & stat.S_IXUSR, "not ready")
-        dump = mtatest.queue_dump(path)
-        self.assertIsNotNone(dump)
-        return path, dump
+        """(path, queue_dump dict) of ready file incoming/QID: inst.incoming()
+        with the path, which these tests inspect."""
+        dump = inst.incoming().get(qid)
+        self.assertIsNotNone(dump, "no ready incoming/%s" % qid)
+        return inst.queue_path("incoming", qid), dump
 
     def test_queued_file_content_and_envelope(self):
         inst = self.instance()

@@ -46,9 +46,6 @@ class QmgrTest(mtatest.TempDirTestCase):
             f.write("test unix - n n - 10 %s\n%s" % (AGENT, extra_master_cf))
         return inst
 
-    def send(self, inst, *rcpts, sender="alice@example.com"):
-        inst.sendmail(*rcpts, sender=sender, message="Subject: test\n\nbody\n")
-
     def deliveries(self, with_last=False):
         """[(pid, nexthop, [rcpts])] and the highest concurrency seen;
         with_last: (pid, nexthop, [rcpts], flagged as the message's last)."""
@@ -68,7 +65,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_discard(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "bob@discard.example", "carol@text.example")
+        inst.send("bob@discard.example", "carol@text.example")
         inst.wait_log(r"qmgr\[\d+\]: (\w+): removed")
         log = inst.log()
         qid = re.search(r"qmgr\[\d+\]: (\w+): from=<alice@example.com>, size=\d+, nrcpt=2 "
@@ -84,7 +81,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_error_bounces(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "bob@error.example")
+        inst.send("bob@error.example")
         inst.wait_log(r"error\[\d+\]: \w+: to=<bob@error.example>, relay=none, .*dsn=5.1.1, "
                       r"status=bounced \(no such user\)")
         qid = re.search(r"error\[\d+\]: (\w+):", inst.log()).group(1)
@@ -99,7 +96,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_retry_defers_then_retries_then_delivers(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "bob@retry.example")
+        inst.send("bob@retry.example")
         inst.wait_log(r"error\[\d+\]: \w+: to=<bob@retry.example>, relay=none, .*dsn=4.4.1, "
                       r"status=deferred \(try later\)")
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10,
@@ -127,7 +124,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         inst = self.instance(main_cf="minimal_backoff_time = 1000s\n"
                                      "maximal_backoff_time = 4000s\n")
         inst.start()
-        self.send(inst, "bob@retry.example")
+        inst.send("bob@retry.example")
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10, "deferred")
         r = inst.run("postqueue", "-f")
         self.assertEqual(r.rc, 0, r)
@@ -136,7 +133,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_delay_warning_once(self):
         inst = self.instance(main_cf="delay_warning_time = 2s\n")
         inst.start()
-        self.send(inst, "bob@retry.example")
+        inst.send("bob@retry.example")
         inst.wait_log(r"to=<bob@retry.example>.*status=deferred", count=4, timeout=30)
         if os.path.exists(mtatest.program("bounce")):
             inst.wait_log(r"bounce\[\d+\]: \w+: sender delay notification: \w+")
@@ -146,7 +143,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_lifetime_expires_into_bounce(self):
         inst = self.instance(main_cf="maximal_queue_lifetime = 0\n")
         inst.start()
-        self.send(inst, "bob@retry.example")
+        inst.send("bob@retry.example")
         inst.wait_log(r"qmgr\[\d+\]: (\w+): from=<alice@example.com>, status=expired, "
                       r"returned to sender")
         qid = re.search(r"qmgr\[\d+\]: (\w+): from=<alice@example.com>, status=expired",
@@ -160,7 +157,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_test_agent_and_subdomains(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "a@test.example", "b@x.sub.example", "defer1@test.example")
+        inst.send("a@test.example", "b@x.sub.example", "defer1@test.example")
         inst.wait_log(r"test-agent\[\d+\]: \w+: to=<b@x.sub.example>, relay=sub-nexthop, "
                       r".*status=sent \(delivered to test\)")
         inst.wait_log(r"to=<defer1@test.example>, relay=test.example, .*dsn=4.2.0, "
@@ -182,7 +179,7 @@ class QmgrTest(mtatest.TempDirTestCase):
                             "  -o one_destination_recipient_limit=3\n" % AGENT)
         inst.start()
         for i in range(4):
-            self.send(inst, *["r%d-%d@one.example" % (i, j) for j in range(5)])
+            inst.send(*["r%d-%d@one.example" % (i, j) for j in range(5)])
         mtatest.wait_for(lambda: inst.log().count("status=sent") == 20, 40,
                          "20 deliveries; log:\n" + inst.log())
         deliveries, peak = self.deliveries()
@@ -197,11 +194,11 @@ class QmgrTest(mtatest.TempDirTestCase):
         # Alone: the message's last delivery. Two destinations at once:
         # neither is. Sent and deferred in one delivery: the last, and qmgr
         # syncs the file before it keeps it.
-        self.send(inst, "a@test.example")
+        inst.send("a@test.example")
         mtatest.wait_for(lambda: inst.queued() == 0, 10, "a delivered")
-        self.send(inst, "b@test.example", "c@x.sub.example")
+        inst.send("b@test.example", "c@x.sub.example")
         mtatest.wait_for(lambda: inst.queued() == 0, 10, "b and c delivered")
-        self.send(inst, "d@test.example", "defer-e@test.example")
+        inst.send("d@test.example", "defer-e@test.example")
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10,
                          "deferred file; log:\n" + inst.log())
         last = {",".join(r): flag for _, _, r, flag in self.deliveries(with_last=True)[0]}
@@ -223,7 +220,7 @@ class QmgrTest(mtatest.TempDirTestCase):
                                      "relay_domains = fail:broken\n")
         inst.start()
         for i in range(5):
-            self.send(inst, "ok%d@test.example" % i, "x%d@nowhere.example" % i)
+            inst.send("ok%d@test.example" % i, "x%d@nowhere.example" % i)
         mtatest.wait_for(lambda: inst.log().count("status=sent") == 5, 20,
                          "5 deliveries; log:\n" + inst.log())
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 5, 20,
@@ -243,7 +240,7 @@ class QmgrTest(mtatest.TempDirTestCase):
                                      "initial_destination_concurrency = 10\n")
         inst.start()
         for i in range(12):
-            self.send(inst, "m%d@test.example" % i)
+            inst.send("m%d@test.example" % i)
         mtatest.wait_for(lambda: inst.log().count("status=sent") == 12, 30,
                          "12 deliveries")
         deliveries, peak = self.deliveries()
@@ -251,19 +248,6 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertLessEqual(peak, 3)
         self.assertGreater(peak, 1)
         inst.wait_empty()
-
-    @staticmethod
-    def unprivileged_n(path):
-        """master.cf lines from `path` with the unpriv column set to "n", as
-        mtatest.MtaInstance does, so that daemons run as the test's user."""
-        out = []
-        for line in open(path):
-            if line.strip() and not line[0].isspace() and not line.startswith("#"):
-                fields = line.split()
-                fields[3] = "n"
-                line = " ".join(fields) + "\n"
-            out.append(line)
-        return "".join(out)
 
     def docomo_instance(self, master_cf_text, main_cf=""):
         """An instance routing docomo.ne.jp with examples/docomo's
@@ -293,7 +277,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def check_one_at_a_time(self, inst):
         inst.start()
         for i in range(6):
-            self.send(inst, *["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)])
+            inst.send(*["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)])
         mtatest.wait_for(lambda: inst.log().count("status=sent") == 18, 60,
                          "18 deliveries; log:\n" + inst.log())
         deliveries, peak = self.deliveries()
@@ -308,7 +292,7 @@ class QmgrTest(mtatest.TempDirTestCase):
         # smtp, maxproc 1, -o limits of 1); only the unpriv column becomes
         # "n" so that the daemons run as the test's user.
         path = os.path.join(mtatest.EXAMPLES, "docomo", "master.cf")
-        self.check_one_at_a_time(self.docomo_instance(self.unprivileged_n(path)))
+        self.check_one_at_a_time(self.docomo_instance(mtatest.unprivileged_n(path)))
 
     def test_docomo_limits_in_main_cf_do_not_multiply_connections(self):
         # The case where Postfix opened 49 connections to one docomo host:
@@ -323,7 +307,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_active_file_survives_restart(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "bob@retry.example")
+        inst.send("bob@retry.example")
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10, "deferred")
         inst.stop()
         # Put the message back in active/ as if qmgr had crashed, and route
@@ -344,7 +328,7 @@ class QmgrTest(mtatest.TempDirTestCase):
     def test_kill_qmgr_loses_nothing(self):
         inst = self.instance(main_cf="test_delay_ms = 1500\n")
         inst.start()
-        self.send(inst, "a@test.example")
+        inst.send("a@test.example")
         inst.wait_log(r"from=<alice@example.com>.*\(queue active\)")
         # Kill qmgr while the agent is delivering (it has started: its record).
         def started():

@@ -68,19 +68,6 @@ class SendmailBsTest(mtatest.TempDirTestCase):
                               timeout=60, **kw)
         return proc.returncode, replies(proc.stdout), proc.stderr.decode(errors="replace")
 
-    def queued_id(self, reps):
-        for r in reps:
-            m = re.match(r"250 2\.0\.0 Ok: queued as (\w+)$", r)
-            if m:
-                return m.group(1)
-        self.fail("no 'queued as' reply in %r" % reps)
-
-    def incoming(self, inst):
-        mtatest.wait_for(lambda: inst.queue_ids("incoming"), 30,
-                         lambda: "a file in incoming/; log:\n" + inst.log())
-        qid, = inst.queue_ids("incoming")
-        return qid, mtatest.queue_dump(inst.queue_path("incoming", qid))
-
     def assert_received(self, msg, maildrop_id, rcpt):
         self.assertEqual(msg["content"][:3], [
             "Received: from client.example (localhost [127.0.0.1])",
@@ -101,8 +88,8 @@ class SendmailBsTest(mtatest.TempDirTestCase):
         self.assertEqual(reps[2:], ["250 2.1.0 Ok", "250 2.1.5 Ok",
                                     "354 End data with <CR><LF>.<CR><LF>", reps[5],
                                     "221 2.0.0 Bye"], err)
-        maildrop_id = self.queued_id(reps)
-        qid, msg = self.incoming(inst)
+        maildrop_id = mtatest.queued_id(reps)
+        (qid, msg), = inst.incoming(1).items()
         self.assertEqual(msg["sender"], "alice@example.org")
         self.assertEqual(msg["recipients"], ["bob@remote.example"])
         self.assert_received(msg, maildrop_id, "bob@remote.example")
@@ -136,9 +123,9 @@ class SendmailBsTest(mtatest.TempDirTestCase):
             "250 2.1.0 Ok",
             "554 5.7.1 <closed@example.com>: Recipient address rejected: Access denied",
             "250 2.1.5 Ok"])
-        qid = self.queued_id(reps)
+        qid = mtatest.queued_id(reps)
         # Straight to cleanup: the queued ID is the incoming file's.
-        got, msg = self.incoming(inst)
+        (got, msg), = inst.incoming(1).items()
         self.assertEqual(got, qid)
         self.assertEqual(msg["sender"], "alice@example.org")
         self.assertEqual(msg["recipients"], ["bob@example.com"])
@@ -203,7 +190,7 @@ class SendmailBsTest(mtatest.TempDirTestCase):
         rc, reps, err = self.session(inst, dialogue("MAIL FROM:<alice@example.org>",
                                                     "RCPT TO:<bob@example.com>"))
         self.assertEqual(rc, 0, err)
-        qid = self.queued_id(reps)
+        qid = mtatest.queued_id(reps)
         self.assertEqual(inst.queue_ids("maildrop"), [qid])
         msg = mtatest.queue_dump(inst.queue_path("maildrop", qid))
         self.assertEqual(msg["sender"], "alice@example.org")

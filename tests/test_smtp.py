@@ -17,6 +17,7 @@ from smtp_sink import SmtpSink
 SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "showq",
             "error", "retry"]
 SMTP_LINES = "smtp unix - n n - - smtp\nrelay unix - n n - - smtp\n"
+SENDER = "alice@sender.example"
 
 
 class SmtpTest(mtatest.TempDirTestCase):
@@ -45,12 +46,6 @@ class SmtpTest(mtatest.TempDirTestCase):
                                    master_extra=SMTP_LINES + master_extra)
         return inst
 
-    def send(self, inst, *rcpts, sender="alice@sender.example", body=None, headers=""):
-        if body is None:
-            body = "Subject: test\n%s\nhello\n" % headers
-        # -i: a line with a single "." is content, not the end of input.
-        inst.sendmail(*rcpts, sender=sender, message=body)
-
     # --- relayhost, generic maps, content ---
 
     def test_relayhost_generic_maps_and_log_line(self):
@@ -63,12 +58,12 @@ class SmtpTest(mtatest.TempDirTestCase):
         inst = self.instance("relayhost = %s\nsmtp_generic_maps = texthash:%s\n"
                              % (sink.nexthop, generic))
         inst.start()
-        self.send(inst, "bob@remote.example", "her@localdomain.local",
-                  sender="his@localdomain.local",
-                  body="From: Him <his@localdomain.local>\n"
-                       "To: bob@remote.example,\n her@localdomain.local (Her)\n"
-                       "Cc: other@localdomain.local\nSubject: generic\n\n"
-                       "body mentions his@localdomain.local\n")
+        inst.sendmail("bob@remote.example", "her@localdomain.local",
+                      sender="his@localdomain.local",
+                      message="From: Him <his@localdomain.local>\n"
+                              "To: bob@remote.example,\n her@localdomain.local (Her)\n"
+                              "Cc: other@localdomain.local\nSubject: generic\n\n"
+                              "body mentions his@localdomain.local\n")
         t = sink.wait_transactions(1)[0]
         self.assertTrue(t.mail.startswith("MAIL FROM:<hisaccount@hisisp.example>"), t.mail)
         self.assertIn("SIZE=", t.mail)
@@ -92,8 +87,10 @@ class SmtpTest(mtatest.TempDirTestCase):
         inst = self.instance("relayhost = %s\n" % sink.nexthop)
         inst.start()
         long_line = "x" * 2500
-        self.send(inst, "bob@remote.example",
-                  body="Subject: dots\n\n.\n..two\n.leading\nmiddle . dot\n%s\nend\n" % long_line)
+        # sendmail -i: a line with a single "." is content, not the end of input.
+        inst.sendmail("bob@remote.example", sender=SENDER,
+                      message="Subject: dots\n\n.\n..two\n.leading\nmiddle . dot\n%s\nend\n"
+                              % long_line)
         t = sink.wait_transactions(1)[0]
         body = t.raw.partition(b"\r\n\r\n")[2]
         expect = (b"..\r\n...two\r\n..leading\r\nmiddle . dot\r\n" + b"x" * 998 + b"\r\n " +
@@ -121,10 +118,10 @@ class SmtpTest(mtatest.TempDirTestCase):
                              "LANG=C MTA_DNS_NAMESERVER=%s\nsmtp_tcp_port = %d\n"
                              "inet_protocols = ipv4\n" % (dns.address, sink.port))
         inst.start()
-        self.send(inst, "a@example.com")
-        self.send(inst, "b@nomx.example")
-        self.send(inst, "c@gone.example", "d@broken.example", "e@loop.example",
-                  "f@null.example")
+        inst.send("a@example.com", sender=SENDER)
+        inst.send("b@nomx.example", sender=SENDER)
+        inst.send("c@gone.example", "d@broken.example", "e@loop.example", "f@null.example",
+                  sender=SENDER)
         inst.wait_log(r"to=<a@example.com>, relay=mx2.example.com\[127.0.0.3\]:%d, .*"
                       r"status=sent" % sink.port, timeout=20)
         self.assertRegex(inst.log(), r"connect to mx1.example.com\[127.0.0.2\]:%d: "
@@ -161,26 +158,13 @@ class SmtpTest(mtatest.TempDirTestCase):
             f.write("transport_maps = hash:%s\n" % transport)
         return inst
 
-    @staticmethod
-    def unprivileged_n(path):
-        out = []
-        with open(path) as f:
-            lines = f.readlines()
-        for line in lines:
-            if line.strip() and not line[0].isspace() and not line.startswith("#"):
-                fields = line.split()
-                fields[3] = "n"
-                line = " ".join(fields) + "\n"
-            out.append(line)
-        return "".join(out)
-
     def test_docomo_one_connection_one_recipient(self):
         sink = self.sink()
         path = os.path.join(mtatest.EXAMPLES, "docomo", "master.cf")
-        inst = self.docomo_instance(sink, self.unprivileged_n(path))
+        inst = self.docomo_instance(sink, mtatest.unprivileged_n(path))
         inst.start()
         for i in range(20):
-            self.send(inst, *["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)])
+            inst.send(*["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)], sender=SENDER)
         sink.wait_transactions(60, timeout=120)
         self.assertEqual(sink.max_concurrent, 1)
         self.assertTrue(all(len(t.rcpts) == 1 for t in sink.transactions), sink.transactions)
@@ -194,7 +178,7 @@ class SmtpTest(mtatest.TempDirTestCase):
                              transport="docomo.ne.jp smtp:%s\n" % sink.nexthop)
         inst.start()
         for i in range(20):
-            self.send(inst, *["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)])
+            inst.send(*["u%d-%d@docomo.ne.jp" % (i, j) for j in range(3)], sender=SENDER)
         sink.wait_transactions(20, timeout=120)
         self.assertGreater(sink.max_concurrent, 1)
         self.assertTrue(any(len(t.rcpts) > 1 for t in sink.transactions), sink.transactions)
@@ -204,11 +188,11 @@ class SmtpTest(mtatest.TempDirTestCase):
     def test_docomo_rate_delay_spaces_deliveries(self):
         sink = self.sink()
         path = os.path.join(mtatest.EXAMPLES, "docomo", "master.cf")
-        inst = self.docomo_instance(sink, self.unprivileged_n(path),
+        inst = self.docomo_instance(sink, mtatest.unprivileged_n(path),
                                     main_cf="docomo-smtp_destination_rate_delay = 2s\n")
         inst.start()
         for i in range(3):
-            self.send(inst, "r%d@docomo.ne.jp" % i)
+            inst.send("r%d@docomo.ne.jp" % i, sender=SENDER)
         sink.wait_transactions(3, timeout=60)
         times = sink.session_times
         gaps = [b - a for a, b in zip(times, times[1:])]
@@ -223,7 +207,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         inst = self.instance(main_cf="minimal_backoff_time = 300s\nmaximal_backoff_time = 600s\n",
                              transport="remote.example smtp:%s\n" % sink.nexthop)
         inst.start()
-        self.send(inst, "bob@remote.example", "carol@remote.example")
+        inst.send("bob@remote.example", "carol@remote.example", sender=SENDER)
         inst.wait_log(r"to=<bob@remote.example>, relay=127.0.0.1\[127.0.0.1\]:%d, .*dsn=4.3.0, "
                       r"status=deferred \(host 127.0.0.1\[127.0.0.1\] said: 451 4.3.0 "
                       r"<bob@remote.example>: try again later \(in reply to RCPT TO command\)\)"
@@ -255,7 +239,7 @@ class SmtpTest(mtatest.TempDirTestCase):
             transport="remote.example smtp:%s\n" % sink.nexthop,
             services=SERVICES + ["virtual"])
         inst.start()
-        self.send(inst, "bob@remote.example")
+        inst.send("bob@remote.example", sender=SENDER)
         inst.wait_log(r"to=<bob@remote.example>, relay=127.0.0.1\[127.0.0.1\]:%d, .*dsn=5.1.1, "
                       r"status=bounced \(host 127.0.0.1\[127.0.0.1\] said: 550 5.1.1 "
                       r"<bob@remote.example>: Recipient address rejected: User unknown in "
@@ -281,7 +265,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         sink = self.sink(ehlo=["PIPELINING", "8BITMIME"])
         inst = self.instance(transport="remote.example smtp:%s\n" % sink.nexthop)
         inst.start()
-        self.send(inst, "j\u00f6rg@remote.example")
+        inst.send("j\u00f6rg@remote.example", sender=SENDER)
         inst.wait_log(r"to=<j\u00f6rg@remote.example>, relay=127.0.0.1\[127.0.0.1\]:%d, .*"
                       r"dsn=5.6.7, status=bounced \(SMTPUTF8 is required, but was not offered "
                       r"by host 127.0.0.1\[127.0.0.1\]\)" % sink.port)
@@ -291,7 +275,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         sink = self.sink()
         inst = self.instance(transport="remote.example smtp:%s\n" % sink.nexthop)
         inst.start()
-        self.send(inst, "j\u00f6rg@remote.example")
+        inst.send("j\u00f6rg@remote.example", sender=SENDER)
         t = sink.wait_transactions(1)[0]
         self.assertTrue(t.mail.endswith(" SMTPUTF8"), t.mail)
         self.assertEqual(t.rcpts, ["j\u00f6rg@remote.example"])
@@ -300,7 +284,8 @@ class SmtpTest(mtatest.TempDirTestCase):
         sink = self.sink(ehlo=["PIPELINING", "SIZE 100"])
         inst = self.instance(transport="remote.example smtp:%s\n" % sink.nexthop)
         inst.start()
-        self.send(inst, "bob@remote.example", body="Subject: big\n\n" + "y" * 300 + "\n")
+        inst.sendmail("bob@remote.example", sender=SENDER,
+                      message="Subject: big\n\n" + "y" * 300 + "\n")
         inst.wait_log(r"to=<bob@remote.example>, .*dsn=5.3.4, status=bounced \(message size "
                       r"\d+ exceeds size limit 100 of server 127.0.0.1\[127.0.0.1\]\)")
         self.assertFalse(any(c.startswith("MAIL") for c in sink.commands), sink.commands)
@@ -309,7 +294,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         sink = self.sink(ehlo_reply="502 5.5.2 Error: command not recognized")
         inst = self.instance(transport="remote.example smtp:%s\n" % sink.nexthop)
         inst.start()
-        self.send(inst, "bob@remote.example", "carol@remote.example")
+        inst.send("bob@remote.example", "carol@remote.example", sender=SENDER)
         t = sink.wait_transactions(1)[0]
         self.assertEqual(t.helo, "HELO mta.test.example")
         self.assertEqual(t.mail, "MAIL FROM:<alice@sender.example>")  # no extensions
@@ -333,7 +318,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         sink = self.sink(greeting="421 4.3.2 Service not available")
         inst = self.instance(transport="remote.example smtp:%s\n" % sink.nexthop)
         inst.start()
-        self.send(inst, "bob@remote.example")
+        inst.send("bob@remote.example", sender=SENDER)
         inst.wait_log(r"to=<bob@remote.example>, .*dsn=4.3.2, status=deferred \(host "
                       r"127.0.0.1\[127.0.0.1\] refused to talk to me: 421 4.3.2 Service not "
                       r"available\)")
@@ -342,7 +327,7 @@ class SmtpTest(mtatest.TempDirTestCase):
         port = mtatest.free_port()
         inst = self.instance(transport="remote.example smtp:[127.0.0.1]:%d\n" % port)
         inst.start()
-        self.send(inst, "bob@remote.example")
+        inst.send("bob@remote.example", sender=SENDER)
         inst.wait_log(r"to=<bob@remote.example>, relay=none, .*dsn=4.4.1, status=deferred "
                       r"\(connect to 127.0.0.1\[127.0.0.1\]:%d: Connection refused\)" % port)
 
@@ -367,7 +352,7 @@ class SmtpTest(mtatest.TempDirTestCase):
                              "reject_unauth_destination\n"
                              % (relay_domains, sink.nexthop), master_extra=extra)
         inst.start()
-        self.send(inst, "user@mitty.jp", "user@test.mitty.jp")
+        inst.send("user@mitty.jp", "user@test.mitty.jp", sender=SENDER)
         sink.wait_transactions(1)
         self.assertEqual(sorted(sink.all_rcpts()), ["user@mitty.jp", "user@test.mitty.jp"])
         inst.wait_log(r"to=<user@test.mitty.jp>, relay=127.0.0.1\[127.0.0.1\]:%d, .*status=sent"

@@ -26,27 +26,6 @@ MAIN_CF = (
 )
 
 
-def recv_replies(sock, count, timeout=10):
-    """Reads until `count` complete replies (last line "NNN ") arrived;
-    returns the list of reply texts (multi-line replies joined by \\n)."""
-    sock.settimeout(timeout)
-    data = b""
-    while True:
-        lines = data.split(b"\r\n")
-        replies, cur = [], []
-        for line in lines[:-1]:
-            cur.append(line.decode("utf-8", "replace"))
-            if len(line) >= 4 and line[3:4] == b" ":
-                replies.append("\n".join(cur))
-                cur = []
-        if len(replies) >= count:
-            return replies
-        chunk = sock.recv(65536)
-        if not chunk:
-            return replies
-        data += chunk
-
-
 class SmtpdTest(mtatest.TempDirTestCase):
 
     def instance(self, main_cf="", services=("cleanup", "anvil", "rewrite")):
@@ -55,42 +34,14 @@ class SmtpdTest(mtatest.TempDirTestCase):
         with open(os.path.join(inst.etc, "master.cf"), "a") as f:
             f.write("127.0.0.1:%d inet n n n - - smtpd\n" % self.port)
         inst.start()
-        mtatest.wait_for(self.can_connect, 10, "smtpd listening:\n" + inst.log())
+        mtatest.wait_smtpd(self.port)
         return inst
 
-    def can_connect(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
-                s.settimeout(5)
-                s.recv(100)
-                s.sendall(b"QUIT\r\n")
-                s.recv(100)
-            return True
-        except OSError:
-            return False
-
     def connect(self):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        s, greeting = mtatest.smtp_connect(self.port)
         self.addCleanup(s.close)
-        self.assertTrue(recv_replies(s, 1)[0].startswith("220 "))
+        self.assertTrue(greeting.startswith("220 "), greeting)
         return s
-
-    def queued(self, inst):
-        """{queue_id: queue_dump dict} of the ready files in incoming/."""
-        out = {}
-        for qid in inst.queue_ids("incoming"):
-            path = inst.queue_path("incoming", qid)
-            if path is None:  # an unfinished file cleanup just removed
-                continue
-            d = mtatest.queue_dump(path)
-            if d is not None:
-                out[qid] = d
-        return out
-
-    def queued_id(self, reply):
-        m = re.match(r"250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$", reply)
-        self.assertIsNotNone(m, reply)
-        return m.group(1)
 
     def test_smtplib_session_and_logs(self):
         inst = self.instance()
@@ -113,7 +64,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
                       r"noop=1 help=1 quit=1 unknown=0/1 commands=7/8")
         log = inst.log()
         self.assertRegex(log, r"postfix/smtpd\[\d+\]: connect from unknown\[127\.0\.0\.1\]")
-        q = self.queued(inst)
+        q = inst.incoming()
         self.assertEqual(len(q), 1, log)
         qid, d = next(iter(q.items()))
         self.assertRegex(log, r"smtpd\[\d+\]: %s: client=unknown\[127\.0\.0\.1\]" % qid)
@@ -136,14 +87,14 @@ class SmtpdTest(mtatest.TempDirTestCase):
         s.sendall(b"EHLO c.example\r\nMAIL FROM:<\xc3\xa9l\xc3\xa8ve@example.org> SMTPUTF8 "
                   b"BODY=8BITMIME\r\nRCPT TO:<a@remote.example>\r\nRCPT TO:<b@remote.example>\r\n"
                   b"DATA\r\n")
-        replies = recv_replies(s, 5)
+        replies = mtatest.recv_replies(s, 5)
         self.assertEqual(replies[1:], ["250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.1.5 Ok",
                                        "354 End data with <CR><LF>.<CR><LF>"])
         s.sendall(body + b".\r\nQUIT\r\n")
-        replies = recv_replies(s, 2)
-        qid = self.queued_id(replies[0])
+        replies = mtatest.recv_replies(s, 2)
+        qid = mtatest.queued_id(replies[0])
         self.assertEqual(replies[1], "221 2.0.0 Bye")
-        d = self.queued(inst)[qid]
+        d = inst.incoming()[qid]
         self.assertEqual(d["sender"], "\u00e9l\u00e8ve@example.org")
         self.assertEqual(d["attrs"].get("smtputf8"), "1")
         self.assertEqual(d["attrs"].get("encoding"), "8bit")
@@ -166,10 +117,10 @@ class SmtpdTest(mtatest.TempDirTestCase):
         c2 = b"across chunks\r\nend\r\n"
         s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\n"
                   b"BDAT %d\r\n%sBDAT %d LAST\r\n%sQUIT\r\n" % (len(c1), c1, len(c2), c2))
-        replies = recv_replies(s, 7)
+        replies = mtatest.recv_replies(s, 7)
         self.assertEqual(replies[3], "250 2.0.0 Ok: %d bytes" % len(c1))
-        qid = self.queued_id(replies[4])
-        d = self.queued(inst)[qid]
+        qid = mtatest.queued_id(replies[4])
+        d = inst.incoming()[qid]
         # cleanup adds Message-Id:, Date:, From: (a local client, see
         # local_header_rewrite_clients); the body follows the empty line.
         self.assertEqual(d["content"][3], "Subject: chunked")
@@ -180,29 +131,29 @@ class SmtpdTest(mtatest.TempDirTestCase):
         inst = self.instance("message_size_limit = 2000\n")
         s = self.connect()
         s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org> SIZE=5000\r\n")
-        replies = recv_replies(s, 2)
+        replies = mtatest.recv_replies(s, 2)
         self.assertIn("250-SIZE 2000", replies[0])
         self.assertEqual(replies[1], "552 5.3.4 Message size exceeds fixed limit")
         s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n")
-        recv_replies(s, 3)
+        mtatest.recv_replies(s, 3)
         s.sendall(b"Subject: big\r\n\r\n" + b"x" * 70 + b"\r\n" * 1 + (b"y" * 70 + b"\r\n") * 100
                   + b".\r\nQUIT\r\n")
-        replies = recv_replies(s, 2)
+        replies = mtatest.recv_replies(s, 2)
         self.assertEqual(replies, ["552 5.3.4 Message size exceeds fixed limit", "221 2.0.0 Bye"])
-        self.assertEqual(self.queued(inst), {})
+        self.assertEqual(inst.incoming(), {})
 
     def test_bare_lf_smuggling_is_one_message(self):
         inst = self.instance()
         s = self.connect()
         s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n")
-        recv_replies(s, 4)
+        mtatest.recv_replies(s, 4)
         s.sendall(b"Subject: one\r\n\r\nbody\n.\r\nMAIL FROM:<admin@example.org>\r\n"
                   b"RCPT TO:<victim@remote.example>\r\nDATA\r\nSubject: smuggled\r\n\r\n.\n"
                   b"x\r\n.\r\nQUIT\r\n")
-        replies = recv_replies(s, 2)
-        qid = self.queued_id(replies[0])
+        replies = mtatest.recv_replies(s, 2)
+        qid = mtatest.queued_id(replies[0])
         self.assertEqual(replies[1], "221 2.0.0 Bye")
-        q = self.queued(inst)
+        q = inst.incoming()
         self.assertEqual(list(q), [qid])
         self.assertEqual(q[qid]["recipients"], ["b@remote.example"])
         self.assertIn("MAIL FROM:<admin@example.org>", q[qid]["content"])
@@ -211,18 +162,18 @@ class SmtpdTest(mtatest.TempDirTestCase):
         inst = self.instance("smtpd_forbid_bare_newline = reject\n")
         s = self.connect()
         s.sendall(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@remote.example>\r\nDATA\r\n")
-        recv_replies(s, 4)
+        mtatest.recv_replies(s, 4)
         s.sendall(b"Subject: x\r\n\r\nbare\n.\r\n")
-        replies = recv_replies(s, 1)
+        replies = mtatest.recv_replies(s, 1)
         self.assertEqual(replies, ["550 5.5.2 mx.example.test Error: bare <LF> received"])
         self.assertEqual(s.recv(100), b"")  # disconnected
-        self.assertEqual(self.queued(inst), {})
+        self.assertEqual(inst.incoming(), {})
 
     def test_timeout(self):
         inst = self.instance("smtpd_timeout = 2s\n")
         s = self.connect()
         s.sendall(b"HELO c\r\nMAIL FROM:<a@example.org>\r\n")
-        replies = recv_replies(s, 3, timeout=15)
+        replies = mtatest.recv_replies(s, 3, timeout=15)
         self.assertEqual(replies[2], "421 4.4.2 mx.example.test Error: timeout exceeded")
         inst.wait_log(r"timeout after MAIL from unknown\[127\.0\.0\.1\]")
 
@@ -232,7 +183,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
         s.sendall(b"HELO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<1@remote.example>\r\n"
                   b"RCPT TO:<2@remote.example>\r\nRCPT TO:<3@remote.example>\r\n"
                   b"BOGUS\r\nRCPT TO:<bad\r\nNOOP\r\n")
-        replies = recv_replies(s, 8)
+        replies = mtatest.recv_replies(s, 8)
         self.assertEqual(replies[4:], ["452 4.5.3 Error: too many recipients",
                                        "502 5.5.2 Error: command not recognized",
                                        "501 5.1.3 Bad recipient address syntax",
@@ -258,7 +209,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
                   b'RCPT TO:<"bo\\"b"@virt.test>\r\n'
                   b"RCPT TO:<\xff@virt.test>\r\n"
                   b"RCPT TO:<bob@virt.test>\r\n")
-        replies = recv_replies(s, 7)
+        replies = mtatest.recv_replies(s, 7)
         self.assertEqual(replies[1:], [
             "501 5.5.4 Bad ENVID parameter syntax",
             "250 2.1.0 Ok",
@@ -270,7 +221,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
         s.close()
         s = self.connect()
         s.sendall(b"EHLO loop.example\r\n" * 150)
-        replies = recv_replies(s, 150)
+        replies = mtatest.recv_replies(s, 150)
         self.assertEqual(replies[-1], "421 4.7.0 mx.example.test Error: too many errors")
         self.assertLess(len(replies), 150)
         inst.wait_log(r"too many errors after EHLO from unknown\[127\.0\.0\.1\]")
@@ -281,10 +232,10 @@ class SmtpdTest(mtatest.TempDirTestCase):
         first = self.connect()
         second = socket.create_connection(("127.0.0.1", self.port), timeout=10)
         self.addCleanup(second.close)
-        self.assertEqual(recv_replies(second, 1),
+        self.assertEqual(mtatest.recv_replies(second, 1),
                          ["421 4.7.0 mx.example.test Error: too many connections from 127.0.0.1"])
         first.sendall(b"QUIT\r\n")
-        self.assertEqual(recv_replies(first, 1), ["221 2.0.0 Bye"])
+        self.assertEqual(mtatest.recv_replies(first, 1), ["221 2.0.0 Bye"])
         inst.wait_log(r"warning: Connection concurrency limit exceeded: 2 from "
                       r"unknown\[127\.0\.0\.1\] for service 127\.0\.0\.1:%d" % self.port)
 
@@ -301,7 +252,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
             s.sendall(b"HELO c.example\r\nMAIL FROM:<a@example.test>\r\n"
                       b"RCPT TO:<b@example.test>\r\nRCPT TO:<c@example.test>\r\nRSET\r\n"
                       b"MAIL FROM:<a@example.test>\r\nQUIT\r\n")
-            replies = recv_replies(s, 7)
+            replies = mtatest.recv_replies(s, 7)
             self.assertEqual([r[:3] for r in replies],
                              ["250", "250", "250", "250", "250", "250", "221"], replies)
         inst.wait_log(r"disconnect from \S+\[127\.0\.0\.1\]", count=2)
@@ -340,7 +291,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
             self.addCleanup(s.close)
             s.sendall(("EHLO client.example\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nQUIT\r\n"
                        % (sender, recipient)).encode())
-            return recv_replies(s, 5)[3]
+            return mtatest.recv_replies(s, 5)[3]
 
         self.assertEqual(rcpt("127.0.0.5", "a@sender.example", "b@remote.example")[:3], "250",
                          inst.log())
@@ -371,13 +322,13 @@ class SmtpdTest(mtatest.TempDirTestCase):
                              "reject\n")
         s = self.connect()
         s.sendall(b"EHLO c.example\r\n")
-        recv_replies(s, 1)
+        mtatest.recv_replies(s, 1)
         before = time.time()
         s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<held@remote.example>\r\nDATA\r\n")
-        self.assertEqual(recv_replies(s, 3)[1], "250 2.1.5 Ok")
+        self.assertEqual(mtatest.recv_replies(s, 3)[1], "250 2.1.5 Ok")
         after = time.time()
         s.sendall(b"Subject: hold me\r\n\r\nx\r\n.\r\nQUIT\r\n")
-        qid = self.queued_id(recv_replies(s, 2)[0])
+        qid = mtatest.queued_id(mtatest.recv_replies(s, 2)[0])
         self.assertEqual(inst.queue_ids("hold"), [qid])
         # The arrival time is MAIL FROM's, with microseconds (delays= start there).
         arrival = mtatest.queue_dump(inst.queue_path("hold", qid))["arrival"]
@@ -396,9 +347,9 @@ class SmtpdTest(mtatest.TempDirTestCase):
         s = self.connect()
         s.sendall(b"EHLO c.example\r\nMAIL FROM:<a@example.org>\r\n"
                   b"RCPT TO:<gone@remote.example>\r\nDATA\r\n")
-        self.assertEqual(recv_replies(s, 4)[2], "250 2.1.5 Ok")
+        self.assertEqual(mtatest.recv_replies(s, 4)[2], "250 2.1.5 Ok")
         s.sendall(b"Subject: drop me\r\n\r\nx\r\n.\r\nQUIT\r\n")
-        qid = self.queued_id(recv_replies(s, 2)[0])
+        qid = mtatest.queued_id(mtatest.recv_replies(s, 2)[0])
         inst.wait_log(r"%s: discard: from=<a@example\.org> nrcpt=1" % qid)
         for q in ("incoming", "active", "hold", "deferred"):
             self.assertEqual(inst.queue_ids(q), [], q)
@@ -415,7 +366,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
         self.assertEqual(r.rc, 0, r)
         m = re.search(r"<-  250 2\.0\.0 Ok: queued as (\w+)", r.out)
         self.assertIsNotNone(m, r.out)
-        d = self.queued(inst)[m.group(1)]
+        d = inst.incoming()[m.group(1)]
         self.assertIn("swaks body", d["content"])
         self.assertEqual(d["attrs"].get("helo_name"), "swaks.example")
 

@@ -36,6 +36,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         return mtatest.MtaInstance(self, services=list(services), **kw)
 
     def sendmail(self, inst, *args, input="Subject: test\n\nbody\n", env=None):
+        # Not MtaInstance.sendmail: any arguments, and the result is returned, not checked.
         full_env = inst.env()
         full_env.update(env or {})
         return mtatest.run([SENDMAIL] + list(args), env=full_env, input=input)
@@ -44,13 +45,6 @@ class SubmitTest(mtatest.TempDirTestCase):
         """The parsed maildrop files, by queue ID."""
         return {qid: mtatest.queue_dump(inst.queue_path("maildrop", qid), envelope_only)
                 for qid in inst.queue_ids("maildrop")}
-
-    def incoming(self, inst, count=1):
-        """Waits for `count` files in incoming/ and returns them parsed."""
-        mtatest.wait_for(lambda: len(inst.queue_ids("incoming")) >= count, 15,
-                         "%d file(s) in incoming/; log:\n%s" % (count, inst.log()))
-        return [mtatest.queue_dump(inst.queue_path("incoming", q))
-                for q in inst.queue_ids("incoming")]
 
     def headers(self, content):
         return content[:content.index("")] if "" in content else content
@@ -76,7 +70,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         self.assertEqual(msg["content"], ["Subject: hello", "", "first line"])
         # Started: pickup's first wakeup hands it to cleanup.
         inst.start()
-        got, = self.incoming(inst)
+        got, = inst.incoming(1).values()
         mtatest.wait_for(lambda: inst.queue_ids("maildrop") == [], 10, "empty maildrop")
         inst.wait_log(r"postfix/pickup\[\d+\]: [0-9A-F]+: uid=%d from=<%s>" % (os.getuid(), LOGIN))
         self.assertEqual(sorted(a.split("@")[0] for a in got["recipients"]),
@@ -87,7 +81,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         r = self.sendmail(inst, "erin@example.com")
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(r.err, "")
-        self.incoming(inst, 2)
+        inst.incoming(2)
         mtatest.wait_for(lambda: inst.queue_ids("maildrop") == [], 10, "empty maildrop")
 
     def test_extract_recipients_removes_bcc(self):
@@ -97,7 +91,7 @@ class SubmitTest(mtatest.TempDirTestCase):
                 "Cc: dave@example.com\nBcc: secret@example.com\nSubject: t\n\nbody\n")
         r = self.sendmail(inst, "-t", "-i", "extra@example.com", input=text)
         self.assertEqual(r.rc, 0, r)
-        got, = self.incoming(inst)
+        got, = inst.incoming(1).values()
         self.assertEqual(sorted(got["recipients"]),
                          ["bob@example.com", "carol@example.com", "dave@example.com",
                           "extra@example.com", "secret@example.com"])
@@ -121,7 +115,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         self.assertEqual(drop[1]["sender"], "alice@example.org")
         self.assertEqual(drop[1]["attrs"].get("full_name"), "Alice Liddell")
         inst.start()
-        got = self.incoming(inst, 2)
+        got = list(inst.incoming(2).values())
         alice = [m for m in got if m["sender"] == "alice@example.org"][0]
         from_header = [h for h in self.headers(alice["content"]) if h.startswith("From:")]
         self.assertEqual(len(from_header), 1, alice)
@@ -319,7 +313,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         # The next submission goes through as usual.
         r = self.sendmail(inst, "bob")
         self.assertEqual(r.rc, 0, r)
-        self.incoming(inst, 1)
+        inst.incoming(1)
         self.assertEqual(inst.queue_ids("maildrop"), [])
         self.assertEqual(inst.queue_ids("corrupt"), [])
         self.assertEqual(len(inst.queue_ids("incoming")), 1)
@@ -334,7 +328,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         self.assertEqual(inst.queue_ids("incoming"), [])
         inst.set_services(["pickup", "cleanup"], {"pickup": {"wakeup": "1"}})
         inst.reload()
-        got, = self.incoming(inst)
+        got, = inst.incoming(1).values()
         self.assertEqual(got["recipients"][0].split("@")[0], "bob")
         mtatest.wait_for(lambda: inst.queue_ids("maildrop") == [], 10, "empty maildrop")
 
@@ -385,7 +379,7 @@ class SubmitTest(mtatest.TempDirTestCase):
         inst.start()
         r = self.sendmail(inst, "bob@example.com")
         self.assertEqual(r.rc, 0, r)
-        self.incoming(inst)
+        inst.incoming(1)
         want = inst.run("postqueue", "-p")
         self.assertEqual(want.rc, 0, want)
         for argv in (["mailq"], ["sendmail", "-bp"]):

@@ -19,6 +19,7 @@ import mtatest
 SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "showq",
             "virtual"]
 ROOT = os.geteuid() == 0
+SENDER = "alice@example.jp"
 HEADER_RE = re.compile(r"^\d+\.M\d+P\d+Q\d+\.[^/:,]+(,S=(\d+))?$")
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -82,9 +83,6 @@ class VirtualBase(mtatest.TempDirTestCase):
             self.assertEqual(r.rc, 0, r)
         return inst
 
-    def send(self, inst, rcpt, body=b"body\n", sender="alice@example.jp", headers=b""):
-        inst.sendmail(rcpt, sender=sender, message=b"Subject: test\n" + headers + b"\n" + body)
-
     def maildir_files(self, user, sub="new"):
         return mtatest.maildir_files(os.path.join(self.base, "example.jp", user), sub)
 
@@ -104,7 +102,7 @@ class VirtualTest(VirtualBase):
         inst = self.instance()
         inst.start()
         body = "8-bit: \u65e5\u672c\u8a9e \xe9\n\nFrom the start\n..\nend\n".encode("utf-8")
-        self.send(inst, "bob+news@example.jp", body=body)
+        inst.send("bob+news@example.jp", body=body, sender=SENDER)
         inst.wait_log(r"virtual\[\d+\]: \w+: to=<bob\+news@example.jp>, relay=virtual, "
                       r"delay=[\d.]+, delays=[\d.]+/[\d.]+/[\d.]+/[\d.]+, dsn=2.0.0, "
                       r"status=sent \(delivered to maildir\)", timeout=20)
@@ -132,7 +130,7 @@ class VirtualTest(VirtualBase):
     def test_delivered_to_loop_bounces(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "bob@example.jp", headers=b"Delivered-To: BOB@example.jp\n")
+        inst.send("bob@example.jp", headers=b"Delivered-To: BOB@example.jp\n", sender=SENDER)
         inst.wait_log(r"to=<bob@example.jp>, relay=virtual, .*dsn=5.4.6, "
                       r"status=bounced \(mail forwarding loop for bob@example.jp\)", timeout=20)
         # The bounce reaches the sender's own virtual mailbox.
@@ -146,7 +144,7 @@ class VirtualTest(VirtualBase):
     def test_unknown_user_bounces(self):
         inst = self.instance()
         inst.start()
-        self.send(inst, "Nobody@example.jp")
+        inst.send("Nobody@example.jp", sender=SENDER)
         inst.wait_log(r"to=<Nobody@example.jp>, relay=virtual, .*dsn=5.1.1, "
                       r"status=bounced \(unknown user: \"nobody@example.jp\"\)", timeout=20)
         files = self.wait_files(inst, "alice")
@@ -161,7 +159,7 @@ class VirtualTest(VirtualBase):
         inst = self.instance()
         inst.start()
         mbox = os.path.join(self.base, "example.jp", "carol")
-        self.send(inst, "carol@example.jp", body=b"From the desk\n>From quoted\nend\n")
+        inst.send("carol@example.jp", body=b"From the desk\n>From quoted\nend\n", sender=SENDER)
         inst.wait_log(r"to=<carol@example.jp>, relay=virtual, .*dsn=2.0.0, "
                       r"status=sent \(delivered to mailbox\)", timeout=20)
         with open(mbox, "rb") as f:
@@ -176,7 +174,7 @@ class VirtualTest(VirtualBase):
         # Held fcntl lock: deferred, nothing written; then delivered.
         with open(mbox, "r+b") as f:
             fcntl.lockf(f, fcntl.LOCK_EX)
-            self.send(inst, "carol@example.jp", body=b"second\n")
+            inst.send("carol@example.jp", body=b"second\n", sender=SENDER)
             inst.wait_log(r"to=<carol@example.jp>, relay=virtual, .*dsn=4.2.0, "
                           r"status=deferred \(cannot update mailbox %s for user "
                           r"carol@example.jp. unable to lock for exclusive access: "
@@ -194,7 +192,7 @@ class VirtualTest(VirtualBase):
     def test_mbox_size_limit_bounces(self):
         inst = self.instance("virtual_mailbox_limit = 2000\n")
         inst.start()
-        self.send(inst, "carol@example.jp", body=b"x" * 3000 + b"\n")
+        inst.send("carol@example.jp", body=b"x" * 3000 + b"\n", sender=SENDER)
         inst.wait_log(r"to=<carol@example.jp>, relay=virtual, .*dsn=5.2.2, status=bounced "
                       r"\(cannot update mailbox .* error writing message: File too large\)",
                       timeout=20)
@@ -211,7 +209,7 @@ class VirtualTest(VirtualBase):
                              mailboxes={"dave@example.jp": "example.jp/dave/"},
                              limits={"dave@example.jp": "2000"})
         inst.start()
-        self.send(inst, "dave@example.jp", body=b"small\n")
+        inst.send("dave@example.jp", body=b"small\n", sender=SENDER)
         files = self.wait_files(inst, "dave")
         m = HEADER_RE.match(os.path.basename(files[0]))
         self.assertTrue(m and m.group(2), files[0])
@@ -223,7 +221,7 @@ class VirtualTest(VirtualBase):
             self.assertEqual(f.read(), "2000S\n0 0\n%d 1\n" % size)
         self.assertEqual(os.stat(maildirsize).st_uid, self.uid)
         # Over quota: bounced with the configured text; the DSN reaches alice.
-        self.send(inst, "dave@example.jp", body=b"y" * 3000 + b"\n")
+        inst.send("dave@example.jp", body=b"y" * 3000 + b"\n", sender=SENDER)
         inst.wait_log(r"to=<dave@example.jp>, relay=virtual, .*dsn=5.2.2, status=bounced "
                       r"\(Sorry, the user's maildir is over quota.\)", timeout=20)
         with open(self.wait_files(inst, "alice")[0], "rb") as f:
@@ -236,7 +234,7 @@ class VirtualTest(VirtualBase):
         with open(maildirsize, "a") as f:
             f.write("5000 1\n")
         os.utime(maildirsize, (time.time() - 3600, time.time() - 3600))
-        self.send(inst, "dave@example.jp", body=b"after cleanup\n")
+        inst.send("dave@example.jp", body=b"after cleanup\n", sender=SENDER)
         inst.wait_log(r"to=<dave@example.jp>, .*status=sent", count=2, timeout=20)
         new = self.maildir_files("dave")
         self.assertEqual(len(new), 1)
@@ -248,7 +246,7 @@ class VirtualTest(VirtualBase):
                              mailboxes={"dave@example.jp": "example.jp/dave/"},
                              limits={"dave@example.jp": "1000"})
         inst.start()
-        self.send(inst, "dave@example.jp", body=b"y" * 3000 + b"\n")
+        inst.send("dave@example.jp", body=b"y" * 3000 + b"\n", sender=SENDER)
         inst.wait_log(r"to=<dave@example.jp>, relay=virtual, .*dsn=4.2.2, status=deferred "
                       r"\(Sorry, the user's maildir is over quota.\)", timeout=20)
         mtatest.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, 10, "deferred")
@@ -267,7 +265,7 @@ class VirtualTest(VirtualBase):
         if ROOT:
             os.chown(locked, 0, 0)  # not writable by the mailbox owner
         inst.start()
-        self.send(inst, "erin@locked.example.jp")
+        inst.send("erin@locked.example.jp", sender=SENDER)
         inst.wait_log(r"to=<erin@locked.example.jp>, relay=virtual, .*dsn=4.2.0, "
                       r"status=deferred \(maildir delivery failed: create maildir file "
                       r"%s/erin/tmp/\S+: Permission denied\)" % re.escape(locked), timeout=20)
@@ -346,7 +344,7 @@ class DovecotReadsTest(VirtualBase):
                              limits={"bob@example.jp": "100000"})
         inst.start()
         body = "caf\xe9 \u65e5\u672c\n".encode("utf-8")
-        self.send(inst, "bob@example.jp", body=body)
+        inst.send("bob@example.jp", body=body, sender=SENDER)
         files = self.wait_files(inst, "bob")
         with open(files[0], "rb") as f:
             delivered = f.read()

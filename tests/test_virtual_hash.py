@@ -10,7 +10,6 @@ tests narrow mynetworks to 127.0.0.1/32 and connect from 127.0.0.5.
 """
 import email
 import os
-import smtplib
 import socket
 import unittest
 
@@ -60,12 +59,7 @@ class VirtualHashTest(mtatest.TempDirTestCase):
         return warnings
 
     def connect(self, source=None):
-        s = smtplib.SMTP("127.0.0.1", self.port, local_hostname="client.example.org",
-                         timeout=30, source_address=(source, 0) if source else None)
-        self.addCleanup(s.close)
-        self.assertEqual(s.ehlo()[0], 250)
-        s.command_encoding = "utf-8"
-        return s
+        return mtatest.smtplib_client(self, self.port, source)
 
     def rcpt_reply(self, rcpt, source=None):
         s = self.connect(source)

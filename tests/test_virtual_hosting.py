@@ -16,7 +16,6 @@ import email
 import os
 import pwd
 import re
-import smtplib
 import unittest
 
 import mariadb
@@ -104,17 +103,12 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
     # -- helpers --
 
     def connect(self, source=None):
-        s = smtplib.SMTP("127.0.0.1", self.port, local_hostname="client.example.org",
-                         timeout=30, source_address=(source, 0) if source else None)
-        self.addCleanup(s.close)
-        code, _ = s.ehlo()
-        self.assertEqual(code, 250)
-        s.command_encoding = "utf-8"  # UTF-8 addresses after MAIL FROM ... SMTPUTF8
-        return s
+        return mtatest.smtplib_client(self, self.port, source)
 
     def send(self, rcpts, body="Subject: test\n\nhello\n", sender="someone@outside.example",
              source=None):
-        """One message; returns {rcpt: (code, text)} of the RCPT replies and
+        """Not MtaInstance.send: by SMTP from outside, keeping the RCPT replies.
+        One message; returns {rcpt: (code, text)} of the RCPT replies and
         the final reply (None when no recipient was accepted)."""
         s = self.connect(source)
         self.assertEqual(s.mail(sender)[0], 250)

@@ -11,12 +11,13 @@
 #include "tables/table_testing.h"
 #include "trivial-rewrite/resolve_cache.h"
 #include "trivial-rewrite/service.h"
+#include "util/scratch_dir.h"
 
 namespace trivial_rewrite {
 namespace {
 
-using tables::testing::ScratchDir;
 using tables::testing::WarningCapture;
+using util::testing::ScratchDir;
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 // The machine the rows run on: mx.example.com with 127.0.0.1 and a proxy

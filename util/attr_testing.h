@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "util/attr.h"
+#include "util/scratch_dir.h"
 #include "util/sockets.h"
 #include "util/stream.h"
 
@@ -38,10 +39,7 @@ class FakeAttrServer {
   using Handler = std::function<std::optional<AttrList>(const AttrList&)>;
 
   explicit FakeAttrServer(Handler handler) : handler_(std::move(handler)) {
-    char dir[] = "/tmp/attr-test-XXXXXX";
-    EXPECT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    path_ = dir_ + "/server";
+    path_ = dir_.Path("server");
     auto fd = ListenUnix(path_, 0600);
     EXPECT_TRUE(fd.ok()) << fd.status().message();
     if (fd.ok()) listen_ = std::move(*fd);
@@ -51,8 +49,6 @@ class FakeAttrServer {
     stop_ = true;
     ::shutdown(listen_.get(), SHUT_RDWR);
     thread_.join();
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
   }
   FakeAttrServer(const FakeAttrServer&) = delete;
   FakeAttrServer& operator=(const FakeAttrServer&) = delete;
@@ -94,7 +90,7 @@ class FakeAttrServer {
     }
   }
 
-  std::string dir_;
+  ScratchDir dir_;
   std::string path_;
   Handler handler_;
   Fd listen_;

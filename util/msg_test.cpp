@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "util/files.h"
+#include "util/scratch_dir.h"
 
 namespace msg {
 namespace {
@@ -15,9 +16,6 @@ namespace {
 class MsgTest : public testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/msg-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     Init("/usr/libexec/postfix/smtpd");
     SetSyslogName("postfix");
     UseStderr(false);
@@ -25,18 +23,16 @@ class MsgTest : public testing::Test {
   void TearDown() override {
     UseFile("");
     UseStderr(true);
-    unlink((dir_ + "/maillog").c_str());
-    rmdir(dir_.c_str());
   }
   std::string ReadLog() {
-    auto text = util::ReadFile(dir_ + "/maillog", 1 << 20);
+    auto text = util::ReadFile(dir_.Path("maillog"), 1 << 20);
     return text.ok() ? *text : std::string();
   }
-  std::string dir_;
+  util::testing::ScratchDir dir_;
 };
 
 TEST_F(MsgTest, FileLinesHavePostfixFormat) {
-  ASSERT_TRUE(UseFile(dir_ + "/maillog"));
+  ASSERT_TRUE(UseFile(dir_.Path("maillog")));
   Info("connect from localhost[127.0.0.1]");
   Warn("table %s has changed", "hash:/x");
   Error("bad thing");
@@ -59,7 +55,9 @@ TEST_F(MsgTest, SyslogNameAppliesToFileLines) {
   EXPECT_NE(FormatFileLine("x").find(" postfix/submission/smtpd["), std::string::npos);
 }
 
-TEST_F(MsgTest, UnopenableFileIsReported) { EXPECT_FALSE(UseFile(dir_ + "/no/such/dir/maillog")); }
+TEST_F(MsgTest, UnopenableFileIsReported) {
+  EXPECT_FALSE(UseFile(dir_.Path("no/such/dir/maillog")));
+}
 
 TEST_F(MsgTest, VerboseLevel) {
   SetVerbose(0);

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "util/scratch_dir.h"
 #include "util/stream.h"
 
 namespace util {
@@ -349,26 +349,8 @@ TEST(SocketsTest, AcceptOnNonBlockingListenerWithNothingPending) {
   EXPECT_EQ(conn.status().code(), Code::kUnavailable);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/sockets_test.XXXXXX";
-    char* p = mkdtemp(tmpl);
-    EXPECT_NE(p, nullptr);
-    if (p) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(SocketsTest, UnixListenConnectEcho) {
-  TempDir dir;
+  util::testing::ScratchDir dir;
   const std::string path = dir.path() + "/rewrite";
   struct {
     mode_t mode;
@@ -404,7 +386,7 @@ TEST(SocketsTest, UnixListenConnectEcho) {
 }
 
 TEST(SocketsTest, UnixErrors) {
-  TempDir dir;
+  util::testing::ScratchDir dir;
   const std::string file = dir.path() + "/regular";
   {
     Fd f(open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));

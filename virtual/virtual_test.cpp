@@ -17,6 +17,7 @@
 #include "global/maps.h"
 #include "util/cf_file.h"
 #include "util/files.h"
+#include "util/scratch_dir.h"
 #include "virtual/copy.h"
 #include "virtual/maildir.h"
 #include "virtual/maildir_quota.h"
@@ -26,18 +27,7 @@
 namespace virtual_agent {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/virtual_test.XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)!system(("rm -rf '" + path_ + "'").c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using util::testing::ScratchDir;
 
 Message Make(std::vector<std::string> lines, std::string rcpt = "bob@example.jp") {
   Message m;
@@ -70,7 +60,7 @@ std::vector<std::string> List(const std::string& dir) {
 }
 
 TEST(CopyTest, StylesAndQuoting) {
-  TempDir t;
+  ScratchDir t;
   struct {
     const char* name;
     CopyStyle style;
@@ -100,7 +90,7 @@ TEST(CopyTest, StylesAndQuoting) {
 }
 
 TEST(CopyTest, DeliveredToLoopOnlyInHeader) {
-  TempDir t;
+  ScratchDir t;
   struct {
     std::vector<std::string> lines;
     bool loop;
@@ -118,7 +108,7 @@ TEST(CopyTest, DeliveredToLoopOnlyInHeader) {
 }
 
 TEST(CopyTest, SizeLimitIsEfbig) {
-  TempDir t;
+  ScratchDir t;
   util::Fd fd(::open((t.path() + "/f").c_str(), O_WRONLY | O_CREAT, 0600));
   FileWriter w(fd.get(), 100);
   CopyResult c = CopyMessage(Make({"Subject: x", "", std::string(200, 'a')}), CopyStyle::kMaildir,
@@ -163,7 +153,7 @@ TEST(MaildirQuotaTest, Parse) {
 }
 
 TEST(MaildirQuotaTest, RecalculateRules) {
-  TempDir t;
+  ScratchDir t;
   std::string md = t.path() + "/md";
   for (const char* d : {"", "/new", "/cur", "/tmp", "/.Sent", "/.Sent/cur"})
     ASSERT_EQ(mkdir((md + d).c_str(), 0700), 0);
@@ -214,7 +204,7 @@ TEST(MaildirQuotaTest, RecalculateRules) {
 }
 
 TEST(MaildirTest, DeliversIntoNewWithUniqueNames) {
-  TempDir t;
+  ScratchDir t;
   std::string md = t.path() + "/example.jp/bob/";
   MaildirOptions o;
   o.hostname = SafeHostname("mx/1:2");
@@ -242,7 +232,7 @@ TEST(MaildirTest, DeliversIntoNewWithUniqueNames) {
 }
 
 TEST(MaildirTest, QuotaBounceDeferAndMaildirsize) {
-  TempDir t;
+  ScratchDir t;
   std::string md = t.path() + "/q/";
   MaildirOptions o;
   o.hostname = "h";
@@ -273,7 +263,7 @@ TEST(MaildirTest, QuotaBounceDeferAndMaildirsize) {
 }
 
 TEST(MaildirTest, LoopAndPermissionErrors) {
-  TempDir t;
+  ScratchDir t;
   MaildirOptions o;
   o.hostname = "h";
   Result r = DeliverMaildir(Make({"Delivered-To: bob@example.jp", "", "b"}), t.path() + "/l/", o);
@@ -295,7 +285,7 @@ TEST(MaildirTest, LoopAndPermissionErrors) {
 }
 
 TEST(MboxTest, AppendsLocksAndTruncatesOnError) {
-  TempDir t;
+  ScratchDir t;
   std::string mbox = t.path() + "/bob";
   MboxOptions o;
   o.lock_attempts = 2;
@@ -349,7 +339,7 @@ config::Config MakeConfig(const std::string& text) {
 }
 
 TEST(AgentTest, LookupsAndOutcomes) {
-  TempDir t;
+  ScratchDir t;
   maps::ClearTableCache();
   // As root, deliveries run as an unprivileged uid that owns the base.
   uid_t u = geteuid() == 0 ? 54321 : geteuid();
