@@ -76,8 +76,10 @@ fuzz:
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 	@sh scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# Every C++ file of the repository (the build trees excepted).
 format:
-	@find util tables global postconf tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+	@find . \( -path './build*' -o -path './.git' \) -prune -o \( -name '*.cpp' -o -name '*.h' \) \
+	  -print | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-install $(FUZZ_BUILD)

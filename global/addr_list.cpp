@@ -119,7 +119,8 @@ util::StatusOr<bool> AddrList::MatchOne(Pattern& p, const std::string& name, con
                                         const std::string& addr_text) {
   switch (p.kind) {
     case Pattern::Kind::kNet:
-      return addr.family != 0 && addr.family == p.net.family && SamePrefix(addr, p.net, p.net.prefix);
+      return addr.family != 0 && addr.family == p.net.family &&
+             SamePrefix(addr, p.net, p.net.prefix);
     case Pattern::Kind::kName: {
       if (name.empty()) return false;
       if (p.name.front() == '.') return name.size() > p.name.size() && name.ends_with(p.name);

@@ -54,8 +54,8 @@ TEST_F(AddrListTest, Matching) {
       {"cidr table", "cidr:" + cidr, false, "unknown", "203.0.113.3", true},
       {"negation ends the search", "!192.0.2.1, 192.0.2.0/24", false, "unknown", "192.0.2.1",
        false},
-      {"negation does not match others", "!192.0.2.1, 192.0.2.0/24", false, "unknown",
-       "192.0.2.2", true},
+      {"negation does not match others", "!192.0.2.1, 192.0.2.0/24", false, "unknown", "192.0.2.2",
+       true},
       {"empty list", "", false, "mail.example", "192.0.2.1", false},
   };
   for (const auto& row : rows) {

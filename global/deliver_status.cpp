@@ -142,10 +142,9 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
     queue_file::Recipient qr;
     qr.address = rc.address;
     qr.offset = rc.offset < 0 ? 0 : static_cast<uint64_t>(rc.offset);
-    util::Status st =
-        rc.offset < 0
-            ? util::InvalidArgument("no recipient offset")
-            : file_->MarkDone(qr, !(req_.flags & deliver_request::kFlagLastDelivery));
+    util::Status st = rc.offset < 0
+                          ? util::InvalidArgument("no recipient offset")
+                          : file_->MarkDone(qr, !(req_.flags & deliver_request::kFlagLastDelivery));
     if (!st.ok()) {
       ok = false;
       why = st.message();

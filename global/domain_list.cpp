@@ -7,7 +7,6 @@
 
 namespace domain_list {
 
-
 util::StatusOr<DomainList> DomainList::Parse(std::string_view title, std::string_view value,
                                              Style style, bool parent_matches_subdomains,
                                              const tables::OpenOptions& options) {

@@ -1,11 +1,11 @@
 #include "global/maillog.h"
 
-#include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <chrono>

@@ -24,15 +24,15 @@ inline constexpr ParamDef Bool(std::string_view name, std::string_view def) {
   return ParamDef{name, def, Type::kBool, 's', 0, 0, kNone};
 }
 inline constexpr ParamDef Int(std::string_view name, std::string_view def, long long min = 0,
-                       long long max = 0) {
+                              long long max = 0) {
   return ParamDef{name, def, Type::kInt, 's', min, max, kNone};
 }
 inline constexpr ParamDef Long(std::string_view name, std::string_view def, long long min = 0,
-                        long long max = 0) {
+                               long long max = 0) {
   return ParamDef{name, def, Type::kLong, 's', min, max, kNone};
 }
-inline constexpr ParamDef Time(std::string_view name, std::string_view def, char unit, long long min,
-                        long long max = 0) {
+inline constexpr ParamDef Time(std::string_view name, std::string_view def, char unit,
+                               long long min, long long max = 0) {
   return ParamDef{name, def, Type::kTime, unit, min, max, kNone};
 }
 
@@ -917,7 +917,7 @@ inline constexpr ParamDef kParams[] = {
     Str("virtual_mailbox_domains", "$virtual_mailbox_maps"),
     Bool("virtual_mailbox_extended", "no"),  // VDA quota patch
     Long("virtual_mailbox_limit", "51200000"),
-    Str("virtual_mailbox_limit_maps", ""),          // VDA quota patch
+    Str("virtual_mailbox_limit_maps", ""),         // VDA quota patch
     Bool("virtual_mailbox_limit_override", "no"),  // VDA quota patch
     Str("virtual_mailbox_lock", "fcntl, dotlock"),
     Str("virtual_mailbox_maps", ""),

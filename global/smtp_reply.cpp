@@ -39,8 +39,7 @@ std::string Upper(std::string_view s) {
 }  // namespace
 
 bool ParseLine(std::string_view line, int* code, bool* last, std::string* dsn) {
-  if (line.size() < 3 || !IsDigit(line[0]) || !IsDigit(line[1]) || !IsDigit(line[2]))
-    return false;
+  if (line.size() < 3 || !IsDigit(line[0]) || !IsDigit(line[1]) || !IsDigit(line[2])) return false;
   if (line.size() > 3 && line[3] != ' ' && line[3] != '-') return false;
   *code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   *last = line.size() == 3 || line[3] == ' ';
@@ -116,11 +115,16 @@ Ehlo ParseEhlo(const Reply& reply) {
       continue;
     }
     e.keywords.insert(kw);
-    if (kw == "PIPELINING") e.pipelining = true;
-    else if (kw == "8BITMIME") e.eight_bit_mime = true;
-    else if (kw == "SMTPUTF8") e.smtputf8 = true;
-    else if (kw == "DSN") e.dsn = true;
-    else if (kw == "STARTTLS") e.starttls = true;
+    if (kw == "PIPELINING")
+      e.pipelining = true;
+    else if (kw == "8BITMIME")
+      e.eight_bit_mime = true;
+    else if (kw == "SMTPUTF8")
+      e.smtputf8 = true;
+    else if (kw == "DSN")
+      e.dsn = true;
+    else if (kw == "STARTTLS")
+      e.starttls = true;
     else if (kw == "SIZE") {
       e.size = true;
       if (words.size() > 1) e.size_limit = std::strtoll(words[1].c_str(), nullptr, 10);

@@ -21,8 +21,8 @@
 // RFC's 512 is widely exceeded by real servers).
 #pragma once
 
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,8 +59,8 @@ struct Ehlo {
   bool smtputf8 = false;
   bool dsn = false;
   bool starttls = false;
-  bool size = false;           // SIZE offered
-  long long size_limit = 0;    // SIZE N (0: no limit announced)
+  bool size = false;                         // SIZE offered
+  long long size_limit = 0;                  // SIZE N (0: no limit announced)
   std::vector<std::string> auth_mechanisms;  // AUTH (and AUTH=) mechanisms
   std::set<std::string> keywords;            // every keyword, upper-cased
 };

@@ -34,8 +34,8 @@ TEST(SmtpReplyTest, Read) {
        "250 2.0.0 Ok: queued as ABC"},
       {"no dsn", "220 mx.example ESMTP\r\n", util::Code::kOk, 220, "", "220 mx.example ESMTP"},
       {"bare code", "354\r\n", util::Code::kOk, 354, "", "354"},
-      {"multi", "550-5.1.1 first\r\n550-5.1.1 second\r\n550 5.1.1 third\r\n", util::Code::kOk,
-       550, "5.1.1", "550-5.1.1 first 550-5.1.1 second 550 5.1.1 third"},
+      {"multi", "550-5.1.1 first\r\n550-5.1.1 second\r\n550 5.1.1 third\r\n", util::Code::kOk, 550,
+       "5.1.1", "550-5.1.1 first 550-5.1.1 second 550 5.1.1 third"},
       {"dsn class mismatch ignored", "450 5.1.1 odd\r\n", util::Code::kOk, 450, "",
        "450 5.1.1 odd"},
       {"bare lf", "250 ok\n", util::Code::kOk, 250, "", "250 ok"},
@@ -67,9 +67,9 @@ TEST(SmtpReplyTest, DsnOr) {
 TEST(SmtpReplyTest, Ehlo) {
   Reply r;
   r.code = 250;
-  r.lines = {"250-mx.example", "250-PIPELINING", "250-SIZE 10240000", "250-8bitmime",
-             "250-AUTH PLAIN LOGIN", "250-AUTH=CRAM-MD5", "250-DSN", "250-STARTTLS",
-             "250 SMTPUTF8"};
+  r.lines = {"250-mx.example", "250-PIPELINING",       "250-SIZE 10240000",
+             "250-8bitmime",   "250-AUTH PLAIN LOGIN", "250-AUTH=CRAM-MD5",
+             "250-DSN",        "250-STARTTLS",         "250 SMTPUTF8"};
   Ehlo e = ParseEhlo(r);
   EXPECT_TRUE(e.pipelining);
   EXPECT_TRUE(e.size);
@@ -96,15 +96,9 @@ TEST(SmtpReplyTest, XTextDecode) {
     const char* in;
     std::optional<std::string> want;
   } rows[] = {
-      {"abc", "abc"},
-      {"a+2Bb", "a+b"},
-      {"+3D+20", "= "},
-      {"a+2", std::nullopt},
-      {"a+zz", std::nullopt},
-      {"a+2b", std::nullopt},  // lower-case hex is not xtext
-      {"a=b", std::nullopt},
-      {"a b", std::nullopt},
-      {"", ""},
+      {"abc", "abc"},         {"a+2Bb", "a+b"},       {"+3D+20", "= "}, {"a+2", std::nullopt},
+      {"a+zz", std::nullopt}, {"a+2b", std::nullopt},  // lower-case hex is not xtext
+      {"a=b", std::nullopt},  {"a b", std::nullopt},  {"", ""},
   };
   for (const auto& r : rows) EXPECT_EQ(XTextDecode(r.in), r.want) << r.in;
   EXPECT_EQ(XTextDecode(XText("x+y=\xff")), "x+y=\xff");

@@ -25,8 +25,8 @@
 #include <string_view>
 
 #include "global/cleanup_client.h"
-#include "server/trigger_server.h"
 #include "pickup/pickup.h"
+#include "server/trigger_server.h"
 #include "util/msg.h"
 
 int main(int argc, char** argv) {

@@ -31,7 +31,6 @@ constexpr time_t kTempFileAge = 60;
 // Postfix's age limit for leftovers (MAX_TEMP_AGE): one day.
 constexpr time_t kIncompleteAge = 24 * 60 * 60;
 
-
 // Creates the hash directories of `path` when missing.
 void MakeParent(const mail_queue::Layout& layout, std::string_view queue, const std::string& path) {
   std::string dir = util::Dirname(path);

@@ -21,8 +21,8 @@
 // error for "KEY": REASON.
 #include <memory>
 
-#include "server/multi_server.h"
 #include "proxymap/service.h"
+#include "server/multi_server.h"
 
 int main(int argc, char** argv) {
   static std::unique_ptr<proxymap::Service> service;

@@ -214,7 +214,7 @@ class FakeStore : public QueueStore {
 
   std::map<std::string, std::map<std::string, FakeFile>> queues;
   std::map<std::pair<std::string, std::string>, Log> logs;
-  std::set<std::string> held;  // IDs whose lock is held
+  std::set<std::string> held;        // IDs whose lock is held
   std::map<std::string, int> lists;  // List calls per queue
   int takes = 0;
   int syncs = 0;

@@ -36,13 +36,16 @@ TransportLimits LoadTransportLimits(const config::Config& cfg, const std::string
   };
   TransportLimits l;
   l.initial_concurrency = static_cast<int>(c.GetInt("initial_destination_concurrency"));
-  l.concurrency_limit = static_cast<int>(c.GetInt(config::IntParam::Dynamic(param("_destination_concurrency_limit"))));
-  l.recipient_limit = static_cast<int>(c.GetInt(config::IntParam::Dynamic(param("_destination_recipient_limit"))));
-  l.rate_delay = static_cast<double>(c.GetTime(config::TimeParam::Dynamic(param("_destination_rate_delay"))));
+  l.concurrency_limit = static_cast<int>(
+      c.GetInt(config::IntParam::Dynamic(param("_destination_concurrency_limit"))));
+  l.recipient_limit =
+      static_cast<int>(c.GetInt(config::IntParam::Dynamic(param("_destination_recipient_limit"))));
+  l.rate_delay =
+      static_cast<double>(c.GetTime(config::TimeParam::Dynamic(param("_destination_rate_delay"))));
   l.positive = feedback("_destination_concurrency_positive_feedback");
   l.negative = feedback("_destination_concurrency_negative_feedback");
-  l.failed_cohort_limit =
-      static_cast<int>(c.GetInt(config::IntParam::Dynamic(param("_destination_concurrency_failed_cohort_limit"))));
+  l.failed_cohort_limit = static_cast<int>(
+      c.GetInt(config::IntParam::Dynamic(param("_destination_concurrency_failed_cohort_limit"))));
   l.dead_time = static_cast<double>(c.GetTime("minimal_backoff_time"));
   int maxproc = e ? e->maxproc() : -1;
   l.maxproc = maxproc < 0 ? static_cast<int>(c.GetInt("default_process_limit")) : maxproc;

@@ -12,8 +12,8 @@ namespace {
 
 bool AddrChar(char c) {
   unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || u >= 0x80 || std::string_view("!#$%&'*+-/=?^_`{|}~.@\"[]").find(c) !=
-                                             std::string_view::npos;
+  return std::isalnum(u) || u >= 0x80 ||
+         std::string_view("!#$%&'*+-/=?^_`{|}~.@\"[]").find(c) != std::string_view::npos;
 }
 
 // Replaces whole-address occurrences of `from` (case-insensitive) by `to`.
@@ -73,10 +73,23 @@ util::StatusOr<std::string> Generic::Map(std::string_view address) {
 }
 
 bool Generic::IsAddressHeader(std::string_view name) {
-  static const std::set<std::string> kNames = {
-      "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender",
-      "resent-reply-to", "resent-to", "resent-cc", "resent-bcc", "return-receipt-to",
-      "errors-to", "disposition-notification-to", "mail-followup-to", "mail-reply-to"};
+  static const std::set<std::string> kNames = {"from",
+                                               "sender",
+                                               "reply-to",
+                                               "to",
+                                               "cc",
+                                               "bcc",
+                                               "resent-from",
+                                               "resent-sender",
+                                               "resent-reply-to",
+                                               "resent-to",
+                                               "resent-cc",
+                                               "resent-bcc",
+                                               "return-receipt-to",
+                                               "errors-to",
+                                               "disposition-notification-to",
+                                               "mail-followup-to",
+                                               "mail-reply-to"};
   return kNames.count(util::Lowercase(name)) > 0;
 }
 

@@ -32,7 +32,7 @@ TEST(GenericTest, Map) {
       {"his@localdomain.local", "hisaccount@hisisp.example"},
       {"HER@localdomain.local", "heraccount@herisp.example"},
       {"other@localdomain.local", "hisaccount+local@hisisp.example"},
-      {"root@myhost.example", "admin@isp.example"},     // user form: local domain
+      {"root@myhost.example", "admin@isp.example"},          // user form: local domain
       {"root@elsewhere.example", "root@elsewhere.example"},  // not local: unchanged
       {"bob@remote.example", "bob@remote.example"},
       {"", ""},

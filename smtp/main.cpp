@@ -44,8 +44,7 @@ int main(int argc, char** argv) {
   hooks.post_init = [](server::Server& s) { agent.emplace(smtp::Agent::FromConfig(s.config())); };
   hooks.service = [](util::Stream& client, server::Server& s) {
     deliver_status::ServeRequest(
-        client, s.config(),
-        [](const deliver_request::Request& req, deliver_status::Reporter& rep) {
+        client, s.config(), [](const deliver_request::Request& req, deliver_status::Reporter& rep) {
           agent->Deliver(req, rep);
         });
   };

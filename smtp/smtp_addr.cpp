@@ -219,8 +219,7 @@ Plan PlanDestination(std::string_view nexthop, const LookupOptions& o,
   return p;
 }
 
-Plan PlanDelivery(std::string_view nexthop, const LookupOptions& o,
-                  util::dns::Resolver& resolver) {
+Plan PlanDelivery(std::string_view nexthop, const LookupOptions& o, util::dns::Resolver& resolver) {
   Plan p = PlanDestination(nexthop, o, resolver);
   if (o.fallback_relays.empty()) return p;
   // A loop or a null MX is final; every other failure may be relayed.

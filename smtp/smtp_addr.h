@@ -50,13 +50,13 @@ struct Host {
 
 struct Plan {
   std::vector<Host> hosts;
-  std::string dsn;     // set when hosts is empty
+  std::string dsn;  // set when hosts is empty
   std::string reason;
   bool ok() const { return !hosts.empty(); }
 };
 
 struct LookupOptions {
-  bool mx_dns = true;              // MX lookups (disable_dns_lookups=no)
+  bool mx_dns = true;                              // MX lookups (disable_dns_lookups=no)
   std::vector<std::string> host_lookup = {"dns"};  // "dns" / "native", in order
   bool ipv4 = true;
   bool ipv6 = true;

@@ -87,27 +87,39 @@ TEST(SmtpAddrTest, Plans) {
   } cases[] = {
       {"example.com",
        {"mx1.example.com[192.0.2.1]:25", "mx2.example.com[192.0.2.2]:25",
-        "mx2.example.com[192.0.2.3]:25"}, "", ""},
+        "mx2.example.com[192.0.2.3]:25"},
+       "",
+       ""},
       {"example.com:2525",
        {"mx1.example.com[192.0.2.1]:2525", "mx2.example.com[192.0.2.2]:2525",
-        "mx2.example.com[192.0.2.3]:2525"}, "", ""},
+        "mx2.example.com[192.0.2.3]:2525"},
+       "",
+       ""},
       {"[mx1.example.com]:submission", {"mx1.example.com[192.0.2.1]:587"}, "", ""},
       {"[192.0.2.77]", {"192.0.2.77[192.0.2.77]:25"}, "", ""},
       {"nomx.example", {"nomx.example[192.0.2.9]:25"}, "", ""},
-      {"gone.example", {}, "5.4.4",
+      {"gone.example",
+       {},
+       "5.4.4",
        "Host or domain name not found. Name service error for name=gone.example type=A: Host "
        "not found"},
-      {"broken.example", {}, "4.4.3",
+      {"broken.example",
+       {},
+       "4.4.3",
        "Host or domain name not found. Name service error for name=broken.example type=MX: "
        "Host not found, try again"},
       {"loop.example", {}, "5.4.6", "mail for loop.example loops back to myself"},
       {"backup.example", {"mx1.example.com[192.0.2.1]:25"}, "", ""},
       {"selfaddr.example", {}, "5.4.6", "mail for selfaddr.example loops back to myself"},
       {"null.example", {}, "5.1.10", "Domain null.example does not accept mail (nullMX)"},
-      {"deadmx.example", {}, "5.4.4",
+      {"deadmx.example",
+       {},
+       "5.4.4",
        "Host or domain name not found. Name service error for name=nowhere.example type=A: "
        "Host not found"},
-      {"tempmx.example", {}, "4.4.3",
+      {"tempmx.example",
+       {},
+       "4.4.3",
        "Host or domain name not found. Name service error for name=flaky.example type=A: "
        "Host not found, try again"},
       {"[::1", {}, "4.3.5", "bad nexthop \"[::1\""},
@@ -129,14 +141,14 @@ TEST(SmtpAddrTest, LimitsAndFallback) {
   LookupOptions o;
   o.ipv6 = false;
   o.mx_address_limit = 2;
-  EXPECT_EQ(Hosts(PlanDestination("example.com", o, r)),
-            (std::vector<std::string>{"mx1.example.com[192.0.2.1]:25",
-                                      "mx2.example.com[192.0.2.2]:25"}));
+  EXPECT_EQ(
+      Hosts(PlanDestination("example.com", o, r)),
+      (std::vector<std::string>{"mx1.example.com[192.0.2.1]:25", "mx2.example.com[192.0.2.2]:25"}));
   o.fallback_relays = {"[relay.example]"};
-  EXPECT_EQ(Hosts(PlanDelivery("example.com", o, r)),
-            (std::vector<std::string>{"mx1.example.com[192.0.2.1]:25",
-                                      "mx2.example.com[192.0.2.2]:25",
-                                      "relay.example[203.0.113.5]:25"}));
+  EXPECT_EQ(
+      Hosts(PlanDelivery("example.com", o, r)),
+      (std::vector<std::string>{"mx1.example.com[192.0.2.1]:25", "mx2.example.com[192.0.2.2]:25",
+                                "relay.example[203.0.113.5]:25"}));
   // A destination that does not resolve goes to the fallback relay alone.
   EXPECT_EQ(Hosts(PlanDelivery("gone.example", o, r)),
             (std::vector<std::string>{"relay.example[203.0.113.5]:25"}));

@@ -185,8 +185,8 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     Message m = base;
     m.recipients.clear();
     for (size_t i : open) m.recipients.push_back(mapped[i]);
-    bool final_host = h + 1 == plan.hosts.size() ||
-                      (mx_session_limit_ > 0 && sessions >= mx_session_limit_);
+    bool final_host =
+        h + 1 == plan.hosts.size() || (mx_session_limit_ > 0 && sessions >= mx_session_limit_);
     SessionResult r = RunSession(conn, label, final_host, m, session_);
     greeted |= r.greeted;
     (void)conn.Close();

@@ -131,8 +131,7 @@ class Session {
   void Transaction() {
     Offered off{ehlo_.size, ehlo_.eight_bit_mime, ehlo_.smtputf8, ehlo_.dsn};
     if (msg_.smtputf8 && !ehlo_.smtputf8) {
-      All(Outcome::kBounced, "5.6.7",
-          "SMTPUTF8 is required, but was not offered by host " + host_);
+      All(Outcome::kBounced, "5.6.7", "SMTPUTF8 is required, but was not offered by host " + host_);
       return;
     }
     if (ehlo_.size && ehlo_.size_limit > 0 && msg_.size > ehlo_.size_limit) {

@@ -91,7 +91,7 @@ struct RecipientResult {
 
 struct SessionResult {
   std::vector<RecipientResult> recipients;  // index-aligned with Message::recipients
-  bool greeted = false;  // the server answered the greeting with 2xx
+  bool greeted = false;                     // the server answered the greeting with 2xx
 };
 
 // `host` is "name[address]" for messages.

@@ -51,7 +51,7 @@ void Serve(int fd, FakeServer* s) {
 }
 
 SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
-                  int helo_timeout = 5) {
+                   int helo_timeout = 5) {
   int sv[2];
   EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   std::thread t(Serve, sv[1], server);
@@ -85,9 +85,14 @@ const char kEhlo[] = "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 D
 
 TEST(SmtpSessionTest, PipelinedTransaction) {
   FakeServer s;
-  s.script = {"220 mx ESMTP", kEhlo, "250 2.1.0 Ok", "250 2.1.5 Ok",
-              "550 5.1.1 <b@example.com>: Recipient address rejected", "354 go",
-              "250 2.0.0 Ok: queued as ABC", ""};
+  s.script = {"220 mx ESMTP",
+              kEhlo,
+              "250 2.1.0 Ok",
+              "250 2.1.5 Ok",
+              "550 5.1.1 <b@example.com>: Recipient address rejected",
+              "354 go",
+              "250 2.0.0 Ok: queued as ABC",
+              ""};
   SessionResult r = Talk(&s, TwoRecipients());
   EXPECT_TRUE(r.greeted);
   ASSERT_EQ(r.recipients.size(), 2u);
@@ -108,8 +113,8 @@ TEST(SmtpSessionTest, PipelinedTransaction) {
 
 TEST(SmtpSessionTest, HeloFallbackLockStep) {
   FakeServer s;
-  s.script = {"220 mx", "502 5.5.2 what?", "250 mx", "250 Ok", "451 4.3.0 later", "250 Ok",
-              "354 go", "250 Ok", ""};
+  s.script = {"220 mx", "502 5.5.2 what?", "250 mx", "250 Ok", "451 4.3.0 later",
+              "250 Ok", "354 go",          "250 Ok", ""};
   SessionResult r = Talk(&s, TwoRecipients());
   EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
   EXPECT_EQ(r.recipients[0].dsn, "4.3.0");
@@ -130,27 +135,59 @@ TEST(SmtpSessionTest, WholeTransactionFailures) {
     std::string dsn;
     std::string reason;
   } cases[] = {
-      {"421 greeting", {"421 4.3.2 busy"}, true, Outcome::kSoft, "4.3.2",
+      {"421 greeting",
+       {"421 4.3.2 busy"},
+       true,
+       Outcome::kSoft,
+       "4.3.2",
        "host mx.example[192.0.2.1] refused to talk to me: 421 4.3.2 busy"},
-      {"554 greeting, more hosts", {"554 5.7.1 no"}, false, Outcome::kSoft, "5.7.1",
+      {"554 greeting, more hosts",
+       {"554 5.7.1 no"},
+       false,
+       Outcome::kSoft,
+       "5.7.1",
        "host mx.example[192.0.2.1] refused to talk to me: 554 5.7.1 no"},
-      {"554 greeting, last host", {"554 5.7.1 no"}, true, Outcome::kBounced, "5.7.1",
+      {"554 greeting, last host",
+       {"554 5.7.1 no"},
+       true,
+       Outcome::kBounced,
+       "5.7.1",
        "host mx.example[192.0.2.1] refused to talk to me: 554 5.7.1 no"},
-      {"MAIL 452", {"220 mx", kEhlo, "452 4.3.1 full", "503 no", "503 no", "554 no", ""}, true,
-       Outcome::kSoft, "4.3.1",
+      {"MAIL 452",
+       {"220 mx", kEhlo, "452 4.3.1 full", "503 no", "503 no", "554 no", ""},
+       true,
+       Outcome::kSoft,
+       "4.3.1",
        "host mx.example[192.0.2.1] said: 452 4.3.1 full (in reply to MAIL FROM command)"},
-      {"DATA 554", {"220 mx", kEhlo, "250 Ok", "250 Ok", "250 Ok", "554 5.5.1 no data", ""},
-       true, Outcome::kBounced, "5.5.1",
+      {"DATA 554",
+       {"220 mx", kEhlo, "250 Ok", "250 Ok", "250 Ok", "554 5.5.1 no data", ""},
+       true,
+       Outcome::kBounced,
+       "5.5.1",
        "host mx.example[192.0.2.1] said: 554 5.5.1 no data (in reply to DATA command)"},
       {"end of data 552",
-       {"220 mx", kEhlo, "250 Ok", "250 Ok", "250 Ok", "354 go", "552 5.3.4 too big", ""}, true,
-       Outcome::kBounced, "5.3.4",
+       {"220 mx", kEhlo, "250 Ok", "250 Ok", "250 Ok", "354 go", "552 5.3.4 too big", ""},
+       true,
+       Outcome::kBounced,
+       "5.3.4",
        "host mx.example[192.0.2.1] said: 552 5.3.4 too big (in reply to end of DATA command)"},
-      {"lost after greeting", {"220 mx"}, true, Outcome::kSoft, "4.4.2",
+      {"lost after greeting",
+       {"220 mx"},
+       true,
+       Outcome::kSoft,
+       "4.4.2",
        "lost connection with mx.example[192.0.2.1] while performing the EHLO handshake"},
-      {"size limit", {"220 mx", "250-mx\r\n250 SIZE 10", ""}, true, Outcome::kBounced, "5.3.4",
+      {"size limit",
+       {"220 mx", "250-mx\r\n250 SIZE 10", ""},
+       true,
+       Outcome::kBounced,
+       "5.3.4",
        "message size 20 exceeds size limit 10 of server mx.example[192.0.2.1]"},
-      {"smtputf8", {"220 mx", kEhlo, ""}, true, Outcome::kBounced, "5.6.7",
+      {"smtputf8",
+       {"220 mx", kEhlo, ""},
+       true,
+       Outcome::kBounced,
+       "5.6.7",
        "SMTPUTF8 is required, but was not offered by host mx.example[192.0.2.1]"},
   };
   for (const Case& c : cases) {

@@ -15,20 +15,13 @@ struct TypeEntry {
 
 // The built-in types, one line each (sorted by name).
 constexpr TypeEntry kTypes[] = {
-    {"btree", OpenBtree, true},
-    {"cdb", OpenCdb, true},
-    {"cidr", OpenCidr, false},
-    {"fail", OpenFail, false},
-    {"hash", OpenHash, true},
-    {"inline", OpenInline, false},
-    {"lmdb", OpenLmdb, true},
-    {"mysql", OpenMysql, false},
-    {"pcre", OpenPcre, false},
-    {"pipemap", OpenPipemap, false},
-    {"proxy", OpenProxy, false},
-    {"regexp", OpenRegexp, false},
-    {"static", OpenStatic, false},
-    {"texthash", OpenTexthash, false},
+    {"btree", OpenBtree, true},        {"cdb", OpenCdb, true},
+    {"cidr", OpenCidr, false},         {"fail", OpenFail, false},
+    {"hash", OpenHash, true},          {"inline", OpenInline, false},
+    {"lmdb", OpenLmdb, true},          {"mysql", OpenMysql, false},
+    {"pcre", OpenPcre, false},         {"pipemap", OpenPipemap, false},
+    {"proxy", OpenProxy, false},       {"regexp", OpenRegexp, false},
+    {"static", OpenStatic, false},     {"texthash", OpenTexthash, false},
     {"unionmap", OpenUnionmap, false},
 };
 

@@ -40,12 +40,18 @@ constexpr char kNoData[] = "No address associated with hostname";
 
 int QueryType(Type t) {
   switch (t) {
-    case Type::kA: return ns_t_a;
-    case Type::kAaaa: return ns_t_aaaa;
-    case Type::kMx: return ns_t_mx;
-    case Type::kPtr: return ns_t_ptr;
-    case Type::kTxt: return ns_t_txt;
-    case Type::kCname: return ns_t_cname;
+    case Type::kA:
+      return ns_t_a;
+    case Type::kAaaa:
+      return ns_t_aaaa;
+    case Type::kMx:
+      return ns_t_mx;
+    case Type::kPtr:
+      return ns_t_ptr;
+    case Type::kTxt:
+      return ns_t_txt;
+    case Type::kCname:
+      return ns_t_cname;
   }
   return ns_t_a;
 }
@@ -84,7 +90,8 @@ Answer ParseResponse(const unsigned char* buf, int len, Type type) {
     return ans;
   }
   switch (ns_msg_getflag(msg, ns_f_rcode)) {
-    case ns_r_noerror: break;
+    case ns_r_noerror:
+      break;
     case ns_r_nxdomain:
       ans.status = Result::kNxDomain;
       ans.error = kNotFound;

@@ -38,8 +38,8 @@ enum class Type { kA, kAaaa, kMx, kPtr, kTxt, kCname };
 enum class Result { kFound, kNoData, kNxDomain, kTempFail };
 
 struct Record {
-  std::string name;   // owner name
-  std::string value;  // address text, MX/PTR/CNAME target, TXT string
+  std::string name;    // owner name
+  std::string value;   // address text, MX/PTR/CNAME target, TXT string
   int preference = 0;  // MX only
   unsigned ttl = 0;
 };
@@ -60,7 +60,7 @@ class Resolver {
 Resolver& SystemResolver();
 
 // Convenience: the addresses of `host` for the given families (A then
-// AAAA when both), kFound when there is at least one. 
+// AAAA when both), kFound when there is at least one.
 Answer LookupAddresses(Resolver& r, std::string_view host, bool ipv4, bool ipv6);
 
 // "192.0.2.1" -> "1.2.0.192.in-addr.arpa"; IPv6 nibble form. Empty when

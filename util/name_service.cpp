@@ -79,9 +79,10 @@ Answer Forward(std::string_view name, int family) {
   Answer a;
   for (addrinfo* p = res; p != nullptr; p = p->ai_next) {
     char buf[INET6_ADDRSTRLEN];
-    const void* src = p->ai_family == AF_INET
-                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr)
-                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr);
+    const void* src =
+        p->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr);
     if (inet_ntop(p->ai_family, src, buf, sizeof(buf)) == nullptr) continue;
     bool dup = false;
     for (const Record& r : a.records) dup = dup || r.value == buf;

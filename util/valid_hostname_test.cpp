@@ -27,7 +27,7 @@ TEST(ValidHostnameTest, PostfixRules) {
       {std::string(63, 'a') + ".example", true, true},
       {std::string(64, 'a') + ".example", false, false},
       {std::string(260, 'a').insert(60, ".").insert(120, ".").insert(180, ".").insert(240, "."),
-       false, false},  // over 255 bytes
+       false, false},                                // over 255 bytes
       {"\xe4\xbe\x8b\xe3\x81\x88.jp", false, true},  // UTF-8 labels only with SMTPUTF8
       {"\xff\xfe.jp", false, false},                 // not UTF-8 at all
       {"", false, false},

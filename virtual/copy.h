@@ -60,7 +60,8 @@ enum class CopyStyle { kMbox, kMaildir };
 struct CopyResult {
   bool loop = false;  // Delivered-To loop found
   int err = 0;        // errno of the first write or read failure
-  std::string what;   // Postfix's wording: "error writing message: ..." / "error reading message: ..."
+  std::string
+      what;  // Postfix's wording: "error writing message: ..." / "error reading message: ..."
 };
 
 // Copies `msg` through `w` (flushed at the end). Does not sync.

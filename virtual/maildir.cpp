@@ -66,8 +66,7 @@ std::string SafeHostname(std::string_view host) {
   return out;
 }
 
-Result DeliverMaildir(const Message& msg, const std::string& dir_arg,
-                      const MaildirOptions& o) {
+Result DeliverMaildir(const Message& msg, const std::string& dir_arg, const MaildirOptions& o) {
   std::string dir = dir_arg;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   struct timeval tv;
@@ -79,7 +78,8 @@ Result DeliverMaildir(const Message& msg, const std::string& dir_arg,
 
   util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd && errno == ENOENT) {
-    if (int err = MakeMaildir(dir)) return Failed(err, "create maildir file " + tmp + ": " + Errno(err));
+    if (int err = MakeMaildir(dir))
+      return Failed(err, "create maildir file " + tmp + ": " + Errno(err));
     fd.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   }
   if (!fd) {
@@ -108,9 +108,9 @@ Result DeliverMaildir(const Message& msg, const std::string& dir_arg,
   int64_t size = static_cast<int64_t>(w.size());
 
   if (o.quota_limit > 0) {
-    util::StatusOr<MaildirSize> q =
-        o.create_maildirsize ? ReadOrRecalculate(dir, o.quota_limit, tv.tv_sec)
-                             : util::StatusOr<MaildirSize>(ScanMaildir(dir));
+    util::StatusOr<MaildirSize> q = o.create_maildirsize
+                                        ? ReadOrRecalculate(dir, o.quota_limit, tv.tv_sec)
+                                        : util::StatusOr<MaildirSize>(ScanMaildir(dir));
     if (!q.ok()) {
       msg::Warn("%s", q.status().message().c_str());
       q = ScanMaildir(dir);

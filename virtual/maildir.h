@@ -34,7 +34,7 @@
 namespace virtual_agent {
 
 struct MaildirOptions {
-  std::string hostname;    // for unique names (SafeHostname())
+  std::string hostname;     // for unique names (SafeHostname())
   uint64_t file_limit = 0;  // maximal size of one message file, 0 = none
   // Maildir++ quota (VDA patch). quota_limit > 0 turns the check on.
   int64_t quota_limit = 0;

@@ -58,8 +58,8 @@ std::unique_ptr<virtual_agent::Agent> agent;
 
 void Deliver(const config::Config& cfg, const deliver_request::Request& req,
              deliver_status::Reporter& rep) {
-  auto file =
-      queue_file::Reader::Open(mail_queue::Layout::FromConfig(cfg).Path(req.queue_name, req.queue_id));
+  auto file = queue_file::Reader::Open(
+      mail_queue::Layout::FromConfig(cfg).Path(req.queue_name, req.queue_id));
   if (!file.ok()) {
     msg::Warn("%s: %s", req.queue_id.c_str(), file.status().message().c_str());
     for (size_t i = 0; i < req.recipients.size(); i++)

@@ -90,8 +90,8 @@ Result DeliverMbox(const Message& msg, const std::string& path, const MboxOption
   std::string parent = util::Dirname(path);
   if (!util::IsDirectory(parent)) {
     if (util::Status s = util::MakeDirs(parent, 0700); !s.ok())
-      return Result::Defer("4.2.0", "cannot update mailbox " + path + " for user " +
-                                        msg.recipient + ". " + s.message());
+      return Result::Defer("4.2.0", "cannot update mailbox " + path + " for user " + msg.recipient +
+                                        ". " + s.message());
   }
   bool dotlock = false;
   for (LockMethod m : o.locks) dotlock |= m == LockMethod::kDotlock;

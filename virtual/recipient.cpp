@@ -77,8 +77,8 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
 }
 
 std::optional<long long> Agent::LookupId(maps::Maps& table, std::string_view param,
-                                         const std::string& key, const char* what,
-                                         long long min, Result* fail) {
+                                         const std::string& key, const char* what, long long min,
+                                         Result* fail) {
   maps::AddrFindResult r = maps::FindAddress(table, key, find_);
   if (r.result.temp_error()) {
     msg::Warn("table %.*s: lookup %s: %s", int(param.size()), param.data(), key.c_str(),
@@ -114,8 +114,8 @@ Result Agent::Deliver(const Message& msg) {
   std::string path = base_ + "/" + mb.result.value;
 
   Result fail;
-  std::optional<long long> uid = LookupId(uid_maps_, "virtual_uid_maps", key, "uid",
-                                          minimum_uid_, &fail);
+  std::optional<long long> uid =
+      LookupId(uid_maps_, "virtual_uid_maps", key, "uid", minimum_uid_, &fail);
   if (!uid) return fail;
   std::optional<long long> gid = LookupId(gid_maps_, "virtual_gid_maps", key, "gid", 1, &fail);
   if (!gid) return fail;

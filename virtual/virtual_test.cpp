@@ -67,9 +67,13 @@ TEST(CopyTest, StylesAndQuoting) {
     std::vector<std::string> lines;
     std::string want_suffix;
   } rows[] = {
-      {"maildir", CopyStyle::kMaildir, {"Subject: x", "", "From me", "\xe6\x97\xa5"},
+      {"maildir",
+       CopyStyle::kMaildir,
+       {"Subject: x", "", "From me", "\xe6\x97\xa5"},
        "Delivered-To: bob@example.jp\nSubject: x\n\nFrom me\n\xe6\x97\xa5\n"},
-      {"mbox quotes From and ends blank", CopyStyle::kMbox, {"Subject: x", "", "From me", ">From"},
+      {"mbox quotes From and ends blank",
+       CopyStyle::kMbox,
+       {"Subject: x", "", "From me", ">From"},
        "Delivered-To: bob@example.jp\nSubject: x\n\n>From me\n>From\n\n"},
   };
   for (const auto& r : rows) {
@@ -111,8 +115,8 @@ TEST(CopyTest, SizeLimitIsEfbig) {
   ScratchDir t;
   util::Fd fd(::open((t.path() + "/f").c_str(), O_WRONLY | O_CREAT, 0600));
   FileWriter w(fd.get(), 100);
-  CopyResult c = CopyMessage(Make({"Subject: x", "", std::string(200, 'a')}), CopyStyle::kMaildir,
-                             &w);
+  CopyResult c =
+      CopyMessage(Make({"Subject: x", "", std::string(200, 'a')}), CopyStyle::kMaildir, &w);
   EXPECT_EQ(c.err, EFBIG);
   EXPECT_EQ(c.what, "error writing message: File too large");
   EXPECT_EQ(MailboxDsn(EFBIG, "4.2.0"), "5.2.2");
@@ -157,10 +161,10 @@ TEST(MaildirQuotaTest, RecalculateRules) {
   std::string md = t.path() + "/md";
   for (const char* d : {"", "/new", "/cur", "/tmp", "/.Sent", "/.Sent/cur"})
     ASSERT_EQ(mkdir((md + d).c_str(), 0700), 0);
-  std::ofstream(md + "/new/1.M1P1Q1.h,S=100") << "x";        // counts 100 by name
-  std::ofstream(md + "/cur/2.M1P1Q1.h:2,S") << "12345";      // counts 5 by size
+  std::ofstream(md + "/new/1.M1P1Q1.h,S=100") << "x";          // counts 100 by name
+  std::ofstream(md + "/cur/2.M1P1Q1.h:2,S") << "12345";        // counts 5 by size
   std::ofstream(md + "/.Sent/cur/3.M1P1Q1.h,S=50:2,S") << "";  // folder counted
-  std::ofstream(md + "/tmp/4.M1P1Q1.h,S=999") << "";          // tmp not counted
+  std::ofstream(md + "/tmp/4.M1P1Q1.h,S=999") << "";           // tmp not counted
   // Missing: recalculated and written.
   auto q = ReadOrRecalculate(md, 1000, 1700000000);
   ASSERT_TRUE(q.ok());
@@ -277,10 +281,9 @@ TEST(MaildirTest, LoopAndPermissionErrors) {
   r = DeliverMaildir(Make({"", "b"}), t.path() + "/ro/bob/", o);
   EXPECT_EQ(r.outcome, Outcome::kDeferred);
   EXPECT_EQ(r.dsn, "4.2.0");
-  EXPECT_EQ(r.text.rfind("maildir delivery failed: create maildir file " + t.path() +
-                             "/ro/bob/tmp/",
-                         0),
-            0u)
+  EXPECT_EQ(
+      r.text.rfind("maildir delivery failed: create maildir file " + t.path() + "/ro/bob/tmp/", 0),
+      0u)
       << r.text;
 }
 
@@ -311,8 +314,10 @@ TEST(MboxTest, AppendsLocksAndTruncatesOnError) {
   std::ofstream(mbox + ".lock") << "";
   r = DeliverMbox(Make({"", "b"}), mbox, o);
   EXPECT_EQ(r.outcome, Outcome::kDeferred);
-  EXPECT_EQ(r.text, "cannot update mailbox " + mbox + " for user bob@example.jp. unable to "
-                        "create lock file " + mbox + ".lock: File exists");
+  EXPECT_EQ(r.text, "cannot update mailbox " + mbox +
+                        " for user bob@example.jp. unable to "
+                        "create lock file " +
+                        mbox + ".lock: File exists");
   // A stale one is taken over.
   o.stale_lock_seconds = -1;
   EXPECT_EQ(DeliverMbox(Make({"", "b"}), mbox, o).outcome, Outcome::kSent);
@@ -348,16 +353,20 @@ TEST(AgentTest, LookupsAndOutcomes) {
     ASSERT_EQ(chown(t.path().c_str(), u, g), 0);
   }
   std::string uid = std::to_string(u), gid = std::to_string(g);
-  config::Config cfg = MakeConfig(
-      "virtual_mailbox_base = " + t.path() +
-      "\nrecipient_delimiter = +\n"
-      "virtual_mailbox_maps = inline:{bob@example.jp=example.jp/bob/, "
-      "carol@example.jp=example.jp/carol, @catch.jp=catch/all/}\n"
-      "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}, static:" + uid + "\n"
-      "virtual_gid_maps = static:" + gid + "\n"
-      "virtual_minimum_uid = 1\n"
-      "virtual_mailbox_limit_maps = inline:{bob@example.jp=0}\n"
-      "virtual_mailbox_limit_override = yes\n");
+  config::Config cfg =
+      MakeConfig("virtual_mailbox_base = " + t.path() +
+                 "\nrecipient_delimiter = +\n"
+                 "virtual_mailbox_maps = inline:{bob@example.jp=example.jp/bob/, "
+                 "carol@example.jp=example.jp/carol, @catch.jp=catch/all/}\n"
+                 "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}, static:" +
+                 uid +
+                 "\n"
+                 "virtual_gid_maps = static:" +
+                 gid +
+                 "\n"
+                 "virtual_minimum_uid = 1\n"
+                 "virtual_mailbox_limit_maps = inline:{bob@example.jp=0}\n"
+                 "virtual_mailbox_limit_override = yes\n");
   auto agent = Agent::Create(cfg);
   ASSERT_TRUE(agent.ok()) << agent.status().message();
   struct {
@@ -380,11 +389,12 @@ TEST(AgentTest, LookupsAndOutcomes) {
   EXPECT_EQ(List(t.path() + "/catch/all/new").size(), 1u);
   EXPECT_TRUE(util::FileExists(t.path() + "/example.jp/carol"));
   // Unknown user (no fail: table in this list) and uid problems.
-  config::Config cfg2 = MakeConfig(
-      "virtual_mailbox_base = " + t.path() +
-      "\nvirtual_mailbox_maps = inline:{low@example.jp=l/, x@example.jp=x/}\n"
-      "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}\n"
-      "virtual_gid_maps = static:" + gid + "\nvirtual_minimum_uid = 100\n");
+  config::Config cfg2 =
+      MakeConfig("virtual_mailbox_base = " + t.path() +
+                 "\nvirtual_mailbox_maps = inline:{low@example.jp=l/, x@example.jp=x/}\n"
+                 "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}\n"
+                 "virtual_gid_maps = static:" +
+                 gid + "\nvirtual_minimum_uid = 100\n");
   auto agent2 = Agent::Create(cfg2);
   ASSERT_TRUE(agent2.ok());
   Result got = (*agent2)->Deliver(Make({"", "b"}, "Nobody@Example.JP"));
@@ -397,8 +407,9 @@ TEST(AgentTest, LookupsAndOutcomes) {
     EXPECT_EQ(got.dsn, "4.3.5") << rcpt;
   }
   // A table that fails: deferred, never "unknown user".
-  config::Config cfg3 = MakeConfig("virtual_mailbox_base = /x\nvirtual_mailbox_maps = "
-                                   "inline:{a@example.jp=a/}, fail:broken\n");
+  config::Config cfg3 = MakeConfig(
+      "virtual_mailbox_base = /x\nvirtual_mailbox_maps = "
+      "inline:{a@example.jp=a/}, fail:broken\n");
   auto agent3 = Agent::Create(cfg3);
   ASSERT_TRUE(agent3.ok());
   got = (*agent3)->Deliver(Make({"", "b"}, "nobody@example.jp"));

@@ -4,5 +4,6 @@
 
 long long Read(const config::Config& cfg) {
   return cfg.GetTime("smtpd_timeout") + cfg.GetInt("message_size_limit") +
-         (cfg.GetBool("smtputf8_enable") ? 1 : 0) + static_cast<long long>(cfg.Get("myhostname").size());
+         (cfg.GetBool("smtputf8_enable") ? 1 : 0) +
+         static_cast<long long>(cfg.Get("myhostname").size());
 }
