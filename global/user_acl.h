@@ -29,4 +29,9 @@ std::string LoginName(uid_t uid);
 
 util::StatusOr<bool> Allowed(const config::Config& cfg, config::AnyParam param, uid_t uid);
 
+// sendmail's and postdrop's check of authorized_submit_users for the real
+// uid: exits (EX_NOPERM) with "User NAME(UID) is not allowed to submit
+// mail", or EX_TEMPFAIL when the list cannot be evaluated.
+void RequireSubmitAllowed(const config::Config& cfg);
+
 }  // namespace user_acl

@@ -175,12 +175,8 @@ int main(int argc, char** argv) {
   util::CleanEnvironment(cfg->GetList("import_environment"));
   maillog::Init("postdrop", *cfg, maillog::Mode::kCommand);
   msg::SetVerbose(verbose);
+  user_acl::RequireSubmitAllowed(*cfg);
   const unsigned long uid = getuid();
-  util::StatusOr<bool> allowed = user_acl::Allowed(*cfg, "authorized_submit_users", getuid());
-  if (!allowed.ok()) msg::FatalStatus(EX_TEMPFAIL, "%s", allowed.status().message().c_str());
-  if (!*allowed)
-    msg::FatalStatus(EX_NOPERM, "User %s(%lu) is not allowed to submit mail",
-                     user_acl::LoginName(getuid()).c_str(), uid);
 
   auto writer =
       queue_file::Writer::Create(mail_queue::Layout::FromConfig(*cfg), mail_queue::kMaildrop);

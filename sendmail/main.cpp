@@ -198,12 +198,8 @@ int main(int argc, char** argv) {
 
   // Who submits: the login name of the real user ID, if the
   // authorized_submit_users list has it (postdrop checks it again).
+  user_acl::RequireSubmitAllowed(*cfg);
   const unsigned long uid = getuid();
-  util::StatusOr<bool> allowed = user_acl::Allowed(*cfg, "authorized_submit_users", getuid());
-  if (!allowed.ok()) msg::FatalStatus(EX_TEMPFAIL, "%s", allowed.status().message().c_str());
-  if (!*allowed)
-    msg::FatalStatus(EX_NOPERM, "User %s(%lu) is not allowed to submit mail",
-                     user_acl::LoginName(getuid()).c_str(), uid);
   if (o.mode == Mode::kSmtp) {
     std::vector<std::string> smtpd_args = {"-S"};
     for (int i = 1; i < o.verbose; ++i) smtpd_args.push_back("-v");

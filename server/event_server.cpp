@@ -1,6 +1,10 @@
 #include "server/event_server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "global/master_proto.h"
 #include "util/msg.h"
@@ -44,6 +48,15 @@ void EventServer::StopWatching() {
   lifeline_handle_ = util::EventLoop::kNoHandle;
   if (idle_handle_ != util::EventLoop::kNoHandle) loop_.Cancel(idle_handle_);
   idle_handle_ = util::EventLoop::kNoHandle;
+}
+
+int EventServer::AcceptOne(int listen_fd) {
+  int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) return fd;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
+      errno == EPROTO)
+    return -1;
+  msg::Fatal("accept connection: %s", strerror(errno));
 }
 
 }  // namespace server

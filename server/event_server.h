@@ -36,6 +36,10 @@ class EventServer {
   void ArmIdleTimer();
   // Stops watching listeners, the lifeline and the idle timer (for Drain).
   void StopWatching();
+  // Accepts one client from a non-blocking listener: its descriptor
+  // (non-blocking, close-on-exec), or -1 when none is waiting or it went
+  // away before it was taken; any other accept error is fatal.
+  int AcceptOne(int listen_fd);
 
   Server& s_;
   util::EventLoop& loop_;

@@ -35,13 +35,8 @@ class MultiServer : public EventServer {
   void Accept(int listen_fd) {
     if (draining_) return;
     for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
-      int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
-            errno == EPROTO)
-          return;
-        msg::Fatal("accept connection: %s", strerror(errno));
-      }
+      int fd = AcceptOne(listen_fd);
+      if (fd < 0) return;
       ++uses_;
       uint64_t id = next_id_++;
       auto conn =

@@ -83,13 +83,8 @@ class TriggerServer : public EventServer {
 
   void AcceptClient(int listen_fd) {
     if (draining_) return;
-    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED ||
-          errno == EPROTO)
-        return;
-      msg::Fatal("accept connection: %s", strerror(errno));
-    }
+    int fd = AcceptOne(listen_fd);
+    if (fd < 0) return;
     uint64_t id = next_id_++;
     Client& c = clients_[id];
     c.fd = util::Fd(fd);
