@@ -746,7 +746,7 @@ class Dovecot:
     (and waited for) in the test's cleanup.
 
         d = mtatest.Dovecot(self, os.path.join(self.tmp, "dovecot"),
-                            passwd="bob@example.jp:{PLAIN}secret:1000:1000::/home/bob\\n",
+                            passwd="bob@example.jp:{PLAIN}secret:1000:1000::/nonexistent\\n",
                             auth_socket=inst.queue + "/private/auth")
         d.imap_port                      # with imap=True: IMAP on 127.0.0.1
 
