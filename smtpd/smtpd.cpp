@@ -92,7 +92,13 @@ class Session {
   bool LocalRewrite();
   // The mechanisms AUTH offers now (empty: AUTH not offered).
   std::vector<std::string> AuthMechanisms(bool warn);
-  bool AuthActive() const { return st_.sasl_enable && deps_.sasl != nullptr && !st_.tls_auth_only; }
+  bool AuthActive() const {
+    return st_.sasl_enable && deps_.sasl != nullptr && (!st_.tls_auth_only || Tls());
+  }
+  // Whether this session is encrypted: never yet (no STARTTLS). AUTH uses
+  // it for smtpd_tls_auth_only, smtpd_sasl_tls_security_options and
+  // Dovecot's "secured".
+  bool Tls() const { return false; }
 
   const Settings& st_;
   const Deps& deps_;
@@ -1098,8 +1104,7 @@ std::vector<std::string> Session::AuthMechanisms(bool warn) {
     if (warn) msg::Warn("SASL: %s", mechs.status().message().c_str());
     return {};
   }
-  // Without TLS (there is none yet) smtpd_sasl_security_options applies.
-  return dovecot_auth::Filter(*mechs, st_.sasl_security);
+  return dovecot_auth::Filter(*mechs, Tls() ? st_.sasl_tls_security : st_.sasl_security);
 }
 
 // AUTH mechanism [initial-response] (RFC 4954), Postfix's replies.
@@ -1145,6 +1150,7 @@ bool Session::Auth(const smtpd_proto::Command& c) {
   req.local_port = sess_.server_port;
   req.remote_ip = sess_.client_addr;
   req.remote_port = sess_.client_port;
+  req.secured = Tls();
   if (words.size() == 2) req.response = words[1] == "=" ? "" : words[1];
   dovecot_auth::Step step = deps_.sasl->Start(req);
   while (step.kind == dovecot_auth::Step::Kind::kContinue) {

@@ -41,8 +41,14 @@ class SaslTest(mtatest.TempDirTestCase):
                    "smtpd_sasl_path=private/auth", "broken_sasl_auth_clients=yes",
                    "smtpd_sasl_authenticated_header=yes"]
         # unpriv "-": smtpd runs as mail_owner when the test runs as root.
-        master_extra = ("127.0.0.1:%d inet n %s n - - smtpd\n" % (self.port, "-" if owner else "n")
-                        + "".join("  -o %s\n" % o for o in options))
+        # A second service with smtpd_client_auth_rate_limit (anvil).
+        self.limited_port = mtatest.free_port()
+        master_extra = "".join(
+            "127.0.0.1:%d inet n %s n - - smtpd\n" % (port, "-" if owner else "n") +
+            "".join("  -o %s\n" % o for o in opts)
+            for port, opts in ((self.port, options),
+                               (self.limited_port,
+                                options + ["smtpd_client_auth_rate_limit=2"])))
         self.inst = mtatest.MtaInstance(
             self, services=SERVICES, mail_owner=owner, master_extra=master_extra,
             main_cf="myhostname = mx.example.jp\nmydomain = example.jp\nmydestination =\n"
@@ -181,6 +187,21 @@ class SaslTest(mtatest.TempDirTestCase):
             b"\0bob@example.jp\0secret").decode())
         self.assertEqual(code, 235, text)
         s.quit()
+
+
+    def test_auth_rate_limit(self):
+        s = smtplib.SMTP("127.0.0.1", self.limited_port, timeout=20)
+        self.addCleanup(s.close)
+        s.ehlo("client.example")
+        for _ in range(2):
+            self.assertEqual(s.docmd("AUTH", "CRAM-MD5"),
+                             (504, b"5.5.4 Unsupported authentication mechanism"))
+        self.assertEqual(s.docmd("AUTH", "PLAIN AGJvYgBzZWNyZXQ="),
+                         (450, b"4.7.1 Error: too many AUTH commands from 127.0.0.1"))
+        s.quit()
+        self.inst.wait_log(r"smtpd\[\d+\]: warning: AUTH command rate limit exceeded: 3 from "
+                           r"unknown\[127\.0\.0\.1\] for service 127\.0\.0\.1:%d"
+                           % self.limited_port)
 
 
 class SaslSettingsTest(mtatest.TempDirTestCase):
