@@ -10,7 +10,7 @@
 #include <functional>
 #include <thread>
 
-#include "tables/table_testing.h"
+#include "util/scratch_dir.h"
 #include "util/sockets.h"
 #include "util/strings.h"
 
@@ -114,7 +114,7 @@ class FakeDovecot {
       }
     }
   }
-  tables::testing::ScratchDir dir_;
+  util::testing::ScratchDir dir_;
   std::string path_;
   util::Fd listener_;
   std::function<std::string(const std::string&)> answer_;
@@ -185,7 +185,7 @@ TEST(DovecotAuth, LoginWithChallengesAndReconnect) {
 }
 
 TEST(DovecotAuth, UnreachableIsTemporary) {
-  tables::testing::ScratchDir dir;
+  util::testing::ScratchDir dir;
   Client c(dir.path() + "/nothing", std::chrono::seconds(1));
   EXPECT_FALSE(c.Mechanisms().ok());
   Request req;
