@@ -254,7 +254,9 @@ Step Client::Exchange(const std::string& line) {
   conn_->Write(line);
   util::Status st = conn_->Flush();
   if (!st.ok()) return TempFail("write to Dovecot auth socket: " + st.message());
-  for (;;) {
+  // Answers to older (aborted) requests are skipped, but not endlessly.
+  for (int skipped = 0;; ++skipped) {
+    if (skipped > 100) return TempFail("too many unexpected replies from Dovecot auth server");
     std::string in;
     st = conn_->ReadLine(&in, kMaxLine);
     if (!st.ok()) return TempFail("read from Dovecot auth socket: " + st.message());

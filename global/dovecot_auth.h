@@ -100,9 +100,12 @@ bool ValidBase64(std::string_view s);
 struct Request {
   std::string mech;
   std::string service = "smtp";
-  std::string local_ip, local_port, remote_ip, remote_port;
+  std::string local_ip = {};
+  std::string local_port = {};
+  std::string remote_ip = {};
+  std::string remote_port = {};
   bool secured = false;                 // TLS is on
-  std::optional<std::string> response;  // initial response, base64 ("" for "=")
+  std::optional<std::string> response = {};  // initial response, base64 ("" for "=")
 };
 
 struct Step {

@@ -184,6 +184,23 @@ TEST(DovecotAuth, LoginWithChallengesAndReconnect) {
   EXPECT_EQ(d.connections, 2);
 }
 
+TEST(DovecotAuth, RepliesToOtherRequestsAreSkipped) {
+  FakeDovecot d([](const std::string& l) -> std::string {
+    std::vector<std::string> f = util::Split(l, '\t');
+    if (f[2] == "LOGIN") {
+      std::string junk;
+      for (int i = 0; i < 200; ++i) junk += "FAIL\t999\n";
+      return junk;
+    }
+    return "FAIL\t999\tuser=x\nOK\t" + f[1] + "\tuser=bob\n";
+  });
+  Client c(d.path(), std::chrono::seconds(5));
+  EXPECT_EQ(c.Start(Request{.mech = "PLAIN", .response = ""}).username, "bob");
+  Step s = c.Start(Request{.mech = "LOGIN"});
+  EXPECT_EQ(s.kind, Step::Kind::kTempFail);
+  EXPECT_EQ(s.reason, "too many unexpected replies from Dovecot auth server");
+}
+
 TEST(DovecotAuth, UnreachableIsTemporary) {
   util::testing::ScratchDir dir;
   Client c(dir.path() + "/nothing", std::chrono::seconds(1));
