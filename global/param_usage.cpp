@@ -426,6 +426,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "access_map_defer_code",
     "access_map_reject_code",
     "allow_untrusted_routing",
+    "broken_sasl_auth_clients",
     "canonical_maps",
     "defer_code",
     "disable_vrfy_command",
@@ -449,6 +450,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "service_name",
     "show_user_unknown_table_name",
     "smtpd_banner",
+    "smtpd_client_auth_rate_limit",
     "smtpd_client_connection_count_limit",
     "smtpd_client_connection_rate_limit",
     "smtpd_client_event_limit_exceptions",
@@ -480,10 +482,21 @@ constexpr std::string_view kSmtpdParams[] = {
     "smtpd_relay_before_recipient_restrictions",
     "smtpd_relay_restrictions",
     "smtpd_restriction_classes",
+    "smtpd_sasl_auth_enable",
+    "smtpd_sasl_authenticated_header",
+    "smtpd_sasl_exceptions_networks",
+    "smtpd_sasl_local_domain",
+    "smtpd_sasl_path",
+    "smtpd_sasl_response_limit",
+    "smtpd_sasl_security_options",
+    "smtpd_sasl_service",
+    "smtpd_sasl_tls_security_options",
+    "smtpd_sasl_type",
     "smtpd_sender_login_maps",
     "smtpd_sender_restrictions",
     "smtpd_soft_error_limit",
     "smtpd_timeout",
+    "smtpd_tls_auth_only",
     "smtputf8_enable",
     "soft_bounce",
     "unknown_address_reject_code",
@@ -627,7 +640,6 @@ constexpr std::string_view kUnimplemented[] = {
     "body_checks_size_limit",
     "bounce_notice_recipient",
     "bounce_template_file",
-    "broken_sasl_auth_clients",
     "cleanup_replace_stray_cr_lf",
     "command_execution_directory",
     "command_expansion_filter",
@@ -1016,7 +1028,6 @@ constexpr std::string_view kUnimplemented[] = {
     "smtpd_authorized_verp_clients",
     "smtpd_authorized_xclient_hosts",
     "smtpd_authorized_xforward_hosts",
-    "smtpd_client_auth_rate_limit",
     "smtpd_client_new_tls_session_rate_limit",
     "smtpd_command_filter",
     "smtpd_discard_ehlo_keyword_address_maps",
@@ -1046,24 +1057,13 @@ constexpr std::string_view kUnimplemented[] = {
     "smtpd_recipient_overshoot_limit",
     "smtpd_reject_footer",
     "smtpd_reject_footer_maps",
-    "smtpd_sasl_auth_enable",
-    "smtpd_sasl_authenticated_header",
-    "smtpd_sasl_exceptions_networks",
-    "smtpd_sasl_local_domain",
     "smtpd_sasl_mechanism_filter",
-    "smtpd_sasl_path",
-    "smtpd_sasl_response_limit",
-    "smtpd_sasl_security_options",
-    "smtpd_sasl_service",
-    "smtpd_sasl_tls_security_options",
-    "smtpd_sasl_type",
     "smtpd_service_name",
     "smtpd_starttls_timeout",
     "smtpd_tls_CAfile",
     "smtpd_tls_CApath",
     "smtpd_tls_always_issue_session_ids",
     "smtpd_tls_ask_ccert",
-    "smtpd_tls_auth_only",
     "smtpd_tls_ccert_verifydepth",
     "smtpd_tls_cert_file",
     "smtpd_tls_chain_files",
@@ -1211,7 +1211,6 @@ constexpr Honoured kHonoured[] = {
     {"smtpd_enforce_tls", "no"},
     {"smtpd_tls_security_level", "none"},
     {"smtpd_tls_wrappermode", "no"},
-    {"smtpd_sasl_auth_enable", "no"},
     {"smtp_use_tls", "no"},
     {"smtp_enforce_tls", "no"},
     {"smtp_tls_security_level", "none"},
@@ -1383,8 +1382,14 @@ std::optional<std::string> Refusal(const config::Config& cfg, std::string_view p
     if (level.empty() && Yes(cfg, "smtpd_enforce_tls")) return refuse("smtpd_enforce_tls", "TLS");
     if (level.empty() && Yes(cfg, "smtpd_use_tls")) return refuse("smtpd_use_tls", "TLS");
     if (Yes(cfg, "smtpd_tls_wrappermode")) return refuse("smtpd_tls_wrappermode", "TLS");
-    if (Yes(cfg, "smtpd_sasl_auth_enable"))
-      return refuse("smtpd_sasl_auth_enable", "SASL authentication");
+    // Dovecot's protocol is implemented; Cyrus SASL is not.
+    if (util::EqualsIgnoreCase(util::Trim(Value(cfg, "smtpd_sasl_auth_enable")), "yes")) {
+      std::string type(util::Trim(Value(cfg, "smtpd_sasl_type")));
+      if (type.empty()) type = "cyrus";
+      if (type != "dovecot")
+        return refuse("smtpd_sasl_auth_enable with smtpd_sasl_type = " + type,
+                      "SASL authentication other than Dovecot's");
+    }
     if (!util::Trim(Value(cfg, "smtpd_milters")).empty())
       return refuse("smtpd_milters", "the milter protocol");
     if (!util::Trim(Value(cfg, "smtpd_proxy_filter")).empty())

@@ -99,7 +99,10 @@ TEST(ParamUsageTest, RefusalsFailClosed) {
       {"smtpd_use_tls = yes\nsmtpd_tls_security_level = none\n", "smtpd", ""},
       {"smtpd_enforce_tls = yes\n", "smtpd", "smtpd_enforce_tls: TLS"},
       {"smtpd_tls_wrappermode = yes\n", "smtpd", "smtpd_tls_wrappermode: TLS"},
-      {"smtpd_sasl_auth_enable = yes\n", "smtpd", "smtpd_sasl_auth_enable: SASL authentication"},
+      {"smtpd_sasl_auth_enable = yes\n", "smtpd",
+       "smtpd_sasl_auth_enable with smtpd_sasl_type = cyrus: SASL authentication other than "
+       "Dovecot's"},
+      {"smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n", "smtpd", ""},
       {"smtpd_milters = inet:localhost:8891\n", "smtpd", "smtpd_milters: the milter protocol"},
       {"smtpd_proxy_filter = 127.0.0.1:10025\n", "smtpd", "smtpd_proxy_filter: a before-queue"},
       {"content_filter = amavis:[127.0.0.1]:10024\n", "cleanup",

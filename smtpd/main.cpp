@@ -42,20 +42,31 @@
 //   smtpd_client_message_rate_limit smtpd_client_recipient_rate_limit
 //   smtpd_client_event_limit_exceptions local_header_rewrite_clients
 //   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h;
+//   SASL (AUTH through Dovecot, README.md): smtpd_sasl_auth_enable
+//   smtpd_sasl_type smtpd_sasl_path smtpd_sasl_service
+//   smtpd_sasl_security_options smtpd_sasl_tls_security_options
+//   smtpd_sasl_exceptions_networks smtpd_sasl_response_limit
+//   smtpd_sasl_authenticated_header smtpd_sasl_local_domain
+//   broken_sasl_auth_clients smtpd_tls_auth_only smtpd_client_auth_rate_limit;
 //   stand-alone: mail_owner, command_directory (postdrop).
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]
 //   ID: client=NAME[ADDR]
+//   ID: client=NAME[ADDR], sasl_method=PLAIN, sasl_username=USER
+//   warning: NAME[ADDR]: SASL PLAIN authentication failed: REASON, sasl_username=USER
 //   lost connection after CMD from NAME[ADDR]
 //   timeout after CMD from NAME[ADDR]
 //   too many errors after CMD from NAME[ADDR]
 //   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "global/anvil_client.h"
+#include "global/dovecot_auth.h"
 #include "global/flush_client.h"
 #include "server/single_server.h"
 #include "smtpd/smtpd.h"
@@ -72,6 +83,7 @@ struct State {
   smtpd::Settings settings;
   std::unique_ptr<smtpd_check::Checker> checker;
   std::unique_ptr<anvil_client::AnvilClient> anvil;
+  std::unique_ptr<dovecot_auth::Client> sasl;
   std::unique_ptr<smtpd::Engine> engine;
 };
 State* g_state = nullptr;
@@ -118,6 +130,13 @@ int main(int argc, char** argv) {
     deps.checker = st->checker.get();
     deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();
+    if (st->settings.sasl_enable && !g_local) {
+      // One connection per process, opened at the first EHLO or AUTH.
+      st->sasl = std::make_unique<dovecot_auth::Client>(
+          dovecot_auth::Endpoint(cfg, cfg.Get("smtpd_sasl_path")),
+          std::chrono::seconds(std::max(1, st->settings.timeout)));
+      deps.sasl = st->sasl.get();
+    }
     deps.queue_space = [dir = cfg.Get("queue_directory")] { return util::SpaceOf(dir); };
     deps.resolver = &util::NameServiceResolver();  // getnameinfo, as Postfix
     deps.flush = [&cfg](std::string_view site) {

@@ -47,7 +47,7 @@ class Session {
   // --- I/O ---
   void Reply(const std::string& text);
   ReadResult Fill();
-  ReadResult ReadCommand(Piece* line, bool* too_long);
+  ReadResult ReadCommand(Piece* line, bool* too_long, size_t limit = 0);
   void LogReadFailure(ReadResult r);
 
   // --- commands; each returns true on success (for the counters) ---
@@ -63,10 +63,19 @@ class Session {
   bool Help(const smtpd_proto::Command& c);
   bool Vrfy(const smtpd_proto::Command& c);
   bool Etrn(const smtpd_proto::Command& c);
+  bool Auth(const smtpd_proto::Command& c);
 
   // --- helpers ---
   void LookupClientName();
   bool AnvilConnect();
+  // False (and 503) when smtpd_helo_required and no HELO/EHLO came yet.
+  bool HeloSeen() {
+    if (!st_.helo_required || !sess_.helo_name.empty()) return true;
+    Reply("503 5.5.1 Error: send HELO/EHLO first");
+    return false;
+  }
+  bool RateOk(int limit, util::StatusOr<int> (anvil_client::AnvilClient::*count)(std::string_view),
+              const char* what, const std::string& reply);
   bool LimitExempt();
   bool OpenQueue();
   void StartContent();
@@ -81,6 +90,15 @@ class Session {
   }
   long Now() const { return deps_.now ? deps_.now() : static_cast<long>(time(nullptr)); }
   bool LocalRewrite();
+  // The mechanisms AUTH offers now (empty: AUTH not offered).
+  std::vector<std::string> AuthMechanisms(bool warn);
+  bool AuthActive() const {
+    return st_.sasl_enable && deps_.sasl != nullptr && (!st_.tls_auth_only || Tls());
+  }
+  // Whether this session is encrypted: never yet (no STARTTLS). AUTH uses
+  // it for smtpd_tls_auth_only, smtpd_sasl_tls_security_options and
+  // Dovecot's "secured".
+  bool Tls() const { return false; }
 
   const Settings& st_;
   const Deps& deps_;
@@ -100,6 +118,7 @@ class Session {
   std::string anvil_ident_;
   bool anvil_connected_ = false;
   std::optional<bool> limit_exempt_;  // smtpd_client_event_limit_exceptions, once
+  std::string sasl_method_;           // with sess_.sasl_username, after AUTH succeeded
 
   // The transaction.
   struct Txn {
@@ -109,6 +128,7 @@ class Session {
     std::string encoding;
     bool smtputf8 = false;
     std::string envid;
+    std::string sasl_sender;  // MAIL FROM ... AUTH=
     int ret = 0;
     long arrival = 0;       // MAIL FROM time: seconds,
     long arrival_usec = 0;  // and microseconds (the queue file's T record)
@@ -156,10 +176,10 @@ ReadResult Session::Fill() {
   return ReadResult::kError;
 }
 
-ReadResult Session::ReadCommand(Piece* line, bool* too_long) {
+ReadResult Session::ReadCommand(Piece* line, bool* too_long, size_t limit) {
   *too_long = false;
   for (;;) {
-    while (in_.Next(st_.line_length_limit, line)) {
+    while (in_.Next(limit ? limit : st_.line_length_limit, line)) {
       if (line->end != End::kSegment) return ReadResult::kOk;
       *too_long = true;  // swallow the rest of this line
     }
@@ -251,6 +271,24 @@ bool Session::AnvilConnect() {
   return true;
 }
 
+// Asks anvil for one of the client's rates (unless the limit is off or the
+// client exempt); past `limit`: "WHAT rate limit exceeded" and `reply`.
+bool Session::RateOk(int limit,
+                     util::StatusOr<int> (anvil_client::AnvilClient::*count)(std::string_view),
+                     const char* what, const std::string& reply) {
+  if (deps_.anvil == nullptr || limit <= 0 || LimitExempt()) return true;
+  auto rate = (deps_.anvil->*count)(anvil_ident_);
+  if (!rate.ok()) {
+    msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
+    return true;
+  }
+  if (*rate <= limit) return true;
+  msg::Warn("%s rate limit exceeded: %d from %s for service %s", what, *rate, NamAddr().c_str(),
+            st_.service_name.c_str());
+  Reply(reply);
+  return false;
+}
+
 bool Session::LocalRewrite() {
   for (const std::string& item : st_.local_header_rewrite_clients) {
     if (item == "permit_inet_interfaces") {
@@ -276,7 +314,11 @@ bool Session::OpenQueue() {
   txn_.queue = std::move(*q);
   QueueFile& f = *txn_.queue;
   sess_.queue_id = f.queue_id();
-  msg::Info("%s: client=%s", f.queue_id().c_str(), NamAddr().c_str());
+  std::string sasl;
+  if (!sess_.sasl_username.empty())
+    sasl = ", sasl_method=" + sasl_method_ + ", sasl_username=" + sess_.sasl_username;
+  if (!txn_.sasl_sender.empty()) sasl += ", sasl_sender=" + txn_.sasl_sender;
+  msg::Info("%s: client=%s%s", f.queue_id().c_str(), NamAddr().c_str(), sasl.c_str());
   f.Record(queue_file::kTime, util::StrFormat("%ld %ld", txn_.arrival, txn_.arrival_usec));
   auto attr = [&f](std::string_view n, std::string_view v) {
     std::string d(n);
@@ -296,6 +338,11 @@ bool Session::OpenQueue() {
   if (txn_.smtputf8) attr("smtputf8", "1");
   if (!txn_.envid.empty()) attr("dsn_envid", txn_.envid);
   if (txn_.ret) attr("dsn_ret", std::to_string(txn_.ret));
+  if (!sess_.sasl_username.empty()) {
+    attr("sasl_method", sasl_method_);
+    attr("sasl_username", sess_.sasl_username);
+  }
+  if (!txn_.sasl_sender.empty()) attr("sasl_sender", txn_.sasl_sender);
   f.Record(queue_file::kSender, txn_.sender);
   for (const auto& r : txn_.rcpts) {
     if (!r.dsn_orcpt.empty()) f.Record(queue_file::kDsnOrcpt, r.dsn_orcpt);
@@ -313,6 +360,7 @@ void Session::ResetTransaction() {
   txn_.encoding.clear();
   txn_.smtputf8 = false;
   txn_.envid.clear();
+  txn_.sasl_sender.clear();
   txn_.ret = 0;
   txn_.rcpts.clear();
   txn_.content_started = false;
@@ -410,7 +458,7 @@ void Session::Run() {
         {"DATA", &Session::Data, false}, {"BDAT", &Session::Bdat, false},
         {"RSET", &Session::Rset, true},  {"NOOP", &Session::Noop, true},
         {"VRFY", &Session::Vrfy, true},  {"ETRN", &Session::Etrn, true},
-        {"HELP", &Session::Help, true},
+        {"HELP", &Session::Help, true},  {"AUTH", &Session::Auth, false},
     };
     std::string name = util::Lowercase(c.verb);
     bool known = c.verb == "HELO" || c.verb == "EHLO" || c.verb == "QUIT";
@@ -484,6 +532,8 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   opt.message_size_limit = st_.message_size_limit;
   opt.vrfy = !st_.disable_vrfy;
   opt.discard = st_.discard_ehlo_keywords;
+  opt.auth = AuthMechanisms(true);
+  opt.auth_broken = st_.broken_sasl_auth_clients;
   if (!st_.smtputf8_enable) opt.discard.push_back("SMTPUTF8");
   std::vector<std::string> kw = smtpd_proto::EhloKeywords(opt);
   bool silent = false;
@@ -534,10 +584,7 @@ void Session::LogMailReject(const std::string& reply) {
 }
 
 bool Session::Mail(const smtpd_proto::Command& c) {
-  if (st_.helo_required && sess_.helo_name.empty()) {
-    Reply("503 5.5.1 Error: send HELO/EHLO first");
-    return false;
-  }
+  if (!HeloSeen()) return false;
   if (txn_.mail) {
     Reply("503 5.5.1 Error: nested MAIL command");
     return false;
@@ -594,7 +641,16 @@ bool Session::Mail(const smtpd_proto::Command& c) {
       }
       txn_.envid = *e;
     } else if (u.rfind("AUTH=", 0) == 0) {
-      // Ignored: no SASL authentication here (RFC 4954 allows that).
+      // RFC 4954 5: honoured only from an authenticated client, and "<>"
+      // says no one; otherwise ignored.
+      if (!sess_.sasl_username.empty()) {
+        auto a = smtp_reply::XTextDecode(param.substr(5));
+        if (!a || a->empty() || a->size() > 1000 || !util::AllPrintableAscii(*a)) {
+          Reply("501 5.5.4 Bad AUTH parameter syntax");
+          return false;
+        }
+        if (*a != "<>") txn_.sasl_sender = *a;
+      }
     } else {
       Reply("555 5.5.4 Unsupported option: " + param);
       return false;
@@ -610,17 +666,10 @@ bool Session::Mail(const smtpd_proto::Command& c) {
     Reply("452 4.3.1 Insufficient system storage");
     return false;
   }
-  if (deps_.anvil != nullptr && st_.message_rate_limit > 0 && !LimitExempt()) {
-    auto rate = deps_.anvil->Message(anvil_ident_);
-    if (!rate.ok()) {
-      msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
-    } else if (*rate > st_.message_rate_limit) {
-      msg::Warn("Message delivery request rate limit exceeded: %d from %s for service %s", *rate,
-                NamAddr().c_str(), st_.service_name.c_str());
-      Reply("450 4.7.1 Error: too much mail from " + sess_.client_addr);
-      return false;
-    }
-  }
+  if (!RateOk(st_.message_rate_limit, &anvil_client::AnvilClient::Message,
+              "Message delivery request",
+              "450 4.7.1 Error: too much mail from " + sess_.client_addr))
+    return false;
   sess_.has_sender = true;
   sess_.sender = p.address;
   sess_.message_size = txn_.size;
@@ -698,17 +747,9 @@ bool Session::Rcpt(const smtpd_proto::Command& c) {
       return false;
     }
   }
-  if (deps_.anvil != nullptr && st_.recipient_rate_limit > 0 && !LimitExempt()) {
-    auto rate = deps_.anvil->Recipient(anvil_ident_);
-    if (!rate.ok()) {
-      msg::Warn("problem talking to server private/anvil: %s", rate.status().message().c_str());
-    } else if (*rate > st_.recipient_rate_limit) {
-      msg::Warn("Recipient address rate limit exceeded: %d from %s for service %s", *rate,
-                NamAddr().c_str(), st_.service_name.c_str());
-      Reply("450 4.7.1 Error: too many recipients from " + sess_.client_addr);
-      return false;
-    }
-  }
+  if (!RateOk(st_.recipient_rate_limit, &anvil_client::AnvilClient::Recipient, "Recipient address",
+              "450 4.7.1 Error: too many recipients from " + sess_.client_addr))
+    return false;
   sess_.recipient = p.address;
   smtpd_check::Verdict v = deps_.checker->CheckRecipient(sess_);
   if (v.rejected()) {
@@ -744,6 +785,9 @@ void Session::StartContent() {
   ri.myhostname = st_.myhostname;
   ri.mail_name = st_.mail_name;
   ri.protocol = txn_.smtputf8 && esmtp_ ? "UTF8SMTP" : sess_.protocol;
+  // RFC 3848: "A" for an authenticated client.
+  if (!sess_.sasl_username.empty() && esmtp_) ri.protocol += "A";
+  if (st_.sasl_authenticated_header) ri.authenticated_sender = sess_.sasl_username;
   ri.queue_id = f.queue_id();
   if (txn_.rcpts.size() == 1) ri.single_recipient = txn_.rcpts[0].address;
   ri.date = mail_date::MailDate(static_cast<time_t>(txn_.arrival));
@@ -1003,10 +1047,7 @@ bool Session::Vrfy(const smtpd_proto::Command& c) {
 }
 
 bool Session::Etrn(const smtpd_proto::Command& c) {
-  if (st_.helo_required && sess_.helo_name.empty()) {
-    Reply("503 5.5.1 Error: send HELO/EHLO first");
-    return false;
-  }
+  if (!HeloSeen()) return false;
   if (txn_.mail) {
     Reply("503 5.5.1 Error: MAIL transaction in progress");
     return false;
@@ -1047,6 +1088,106 @@ bool Session::Etrn(const smtpd_proto::Command& c) {
       break;
   }
   Reply("458 4.7.1 Unable to queue messages");
+  return false;
+}
+
+std::vector<std::string> Session::AuthMechanisms(bool warn) {
+  if (!AuthActive()) return {};
+  // smtpd_sasl_exceptions_networks: not offered to these clients (the
+  // AUTH command still works, as Postfix's).
+  if (warn) {
+    auto ex = deps_.checker->ClientMatches("smtpd_sasl_exceptions_networks", sess_);
+    if (ex.ok() && *ex) return {};
+  }
+  auto mechs = deps_.sasl->Mechanisms();
+  if (!mechs.ok()) {
+    if (warn) msg::Warn("SASL: %s", mechs.status().message().c_str());
+    return {};
+  }
+  return dovecot_auth::Filter(*mechs, Tls() ? st_.sasl_tls_security : st_.sasl_security);
+}
+
+// AUTH mechanism [initial-response] (RFC 4954), Postfix's replies.
+bool Session::Auth(const smtpd_proto::Command& c) {
+  if (!AuthActive()) {
+    Reply("503 5.5.1 Error: authentication not enabled");
+    return false;
+  }
+  if (!HeloSeen()) return false;
+  if (txn_.mail) {
+    Reply("503 5.5.1 Error: MAIL transaction in progress");
+    return false;
+  }
+  if (!sess_.sasl_username.empty()) {
+    Reply("503 5.5.1 Error: already authenticated");
+    return false;
+  }
+  std::vector<std::string> words = util::SplitAny(c.args, " \t");
+  if (words.empty() || words.size() > 2) {
+    Reply("501 5.5.4 Syntax: AUTH mechanism");
+    return false;
+  }
+  if (!RateOk(st_.auth_rate_limit, &anvil_client::AnvilClient::Auth, "AUTH command",
+              "450 4.7.1 Error: too many AUTH commands from " + sess_.client_addr))
+    return false;
+  std::string mech = util::Uppercase(words[0]);
+  std::vector<std::string> offered = AuthMechanisms(false);
+  auto tempfail = [&](const std::string& why) {
+    msg::Warn("%s: SASL %s authentication failed: %s", NamAddr().c_str(), mech.c_str(),
+              why.c_str());
+    Reply("454 4.7.0 Temporary authentication failure: " + why);
+    return false;
+  };
+  if (offered.empty()) return tempfail("authentication server unavailable");
+  if (std::find(offered.begin(), offered.end(), mech) == offered.end()) {
+    Reply("504 5.5.4 Unsupported authentication mechanism");
+    return false;
+  }
+  dovecot_auth::Request req;
+  req.mech = mech;
+  req.service = st_.sasl_service;
+  req.local_ip = sess_.server_addr;
+  req.local_port = sess_.server_port;
+  req.remote_ip = sess_.client_addr;
+  req.remote_port = sess_.client_port;
+  req.secured = Tls();
+  if (words.size() == 2) req.response = words[1] == "=" ? "" : words[1];
+  dovecot_auth::Step step = deps_.sasl->Start(req);
+  while (step.kind == dovecot_auth::Step::Kind::kContinue) {
+    Reply("334 " + step.challenge);
+    Piece line;
+    bool too_long = false;
+    ReadResult r = ReadCommand(&line, &too_long, st_.sasl_response_limit);
+    if (r != ReadResult::kOk) {
+      LogReadFailure(r);
+      quit_ = true;
+      return false;
+    }
+    if (too_long) {
+      Reply("500 5.5.6 Authentication exchange line is too long");
+      return false;
+    }
+    if (line.text == "*") {
+      Reply("501 5.7.0 Authentication aborted");
+      return false;
+    }
+    step = deps_.sasl->Continue(line.text);
+  }
+  switch (step.kind) {
+    case dovecot_auth::Step::Kind::kOk:
+      sess_.sasl_username = step.username;
+      sasl_method_ = mech;
+      Reply("235 2.7.0 Authentication successful");
+      return true;
+    case dovecot_auth::Step::Kind::kTempFail:
+      return tempfail(step.reason.empty() ? "(reason unavailable)" : step.reason);
+    default:
+      break;
+  }
+  std::string why = step.reason.empty() ? "(reason unavailable)" : step.reason;
+  msg::Warn("%s: SASL %s authentication failed: %s%s%s", NamAddr().c_str(), mech.c_str(),
+            why.c_str(), step.username.empty() ? "" : ", sasl_username=", step.username.c_str());
+  Reply("535 5.7.8 Error: authentication failed: " + why);
   return false;
 }
 
@@ -1095,6 +1236,28 @@ Settings Settings::FromConfig(const config::Config& cfg) {
         w.find('}') == std::string::npos && w.find('/') == std::string::npos)
       s.forbidden_commands.push_back(util::Uppercase(w));
   }
+  s.sasl_enable = cfg.GetBool("smtpd_sasl_auth_enable");
+  if (s.sasl_enable) {
+    std::string type = cfg.Get("smtpd_sasl_type");
+    if (type != "dovecot")
+      msg::Fatal("unsupported SASL server implementation: %s (this mail system has dovecot)",
+                 type.c_str());
+  }
+  s.broken_sasl_auth_clients = cfg.GetBool("broken_sasl_auth_clients");
+  s.sasl_authenticated_header = cfg.GetBool("smtpd_sasl_authenticated_header");
+  s.tls_auth_only = cfg.GetBool("smtpd_tls_auth_only");
+  auto security = [](const char* name, const std::string& value) {
+    auto sec = dovecot_auth::ParseSecurity(value);
+    if (!sec.ok()) msg::Fatal("%s: %s", name, sec.status().message().c_str());
+    return *sec;
+  };
+  s.sasl_security = security("smtpd_sasl_security_options", cfg.Get("smtpd_sasl_security_options"));
+  s.sasl_tls_security =
+      security("smtpd_sasl_tls_security_options", cfg.Get("smtpd_sasl_tls_security_options"));
+  s.sasl_service = cfg.Get("smtpd_sasl_service");
+  s.sasl_response_limit =
+      static_cast<size_t>(std::max(512LL, cfg.GetInt("smtpd_sasl_response_limit")));
+  s.auth_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_auth_rate_limit"));
   return s;
 }
 

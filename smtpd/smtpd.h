@@ -1,8 +1,8 @@
 // smtpd: the SMTP protocol engine (Postfix's smtpd.c): one client
 // connection from banner to disconnect, ESMTP (RFC 5321) with PIPELINING,
-// SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8 and
-// CHUNKING. main.cpp wires it to the daemon skeleton; tests drive it over a
-// socketpair with a fake queue and checker.
+// SIZE, VRFY, ETRN, ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8,
+// CHUNKING and AUTH (RFC 4954, through deps.sasl: Dovecot). main.cpp wires it to the daemon
+// skeleton; tests drive it over a socketpair with a fake queue and checker.
 //
 //   smtpd::Settings st = smtpd::Settings::FromConfig(cfg);
 //   smtpd::Engine engine(st, deps);        // deps: checker, queue, anvil, dns, flush
@@ -26,6 +26,7 @@
 #include "global/anvil_client.h"
 #include "global/cleanup_client.h"
 #include "global/config.h"
+#include "global/dovecot_auth.h"
 #include "global/flush_client.h"
 #include "smtpd/smtpd_check.h"
 #include "smtpd/smtpd_input.h"
@@ -74,7 +75,24 @@ struct Settings {
   std::vector<std::string> interface_addresses;
   std::vector<std::string> forbidden_commands = {"CONNECT", "GET", "POST"};
 
-  // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value.
+  // SASL: smtpd_sasl_auth_enable (AUTH offered when deps.sasl is set),
+  // broken_sasl_auth_clients (also "AUTH=..."), smtpd_sasl_authenticated_header,
+  // smtpd_tls_auth_only (no AUTH without TLS; there is no TLS yet, so no
+  // AUTH at all), smtpd_sasl_security_options / _tls_security_options
+  // (the mechanism filter), smtpd_sasl_service, smtpd_sasl_response_limit,
+  // smtpd_client_auth_rate_limit (anvil).
+  bool sasl_enable = false;
+  bool broken_sasl_auth_clients = false;
+  bool sasl_authenticated_header = false;
+  bool tls_auth_only = false;
+  dovecot_auth::Security sasl_security{.noanonymous = true};
+  dovecot_auth::Security sasl_tls_security{.noanonymous = true};
+  std::string sasl_service = "smtp";
+  size_t sasl_response_limit = 12288;
+  int auth_rate_limit = 0;
+
+  // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value,
+  // a bad SASL security option, or a smtpd_sasl_type other than dovecot.
   static Settings FromConfig(const config::Config& cfg);
 };
 
@@ -102,6 +120,8 @@ struct Deps {
   // Free space of the queue file system, asked at each MAIL (empty: not
   // checked; an error: not checked, warned about).
   std::function<util::StatusOr<util::FileSystemSpace>()> queue_space;
+  // The SASL server (dovecot_auth::Client in production); null: no AUTH.
+  dovecot_auth::Authenticator* sasl = nullptr;
 };
 
 // Where the client is (from getpeername/getsockname).

@@ -18,10 +18,10 @@
 //     check with "451 4.3.0 <name>: Temporary lookup failure"; an unknown
 //     restriction with "451 4.3.5 Server configuration error".
 //   - soft_bounce turns every 5xx into 4xx.
-// Deviations: no SASL (permit_sasl_authenticated permits only when the
-// engine set sasl_username), no RBL/policy/TLS restrictions (they count as
-// unknown restrictions), reject_unauth_pipelining is left to the engine
-// (a no-op here), no permit_mx_backup.
+// permit_sasl_authenticated and the *_sender_login_mismatch checks use the
+// sasl_username the engine set after AUTH. Deviations: no RBL/policy/TLS restrictions (they count
+// as unknown restrictions), reject_unauth_pipelining is left to the engine (a no-op here), no
+// permit_mx_backup.
 #include "smtpd/smtpd_check.h"
 
 #include <unistd.h>
@@ -169,7 +169,8 @@ class CheckerImpl : public Checker {
   Result AuthDestination(Ctx& c, const std::string& rcpt, bool* auth);
   Result UnauthDestination(Ctx& c, const std::string& rcpt, bool defer);
   Result UnlistedAddress(Ctx& c, const std::string& addr, const Target& t);
-  Result SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated);
+  Result SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated,
+                             bool known_only = false);
   Result PermitMynetworks(Ctx& c);
 
   // Resolve with a small cache; nullopt after TempFail.
@@ -657,6 +658,8 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
     return have_sender ? SenderLoginMismatch(c, true, false) : Result::kDunno;
   if (name == "reject_unauthenticated_sender_login_mismatch")
     return have_sender ? SenderLoginMismatch(c, false, true) : Result::kDunno;
+  if (name == "reject_known_sender_login_mismatch")
+    return have_sender ? SenderLoginMismatch(c, true, true, true) : Result::kDunno;
 
   // Recipient.
   if (name == "check_recipient_access") {
@@ -1095,7 +1098,10 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
   return Result::kDunno;
 }
 
-Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated) {
+// reject_known_sender_login_mismatch (known_only): only senders listed in
+// smtpd_sender_login_maps are checked.
+Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated,
+                                        bool known_only) {
   const Session& s = c.s;
   if (s.sender.empty() || sender_login_maps_.empty()) return Result::kDunno;
   std::string target = s.sender;
@@ -1109,7 +1115,7 @@ Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthe
                     "<" + s.sender + ">: Sender address rejected: not logged in", kClassSender);
     return Result::kDunno;
   }
-  if (!authenticated) return Result::kDunno;
+  if (!authenticated || (known_only && !r.result.found())) return Result::kDunno;
   if (r.result.found()) {
     for (const std::string& owner : util::SplitList(r.result.value)) {
       if (IEq(owner, s.sasl_username)) return Result::kDunno;

@@ -766,6 +766,29 @@ TEST_F(CheckTest, SenderRestrictions) {
       });
 }
 
+TEST_F(CheckTest, SenderLoginMismatchForms) {
+  std::map<std::string, std::string> known = {
+      {"smtpd_sender_restrictions", "reject_known_sender_login_mismatch"},
+      {"smtpd_sender_login_maps", "inline:{s@sender.test=bob}"}};
+  std::map<std::string, std::string> authenticated = {
+      {"smtpd_sender_restrictions", "reject_authenticated_sender_login_mismatch"},
+      {"smtpd_sender_login_maps", "inline:{s@sender.test=bob}"}};
+  auto eve = [](Session& s) { s.sasl_username = "eve"; };
+  auto eve_unlisted = [](Session& s) {
+    s.sasl_username = "eve";
+    s.sender = "other@sender.test";
+  };
+  RunRows(this,
+          {
+              {"known: an unlisted sender is not checked", known, eve_unlisted, Stage::kRcpt, 0, "",
+               ""},
+              {"known: a listed sender owned by another user", known, eve, Stage::kRcpt, 553,
+               "553 5.7.1 <s@sender.test>: Sender address rejected: not owned by user eve", ""},
+              {"authenticated: unauthenticated clients are not checked", authenticated,
+               Rcpt("u@local.test"), Stage::kRcpt, 0, "", ""},
+          });
+}
+
 TEST_F(CheckTest, AccessActions) {
   auto rcpt_table = [](const std::string& value) {
     return std::map<std::string, std::string>{

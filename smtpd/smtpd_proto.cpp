@@ -151,13 +151,18 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
   all.push_back(opt.message_size_limit > 0 ? "SIZE " + std::to_string(opt.message_size_limit)
                                            : "SIZE");
   if (opt.vrfy) all.push_back("VRFY");
+  if (!opt.auth.empty()) {
+    std::string mechs = util::Join(opt.auth, " ");
+    all.push_back("AUTH " + mechs);
+    if (opt.auth_broken) all.push_back("AUTH=" + mechs);
+  }
   // ETRN is not offered while there is no flush service to act on it (the
   // command itself answers 458 "Unable to queue messages" then).
   for (const char* k : {"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
     all.push_back(k);
   std::vector<std::string> out;
   for (const std::string& k : all) {
-    std::string word = k.substr(0, k.find(' '));
+    std::string word = k.substr(0, k.find_first_of(" ="));
     bool drop = false;
     for (const std::string& d : opt.discard) {
       if (util::EqualsIgnoreCase(d, word)) drop = true;
@@ -173,6 +178,8 @@ std::vector<std::string> ReceivedHeader(const ReceivedInfo& in) {
   std::vector<std::string> out;
   out.push_back("Received: from " + (in.helo_name.empty() ? in.client_name : in.helo_name) +
                 " (" + in.client_name + " [" + addr + "])");
+  if (!in.authenticated_sender.empty())
+    out.push_back("\t(Authenticated sender: " + in.authenticated_sender + ")");
   std::string by = "\tby " + in.myhostname + " (" + in.mail_name + ") with " + in.protocol;
   if (!in.queue_id.empty()) by += " id " + in.queue_id;
   if (!in.single_recipient.empty()) {

@@ -62,9 +62,14 @@ std::optional<std::string> ParseOrcpt(std::string_view value);
 // The ESMTP keywords of the EHLO reply (without "250-" and the host line),
 // in Postfix's order, after removing `discard` (smtpd_discard_ehlo_keywords,
 // compared case-insensitively; "silent-discard" is ignored here).
+// AUTH (after VRFY, as Postfix) lists `auth` when not empty; with
+// `auth_broken` (broken_sasl_auth_clients) "AUTH=..." follows for clients
+// that know only the old syntax. Discarding "AUTH" drops both.
 struct EhloOptions {
   long long message_size_limit = 10240000;
   bool vrfy = true;
+  std::vector<std::string> auth;
+  bool auth_broken = false;
   std::vector<std::string> discard;
 };
 std::vector<std::string> EhloKeywords(const EhloOptions& opt);
@@ -84,6 +89,9 @@ struct ReceivedInfo {
   std::string mail_name;
   std::string protocol;
   std::string queue_id;
+  // smtpd_sasl_authenticated_header: "\t(Authenticated sender: USER)"
+  // after the first line; empty: none.
+  std::string authenticated_sender;
   std::string single_recipient;  // internal form; empty: none or several
   std::string date;              // RFC 5322 date (global/mail_date.h)
 };

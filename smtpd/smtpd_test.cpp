@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -62,6 +63,42 @@ class FakeChecker : public smtpd_check::Checker {
   }
   bool exempt_bare_lf = false;
   long long last_size = -1;
+};
+
+// A SASL server with PLAIN and LOGIN: bob / secret ("AGJvYgBzZWNyZXQ=",
+// LOGIN "Ym9i" then "c2VjcmV0"); "down" makes it unreachable.
+class FakeSasl : public dovecot_auth::Authenticator {
+ public:
+  util::StatusOr<std::vector<dovecot_auth::Mech>> Mechanisms() override {
+    if (down) return util::Unavailable("connect to Dovecot auth socket: refused");
+    dovecot_auth::Mech plain{.name = "PLAIN", .plaintext = true};
+    dovecot_auth::Mech login{.name = "LOGIN", .plaintext = true};
+    dovecot_auth::Mech anon{.name = "ANONYMOUS", .anonymous = true};
+    return std::vector<dovecot_auth::Mech>{plain, login, anon};
+  }
+  dovecot_auth::Step Start(const dovecot_auth::Request& req) override {
+    last = req;
+    mech_ = req.mech;
+    if (down) return {dovecot_auth::Step::Kind::kTempFail, "", "", "no server"};
+    if (req.mech == "PLAIN") {
+      if (!req.response) return {dovecot_auth::Step::Kind::kContinue, "", "", ""};
+      return Continue(*req.response);
+    }
+    return {dovecot_auth::Step::Kind::kContinue, "VXNlcm5hbWU6", "", ""};
+  }
+  dovecot_auth::Step Continue(std::string_view r) override {
+    if (mech_ == "PLAIN" || r != "Ym9i") {
+      if (r == "AGJvYgBzZWNyZXQ=" || r == "c2VjcmV0")
+        return {dovecot_auth::Step::Kind::kOk, "", "bob@example.com", ""};
+      return {dovecot_auth::Step::Kind::kFail, "", "bob@example.com", ""};
+    }
+    return {dovecot_auth::Step::Kind::kContinue, "UGFzc3dvcmQ6", "", ""};
+  }
+  bool down = false;
+  dovecot_auth::Request last;
+
+ private:
+  std::string mech_;
 };
 
 struct Recorded {
@@ -134,6 +171,7 @@ class SmtpdTest : public ::testing::Test {
       return std::unique_ptr<QueueFile>(new FakeFile(&rec_));
     };
     deps.now = [] { return 1795222800L; };
+    if (st_.sasl_enable) deps.sasl = &sasl_;
     if (queue_space_) deps.queue_space = [this] { return *queue_space_; };
     deps.flush = [](std::string_view site) {
       return site == "flush.example" ? flush_client::Status::kOk : flush_client::Status::kDeny;
@@ -177,6 +215,7 @@ class SmtpdTest : public ::testing::Test {
 
   Settings st_;
   FakeChecker checker_;
+  FakeSasl sasl_;
   Recorded rec_;
   bool queue_down_ = false;
   std::optional<util::StatusOr<util::FileSystemSpace>> queue_space_;
@@ -559,6 +598,101 @@ TEST_F(SmtpdTest, HeloControlCharactersNeverReachTheQueue) {
   EXPECT_NE(std::find(env.begin(), env.end(), "A:helo_name=a?b?c?"), env.end());
   ASSERT_FALSE(rec_.Content().empty());
   EXPECT_EQ(rec_.Content()[0], "Received: from a?b?c? (unknown [192.0.2.1])");
+}
+
+const char kEhloAuth[] =
+    "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
+    "250-AUTH PLAIN LOGIN\r\n250-AUTH=PLAIN LOGIN\r\n"
+    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n";
+
+TEST_F(SmtpdTest, AuthPlainThenMail) {
+  st_.sasl_enable = true;
+  st_.broken_sasl_auth_clients = true;
+  st_.sasl_authenticated_header = true;
+  std::string out = Session(
+      "AUTH PLAIN AGJvYgBzZWNyZXQ=\r\nEHLO c.example\r\nAUTH\r\nAUTH CRAM-MD5\r\n"
+      "AUTH ANONYMOUS\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nAUTH PLAIN\r\n"
+      "MAIL FROM:<bob@example.com> AUTH=bob+40example.com\r\nAUTH PLAIN\r\n"
+      "RCPT TO:<x@remote.example>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + "235 2.7.0 Authentication successful\r\n" + kEhloAuth +
+                     "503 5.5.1 Error: already authenticated\r\n"
+                     "503 5.5.1 Error: already authenticated\r\n"
+                     "503 5.5.1 Error: already authenticated\r\n"
+                     "503 5.5.1 Error: already authenticated\r\n"
+                     "503 5.5.1 Error: already authenticated\r\n"
+                     "250 2.1.0 Ok\r\n503 5.5.1 Error: MAIL transaction in progress\r\n"
+                     "250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+                     "250 2.0.0 Ok: queued as 4A3B2C1D\r\n221 2.0.0 Bye\r\n");
+  EXPECT_EQ(sasl_.last.remote_ip, "192.0.2.1");
+  EXPECT_EQ(sasl_.last.local_ip, "192.0.2.25");
+  EXPECT_TRUE(
+      Logged("4A3B2C1D: client=unknown[192.0.2.1], sasl_method=PLAIN, "
+             "sasl_username=bob@example.com, sasl_sender=bob@example.com"));
+  std::vector<std::string> env = rec_.Envelope();
+  EXPECT_NE(std::find(env.begin(), env.end(), "A:sasl_username=bob@example.com"), env.end());
+  std::vector<std::string> content = rec_.Content();
+  ASSERT_GE(content.size(), 3u);
+  EXPECT_EQ(content[1], "\t(Authenticated sender: bob@example.com)");
+  EXPECT_EQ(content[2], "\tby mx.example.com (Postfix) with ESMTPA id 4A3B2C1D");
+  EXPECT_TRUE(
+      Logged("disconnect from unknown[192.0.2.1] ehlo=1 auth=1/7 mail=1 rcpt=1 data=1 "
+             "quit=1 commands=6/12"));
+}
+
+TEST_F(SmtpdTest, AuthSyntaxAndFailures) {
+  st_.sasl_enable = true;
+  std::string out = Session(
+      "EHLO c.example\r\nAUTH\r\nAUTH a b c\r\nAUTH CRAM-MD5\r\nAUTH ANONYMOUS\r\n"
+      "AUTH PLAIN AGJvYgB3cm9uZw==\r\nAUTH LOGIN\r\nYm9i\r\n*\r\n"
+      "AUTH PLAIN\r\nAGJvYgB3cm9uZw==\r\n"
+      "MAIL FROM:<a@example.com> AUTH=<>\r\nAUTH LOGIN\r\nRSET\r\n"
+      "AUTH LOGIN\r\nYm9i\r\nc2VjcmV0\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
+                     "250-AUTH PLAIN LOGIN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+                     "250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
+                     "501 5.5.4 Syntax: AUTH mechanism\r\n"
+                     "501 5.5.4 Syntax: AUTH mechanism\r\n"
+                     "504 5.5.4 Unsupported authentication mechanism\r\n"
+                     "504 5.5.4 Unsupported authentication mechanism\r\n"
+                     "535 5.7.8 Error: authentication failed: (reason unavailable)\r\n"
+                     "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+                     "501 5.7.0 Authentication aborted\r\n"
+                     "334 \r\n535 5.7.8 Error: authentication failed: (reason unavailable)\r\n"
+                     "250 2.1.0 Ok\r\n503 5.5.1 Error: MAIL transaction in progress\r\n"
+                     "250 2.0.0 Ok\r\n"
+                     "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+                     "235 2.7.0 Authentication successful\r\n221 2.0.0 Bye\r\n");
+  EXPECT_TRUE(
+      Logged("warning: unknown[192.0.2.1]: SASL PLAIN authentication failed: "
+             "(reason unavailable), sasl_username=bob@example.com"));
+}
+
+TEST_F(SmtpdTest, AuthNotOffered) {
+  // Not enabled.
+  std::string out = Session("AUTH PLAIN AGJvYgBzZWNyZXQ=\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "503 5.5.1 Error: authentication not enabled\r\n"
+                     "221 2.0.0 Bye\r\n");
+  // smtpd_tls_auth_only without TLS.
+  st_.sasl_enable = true;
+  st_.tls_auth_only = true;
+  out = Session("EHLO c.example\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + kEhlo +
+                     "503 5.5.1 Error: authentication not enabled\r\n221 2.0.0 Bye\r\n");
+  // The auth server is down: no AUTH keyword, 454 for the command.
+  st_.tls_auth_only = false;
+  sasl_.down = true;
+  out = Session("EHLO c.example\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + kEhlo +
+                     "454 4.7.0 Temporary authentication failure: authentication server "
+                     "unavailable\r\n221 2.0.0 Bye\r\n");
+  EXPECT_TRUE(Logged("warning: SASL: connect to Dovecot auth socket: refused"));
+  // noplaintext hides PLAIN and LOGIN.
+  sasl_.down = false;
+  st_.sasl_security = {.noanonymous = false, .noplaintext = true};
+  out = Session("EHLO c.example\r\nQUIT\r\n");
+  EXPECT_NE(out.find("250-AUTH ANONYMOUS\r\n"), std::string::npos) << out;
 }
 
 }  // namespace

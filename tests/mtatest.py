@@ -718,3 +718,128 @@ class DebianPostfix:
             wait_for(lambda: not any(process_alive(p) for p in self.pids), 30,
                      "Debian's daemons to exit")
         kill_leftovers(self.test, self.pids)
+
+
+# --- A private Dovecot (IMAP and/or the auth socket for smtpd's SASL) ---
+
+DOVECOT = "/usr/sbin/dovecot"
+
+
+def have_dovecot():
+    return os.access(DOVECOT, os.X_OK)
+
+
+def crypt_password(password, scheme):
+    """A Dovecot passdb password: "{SHA512-CRYPT}$6$..." or
+    "{MD5-CRYPT}$1$..." (made with openssl passwd), "{PLAIN}..." otherwise."""
+    flag = {"SHA512-CRYPT": "-6", "MD5-CRYPT": "-1"}.get(scheme)
+    if flag is None:
+        return "{%s}%s" % (scheme, password)
+    r = run(["openssl", "passwd", flag, password])
+    if r.rc != 0:
+        raise AssertionError("openssl passwd: %r" % r)
+    return "{%s}%s" % (scheme, r.out.strip())
+
+
+class Dovecot:
+    """A private Dovecot under DIR (its config, base_dir and log), stopped
+    (and waited for) in the test's cleanup.
+
+        d = mtatest.Dovecot(self, os.path.join(self.tmp, "dovecot"),
+                            passwd="bob@example.jp:{PLAIN}secret:1000:1000::/nonexistent\\n",
+                            auth_socket=inst.queue + "/private/auth")
+        d.imap_port                      # with imap=True: IMAP on 127.0.0.1
+
+    passwd: passwd-file lines (user:password:uid:gid::home), used as passdb
+    and userdb unless `passdb` (a "passdb { ... }" block, e.g. SQL) is
+    given. auth_socket: a UNIX listener of the auth service at that path,
+    mode 0660, owned by socket_user (default: the test's user).
+    mail_location, extra: more configuration text. Running as root,
+    Dovecot's internal and login processes run as dovecot and dovenull;
+    without those users the test is skipped."""
+
+    def __init__(self, test, directory, passwd="", auth_socket=None, socket_user=None,
+                 imap=False, mail_location=None, passdb=None, extra=""):
+        import pwd
+        import socket
+        if not have_dovecot():
+            test.skipTest("Dovecot is not installed")
+        os.makedirs(os.path.join(directory, "run"), exist_ok=True)
+        root = os.geteuid() == 0
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        internal, login = ("dovecot", "dovenull") if root else (me, me)
+        for name in (internal, login):
+            try:
+                pwd.getpwnam(name)
+            except KeyError:
+                test.skipTest("no %s user for Dovecot" % name)
+        passwd_file = os.path.join(directory, "passwd")
+        with open(passwd_file, "w") as f:
+            f.write(passwd)
+        self.imap_port = free_port() if imap else None
+        conf = os.path.join(directory, "dovecot.conf")
+        self.log_path = os.path.join(directory, "log")
+        text = ("base_dir = %s/run\nlisten = 127.0.0.1\nprotocols = %s\n"
+                "ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n"
+                "auth_failure_delay = 0\nfirst_valid_uid = 1\n"
+                "default_internal_user = %s\ndefault_login_user = %s\nlog_path = %s\n"
+                % (directory, "imap" if imap else "none", internal, login, self.log_path))
+        if mail_location:
+            text += "mail_location = %s\n" % mail_location
+        if imap:
+            text += ("service imap-login {\n  inet_listener imap {\n    port = %d\n  }\n}\n"
+                     % self.imap_port)
+        if auth_socket:
+            text += ("service auth {\n  unix_listener %s {\n    mode = 0660\n"
+                     "    user = %s\n  }\n}\n" % (auth_socket, socket_user or me))
+        text += passdb or "passdb {\n  driver = passwd-file\n  args = %s\n}\n" % passwd_file
+        text += "userdb {\n  driver = passwd-file\n  args = %s\n}\n" % passwd_file
+        text += extra
+        with open(conf, "w") as f:
+            f.write(text)
+        self.proc = subprocess.Popen([DOVECOT, "-F", "-c", conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        test.addCleanup(self.stop)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError("dovecot exited: %s" % self.log())
+            try:
+                if auth_socket:
+                    with socket.socket(socket.AF_UNIX) as s:
+                        s.settimeout(0.5)
+                        s.connect(auth_socket)
+                if imap:
+                    socket.create_connection(("127.0.0.1", self.imap_port), 0.5).close()
+                return True
+            except OSError:
+                return False
+        wait_for(ready, 15, lambda: "dovecot listening; log:\n" + self.log())
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stop(self):
+        """Stops Dovecot and waits until its processes (auth, imap ...) are gone."""
+        kids = children_of(self.proc.pid) if self.proc.poll() is None else []
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        # An auth process serving a client (smtpd) outlives the master: end it
+        # too, as a crash or a restart of the whole service would.
+        import signal
+        for p in kids:
+            if process_alive(p):
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        wait_for(lambda: not any(process_alive(p) for p in kids), 10, "dovecot's processes to exit")

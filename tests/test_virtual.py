@@ -9,8 +9,6 @@ import grp
 import os
 import pwd
 import re
-import socket
-import subprocess
 import time
 import unittest
 
@@ -21,7 +19,6 @@ SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", 
 ROOT = os.geteuid() == 0
 SENDER = "alice@example.jp"
 HEADER_RE = re.compile(r"^\d+\.M\d+P\d+Q\d+\.[^/:,]+(,S=(\d+))?$")
-DOVECOT = "/usr/sbin/dovecot"
 
 
 def free_id():
@@ -281,61 +278,18 @@ class VirtualTest(VirtualBase):
         self.assertEqual(len(os.listdir(os.path.join(locked, "erin", "new"))), 1)
 
 
-@unittest.skipUnless(os.path.exists(DOVECOT), "Dovecot is not installed")
+@unittest.skipUnless(mtatest.have_dovecot(), "Dovecot is not installed")
 class DovecotReadsTest(VirtualBase):
     """Dovecot (IMAP, private instance) reads what virtual delivered."""
 
     def start_dovecot(self):
-        import imaplib  # noqa: F401
-        d = os.path.join(self.tmp, "dovecot")
-        os.makedirs(os.path.join(d, "run"))
-        port = mtatest.free_port()
-        passwd = os.path.join(d, "passwd")
-        with open(passwd, "w") as f:
-            f.write("bob@example.jp:{PLAIN}secret:%d:%d::%s/example.jp/bob\n"
-                    % (self.uid, self.gid, self.base))
-        conf = os.path.join(d, "dovecot.conf")
-        me = pwd.getpwuid(os.getuid()).pw_name
-        # Dovecot refuses to run its login and internal processes as root.
-        internal, login = ("dovecot", "dovenull") if ROOT else (me, me)
-        for name in (internal, login):
-            try:
-                pwd.getpwnam(name)
-            except KeyError:
-                self.skipTest("no %s user for Dovecot" % name)
-        with open(conf, "w") as f:
-            f.write("base_dir = %s/run\nlisten = 127.0.0.1\nprotocols = imap\n"
-                    "ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain\n"
-                    "mail_location = maildir:%s/%%d/%%n\n"
-                    "first_valid_uid = 1\n"
-                    "default_internal_user = %s\ndefault_login_user = %s\n"
-                    "log_path = %s/log\n"
-                    "mail_plugins = quota\nplugin {\n  quota = maildir:User quota\n}\n"
-                    "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n"
-                    "service imap-login {\n  inet_listener imap {\n    port = %d\n  }\n}\n"
-                    "passdb {\n  driver = passwd-file\n  args = %s\n}\n"
-                    "userdb {\n  driver = passwd-file\n  args = %s\n}\n"
-                    % (d, self.base, internal, login, d, port, passwd, passwd))
-        proc = subprocess.Popen([DOVECOT, "-F", "-c", conf], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.addCleanup(stop)
-
-        def listening():
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.5).close()
-                return True
-            except OSError:
-                return False
-        mtatest.wait_for(listening, 15, "dovecot listening")
-        return port
+        d = mtatest.Dovecot(self, os.path.join(self.tmp, "dovecot"), imap=True,
+                            passwd="bob@example.jp:{PLAIN}secret:%d:%d::%s/example.jp/bob\n"
+                                   % (self.uid, self.gid, self.base),
+                            mail_location="maildir:%s/%%d/%%n" % self.base,
+                            extra="mail_plugins = quota\nplugin {\n  quota = maildir:User quota\n}\n"
+                                  "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n")
+        return d.imap_port
 
     def test_dovecot_fetch(self):
         import imaplib
