@@ -73,8 +73,10 @@ struct State {
   std::unique_ptr<smtpd_check::Checker> checker;
   std::unique_ptr<anvil_client::AnvilClient> anvil;
   std::unique_ptr<smtpd::Engine> engine;
+  std::unique_ptr<util::tls::ServerContext> tls;
 };
 State* g_state = nullptr;
+std::unique_ptr<util::tls::ServerContext> g_tls;  // loaded while privileged
 bool g_local = false;  // a local submission (standalone.h)
 
 smtpd::Peer PeerOf(int fd) {
@@ -100,6 +102,19 @@ smtpd::Peer PeerOf(int fd) {
 
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
+  // The keys are read while still root (they are normally readable by root
+  // only); a failure is a warning: STARTTLS then answers 454.
+  hooks.pre_init = [](server::Server& srv) {
+    const config::Config& cfg = srv.config();
+    smtpd::Settings st = smtpd::Settings::FromConfig(cfg);
+    if (st.tls_level == smtpd::TlsLevel::kNone && !st.tls_wrappermode) return;
+    auto ctx = smtpd::TlsContext(cfg, st);
+    if (ctx.ok()) {
+      g_tls = std::move(*ctx);
+    } else {
+      msg::Warn("TLS library problem: %s; TLS is not available", ctx.status().message().c_str());
+    }
+  };
   hooks.post_init = [](server::Server& srv) {
     const config::Config& cfg = srv.config();
     auto* st = new State;
@@ -116,6 +131,8 @@ int main(int argc, char** argv) {
     }
     smtpd::Deps deps;
     deps.checker = st->checker.get();
+    st->tls = std::move(g_tls);
+    deps.tls = st->tls.get();
     deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();
     deps.queue_space = [dir = cfg.Get("queue_directory")] { return util::SpaceOf(dir); };

@@ -63,6 +63,12 @@ class Session {
   bool Help(const smtpd_proto::Command& c);
   bool Vrfy(const smtpd_proto::Command& c);
   bool Etrn(const smtpd_proto::Command& c);
+  bool StartTls(const smtpd_proto::Command& c);
+
+  // --- TLS ---
+  bool TlsOffered() const { return st_.tls_level != TlsLevel::kNone || st_.tls_wrappermode; }
+  // The handshake on the client's connection; false ends the session.
+  bool Handshake(const char* after);
 
   // --- helpers ---
   void LookupClientName();
@@ -100,6 +106,8 @@ class Session {
   std::string anvil_ident_;
   bool anvil_connected_ = false;
   std::optional<bool> limit_exempt_;  // smtpd_client_event_limit_exceptions, once
+  bool tls_active_ = false;
+  util::tls::Summary tls_;
 
   // The transaction.
   struct Txn {
@@ -341,6 +349,15 @@ void Session::Run() {
   LookupClientName();
   msg::Info("connect from %s", NamAddr().c_str());
   bool go_on = AnvilConnect();
+  if (go_on && st_.tls_wrappermode) {
+    if (deps_.tls == nullptr || io_.fd() != io_.write_fd()) {
+      msg::Warn("TLS wrappermode: TLS not available due to local problem; dropping %s",
+                NamAddr().c_str());
+      go_on = false;
+    } else {
+      go_on = Handshake("CONNECT");
+    }
+  }
   if (go_on) {
     auto ex = deps_.checker->ClientMatches("smtpd_forbid_bare_newline_exclusions", sess_);
     bare_lf_exempt_ = ex.ok() && *ex;
@@ -410,7 +427,7 @@ void Session::Run() {
         {"DATA", &Session::Data, false}, {"BDAT", &Session::Bdat, false},
         {"RSET", &Session::Rset, true},  {"NOOP", &Session::Noop, true},
         {"VRFY", &Session::Vrfy, true},  {"ETRN", &Session::Etrn, true},
-        {"HELP", &Session::Help, true},
+        {"HELP", &Session::Help, true},  {"STARTTLS", &Session::StartTls, false},
     };
     std::string name = util::Lowercase(c.verb);
     bool known = c.verb == "HELO" || c.verb == "EHLO" || c.verb == "QUIT";
@@ -426,6 +443,13 @@ void Session::Run() {
       continue;
     }
     last_cmd_ = c.verb;
+    if (st_.tls_level == TlsLevel::kEncrypt && !tls_active_ && c.verb != "HELO" &&
+        c.verb != "EHLO" && c.verb != "STARTTLS" && c.verb != "NOOP" && c.verb != "QUIT") {
+      Reply("530 5.7.0 Must issue a STARTTLS command first");
+      ++error_count_;
+      counts_.Count(name, false);
+      continue;
+    }
     if (!access_denied_.empty() && c.verb != "QUIT") {
       Reply("503 5.7.0 Error: access denied for " + NamAddr());
       ++error_count_;
@@ -467,7 +491,7 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   // log line, the Received: header or the queue.
   std::string helo = util::ReplaceControls(c.args);
   sess_.helo_name = helo;
-  sess_.protocol = esmtp ? "ESMTP" : "SMTP";
+  sess_.protocol = esmtp ? (tls_active_ ? "ESMTPS" : "ESMTP") : "SMTP";
   deps_.checker->ResetTransaction(sess_);
   smtpd_check::Verdict v = deps_.checker->CheckHelo(sess_);
   if (v.rejected()) {
@@ -483,6 +507,7 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   smtpd_proto::EhloOptions opt;
   opt.message_size_limit = st_.message_size_limit;
   opt.vrfy = !st_.disable_vrfy;
+  opt.starttls = TlsOffered() && !tls_active_;
   opt.discard = st_.discard_ehlo_keywords;
   if (!st_.smtputf8_enable) opt.discard.push_back("SMTPUTF8");
   std::vector<std::string> kw = smtpd_proto::EhloKeywords(opt);
@@ -739,6 +764,7 @@ void Session::StartContent() {
   for (const std::string& h : sess_.prepend_headers) f.Record(queue_file::kLine, h);
   smtpd_proto::ReceivedInfo ri;
   ri.helo_name = sess_.helo_name;
+  if (tls_active_ && st_.tls_received_header) ri.tls_clause = util::tls::ReceivedClause(tls_);
   ri.client_name = sess_.client_name;
   ri.client_addr = sess_.client_addr;
   ri.myhostname = st_.myhostname;
@@ -1002,6 +1028,73 @@ bool Session::Vrfy(const smtpd_proto::Command& c) {
   return true;
 }
 
+bool Session::Handshake(const char* after) {
+  util::tls::Summary sum;
+  auto t =
+      util::tls::Accept(*deps_.tls, io_.fd(), std::chrono::seconds(st_.starttls_timeout), &sum);
+  if (t.ok()) {
+    util::Status s = io_.set_transport(std::move(*t));
+    if (s.ok()) {
+      tls_active_ = true;
+      tls_ = sum;
+      if (st_.tls_loglevel >= 1)
+        msg::Info("%s", util::tls::LogLine(tls_, "from", NamAddr()).c_str());
+      return true;
+    }
+    msg::Warn("%s: %s", NamAddr().c_str(), s.message().c_str());
+  } else if (t.status().code() == util::Code::kDeadlineExceeded) {
+    msg::Info("SSL_accept error from %s: timeout", NamAddr().c_str());
+  } else {
+    msg::Info("SSL_accept error from %s: %s", NamAddr().c_str(), t.status().message().c_str());
+  }
+  msg::Info("lost connection after %s from %s", after, NamAddr().c_str());
+  return false;
+}
+
+// STARTTLS (RFC 3207).
+bool Session::StartTls(const smtpd_proto::Command& c) {
+  if (!TlsOffered()) {
+    Reply("502 5.5.1 Error: command not implemented");
+    return false;
+  }
+  if (!c.args.empty()) {
+    Reply("501 5.5.4 Syntax: STARTTLS");
+    return false;
+  }
+  if (tls_active_) {
+    Reply("554 5.5.1 Error: TLS already active");
+    return false;
+  }
+  if (txn_.mail) {
+    Reply("503 5.5.1 Error: MAIL transaction in progress");
+    return false;
+  }
+  if (deps_.tls == nullptr || io_.fd() != io_.write_fd()) {
+    Reply("454 4.7.0 TLS not available due to local problem");
+    return false;
+  }
+  Reply("220 2.0.0 Ready to start TLS");
+  if (!io_.Flush().ok()) {
+    msg::Info("lost connection after STARTTLS from %s", NamAddr().c_str());
+    quit_ = true;
+    return false;
+  }
+  // Whatever the client sent after STARTTLS in plain text is not part of
+  // the TLS session: dropped, never executed (CVE-2011-0411).
+  in_ = smtpd_input::LineSplitter();
+  io_.DiscardInput();
+  if (!Handshake("STARTTLS")) {
+    quit_ = true;
+    return false;
+  }
+  // The session starts over (RFC 3207 4.2).
+  ResetTransaction();
+  sess_.helo_name.clear();
+  sess_.protocol.clear();
+  esmtp_ = false;
+  return true;
+}
+
 bool Session::Etrn(const smtpd_proto::Command& c) {
   if (st_.helo_required && sess_.helo_name.empty()) {
     Reply("503 5.5.1 Error: send HELO/EHLO first");
@@ -1095,7 +1188,65 @@ Settings Settings::FromConfig(const config::Config& cfg) {
         w.find('}') == std::string::npos && w.find('/') == std::string::npos)
       s.forbidden_commands.push_back(util::Uppercase(w));
   }
+  std::string level = util::Lowercase(util::Trim(cfg.Get("smtpd_tls_security_level")));
+  if (level.empty()) {
+    s.tls_level = cfg.GetBool("smtpd_enforce_tls") ? TlsLevel::kEncrypt
+                  : cfg.GetBool("smtpd_use_tls")   ? TlsLevel::kMay
+                                                   : TlsLevel::kNone;
+  } else if (level == "none") {
+    s.tls_level = TlsLevel::kNone;
+  } else if (level == "may") {
+    s.tls_level = TlsLevel::kMay;
+  } else if (level == "encrypt") {
+    s.tls_level = TlsLevel::kEncrypt;
+  } else {
+    msg::Fatal("bad smtpd_tls_security_level value: %s (specify none, may or encrypt)",
+               level.c_str());
+  }
+  s.tls_wrappermode = cfg.GetBool("smtpd_tls_wrappermode");
+  s.tls_loglevel = static_cast<int>(cfg.GetInt("smtpd_tls_loglevel"));
+  s.tls_received_header = cfg.GetBool("smtpd_tls_received_header");
+  s.starttls_timeout = static_cast<int>(cfg.GetTime("smtpd_starttls_timeout"));
   return s;
+}
+
+util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
+                                                                     const Settings& st) {
+  util::tls::ServerSettings ts;
+  std::string cert(util::Trim(cfg.Get("smtpd_tls_cert_file")));
+  if (!cert.empty())
+    ts.cert_key.push_back({cert, std::string(util::Trim(cfg.Get("smtpd_tls_key_file")))});
+  std::string eccert(util::Trim(cfg.Get("smtpd_tls_eccert_file")));
+  if (!eccert.empty())
+    ts.cert_key.push_back({eccert, std::string(util::Trim(cfg.Get("smtpd_tls_eckey_file")))});
+  // As Postfix: smtpd_tls_chain_files, when set, replaces the pairs.
+  std::vector<std::string> chains = cfg.GetList("smtpd_tls_chain_files");
+  if (!chains.empty()) {
+    ts.cert_key.clear();
+    ts.chain_files = chains;
+  }
+  // Mandatory: the level requires TLS (encrypt).
+  const bool mandatory = st.tls_level == TlsLevel::kEncrypt;
+  ts.protocols =
+      mandatory ? cfg.Get("smtpd_tls_mandatory_protocols") : cfg.Get("smtpd_tls_protocols");
+  util::tls::CipherLists lists;
+  lists.high = cfg.Get("tls_high_cipherlist");
+  lists.medium = cfg.Get("tls_medium_cipherlist");
+  lists.low = cfg.Get("tls_low_cipherlist");
+  lists.export_ = cfg.Get("tls_export_cipherlist");
+  lists.null = cfg.Get("tls_null_cipherlist");
+  auto list = util::tls::CipherList(
+      mandatory ? cfg.Get("smtpd_tls_mandatory_ciphers") : cfg.Get("smtpd_tls_ciphers"), lists);
+  if (!list.ok()) return list.status();
+  ts.cipherlist = *list;
+  // smtpd_tls_exclude_ciphers always, the mandatory one too at encrypt.
+  std::vector<std::string> exclude = cfg.GetList("smtpd_tls_exclude_ciphers");
+  if (mandatory) {
+    for (const std::string& c : cfg.GetList("smtpd_tls_mandatory_exclude_ciphers"))
+      exclude.push_back(c);
+  }
+  for (const std::string& c : exclude) ts.cipherlist += ":!" + c;
+  return util::tls::ServerContext::Create(ts);
 }
 
 std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(

@@ -15,6 +15,17 @@
 // Replies are buffered and flushed only when no more client input is
 // waiting (so a pipelining client gets all replies of one burst at once,
 // in order), before any blocking read.
+//
+// TLS (RFC 3207). With smtpd_tls_security_level may or encrypt, EHLO
+// offers STARTTLS; "220 2.0.0 Ready to start TLS", then whatever plaintext
+// the client pipelined after the command is discarded, the handshake runs
+// (util/tls.h: the Stream switches to TLS below its buffers) and the
+// session starts over: no HELO name, no transaction, EHLO needed again.
+// With encrypt every command but HELO, EHLO, STARTTLS, NOOP and QUIT gets
+// "530 5.7.0 Must issue a STARTTLS command first". With
+// smtpd_tls_wrappermode the handshake comes before the banner. Without a
+// usable server context (Deps::tls null: certificates failed to load)
+// STARTTLS answers "454 4.7.0 TLS not available due to local problem".
 #pragma once
 
 #include <functional>
@@ -33,8 +44,11 @@
 #include "util/files.h"
 #include "util/status.h"
 #include "util/stream.h"
+#include "util/tls.h"
 
 namespace smtpd {
+
+enum class TlsLevel { kNone, kMay, kEncrypt };
 
 // The main.cf parameters the engine uses, read once per process.
 struct Settings {
@@ -73,10 +87,23 @@ struct Settings {
   // global/resolve_local.h), for permit_inet_interfaces.
   std::vector<std::string> interface_addresses;
   std::vector<std::string> forbidden_commands = {"CONNECT", "GET", "POST"};
+  // smtpd_tls_security_level (or the legacy smtpd_use_tls/smtpd_enforce_tls).
+  TlsLevel tls_level = TlsLevel::kNone;
+  bool tls_wrappermode = false;
+  int tls_loglevel = 0;
+  bool tls_received_header = false;
+  int starttls_timeout = 300;  // seconds
 
   // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value.
   static Settings FromConfig(const config::Config& cfg);
 };
+
+// The server TLS context of `st` (certificates, protocols and ciphers of
+// the level in effect; from smtpd_tls_* and tls_*_cipherlist); an error
+// says why TLS cannot be offered. Only meaningful when st.tls_level is not
+// kNone or st.tls_wrappermode.
+util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
+                                                                     const Settings& st);
 
 // One message on its way to the queue (cleanup_client in production).
 class QueueFile {
@@ -102,6 +129,8 @@ struct Deps {
   // Free space of the queue file system, asked at each MAIL (empty: not
   // checked; an error: not checked, warned about).
   std::function<util::StatusOr<util::FileSystemSpace>()> queue_space;
+  // The TLS server context; null: TLS not available (see TLS above).
+  const util::tls::ServerContext* tls = nullptr;
 };
 
 // Where the client is (from getpeername/getsockname).

@@ -151,6 +151,7 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
   all.push_back(opt.message_size_limit > 0 ? "SIZE " + std::to_string(opt.message_size_limit)
                                            : "SIZE");
   if (opt.vrfy) all.push_back("VRFY");
+  if (opt.starttls) all.push_back("STARTTLS");
   // ETRN is not offered while there is no flush service to act on it (the
   // command itself answers 458 "Unable to queue messages" then).
   for (const char* k : {"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
@@ -173,6 +174,7 @@ std::vector<std::string> ReceivedHeader(const ReceivedInfo& in) {
   std::vector<std::string> out;
   out.push_back("Received: from " + (in.helo_name.empty() ? in.client_name : in.helo_name) +
                 " (" + in.client_name + " [" + addr + "])");
+  out.insert(out.end(), in.tls_clause.begin(), in.tls_clause.end());
   std::string by = "\tby " + in.myhostname + " (" + in.mail_name + ") with " + in.protocol;
   if (!in.queue_id.empty()) by += " id " + in.queue_id;
   if (!in.single_recipient.empty()) {
