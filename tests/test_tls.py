@@ -213,5 +213,70 @@ class TlsTest(unittest.TestCase):
         mtatest.wait_smtpd(self.may)
 
 
+@unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
+class DebianPostfixTlsTest(mtatest.TempDirTestCase):
+    """The log line and the Received: clause, side by side with Debian's
+    Postfix given the same certificate and the same client."""
+
+    def session(self, port, cafile):
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            c.ehlo("client.example")
+            c.starttls(context=ssl.create_default_context(cafile=cafile))
+            c.ehlo("client.example")
+            c.mail("alice@example.org")
+            c.rcpt("bob@remote.example")
+            code, text = c.data(b"Subject: compare\r\n\r\nHi.\r\n")
+            self.assertEqual(code, 250, text)
+            return re.match(rb"2\.0\.0 Ok: queued as (\w+)", text).group(1).decode()
+
+    def test_same_log_line_and_received_clause(self):
+        if not mtatest.DebianPostfix.usable():
+            self.skipTest("needs root and Debian's Postfix")
+        os.chmod(self.tmp, 0o755)
+        certs = os.path.join(self.tmp, "certs")
+        os.makedirs(certs)
+        make_certificates(certs)
+        main_cf = (MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=main_cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
+            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
+                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
+                      "postlog unix-dgram n - n - 1 postlogd\n"
+                      "tlsmgr unix - - n 1000? 1 tlsmgr\n" % port)
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        try:
+            mtatest.wait_smtpd(port)
+        except AssertionError:
+            self.fail(deb.log())
+        try:
+            qid = self.session(port, os.path.join(certs, "ca.pem"))
+        except smtplib.SMTPException as e:
+            self.fail("%s\n%s" % (e, deb.log()))
+        mtatest.wait_for(lambda: "disconnect from" in deb.log().split("TLS connection")[-1], 10,
+                         "Debian's disconnect line")
+        theirs = re.search(r"(Anonymous TLS connection established from .*)", deb.log()).group(1)
+        r = mtatest.run(["/usr/sbin/postcat", "-c", deb.etc, "-bh", "-q", qid])
+        their_received = r.out.split("Subject:")[0]
+
+        ours_port = mtatest.free_port()
+        inst = mtatest.MtaInstance(self, services=["cleanup", "anvil", "rewrite"],
+                                   main_cf=main_cf,
+                                   master_extra=mtatest.smtpd_service("127.0.0.1:%d" % ours_port))
+        inst.start()
+        mtatest.wait_smtpd(ours_port)
+        our_qid = self.session(ours_port, os.path.join(certs, "ca.pem"))
+        inst.wait_log(r"Anonymous TLS connection")
+        ours = re.search(r"(Anonymous TLS connection established from .*)", inst.log()).group(1)
+        self.assertEqual(ours, theirs)
+        path = mtatest.wait_for(lambda: inst.queue_path("incoming", our_qid), 10, "queue file")
+        q = mtatest.wait_for(lambda: mtatest.queue_dump(path), 10, "queue file ready")
+        our_received = "\n".join(q["content"][:q["content"].index("Subject: compare")]) + "\n"
+        norm = lambda t: re.sub(r"id \w+|; .*", "", t)
+        self.assertIn("(No client certificate requested)", their_received)
+        self.assertEqual(norm(our_received), norm(their_received), their_received)
+
+
 if __name__ == "__main__":
     unittest.main()
