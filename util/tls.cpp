@@ -186,6 +186,7 @@ std::string Details(const Summary& s, std::string_view sep) {
 std::optional<unsigned> ParseProtocols(std::string_view list) {
   unsigned include = 0, exclude = 0;
   unsigned range = kAll;
+  bool listed = false;  // some plain name: only those
   for (const std::string& w : SplitAny(list, " \t,:")) {
     std::string_view name = w;
     enum { kPlain, kNot, kMin, kMax } kind = kPlain;
@@ -204,6 +205,7 @@ std::optional<unsigned> ParseProtocols(std::string_view list) {
     switch (kind) {
       case kPlain:
         include |= *bit;
+        listed = true;
         break;
       case kNot:
         exclude |= *bit;
@@ -219,7 +221,7 @@ std::optional<unsigned> ParseProtocols(std::string_view list) {
         break;
     }
   }
-  unsigned enabled = include ? include : kAll;
+  unsigned enabled = listed ? include : kAll;
   return enabled & ~exclude & range;
 }
 

@@ -17,7 +17,9 @@
 //   msg::Info("%s", util::tls::LogLine(sum, "from", "host[addr]").c_str());
 //
 // The descriptor is switched to non-blocking mode; the stream's deadlines
-// still apply (it polls on the transport's behalf). OpenSSL's error queue
+// still apply (it polls on the transport's behalf). OpenSSL writes with
+// write(2), so a program using TLS must ignore SIGPIPE (the daemon
+// skeleton does); a peer that went away is then an error status. OpenSSL's error queue
 // is turned into the Status message of a failure. Nothing here reads
 // main.cf: the programs map their parameters onto ServerSettings.
 #pragma once
