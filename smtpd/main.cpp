@@ -9,7 +9,7 @@
 // DESCRIPTION
 //   One process serves one client connection at a time (single-server
 //   skeleton): banner "220 $smtpd_banner", HELO/EHLO, MAIL, RCPT, DATA,
-//   BDAT, RSET, NOOP, VRFY, ETRN, QUIT, with PIPELINING, SIZE,
+//   BDAT, RSET, NOOP, VRFY, ETRN, STARTTLS, QUIT, with PIPELINING, SIZE,
 //   ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8 and CHUNKING. Each command
 //   is checked by the restrictions library (smtpd_check.h); accepted mail
 //   is streamed to the cleanup service, and "250 2.0.0 Ok: queued as ID" is
@@ -43,6 +43,13 @@
 //   smtpd_client_event_limit_exceptions local_header_rewrite_clients
 //   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h;
 //   stand-alone: mail_owner, command_directory (postdrop).
+//   TLS (smtpd.h): smtpd_tls_security_level smtpd_use_tls smtpd_enforce_tls
+//   smtpd_tls_wrappermode smtpd_tls_cert_file smtpd_tls_key_file
+//   smtpd_tls_eccert_file smtpd_tls_eckey_file smtpd_tls_chain_files
+//   smtpd_tls_protocols smtpd_tls_mandatory_protocols smtpd_tls_ciphers
+//   smtpd_tls_mandatory_ciphers smtpd_tls_exclude_ciphers
+//   smtpd_tls_mandatory_exclude_ciphers tls_{high,medium,low,export,null}_cipherlist
+//   smtpd_tls_loglevel smtpd_tls_received_header smtpd_starttls_timeout.
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]
@@ -51,6 +58,11 @@
 //   timeout after CMD from NAME[ADDR]
 //   too many errors after CMD from NAME[ADDR]
 //   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
+//   Anonymous TLS connection established from NAME[ADDR]: TLSv1.3 with cipher
+//     TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
+//     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1)
+//   SSL_accept error from NAME[ADDR]: REASON
+//   warning: TLS library problem: REASON; TLS is not available
 #include <unistd.h>
 
 #include <memory>
