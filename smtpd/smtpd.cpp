@@ -1,5 +1,6 @@
 #include "smtpd/smtpd.h"
 
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -1246,6 +1247,14 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
       exclude.push_back(c);
   }
   for (const std::string& c : exclude) ts.cipherlist += ":!" + c;
+  // A private key others can read is no longer private: said, not refused.
+  std::vector<std::string> keys = ts.chain_files;
+  for (const auto& [c, k] : ts.cert_key) keys.push_back(k.empty() ? c : k);
+  for (const std::string& k : keys) {
+    struct stat sb;
+    if (stat(k.c_str(), &sb) == 0 && (sb.st_mode & S_IROTH) != 0)
+      msg::Warn("private key file %s is readable by other users", k.c_str());
+  }
   return util::tls::ServerContext::Create(ts);
 }
 

@@ -196,6 +196,19 @@ class TlsTest(unittest.TestCase):
             self.assertEqual((code, text), (454, b"4.7.0 TLS not available due to local problem"))
             self.assertEqual(c.noop()[0], 250)
 
+    def test_a_key_readable_by_others_is_warned_about(self):
+        # The may service's key is 0600; the smtps one is the same file, so
+        # no warning may name it.
+        self.inst.wait_log(r"Anonymous TLS connection|SSL_accept error|connect from", 10)
+        self.assertNotIn("readable by other users", self.inst.log())
+        open_key = os.path.join(self.certs, "open.key")
+        shutil.copy(os.path.join(self.certs, "server.key"), open_key)
+        os.chmod(open_key, 0o644)
+        r = self.inst.run("smtpd", "-S", "-o", "smtpd_tls_key_file=" + open_key,
+                          input="QUIT\n")
+        self.assertIn("private key file %s is readable by other users" % open_key,
+                      r.err + self.inst.log())
+
     def test_garbage_instead_of_a_client_hello(self):
         for port in (self.may, self.smtps):
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
