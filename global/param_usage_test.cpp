@@ -70,7 +70,7 @@ TEST(ParamUsageTest, UnimplementedSettingsAreNamed) {
       "header_checks =\n"                       // nothing configured, default empty
       "smtp_tls_security_level = none\n"        // honoured
       "smtpd_tls_cert_file = /etc/ssl/x.pem\n"  // implemented
-      "smtpd_tls_dh1024_param_file = /etc/ssl/dh.pem\n"
+      "smtpd_tls_session_cache_database = btree:/var/lib/postfix/smtpd_scache\n"
       "myhostname = mx.example.com\n"            // implemented
       "smtp_sasl_mechanisim_filter = plain\n");  // unknown: postconf's "unused"
   std::vector<std::string> w = UnimplementedSettings(c, false);
@@ -84,8 +84,8 @@ TEST(ParamUsageTest, UnimplementedSettingsAreNamed) {
   }
   // alias_maps defaults to "hash:/etc/aliases, nis:mail.aliases" in Postfix:
   // an empty setting still differs from Postfix's behaviour.
-  EXPECT_EQ(names,
-            (std::set<std::string>{"alias_maps", "smtpd_milters", "smtpd_tls_dh1024_param_file"}));
+  EXPECT_EQ(names, (std::set<std::string>{"alias_maps", "smtpd_milters",
+                                          "smtpd_tls_session_cache_database"}));
 }
 
 TEST(ParamUsageTest, RefusalsFailClosed) {

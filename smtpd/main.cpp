@@ -49,7 +49,8 @@
 //   smtpd_tls_protocols smtpd_tls_mandatory_protocols smtpd_tls_ciphers
 //   smtpd_tls_mandatory_ciphers smtpd_tls_exclude_ciphers
 //   smtpd_tls_mandatory_exclude_ciphers tls_{high,medium,low,export,null}_cipherlist
-//   smtpd_tls_loglevel smtpd_tls_received_header smtpd_starttls_timeout.
+//   smtpd_tls_loglevel smtpd_tls_received_header smtpd_starttls_timeout
+//   smtpd_tls_dh1024_param_file tls_preempt_cipherlist.
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]

@@ -1247,6 +1247,8 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
       exclude.push_back(c);
   }
   for (const std::string& c : exclude) ts.cipherlist += ":!" + c;
+  ts.server_preference = cfg.GetBool("tls_preempt_cipherlist");
+  ts.dh_param_file = std::string(util::Trim(cfg.Get("smtpd_tls_dh1024_param_file")));
   // A private key others can read is no longer private: said, not refused.
   std::vector<std::string> keys = ts.chain_files;
   for (const auto& [c, k] : ts.cert_key) keys.push_back(k.empty() ? c : k);

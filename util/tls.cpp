@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <string.h>
@@ -263,6 +264,19 @@ StatusOr<std::unique_ptr<ServerContext>> ServerContext::Create(const ServerSetti
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
+  if (st.server_preference) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (st.dh_param_file.empty()) {
+    SSL_CTX_set_dh_auto(ctx, 1);
+  } else {
+    BIO* bio = BIO_new_file(st.dh_param_file.c_str(), "r");
+    EVP_PKEY* dh = bio != nullptr ? PEM_read_bio_Parameters(bio, nullptr) : nullptr;
+    BIO_free(bio);
+    if (dh == nullptr || SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+      EVP_PKEY_free(dh);
+      return FailedPrecondition("cannot load DH parameters from file \"" + st.dh_param_file +
+                                "\": " + OpenSslErrors());
+    }
+  }
   if (SSL_CTX_set_cipher_list(ctx, st.cipherlist.c_str()) != 1)
     return InvalidArgument("invalid cipher list: \"" + st.cipherlist + "\": " + OpenSslErrors());
   auto load = [ctx](const std::string& cert, const std::string& key) -> Status {

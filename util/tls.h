@@ -64,6 +64,10 @@ struct ServerSettings {
   std::vector<std::string> chain_files;
   std::string protocols = ">=TLSv1";
   std::string cipherlist = "DEFAULT";  // TLS 1.2 and below
+  bool server_preference = false;      // our cipher order first (tls_preempt_cipherlist)
+  // PEM DH parameters for DHE (TLS 1.2 and below); empty: OpenSSL's
+  // built-in groups sized to the certificate.
+  std::string dh_param_file;
 };
 
 class ServerContext {

@@ -116,6 +116,14 @@ TEST(TlsTest, ContextErrorsNameTheFile) {
   auto c = ServerContext::Create(s);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("/nonexistent/cert.pem"), std::string::npos);
+  s.cert_key.clear();
+  CertFile cert;
+  s.chain_files.push_back(cert.path());
+  s.dh_param_file = "/nonexistent/dh.pem";
+  c = ServerContext::Create(s);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("DH parameters from file \"/nonexistent/dh.pem\""),
+            std::string::npos);
   s.protocols = "TLSv9";
   EXPECT_FALSE(ServerContext::Create(s).ok());
   EXPECT_FALSE(ServerContext::Create(ServerSettings()).ok());  // no certificate
