@@ -1066,10 +1066,7 @@ bool Session::StartTls(const smtpd_proto::Command& c) {
     Reply("554 5.5.1 Error: TLS already active");
     return false;
   }
-  if (txn_.mail) {
-    Reply("503 5.5.1 Error: MAIL transaction in progress");
-    return false;
-  }
+  // As Postfix, STARTTLS is accepted in a transaction, which it ends.
   if (deps_.tls == nullptr || io_.fd() != io_.write_fd()) {
     Reply("454 4.7.0 TLS not available due to local problem");
     return false;

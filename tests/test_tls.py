@@ -124,9 +124,13 @@ class TlsTest(unittest.TestCase):
             c.ehlo("client.example")
             code, text = c.docmd("STARTTLS", "now")
             self.assertEqual((code, text), (501, b"5.5.4 Syntax: STARTTLS"))
+            # As Postfix: STARTTLS ends a transaction in progress.
             c.mail("alice@example.org")
-            code, text = c.docmd("STARTTLS")
-            self.assertEqual((code, text), (503, b"5.5.1 Error: MAIL transaction in progress"))
+            code, text = c.starttls(context=self.context())
+            self.assertEqual((code, text), (220, b"2.0.0 Ready to start TLS"))
+            c.ehlo("client.example")
+            code, text = c.docmd("RCPT", "TO:<bob@remote.example>")
+            self.assertEqual((code, text), (503, b"5.5.1 Error: need MAIL command"))
 
     def test_encrypt_requires_starttls_first(self):
         with smtplib.SMTP("127.0.0.1", self.encrypt, timeout=10) as c:
