@@ -21,7 +21,7 @@
 //   warning: /etc/postfix/main.cf: parameter smtpd_milters is not
 //   implemented by this mail system; its setting is ignored
 // A few settings say what this system does anyway (biff = no,
-// smtpd_tls_security_level = none, ...): those are honoured, not warned
+// smtp_tls_security_level = none, ...): those are honoured, not warned
 // about. Parameters that only describe a Postfix installation
 // (html_directory, sendmail_path, ...) have no run-time effect in Postfix
 // either and are accepted silently.
@@ -67,7 +67,7 @@ bool IsUnimplemented(std::string_view name);
 // Parameters that only describe a Postfix installation (no run-time effect).
 bool InstallationOnly(std::string_view name);
 // An unimplemented parameter whose value `expanded` is what this system
-// does anyway (biff = no, smtpd_use_tls = no, ...).
+// does anyway (biff = no, smtp_use_tls = no, ...).
 bool HonouredAs(std::string_view name, std::string_view expanded);
 
 // The warnings for settings of unimplemented parameters in main.cf and, if

@@ -64,12 +64,13 @@ TEST(ParamUsageTest, ProgramsAndAliases) {
 TEST(ParamUsageTest, UnimplementedSettingsAreNamed) {
   config::Config c = Make(
       "smtpd_milters = inet:127.0.0.1:8891\n"
-      "biff = no\n"                        // what this system does anyway
-      "readme_directory = no\n"            // describes an installation only
-      "alias_maps =\n"                     // nothing configured, as by default... no:
-      "header_checks =\n"                  // nothing configured, default empty
-      "smtpd_tls_security_level = none\n"  // honoured
-      "smtpd_tls_cert_file = /etc/ssl/x.pem\n"
+      "biff = no\n"                             // what this system does anyway
+      "readme_directory = no\n"                 // describes an installation only
+      "alias_maps =\n"                          // nothing configured, as by default... no:
+      "header_checks =\n"                       // nothing configured, default empty
+      "smtp_tls_security_level = none\n"        // honoured
+      "smtpd_tls_cert_file = /etc/ssl/x.pem\n"  // implemented
+      "smtpd_tls_session_cache_database = btree:/var/lib/postfix/smtpd_scache\n"
       "myhostname = mx.example.com\n"            // implemented
       "smtp_sasl_mechanisim_filter = plain\n");  // unknown: postconf's "unused"
   std::vector<std::string> w = UnimplementedSettings(c, false);
@@ -83,7 +84,8 @@ TEST(ParamUsageTest, UnimplementedSettingsAreNamed) {
   }
   // alias_maps defaults to "hash:/etc/aliases, nis:mail.aliases" in Postfix:
   // an empty setting still differs from Postfix's behaviour.
-  EXPECT_EQ(names, (std::set<std::string>{"alias_maps", "smtpd_milters", "smtpd_tls_cert_file"}));
+  EXPECT_EQ(names, (std::set<std::string>{"alias_maps", "smtpd_milters",
+                                          "smtpd_tls_session_cache_database"}));
 }
 
 TEST(ParamUsageTest, RefusalsFailClosed) {
@@ -93,12 +95,14 @@ TEST(ParamUsageTest, RefusalsFailClosed) {
     const char* want;  // "" for none
   } rows[] = {
       {"", "smtpd", ""},
-      {"smtpd_tls_security_level = may\n", "smtpd", "smtpd_tls_security_level = may: TLS"},
-      {"smtpd_tls_security_level = encrypt\n", "smtpd", "smtpd_tls_security_level = encrypt: TLS"},
-      {"smtpd_use_tls = yes\n", "smtpd", "smtpd_use_tls: TLS"},
-      {"smtpd_use_tls = yes\nsmtpd_tls_security_level = none\n", "smtpd", ""},
-      {"smtpd_enforce_tls = yes\n", "smtpd", "smtpd_enforce_tls: TLS"},
-      {"smtpd_tls_wrappermode = yes\n", "smtpd", "smtpd_tls_wrappermode: TLS"},
+      // TLS is implemented; verifying client certificates is not.
+      {"smtpd_tls_security_level = may\n", "smtpd", ""},
+      {"smtpd_tls_security_level = encrypt\n", "smtpd", ""},
+      {"smtpd_use_tls = yes\n", "smtpd", ""},
+      {"smtpd_enforce_tls = yes\n", "smtpd", ""},
+      {"smtpd_tls_wrappermode = yes\n", "smtpd", ""},
+      {"smtpd_tls_req_ccert = yes\n", "smtpd",
+       "smtpd_tls_req_ccert: TLS client certificate verification"},
       {"smtpd_sasl_auth_enable = yes\n", "smtpd",
        "smtpd_sasl_auth_enable with smtpd_sasl_type = cyrus: SASL authentication other than "
        "Dovecot's"},

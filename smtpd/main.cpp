@@ -9,7 +9,7 @@
 // DESCRIPTION
 //   One process serves one client connection at a time (single-server
 //   skeleton): banner "220 $smtpd_banner", HELO/EHLO, MAIL, RCPT, DATA,
-//   BDAT, RSET, NOOP, VRFY, ETRN, QUIT, with PIPELINING, SIZE,
+//   BDAT, RSET, NOOP, VRFY, ETRN, STARTTLS, QUIT, with PIPELINING, SIZE,
 //   ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8 and CHUNKING. Each command
 //   is checked by the restrictions library (smtpd_check.h); accepted mail
 //   is streamed to the cleanup service, and "250 2.0.0 Ok: queued as ID" is
@@ -49,6 +49,14 @@
 //   smtpd_sasl_authenticated_header smtpd_sasl_local_domain
 //   broken_sasl_auth_clients smtpd_tls_auth_only smtpd_client_auth_rate_limit;
 //   stand-alone: mail_owner, command_directory (postdrop).
+//   TLS (smtpd.h): smtpd_tls_security_level smtpd_use_tls smtpd_enforce_tls
+//   smtpd_tls_wrappermode smtpd_tls_cert_file smtpd_tls_key_file
+//   smtpd_tls_eccert_file smtpd_tls_eckey_file smtpd_tls_chain_files
+//   smtpd_tls_protocols smtpd_tls_mandatory_protocols smtpd_tls_ciphers
+//   smtpd_tls_mandatory_ciphers smtpd_tls_exclude_ciphers
+//   smtpd_tls_mandatory_exclude_ciphers tls_{high,medium,low,export,null}_cipherlist
+//   smtpd_tls_loglevel smtpd_tls_received_header smtpd_starttls_timeout
+//   smtpd_tls_dh1024_param_file tls_preempt_cipherlist.
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]
@@ -59,6 +67,11 @@
 //   timeout after CMD from NAME[ADDR]
 //   too many errors after CMD from NAME[ADDR]
 //   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
+//   Anonymous TLS connection established from NAME[ADDR]: TLSv1.3 with cipher
+//     TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
+//     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1)
+//   SSL_accept error from NAME[ADDR]: REASON
+//   warning: TLS library problem: REASON; TLS is not available
 #include <unistd.h>
 
 #include <algorithm>
@@ -85,8 +98,10 @@ struct State {
   std::unique_ptr<anvil_client::AnvilClient> anvil;
   std::unique_ptr<dovecot_auth::Client> sasl;
   std::unique_ptr<smtpd::Engine> engine;
+  std::unique_ptr<util::tls::ServerContext> tls;
 };
 State* g_state = nullptr;
+std::unique_ptr<util::tls::ServerContext> g_tls;  // loaded while privileged
 bool g_local = false;  // a local submission (standalone.h)
 
 smtpd::Peer PeerOf(int fd) {
@@ -112,6 +127,19 @@ smtpd::Peer PeerOf(int fd) {
 
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
+  // The keys are read while still root (they are normally readable by root
+  // only); a failure is a warning: STARTTLS then answers 454.
+  hooks.pre_init = [](server::Server& srv) {
+    const config::Config& cfg = srv.config();
+    smtpd::Settings st = smtpd::Settings::FromConfig(cfg);
+    if (st.tls_level == smtpd::TlsLevel::kNone && !st.tls_wrappermode) return;
+    auto ctx = smtpd::TlsContext(cfg, st);
+    if (ctx.ok()) {
+      g_tls = std::move(*ctx);
+    } else {
+      msg::Warn("TLS library problem: %s; TLS is not available", ctx.status().message().c_str());
+    }
+  };
   hooks.post_init = [](server::Server& srv) {
     const config::Config& cfg = srv.config();
     auto* st = new State;
@@ -128,6 +156,8 @@ int main(int argc, char** argv) {
     }
     smtpd::Deps deps;
     deps.checker = st->checker.get();
+    st->tls = std::move(g_tls);
+    deps.tls = st->tls.get();
     deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();
     if (st->settings.sasl_enable && !g_local) {

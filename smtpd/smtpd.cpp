@@ -1,5 +1,6 @@
 #include "smtpd/smtpd.h"
 
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -64,6 +65,12 @@ class Session {
   bool Vrfy(const smtpd_proto::Command& c);
   bool Etrn(const smtpd_proto::Command& c);
   bool Auth(const smtpd_proto::Command& c);
+  bool StartTls(const smtpd_proto::Command& c);
+
+  // --- TLS ---
+  bool TlsOffered() const { return st_.tls_level != TlsLevel::kNone || st_.tls_wrappermode; }
+  // The handshake on the client's connection; false ends the session.
+  bool Handshake(const char* after);
 
   // --- helpers ---
   void LookupClientName();
@@ -95,10 +102,10 @@ class Session {
   bool AuthActive() const {
     return st_.sasl_enable && deps_.sasl != nullptr && (!st_.tls_auth_only || Tls());
   }
-  // Whether this session is encrypted: never yet (no STARTTLS). AUTH uses
-  // it for smtpd_tls_auth_only, smtpd_sasl_tls_security_options and
+  // Whether this session is encrypted (STARTTLS or wrappermode). AUTH
+  // uses it for smtpd_tls_auth_only, smtpd_sasl_tls_security_options and
   // Dovecot's "secured".
-  bool Tls() const { return false; }
+  bool Tls() const { return tls_active_; }
 
   const Settings& st_;
   const Deps& deps_;
@@ -119,6 +126,8 @@ class Session {
   bool anvil_connected_ = false;
   std::optional<bool> limit_exempt_;  // smtpd_client_event_limit_exceptions, once
   std::string sasl_method_;           // with sess_.sasl_username, after AUTH succeeded
+  bool tls_active_ = false;
+  util::tls::Summary tls_;
 
   // The transaction.
   struct Txn {
@@ -389,6 +398,15 @@ void Session::Run() {
   LookupClientName();
   msg::Info("connect from %s", NamAddr().c_str());
   bool go_on = AnvilConnect();
+  if (go_on && st_.tls_wrappermode) {
+    if (deps_.tls == nullptr || io_.fd() != io_.write_fd()) {
+      msg::Warn("TLS wrappermode: TLS not available due to local problem; dropping %s",
+                NamAddr().c_str());
+      go_on = false;
+    } else {
+      go_on = Handshake("CONNECT");
+    }
+  }
   if (go_on) {
     auto ex = deps_.checker->ClientMatches("smtpd_forbid_bare_newline_exclusions", sess_);
     bare_lf_exempt_ = ex.ok() && *ex;
@@ -459,6 +477,7 @@ void Session::Run() {
         {"RSET", &Session::Rset, true},  {"NOOP", &Session::Noop, true},
         {"VRFY", &Session::Vrfy, true},  {"ETRN", &Session::Etrn, true},
         {"HELP", &Session::Help, true},  {"AUTH", &Session::Auth, false},
+        {"STARTTLS", &Session::StartTls, false},
     };
     std::string name = util::Lowercase(c.verb);
     bool known = c.verb == "HELO" || c.verb == "EHLO" || c.verb == "QUIT";
@@ -474,6 +493,13 @@ void Session::Run() {
       continue;
     }
     last_cmd_ = c.verb;
+    if (st_.tls_level == TlsLevel::kEncrypt && !tls_active_ && c.verb != "HELO" &&
+        c.verb != "EHLO" && c.verb != "STARTTLS" && c.verb != "NOOP" && c.verb != "QUIT") {
+      Reply("530 5.7.0 Must issue a STARTTLS command first");
+      ++error_count_;
+      counts_.Count(name, false);
+      continue;
+    }
     if (!access_denied_.empty() && c.verb != "QUIT") {
       Reply("503 5.7.0 Error: access denied for " + NamAddr());
       ++error_count_;
@@ -515,7 +541,7 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   // log line, the Received: header or the queue.
   std::string helo = util::ReplaceControls(c.args);
   sess_.helo_name = helo;
-  sess_.protocol = esmtp ? "ESMTP" : "SMTP";
+  sess_.protocol = esmtp ? (tls_active_ ? "ESMTPS" : "ESMTP") : "SMTP";
   deps_.checker->ResetTransaction(sess_);
   smtpd_check::Verdict v = deps_.checker->CheckHelo(sess_);
   if (v.rejected()) {
@@ -531,6 +557,7 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   smtpd_proto::EhloOptions opt;
   opt.message_size_limit = st_.message_size_limit;
   opt.vrfy = !st_.disable_vrfy;
+  opt.starttls = TlsOffered() && !tls_active_;
   opt.discard = st_.discard_ehlo_keywords;
   opt.auth = AuthMechanisms(true);
   opt.auth_broken = st_.broken_sasl_auth_clients;
@@ -780,11 +807,14 @@ void Session::StartContent() {
   for (const std::string& h : sess_.prepend_headers) f.Record(queue_file::kLine, h);
   smtpd_proto::ReceivedInfo ri;
   ri.helo_name = sess_.helo_name;
+  if (tls_active_ && st_.tls_received_header) ri.tls_clause = util::tls::ReceivedClause(tls_);
   ri.client_name = sess_.client_name;
   ri.client_addr = sess_.client_addr;
   ri.myhostname = st_.myhostname;
   ri.mail_name = st_.mail_name;
-  ri.protocol = txn_.smtputf8 && esmtp_ ? "UTF8SMTP" : sess_.protocol;
+  // RFC 3848 / Postfix: UTF8SMTP for SMTPUTF8 mail, "S" over TLS.
+  ri.protocol = txn_.smtputf8 && esmtp_ ? std::string(tls_active_ ? "UTF8SMTPS" : "UTF8SMTP")
+                                        : sess_.protocol;
   // RFC 3848: "A" for an authenticated client.
   if (!sess_.sasl_username.empty() && esmtp_) ri.protocol += "A";
   if (st_.sasl_authenticated_header) ri.authenticated_sender = sess_.sasl_username;
@@ -1046,6 +1076,70 @@ bool Session::Vrfy(const smtpd_proto::Command& c) {
   return true;
 }
 
+bool Session::Handshake(const char* after) {
+  util::tls::Summary sum;
+  auto t =
+      util::tls::Accept(*deps_.tls, io_.fd(), std::chrono::seconds(st_.starttls_timeout), &sum);
+  if (t.ok()) {
+    util::Status s = io_.set_transport(std::move(*t));
+    if (s.ok()) {
+      tls_active_ = true;
+      tls_ = sum;
+      if (st_.tls_loglevel >= 1)
+        msg::Info("%s", util::tls::LogLine(tls_, "from", NamAddr()).c_str());
+      return true;
+    }
+    msg::Warn("%s: %s", NamAddr().c_str(), s.message().c_str());
+  } else if (t.status().code() == util::Code::kDeadlineExceeded) {
+    msg::Info("SSL_accept error from %s: timeout", NamAddr().c_str());
+  } else {
+    msg::Info("SSL_accept error from %s: %s", NamAddr().c_str(), t.status().message().c_str());
+  }
+  msg::Info("lost connection after %s from %s", after, NamAddr().c_str());
+  return false;
+}
+
+// STARTTLS (RFC 3207).
+bool Session::StartTls(const smtpd_proto::Command& c) {
+  if (!TlsOffered()) {
+    Reply("502 5.5.1 Error: command not implemented");
+    return false;
+  }
+  if (!c.args.empty()) {
+    Reply("501 5.5.4 Syntax: STARTTLS");
+    return false;
+  }
+  if (tls_active_) {
+    Reply("554 5.5.1 Error: TLS already active");
+    return false;
+  }
+  // As Postfix, STARTTLS is accepted in a transaction, which it ends.
+  if (deps_.tls == nullptr || io_.fd() != io_.write_fd()) {
+    Reply("454 4.7.0 TLS not available due to local problem");
+    return false;
+  }
+  Reply("220 2.0.0 Ready to start TLS");
+  if (!io_.Flush().ok()) {
+    msg::Info("lost connection after STARTTLS from %s", NamAddr().c_str());
+    quit_ = true;
+    return false;
+  }
+  // Whatever the client sent after STARTTLS in plain text is not part of
+  // the TLS session: dropped, never executed (CVE-2011-0411).
+  in_ = smtpd_input::LineSplitter();
+  io_.DiscardInput();
+  if (!Handshake("STARTTLS")) {
+    quit_ = true;
+    return false;
+  }
+  // The session starts over (RFC 3207 4.2).
+  ResetTransaction();
+  sess_.helo_name.clear();
+  sess_.protocol.clear();
+  esmtp_ = false;
+  return true;
+}
+
 bool Session::Etrn(const smtpd_proto::Command& c) {
   if (!HeloSeen()) return false;
   if (txn_.mail) {
@@ -1258,7 +1352,75 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.sasl_response_limit =
       static_cast<size_t>(std::max(512LL, cfg.GetInt("smtpd_sasl_response_limit")));
   s.auth_rate_limit = static_cast<int>(cfg.GetInt("smtpd_client_auth_rate_limit"));
+  std::string level = util::Lowercase(util::Trim(cfg.Get("smtpd_tls_security_level")));
+  if (level.empty()) {
+    s.tls_level = cfg.GetBool("smtpd_enforce_tls") ? TlsLevel::kEncrypt
+                  : cfg.GetBool("smtpd_use_tls")   ? TlsLevel::kMay
+                                                   : TlsLevel::kNone;
+  } else if (level == "none") {
+    s.tls_level = TlsLevel::kNone;
+  } else if (level == "may") {
+    s.tls_level = TlsLevel::kMay;
+  } else if (level == "encrypt") {
+    s.tls_level = TlsLevel::kEncrypt;
+  } else {
+    msg::Fatal("bad smtpd_tls_security_level value: %s (specify none, may or encrypt)",
+               level.c_str());
+  }
+  s.tls_wrappermode = cfg.GetBool("smtpd_tls_wrappermode");
+  s.tls_loglevel = static_cast<int>(cfg.GetInt("smtpd_tls_loglevel"));
+  s.tls_received_header = cfg.GetBool("smtpd_tls_received_header");
+  s.starttls_timeout = static_cast<int>(cfg.GetTime("smtpd_starttls_timeout"));
   return s;
+}
+
+util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
+                                                                     const Settings& st) {
+  util::tls::ServerSettings ts;
+  std::string cert(util::Trim(cfg.Get("smtpd_tls_cert_file")));
+  if (!cert.empty())
+    ts.cert_key.push_back({cert, std::string(util::Trim(cfg.Get("smtpd_tls_key_file")))});
+  std::string eccert(util::Trim(cfg.Get("smtpd_tls_eccert_file")));
+  if (!eccert.empty())
+    ts.cert_key.push_back({eccert, std::string(util::Trim(cfg.Get("smtpd_tls_eckey_file")))});
+  // As Postfix: smtpd_tls_chain_files, when set, replaces the pairs.
+  std::vector<std::string> chains = cfg.GetList("smtpd_tls_chain_files");
+  if (!chains.empty()) {
+    ts.cert_key.clear();
+    ts.chain_files = chains;
+  }
+  // Mandatory: the level requires TLS (encrypt).
+  const bool mandatory = st.tls_level == TlsLevel::kEncrypt;
+  ts.protocols =
+      mandatory ? cfg.Get("smtpd_tls_mandatory_protocols") : cfg.Get("smtpd_tls_protocols");
+  util::tls::CipherLists lists;
+  lists.high = cfg.Get("tls_high_cipherlist");
+  lists.medium = cfg.Get("tls_medium_cipherlist");
+  lists.low = cfg.Get("tls_low_cipherlist");
+  lists.export_ = cfg.Get("tls_export_cipherlist");
+  lists.null = cfg.Get("tls_null_cipherlist");
+  auto list = util::tls::CipherList(
+      mandatory ? cfg.Get("smtpd_tls_mandatory_ciphers") : cfg.Get("smtpd_tls_ciphers"), lists);
+  if (!list.ok()) return list.status();
+  ts.cipherlist = *list;
+  // smtpd_tls_exclude_ciphers always, the mandatory one too at encrypt.
+  std::vector<std::string> exclude = cfg.GetList("smtpd_tls_exclude_ciphers");
+  if (mandatory) {
+    for (const std::string& c : cfg.GetList("smtpd_tls_mandatory_exclude_ciphers"))
+      exclude.push_back(c);
+  }
+  for (const std::string& c : exclude) ts.cipherlist += ":!" + c;
+  ts.server_preference = cfg.GetBool("tls_preempt_cipherlist");
+  ts.dh_param_file = std::string(util::Trim(cfg.Get("smtpd_tls_dh1024_param_file")));
+  // A private key others can read is no longer private: said, not refused.
+  std::vector<std::string> keys = ts.chain_files;
+  for (const auto& [c, k] : ts.cert_key) keys.push_back(k.empty() ? c : k);
+  for (const std::string& k : keys) {
+    struct stat sb;
+    if (stat(k.c_str(), &sb) == 0 && (sb.st_mode & S_IROTH) != 0)
+      msg::Warn("private key file %s is readable by other users", k.c_str());
+  }
+  return util::tls::ServerContext::Create(ts);
 }
 
 std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(

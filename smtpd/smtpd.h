@@ -15,6 +15,17 @@
 // Replies are buffered and flushed only when no more client input is
 // waiting (so a pipelining client gets all replies of one burst at once,
 // in order), before any blocking read.
+//
+// TLS (RFC 3207). With smtpd_tls_security_level may or encrypt, EHLO
+// offers STARTTLS; "220 2.0.0 Ready to start TLS", then whatever plaintext
+// the client pipelined after the command is discarded, the handshake runs
+// (util/tls.h: the Stream switches to TLS below its buffers) and the
+// session starts over: no HELO name, no transaction, EHLO needed again.
+// With encrypt every command but HELO, EHLO, STARTTLS, NOOP and QUIT gets
+// "530 5.7.0 Must issue a STARTTLS command first". With
+// smtpd_tls_wrappermode the handshake comes before the banner. Without a
+// usable server context (Deps::tls null: certificates failed to load)
+// STARTTLS answers "454 4.7.0 TLS not available due to local problem".
 #pragma once
 
 #include <functional>
@@ -34,8 +45,11 @@
 #include "util/files.h"
 #include "util/status.h"
 #include "util/stream.h"
+#include "util/tls.h"
 
 namespace smtpd {
+
+enum class TlsLevel { kNone, kMay, kEncrypt };
 
 // The main.cf parameters the engine uses, read once per process.
 struct Settings {
@@ -74,6 +88,12 @@ struct Settings {
   // global/resolve_local.h), for permit_inet_interfaces.
   std::vector<std::string> interface_addresses;
   std::vector<std::string> forbidden_commands = {"CONNECT", "GET", "POST"};
+  // smtpd_tls_security_level (or the legacy smtpd_use_tls/smtpd_enforce_tls).
+  TlsLevel tls_level = TlsLevel::kNone;
+  bool tls_wrappermode = false;
+  int tls_loglevel = 0;
+  bool tls_received_header = false;
+  int starttls_timeout = 300;  // seconds
 
   // SASL: smtpd_sasl_auth_enable (AUTH offered when deps.sasl is set),
   // broken_sasl_auth_clients (also "AUTH=..."), smtpd_sasl_authenticated_header,
@@ -95,6 +115,13 @@ struct Settings {
   // a bad SASL security option, or a smtpd_sasl_type other than dovecot.
   static Settings FromConfig(const config::Config& cfg);
 };
+
+// The server TLS context of `st` (certificates, protocols and ciphers of
+// the level in effect; from smtpd_tls_* and tls_*_cipherlist); an error
+// says why TLS cannot be offered. Only meaningful when st.tls_level is not
+// kNone or st.tls_wrappermode.
+util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
+                                                                     const Settings& st);
 
 // One message on its way to the queue (cleanup_client in production).
 class QueueFile {
@@ -122,6 +149,8 @@ struct Deps {
   std::function<util::StatusOr<util::FileSystemSpace>()> queue_space;
   // The SASL server (dovecot_auth::Client in production); null: no AUTH.
   dovecot_auth::Authenticator* sasl = nullptr;
+  // The TLS server context; null: TLS not available (see TLS above).
+  const util::tls::ServerContext* tls = nullptr;
 };
 
 // Where the client is (from getpeername/getsockname).

@@ -151,6 +151,7 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
   all.push_back(opt.message_size_limit > 0 ? "SIZE " + std::to_string(opt.message_size_limit)
                                            : "SIZE");
   if (opt.vrfy) all.push_back("VRFY");
+  if (opt.starttls) all.push_back("STARTTLS");
   if (!opt.auth.empty()) {
     std::string mechs = util::Join(opt.auth, " ");
     all.push_back("AUTH " + mechs);
@@ -178,6 +179,7 @@ std::vector<std::string> ReceivedHeader(const ReceivedInfo& in) {
   std::vector<std::string> out;
   out.push_back("Received: from " + (in.helo_name.empty() ? in.client_name : in.helo_name) +
                 " (" + in.client_name + " [" + addr + "])");
+  out.insert(out.end(), in.tls_clause.begin(), in.tls_clause.end());
   if (!in.authenticated_sender.empty())
     out.push_back("\t(Authenticated sender: " + in.authenticated_sender + ")");
   std::string by = "\tby " + in.myhostname + " (" + in.mail_name + ") with " + in.protocol;

@@ -70,6 +70,7 @@ struct EhloOptions {
   bool vrfy = true;
   std::vector<std::string> auth;
   bool auth_broken = false;
+  bool starttls = false;
   std::vector<std::string> discard;
 };
 std::vector<std::string> EhloKeywords(const EhloOptions& opt);
@@ -77,12 +78,16 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt);
 // The Received: header smtpd prepends, as Postfix writes it, one string per
 // physical line (continuation lines begin with a TAB):
 //   Received: from HELO (NAME [ADDR])
+//   \t(using TLSv1.3 with cipher ...)  (the TLS clause, when given)
 //   \tby MYHOSTNAME (MAIL_NAME) with PROTOCOL id QUEUEID
 //   \tfor <RCPT>; DATE            (exactly one recipient)
 // or, with several recipients, "...id QUEUEID;" and "\tDATE".
 // ADDR is "IPv6:..." for IPv6 clients; a missing HELO uses NAME.
 struct ReceivedInfo {
   std::string helo_name;
+  // After the "from" line (util::tls::ReceivedClause), when TLS is active
+  // and smtpd_tls_received_header is set.
+  std::vector<std::string> tls_clause;
   std::string client_name;
   std::string client_addr;
   std::string myhostname;

@@ -695,5 +695,42 @@ TEST_F(SmtpdTest, AuthNotOffered) {
   EXPECT_NE(out.find("250-AUTH ANONYMOUS\r\n"), std::string::npos) << out;
 }
 
+// STARTTLS without a TLS context (tests have none: the handshake itself
+// is tested in util/tls_test.cpp and tests/test_tls.py).
+TEST_F(SmtpdTest, StartTlsOfferedAndRefusedWithoutContext) {
+  std::string out = Session("EHLO c\r\nSTARTTLS\r\nQUIT\r\n");
+  EXPECT_EQ(out.find("STARTTLS"), std::string::npos) << out;
+  EXPECT_NE(out.find("502 5.5.1 Error: command not implemented\r\n"), std::string::npos) << out;
+  st_.tls_level = TlsLevel::kMay;
+  out = Session("EHLO c\r\nSTARTTLS x\r\nSTARTTLS\r\nMAIL FROM:<a@b>\r\nQUIT\r\n");
+  EXPECT_NE(out.find("250-VRFY\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("501 5.5.4 Syntax: STARTTLS\r\n"
+                     "454 4.7.0 TLS not available due to local problem\r\n"
+                     "250 2.1.0 Ok\r\n"),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(
+      Logged("disconnect from unknown[192.0.2.1] ehlo=1 starttls=0/2 mail=1 quit=1 "
+             "commands=3/5"));
+  // Discarded like any other keyword.
+  st_.discard_ehlo_keywords = {"starttls", "silent-discard"};
+  out = Session("EHLO c\r\nQUIT\r\n");
+  EXPECT_EQ(out.find("STARTTLS"), std::string::npos) << out;
+}
+
+TEST_F(SmtpdTest, EncryptRequiresStartTlsFirst) {
+  st_.tls_level = TlsLevel::kEncrypt;
+  std::string out = Session(
+      "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nVRFY c\r\nETRN x\r\n"
+      "RSET\r\nNOOP\r\nHELO c\r\nQUIT\r\n");
+  const std::string must = "530 5.7.0 Must issue a STARTTLS command first\r\n";
+  std::string want;
+  for (int i = 0; i < 6; ++i) want += must;
+  want += "250 2.0.0 Ok\r\n250 mx.example.com\r\n221 2.0.0 Bye\r\n";
+  EXPECT_NE(out.find("250 CHUNKING\r\n" + want), std::string::npos) << out;
+  EXPECT_EQ(rec_.opened, 0);
+}
+
 }  // namespace
 }  // namespace smtpd

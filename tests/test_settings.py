@@ -1,7 +1,7 @@
 """Every setting is either honoured or named as unsupported: postconf,
 `postfix check` and master warn about settings of parameters this system
 does not implement; where ignoring one would lower security or lose mail
-(TLS or SASL asked for, a milter, a content filter) the service refuses to
+(SASL asked for, a milter, a content filter) the service refuses to
 start, or the smtp client defers, instead of serving plain text."""
 import os
 import pwd
@@ -61,24 +61,23 @@ class SettingsTest(mtatest.TempDirTestCase):
         etc = self.example_config("virtual-hosting")
         r = mtatest.run([mtatest.program("postconf"), "-c", etc, "myhostname"])
         self.assertEqual(r.rc, 0, r)
-        for name in ("smtpd_use_tls", "smtpd_tls_cert_file", "smtpd_tls_session_cache_database",
-                     "home_mailbox"):
+        for name in ("smtpd_tls_session_cache_database", "home_mailbox"):
             self.assertIn(name, self.warned(r.err), r.err)
-        # SASL through Dovecot, as the example asks, is implemented.
-        for name in ("smtpd_sasl_auth_enable", "smtpd_sasl_type", "smtpd_sasl_path",
-                     "broken_sasl_auth_clients"):
+        # smtpd's TLS and SASL through Dovecot, as the example asks, are
+        # implemented (issue 15); the TLS session cache is not yet.
+        for name in ("smtpd_use_tls", "smtpd_tls_cert_file", "smtpd_tls_key_file",
+                     "smtpd_tls_loglevel", "smtpd_sasl_auth_enable", "smtpd_sasl_type",
+                     "smtpd_sasl_path", "broken_sasl_auth_clients"):
             self.assertNotIn(name, self.warned(r.err), r.err)
-        # Both smtpd services would serve plain text (and without AUTH): refused.
+        # Both smtpd services start: nothing they are asked for is ignored.
         with open(os.path.join(etc, "main.cf"), "a") as f:
             f.write("daemon_directory = %s\nqueue_directory = %s\ndata_directory = %s\n"
                     "mail_owner = %s\n"
                     % (mtatest.BIN, os.path.join(self.tmp, "queue"),
                        os.path.join(self.tmp, "data"), pwd.getpwuid(os.geteuid()).pw_name))
         r = mtatest.run([mtatest.program("postfix"), "-c", etc, "check"])
-        self.assertRegex(r.err, r"service smtp/inet: smtpd_use_tls: TLS is not implemented by "
-                                r"this mail system; smtpd will refuse to start")
-        self.assertRegex(r.err, r"service submission/inet: smtpd_use_tls: TLS is not "
-                                r"implemented by this mail system; smtpd will refuse to start")
+        self.assertNotIn("smtpd will refuse to start", r.err)
+        self.assertNotIn("is not implemented by this mail system; smtpd", r.err)
 
     def test_the_small_office_example_as_written(self):
         etc = self.example_config("soho")
@@ -97,18 +96,19 @@ class SettingsTest(mtatest.TempDirTestCase):
         self.assertIn("%s/main.cf: bad numerical configuration: hopcount_limit = 5x" % inst.etc,
                       r.err + inst.log())
 
-    def test_tls_on_submission_refuses_only_that_service(self):
+    def test_sasl_on_submission_refuses_only_that_service(self):
         plain, submission = mtatest.free_port(), mtatest.free_port()
         inst = mtatest.MtaInstance(
             self, services=["cleanup", "rewrite", "anvil"],
             main_cf="myhostname = mx.example.com\nsmtpd_peername_lookup = no\n",
             master_extra=(mtatest.smtpd_service("127.0.0.1:%d" % plain) +
                           mtatest.smtpd_service("127.0.0.1:%d" % submission,
-                                                ["smtpd_tls_security_level=encrypt",
-                                                 "smtpd_sasl_auth_enable=yes"])))
+                                                ["smtpd_sasl_auth_enable=yes",
+                                                 "smtpd_sasl_type=cyrus"])))
         r = inst.postfix("check")
-        self.assertIn("smtpd_tls_security_level = encrypt: TLS is not implemented by this mail "
-                      "system; smtpd will refuse to start", r.err + inst.log())
+        self.assertIn("smtpd_sasl_auth_enable with smtpd_sasl_type = cyrus: SASL authentication "
+                      "other than Dovecot's is not implemented by this mail system; smtpd will "
+                      "refuse to start", r.err + inst.log())
         inst.start()
         # The submission port never says 220 in plain text.
         with socket.create_connection(("127.0.0.1", submission), timeout=10) as s:
@@ -118,9 +118,9 @@ class SettingsTest(mtatest.TempDirTestCase):
             except (ConnectionResetError, socket.timeout):
                 data = b""
             self.assertFalse(data.startswith(b"220"), data)
-        inst.wait_log(r"smtpd\[\d+\]: fatal: smtpd_tls_security_level = encrypt: TLS is not "
-                      r"implemented by this mail system; smtpd refuses to start rather than "
-                      r"ignore it")
+        inst.wait_log(r"smtpd\[\d+\]: fatal: smtpd_sasl_auth_enable with smtpd_sasl_type = "
+                      r"cyrus: SASL authentication other than Dovecot's is not implemented by "
+                      r"this mail system; smtpd refuses to start rather than ignore it")
         # Port 25 keeps working.
         with socket.create_connection(("127.0.0.1", plain), timeout=10) as s:
             s.settimeout(10)

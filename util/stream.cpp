@@ -46,7 +46,8 @@ Stream::Stream(Stream&& other) noexcept
       rbuf_(std::move(other.rbuf_)),
       rpos_(std::exchange(other.rpos_, 0)),
       wbuf_(std::move(other.wbuf_)),
-      wpos_(std::exchange(other.wpos_, 0)) {
+      wpos_(std::exchange(other.wpos_, 0)),
+      transport_(std::move(other.transport_)) {
   other.rbuf_.clear();
   other.wbuf_.clear();
 }
@@ -65,6 +66,7 @@ Stream& Stream::operator=(Stream&& other) noexcept {
     rpos_ = std::exchange(other.rpos_, 0);
     wbuf_ = std::move(other.wbuf_);
     wpos_ = std::exchange(other.wpos_, 0);
+    transport_ = std::move(other.transport_);
     other.rbuf_.clear();
     other.wbuf_.clear();
   }
@@ -82,6 +84,7 @@ void Stream::Reset() {
   rpos_ = 0;
   wbuf_.clear();
   wpos_ = 0;
+  transport_.reset();
 }
 
 Clock::time_point Stream::Deadline() const {
@@ -117,6 +120,7 @@ Status Stream::Fill(Clock::time_point deadline) {
   CompactReadBuffer();
   size_t old = rbuf_.size();
   rbuf_.resize(old + kReadChunk);
+  if (transport_) return FillTransport(deadline, old);
   bool wait_first = timeout_.count() > 0;
   for (;;) {
     if (wait_first) {
@@ -127,15 +131,7 @@ Status Stream::Fill(Clock::time_point deadline) {
       }
     }
     ssize_t n = ::read(fd_, rbuf_.data() + old, kReadChunk);
-    if (n > 0) {
-      rbuf_.resize(old + static_cast<size_t>(n));
-      return OkStatus();
-    }
-    if (n == 0) {
-      rbuf_.resize(old);
-      eof_ = true;
-      return NotFound("end of file");
-    }
+    if (n >= 0) return Filled(old, n);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       wait_first = true;
@@ -145,6 +141,61 @@ Status Stream::Fill(Clock::time_point deadline) {
     rbuf_.resize(old);
     return ErrnoStatus(err, "read");
   }
+}
+
+Status Stream::Filled(size_t old, ssize_t n) {
+  if (n > 0) {
+    rbuf_.resize(old + static_cast<size_t>(n));
+    return OkStatus();
+  }
+  rbuf_.resize(old);
+  eof_ = true;
+  return NotFound("end of file");
+}
+
+Status Stream::FillTransport(Clock::time_point deadline, size_t old) {
+  for (;;) {
+    Transport::Want want = Transport::Want::kNone;
+    Status err;
+    ssize_t n = transport_->Read(rbuf_.data() + old, kReadChunk, &want, &err);
+    if (n >= 0) return Filled(old, n);
+    if (want == Transport::Want::kNone) {
+      rbuf_.resize(old);
+      return err.ok() ? Unavailable("transport read error") : err;
+    }
+    Status st = Wait(fd_, want == Transport::Want::kRead ? POLLIN : POLLOUT, deadline);
+    if (!st.ok()) {
+      rbuf_.resize(old);
+      return st;
+    }
+  }
+}
+
+Status Stream::FlushTransport(Clock::time_point deadline) {
+  while (wpos_ < wbuf_.size()) {
+    Transport::Want want = Transport::Want::kNone;
+    Status err;
+    ssize_t n = transport_->Write(wbuf_.data() + wpos_, wbuf_.size() - wpos_, &want, &err);
+    if (n > 0) {
+      wpos_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (want == Transport::Want::kNone)
+      return err.ok() ? Unavailable("transport write error") : err;
+    Status st = Wait(fd_, want == Transport::Want::kRead ? POLLIN : POLLOUT, deadline);
+    if (!st.ok()) return st;
+  }
+  wbuf_.clear();
+  wpos_ = 0;
+  return OkStatus();
+}
+
+Status Stream::set_transport(std::unique_ptr<Transport> t) {
+  if (fd_ < 0) return NoStream();
+  if (buffered_input() > 0 || buffered_output() > 0)
+    return FailedPrecondition("stream has buffered data");
+  transport_ = std::move(t);
+  return OkStatus();
 }
 
 Status Stream::ReadLine(std::string* line, size_t max_len, LineEnd* end) {
@@ -278,6 +329,7 @@ Status Stream::WriteF(const char* fmt, ...) {
 Status Stream::Flush() {
   if (fd_ < 0) return NoStream();
   const Clock::time_point deadline = Deadline();
+  if (transport_) return FlushTransport(deadline);
   const bool timed = timeout_.count() > 0;
   bool wait_first = false;
   while (wpos_ < wbuf_.size()) {
@@ -330,6 +382,8 @@ Status Stream::Close() {
     return OkStatus();
   }
   Status st = Flush();
+  if (transport_) transport_->Shutdown();
+  transport_.reset();
   if (owned_ && ::close(fd_) < 0 && errno != EINTR && st.ok()) st = ErrnoStatus(errno, "close");
   Reset();
   return st;

@@ -64,11 +64,23 @@
 // two are separate pipes. fd() is the read side, write_fd() the write side;
 // with one descriptor both are the same.
 //
+// Transports. By default the stream reads and writes the descriptor
+// itself. set_transport() puts another layer between the buffers and the
+// descriptor (util/tls.h: TLS after STARTTLS, or from the first byte); it
+// is refused while input or output is buffered, so no plaintext read
+// before the switch can be taken for data sent after it (the STARTTLS
+// command-injection flaw): the caller discards pending input first. A
+// transport never blocks: it says which direction it waits for, and the
+// stream polls the descriptor under the operation's deadline.
+//
 // Not thread-safe; one owner at a time.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -76,6 +88,20 @@
 #include "util/status.h"
 
 namespace util {
+
+// A layer between a Stream's buffers and its descriptor (see above).
+class Transport {
+ public:
+  enum class Want { kNone, kRead, kWrite };
+  virtual ~Transport() = default;
+  // Each returns the number of bytes moved (> 0); 0 from Read at a clean
+  // end of file; -1 when it would block (*want says on what) or on an
+  // error (*want == kNone, *error says why).
+  virtual ssize_t Read(char* buf, size_t len, Want* want, Status* error) = 0;
+  virtual ssize_t Write(const char* buf, size_t len, Want* want, Status* error) = 0;
+  // Best effort, never blocking: ends the layer (e.g. TLS close_notify).
+  virtual void Shutdown() {}
+};
 
 class Stream {
  public:
@@ -134,6 +160,16 @@ class Stream {
   size_t buffered_output() const { return wbuf_.size() - wpos_; }
   void DiscardOutput();
 
+  // Puts `t` between the buffers and the descriptor; FailedPrecondition
+  // while input or output is buffered. Null: back to the descriptor.
+  Status set_transport(std::unique_ptr<Transport> t);
+  Transport* transport() const { return transport_.get(); }
+  // Drops the input read but not yet returned (before set_transport()).
+  void DiscardInput() {
+    rbuf_.clear();
+    rpos_ = 0;
+  }
+
   // Flushes, then closes the descriptor if owned (a borrowed one is only
   // forgotten). The stream is empty afterwards whatever the result.
   Status Close();
@@ -143,6 +179,10 @@ class Stream {
   Status Wait(int fd, short events, std::chrono::steady_clock::time_point deadline);
   // One read(2) into the read buffer; kNotFound at EOF.
   Status Fill(std::chrono::steady_clock::time_point deadline);
+  // The outcome of a read of `n` >= 0 bytes past `old` (0: end of file).
+  Status Filled(size_t old, ssize_t n);
+  Status FillTransport(std::chrono::steady_clock::time_point deadline, size_t old);
+  Status FlushTransport(std::chrono::steady_clock::time_point deadline);
   std::chrono::steady_clock::time_point Deadline() const;
   void CompactReadBuffer();
   void Reset();
@@ -158,6 +198,7 @@ class Stream {
   size_t rpos_ = 0;
   std::string wbuf_;
   size_t wpos_ = 0;
+  std::unique_ptr<Transport> transport_;
 };
 
 }  // namespace util

@@ -1,0 +1,213 @@
+#include "util/tls.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+
+namespace util::tls {
+namespace {
+
+constexpr unsigned kSsl3 = 1, kTls1 = 2, kTls11 = 4, kTls12 = 8, kTls13 = 16;
+
+TEST(TlsTest, ParseProtocols) {
+  EXPECT_EQ(ParseProtocols(">=TLSv1"), kTls1 | kTls11 | kTls12 | kTls13);
+  EXPECT_EQ(ParseProtocols("!SSLv2, !SSLv3"), kTls1 | kTls11 | kTls12 | kTls13);
+  EXPECT_EQ(ParseProtocols("!SSLv2:!SSLv3:!TLSv1:!TLSv1.1"), kTls12 | kTls13);
+  EXPECT_EQ(ParseProtocols("TLSv1.2 TLSv1.3"), kTls12 | kTls13);
+  EXPECT_EQ(ParseProtocols(">=TLSv1.1 <=TLSv1.2"), kTls11 | kTls12);
+  EXPECT_EQ(ParseProtocols(""), kSsl3 | kTls1 | kTls11 | kTls12 | kTls13);
+  EXPECT_EQ(ParseProtocols("SSLv2"), 0u);
+  EXPECT_EQ(ParseProtocols("TLSv1.4"), std::nullopt);
+  EXPECT_EQ(ParseProtocols(">=bogus"), std::nullopt);
+}
+
+TEST(TlsTest, CipherGrades) {
+  CipherLists l{"H", "M", "L", "E", "N"};
+  EXPECT_EQ(*CipherList("high", l), "H");
+  EXPECT_EQ(*CipherList("Medium", l), "M");
+  EXPECT_EQ(*CipherList("null", l), "N");
+  EXPECT_FALSE(CipherList("strong", l).ok());
+}
+
+Summary Sample() {
+  Summary s;
+  s.protocol = "TLSv1.3";
+  s.cipher = "TLS_AES_256_GCM_SHA384";
+  s.cipher_bits = s.cipher_alg_bits = 256;
+  s.kex_name = "X25519";
+  s.sig_name = "RSA-PSS";
+  s.sig_bits = 2048;
+  s.sig_digest = "SHA256";
+  return s;
+}
+
+TEST(TlsTest, LogLineAndReceivedClause) {
+  EXPECT_EQ(LogLine(Sample(), "from", "unknown[192.0.2.1]"),
+            "Anonymous TLS connection established from unknown[192.0.2.1]: TLSv1.3 with cipher "
+            "TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature RSA-PSS "
+            "(2048 bits) server-digest SHA256");
+  EXPECT_EQ(ReceivedClause(Sample()),
+            (std::vector<std::string>{
+                "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+                "\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)",
+                "\t(No client certificate requested)"}));
+  Summary bare = Sample();
+  bare.kex_name.clear();
+  bare.sig_name.clear();
+  EXPECT_EQ(ReceivedClause(bare)[0],
+            "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))");
+  Summary ec = Sample();
+  ec.kex_name = "ECDHE";
+  ec.kex_curve = "P-256";
+  ec.sig_name = "ECDSA";
+  ec.sig_curve = "P-256";
+  EXPECT_NE(LogLine(ec, "to", "h[a]")
+                .find("(256/256 bits) key-exchange ECDHE (P-256) "
+                      "server-signature ECDSA (P-256) server-digest SHA256"),
+            std::string::npos);
+}
+
+// A self-signed P-256 certificate and its key in one PEM file.
+class CertFile {
+ public:
+  CertFile() {
+    char tmpl[] = "/tmp/tls_test_XXXXXX";
+    int fd = mkstemp(tmpl);
+    path_ = tmpl;
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    X509* x = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("mx.example.com"), -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509_sign(x, key, EVP_sha256());
+    FILE* f = fdopen(fd, "w");
+    PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+    PEM_write_X509(f, x);
+    fclose(f);
+    X509_free(x);
+    EVP_PKEY_free(key);
+  }
+  ~CertFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(TlsTest, ContextErrorsNameTheFile) {
+  ServerSettings s;
+  s.cert_key.push_back({"/nonexistent/cert.pem", ""});
+  auto c = ServerContext::Create(s);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("/nonexistent/cert.pem"), std::string::npos);
+  s.cert_key.clear();
+  CertFile cert;
+  s.chain_files.push_back(cert.path());
+  s.dh_param_file = "/nonexistent/dh.pem";
+  c = ServerContext::Create(s);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("DH parameters from file \"/nonexistent/dh.pem\""),
+            std::string::npos);
+  s.protocols = "TLSv9";
+  EXPECT_FALSE(ServerContext::Create(s).ok());
+  EXPECT_FALSE(ServerContext::Create(ServerSettings()).ok());  // no certificate
+}
+
+TEST(TlsTest, HandshakeThenLinesThroughTheStream) {
+  signal(SIGPIPE, SIG_IGN);  // as in the daemons (see tls.h)
+  CertFile cert;
+  ServerSettings s;
+  s.chain_files.push_back(cert.path());
+  auto ctx = ServerContext::Create(s);
+  ASSERT_TRUE(ctx.ok()) << ctx.status().message();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  std::thread client([fd = sv[1]] {
+    SSL_CTX* cc = SSL_CTX_new(TLS_client_method());
+    SSL* ssl = SSL_new(cc);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) == 1) {
+      SSL_write(ssl, "hello\r\n", 7);
+      char buf[64];
+      int n = SSL_read(ssl, buf, sizeof(buf));
+      if (n > 0) SSL_write(ssl, buf, n);  // echo
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(cc);
+    close(fd);
+  });
+  Stream st(sv[0], Stream::Ownership::kOwned);
+  st.set_timeout(10);
+  Summary sum;
+  auto t = Accept(**ctx, st.fd(), std::chrono::seconds(10), &sum);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ASSERT_TRUE(st.set_transport(std::move(*t)).ok());
+  std::string line;
+  ASSERT_TRUE(st.ReadLine(&line, 100).ok());
+  EXPECT_EQ(line, "hello");
+  st.Write("250 ok\r\n");
+  ASSERT_TRUE(st.Flush().ok());
+  ASSERT_TRUE(st.ReadLine(&line, 100).ok());
+  EXPECT_EQ(line, "250 ok");
+  EXPECT_EQ(st.ReadLine(&line, 100).code(), Code::kNotFound);  // close_notify: end of file
+  client.join();
+  EXPECT_EQ(sum.protocol, "TLSv1.3");
+  EXPECT_EQ(sum.sig_name, "ECDSA");
+  EXPECT_EQ(sum.sig_curve, "P-256");
+  EXPECT_EQ(sum.sig_digest, "SHA256");
+  EXPECT_FALSE(sum.kex_name.empty());
+  st.Close();
+}
+
+TEST(TlsTest, GarbageInsteadOfClientHello) {
+  CertFile cert;
+  ServerSettings s;
+  s.cert_key.push_back({cert.path(), cert.path()});
+  auto ctx = ServerContext::Create(s);
+  ASSERT_TRUE(ctx.ok()) << ctx.status().message();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_EQ(write(sv[1], "EHLO garbage\r\nQUIT\r\n", 20), 20);
+  auto t = Accept(**ctx, sv[0], std::chrono::seconds(10), nullptr);
+  EXPECT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Code::kUnavailable) << t.status().message();
+  // Silence: the deadline ends the handshake.
+  int sv2[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv2), 0);
+  t = Accept(**ctx, sv2[0], std::chrono::milliseconds(50), nullptr);
+  EXPECT_EQ(t.status().code(), Code::kDeadlineExceeded);
+  for (int fd : {sv[0], sv[1], sv2[0], sv2[1]}) close(fd);
+}
+
+TEST(TlsTest, TransportRefusedWhileInputIsBuffered) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_EQ(write(sv[1], "STARTTLS\r\nRSET\r\n", 16), 16);
+  Stream st(sv[0], Stream::Ownership::kOwned);
+  std::string line;
+  ASSERT_TRUE(st.ReadLine(&line, 100).ok());
+  EXPECT_EQ(st.set_transport(nullptr).code(), Code::kFailedPrecondition);
+  st.DiscardInput();
+  EXPECT_TRUE(st.set_transport(nullptr).ok());
+  close(sv[1]);
+}
+
+}  // namespace
+}  // namespace util::tls
