@@ -104,7 +104,7 @@ struct Request {
   std::string local_port = {};
   std::string remote_ip = {};
   std::string remote_port = {};
-  bool secured = false;                 // TLS is on
+  bool secured = false;                      // TLS is on
   std::optional<std::string> response = {};  // initial response, base64 ("" for "=")
 };
 

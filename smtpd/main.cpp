@@ -102,7 +102,7 @@ struct State {
 };
 State* g_state = nullptr;
 std::unique_ptr<util::tls::ServerContext> g_tls;  // loaded while privileged
-bool g_local = false;  // a local submission (standalone.h)
+bool g_local = false;                             // a local submission (standalone.h)
 
 smtpd::Peer PeerOf(int fd) {
   smtpd::Peer p;

@@ -170,8 +170,7 @@ ReadResult Session::Fill() {
   if (io_.buffered_output() > 0) {
     util::Status fs = io_.Flush();
     if (!fs.ok()) {
-      return fs.code() == util::Code::kDeadlineExceeded ? ReadResult::kTimeout
-                                                         : ReadResult::kError;
+      return fs.code() == util::Code::kDeadlineExceeded ? ReadResult::kTimeout : ReadResult::kError;
     }
   }
   std::string data;
@@ -230,8 +229,8 @@ void Session::LookupClientName() {
   sess_.client_reverse_name = name;
   sess_.client_reverse_name_status = 0;
   bool v6 = peer_.client_addr.find(':') != std::string::npos;
-  util::dns::Answer fwd = deps_.resolver->Lookup(
-      name, v6 ? util::dns::Type::kAaaa : util::dns::Type::kA);
+  util::dns::Answer fwd =
+      deps_.resolver->Lookup(name, v6 ? util::dns::Type::kAaaa : util::dns::Type::kA);
   if (fwd.status == util::dns::Result::kTempFail) {
     sess_.client_name_status = 4;
     return;
@@ -243,8 +242,7 @@ void Session::LookupClientName() {
       return;
     }
   }
-  msg::Warn("hostname %s does not resolve to address %s", name.c_str(),
-            peer_.client_addr.c_str());
+  msg::Warn("hostname %s does not resolve to address %s", name.c_str(), peer_.client_addr.c_str());
 }
 
 bool Session::LimitExempt() {
@@ -273,8 +271,7 @@ bool Session::AnvilConnect() {
     msg::Warn("Connection %s limit exceeded: %d from %s for service %s",
               count ? "concurrency" : "rate", count ? c->count : c->rate, NamAddr().c_str(),
               st_.service_name.c_str());
-    Reply("421 4.7.0 " + st_.myhostname + " Error: too many connections from " +
-          sess_.client_addr);
+    Reply("421 4.7.0 " + st_.myhostname + " Error: too many connections from " + sess_.client_addr);
     return false;
   }
   return true;
@@ -433,7 +430,8 @@ void Session::Run() {
       break;
     }
     last_end_ = line.end;
-    if (msg::Verbose()) msg::Info("< %s: %s", NamAddr().c_str(), util::Printable(line.text).c_str());
+    if (msg::Verbose())
+      msg::Info("< %s: %s", NamAddr().c_str(), util::Printable(line.text).c_str());
     if (line.end == End::kLf && st_.bare_lf == smtpd_input::BareLf::kReject && !bare_lf_exempt_) {
       Reply(util::StrFormat("%d 5.5.2 %s Error: bare <LF> received", st_.bare_lf_reject_code,
                             st_.myhostname.c_str()));
@@ -472,11 +470,11 @@ void Session::Run() {
       bool junk;
     };
     static const Handler kHandlers[] = {
-        {"MAIL", &Session::Mail, false}, {"RCPT", &Session::Rcpt, false},
-        {"DATA", &Session::Data, false}, {"BDAT", &Session::Bdat, false},
-        {"RSET", &Session::Rset, true},  {"NOOP", &Session::Noop, true},
-        {"VRFY", &Session::Vrfy, true},  {"ETRN", &Session::Etrn, true},
-        {"HELP", &Session::Help, true},  {"AUTH", &Session::Auth, false},
+        {"MAIL", &Session::Mail, false},         {"RCPT", &Session::Rcpt, false},
+        {"DATA", &Session::Data, false},         {"BDAT", &Session::Bdat, false},
+        {"RSET", &Session::Rset, true},          {"NOOP", &Session::Noop, true},
+        {"VRFY", &Session::Vrfy, true},          {"ETRN", &Session::Etrn, true},
+        {"HELP", &Session::Help, true},          {"AUTH", &Session::Auth, false},
         {"STARTTLS", &Session::StartTls, false},
     };
     std::string name = util::Lowercase(c.verb);
@@ -566,8 +564,10 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   bool silent = false;
   std::vector<std::string> dropped;
   for (const std::string& d : st_.discard_ehlo_keywords) {
-    if (util::EqualsIgnoreCase(d, "silent-discard")) silent = true;
-    else dropped.push_back(d);
+    if (util::EqualsIgnoreCase(d, "silent-discard"))
+      silent = true;
+    else
+      dropped.push_back(d);
   }
   if (!silent && !dropped.empty())
     msg::Info("discarding EHLO keywords: %s", util::Join(dropped, " ").c_str());
@@ -648,8 +648,10 @@ bool Session::Mail(const smtpd_proto::Command& c) {
         Reply("501 5.5.4 Duplicate RET parameter");
         return false;
       }
-      if (u == "RET=FULL") txn_.ret = 1;
-      else if (u == "RET=HDRS") txn_.ret = 2;
+      if (u == "RET=FULL")
+        txn_.ret = 1;
+      else if (u == "RET=HDRS")
+        txn_.ret = 2;
       else {
         Reply("501 5.5.4 Bad RET parameter syntax");
         return false;
@@ -826,8 +828,7 @@ void Session::StartContent() {
 
 void Session::PutLine(const std::string& line, bool segment) {
   txn_.content_size += static_cast<long long>(line.size()) + (segment ? 0 : 1);
-  if (st_.message_size_limit > 0 && txn_.content_size > st_.message_size_limit)
-    txn_.too_big = true;
+  if (st_.message_size_limit > 0 && txn_.content_size > st_.message_size_limit) txn_.too_big = true;
   if (txn_.too_big) return;  // read and discard the rest
   txn_.queue->Record(segment ? queue_file::kSegment : queue_file::kLine, line);
 }
@@ -837,10 +838,11 @@ bool Session::EndOfMessage() {
   last_cmd_ = "END-OF-MESSAGE";
   bool ok = false;
   if (txn_.too_big) {
-    msg::Info("%s: reject: %s from %s: 552 5.3.4 Message size exceeds fixed limit; from=<%s> "
-              "proto=%s helo=<%s>",
-              txn_.queue->queue_id().c_str(), txn_.bdat ? "BDAT" : "DATA", NamAddr().c_str(),
-              txn_.sender.c_str(), sess_.protocol.c_str(), sess_.helo_name.c_str());
+    msg::Info(
+        "%s: reject: %s from %s: 552 5.3.4 Message size exceeds fixed limit; from=<%s> "
+        "proto=%s helo=<%s>",
+        txn_.queue->queue_id().c_str(), txn_.bdat ? "BDAT" : "DATA", NamAddr().c_str(),
+        txn_.sender.c_str(), sess_.protocol.c_str(), sess_.helo_name.c_str());
     Reply("552 5.3.4 Message size exceeds fixed limit");
   } else {
     sess_.message_size = txn_.content_size;
@@ -856,8 +858,7 @@ bool Session::EndOfMessage() {
       }
       auto r = txn_.queue->Finish();
       if (!r.ok()) {
-        msg::Warn("%s: cleanup: %s", txn_.queue->queue_id().c_str(),
-                  r.status().message().c_str());
+        msg::Warn("%s: cleanup: %s", txn_.queue->queue_id().c_str(), r.status().message().c_str());
         Reply("451 4.3.0 Error: queue file write error");
       } else if (r->status == 0) {
         Reply("250 2.0.0 Ok: queued as " + r->queue_id);
@@ -960,8 +961,8 @@ bool Session::Bdat(const smtpd_proto::Command& c) {
   if (txn_.bdat_failed) {
     error = txn_.bdat_error;
   } else if (txn_.rcpts.empty()) {
-    error = txn_.mail ? "554 5.5.1 Error: no valid recipients"
-                      : "503 5.5.1 Error: need RCPT command";
+    error =
+        txn_.mail ? "554 5.5.1 Error: no valid recipients" : "503 5.5.1 Error: need RCPT command";
   } else if (!txn_.bdat) {
     smtpd_check::Verdict v = deps_.checker->CheckData(sess_);
     if (v.rejected()) error = v.reply;

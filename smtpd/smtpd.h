@@ -137,7 +137,7 @@ class QueueFile {
 // What the engine needs from the rest of the system; null pointers /
 // empty functions switch a feature off (no anvil, no DNS, no flush).
 struct Deps {
-  smtpd_check::Checker* checker = nullptr;  // required
+  smtpd_check::Checker* checker = nullptr;                                 // required
   std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> open_queue;  // required
   anvil_client::AnvilClient* anvil = nullptr;
   util::dns::Resolver* resolver = nullptr;
@@ -166,8 +166,7 @@ struct Peer {
 };
 
 // The production queue: a cleanup_client connection.
-std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(
-    const config::Config& cfg);
+std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(const config::Config& cfg);
 
 class Engine {
  public:

@@ -136,8 +136,8 @@ class CheckerImpl : public Checker {
   // Evaluation.
   Result EvalList(Ctx& c, const List& list, const Target& t);
   Result EvalOne(Ctx& c, const List& list, size_t* i, const Target& t);
-  Result TableResult(Ctx& c, const std::string& table, const std::string& value,
-                     const Target& t, const ResolveResult* routed);
+  Result TableResult(Ctx& c, const std::string& table, const std::string& value, const Target& t,
+                     const ResolveResult* routed);
   Result Reject(Ctx& c, int code, std::string_view dsn, const std::string& text,
                 const char* reply_class = nullptr);
   Result TempFail(Ctx& c, const std::string& name, const std::string& why);
@@ -157,8 +157,8 @@ class CheckerImpl : public Checker {
                          const Target& t);
   Result CheckDomainAccess(Ctx& c, const std::string& table, const std::string& domain,
                            const Target& t, bool first_full, bool* found);
-  Result CheckAddrAccess(Ctx& c, const std::string& table, const std::string& addr,
-                         const Target& t, bool* found);
+  Result CheckAddrAccess(Ctx& c, const std::string& table, const std::string& addr, const Target& t,
+                         bool* found);
   Result CheckClientAccess(Ctx& c, const std::string& table, const Target& t);
   Result UnknownClient(Ctx& c, bool reverse);
   Result InvalidHostname(Ctx& c, const std::string& name, const Target& t);
@@ -193,8 +193,8 @@ class CheckerImpl : public Checker {
   bool show_table_name_ = true;
   bool port_logging_ = false;
   std::string null_access_key_ = "<>";
-  List client_list_, helo_list_, sender_list_, relay_list_, recipient_list_, data_list_,
-      eod_list_, etrn_list_;
+  List client_list_, helo_list_, sender_list_, relay_list_, recipient_list_, data_list_, eod_list_,
+      etrn_list_;
   std::map<std::string, List> classes_;  // lower-cased name -> restrictions
   std::map<std::string, maps::Maps> access_maps_;
   std::unique_ptr<addr_list::AddrList> mynetworks_;
@@ -211,8 +211,8 @@ class CheckerImpl : public Checker {
 // argument-taking ones are handled by name in EvalOne.
 const std::set<std::string, std::less<>>& TableRestrictions() {
   static const std::set<std::string, std::less<>> names = {
-      "check_client_access", "check_reverse_client_hostname_access",
-      "check_helo_access",   "check_sender_access",
+      "check_client_access",    "check_reverse_client_hostname_access",
+      "check_helo_access",      "check_sender_access",
       "check_recipient_access", "check_etrn_access"};
   return names;
 }
@@ -220,9 +220,9 @@ const std::set<std::string, std::less<>>& TableRestrictions() {
 // The restrictions that make relay control work (Postfix's start-up check).
 bool HasRequired(const std::vector<std::string>& list,
                  const std::map<std::string, std::vector<std::string>>& classes, int depth) {
-  static const char* const kRequired[] = {"reject_unauth_destination", "defer_unauth_destination",
-                                          "reject", "defer", "defer_if_permit",
-                                          "check_relay_domains"};
+  static const char* const kRequired[] = {
+      "reject_unauth_destination", "defer_unauth_destination", "reject", "defer",
+      "defer_if_permit",           "check_relay_domains"};
   if (depth > kMaxRecursion) return false;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string& r = list[i];
@@ -293,7 +293,7 @@ util::Status CheckerImpl::Init() {
 
   // Open every access table named in a list now, so that a bad table spec
   // is a start-up error (as Postfix opens them before it serves).
-  std::vector<const List*> all = {&client_list_, &helo_list_,     &sender_list_, &relay_list_,
+  std::vector<const List*> all = {&client_list_,    &helo_list_, &sender_list_, &relay_list_,
                                   &recipient_list_, &data_list_, &eod_list_,    &etrn_list_};
   for (auto& [name, l] : classes_) all.push_back(&l);
   for (const List* l : all) {
@@ -353,9 +353,10 @@ util::Status CheckerImpl::Init() {
   if (local_rcpt_check_) {
     std::string bad = UnsupportedTableIn(local);
     if (!bad.empty()) {
-      msg::Warn("local_recipient_maps: unsupported table %s: local recipients are not "
-                "validated (set local_recipient_maps without it)",
-                bad.c_str());
+      msg::Warn(
+          "local_recipient_maps: unsupported table %s: local recipients are not "
+          "validated (set local_recipient_maps without it)",
+          bad.c_str());
       local_rcpt_check_ = false;
     } else {
       util::StatusOr<maps::Maps> m = maps::Maps::FromParameter(cfg_, "local_recipient_maps");
@@ -418,10 +419,10 @@ std::string CheckerImpl::FormatReply(int code, std::string_view dsn, const std::
 
 void CheckerImpl::Log(Ctx& c, std::string_view whatsup, const std::string& text) {
   const Session& s = c.s;
-  std::string line = util::StrFormat(
-      "%s: %.*s: %s from %s: %s;", s.queue_id.empty() ? "NOQUEUE" : s.queue_id.c_str(),
-      static_cast<int>(whatsup.size()), whatsup.data(), c.where.c_str(), NamAddr(s).c_str(),
-      text.c_str());
+  std::string line = util::StrFormat("%s: %.*s: %s from %s: %s;",
+                                     s.queue_id.empty() ? "NOQUEUE" : s.queue_id.c_str(),
+                                     static_cast<int>(whatsup.size()), whatsup.data(),
+                                     c.where.c_str(), NamAddr(s).c_str(), text.c_str());
   if (s.has_sender) line += " from=<" + s.sender + ">";
   if (!c.recipient.empty()) line += " to=<" + c.recipient + ">";
   if (!s.protocol.empty()) line += " proto=" + s.protocol;
@@ -450,7 +451,8 @@ Result CheckerImpl::TempFail(Ctx& c, const std::string& name, const std::string&
   if (!why.empty()) msg::Warn("%s", why.c_str());
   bool saved = c.warn_if_reject;
   c.warn_if_reject = false;
-  std::string reply = FormatReply(451, "4.3.0", "<" + name + ">: Temporary lookup failure", nullptr);
+  std::string reply =
+      FormatReply(451, "4.3.0", "<" + name + ">: Temporary lookup failure", nullptr);
   Log(c, "reject", reply);
   c.warn_if_reject = saved;
   c.verdict = {451, reply};
@@ -471,11 +473,13 @@ void CheckerImpl::DeferIfPermit(Ctx& c, int code, std::string_view dsn, const st
     Log(c, "reject_warning", FormatReply(code, dsn, text, nullptr));
     return;
   }
-  if (!c.defer_if_permit) c.defer_if_permit = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
+  if (!c.defer_if_permit)
+    c.defer_if_permit = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
 }
 
 void CheckerImpl::DeferIfReject(Ctx& c, int code, std::string_view dsn, const std::string& text) {
-  if (!c.defer_if_reject) c.defer_if_reject = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
+  if (!c.defer_if_reject)
+    c.defer_if_reject = PendingReply{code, FormatReply(code, dsn, text, nullptr)};
 }
 
 Result CheckerImpl::TempfailAction(Ctx& c, config::AnyParam action_param, int code,
@@ -603,8 +607,8 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
     if (IEq(s.client_reverse_name, "unknown") || s.client_reverse_name.empty())
       return Result::kDunno;
     bool found = false;
-    return CheckDomainAccess(c, table, s.client_reverse_name,
-                             {NamAddr(s), kClassReverseClient}, true, &found);
+    return CheckDomainAccess(c, table, s.client_reverse_name, {NamAddr(s), kClassReverseClient},
+                             true, &found);
   }
 
   // HELO.
@@ -730,7 +734,9 @@ Result CheckerImpl::TableResult(Ctx& c, const std::string& table, const std::str
   };
 
   if (ucmd == "OK" || ucmd == "RELAY") return ok();
-  if (!cmd.empty() && std::all_of(cmd.begin(), cmd.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) && text.empty())
+  if (!cmd.empty() &&
+      std::all_of(cmd.begin(), cmd.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+      text.empty())
     return ok();  // all-numeric: OK (out-of-band authentication time stamps)
   if (ucmd == "DUNNO") return Result::kDunno;
   if (ucmd == "REJECT" || ucmd == "DEFER") {
@@ -772,8 +778,8 @@ Result CheckerImpl::TableResult(Ctx& c, const std::string& table, const std::str
   }
   if (ucmd == "PREPEND") {
     if (text.empty() || text.find(':') == std::string::npos) {
-      msg::Warn("access table %s entry \"%s\" has PREPEND without valid header text",
-                table.c_str(), value.c_str());
+      msg::Warn("access table %s entry \"%s\" has PREPEND without valid header text", table.c_str(),
+                value.c_str());
       return Result::kDunno;
     }
     c.s.prepend_headers.push_back(text);
@@ -954,8 +960,8 @@ Result CheckerImpl::UnknownHostname(Ctx& c, const std::string& name, const Targe
   DnsVerdict d = HostHasRecords(*env_.dns, host, /*mail=*/false);
   std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: Host not found";
   if (d == DnsVerdict::kNotFound)
-    return Reject(c, static_cast<int>(cfg_.GetInt("unknown_hostname_reject_code")), "4.7.1",
-                  text, t.reply_class);
+    return Reject(c, static_cast<int>(cfg_.GetInt("unknown_hostname_reject_code")), "4.7.1", text,
+                  t.reply_class);
   if (d == DnsVerdict::kTempFail)
     return TempfailAction(c, "unknown_helo_hostname_tempfail_action", 450, "4.7.1", text);
   return Result::kDunno;
@@ -1111,8 +1117,8 @@ Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthe
   if (r.result.temp_error()) return TempFail(c, s.sender, "");
   if (s.sasl_username.empty()) {
     if (unauthenticated && r.result.found())
-      return Reject(c, 553, "5.7.1",
-                    "<" + s.sender + ">: Sender address rejected: not logged in", kClassSender);
+      return Reject(c, 553, "5.7.1", "<" + s.sender + ">: Sender address rejected: not logged in",
+                    kClassSender);
     return Result::kDunno;
   }
   if (!authenticated || (known_only && !r.result.found())) return Result::kDunno;
@@ -1122,8 +1128,7 @@ Result CheckerImpl::SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthe
     }
   }
   return Reject(c, 553, "5.7.1",
-                "<" + s.sender + ">: Sender address rejected: not owned by user " +
-                    s.sasl_username,
+                "<" + s.sender + ">: Sender address rejected: not owned by user " + s.sasl_username,
                 kClassSender);
 }
 
@@ -1319,7 +1324,7 @@ util::StatusOr<std::unique_ptr<Checker>> Checker::FromConfig(const config::Confi
 }
 
 util::StatusOr<std::unique_ptr<Checker>> Checker::FromConfig(const config::Config& cfg,
-                                                            CheckerEnv env) {
+                                                             CheckerEnv env) {
   auto impl = std::make_unique<CheckerImpl>(cfg, std::move(env));
   if (util::Status st = impl->Init(); !st.ok()) return st;
   return std::unique_ptr<Checker>(std::move(impl));

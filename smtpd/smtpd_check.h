@@ -17,7 +17,8 @@
 //   ...                       checker->CheckRecipient(s);   // each RCPT TO
 //   ...                       checker->CheckData(s);        // DATA / BDAT
 //   ...                       checker->CheckEndOfData(s);   // after the content
-//   if (v.rejected()) reply(v.reply);                       // e.g. "554 5.7.1 <x>: Relay access denied"
+//   if (v.rejected()) reply(v.reply);                       // e.g. "554 5.7.1 <x>: Relay access
+//   denied"
 //
 // Stages and smtpd_delay_reject (default yes): with delay_reject the
 // client, helo and sender lists are not evaluated at their own commands
@@ -45,7 +46,8 @@
 // with the access_map_reject_code, unknown_*_reject_code, relay_domains_reject_code
 // ... parameters honoured. Every rejection (and defer) is logged by the
 // Checker exactly as Postfix does:
-//   NOQUEUE: reject: RCPT from host[addr]: 554 5.7.1 <x>: Relay access denied; from=<s> to=<x> proto=ESMTP helo=<h>
+//   NOQUEUE: reject: RCPT from host[addr]: 554 5.7.1 <x>: Relay access denied; from=<s> to=<x>
+//   proto=ESMTP helo=<h>
 // ("ID: reject: ..." once a queue ID exists; "reject_warning" under
 // warn_if_reject; DISCARD/HOLD/PREPEND/FILTER/REDIRECT actions logged as
 // "NOQUEUE: discard: ..." etc.).
@@ -91,16 +93,16 @@ struct Session {
   std::string client_port;
   std::string server_addr;  // the local end of the connection
   std::string server_port;
-  std::string service_name;  // master.cf name, for logging
-  std::string helo_name;     // empty until HELO/EHLO
-  std::string protocol;      // "SMTP" or "ESMTP"
-  std::string queue_id;      // empty until the message got one (log prefix)
+  std::string service_name;   // master.cf name, for logging
+  std::string helo_name;      // empty until HELO/EHLO
+  std::string protocol;       // "SMTP" or "ESMTP"
+  std::string queue_id;       // empty until the message got one (log prefix)
   std::string sasl_username;  // empty: not authenticated
   // The current transaction.
-  bool has_sender = false;  // MAIL FROM seen
-  std::string sender;       // "" for the null sender
-  std::string recipient;    // the RCPT TO address being checked
-  int rcpt_count = 0;       // accepted recipients so far
+  bool has_sender = false;     // MAIL FROM seen
+  std::string sender;          // "" for the null sender
+  std::string recipient;       // the RCPT TO address being checked
+  int rcpt_count = 0;          // accepted recipients so far
   long long message_size = 0;  // SIZE= or the final size at end of data
 
   // Results the Checker leaves for the engine (access table actions).

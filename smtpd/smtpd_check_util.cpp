@@ -14,14 +14,6 @@
 
 namespace smtpd_check {
 
-namespace {
-
-bool IsLdh(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-}
-
-}  // namespace
-
 util::StatusOr<std::vector<std::string>> SplitRestrictions(std::string_view value) {
   util::StatusOr<std::vector<std::string>> items = tables::SplitBracedList(value);
   if (!items.ok()) return items.status();
@@ -52,8 +44,7 @@ std::string UnsupportedTableIn(std::string_view list) {
 }
 
 std::string TruncateDot(std::string_view name) {
-  if (name.size() > 1 && name.back() == '.' && name[name.size() - 2] != '.')
-    name.remove_suffix(1);
+  if (name.size() > 1 && name.back() == '.' && name[name.size() - 2] != '.') name.remove_suffix(1);
   return std::string(name);
 }
 
@@ -155,8 +146,6 @@ DnsVerdict HostHasRecords(util::dns::Resolver& r, const std::string& host, bool 
   return temp ? DnsVerdict::kTempFail : DnsVerdict::kNotFound;
 }
 
-util::dns::Resolver* DefaultDnsResolver() {
-  return &util::dns::SystemResolver();
-}
+util::dns::Resolver* DefaultDnsResolver() { return &util::dns::SystemResolver(); }
 
 }  // namespace smtpd_check

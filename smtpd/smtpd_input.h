@@ -70,8 +70,7 @@ class DataFilter {
  public:
   enum class Action { kContent, kEnd, kReject };
   // `command_end` is how the DATA command line ended.
-  DataFilter(BareLf mode, End command_end)
-      : mode_(mode), prev_crlf_(command_end == End::kCrLf) {}
+  DataFilter(BareLf mode, End command_end) : mode_(mode), prev_crlf_(command_end == End::kCrLf) {}
   // For kContent, *line is the content (dot removed) and *segment tells
   // that the line continues in the next piece.
   Action Feed(const Piece& p, std::string* line, bool* segment);

@@ -64,8 +64,8 @@ bool ValidAddressSyntax(std::string_view a) {
       quoted = !quoted;
       continue;
     }
-    if (!quoted && (c == ' ' || c == '<' || c == '>' || c == '(' || c == ')' || c == ',' ||
-                    c == ';'))
+    if (!quoted &&
+        (c == ' ' || c == '<' || c == '>' || c == '(' || c == ')' || c == ',' || c == ';'))
       return false;
   }
   return !quoted;
@@ -123,11 +123,16 @@ int ParseNotify(std::string_view value) {
   for (const std::string& w : util::Split(value, ',')) {
     std::string u = util::Uppercase(w);
     int bit = 0;
-    if (u == "NEVER") bit = queue_file::kNotifyNever;
-    else if (u == "SUCCESS") bit = queue_file::kNotifySuccess;
-    else if (u == "FAILURE") bit = queue_file::kNotifyFailure;
-    else if (u == "DELAY") bit = queue_file::kNotifyDelay;
-    else return 0;
+    if (u == "NEVER")
+      bit = queue_file::kNotifyNever;
+    else if (u == "SUCCESS")
+      bit = queue_file::kNotifySuccess;
+    else if (u == "FAILURE")
+      bit = queue_file::kNotifyFailure;
+    else if (u == "DELAY")
+      bit = queue_file::kNotifyDelay;
+    else
+      return 0;
     bits |= bit;
   }
   if ((bits & queue_file::kNotifyNever) && bits != queue_file::kNotifyNever) return 0;
@@ -174,11 +179,11 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
 }
 
 std::vector<std::string> ReceivedHeader(const ReceivedInfo& in) {
-  std::string addr = in.client_addr.find(':') != std::string::npos ? "IPv6:" + in.client_addr
-                                                                    : in.client_addr;
+  std::string addr =
+      in.client_addr.find(':') != std::string::npos ? "IPv6:" + in.client_addr : in.client_addr;
   std::vector<std::string> out;
-  out.push_back("Received: from " + (in.helo_name.empty() ? in.client_name : in.helo_name) +
-                " (" + in.client_name + " [" + addr + "])");
+  out.push_back("Received: from " + (in.helo_name.empty() ? in.client_name : in.helo_name) + " (" +
+                in.client_name + " [" + addr + "])");
   out.insert(out.end(), in.tls_clause.begin(), in.tls_clause.end());
   if (!in.authenticated_sender.empty())
     out.push_back("\t(Authenticated sender: " + in.authenticated_sender + ")");
@@ -201,9 +206,9 @@ void CommandCounts::Count(std::string_view name, bool ok) {
 }
 
 std::string CommandCounts::Format() const {
-  static const char* const kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail", "rcpt",
-                                       "data", "bdat", "rset", "noop", "vrfy", "etrn", "help",
-                                       "quit", "unknown"};
+  static const char* const kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail",
+                                       "rcpt", "data", "bdat",     "rset", "noop",
+                                       "vrfy", "etrn", "help",     "quit", "unknown"};
   std::string out;
   int ok = 0, total = 0;
   auto add = [&out](std::string_view name, int good, int all) {

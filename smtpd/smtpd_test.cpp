@@ -110,8 +110,10 @@ struct Recorded {
     std::vector<std::string> out;
     bool in = false;
     for (const std::string& r : records) {
-      if (r[0] == 'M') in = true;
-      else if (in && (r[0] == 'N' || r[0] == 'L')) out.push_back(r.substr(2) + (r[0] == 'L' ? "+" : ""));
+      if (r[0] == 'M')
+        in = true;
+      else if (in && (r[0] == 'N' || r[0] == 'L'))
+        out.push_back(r.substr(2) + (r[0] == 'L' ? "+" : ""));
     }
     return out;
   }
@@ -264,8 +266,9 @@ TEST_F(SmtpdTest, OneMessagePipelined) {
   EXPECT_EQ(content[6], "\xe2\x82\xac 8bit");
   EXPECT_TRUE(Logged("connect from unknown[192.0.2.1]"));
   EXPECT_TRUE(Logged("4A3B2C1D: client=unknown[192.0.2.1]"));
-  EXPECT_TRUE(Logged("disconnect from unknown[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 "
-                     "commands=5"));
+  EXPECT_TRUE(
+      Logged("disconnect from unknown[192.0.2.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 "
+             "commands=5"));
 }
 
 TEST_F(SmtpdTest, SequenceAndSyntaxErrors) {
@@ -318,25 +321,28 @@ TEST_F(SmtpdTest, TransactionErrors) {
                      "550 5.1.1 <unknown@example.com>: Recipient address rejected: User unknown\r\n"
                      "554 5.5.1 Error: no valid recipients\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
   EXPECT_EQ(rec_.opened, 0);  // cleanup is opened at the first valid RCPT
-  EXPECT_TRUE(Logged("disconnect from unknown[192.0.2.1] helo=1 mail=1/2 rcpt=0/2 data=0/1 "
-                     "rset=1 quit=1 commands=4/8"));
+  EXPECT_TRUE(
+      Logged("disconnect from unknown[192.0.2.1] helo=1 mail=1/2 rcpt=0/2 data=0/1 "
+             "rset=1 quit=1 commands=4/8"));
 }
 
 TEST_F(SmtpdTest, HeloRequired) {
   st_.helo_required = true;
   std::string out = Session("MAIL FROM:<a@b>\r\nHELO bad.helo\r\nQUIT\r\n");
-  EXPECT_EQ(out, std::string(kBanner) + "503 5.5.1 Error: send HELO/EHLO first\r\n"
-                 "550 5.7.1 <bad.helo>: Helo command rejected\r\n221 2.0.0 Bye\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "503 5.5.1 Error: send HELO/EHLO first\r\n"
+                     "550 5.7.1 <bad.helo>: Helo command rejected\r\n221 2.0.0 Bye\r\n");
 }
 
 TEST_F(SmtpdTest, EhloDiscardAndNoSize) {
-  st_.discard_ehlo_keywords = {"pipelining", "CHUNKING", "dsn", "smtputf8", "8bitmime",
+  st_.discard_ehlo_keywords = {"pipelining",          "CHUNKING", "dsn", "smtputf8", "8bitmime",
                                "enhancedstatuscodes", "etrn"};
   st_.message_size_limit = 0;
   st_.disable_vrfy = true;
   std::string out = Session("EHLO x\r\nVRFY a@b\r\nQUIT\r\n");
-  EXPECT_EQ(out, std::string(kBanner) + "250-mx.example.com\r\n250 SIZE\r\n"
-                 "502 5.5.1 VRFY command is disabled\r\n221 2.0.0 Bye\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250-mx.example.com\r\n250 SIZE\r\n"
+                     "502 5.5.1 VRFY command is disabled\r\n221 2.0.0 Bye\r\n");
 }
 
 TEST_F(SmtpdTest, QueueSpaceAtMail) {
@@ -416,15 +422,15 @@ TEST_F(SmtpdTest, SmugglingGivesOneMessage) {
   std::vector<std::string> c = rec_.Content();
   std::vector<std::string> tail(c.begin() + 3, c.end());
   EXPECT_EQ(tail, (std::vector<std::string>{"Subject: one", "", "body", ".", "MAIL FROM:<evil@x>",
-                                            "RCPT TO:<victim@y>", "DATA", "Subject: two", "",
-                                            ".", "more"}));
+                                            "RCPT TO:<victim@y>", "DATA", "Subject: two", "", ".",
+                                            "more"}));
   EXPECT_NE(out.find("250 2.0.0 Ok: queued as 4A3B2C1D\r\n221 2.0.0 Bye\r\n"), std::string::npos);
 }
 
 TEST_F(SmtpdTest, BareLfReject) {
   st_.bare_lf = smtpd_input::BareLf::kReject;
-  std::string out = Session(
-      "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nbody\n.\r\nQUIT\r\n");
+  std::string out =
+      Session("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nbody\n.\r\nQUIT\r\n");
   EXPECT_NE(out.find("354 End data with <CR><LF>.<CR><LF>\r\n"
                      "550 5.5.2 mx.example.com Error: bare <LF> received\r\n"),
             std::string::npos)
@@ -440,10 +446,10 @@ TEST_F(SmtpdTest, BareLfReject) {
 TEST_F(SmtpdTest, Bdat) {
   std::string chunk1 = "Subject: chunks\r\n\r\nline one\r\n.not stuffed\r\nspl";
   std::string chunk2 = "it line\r\nlast";
-  std::string out = Session(
-      "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\nBDAT " +
-      std::to_string(chunk1.size()) + "\r\n" + chunk1 + "BDAT " + std::to_string(chunk2.size()) +
-      " LAST\r\n" + chunk2 + "DATA\r\nQUIT\r\n");
+  std::string out =
+      Session("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\nBDAT " +
+              std::to_string(chunk1.size()) + "\r\n" + chunk1 + "BDAT " +
+              std::to_string(chunk2.size()) + " LAST\r\n" + chunk2 + "DATA\r\nQUIT\r\n");
   EXPECT_NE(out.find(util::StrFormat("250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: %zu bytes\r\n"
                                      "250 2.0.0 Ok: queued as 4A3B2C1D\r\n"
                                      "503 5.5.1 Error: need RCPT command\r\n221 2.0.0 Bye\r\n",
@@ -459,8 +465,9 @@ TEST_F(SmtpdTest, Bdat) {
 
 TEST_F(SmtpdTest, BdatWithoutRecipientsSkipsChunk) {
   std::string out = Session("EHLO c\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n");
-  EXPECT_EQ(out, std::string(kBanner) + kEhlo + "503 5.5.1 Error: need RCPT command\r\n"
-                 "250 2.0.0 Ok\r\n");  // the chunk "QUIT\r\n" was data; then EOF
+  EXPECT_EQ(out, std::string(kBanner) + kEhlo +
+                     "503 5.5.1 Error: need RCPT command\r\n"
+                     "250 2.0.0 Ok\r\n");  // the chunk "QUIT\r\n" was data; then EOF
 }
 
 TEST_F(SmtpdTest, HardErrorLimit) {
@@ -525,8 +532,9 @@ TEST_F(SmtpdTest, RecipientLimit) {
 TEST_F(SmtpdTest, Timeout) {
   st_.timeout = 1;
   std::string out = Session("HELO c\r\nMAIL FROM:<a@b>\r\n", /*keep_open=*/true);
-  EXPECT_EQ(out, std::string(kBanner) + "250 mx.example.com\r\n250 2.1.0 Ok\r\n"
-                 "421 4.4.2 mx.example.com Error: timeout exceeded\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250 mx.example.com\r\n250 2.1.0 Ok\r\n"
+                     "421 4.4.2 mx.example.com Error: timeout exceeded\r\n");
   EXPECT_TRUE(Logged("timeout after MAIL from unknown[192.0.2.1]"));
 }
 

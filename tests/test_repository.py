@@ -23,6 +23,7 @@ example an unpacked release archive.
 """
 import os
 import re
+import shutil
 import subprocess
 import unittest
 
@@ -204,6 +205,24 @@ class ContentsTest(unittest.TestCase):
                         "no docs/DESIGN.md in " + SOURCE)
         with open(os.path.join(SOURCE, "README.md")) as f:
             self.assertIn("docs/DESIGN.md", f.read())
+
+
+class FormatTest(unittest.TestCase):
+    """The tree is formatted with the repository's .clang-format (`make
+    format` formats every folder); clang-format --dry-run names each file
+    and line that is not."""
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(SOURCE, ".git")), "not a git checkout")
+    def test_every_cpp_file_is_formatted(self):
+        clang_format = shutil.which("clang-format")
+        if clang_format is None:
+            self.skipTest("clang-format is not installed")
+        files = subprocess.run(["git", "ls-files", "*.cpp", "*.h"], cwd=SOURCE, check=True,
+                               capture_output=True, text=True).stdout.split()
+        self.assertGreater(len(files), 100)
+        r = subprocess.run([clang_format, "--dry-run", "--Werror"] + files, cwd=SOURCE,
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, "not formatted (make format):\n" + r.stderr[:3000])
 
 
 if __name__ == "__main__":
