@@ -431,6 +431,14 @@ class MtaInstance:
             if self.postfix("status").rc == 0:
                 self.children()
                 self.postfix("stop")
+        # Children end on their own once master has told them to (SIGTERM)
+        # or gone away (lifeline): a moment later on a busy machine, longer
+        # for an agent that was killed and restarted mid-delivery. What
+        # still runs after that is left behind.
+        import time
+        deadline = time.monotonic() + 30
+        while any(process_alive(p) for p in self.pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
         kill_leftovers(self.test, self.pids)
 
 
