@@ -174,12 +174,23 @@ def maildir_files(maildir, sub="new"):
     return sorted(os.path.join(d, n) for n in os.listdir(d))
 
 
+_PORTS_GIVEN = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and that
+    this process has not handed out before (the kernel may offer the same
+    port to two calls in a row: two services of one instance must not get
+    it both)."""
     import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
+    raise AssertionError("no free port that was not handed out already")
 
 
 def children_of(pid):
