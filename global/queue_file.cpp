@@ -222,6 +222,38 @@ util::StatusOr<Reader> Reader::OpenForUpdate(const std::string& path) {
   return OpenMode(path, true);
 }
 
+util::StatusOr<bool> AddEnvelopeRecord(const util::Record& rec, Envelope* env, Recipient* pending) {
+  switch (rec.type) {
+    case kAttr: {
+      size_t eq = rec.data.find('=');
+      if (eq == std::string::npos) return util::InvalidArgument("bad attribute record");
+      env->attrs.emplace_back(rec.data.substr(0, eq), rec.data.substr(eq + 1));
+      return true;
+    }
+    case kSender:
+      env->sender = rec.data;
+      return true;
+    case kOriginal:
+      pending->original = rec.data;
+      return true;
+    case kDsnOrcpt:
+      pending->dsn_orcpt = rec.data;
+      return true;
+    case kDsnNotify:
+      pending->dsn_notify = static_cast<int>(util::ParseInt(rec.data).value_or(0));
+      return true;
+    case kRecipient:
+    case kDone:
+      pending->address = rec.data;
+      pending->done = rec.type == kDone;
+      env->recipients.push_back(std::move(*pending));
+      *pending = Recipient();
+      return true;
+    default:
+      return false;
+  }
+}
+
 util::StatusOr<Reader> Reader::OpenMode(const std::string& path, bool update) {
   util::Fd fd(open(path.c_str(), (update ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return util::ErrnoStatus(errno, "open queue file " + path);
@@ -262,35 +294,21 @@ util::StatusOr<Reader> Reader::FromFd(util::Fd fd, const std::string& path) {
           return false;
         }
         return true;
-      case kAttr: {
-        size_t eq = rec.data.find('=');
-        if (eq == std::string::npos) {
-          bad = Corrupt(path, "bad attribute record");
+      case kAttr:
+      case kSender:
+      case kOriginal:
+      case kDsnOrcpt:
+      case kDsnNotify:
+      case kRecipient:
+      case kDone: {
+        if (rec.type == kRecipient || rec.type == kDone) pending.offset = offset;
+        util::StatusOr<bool> added = AddEnvelopeRecord(rec, &env, &pending);
+        if (!added.ok()) {
+          bad = Corrupt(path, added.status().message());
           return false;
         }
-        env.attrs.emplace_back(rec.data.substr(0, eq), rec.data.substr(eq + 1));
         return true;
       }
-      case kSender:
-        env.sender = rec.data;
-        return true;
-      case kOriginal:
-        pending.original = rec.data;
-        return true;
-      case kDsnOrcpt:
-        pending.dsn_orcpt = rec.data;
-        return true;
-      case kDsnNotify:
-        pending.dsn_notify = static_cast<int>(util::ParseInt(rec.data).value_or(0));
-        return true;
-      case kRecipient:
-      case kDone:
-        pending.address = rec.data;
-        pending.done = rec.type == kDone;
-        pending.offset = offset;
-        env.recipients.push_back(std::move(pending));
-        pending = Recipient();
-        return true;
       case kMessage:
         return false;  // end of the envelope section
       case kExtra:

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "global/mail_queue.h"
+#include "util/attr.h"
 #include "util/fd.h"
 #include "util/status.h"
 
@@ -105,6 +106,13 @@ struct Envelope {
   std::optional<std::string_view> Attr(std::string_view name) const;
   size_t LiveRecipients() const;
 };
+
+// The envelope records every reader of a queue or maildrop file handles
+// alike: A (NAME=VALUE), S, and R/D recipients with the O, ORCPT and
+// NOTIFY records before each collected in *pending. Returns whether `rec`
+// was one of them (false: the caller handles the type), or
+// kInvalidArgument for an A record without '='.
+util::StatusOr<bool> AddEnvelopeRecord(const util::Record& rec, Envelope* env, Recipient* pending);
 
 class Writer {
  public:

@@ -228,3 +228,37 @@ TEST_F(QueueFileTest, NullSenderAndNoRecipients) {
 
 }  // namespace
 }  // namespace queue_file
+
+namespace queue_file {
+namespace {
+
+TEST(AddEnvelopeRecordTest, CollectsRecipientsAndRefusesBadAttributes) {
+  Envelope env;
+  Recipient pending;
+  auto add = [&](char type, std::string data) {
+    return AddEnvelopeRecord(util::Record{type, std::move(data)}, &env, &pending);
+  };
+  EXPECT_TRUE(*add(kSender, "a@example.com"));
+  EXPECT_TRUE(*add(kAttr, "rewrite_context=local"));
+  EXPECT_TRUE(*add(kOriginal, "B@example.com"));
+  EXPECT_TRUE(*add(kDsnOrcpt, "rfc822;b@example.com"));
+  EXPECT_TRUE(*add(kDsnNotify, "6"));
+  EXPECT_TRUE(*add(kRecipient, "b@example.com"));
+  EXPECT_TRUE(*add(kDone, "c@example.com"));
+  EXPECT_FALSE(*add(kMessage, ""));
+  EXPECT_FALSE(add(kAttr, "no-equals-sign").ok());
+  EXPECT_EQ(env.sender, "a@example.com");
+  ASSERT_EQ(env.attrs.size(), 1u);
+  EXPECT_EQ(env.attrs[0].second, "local");
+  ASSERT_EQ(env.recipients.size(), 2u);
+  EXPECT_EQ(env.recipients[0].original, "B@example.com");
+  EXPECT_EQ(env.recipients[0].dsn_orcpt, "rfc822;b@example.com");
+  EXPECT_EQ(env.recipients[0].dsn_notify, 6);
+  EXPECT_FALSE(env.recipients[0].done);
+  // The O/ORCPT/NOTIFY of one recipient never carry over to the next.
+  EXPECT_EQ(env.recipients[1].original, "");
+  EXPECT_TRUE(env.recipients[1].done);
+}
+
+}  // namespace
+}  // namespace queue_file
