@@ -152,10 +152,16 @@ def process_alive(pid):
     return state not in ("Z", "X")
 
 
-def kill_leftovers(test, pids):
-    """Kills (SIGKILL) whichever of `pids` still run, then fails `test` if
+def kill_leftovers(test, pids, grace=30):
+    """Gives `pids` up to `grace` seconds to end on their own (a mail
+    system's children exit a moment after their master, later on a busy
+    machine), then kills (SIGKILL) whichever still run and fails `test` if
     there were any: every test ends with no process of its own left."""
     import signal
+    try:
+        wait_for(lambda: not any(process_alive(p) for p in pids), grace)
+    except AssertionError:
+        pass  # named below
     leftover = [p for p in pids if process_alive(p)]
     for p in leftover:
         try:
@@ -442,14 +448,6 @@ class MtaInstance:
             if self.postfix("status").rc == 0:
                 self.children()
                 self.postfix("stop")
-        # Children end on their own once master has told them to (SIGTERM)
-        # or gone away (lifeline): a moment later on a busy machine, longer
-        # for an agent that was killed and restarted mid-delivery. What
-        # still runs after that is left behind.
-        import time
-        deadline = time.monotonic() + 30
-        while any(process_alive(p) for p in self.pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
         kill_leftovers(self.test, self.pids)
 
 
@@ -732,10 +730,6 @@ class DebianPostfix:
             self.pids.update(children_of(master))
             self.postfix("stop")
             wait_for(lambda: not process_alive(master), 30, "Debian's master to exit")
-            # Debian's children exit on their own once master is gone, a
-            # moment later on a busy machine.
-            wait_for(lambda: not any(process_alive(p) for p in self.pids), 30,
-                     "Debian's daemons to exit")
         kill_leftovers(self.test, self.pids)
 
 
