@@ -13,6 +13,7 @@
 #include "global/queue_file.h"
 #include "global/resolve_local.h"
 #include "global/smtp_reply.h"
+#include "global/tls_ciphers.h"
 #include "smtpd/smtpd_proto.h"
 #include "util/msg.h"
 #include "util/strings.h"
@@ -1394,23 +1395,17 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
   const bool mandatory = st.tls_level == TlsLevel::kEncrypt;
   ts.protocols =
       mandatory ? cfg.Get("smtpd_tls_mandatory_protocols") : cfg.Get("smtpd_tls_protocols");
-  util::tls::CipherLists lists;
-  lists.high = cfg.Get("tls_high_cipherlist");
-  lists.medium = cfg.Get("tls_medium_cipherlist");
-  lists.low = cfg.Get("tls_low_cipherlist");
-  lists.export_ = cfg.Get("tls_export_cipherlist");
-  lists.null = cfg.Get("tls_null_cipherlist");
-  auto list = util::tls::CipherList(
-      mandatory ? cfg.Get("smtpd_tls_mandatory_ciphers") : cfg.Get("smtpd_tls_ciphers"), lists);
-  if (!list.ok()) return list.status();
-  ts.cipherlist = *list;
   // smtpd_tls_exclude_ciphers always, the mandatory one too at encrypt.
   std::vector<std::string> exclude = cfg.GetList("smtpd_tls_exclude_ciphers");
   if (mandatory) {
     for (const std::string& c : cfg.GetList("smtpd_tls_mandatory_exclude_ciphers"))
       exclude.push_back(c);
   }
-  for (const std::string& c : exclude) ts.cipherlist += ":!" + c;
+  auto list = tls_ciphers::ForGrade(
+      cfg, mandatory ? cfg.Get("smtpd_tls_mandatory_ciphers") : cfg.Get("smtpd_tls_ciphers"),
+      exclude);
+  if (!list.ok()) return list.status();
+  ts.cipherlist = *list;
   ts.server_preference = cfg.GetBool("tls_preempt_cipherlist");
   ts.dh_param_file = std::string(util::Trim(cfg.Get("smtpd_tls_dh1024_param_file")));
   // A private key others can read is no longer private: said, not refused.
