@@ -754,6 +754,16 @@ def crypt_password(password, scheme):
     return "{%s}%s" % (scheme, r.out.strip())
 
 
+def postfix_user():
+    """"postfix" when that user exists (mail_owner for runs as root), else None."""
+    import pwd
+    try:
+        pwd.getpwnam("postfix")
+        return "postfix"
+    except KeyError:
+        return None
+
+
 class Dovecot:
     """A private Dovecot under DIR (its config, base_dir and log), stopped
     (and waited for) in the test's cleanup.
@@ -856,3 +866,43 @@ class Dovecot:
                 except ProcessLookupError:
                     pass
         wait_for(lambda: not any(process_alive(p) for p in kids), 10, "dovecot's processes to exit")
+
+
+# --- Certificates made at test time with the openssl command ---
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("openssl %s: %s" % (" ".join(args), r.stderr))
+    return r.stdout
+
+
+def make_ca(directory, name="ca", cn="Test CA"):
+    """NAME.pem and NAME.key in `directory`: a self-signed CA."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".pem", "-days", "2", "-subj", "/CN=" + cn, cwd=directory)
+
+
+def make_cert(directory, name, cn, sans=(), ca="ca", days=2):
+    """NAME.pem and NAME.key (mode 0600) in `directory`: a certificate for CN
+    with subjectAltNames `sans` ("DNS:x", "IP:127.0.0.1"), signed by the CA
+    CA.pem/CA.key there. days=0 makes one that has expired by the time it
+    is used."""
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".csr", "-subj", "/CN=" + cn, cwd=directory)
+    args = ["x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+            "-CAcreateserial", "-out", name + ".pem", "-days", str(days)]
+    if sans:
+        with open(os.path.join(directory, name + ".ext"), "w") as f:
+            f.write("subjectAltName = %s\n" % ", ".join(sans))
+        args += ["-extfile", name + ".ext"]
+    openssl(*args, cwd=directory)
+    os.chmod(os.path.join(directory, name + ".key"), 0o600)
+
+
+def cert_fingerprint(path, digest="sha256"):
+    """The certificate's fingerprint as Postfix writes it: "AB:CD:..."."""
+    out = openssl("x509", "-in", path, "-noout", "-fingerprint", "-" + digest,
+                  cwd=os.path.dirname(path))
+    return out.strip().split("=", 1)[1]
