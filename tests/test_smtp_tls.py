@@ -12,6 +12,7 @@ tests/dns_server.py), with smtp_tls_policy_maps, smtp_tls_CAfile and
 smtp_sasl_password_maps (sender-dependent). Certificates are made at test
 time with openssl (mtatest.make_ca / make_cert)."""
 import os
+import re
 import shutil
 import unittest
 
@@ -218,6 +219,70 @@ class SmtpClientTlsSaslTest(unittest.TestCase):
         self.outcome("judy@old.example", "deferred", r"SASL authentication failed; cannot "
                      r"authenticate to server mail-old\.isp\.example\[127\.0\.0\.1\]: no "
                      r"mechanism available\)")
+
+
+@unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
+@unittest.skipUnless(mtatest.have_dovecot(), "Dovecot is not installed")
+class DebianProviderTest(mtatest.TempDirTestCase):
+    """Interop: our smtp client logs in, over STARTTLS at level secure, to
+    Debian's Postfix smtpd with Dovecot SASL (its submission set-up)."""
+
+    def test_our_client_to_debians_submission_port(self):
+        if not mtatest.DebianPostfix.usable():
+            self.skipTest("Debian's Postfix is not usable here (needs root and the package)")
+        os.chmod(self.tmp, 0o755)
+        certs = os.path.join(self.tmp, "certs")
+        os.makedirs(certs)
+        mtatest.make_ca(certs)
+        mtatest.make_cert(certs, "good", "mail.isp.example", ["DNS:mail.isp.example"])
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self,
+            main_cf="myhostname = mail.isp.example\nmydestination =\nlocal_recipient_maps =\n"
+                    "inet_interfaces = 127.0.0.1\nmynetworks = 192.0.2.0/24\n"
+                    "smtpd_tls_cert_file = %(c)s/good.pem\nsmtpd_tls_key_file = %(c)s/good.key\n"
+                    "smtpd_tls_security_level = encrypt\nsmtpd_tls_auth_only = yes\n"
+                    "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+                    "smtpd_sasl_path = private/auth\n"
+                    "smtpd_relay_restrictions = permit_sasl_authenticated reject\n" % {"c": certs},
+            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
+                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
+                      "postlog unix-dgram n - n - 1 postlogd\n"
+                      "tlsmgr unix - - n 1000? 1 tlsmgr\n" % port)
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        mtatest.Dovecot(self, os.path.join(self.tmp, "dovecot"),
+                        passwd="office@isp.example:{PLAIN}office pw:1000:1000::/nonexistent\n",
+                        auth_socket=os.path.join(deb.queue, "private", "auth"),
+                        socket_user="postfix")
+        mtatest.wait_smtpd(port)
+        dns = DnsServer({"mail.isp.example": {"A": ["127.0.0.1"]}})
+        dns.start()
+        self.addCleanup(dns.stop)
+        passwd = os.path.join(self.tmp, "sasl_passwd")
+        with open(passwd, "w") as f:
+            f.write("[mail.isp.example]:%d office@isp.example:office pw\n" % port)
+        office = mtatest.MtaInstance(
+            self, name="office", services=OFFICE_SERVICES,
+            master_extra="smtp unix - n n - - smtp\n",
+            main_cf=("myhostname = office.example\nmydestination =\ninet_protocols = ipv4\n"
+                     "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
+                     "MTA_DNS_NAMESERVER=%s\n"
+                     "relayhost = [mail.isp.example]:%d\n"
+                     "smtp_tls_security_level = secure\nsmtp_tls_CAfile = %s/ca.pem\n"
+                     "smtp_tls_loglevel = 1\nsmtp_sasl_auth_enable = yes\n"
+                     "smtp_sasl_password_maps = texthash:%s\n"
+                     "smtp_sasl_tls_security_options = noanonymous\n"
+                     % (dns.address, port, certs, passwd)))
+        office.start()
+        office.send("bob@remote.example", sender=SENDER)
+        office.wait_log(r"smtp\[\d+\]: \w+: to=<bob@remote\.example>, relay=mail\.isp\.example"
+                        r"\[127\.0\.0\.1\]:%d, .*status=sent \(250 2\.0\.0 Ok: queued as \w+\)"
+                        % port, timeout=30)
+        office.wait_log(r"Verified TLS connection established to mail\.isp\.example"
+                        r"\[127\.0\.0\.1\]:%d: TLSv1\.3 with cipher " % port)
+        mtatest.wait_for(lambda: re.search(r"sasl_method=PLAIN, sasl_username=office@isp\.example",
+                                           deb.log()), 10, lambda: "Debian's log:\n" + deb.log())
 
 
 if __name__ == "__main__":
