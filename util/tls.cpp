@@ -57,10 +57,39 @@ std::string OpenSslErrors() {
   return out.empty() ? "unknown error" : out;
 }
 
+}  // namespace
+
+struct ResumptionSlot {
+  SSL_SESSION* session = nullptr;
+  ~ResumptionSlot() { SSL_SESSION_free(session); }
+};
+
+std::shared_ptr<ResumptionSlot> NewResumptionSlot() { return std::make_shared<ResumptionSlot>(); }
+
+namespace {
+
+// The SSL object's ex_data index for its ResumptionSlot.
+int SlotIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// OpenSSL's new-session callback on the client: the server's (latest)
+// ticket goes to the connection's slot. Returns 1: the reference is ours.
+int KeepSession(SSL* ssl, SSL_SESSION* session) {
+  auto* slot = static_cast<ResumptionSlot*>(SSL_get_ex_data(ssl, SlotIndex()));
+  if (slot == nullptr) return 0;
+  SSL_SESSION_free(slot->session);
+  slot->session = session;
+  return 1;
+}
+
 class SslTransport : public Transport {
  public:
   explicit SslTransport(SSL* ssl) : ssl_(ssl) {}
   ~SslTransport() override { SSL_free(ssl_); }
+  // Keeps the slot the SSL object's tickets go to alive as long as it.
+  void set_slot(std::shared_ptr<ResumptionSlot> slot) { slot_ = std::move(slot); }
   SSL* ssl() const { return ssl_; }
 
   ssize_t Read(char* buf, size_t len, Want* want, Status* error) override {
@@ -103,6 +132,7 @@ class SslTransport : public Transport {
   }
 
   SSL* ssl_;
+  std::shared_ptr<ResumptionSlot> slot_;
   bool broken_ = false;
 };
 
@@ -134,6 +164,7 @@ std::string CurveName(int nid) {
 // `client`: the signature reported is the server's (our peer's).
 void Summarize(SSL* ssl, bool client, Summary* s) {
   s->protocol = SSL_get_version(ssl);
+  s->resumed = SSL_session_reused(ssl) == 1;
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) {
     s->cipher = SSL_CIPHER_get_name(c);
     s->cipher_bits = SSL_CIPHER_get_bits(c, &s->cipher_alg_bits);
@@ -473,6 +504,9 @@ StatusOr<std::unique_ptr<ClientContext>> ClientContext::Create(const ClientSetti
   // The handshake completes whatever the certificate; the caller judges
   // the result (SSL_get_verify_result) by its security level.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  // Sessions live in the callers' slots, not in OpenSSL's cache.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, KeepSession);
   SSL_CTX_set_verify_depth(ctx, st.verify_depth);
   if (SSL_CTX_set_cipher_list(ctx, st.cipherlist.c_str()) != 1)
     return InvalidArgument("invalid cipher list: \"" + st.cipherlist + "\": " + OpenSslErrors());
@@ -513,11 +547,18 @@ StatusOr<std::unique_ptr<Transport>> Connect(const ClientContext& ctx, int fd,
     }
     if (!o.cipherlist.empty() && SSL_set_cipher_list(ssl, o.cipherlist.c_str()) != 1)
       return InvalidArgument("invalid cipher list: \"" + o.cipherlist + "\": " + OpenSslErrors());
+    if (o.resumption) {
+      SSL_set_ex_data(ssl, SlotIndex(), o.resumption.get());
+      // A session that cannot be offered (expired, other protocol) is
+      // simply not resumed.
+      if (o.resumption->session != nullptr) (void)SSL_set_session(ssl, o.resumption->session);
+    }
     return OkStatus();
   };
   std::unique_ptr<SslTransport> t;
   Status st = Handshake(ctx.ctx(), fd, timeout, /*client=*/true, setup, &t);
   if (!st.ok()) return st;
+  t->set_slot(o.resumption);
   if (summary != nullptr) Summarize(t->ssl(), true, summary);
   if (peer != nullptr) Inspect(t->ssl(), o, peer);
   return std::unique_ptr<Transport>(std::move(t));

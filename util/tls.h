@@ -110,6 +110,7 @@ struct Summary {
   std::string sig_curve;
   int sig_bits = 0;
   std::string sig_digest;  // "SHA256", or empty
+  bool resumed = false;    // an earlier session was resumed
 };
 
 // The server side of a handshake on `fd` (which must have no unread
@@ -158,8 +159,15 @@ class ClientContext {
   SSL_CTX* ctx_;
 };
 
+// Where a client keeps one server's TLS session to offer it again
+// (resumption): Connect offers the session in the slot, and the tickets
+// the server sends replace it. One slot per destination; not thread-safe.
+struct ResumptionSlot;
+std::shared_ptr<ResumptionSlot> NewResumptionSlot();
+
 struct ConnectOptions {
-  std::string sni;  // server name indication; empty: none sent
+  std::string sni;                             // server name indication; empty: none sent
+  std::shared_ptr<ResumptionSlot> resumption;  // null: always a full handshake
   // Names the certificate must carry for PeerCertificate::matched: DNS
   // names; ".example.com" matches any name below example.com.
   std::vector<std::string> match_names;

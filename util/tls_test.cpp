@@ -283,6 +283,51 @@ TEST(TlsTest, ClientContextErrors) {
   EXPECT_FALSE(ClientContext::Create(cs).ok());
 }
 
+// The client keeps the server's ticket in its slot and resumes with it.
+TEST(TlsTest, ClientResumesFromItsSlot) {
+  signal(SIGPIPE, SIG_IGN);
+  CertFile cert;
+  // A plain OpenSSL server with tickets on (OpenSSL's defaults).
+  SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, cert.path().c_str()), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, cert.path().c_str(), SSL_FILETYPE_PEM), 1);
+  auto cctx = ClientContext::Create(ClientSettings());
+  ASSERT_TRUE(cctx.ok());
+  for (const char* version : {"TLSv1.2", "TLSv1.3"}) {
+    ConnectOptions o;
+    o.protocols = version;
+    o.resumption = NewResumptionSlot();
+    for (int round = 0; round < 3; round++) {
+      int sv[2];
+      ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+      std::thread server([sctx, fd = sv[0]] {
+        SSL* ssl = SSL_new(sctx);
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) == 1) {
+          SSL_write(ssl, "220 hi\r\n", 8);
+          char buf[16];
+          SSL_read(ssl, buf, sizeof(buf));  // until the client closes
+        }
+        SSL_free(ssl);
+        close(fd);
+      });
+      Summary sum;
+      Stream st(sv[1], Stream::Ownership::kOwned);
+      st.set_timeout(10);
+      auto t = Connect(**cctx, st.fd(), std::chrono::seconds(10), o, &sum, nullptr);
+      ASSERT_TRUE(t.ok()) << t.status().message();
+      ASSERT_TRUE(st.set_transport(std::move(*t)).ok());
+      std::string line;
+      ASSERT_TRUE(st.ReadLine(&line, 100).ok());  // the ticket comes with it
+      st.Close();
+      server.join();
+      EXPECT_EQ(sum.protocol, version);
+      EXPECT_EQ(sum.resumed, round > 0) << version << " round " << round;
+    }
+  }
+  SSL_CTX_free(sctx);
+}
+
 TEST(TlsTest, TransportRefusedWhileInputIsBuffered) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
