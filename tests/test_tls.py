@@ -29,28 +29,6 @@ MAIN_CF = (
 )
 
 
-def openssl(*args, cwd):
-    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True,
-                       timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError("openssl %s: %s" % (" ".join(args), r.stderr))
-
-
-def make_certificates(directory):
-    """ca.pem, server.pem (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the
-    CA) and server.key in `directory`."""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "2", "-subj", "/CN=Test CA", cwd=directory)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-            "-subj", "/CN=mx.example.test", cwd=directory)
-    with open(os.path.join(directory, "ext.cnf"), "w") as f:
-        f.write("subjectAltName = DNS:mx.example.test, IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf",
-            cwd=directory)
-    os.chmod(os.path.join(directory, "server.key"), 0o600)
-
-
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
 class TlsTest(unittest.TestCase):
 
@@ -59,7 +37,7 @@ class TlsTest(unittest.TestCase):
         scope = mtatest.ClassScope(cls)
         cls.certs = os.path.join(scope.tmp, "certs")
         os.makedirs(cls.certs)
-        make_certificates(cls.certs)
+        mtatest.make_certificates(cls.certs)
         cls.may, cls.encrypt, cls.smtps, cls.broken = (mtatest.free_port() for _ in range(4))
         master = (
             mtatest.smtpd_service("127.0.0.1:%d" % cls.may) +
@@ -150,23 +128,12 @@ class TlsTest(unittest.TestCase):
             self.assertEqual(code, 250, text)
 
     def test_plaintext_pipelined_after_starttls_is_discarded(self):
-        s, banner = mtatest.smtp_connect(self.may)
-        with s:
-            self.assertTrue(banner.startswith("220 "), banner)
-            s.sendall(b"EHLO client.example\r\n")
-            mtatest.recv_replies(s, 1)
-            # The 2011 injection: a command after STARTTLS in the same packet.
-            s.sendall(b"STARTTLS\r\nRSET\r\n")
-            self.assertEqual(mtatest.recv_replies(s, 1), ["220 2.0.0 Ready to start TLS"])
-            self.assertEqual(s._mta_pending, b"")
-            t = self.context().wrap_socket(s._sock, server_hostname="mx.example.test")
-            t.sendall(b"NOOP\r\n")
-            # The first reply over TLS answers NOOP, not the injected RSET.
-            replies = mtatest.recv_replies(t, 1)
-            self.assertEqual(replies, ["250 2.0.0 Ok"])
-            t.sendall(b"QUIT\r\n")
-            self.assertEqual(mtatest.recv_replies(t, 1), ["221 2.0.0 Bye"])
-            t.close()
+        t = mtatest.starttls_injected(self, self.may, self.context())
+        t.sendall(b"NOOP\r\n")
+        # The first reply over TLS answers NOOP, not the injected RSET.
+        self.assertEqual(mtatest.recv_replies(t, 1), ["250 2.0.0 Ok"])
+        t.sendall(b"QUIT\r\n")
+        self.assertEqual(mtatest.recv_replies(t, 1), ["221 2.0.0 Bye"])
         self.inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=1 starttls=1 noop=1 "
                            r"quit=1 commands=4")
 
@@ -252,7 +219,7 @@ class DebianPostfixTlsTest(mtatest.TempDirTestCase):
         os.chmod(self.tmp, 0o755)
         certs = os.path.join(self.tmp, "certs")
         os.makedirs(certs)
-        make_certificates(certs)
+        mtatest.make_certificates(certs)
         main_cf = (MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
