@@ -185,7 +185,7 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     std::string relay = label + ":" + std::to_string(host.port);
     auto sa = util::SockAddr::FromNumeric(host.address, host.port);
     if (!sa.ok()) continue;
-    TlsSession tls = tls_->SessionFor(*policy, host.name, domain);
+    TlsSession tls = tls_->SessionFor(*policy, host.name, domain, host.address, host.port);
     std::optional<SaslSession> sasl;
     if (sasl_) {
       auto creds = sasl_->Find(req.sender, host.name, req.nexthop);

@@ -222,6 +222,7 @@ class Session {
       msg::Info("server certificate verification failed for %s: %s", sec_.peer.c_str(),
                 why.c_str());
     }
+    if (tls.loglevel >= 2 && sum.resumed) msg::Info("%s: Reusing old session", sec_.peer.c_str());
     if (tls.loglevel >= 1) msg::Info("%s", util::tls::LogLine(sum, "to", sec_.peer, trust).c_str());
     if (refusal != nullptr) {
       All(Outcome::kSoft, "4.7.5", refusal);

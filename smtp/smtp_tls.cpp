@@ -1,12 +1,16 @@
 // smtp_tls: see smtp_tls.h.
 #include "smtp/smtp_tls.h"
 
+#include <chrono>
+
 #include "global/tls_ciphers.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
 namespace smtp {
 namespace {
+
+constexpr size_t kMaxCachedSessions = 1000;
 
 struct LevelName {
   std::string_view name;
@@ -115,6 +119,8 @@ util::StatusOr<std::unique_ptr<TlsClient>> TlsClient::FromConfig(const config::C
   c->note_starttls_offer_ = cfg.GetBool("smtp_tls_note_starttls_offer");
   c->wrappermode_ = cfg.GetBool("smtp_tls_wrappermode");
   c->starttls_timeout_ = static_cast<int>(cfg.GetTime("smtp_starttls_timeout"));
+  c->cache_sessions_ = !util::Trim(cfg.Get("smtp_tls_session_cache_database")).empty();
+  c->cache_timeout_ = static_cast<double>(cfg.GetTime("smtp_tls_session_cache_timeout"));
   for (const std::string* grade : {&c->ciphers_, &c->mandatory_ciphers_}) {
     auto l = tls_ciphers::ForGrade(cfg, *grade, {});
     if (!l.ok()) return l.status();
@@ -230,6 +236,30 @@ TlsSession TlsClient::SessionFor(const TlsPolicy& policy, const std::string& hos
       else
         o.match_names.push_back(m);
     }
+  }
+  return s;
+}
+
+TlsSession TlsClient::SessionFor(const TlsPolicy& policy, const std::string& host_name,
+                                 const std::string& domain, const std::string& address, int port) {
+  TlsSession s = SessionFor(policy, host_name, domain);
+  if (!cache_sessions_ || s.level == TlsLevel::kNone) return s;
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // One session per server and what is asked of it: a session made under
+  // other settings is never offered.
+  std::string key = address + "]:" + std::to_string(port) + "/" + s.options.sni + "/" +
+                    TlsLevelName(s.level) + "/" + s.options.protocols + "/" + s.options.cipherlist;
+  CachedSlot& c = sessions_[key];
+  if (!c.slot || now - c.created > cache_timeout_)
+    c = CachedSlot{util::tls::NewResumptionSlot(), now};
+  s.options.resumption = c.slot;
+  // Bounded: the oldest entries go first.
+  while (sessions_.size() > kMaxCachedSessions) {
+    auto oldest = sessions_.begin();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+      if (it->second.created < oldest->second.created) oldest = it;
+    sessions_.erase(oldest);
   }
   return s;
 }

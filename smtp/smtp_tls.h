@@ -32,6 +32,12 @@
 // next-hop domain), "dot-nexthop" (any name below it), or literal names
 // (".example.com": below example.com).
 //
+// Session resumption: with smtp_tls_session_cache_database set, each smtp
+// process keeps the TLS session of every server it talked to (by address,
+// port, SNI and level) for smtp_tls_session_cache_timeout and offers it
+// again on the next connection there. The cache lives in the process (which
+// serves up to max_use requests); the database file itself is not used.
+//
 // smtp_tls_policy_maps keys: the next-hop as the request names it
 // ("[mail.isp.example]:submission", "example.com"), then for a domain its
 // parents as ".example.com", ".com". Values: a level, then attributes
@@ -40,6 +46,7 @@
 // error: that destination is deferred with a warning naming the table.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +100,10 @@ class TlsClient {
   // next-hop domain (brackets and port removed).
   TlsSession SessionFor(const TlsPolicy& policy, const std::string& host_name,
                         const std::string& domain) const;
+  // The session plan for a connection to `address`:`port` (the resumption
+  // slot of that server when the cache is on).
+  TlsSession SessionFor(const TlsPolicy& policy, const std::string& host_name,
+                        const std::string& domain, const std::string& address, int port);
 
  private:
   TlsClient() = default;
@@ -110,6 +121,14 @@ class TlsClient {
   bool note_starttls_offer_ = false;
   bool wrappermode_ = false;
   int starttls_timeout_ = 300;
+  // Resumption: slots by server, with the time each was made.
+  bool cache_sessions_ = false;
+  double cache_timeout_ = 3600;
+  struct CachedSlot {
+    std::shared_ptr<util::tls::ResumptionSlot> slot;
+    double created = 0;
+  };
+  std::map<std::string, CachedSlot> sessions_;
 };
 
 // "[mail.isp.example]:submission" -> "mail.isp.example", "example.com:2525"

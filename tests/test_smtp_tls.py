@@ -270,9 +270,10 @@ class DebianProviderTest(mtatest.TempDirTestCase):
                      "MTA_DNS_NAMESERVER=%s\n"
                      "relayhost = [mail.isp.example]:%d\n"
                      "smtp_tls_security_level = secure\nsmtp_tls_CAfile = %s/ca.pem\n"
-                     "smtp_tls_loglevel = 1\nsmtp_sasl_auth_enable = yes\n"
+                     "smtp_tls_loglevel = 2\nsmtp_sasl_auth_enable = yes\n"
                      "smtp_sasl_password_maps = texthash:%s\n"
                      "smtp_sasl_tls_security_options = noanonymous\n"
+                     "smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache\n"
                      % (dns.address, port, certs, passwd)))
         office.start()
         office.send("bob@remote.example", sender=SENDER)
@@ -283,6 +284,12 @@ class DebianProviderTest(mtatest.TempDirTestCase):
                         r"\[127\.0\.0\.1\]:%d: TLSv1\.3 with cipher " % port)
         mtatest.wait_for(lambda: re.search(r"sasl_method=PLAIN, sasl_username=office@isp\.example",
                                            deb.log()), 10, lambda: "Debian's log:\n" + deb.log())
+        # The next message through the same smtp process resumes the session
+        # (Debian's smtpd issues tickets).
+        office.send("carol@remote.example", sender=SENDER)
+        office.wait_log(r"to=<carol@remote\.example>, .*status=sent", timeout=30)
+        office.wait_log(r"smtp\[\d+\]: mail\.isp\.example\[127\.0\.0\.1\]:%d: Reusing old "
+                        r"session\n" % port)
 
 
 if __name__ == "__main__":
