@@ -8,6 +8,7 @@
 
 #include "global/bounce_client.h"
 #include "global/delivery_log.h"
+#include "global/flush_client.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
@@ -218,10 +219,13 @@ void ServeRequest(util::Stream& client, const config::Config& cfg, const Deliver
   // deferral of this request and closed with it (no bounce process is held
   // by an idle agent).
   bounce_client::LogClient logs(cfg);
-  auto rep =
-      Reporter::Open(mail_queue::Layout::FromConfig(cfg), *req, start,
-                     [&logs](std::string_view q, const std::string& id,
-                             const delivery_log::Entry& e) { return logs.Append(q, id, e); });
+  auto rep = Reporter::Open(
+      mail_queue::Layout::FromConfig(cfg), *req, start,
+      [&logs, &cfg](std::string_view q, const std::string& id, const delivery_log::Entry& e) {
+        util::Status st = logs.Append(q, id, e);
+        if (st.ok() && q == mail_queue::kDefer) flush_client::NoteDeferred(cfg, e.recipient, id);
+        return st;
+      });
   if (!rep.ok()) {
     msg::Warn("%s: %s", req->queue_id.c_str(), rep.status().message().c_str());
     deliver_request::Reply r;

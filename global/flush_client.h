@@ -6,9 +6,10 @@
 //   {request="send_site", site=SITE}   deliver the mail queued for SITE now
 //   {request="send_file", queue_id=ID} deliver that deferred message now
 //   reply {status=N}: Status below.
-// The flush daemon itself does not exist yet (no `flush` line in
-// conf/master.cf): until it does, every request fails with kFail, and
-// postqueue says Postfix's "Cannot flush mail queue - mail system is down".
+//   {request="add", site=SITE, queue_id=ID}  log a deferred message for SITE
+// The service is flush/ (`flush unix n - n 1000? 0 flush` in master.cf);
+// when it is not running, postqueue says Postfix's "Cannot flush mail
+// queue - mail system is down".
 //
 // SendSite first checks `site` against $fast_flush_domains in this
 // process (global/domain_list.h, domain style), as Postfix's client does
@@ -38,5 +39,14 @@ Status SendFile(const config::Config& cfg, std::string_view queue_id, std::strin
 
 // Whether `site` matches the list in $fast_flush_domains (above).
 bool FlushDomainMatches(const config::Config& cfg, std::string_view site);
+
+// Host names and address literals: what may name a site (and its log).
+bool ValidSite(std::string_view site);
+
+// Called where a recipient is deferred (its defer log entry written): when
+// the recipient's domain is in $fast_flush_domains, the flush service logs
+// the queue ID for it (ETRN and postqueue -s can then deliver it). A
+// failure is only a warning, as with Postfix ("ID: flush service failure").
+void NoteDeferred(const config::Config& cfg, std::string_view recipient, std::string_view queue_id);
 
 }  // namespace flush_client

@@ -34,7 +34,10 @@
 // Wake-up (master.cf wakeup column, `postfix flush`, sendmail after
 // postdrop): connect to the service's socket (public/NAME or private/NAME;
 // write to the FIFO for fifo) and send one request byte: kTriggerWakeup
-// ('W'), kTriggerFlush ('F': retry deferred mail now), kTriggerScan ('S').
+// ('W'), kTriggerFlush ('F': retry deferred mail now, and dead
+// destinations), kTriggerScan ('S'), kTriggerReviveDead ('R': dead
+// destinations come back; the flush service sends "RW" after it moved a
+// site's mail to incoming/).
 #pragma once
 
 #include <sys/types.h>
@@ -66,5 +69,6 @@ inline constexpr const char* kEnvConfig = "MAIL_CONFIG";
 inline constexpr char kTriggerWakeup = 'W';
 inline constexpr char kTriggerFlush = 'F';
 inline constexpr char kTriggerScan = 'S';
+inline constexpr char kTriggerReviveDead = 'R';
 
 }  // namespace master_proto

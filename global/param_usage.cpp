@@ -50,8 +50,10 @@ constexpr std::string_view kGlobalDaemonParams[] = {
     "mail_owner", "max_idle", "max_use", "process_name", "queue_directory", "service_name",
 };
 
+// deliver_status also tells the flush service of deferrals (flush_client).
 constexpr std::string_view kGlobalDeliverStatusParams[] = {
-    "ipc_timeout",
+    "fast_flush_domains", "flush_service_name", "ipc_timeout", "parent_domain_matches_subdomains",
+    "queue_directory",
 };
 
 constexpr std::string_view kGlobalDomainListParams[] = {
@@ -363,6 +365,19 @@ constexpr std::span<const std::string_view> kQmgrModules[] = {
     kGlobalRewriteParams,       kGlobalRewriteClientParams, kTablesParams,
 };
 
+constexpr std::string_view kFlushParams[] = {
+    "fast_flush_purge_time",
+    "fast_flush_refresh_time",
+    "ipc_timeout",
+    "queue_service_name",
+};
+
+constexpr std::span<const std::string_view> kFlushModules[] = {
+    kGlobalConfigParams,     kGlobalDaemonParams,       kGlobalFlushClientParams,
+    kGlobalDomainListParams, kGlobalMailQueueParams,    kGlobalMailTriggerParams,
+    kGlobalMaillogParams,    kGlobalSingleServerParams, kTablesParams,
+};
+
 constexpr std::string_view kSendmailParams[] = {
     "authorized_submit_users",
     "command_directory",
@@ -651,6 +666,7 @@ constexpr Program kPrograms[] = {
     {"cleanup", kCleanupParams, kCleanupModules},
     {"discard", {}, kDiscardModules},
     {"error", {}, kErrorModules},
+    {"flush", kFlushParams, kFlushModules},
     {"master", kMasterParams, kMasterModules},
     {"pickup", {}, kPickupModules},
     {"postconf", kPostconfParams, kPostconfModules},
@@ -760,8 +776,6 @@ constexpr std::string_view kUnimplemented[] = {
     "export_environment",
     "fallback_transport",
     "fallback_transport_maps",
-    "fast_flush_purge_time",
-    "fast_flush_refresh_time",
     "fault_injection_code",
     "fork_attempts",
     "fork_delay",

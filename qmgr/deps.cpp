@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "global/deliver_status.h"
+#include "global/flush_client.h"
 #include "global/mail_queue.h"
 #include "util/attr.h"
 #include "util/fd.h"
@@ -246,7 +247,9 @@ class BounceNotices : public Notices {
     auto rep = deliver_status::Reporter::Open(
         layout_, req, now,
         [this](std::string_view q, const std::string& id, const delivery_log::Entry& e) {
-          return delivery_log::Append(layout_, q, id, e);
+          util::Status st = delivery_log::Append(layout_, q, id, e);
+          if (st.ok() && q == mail_queue::kDefer) flush_client::NoteDeferred(cfg_, e.recipient, id);
+          return st;
         });
     if (!rep.ok()) return rep.status();
     for (size_t i = 0; i < req.recipients.size(); i++) {

@@ -171,10 +171,10 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
   m->file = std::move(file);
   m->active_time = now;
   // The defer log described the previous attempt; keep its reasons in
-  // memory (for bounces at expiry) and start afresh. New mail (incoming)
-  // has had no attempt, so there is no log to look for.
-  std::optional<double> when =
-      queue == mail_queue::kIncoming ? std::nullopt : deps_.store->LogTime(mail_queue::kDefer, id);
+  // memory (for bounces at expiry) and start afresh. Mail in incoming/ may
+  // have had attempts too: the flush service (ETRN) moves deferred mail
+  // there.
+  std::optional<double> when = deps_.store->LogTime(mail_queue::kDefer, id);
   if (when) {
     m->prev_attempt = *when;
     if (auto entries = deps_.store->ReadLog(mail_queue::kDefer, id); entries.ok())

@@ -32,7 +32,12 @@ void QueueManager::Drain() {
 
 void QueueManager::Trigger(std::string_view bytes) {
   if (draining_) return;
-  feeder_.Wake(bytes.find(master_proto::kTriggerFlush) != std::string_view::npos);
+  const bool flush = bytes.find(master_proto::kTriggerFlush) != std::string_view::npos;
+  if (flush || bytes.find(master_proto::kTriggerReviveDead) != std::string_view::npos) {
+    scheduler_.ReviveAll();
+    Pump();
+  }
+  feeder_.Wake(flush);
 }
 
 void QueueManager::Schedule(std::vector<Loaded> batch) {

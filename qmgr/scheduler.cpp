@@ -69,6 +69,11 @@ void Scheduler::Revive(Queue& q, const TransportLimits&) {
   q.dead_reason.clear();
 }
 
+void Scheduler::ReviveAll() {
+  for (auto& [key, q] : queues_)
+    if (q.dead) Revive(q, transports_[q.transport].limits);
+}
+
 void Scheduler::Kill(Queue& q, const std::string& reason, double now) {
   q.dead = true;
   q.dead_until = now + transports_[q.transport].limits.dead_time;

@@ -103,6 +103,10 @@ class Scheduler {
   // Jobs of dead destinations, for the caller to defer.
   std::vector<DeadJob> TakeDeadJobs();
 
+  // Every dead destination comes back now (window 1): postqueue -f, and
+  // the flush service delivering a site (Postfix's "flush dead" request).
+  void ReviveAll();
+
   // Inspection (tests, logging).
   double Window(const std::string& transport, const std::string& destination) const;
   int Active(const std::string& transport, const std::string& destination) const;

@@ -261,6 +261,21 @@ TEST(Scheduler, ADeadDestinationWakesUpAfterTheDeadTime) {
   EXPECT_TRUE(s.Next(70));
 }
 
+TEST(Scheduler, ReviveAllBringsDeadDestinationsBackAtOnce) {
+  Scheduler s;
+  s.SetTransport("smtp", Fragile(1, 1));
+  s.Add("smtp", "d", 1, Range(1), 0);
+  auto d = s.Next(0);
+  ASSERT_TRUE(d);
+  s.Done(d->id, true, "4.4.1 refused", 10);
+  EXPECT_TRUE(s.Dead("smtp", "d"));
+  s.ReviveAll();  // ETRN, postqueue -f: long before the dead time ends
+  EXPECT_FALSE(s.Dead("smtp", "d"));
+  s.Add("smtp", "d", 2, Range(1), 11);
+  EXPECT_EQ(s.TakeDeadJobs().size(), 0u);
+  EXPECT_TRUE(s.Next(11));
+}
+
 TEST(DestinationKey, PerNexthopForRemoteTransports) {
   struct {
     bool remote;

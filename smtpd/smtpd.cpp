@@ -1142,14 +1142,15 @@ bool Session::StartTls(const smtpd_proto::Command& c) {
   return true;
 }
 
+// ETRN's own replies carry no enhanced status code, as Postfix's (RFC 1985).
 bool Session::Etrn(const smtpd_proto::Command& c) {
   if (!HeloSeen()) return false;
   if (txn_.mail) {
-    Reply("503 5.5.1 Error: MAIL transaction in progress");
+    Reply("503 Error: MAIL transaction in progress");
     return false;
   }
   if (c.args.empty() || c.args.find_first_of(" \t") != std::string::npos) {
-    Reply("500 5.5.2 Syntax: ETRN domain");
+    Reply("500 Syntax: ETRN domain");
     return false;
   }
   std::string site = c.args;
@@ -1161,7 +1162,7 @@ bool Session::Etrn(const smtpd_proto::Command& c) {
       valid = false;
   }
   if (!valid) {
-    Reply("501 5.5.4 Error: invalid parameter syntax");
+    Reply("501 Error: invalid parameter syntax");
     return false;
   }
   smtpd_check::Verdict v = deps_.checker->CheckEtrn(sess_, site);
@@ -1175,15 +1176,15 @@ bool Session::Etrn(const smtpd_proto::Command& c) {
       Reply("250 Queuing started");
       return true;
     case flush_client::Status::kDeny:
-      Reply("459 4.7.1 <" + site + ">: service unavailable");
+      Reply("459 <" + site + ">: service unavailable");
       return false;
     case flush_client::Status::kBad:
-      Reply("458 4.7.1 Error: invalid request");
+      Reply("458 Error: invalid request");
       return false;
     case flush_client::Status::kFail:
       break;
   }
-  Reply("458 4.7.1 Unable to queue messages");
+  Reply("458 Unable to queue messages");
   return false;
 }
 

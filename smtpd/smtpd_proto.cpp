@@ -156,14 +156,13 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
   all.push_back(opt.message_size_limit > 0 ? "SIZE " + std::to_string(opt.message_size_limit)
                                            : "SIZE");
   if (opt.vrfy) all.push_back("VRFY");
+  all.push_back("ETRN");  // the flush service (flush/) acts on it
   if (opt.starttls) all.push_back("STARTTLS");
   if (!opt.auth.empty()) {
     std::string mechs = util::Join(opt.auth, " ");
     all.push_back("AUTH " + mechs);
     if (opt.auth_broken) all.push_back("AUTH=" + mechs);
   }
-  // ETRN is not offered while there is no flush service to act on it (the
-  // command itself answers 458 "Unable to queue messages" then).
   for (const char* k : {"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
     all.push_back(k);
   std::vector<std::string> out;

@@ -94,16 +94,17 @@ TEST(SmtpdProtoTest, NotifyAndOrcpt) {
 
 TEST(SmtpdProtoTest, EhloKeywords) {
   EhloOptions o;
-  std::vector<std::string> all = {"PIPELINING", "SIZE 10240000", "VRFY",     "ENHANCEDSTATUSCODES",
-                                  "8BITMIME",   "DSN",           "SMTPUTF8", "CHUNKING"};
+  std::vector<std::string> all = {
+      "PIPELINING", "SIZE 10240000", "VRFY",     "ETRN",    "ENHANCEDSTATUSCODES",
+      "8BITMIME",   "DSN",           "SMTPUTF8", "CHUNKING"};
   EXPECT_EQ(EhloKeywords(o), all);
   o.message_size_limit = 0;
   o.vrfy = false;
-  o.discard = {"chunking", "dsn", "silent-discard"};
+  o.discard = {"chunking", "dsn", "silent-discard", "etrn"};
   EXPECT_EQ(EhloKeywords(o), (std::vector<std::string>{"PIPELINING", "SIZE", "ENHANCEDSTATUSCODES",
                                                        "8BITMIME", "SMTPUTF8"}));
   o.discard = {"size"};
-  EXPECT_EQ(EhloKeywords(o)[1], "ENHANCEDSTATUSCODES");  // no SIZE, no VRFY
+  EXPECT_EQ(EhloKeywords(o)[1], "ETRN");  // no SIZE, no VRFY
 }
 
 TEST(SmtpdProtoTest, ReceivedHeader) {

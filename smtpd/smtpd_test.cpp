@@ -226,7 +226,8 @@ class SmtpdTest : public ::testing::Test {
 const char kBanner[] = "220 mx.example.com ESMTP Postfix\r\n";
 const char kEhlo[] =
     "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
-    "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n";
+    "250-ETRN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 "
+    "CHUNKING\r\n";
 
 TEST_F(SmtpdTest, OneMessagePipelined) {
   std::string out = Session(
@@ -298,9 +299,9 @@ TEST_F(SmtpdTest, SequenceAndSyntaxErrors) {
       {"VRFY <unknown@example.com>",
        "550 5.1.1 <unknown@example.com>: Recipient address rejected: User unknown"},
       {"VRFY <bob@example.com>", "252 2.0.0 <bob@example.com>"},
-      {"ETRN", "500 5.5.2 Syntax: ETRN domain"},
+      {"ETRN", "500 Syntax: ETRN domain"},
       {"ETRN flush.example", "250 Queuing started"},
-      {"ETRN other.example", "459 4.7.1 <other.example>: service unavailable"},
+      {"ETRN other.example", "459 <other.example>: service unavailable"},
       {"BDAT x", "501 5.5.4 Syntax: BDAT count [LAST]"},
       {"NOOP", "250 2.0.0 Ok"},
   };
@@ -610,7 +611,7 @@ TEST_F(SmtpdTest, HeloControlCharactersNeverReachTheQueue) {
 
 const char kEhloAuth[] =
     "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
-    "250-AUTH PLAIN LOGIN\r\n250-AUTH=PLAIN LOGIN\r\n"
+    "250-ETRN\r\n250-AUTH PLAIN LOGIN\r\n250-AUTH=PLAIN LOGIN\r\n"
     "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n";
 
 TEST_F(SmtpdTest, AuthPlainThenMail) {
@@ -655,22 +656,23 @@ TEST_F(SmtpdTest, AuthSyntaxAndFailures) {
       "AUTH PLAIN\r\nAGJvYgB3cm9uZw==\r\n"
       "MAIL FROM:<a@example.com> AUTH=<>\r\nAUTH LOGIN\r\nRSET\r\n"
       "AUTH LOGIN\r\nYm9i\r\nc2VjcmV0\r\nQUIT\r\n");
-  EXPECT_EQ(out, std::string(kBanner) +
-                     "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
-                     "250-AUTH PLAIN LOGIN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
-                     "250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
-                     "501 5.5.4 Syntax: AUTH mechanism\r\n"
-                     "501 5.5.4 Syntax: AUTH mechanism\r\n"
-                     "504 5.5.4 Unsupported authentication mechanism\r\n"
-                     "504 5.5.4 Unsupported authentication mechanism\r\n"
-                     "535 5.7.8 Error: authentication failed: (reason unavailable)\r\n"
-                     "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
-                     "501 5.7.0 Authentication aborted\r\n"
-                     "334 \r\n535 5.7.8 Error: authentication failed: (reason unavailable)\r\n"
-                     "250 2.1.0 Ok\r\n503 5.5.1 Error: MAIL transaction in progress\r\n"
-                     "250 2.0.0 Ok\r\n"
-                     "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
-                     "235 2.7.0 Authentication successful\r\n221 2.0.0 Bye\r\n");
+  EXPECT_EQ(out,
+            std::string(kBanner) +
+                "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
+                "250-ETRN\r\n250-AUTH PLAIN LOGIN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+                "250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
+                "501 5.5.4 Syntax: AUTH mechanism\r\n"
+                "501 5.5.4 Syntax: AUTH mechanism\r\n"
+                "504 5.5.4 Unsupported authentication mechanism\r\n"
+                "504 5.5.4 Unsupported authentication mechanism\r\n"
+                "535 5.7.8 Error: authentication failed: (reason unavailable)\r\n"
+                "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+                "501 5.7.0 Authentication aborted\r\n"
+                "334 \r\n535 5.7.8 Error: authentication failed: (reason unavailable)\r\n"
+                "250 2.1.0 Ok\r\n503 5.5.1 Error: MAIL transaction in progress\r\n"
+                "250 2.0.0 Ok\r\n"
+                "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+                "235 2.7.0 Authentication successful\r\n221 2.0.0 Bye\r\n");
   EXPECT_TRUE(
       Logged("warning: unknown[192.0.2.1]: SASL PLAIN authentication failed: "
              "(reason unavailable), sasl_username=bob@example.com"));
@@ -711,7 +713,8 @@ TEST_F(SmtpdTest, StartTlsOfferedAndRefusedWithoutContext) {
   EXPECT_NE(out.find("502 5.5.1 Error: command not implemented\r\n"), std::string::npos) << out;
   st_.tls_level = TlsLevel::kMay;
   out = Session("EHLO c\r\nSTARTTLS x\r\nSTARTTLS\r\nMAIL FROM:<a@b>\r\nQUIT\r\n");
-  EXPECT_NE(out.find("250-VRFY\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n"), std::string::npos)
+  EXPECT_NE(out.find("250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("501 5.5.4 Syntax: STARTTLS\r\n"
                      "454 4.7.0 TLS not available due to local problem\r\n"

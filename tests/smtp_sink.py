@@ -65,7 +65,7 @@ DEFAULT_EHLO = ["PIPELINING", "SIZE 10240000", "8BITMIME", "DSN", "SMTPUTF8",
 
 class SmtpSink:
     def __init__(self, host="127.0.0.1", ehlo=None, greeting="220 sink.example ESMTP test sink",
-                 ehlo_reply=None, replies=None, rcpt_replies=None, delay=0):
+                 ehlo_reply=None, replies=None, rcpt_replies=None, delay=0, port=0):
         self.host = host
         self.ehlo = list(DEFAULT_EHLO if ehlo is None else ehlo)
         self.greeting = greeting
@@ -80,7 +80,7 @@ class SmtpSink:
         self.current = 0
         self.max_concurrent = 0
         self._open = {}             # id -> [socket, client ended it]
-        self.port = 0
+        self.port = port            # 0: a free one, chosen at start()
         self._uses = {}
         self._lock = threading.Lock()
         self._server = None
@@ -107,7 +107,7 @@ class SmtpSink:
             daemon_threads = True
             allow_reuse_address = True
 
-        self._server = Server((self.host, 0), Handler)
+        self._server = Server((self.host, self.port), Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1}, daemon=True)

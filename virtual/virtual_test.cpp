@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "global/config.h"
+#include "global/config_testing.h"
 #include "global/maps.h"
-#include "util/cf_file.h"
 #include "util/files.h"
 #include "util/scratch_dir.h"
 #include "virtual/copy.h"
@@ -334,15 +334,6 @@ TEST(MboxTest, AppendsLocksAndTruncatesOnError) {
   EXPECT_EQ(bad, "bogus");
 }
 
-config::Config MakeConfig(const std::string& text) {
-  std::vector<std::string> w;
-  auto cf = util::CfFile::Parse(text, "/cfg/main.cf", &w);
-  EXPECT_TRUE(cf.ok());
-  config::Config c;
-  c.SetMainCf(std::move(cf).value());
-  return c;
-}
-
 TEST(AgentTest, LookupsAndOutcomes) {
   ScratchDir t;
   maps::ClearTableCache();
@@ -353,20 +344,20 @@ TEST(AgentTest, LookupsAndOutcomes) {
     ASSERT_EQ(chown(t.path().c_str(), u, g), 0);
   }
   std::string uid = std::to_string(u), gid = std::to_string(g);
-  config::Config cfg =
-      MakeConfig("virtual_mailbox_base = " + t.path() +
-                 "\nrecipient_delimiter = +\n"
-                 "virtual_mailbox_maps = inline:{bob@example.jp=example.jp/bob/, "
-                 "carol@example.jp=example.jp/carol, @catch.jp=catch/all/}\n"
-                 "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}, static:" +
-                 uid +
-                 "\n"
-                 "virtual_gid_maps = static:" +
-                 gid +
-                 "\n"
-                 "virtual_minimum_uid = 1\n"
-                 "virtual_mailbox_limit_maps = inline:{bob@example.jp=0}\n"
-                 "virtual_mailbox_limit_override = yes\n");
+  config::Config cfg = config::testing::FromText(
+      "virtual_mailbox_base = " + t.path() +
+      "\nrecipient_delimiter = +\n"
+      "virtual_mailbox_maps = inline:{bob@example.jp=example.jp/bob/, "
+      "carol@example.jp=example.jp/carol, @catch.jp=catch/all/}\n"
+      "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}, static:" +
+      uid +
+      "\n"
+      "virtual_gid_maps = static:" +
+      gid +
+      "\n"
+      "virtual_minimum_uid = 1\n"
+      "virtual_mailbox_limit_maps = inline:{bob@example.jp=0}\n"
+      "virtual_mailbox_limit_override = yes\n");
   auto agent = Agent::Create(cfg);
   ASSERT_TRUE(agent.ok()) << agent.status().message();
   struct {
@@ -389,12 +380,12 @@ TEST(AgentTest, LookupsAndOutcomes) {
   EXPECT_EQ(List(t.path() + "/catch/all/new").size(), 1u);
   EXPECT_TRUE(util::FileExists(t.path() + "/example.jp/carol"));
   // Unknown user (no fail: table in this list) and uid problems.
-  config::Config cfg2 =
-      MakeConfig("virtual_mailbox_base = " + t.path() +
-                 "\nvirtual_mailbox_maps = inline:{low@example.jp=l/, x@example.jp=x/}\n"
-                 "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}\n"
-                 "virtual_gid_maps = static:" +
-                 gid + "\nvirtual_minimum_uid = 100\n");
+  config::Config cfg2 = config::testing::FromText(
+      "virtual_mailbox_base = " + t.path() +
+      "\nvirtual_mailbox_maps = inline:{low@example.jp=l/, x@example.jp=x/}\n"
+      "virtual_uid_maps = inline:{low@example.jp=5, x@example.jp=abc}\n"
+      "virtual_gid_maps = static:" +
+      gid + "\nvirtual_minimum_uid = 100\n");
   auto agent2 = Agent::Create(cfg2);
   ASSERT_TRUE(agent2.ok());
   Result got = (*agent2)->Deliver(Make({"", "b"}, "Nobody@Example.JP"));
@@ -407,7 +398,7 @@ TEST(AgentTest, LookupsAndOutcomes) {
     EXPECT_EQ(got.dsn, "4.3.5") << rcpt;
   }
   // A table that fails: deferred, never "unknown user".
-  config::Config cfg3 = MakeConfig(
+  config::Config cfg3 = config::testing::FromText(
       "virtual_mailbox_base = /x\nvirtual_mailbox_maps = "
       "inline:{a@example.jp=a/}, fail:broken\n");
   auto agent3 = Agent::Create(cfg3);
@@ -417,9 +408,9 @@ TEST(AgentTest, LookupsAndOutcomes) {
   EXPECT_EQ(got.dsn, "4.3.0");
   EXPECT_EQ(got.text, "mail system configuration error");
   // Relative base: a configuration error.
-  EXPECT_FALSE(Agent::Create(MakeConfig("virtual_mailbox_base = relative\n")).ok());
-  EXPECT_FALSE(Agent::Create(MakeConfig("virtual_mailbox_base = /x\n"
-                                        "virtual_mailbox_lock = bogus\n"))
+  EXPECT_FALSE(Agent::Create(config::testing::FromText("virtual_mailbox_base = relative\n")).ok());
+  EXPECT_FALSE(Agent::Create(config::testing::FromText("virtual_mailbox_base = /x\n"
+                                                       "virtual_mailbox_lock = bogus\n"))
                    .ok());
 }
 
