@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/strings.h"
+#include "util/tls_ccert.h"
 
 namespace util::tls {
 
@@ -38,19 +39,6 @@ std::optional<unsigned> VersionBit(std::string_view name) {
   for (size_t i = 0; i < std::size(kVersions); ++i)
     if (EqualsIgnoreCase(name, kVersions[i].name)) return 1u << i;
   return std::nullopt;
-}
-
-// OpenSSL's error queue as one message (emptied).
-std::string OpenSslErrors() {
-  std::string out;
-  unsigned long e;
-  while ((e = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown error" : out;
 }
 
 class SslTransport : public Transport {
@@ -126,6 +114,24 @@ std::string CurveName(int nid) {
   return sn != nullptr ? sn : "";
 }
 
+// A signature's algorithm name, key strength (curve or bits) and digest.
+void Signature(int sig, int md, EVP_PKEY* key, std::string* name, std::string* curve, int* bits,
+               std::string* digest) {
+  *name = SignatureName(sig);
+  if (key != nullptr) {
+    char group_name[80];
+    size_t len = 0;
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
+                                       sizeof(group_name), &len)) {
+      *curve = CurveName(OBJ_sn2nid(group_name));
+    } else if (sig == NID_rsaEncryption || sig == NID_rsassaPss) {
+      *bits = EVP_PKEY_get_bits(key);
+    }
+  }
+  if (md != NID_undef) *digest = OBJ_nid2sn(md);
+}
+
 void Summarize(SSL* ssl, Summary* s) {
   s->protocol = SSL_get_version(ssl);
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) {
@@ -146,21 +152,19 @@ void Summarize(SSL* ssl, Summary* s) {
   }
   int sig = NID_undef;
   if (SSL_get_signature_type_nid(ssl, &sig) && sig != NID_undef) {
-    s->sig_name = SignatureName(sig);
-    if (EVP_PKEY* key = SSL_get_privatekey(ssl)) {
-      char group_name[80];
-      size_t len = 0;
-      if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
-          EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
-                                         sizeof(group_name), &len)) {
-        s->sig_curve = CurveName(OBJ_sn2nid(group_name));
-      } else if (sig == NID_rsaEncryption || sig == NID_rsassaPss) {
-        s->sig_bits = EVP_PKEY_get_bits(key);
-      }
-    }
     int md = NID_undef;
-    if (SSL_get_signature_nid(ssl, &md) && md != NID_undef) s->sig_digest = OBJ_nid2sn(md);
+    SSL_get_signature_nid(ssl, &md);
+    Signature(sig, md, SSL_get_privatekey(ssl), &s->sig_name, &s->sig_curve, &s->sig_bits,
+              &s->sig_digest);
   }
+  // The client's signature (it presented a certificate in this handshake).
+  if (SSL_get_peer_signature_type_nid(ssl, &sig) && sig != NID_undef) {
+    int md = NID_undef;
+    SSL_get_peer_signature_nid(ssl, &md);
+    Signature(sig, md, X509_get0_pubkey(SSL_get0_peer_certificate(ssl)), &s->peer_sig_name,
+              &s->peer_sig_curve, &s->peer_sig_bits, &s->peer_sig_digest);
+  }
+  SummarizePeer(ssl, s);
 }
 
 // " (P-256)" or " (2048 bits)" or nothing.
@@ -178,11 +182,33 @@ std::string Details(const Summary& s, std::string_view sep) {
   if (!s.sig_name.empty()) {
     out += std::string(sep) + "server-signature " + s.sig_name + Strength(s.sig_curve, s.sig_bits);
     if (!s.sig_digest.empty()) out += " server-digest " + s.sig_digest;
+    sep = " ";
   }
   return out;
 }
 
+// " client-signature RSA-PSS (2048 bits) client-digest SHA256" or nothing.
+std::string ClientDetails(const Summary& s) {
+  if (s.peer_sig_name.empty()) return "";
+  std::string out =
+      " client-signature " + s.peer_sig_name + Strength(s.peer_sig_curve, s.peer_sig_bits);
+  if (!s.peer_sig_digest.empty()) out += " client-digest " + s.peer_sig_digest;
+  return out;
+}
+
 }  // namespace
+
+std::string OpenSslErrors() {
+  std::string out;
+  unsigned long e;
+  while ((e = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown error" : out;
+}
 
 std::optional<unsigned> ParseProtocols(std::string_view list) {
   unsigned include = 0, exclude = 0;
@@ -348,11 +374,14 @@ StatusOr<std::unique_ptr<Transport>> Accept(const ServerContext& ctx, int fd,
 }
 
 std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr) {
-  return StrFormat("Anonymous TLS connection established %.*s %.*s: %s with cipher %s (%d/%d bits)",
+  const char* trust = !s.peer_cert_present  ? "Anonymous"
+                      : s.peer_cert_trusted ? "Trusted"
+                                            : "Untrusted";
+  return StrFormat("%s TLS connection established %.*s %.*s: %s with cipher %s (%d/%d bits)", trust,
                    static_cast<int>(direction.size()), direction.data(),
                    static_cast<int>(namaddr.size()), namaddr.data(), s.protocol.c_str(),
                    s.cipher.c_str(), s.cipher_bits, s.cipher_alg_bits) +
-         Details(s, " ");
+         Details(s, " ") + ClientDetails(s);
 }
 
 std::vector<std::string> ReceivedClause(const Summary& s) {
@@ -360,13 +389,22 @@ std::vector<std::string> ReceivedClause(const Summary& s) {
   std::string first = StrFormat("\t(using %s with cipher %s (%d/%d bits)", s.protocol.c_str(),
                                 s.cipher.c_str(), s.cipher_bits, s.cipher_alg_bits);
   std::string details = Details(s, "\t ");
-  if (details.empty()) {
+  std::string client = ClientDetails(s);
+  if (details.empty() && client.empty()) {
     out.push_back(first + ")");
   } else {
     out.push_back(first);
-    out.push_back(details + ")");
+    if (!details.empty()) out.push_back(details + (client.empty() ? ")" : ""));
+    if (!client.empty()) out.push_back("\t" + client + ")");
   }
-  out.push_back("\t(No client certificate requested)");
+  if (s.peer_cert_present)
+    out.push_back(StrFormat("\t(Client CN \"%s\", Issuer \"%s\" (%s))", s.peer_CN.c_str(),
+                            s.issuer_CN.c_str(),
+                            s.peer_cert_trusted ? "verified OK" : "not verified"));
+  else if (s.peer_cert_requested)
+    out.push_back("\t(Client did not present a certificate)");
+  else
+    out.push_back("\t(No client certificate requested)");
   return out;
 }
 

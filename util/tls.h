@@ -47,6 +47,9 @@ namespace util::tls {
 // nullopt for an unknown name.
 std::optional<unsigned> ParseProtocols(std::string_view list);
 
+// OpenSSL's error queue as one message, emptied ("unknown error" when empty).
+std::string OpenSslErrors();
+
 // The cipher lists of the grades ("high", "medium", "low", "export",
 // "null"), i.e. tls_high_cipherlist etc.
 struct CipherLists {
@@ -98,6 +101,21 @@ struct Summary {
   std::string sig_curve;
   int sig_bits = 0;
   std::string sig_digest;  // "SHA256", or empty
+  // Server side (util/tls_ccert.h): a resumed session, and the client's
+  // certificate when one was asked for.
+  bool session_reused = false;
+  bool peer_cert_requested = false;
+  bool peer_cert_present = false;
+  bool peer_cert_trusted = false;  // its chain verified
+  // Why not, as Postfix logs it after "certificate verification failed
+  // for host[addr]: ": "self-signed certificate", "untrusted issuer /CN=X", ...
+  std::string peer_verify_failure;
+  std::string peer_CN, issuer_CN;
+  std::string peer_cert_der;  // the certificate, DER
+  std::string peer_sig_name;  // the client's signature (as sig_*)
+  std::string peer_sig_curve;
+  int peer_sig_bits = 0;
+  std::string peer_sig_digest;
 };
 
 // The server side of a handshake on `fd` (which must have no unread
@@ -108,7 +126,9 @@ StatusOr<std::unique_ptr<Transport>> Accept(const ServerContext& ctx, int fd,
 // "Anonymous TLS connection established from host[addr]: TLSv1.3 with
 // cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
 // server-signature RSA-PSS (2048 bits) server-digest SHA256"
-// (direction "from" on a server, "to" on a client).
+// (direction "from" on a server, "to" on a client). "Trusted" or
+// "Untrusted" instead of "Anonymous" when the peer presented a
+// certificate, and then " client-signature ... client-digest ..." too.
 std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr);
 
 // The lines Postfix's smtpd adds to its Received: header after the "from"
@@ -116,6 +136,9 @@ std::string LogLine(const Summary& s, std::string_view direction, std::string_vi
 //   \t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)
 //   \t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)
 //   \t(No client certificate requested)
+// or, when a certificate was asked for, "\t(Client did not present a
+// certificate)" / "\t(Client CN "cn", Issuer "cn" (verified OK))" (or
+// "(not verified)").
 std::vector<std::string> ReceivedClause(const Summary& s);
 
 }  // namespace util::tls
