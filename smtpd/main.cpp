@@ -81,6 +81,7 @@
 #include "global/anvil_client.h"
 #include "global/dovecot_auth.h"
 #include "global/flush_client.h"
+#include "global/tlsmgr_client.h"
 #include "server/single_server.h"
 #include "smtpd/smtpd.h"
 #include "smtpd/smtpd_check.h"
@@ -89,6 +90,7 @@
 #include "util/msg.h"
 #include "util/name_service.h"
 #include "util/sockets.h"
+#include "util/tls_tickets.h"
 
 namespace {
 
@@ -99,6 +101,7 @@ struct State {
   std::unique_ptr<dovecot_auth::Client> sasl;
   std::unique_ptr<smtpd::Engine> engine;
   std::unique_ptr<util::tls::ServerContext> tls;
+  std::unique_ptr<tlsmgr_client::Client> tlsmgr;
 };
 State* g_state = nullptr;
 std::unique_ptr<util::tls::ServerContext> g_tls;  // loaded while privileged
@@ -157,6 +160,21 @@ int main(int argc, char** argv) {
     smtpd::Deps deps;
     deps.checker = st->checker.get();
     st->tls = std::move(g_tls);
+    if (cfg.GetBool("smtpd_tls_req_ccert") && !st->settings.tls_req_ccert &&
+        (st->settings.tls_level != smtpd::TlsLevel::kNone || st->settings.tls_wrappermode))
+      msg::Warn("Can't require client certs unless TLS is required");
+    // Session tickets with tlsmgr's keys (smtpd_tls_session_cache_timeout
+    // 0: none). tlsmgr unreachable: a warning, and full handshakes.
+    long lifetime = tlsmgr_client::TicketLifetime(cfg);
+    if (st->tls && lifetime > 0) {
+      st->tlsmgr = std::make_unique<tlsmgr_client::Client>(cfg);
+      util::Status s = util::tls::EnableTickets(
+          *st->tls, lifetime, smtpd::TlsSessionContext(cfg, st->settings),
+          [c = st->tlsmgr.get()](const util::tls::TicketKeyName* name) { return c->Key(name); });
+      if (!s.ok()) msg::Warn("TLS session tickets: %s", s.message().c_str());
+    } else if (st->tls) {
+      util::tls::DisableTickets(*st->tls);
+    }
     deps.tls = st->tls.get();
     deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();

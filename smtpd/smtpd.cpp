@@ -16,6 +16,7 @@
 #include "smtpd/smtpd_proto.h"
 #include "util/msg.h"
 #include "util/strings.h"
+#include "util/tls_ccert.h"
 
 namespace smtpd {
 
@@ -71,6 +72,7 @@ class Session {
   bool TlsOffered() const { return st_.tls_level != TlsLevel::kNone || st_.tls_wrappermode; }
   // The handshake on the client's connection; false ends the session.
   bool Handshake(const char* after);
+  void ClientCertificate();
 
   // --- helpers ---
   void LookupClientName();
@@ -401,7 +403,7 @@ void Session::Run() {
                 NamAddr().c_str());
       go_on = false;
     } else {
-      go_on = Handshake("CONNECT");
+      go_on = Handshake("CONNECT") && !quit_;
     }
   }
   if (go_on) {
@@ -1086,8 +1088,16 @@ bool Session::Handshake(const char* after) {
     if (s.ok()) {
       tls_active_ = true;
       tls_ = sum;
+      ClientCertificate();
       if (st_.tls_loglevel >= 1)
         msg::Info("%s", util::tls::LogLine(tls_, "from", NamAddr()).c_str());
+      if (st_.tls_req_ccert && !tls_.peer_cert_trusted) {
+        const char* why = tls_.peer_cert_present ? "Client certificate not trusted"
+                                                 : "No client certificate presented";
+        msg::Info("NOQUEUE: abort: TLS from %s: %s", NamAddr().c_str(), why);
+        Reply("421 4.7.1 " + st_.myhostname + " Error: " + why);
+        quit_ = true;
+      }
       return true;
     }
     msg::Warn("%s: %s", NamAddr().c_str(), s.message().c_str());
@@ -1098,6 +1108,29 @@ bool Session::Handshake(const char* after) {
   }
   msg::Info("lost connection after %s from %s", after, NamAddr().c_str());
   return false;
+}
+
+// What the restrictions and the logs learn of the client's certificate.
+void Session::ClientCertificate() {
+  sess_.tls = true;
+  sess_.ccert_present = tls_.peer_cert_present;
+  sess_.ccert_trusted = tls_.peer_cert_trusted;
+  sess_.ccert_subject = tls_.peer_CN;
+  if (!tls_.peer_cert_present) return;
+  // Postfix logs why the chain did not verify when it matters: a
+  // certificate is required, or the log level asks for detail.
+  if (!tls_.peer_cert_trusted && (st_.tls_req_ccert || st_.tls_loglevel >= 2) &&
+      !tls_.session_reused)
+    msg::Info("certificate verification failed for %s: %s", NamAddr().c_str(),
+              tls_.peer_verify_failure.c_str());
+  auto fp = util::tls::CertFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
+  auto pkey = util::tls::PublicKeyFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
+  sess_.ccert_fingerprint = fp.ok() ? *fp : "";
+  sess_.ccert_pkey_fingerprint = pkey.ok() ? *pkey : "";
+  if (st_.tls_loglevel >= 2)
+    msg::Info("%s: subject_CN=%s, issuer_CN=%s, fingerprint=%s, pkey_fingerprint=%s",
+              NamAddr().c_str(), tls_.peer_CN.c_str(), tls_.issuer_CN.c_str(),
+              sess_.ccert_fingerprint.c_str(), sess_.ccert_pkey_fingerprint.c_str());
 }
 
 // STARTTLS (RFC 3207).
@@ -1372,7 +1405,21 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.tls_loglevel = static_cast<int>(cfg.GetInt("smtpd_tls_loglevel"));
   s.tls_received_header = cfg.GetBool("smtpd_tls_received_header");
   s.starttls_timeout = static_cast<int>(cfg.GetTime("smtpd_starttls_timeout"));
+  // As Postfix: requiring a certificate needs mandatory TLS (else it is
+  // ignored, with a warning at start: main.cpp), and implies asking.
+  s.tls_req_ccert = cfg.GetBool("smtpd_tls_req_ccert") &&
+                    (s.tls_level == TlsLevel::kEncrypt || s.tls_wrappermode);
+  s.tls_ask_ccert = cfg.GetBool("smtpd_tls_ask_ccert") || s.tls_req_ccert;
+  s.tls_fingerprint_digest = std::string(util::Trim(cfg.Get("smtpd_tls_fingerprint_digest")));
   return s;
+}
+
+std::string TlsSessionContext(const config::Config& cfg, const Settings& st) {
+  std::string id = "smtpd/" + st.service_name;
+  if (st.tls_ask_ccert)
+    id += "/ccert/" + cfg.Get("smtpd_tls_CAfile") + "/" + cfg.Get("smtpd_tls_CApath") + "/" +
+          std::to_string(cfg.GetInt("smtpd_tls_ccert_verifydepth"));
+  return id;
 }
 
 util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
@@ -1421,7 +1468,16 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
     if (stat(k.c_str(), &sb) == 0 && (sb.st_mode & S_IROTH) != 0)
       msg::Warn("private key file %s is readable by other users", k.c_str());
   }
-  return util::tls::ServerContext::Create(ts);
+  auto ctx = util::tls::ServerContext::Create(ts);
+  if (!ctx.ok() || !st.tls_ask_ccert) return ctx;
+  if (auto fp = util::tls::CertFingerprint("", st.tls_fingerprint_digest); !fp.ok())
+    return util::InvalidArgument("smtpd_tls_fingerprint_digest: " + fp.status().message());
+  util::tls::ClientCertSettings cs;
+  cs.ca_file = std::string(util::Trim(cfg.Get("smtpd_tls_CAfile")));
+  cs.ca_path = std::string(util::Trim(cfg.Get("smtpd_tls_CApath")));
+  cs.verify_depth = static_cast<int>(cfg.GetInt("smtpd_tls_ccert_verifydepth"));
+  if (util::Status s = util::tls::AskClientCertificates(**ctx, cs); !s.ok()) return s;
+  return ctx;
 }
 
 std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(

@@ -648,6 +648,68 @@ class ClassScope:
         self._checks.assertEqual(first, second, msg)
 
 
+# main.cf of the TLS tests: smtpd_tls_security_level = may with the
+# certificates of make_certificates in %(dir)s, loglevel 1, Received: clause.
+TLS_MAIN_CF = (
+    "myhostname = mx.example.test\n"
+    "mydestination = $myhostname, localhost\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "smtpd_peername_lookup = no\n"
+    "smtpd_error_sleep_time = 0\n"
+    "smtpd_tls_security_level = may\n"
+    "smtpd_tls_cert_file = %(dir)s/server.pem\n"
+    "smtpd_tls_key_file = %(dir)s/server.key\n"
+    "smtpd_tls_loglevel = 1\n"
+    "smtpd_tls_received_header = yes\n"
+)
+
+
+def openssl(*args, cwd):
+    """Runs the openssl command in `cwd`; an error raises RuntimeError."""
+    import subprocess
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("openssl %s: %s" % (" ".join(args), r.stderr))
+
+
+def make_certificates(directory):
+    """ca.pem, server.pem (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the
+    CA) and server.key in `directory` (made if missing); returns `directory`."""
+    os.makedirs(directory, exist_ok=True)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=Test CA", cwd=directory)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=mx.example.test", cwd=directory)
+    with open(os.path.join(directory, "ext.cnf"), "w") as f:
+        f.write("subjectAltName = DNS:mx.example.test, IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf",
+            cwd=directory)
+    os.chmod(os.path.join(directory, "server.key"), 0o600)
+    return directory
+
+
+def make_client_certificates(directory):
+    """After make_certificates: client.pem/client.key (CN client.example,
+    O Client Org, signed by the CA) and self.pem/self.key (self-signed, CN
+    self.example) in `directory`."""
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out",
+            "client.csr", "-subj", "/CN=client.example/O=Client Org", cwd=directory)
+    openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "client.pem", "-days", "2", cwd=directory)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out",
+            "self.pem", "-days", "2", "-subj", "/CN=self.example", cwd=directory)
+
+
+def cert_fingerprint(path, digest="sha256"):
+    """The certificate's fingerprint as Postfix's tables key it ("AB:CD:...")."""
+    import subprocess
+    r = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-" + digest, "-in", path],
+                       capture_output=True, text=True, timeout=60, check=True)
+    return r.stdout.strip().split("=", 1)[1]
+
+
 class DebianPostfix:
     """A private instance of Debian's own Postfix (the test-only reference
     that `make test` installs), to compare replies with. Needs root (its

@@ -15,41 +15,6 @@ import unittest
 
 import mtatest
 
-MAIN_CF = (
-    "myhostname = mx.example.test\n"
-    "mydestination = $myhostname, localhost\n"
-    "mynetworks = 127.0.0.0/8\n"
-    "smtpd_peername_lookup = no\n"
-    "smtpd_error_sleep_time = 0\n"
-    "smtpd_tls_security_level = may\n"
-    "smtpd_tls_cert_file = %(dir)s/server.pem\n"
-    "smtpd_tls_key_file = %(dir)s/server.key\n"
-    "smtpd_tls_loglevel = 1\n"
-    "smtpd_tls_received_header = yes\n"
-)
-
-
-def openssl(*args, cwd):
-    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True,
-                       timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError("openssl %s: %s" % (" ".join(args), r.stderr))
-
-
-def make_certificates(directory):
-    """ca.pem, server.pem (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the
-    CA) and server.key in `directory`."""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "2", "-subj", "/CN=Test CA", cwd=directory)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-            "-subj", "/CN=mx.example.test", cwd=directory)
-    with open(os.path.join(directory, "ext.cnf"), "w") as f:
-        f.write("subjectAltName = DNS:mx.example.test, IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf",
-            cwd=directory)
-    os.chmod(os.path.join(directory, "server.key"), 0o600)
-
 
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
 class TlsTest(unittest.TestCase):
@@ -57,9 +22,7 @@ class TlsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         scope = mtatest.ClassScope(cls)
-        cls.certs = os.path.join(scope.tmp, "certs")
-        os.makedirs(cls.certs)
-        make_certificates(cls.certs)
+        cls.certs = mtatest.make_certificates(os.path.join(scope.tmp, "certs"))
         cls.may, cls.encrypt, cls.smtps, cls.broken = (mtatest.free_port() for _ in range(4))
         master = (
             mtatest.smtpd_service("127.0.0.1:%d" % cls.may) +
@@ -69,7 +32,7 @@ class TlsTest(unittest.TestCase):
             mtatest.smtpd_service("127.0.0.1:%d" % cls.broken,
                                   ["smtpd_tls_cert_file=%s/missing.pem" % cls.certs]))
         cls.inst = mtatest.MtaInstance(scope, services=["cleanup", "anvil", "rewrite"],
-                                       main_cf=MAIN_CF % {"dir": cls.certs},
+                                       main_cf=mtatest.TLS_MAIN_CF % {"dir": cls.certs},
                                        master_extra=master)
         cls.inst.start()
         for port in (cls.may, cls.encrypt, cls.broken):
@@ -250,10 +213,8 @@ class DebianPostfixTlsTest(mtatest.TempDirTestCase):
         if not mtatest.DebianPostfix.usable():
             self.skipTest("needs root and Debian's Postfix")
         os.chmod(self.tmp, 0o755)
-        certs = os.path.join(self.tmp, "certs")
-        os.makedirs(certs)
-        make_certificates(certs)
-        main_cf = (MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
+        certs = mtatest.make_certificates(os.path.join(self.tmp, "certs"))
+        main_cf = (mtatest.TLS_MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
             self, main_cf=main_cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
