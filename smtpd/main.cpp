@@ -56,7 +56,11 @@
 //   smtpd_tls_mandatory_ciphers smtpd_tls_exclude_ciphers
 //   smtpd_tls_mandatory_exclude_ciphers tls_{high,medium,low,export,null}_cipherlist
 //   smtpd_tls_loglevel smtpd_tls_received_header smtpd_starttls_timeout
-//   smtpd_tls_dh1024_param_file tls_preempt_cipherlist.
+//   smtpd_tls_dh1024_param_file tls_preempt_cipherlist;
+//   resumption (session tickets with tlsmgr's keys): smtpd_tls_session_cache_timeout
+//   tlsmgr_service_name; client certificates: smtpd_tls_ask_ccert
+//   smtpd_tls_req_ccert smtpd_tls_CAfile smtpd_tls_CApath
+//   smtpd_tls_ccert_verifydepth smtpd_tls_fingerprint_digest relay_clientcerts.
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]
@@ -69,7 +73,16 @@
 //   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
 //   Anonymous TLS connection established from NAME[ADDR]: TLSv1.3 with cipher
 //     TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
-//     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1)
+//     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1;
+//     Trusted/Untrusted with a client certificate, then client-signature ...)
+//   certificate verification failed for NAME[ADDR]: self-signed certificate
+//                                                 (req_ccert, or loglevel >= 2)
+//   NAME[ADDR]: subject_CN=CN, issuer_CN=CN, fingerprint=FP, pkey_fingerprint=FP
+//                                                 (loglevel >= 2)
+//   NOQUEUE: abort: TLS from NAME[ADDR]: No client certificate presented
+//   warning: Can't require client certs unless TLS is required
+//   warning: TLS session ticket key manager PATH unavailable: REASON;
+//     session resumption disabled
 //   SSL_accept error from NAME[ADDR]: REASON
 //   warning: TLS library problem: REASON; TLS is not available
 #include <unistd.h>
