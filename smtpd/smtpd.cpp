@@ -541,7 +541,9 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   // log line, the Received: header or the queue.
   std::string helo = util::ReplaceControls(c.args);
   sess_.helo_name = helo;
-  sess_.protocol = esmtp ? (tls_active_ ? "ESMTPS" : "ESMTP") : "SMTP";
+  // As Postfix: ESMTP or SMTP in the logs and the queue file; the
+  // Received: header adds "S" for TLS.
+  sess_.protocol = esmtp ? "ESMTP" : "SMTP";
   deps_.checker->ResetTransaction(sess_);
   smtpd_check::Verdict v = deps_.checker->CheckHelo(sess_);
   if (v.rejected()) {
@@ -816,9 +818,13 @@ void Session::StartContent() {
   ri.client_addr = sess_.client_addr;
   ri.myhostname = st_.myhostname;
   ri.mail_name = st_.mail_name;
-  // RFC 3848 / Postfix: UTF8SMTP for SMTPUTF8 mail, "S" over TLS.
-  ri.protocol = txn_.smtputf8 && esmtp_ ? std::string(tls_active_ ? "UTF8SMTPS" : "UTF8SMTP")
-                                        : sess_.protocol;
+  // RFC 3848 / Postfix: UTF8SMTP for SMTPUTF8 mail, "S" over TLS (also
+  // when the client sent MAIL without a new EHLO after STARTTLS: the
+  // protocol of the EHLO before it stays, as in Postfix).
+  ri.protocol = txn_.smtputf8 && esmtp_  ? std::string("UTF8SMTP")
+                : sess_.protocol.empty() ? std::string("SMTP")
+                                         : sess_.protocol;
+  if (tls_active_) ri.protocol += "S";
   // RFC 3848: "A" for an authenticated client.
   if (!sess_.sasl_username.empty() && esmtp_) ri.protocol += "A";
   if (st_.sasl_authenticated_header) ri.authenticated_sender = sess_.sasl_username;
@@ -1169,7 +1175,6 @@ bool Session::StartTls(const smtpd_proto::Command& c) {
   // The session starts over (RFC 3207 4.2).
   ResetTransaction();
   sess_.helo_name.clear();
-  sess_.protocol.clear();
   esmtp_ = false;
   return true;
 }

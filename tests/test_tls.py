@@ -82,6 +82,21 @@ class TlsTest(unittest.TestCase):
         self.inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=2 starttls=1/2 mail=1 "
                            r"rcpt=1 data=1 quit=1 commands=7/8")
 
+    def test_mail_without_ehlo_after_starttls(self):
+        # As Postfix: the protocol of the EHLO before STARTTLS, plus "S".
+        with smtplib.SMTP("127.0.0.1", self.may, timeout=10) as c:
+            c.ehlo("client.example")
+            c.starttls(context=self.context())
+            c.mail("alice@example.org")
+            c.rcpt("bob@remote.example")
+            code, text = c.data(b"Subject: no EHLO\r\n\r\nHi.\r\n")
+            self.assertEqual(code, 250, text)
+            qid = mtatest.queued_id("250 " + text.decode())
+        q = self.queued(qid)
+        self.assertRegex("\n".join(q["content"][:6]),
+                         r"^Received: from unknown \(unknown \[127\.0\.0\.1\]\)\n"
+                         r"(\t.*\n)+\tby mx\.example\.test \(Postfix\) with ESMTPS id %s\n" % qid)
+
     def test_starttls_syntax_and_plain_keywords(self):
         with smtplib.SMTP("127.0.0.1", self.may, timeout=10) as c:
             c.ehlo("client.example")

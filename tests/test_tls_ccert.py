@@ -273,7 +273,8 @@ class DebianPostfixClientCertTest(mtatest.TempDirTestCase):
 
         def lines(log):
             pat = (r"(?:(?:Anonymous|Trusted|Untrusted) TLS connection established from |"
-                   r"certificate verification failed for |NOQUEUE: abort: TLS from ).*")
+                   r"certificate verification failed for |NOQUEUE: abort: TLS from |"
+                   r"NOQUEUE: reject: ).*")
             return re.findall(pat, log)
         mtatest.wait_for(lambda: len(lines(deb.log())) >= len(lines(inst.log())), 10,
                          "Debian's log lines")
