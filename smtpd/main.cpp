@@ -76,8 +76,8 @@
 //     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1;
 //     Trusted/Untrusted with a client certificate, then client-signature ...)
 //   certificate verification failed for NAME[ADDR]: self-signed certificate
-//                                                 (req_ccert, or loglevel >= 2)
-//   NAME[ADDR]: subject_CN=CN, issuer_CN=CN, fingerprint=FP, pkey_fingerprint=FP
+//                                                 (req_ccert)
+//   NAME[ADDR]: subject_CN=CN, issuer=CN, fingerprint=FP, pkey_fingerprint=FP
 //                                                 (loglevel >= 2)
 //   NOQUEUE: abort: TLS from NAME[ADDR]: No client certificate presented
 //   warning: Can't require client certs unless TLS is required

@@ -1123,20 +1123,19 @@ void Session::ClientCertificate() {
   sess_.ccert_trusted = tls_.peer_cert_trusted;
   sess_.ccert_subject = tls_.peer_CN;
   if (!tls_.peer_cert_present) return;
-  // Postfix logs why the chain did not verify when it matters: a
-  // certificate is required, or the log level asks for detail.
-  if (!tls_.peer_cert_trusted && (st_.tls_req_ccert || st_.tls_loglevel >= 2) &&
-      !tls_.session_reused)
-    msg::Info("certificate verification failed for %s: %s", NamAddr().c_str(),
-              tls_.peer_verify_failure.c_str());
   auto fp = util::tls::CertFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
   auto pkey = util::tls::PublicKeyFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
   sess_.ccert_fingerprint = fp.ok() ? *fp : "";
   sess_.ccert_pkey_fingerprint = pkey.ok() ? *pkey : "";
   if (st_.tls_loglevel >= 2)
-    msg::Info("%s: subject_CN=%s, issuer_CN=%s, fingerprint=%s, pkey_fingerprint=%s",
+    msg::Info("%s: subject_CN=%s, issuer=%s, fingerprint=%s, pkey_fingerprint=%s",
               NamAddr().c_str(), tls_.peer_CN.c_str(), tls_.issuer_CN.c_str(),
               sess_.ccert_fingerprint.c_str(), sess_.ccert_pkey_fingerprint.c_str());
+  // As Postfix, why the chain did not verify is logged only where a
+  // certificate is required.
+  if (!tls_.peer_cert_trusted && st_.tls_req_ccert && !tls_.session_reused)
+    msg::Info("certificate verification failed for %s: %s", NamAddr().c_str(),
+              tls_.peer_verify_failure.c_str());
 }
 
 // STARTTLS (RFC 3207).

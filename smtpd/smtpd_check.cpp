@@ -208,7 +208,6 @@ class CheckerImpl : public Checker {
   bool local_rcpt_check_ = false, virtual_mailbox_check_ = false, relay_rcpt_check_ = false;
   maps::AddrFindOptions alias_opts_, mailbox_opts_, access_opts_;
   maps::Maps relay_ccerts_;  // relay_clientcerts
-  long long tls_loglevel_ = 0;
   std::map<std::string, ResolveResult> resolve_cache_;
 };
 
@@ -265,7 +264,6 @@ util::Status CheckerImpl::Init() {
   show_table_name_ = cfg_.GetBool("show_user_unknown_table_name");
   port_logging_ = cfg_.GetBool("smtpd_client_port_logging");
   null_access_key_ = cfg_.Get("smtpd_null_access_lookup_key");
-  tls_loglevel_ = cfg_.GetInt("smtpd_tls_loglevel");
 
   struct {
     config::AnyParam param;
@@ -899,7 +897,7 @@ Result CheckerImpl::PermitTlsClientCerts(Ctx& c, bool all) {
   const Session& s = c.s;
   if (!s.tls) return Result::kDunno;
   if (all && s.ccert_trusted) {
-    if (tls_loglevel_ >= 2) msg::Info("Relaying allowed for all verified client certificates");
+    if (msg::Verbose()) msg::Info("Relaying allowed for all verified client certificates");
     return Result::kOk;
   }
   if (all || !s.ccert_present) return Result::kDunno;
@@ -914,11 +912,11 @@ Result CheckerImpl::PermitTlsClientCerts(Ctx& c, bool all) {
                           s.ccert_fingerprint.c_str(), s.ccert_pkey_fingerprint.c_str()));
     }
     if (r.found()) {
-      if (tls_loglevel_ >= 2) msg::Info("Relaying allowed for certified client: %s", key->c_str());
+      if (msg::Verbose()) msg::Info("Relaying allowed for certified client: %s", key->c_str());
       return Result::kOk;
     }
   }
-  if (tls_loglevel_ >= 2)
+  if (msg::Verbose())
     msg::Info("relay_clientcerts: No match for fingerprint '%s', pkey fingerprint %s",
               s.ccert_fingerprint.c_str(), s.ccert_pkey_fingerprint.c_str());
   return Result::kDunno;

@@ -20,8 +20,8 @@ RELAY = "permit_tls_clientcerts,reject_unauth_destination"
 
 
 def services(certs, ports, ours=True):
-    """master.cf lines of the five smtpd services under test (ours, or
-    Debian's with its own smtpd path conventions)."""
+    """master.cf lines of the smtpd services under test (ours, or Debian's):
+    ask, self, all, access, req, and ask2 (ask at loglevel 2) if in `ports`."""
     ask = ["smtpd_tls_ask_ccert=yes", "smtpd_tls_CAfile=%s/ca.pem" % certs,
            "smtpd_relay_restrictions=" + RELAY]
     rows = [
@@ -35,6 +35,8 @@ def services(certs, ports, ours=True):
         (ports["req"], ["smtpd_tls_security_level=encrypt", "smtpd_tls_req_ccert=yes",
                         "smtpd_tls_CAfile=%s/ca.pem" % certs]),
     ]
+    if "ask2" in ports:
+        rows.append((ports["ask2"], ask + ["smtpd_tls_loglevel=2"]))
     if ours:
         return "".join(mtatest.smtpd_service("127.0.0.1:%d" % p, o) for p, o in rows)
     return "".join("127.0.0.1:%d inet n - n - - smtpd\n" % p + "".join(
@@ -213,7 +215,7 @@ class DebianPostfixClientCertTest(mtatest.TempDirTestCase):
 
     CASES = [("ask", "client"), ("ask", "self"), ("ask", None), ("all", "client"),
              ("access", "client"), ("access", "self"), ("req", "self"), ("req", None),
-             ("req", "client")]
+             ("req", "client"), ("ask2", "client"), ("ask2", "self")]
 
     def sessions(self, certs, ports, etc_log, received):
         out = []
@@ -238,7 +240,7 @@ class DebianPostfixClientCertTest(mtatest.TempDirTestCase):
             if f != "server.key":
                 os.chmod(os.path.join(certs, f), 0o644)
         cf = main_cf(certs).replace("smtpd_peername_lookup = no\n", "")
-        ports = {k: mtatest.free_port() for k in ("ask", "self", "all", "access", "req")}
+        ports = {k: mtatest.free_port() for k in ("ask", "self", "all", "access", "req", "ask2")}
         deb = mtatest.DebianPostfix(
             self, main_cf=cf + "local_recipient_maps =\n",
             master_cf=services(certs, ports, ours=False) +
@@ -274,11 +276,14 @@ class DebianPostfixClientCertTest(mtatest.TempDirTestCase):
         def lines(log):
             pat = (r"(?:(?:Anonymous|Trusted|Untrusted) TLS connection established from |"
                    r"certificate verification failed for |NOQUEUE: abort: TLS from |"
-                   r"NOQUEUE: reject: ).*")
+                   r"NOQUEUE: reject: |\S+: subject_CN=).*")
             return re.findall(pat, log)
         mtatest.wait_for(lambda: len(lines(deb.log())) >= len(lines(inst.log())), 10,
                          "Debian's log lines")
         self.assertEqual(lines(inst.log()), lines(deb.log()))
+        self.assertIn("localhost[127.0.0.1]: subject_CN=client.example, issuer=Test CA, "
+                      "fingerprint=" + mtatest.cert_fingerprint(os.path.join(certs, "client.pem")),
+                      "\n".join(lines(inst.log())))
 
 
 if __name__ == "__main__":
