@@ -154,5 +154,56 @@ class TlsResumeTest(unittest.TestCase):
         self.resume(ssl.TLSVersion.TLSv1_3)
 
 
+
+@unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
+class DebianPostfixResumeTest(mtatest.TempDirTestCase):
+    """A session made with one smtpd process and resumed with another, for
+    TLSv1.2 and TLSv1.3, against Debian's Postfix (with its tlsmgr) and
+    ours: both resume, and the log lines of the full and the resumed
+    handshakes are the same."""
+
+    def sessions(self, port, certs):
+        resumed = []
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+            ctx.minimum_version = ctx.maximum_version = version
+            first, _ = TlsResumeTest.session(self, port, ctx)
+            _, reused = TlsResumeTest.session(self, port, ctx, first)
+            resumed.append(reused)
+        return resumed
+
+    def test_same_resumption_and_log_lines(self):
+        if not mtatest.DebianPostfix.usable():
+            self.skipTest("needs root and Debian's Postfix")
+        os.chmod(self.tmp, 0o755)
+        certs = mtatest.make_certificates(os.path.join(self.tmp, "certs"))
+        cf = (MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=cf + "local_recipient_maps =\n",
+            master_cf="127.0.0.1:%d inet n - n - - smtpd -o max_use=1\n"
+                      "cleanup unix n - n - 0 cleanup\nrewrite unix - - n - - trivial-rewrite\n"
+                      "anvil unix - - n - 1 anvil\npostlog unix-dgram n - n - 1 postlogd\n"
+                      "tlsmgr unix - - n 1000? 1 tlsmgr\n" % port)
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        mtatest.wait_smtpd(port)
+        self.assertEqual(self.sessions(port, certs), [True, True], deb.log())
+
+        ours = mtatest.free_port()
+        inst = mtatest.MtaInstance(self, services=["cleanup", "anvil", "rewrite", "tlsmgr"],
+                                   main_cf=cf,
+                                   master_extra=mtatest.smtpd_service("127.0.0.1:%d" % ours,
+                                                                      ["max_use=1"]))
+        inst.start()
+        mtatest.wait_smtpd(ours)
+        self.assertEqual(self.sessions(ours, certs), [True, True])
+        lines = lambda log: re.findall(r"Anonymous TLS connection established from .*", log)
+        mtatest.wait_for(lambda: len(lines(deb.log())) == 4, 10, "Debian's log lines")
+        inst.wait_log("Anonymous TLS connection established", count=4)
+        self.maxDiff = None
+        self.assertEqual(lines(inst.log()), lines(deb.log()))
+
+
 if __name__ == "__main__":
     unittest.main()

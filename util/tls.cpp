@@ -89,23 +89,6 @@ class SslTransport : public Transport {
   bool broken_ = false;
 };
 
-std::string SignatureName(int nid) {
-  switch (nid) {
-    case NID_rsaEncryption:
-      return "RSA";
-    case NID_rsassaPss:
-      return "RSA-PSS";
-    case NID_X9_62_id_ecPublicKey:
-      return "ECDSA";
-    case NID_ED25519:
-      return "ED25519";
-    case NID_ED448:
-      return "ED448";
-    default:
-      return nid == NID_undef ? "" : OBJ_nid2sn(nid);
-  }
-}
-
 // An EC key's or group's curve: its NIST name where it has one.
 std::string CurveName(int nid) {
   const char* nist = EC_curve_nid2nist(nid);
@@ -114,22 +97,25 @@ std::string CurveName(int nid) {
   return sn != nullptr ? sn : "";
 }
 
-// A signature's algorithm name, key strength (curve or bits) and digest.
-void Signature(int sig, int md, EVP_PKEY* key, std::string* name, std::string* curve, int* bits,
-               std::string* digest) {
-  *name = SignatureName(sig);
-  if (key != nullptr) {
+// How Postfix names the TLS 1.3 signature of a certificate's key: RSA keys
+// sign with PSS ("RSA-PSS", with its bits), EC keys "ECDSA" (with the
+// curve), others by their OpenSSL name ("ED25519").
+void KeySignature(EVP_PKEY* key, std::string* name, std::string* curve, int* bits) {
+  if (key == nullptr) return;
+  const int id = EVP_PKEY_get_base_id(key);
+  if (id == EVP_PKEY_RSA) {
+    *name = "RSA-PSS";
+    *bits = EVP_PKEY_get_bits(key);
+  } else if (id == EVP_PKEY_EC) {
+    *name = "ECDSA";
     char group_name[80];
     size_t len = 0;
-    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
-        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
-                                       sizeof(group_name), &len)) {
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
+                                       sizeof(group_name), &len))
       *curve = CurveName(OBJ_sn2nid(group_name));
-    } else if (sig == NID_rsaEncryption || sig == NID_rsassaPss) {
-      *bits = EVP_PKEY_get_bits(key);
-    }
+  } else if (const char* sn = OBJ_nid2sn(id)) {
+    *name = sn;
   }
-  if (md != NID_undef) *digest = OBJ_nid2sn(md);
 }
 
 void Summarize(SSL* ssl, Summary* s) {
@@ -138,6 +124,9 @@ void Summarize(SSL* ssl, Summary* s) {
     s->cipher = SSL_CIPHER_get_name(c);
     s->cipher_bits = SSL_CIPHER_get_bits(c, &s->cipher_alg_bits);
   }
+  SummarizePeer(ssl, s);
+  // As Postfix: key exchange and signatures are reported for TLS 1.3 only.
+  if (SSL_version(ssl) < TLS1_3_VERSION) return;
   int group = SSL_get_negotiated_group(ssl);
   if (group != NID_undef && (group & TLSEXT_nid_unknown) == 0) {
     if (group == NID_X25519 || group == NID_X448) {
@@ -150,21 +139,23 @@ void Summarize(SSL* ssl, Summary* s) {
       s->kex_curve = CurveName(group);
     }
   }
-  int sig = NID_undef;
-  if (SSL_get_signature_type_nid(ssl, &sig) && sig != NID_undef) {
-    int md = NID_undef;
-    SSL_get_signature_nid(ssl, &md);
-    Signature(sig, md, SSL_get_privatekey(ssl), &s->sig_name, &s->sig_curve, &s->sig_bits,
-              &s->sig_digest);
+  // Each end's signature: the algorithm of its certificate's key (ours on
+  // a client only when it signed; the peer's whenever it has one, resumed
+  // sessions included), and the digest when this handshake signed (a
+  // resumed session has none).
+  int md = NID_undef;
+  const bool local_signed = SSL_get_signature_nid(ssl, &md) == 1;
+  if (SSL_is_server(ssl) || local_signed) {
+    if (X509* local = SSL_get_certificate(ssl))
+      KeySignature(X509_get0_pubkey(local), &s->sig_name, &s->sig_curve, &s->sig_bits);
+    if (local_signed && md != NID_undef) s->sig_digest = OBJ_nid2sn(md);
   }
-  // The client's signature (it presented a certificate in this handshake).
-  if (SSL_get_peer_signature_type_nid(ssl, &sig) && sig != NID_undef) {
-    int md = NID_undef;
-    SSL_get_peer_signature_nid(ssl, &md);
-    Signature(sig, md, X509_get0_pubkey(SSL_get0_peer_certificate(ssl)), &s->peer_sig_name,
-              &s->peer_sig_curve, &s->peer_sig_bits, &s->peer_sig_digest);
+  if (X509* peer = SSL_get0_peer_certificate(ssl)) {
+    KeySignature(X509_get0_pubkey(peer), &s->peer_sig_name, &s->peer_sig_curve, &s->peer_sig_bits);
+    md = NID_undef;
+    if (SSL_get_peer_signature_nid(ssl, &md) == 1 && md != NID_undef)
+      s->peer_sig_digest = OBJ_nid2sn(md);
   }
-  SummarizePeer(ssl, s);
 }
 
 // " (P-256)" or " (2048 bits)" or nothing.
