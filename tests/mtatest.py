@@ -710,6 +710,15 @@ def cert_fingerprint(path, digest="sha256"):
     return r.stdout.strip().split("=", 1)[1]
 
 
+# The services Debian's smtpd needs behind it, for DebianPostfix's master_cf
+# (after the smtpd lines): cleanup, rewrite, anvil, postlog and tlsmgr
+# (without tlsmgr Debian's smtpd offers no TLS).
+DEBIAN_SMTPD_SERVICES = (
+    "cleanup unix n - n - 0 cleanup\nrewrite unix - - n - - trivial-rewrite\n"
+    "anvil unix - - n - 1 anvil\npostlog unix-dgram n - n - 1 postlogd\n"
+    "tlsmgr unix - - n 1000? 1 tlsmgr\n")
+
+
 class DebianPostfix:
     """A private instance of Debian's own Postfix (the test-only reference
     that `make test` installs), to compare replies with. Needs root (its

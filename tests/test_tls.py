@@ -233,10 +233,8 @@ class DebianPostfixTlsTest(mtatest.TempDirTestCase):
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
             self, main_cf=main_cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
-            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
-                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
-                      "postlog unix-dgram n - n - 1 postlogd\n"
-                      "tlsmgr unix - - n 1000? 1 tlsmgr\n" % port)
+            master_cf="127.0.0.1:%d inet n - n - - smtpd\n" % port +
+            mtatest.DEBIAN_SMTPD_SERVICES)
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
         try:

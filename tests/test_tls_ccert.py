@@ -243,10 +243,7 @@ class DebianPostfixClientCertTest(mtatest.TempDirTestCase):
         ports = {k: mtatest.free_port() for k in ("ask", "self", "all", "access", "req", "ask2")}
         deb = mtatest.DebianPostfix(
             self, main_cf=cf + "local_recipient_maps =\n",
-            master_cf=services(certs, ports, ours=False) +
-            "cleanup unix n - n - 0 cleanup\nrewrite unix - - n - - trivial-rewrite\n"
-            "anvil unix - - n - 1 anvil\npostlog unix-dgram n - n - 1 postlogd\n"
-            "tlsmgr unix - - n 1000? 1 tlsmgr\n")
+            master_cf=services(certs, ports, ours=False) + mtatest.DEBIAN_SMTPD_SERVICES)
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
         for port in ports.values():

@@ -181,10 +181,8 @@ class DebianPostfixResumeTest(mtatest.TempDirTestCase):
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
             self, main_cf=cf + "local_recipient_maps =\n",
-            master_cf="127.0.0.1:%d inet n - n - - smtpd -o max_use=1\n"
-                      "cleanup unix n - n - 0 cleanup\nrewrite unix - - n - - trivial-rewrite\n"
-                      "anvil unix - - n - 1 anvil\npostlog unix-dgram n - n - 1 postlogd\n"
-                      "tlsmgr unix - - n 1000? 1 tlsmgr\n" % port)
+            master_cf="127.0.0.1:%d inet n - n - - smtpd -o max_use=1\n" % port +
+            mtatest.DEBIAN_SMTPD_SERVICES)
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
         mtatest.wait_smtpd(port)
