@@ -101,14 +101,18 @@ class ClientCertTest(unittest.TestCase):
         cls.certs = os.path.join(scope.tmp, "certs")
         cls.client_fp, cls.self_fp = make_certs(cls.certs)
         cls.ports = {k: mtatest.free_port() for k in ("ask", "self", "all", "access", "req",
-                                                       "reqmay")}
+                                                       "reqmay", "smtps")}
         master = services(cls.certs, cls.ports) + mtatest.smtpd_service(
-            "127.0.0.1:%d" % cls.ports["reqmay"], ["smtpd_tls_req_ccert=yes"])
+            "127.0.0.1:%d" % cls.ports["reqmay"], ["smtpd_tls_req_ccert=yes"]) + \
+            mtatest.smtpd_service("127.0.0.1:%d" % cls.ports["smtps"],
+                                  ["smtpd_tls_wrappermode=yes", "smtpd_tls_req_ccert=yes",
+                                   "smtpd_tls_CAfile=%s/ca.pem" % cls.certs])
         cls.inst = mtatest.MtaInstance(scope, services=["cleanup", "anvil", "rewrite", "tlsmgr"],
                                        main_cf=main_cf(cls.certs), master_extra=master)
         cls.inst.start()
-        for port in cls.ports.values():
-            mtatest.wait_smtpd(port)
+        for name, port in cls.ports.items():
+            if name != "smtps":
+                mtatest.wait_smtpd(port)
 
     def received(self, qid):
         path = mtatest.wait_for(lambda: self.inst.queue_path("incoming", qid), 10, "queue file")
@@ -181,6 +185,30 @@ class ClientCertTest(unittest.TestCase):
         self.assertEqual(c.ehlo()[0], 250)
         _, local, qid = c.relay_and_local()
         self.assertEqual(local, (250, b"2.1.5 Ok"))
+
+    def test_req_ccert_in_wrappermode_refuses_before_the_banner(self):
+        for cert, first in ((None, "421 4.7.1 mx.example.test Error: No client certificate "
+                                   "presented"),
+                            ("client", "220 mx.example.test ESMTP")):
+            ctx = ssl.create_default_context(cafile=os.path.join(self.certs, "ca.pem"))
+            if cert:
+                ctx.load_cert_chain(os.path.join(self.certs, cert + ".pem"),
+                                    os.path.join(self.certs, cert + ".key"))
+            s = mtatest.wait_for(lambda: self.connect_tls(ctx, self.ports["smtps"]), 10,
+                                 "the smtps service")
+            with s:
+                replies = mtatest.recv_replies(s, 1)
+                self.assertTrue(replies[0].startswith(first), replies)
+                if cert is None:
+                    self.assertEqual(mtatest.recv_until_closed(s), [])
+
+    def connect_tls(self, ctx, port):
+        import socket
+        try:
+            raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            return None
+        return ctx.wrap_socket(raw, server_hostname="mx.example.test")
 
     def test_req_ccert_without_mandatory_tls_is_warned_about(self):
         self.inst.wait_log(r"smtpd\[\d+\]: warning: Can't require client certs unless TLS is "
