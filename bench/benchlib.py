@@ -2,7 +2,11 @@
 the environment), instances of ours and of Debian's Postfix configured
 alike, starting and stopping them, and driving Postfix's smtp-source.
 
-Settings: SESSIONS (10), MESSAGES (5,000), SIZE (2,048 bytes); KEEP=1 keeps
+Settings: SESSIONS (10), MESSAGES (5,000), SIZE (2,048 bytes); TLS=1: every
+session does STARTTLS (bench/tls_source_bench instead of smtp-source; both
+systems with the same certificate, tlsmgr and session cache), RESUME=0
+makes every handshake a full one (default: the load generator offers the
+session it got last time, as a client with a session cache); KEEP=1 keeps
 the instances' folders (logs) afterwards; FRESH_FS=0 runs the instances in
 plain folders under /tmp instead of a fresh file system each (InstanceRoot)."""
 import os
@@ -18,6 +22,8 @@ SESSIONS = int(os.environ.get("SESSIONS", 10))
 MESSAGES = int(os.environ.get("MESSAGES", 5000))
 SIZE = int(os.environ.get("SIZE", 2048))
 KEEP = os.environ.get("KEEP") == "1"
+TLS = os.environ.get("TLS") == "1"
+RESUME = os.environ.get("RESUME") != "0"
 FRESH_FS = os.environ.get("FRESH_FS") != "0"
 FS_NOTE = ("; each instance on a fresh ext4 file system" if FRESH_FS
            else "; instances in folders under /tmp")
@@ -165,17 +171,45 @@ def stop_instance(postfix, etc):
     time.sleep(0.5)
 
 
+def tls_main_cf(root):
+    """With TLS=1: a certificate for both systems under root, and the
+    main.cf lines that offer STARTTLS with it (and the session cache);
+    master.cf needs TLS_SERVICES too. "" without TLS."""
+    if not TLS:
+        return ""
+    cert, key = os.path.join(root, "cert.pem"), os.path.join(root, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=mx." + DOMAIN],
+                   check=True, capture_output=True)
+    return ("smtpd_tls_security_level = may\nsmtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n"
+            "smtpd_tls_session_cache_database = btree:${data_directory}/smtpd_scache\n"
+            % (cert, key))
+
+
+TLS_SERVICES = "tlsmgr unix - - n 1000? 1 tlsmgr\n"
+
+
 def smtp_source(port, to, numbered=False):
-    """Runs smtp-source (SESSIONS, MESSAGES, SIZE); returns the seconds until
-    every message was accepted. numbered: -N, recipients 1to, 2to, ..."""
+    """Runs smtp-source (SESSIONS, MESSAGES, SIZE), or with TLS=1
+    bench/tls_source_bench; returns the seconds until every message was
+    accepted. numbered: -N, recipients 1to, 2to, ..."""
     start = time.time()
-    r = subprocess.run([SMTP_SOURCE, "-s", str(SESSIONS), "-m", str(MESSAGES), "-l", str(SIZE)]
+    if TLS:
+        tool = [os.path.join(BUILD, "bench", "tls_source_bench")] + (["-r"] if RESUME else [])
+    else:
+        tool = [SMTP_SOURCE]
+    r = subprocess.run(tool + ["-s", str(SESSIONS), "-m", str(MESSAGES), "-l", str(SIZE)]
                        + (["-N"] if numbered else [])
                        + ["-f", "sender@example.org", "-t", to, "127.0.0.1:%d" % port],
                        capture_output=True, text=True, timeout=3600)
     if r.returncode != 0:
-        raise Failed("smtp-source failed: %s" % (r.stdout + r.stderr).strip()[-500:])
-    return time.time() - start
+        raise Failed("%s failed: %s" % (os.path.basename(tool[0]),
+                                        (r.stdout + r.stderr).strip()[-500:]))
+    elapsed = time.time() - start
+    if TLS:  # "messages N seconds S resumed R failed 0"
+        f = r.stdout.split()
+        print("  (%s of %s TLS handshakes resumed)" % (f[5], f[1]))
+    return elapsed
 
 
 def wait_until(count, want, what, root):

@@ -24,8 +24,8 @@ import time
 
 import benchlib
 from benchlib import (DEBIAN_POSTFIX, DOMAIN, MESSAGES, SERVICES, SESSIONS, SIZE, SMTP_SOURCE,
-                      FS_NOTE, can_run, report, free_port, main_cf, programs, smtp_source,
-                      start_instance, stop_instance, wait_until)
+                      TLS_SERVICES, FS_NOTE, can_run, report, free_port, main_cf, programs,
+                      smtp_source, start_instance, stop_instance, tls_main_cf, wait_until)
 
 MAILBOXES = int(os.environ.get("MAILBOXES", 1000))
 
@@ -44,10 +44,11 @@ def setup(root, kind):
         f.write(main_cf(root, kind,
                         "virtual_mailbox_domains = %s\nvirtual_mailbox_base = %s\n"
                         "virtual_mailbox_maps = hash:%s/vmailbox\n"
-                        "virtual_uid_maps = static:%d\nvirtual_gid_maps = static:%d\n"
-                        % (DOMAIN, base, etc, pw.pw_uid, pw.pw_gid)))
+                        "virtual_uid_maps = static:%d\nvirtual_gid_maps = static:%d\n%s"
+                        % (DOMAIN, base, etc, pw.pw_uid, pw.pw_gid, tls_main_cf(root))))
     with open(os.path.join(etc, "master.cf"), "w") as f:
-        f.write(SERVICES.format(listen="127.0.0.1:%d" % port) + "virtual unix - n n - - virtual\n")
+        f.write(SERVICES.format(listen="127.0.0.1:%d" % port) + "virtual unix - n n - - virtual\n"
+                + (TLS_SERVICES if benchlib.TLS else ""))
     # smtp-source -N numbers the recipients 1..MESSAGES: "7user@domain".
     with open(os.path.join(etc, "vmailbox"), "w") as f:
         for n in range(1, MESSAGES + 1):
@@ -85,8 +86,10 @@ def measure(kind):
 def main():
     if not can_run("inbound", (SMTP_SOURCE,)):
         return
-    print("inbound: %d messages of %d bytes, %d sessions, %d mailboxes (Maildir, hash tables)%s"
-          % (MESSAGES, SIZE, SESSIONS, MAILBOXES, FS_NOTE))
+    tls = (", STARTTLS in every session (%s)"
+           % ("resuming" if benchlib.RESUME else "full handshakes")) if benchlib.TLS else ""
+    print("inbound: %d messages of %d bytes, %d sessions, %d mailboxes (Maildir, hash tables)%s%s"
+          % (MESSAGES, SIZE, SESSIONS, MAILBOXES, tls, FS_NOTE))
     ours = measure("ours")
     theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
     report(["acceptance", "end-to-end"], ours, theirs)

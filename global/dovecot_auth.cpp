@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "util/base64.h"
 #include "util/sockets.h"
 #include "util/strings.h"
 
@@ -166,7 +167,7 @@ std::optional<Reply> ParseReply(std::string_view line) {
   r.id = *id;
   if (r.kind == Reply::Kind::kCont) {
     r.data = f.size() > 2 ? f[2] : "";
-    if (!ValidBase64(r.data)) return std::nullopt;
+    if (!util::base64::Valid(r.data)) return std::nullopt;
     return r;
   }
   for (size_t i = 2; i < f.size(); ++i) {
@@ -179,14 +180,6 @@ std::optional<Reply> ParseReply(std::string_view line) {
       r.temp = true;
   }
   return r;
-}
-
-bool ValidBase64(std::string_view s) {
-  for (char c : s) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
-      return false;
-  }
-  return true;
 }
 
 std::string Endpoint(const config::Config& cfg, std::string_view path) {
@@ -300,7 +293,7 @@ Step Client::Start(const Request& req) {
       s.reason = "Invalid authentication mechanism";
       return s;
     }
-    if (req.response && !ValidBase64(*req.response)) {
+    if (req.response && !util::base64::Valid(*req.response)) {
       Step s;
       s.kind = Step::Kind::kFail;
       s.reason = "Invalid base64 data in initial response";
@@ -327,7 +320,7 @@ Step Client::Start(const Request& req) {
 
 Step Client::Continue(std::string_view response) {
   if (!conn_ || id_ == 0) return TempFail("no authentication in progress");
-  if (!ValidBase64(response)) {
+  if (!util::base64::Valid(response)) {
     Step s;
     s.kind = Step::Kind::kFail;
     s.reason = "Invalid base64 data in continued response";

@@ -94,9 +94,6 @@ struct Reply {
 };
 std::optional<Reply> ParseReply(std::string_view line);
 
-// Only base64 characters (A-Z a-z 0-9 + / =), possibly empty.
-bool ValidBase64(std::string_view s);
-
 struct Request {
   std::string mech;
   std::string service = "smtp";

@@ -82,6 +82,11 @@ constexpr std::string_view kGlobalMailQueueDirsParams[] = {
     "data_directory", "mail_owner", "process_id_directory", "queue_directory", "setgid_group",
 };
 
+constexpr std::string_view kGlobalTlsCiphersParams[] = {
+    "tls_export_cipherlist", "tls_high_cipherlist", "tls_low_cipherlist",
+    "tls_medium_cipherlist", "tls_null_cipherlist",
+};
+
 constexpr std::string_view kGlobalMailTriggerParams[] = {
     "queue_directory",
 };
@@ -398,6 +403,7 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_data_init_timeout",
     "smtp_data_xfer_timeout",
     "smtp_dns_support_level",
+    "smtp_enforce_tls",
     "smtp_fallback_relay",
     "smtp_generic_maps",
     "smtp_helo_name",
@@ -410,23 +416,51 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_never_send_ehlo",
     "smtp_quit_timeout",
     "smtp_rcpt_timeout",
+    "smtp_sasl_auth_enable",
+    "smtp_sasl_auth_soft_bounce",
+    "smtp_sasl_mechanism_filter",
+    "smtp_sasl_password_maps",
+    "smtp_sasl_security_options",
+    "smtp_sasl_tls_security_options",
+    "smtp_sasl_tls_verified_security_options",
+    "smtp_sasl_type",
+    "smtp_sender_dependent_authentication",
     "smtp_skip_5xx_greeting",
     "smtp_skip_quit_response",
+    "smtp_starttls_timeout",
     "smtp_tcp_port",
+    "smtp_tls_CAfile",
+    "smtp_tls_CApath",
+    "smtp_tls_cert_file",
+    "smtp_tls_ciphers",
+    "smtp_tls_eccert_file",
+    "smtp_tls_eckey_file",
+    "smtp_tls_enforce_peername",
+    "smtp_tls_exclude_ciphers",
+    "smtp_tls_fingerprint_cert_match",
+    "smtp_tls_fingerprint_digest",
+    "smtp_tls_key_file",
+    "smtp_tls_loglevel",
+    "smtp_tls_mandatory_ciphers",
+    "smtp_tls_mandatory_exclude_ciphers",
+    "smtp_tls_mandatory_protocols",
+    "smtp_tls_note_starttls_offer",
+    "smtp_tls_policy_maps",
+    "smtp_tls_protocols",
+    "smtp_tls_scert_verifydepth",
+    "smtp_tls_secure_cert_match",
+    "smtp_tls_security_level",
+    "smtp_tls_servername",
+    "smtp_tls_verify_cert_match",
+    "smtp_tls_wrappermode",
+    "smtp_use_tls",
 };
 
 constexpr std::span<const std::string_view> kSmtpModules[] = {
-    kGlobalAddrFindParams,
-    kGlobalBounceClientParams,
-    kGlobalConfigParams,
-    kGlobalDaemonParams,
-    kGlobalDeliverStatusParams,
-    kGlobalDomainListParams,
-    kGlobalMailQueueParams,
-    kGlobalMaillogParams,
-    kGlobalResolveLocalParams,
-    kGlobalSingleServerParams,
-    kTablesParams,
+    kGlobalAddrFindParams,     kGlobalBounceClientParams,  kGlobalConfigParams,
+    kGlobalDaemonParams,       kGlobalDeliverStatusParams, kGlobalDomainListParams,
+    kGlobalMailQueueParams,    kGlobalMaillogParams,       kGlobalResolveLocalParams,
+    kGlobalSingleServerParams, kGlobalTlsCiphersParams,    kTablesParams,
 };
 
 constexpr std::string_view kSmtpdParams[] = {
@@ -532,11 +566,6 @@ constexpr std::string_view kSmtpdParams[] = {
     "smtpd_use_tls",
     "smtputf8_enable",
     "soft_bounce",
-    "tls_export_cipherlist",
-    "tls_high_cipherlist",
-    "tls_low_cipherlist",
-    "tls_medium_cipherlist",
-    "tls_null_cipherlist",
     "tls_preempt_cipherlist",
     "unknown_address_reject_code",
     "unknown_address_tempfail_action",
@@ -552,25 +581,16 @@ constexpr std::string_view kSmtpdParams[] = {
 };
 
 constexpr std::span<const std::string_view> kSmtpdModules[] = {
-    kGlobalAddrFindParams,
-    kGlobalAddrListParams,
-    kGlobalAnvilClientParams,
-    kGlobalCleanupClientParams,
-    kGlobalConfigParams,
-    kGlobalDaemonParams,
-    kGlobalDomainListParams,
-    kGlobalFlushClientParams,
-    kGlobalMailQueueParams,
-    kGlobalMailTriggerParams,
-    kGlobalMaillogParams,
-    kGlobalPostdropClientParams,
-    kGlobalResolveLocalParams,
-    kGlobalRewriteParams,
-    kGlobalRewriteClientParams,
-    kGlobalShowqClientParams,
-    kGlobalSingleServerParams,
-    kGlobalTlsmgrClientParams,
-    kTablesParams,
+    kGlobalAddrFindParams,      kGlobalAddrListParams,
+    kGlobalAnvilClientParams,   kGlobalCleanupClientParams,
+    kGlobalConfigParams,        kGlobalDaemonParams,
+    kGlobalDomainListParams,    kGlobalFlushClientParams,
+    kGlobalMailQueueParams,     kGlobalMailTriggerParams,
+    kGlobalMaillogParams,       kGlobalPostdropClientParams,
+    kGlobalResolveLocalParams,  kGlobalRewriteParams,
+    kGlobalRewriteClientParams, kGlobalShowqClientParams,
+    kGlobalSingleServerParams,  kGlobalTlsCiphersParams,
+    kGlobalTlsmgrClientParams,  kTablesParams,
 };
 
 constexpr std::string_view kTlsmgrParams[] = {
@@ -1020,7 +1040,6 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_discard_ehlo_keywords",
     "smtp_dns_reply_filter",
     "smtp_dns_resolver_options",
-    "smtp_enforce_tls",
     "smtp_header_checks",
     "smtp_mime_header_checks",
     "smtp_min_data_rate",
@@ -1036,55 +1055,20 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_rset_timeout",
     "smtp_sasl_auth_cache_name",
     "smtp_sasl_auth_cache_time",
-    "smtp_sasl_auth_enable",
-    "smtp_sasl_auth_soft_bounce",
-    "smtp_sasl_mechanism_filter",
-    "smtp_sasl_password_maps",
     "smtp_sasl_path",
-    "smtp_sasl_security_options",
-    "smtp_sasl_tls_security_options",
-    "smtp_sasl_tls_verified_security_options",
-    "smtp_sasl_type",
     "smtp_send_dummy_mail_auth",
     "smtp_send_xforward_command",
-    "smtp_sender_dependent_authentication",
-    "smtp_starttls_timeout",
-    "smtp_tls_CAfile",
-    "smtp_tls_CApath",
     "smtp_tls_block_early_mail_reply",
-    "smtp_tls_cert_file",
     "smtp_tls_chain_files",
-    "smtp_tls_ciphers",
     "smtp_tls_connection_reuse",
     "smtp_tls_dane_insecure_mx_policy",
     "smtp_tls_dcert_file",
     "smtp_tls_dkey_file",
-    "smtp_tls_eccert_file",
-    "smtp_tls_eckey_file",
-    "smtp_tls_enforce_peername",
-    "smtp_tls_exclude_ciphers",
-    "smtp_tls_fingerprint_cert_match",
-    "smtp_tls_fingerprint_digest",
     "smtp_tls_force_insecure_host_tlsa_lookup",
-    "smtp_tls_key_file",
-    "smtp_tls_loglevel",
-    "smtp_tls_mandatory_ciphers",
-    "smtp_tls_mandatory_exclude_ciphers",
-    "smtp_tls_mandatory_protocols",
-    "smtp_tls_note_starttls_offer",
     "smtp_tls_per_site",
-    "smtp_tls_policy_maps",
-    "smtp_tls_protocols",
-    "smtp_tls_scert_verifydepth",
-    "smtp_tls_secure_cert_match",
-    "smtp_tls_security_level",
-    "smtp_tls_servername",
     "smtp_tls_session_cache_database",
     "smtp_tls_session_cache_timeout",
     "smtp_tls_trust_anchor_file",
-    "smtp_tls_verify_cert_match",
-    "smtp_tls_wrappermode",
-    "smtp_use_tls",
     "smtp_xforward_timeout",
     "smtpd_authorized_verp_clients",
     "smtpd_authorized_xclient_hosts",
@@ -1268,10 +1252,6 @@ std::string Value(const config::Config& cfg, std::string_view name) {
   return v.ok() ? *v : *raw;
 }
 
-bool Yes(const config::Config& cfg, std::string_view name) {
-  return util::EqualsIgnoreCase(util::Trim(Value(cfg, name)), "yes");
-}
-
 }  // namespace
 
 std::span<const Program> Programs() { return kPrograms; }
@@ -1421,18 +1401,10 @@ std::optional<std::string> Refusal(const config::Config& cfg, std::string_view p
 }
 
 std::optional<std::string> ClientRefusal(const config::Config& cfg) {
-  auto refuse = Refuse;
-  {
-    std::string level = util::Lowercase(util::Trim(Value(cfg, "smtp_tls_security_level")));
-    if (!level.empty() && level != "none" && level != "may")
-      return refuse("smtp_tls_security_level = " + level, "TLS");
-    if (level.empty() && Yes(cfg, "smtp_enforce_tls")) return refuse("smtp_enforce_tls", "TLS");
-    if (Yes(cfg, "smtp_tls_wrappermode")) return refuse("smtp_tls_wrappermode", "TLS");
-    if (!util::Trim(Value(cfg, "smtp_tls_policy_maps")).empty())
-      return refuse("smtp_tls_policy_maps", "TLS");
-    if (Yes(cfg, "smtp_sasl_auth_enable"))
-      return refuse("smtp_sasl_auth_enable", "SASL authentication");
-  }
+  // The legacy per-site table could demand TLS for a destination; ignoring
+  // it would send that mail in plain text.
+  if (!util::Trim(Value(cfg, "smtp_tls_per_site")).empty())
+    return Refuse("smtp_tls_per_site", "TLS per-site policy (use smtp_tls_policy_maps)");
   return std::nullopt;
 }
 

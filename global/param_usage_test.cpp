@@ -127,12 +127,11 @@ TEST(ParamUsageTest, RefusalsFailClosed) {
     const char* want;
   } client[] = {
       {"", ""},
-      {"smtp_tls_security_level = may\n", ""},  // may: plain text is allowed (warned)
-      {"smtp_tls_security_level = encrypt\n", "smtp_tls_security_level = encrypt: TLS"},
-      {"smtp_tls_security_level = dane\n", "smtp_tls_security_level = dane: TLS"},
-      {"smtp_enforce_tls = yes\n", "smtp_enforce_tls: TLS"},
-      {"smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n", "smtp_tls_policy_maps: TLS"},
-      {"smtp_sasl_auth_enable = yes\n", "smtp_sasl_auth_enable: SASL authentication"},
+      // Implemented by the smtp client (smtp/smtp_tls.h, smtp_sasl.h).
+      {"smtp_tls_security_level = encrypt\n", ""},
+      {"smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n", ""},
+      {"smtp_sasl_auth_enable = yes\n", ""},
+      {"smtp_tls_per_site = hash:/etc/postfix/tls_per_site\n", "smtp_tls_per_site: TLS per-site"},
   };
   for (const ClientRow& r : client) {
     std::optional<std::string> why = ClientRefusal(Make(r.main_cf));

@@ -102,6 +102,12 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   a.mx_session_limit_ = static_cast<int>(cfg.GetInt("smtp_mx_session_limit"));
   a.refusal_ = param_usage::ClientRefusal(cfg);
   if (a.refusal_) msg::Warn("%s: deferring all mail", a.refusal_->c_str());
+  auto tls = TlsClient::FromConfig(cfg);
+  if (!tls.ok()) msg::Fatal("%s", tls.status().message().c_str());
+  a.tls_ = std::move(*tls);
+  auto sasl = SaslClient::FromConfig(cfg);
+  if (!sasl.ok()) msg::Fatal("%s", sasl.status().message().c_str());
+  a.sasl_ = std::move(*sasl);
   return a;
 }
 
@@ -160,6 +166,15 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     return;
   }
 
+  auto policy = tls_->PolicyFor(req.nexthop);
+  if (!policy.ok()) return all('4', "none", "4.7.5", policy.status().message(), open);
+  if (policy->level == TlsLevel::kDaneOnly)
+    return all('4', "none", "4.7.5",
+               "TLS policy dane-only for " + req.nexthop +
+                   ": DANE needs DNSSEC validation, which is not available",
+               open);
+  const std::string domain = NexthopDomain(req.nexthop);
+
   std::string last_relay = "none", last_dsn = "4.4.1", last_reason = "no server";
   bool greeted = false;
   int sessions = 0;
@@ -170,6 +185,15 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     std::string relay = label + ":" + std::to_string(host.port);
     auto sa = util::SockAddr::FromNumeric(host.address, host.port);
     if (!sa.ok()) continue;
+    TlsSession tls = tls_->SessionFor(*policy, host.name, domain);
+    std::optional<SaslSession> sasl;
+    if (sasl_) {
+      auto creds = sasl_->Find(req.sender, host.name, req.nexthop);
+      if (!creds.ok()) return all('4', "none", "4.3.0", creds.status().message(), open);
+      if (*creds) sasl = sasl_->SessionFor(**creds);
+    }
+    SessionSecurity security{&tls, sasl ? &*sasl : nullptr, relay};
+  reconnect:
     auto fd = util::ConnectTcp(*sa, std::chrono::seconds(connect_timeout_));
     if (!fd.ok()) {
       last_relay = "none";
@@ -187,9 +211,14 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     for (size_t i : open) m.recipients.push_back(mapped[i]);
     bool final_host =
         h + 1 == plan.hosts.size() || (mx_session_limit_ > 0 && sessions >= mx_session_limit_);
-    SessionResult r = RunSession(conn, label, final_host, m, session_);
+    SessionResult r = RunSession(conn, label, final_host, m, session_, security);
     greeted |= r.greeted;
     (void)conn.Close();
+    if (r.retry_plaintext && tls.level != TlsLevel::kNone) {
+      msg::Info("%s: TLS handshake failed, trying again in plain text", relay.c_str());
+      tls.level = TlsLevel::kNone;
+      goto reconnect;
+    }
     std::vector<size_t> still;
     for (size_t j = 0; j < open.size(); j++) {
       const RecipientResult& rr = r.recipients[j];

@@ -17,9 +17,13 @@
 // at once; soft failures are tried at the next host and deferred with the
 // last reason when none is left. When no server even greeted us, the
 // reply to qmgr carries site_failure (negative concurrency feedback).
-// One message transaction per request; no connection cache.
+// TLS and SASL per host: the TLS policy of the next-hop (smtp_tls.h) and
+// the credentials for the server (smtp_sasl.h) go into the session; a
+// TLS handshake failure at level may connects to the same host again in
+// plain text. One message transaction per request; no connection cache.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,7 +32,9 @@
 #include "global/deliver_status.h"
 #include "smtp/generic.h"
 #include "smtp/smtp_addr.h"
+#include "smtp/smtp_sasl.h"
 #include "smtp/smtp_session.h"
+#include "smtp/smtp_tls.h"
 #include "util/dns.h"
 
 namespace smtp {
@@ -50,9 +56,11 @@ class Agent {
   SessionParams session_;
   int connect_timeout_ = 30;
   int mx_session_limit_ = 2;
-  // TLS or SASL asked for but not implemented: every delivery is deferred
-  // with this reason rather than made in plain text or unauthenticated.
+  // A setting asked for but not implemented: every delivery is deferred
+  // with this reason rather than made with less security than asked.
   std::optional<std::string> refusal_;
+  std::shared_ptr<TlsClient> tls_;
+  std::shared_ptr<SaslClient> sasl_;  // null: smtp_sasl_auth_enable = no
   Generic generic_;
   util::dns::Resolver* resolver_ = nullptr;
 };

@@ -5,6 +5,7 @@
 #include "global/deliver_request.h"
 #include "global/queue_file.h"
 #include "global/smtp_reply.h"
+#include "util/base64.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
@@ -17,16 +18,16 @@ std::string QuoteAddr(std::string_view addr) { return addr.empty() ? "<>" : Brac
 class Session {
  public:
   Session(util::Stream& conn, const std::string& host, bool final_host, const Message& msg,
-          const SessionParams& p)
-      : conn_(conn), host_(host), final_(final_host), msg_(msg), p_(p) {
+          const SessionParams& p, const SessionSecurity& sec)
+      : conn_(conn), host_(host), final_(final_host), msg_(msg), p_(p), sec_(sec) {
     result_.recipients.resize(msg.recipients.size());
   }
 
   SessionResult Run() {
-    if (Greeting() && Hello()) {
-      // STARTTLS and AUTH go here: after the EHLO reply (ehlo_), before MAIL.
+    const TlsSession* tls = sec_.tls;
+    bool wrapped = tls != nullptr && tls->wrappermode && tls->level != TlsLevel::kNone;
+    if ((!wrapped || Handshake()) && Greeting() && Hello() && StartTls() && Authenticate())
       Transaction();
-    }
     Quit();
     return std::move(result_);
   }
@@ -126,6 +127,149 @@ class Session {
     }
     ehlo_ = smtp_reply::Ehlo();
     return true;
+  }
+
+  // STARTTLS when the level asks for it; false when the session ends here.
+  bool StartTls() {
+    const TlsSession* tls = sec_.tls;
+    if (tls == nullptr || tls_active_) return true;
+    if (tls->level == TlsLevel::kNone) {
+      if (tls->note_starttls_offer && ehlo_.starttls)
+        msg::Info("Host offered STARTTLS: [%s]", host_.substr(0, host_.find('[')).c_str());
+      return true;
+    }
+    const bool mandatory = TlsMandatory(tls->level);
+    if (!ehlo_.starttls) {
+      if (!mandatory) return true;
+      All(Outcome::kSoft, "4.7.4", "TLS is required, but was not offered by host " + host_);
+      return false;
+    }
+    if (tls->ctx == nullptr) {
+      if (!mandatory) return true;
+      msg::Warn("TLS is not available: %s", tls->ctx_error.c_str());
+      All(Outcome::kSoft, "4.7.5", "TLS is required, but our TLS engine is unavailable");
+      return false;
+    }
+    smtp_reply::Reply r;
+    util::Status st = Send("STARTTLS", p_.timeouts.helo);
+    if (st.ok()) st = Flush(p_.timeouts.helo);
+    if (st.ok()) st = Receive(&r, p_.timeouts.helo);
+    if (!st.ok()) {
+      IoFailure(st, "receiving the STARTTLS response");
+      return false;
+    }
+    if (r.code != 220) {
+      if (!mandatory) return true;  // opportunistic: go on in plain text
+      All(Outcome::kSoft, r.code / 100 == 4 ? r.DsnOr("4.7.5") : "4.7.5",
+          "TLS is required, but host " + host_ + " refused to start TLS: " + r.Text());
+      return false;
+    }
+    return Handshake() && Hello();
+  }
+
+  // The TLS handshake on the connection (after 220 to STARTTLS, or first
+  // thing in wrappermode) and the judgment of the certificate.
+  bool Handshake() {
+    const TlsSession& tls = *sec_.tls;
+    if (tls.ctx == nullptr) {
+      msg::Warn("TLS is not available: %s", tls.ctx_error.c_str());
+      All(Outcome::kSoft, "4.7.5", "TLS is required, but our TLS engine is unavailable");
+      broken_ = true;
+      return false;
+    }
+    // Nothing the server sent in plain text may pass for protected input.
+    conn_.DiscardInput();
+    util::tls::Summary sum;
+    util::tls::PeerCertificate peer;
+    auto t = util::tls::Connect(*tls.ctx, conn_.fd(), std::chrono::seconds(tls.starttls_timeout),
+                                tls.options, &sum, &peer);
+    util::Status st = t.ok() ? conn_.set_transport(std::move(*t)) : t.status();
+    if (!st.ok()) {
+      msg::Info("SSL_connect error to %s: %s", sec_.peer.c_str(), st.message().c_str());
+      All(Outcome::kSoft, "4.7.5", "Cannot start TLS: handshake failure");
+      result_.retry_plaintext = tls.level == TlsLevel::kMay && !tls.wrappermode;
+      broken_ = true;
+      return false;
+    }
+    tls_active_ = true;
+    const char* refusal = nullptr;
+    switch (tls.level) {
+      case TlsLevel::kFingerprint:
+        for (const std::string& f : tls.fingerprints)
+          verified_ |= util::tls::FingerprintMatches(peer, f);
+        if (!verified_) refusal = "Server certificate not verified";
+        break;
+      case TlsLevel::kVerify:
+      case TlsLevel::kSecure:
+        verified_ = peer.matched;
+        if (!peer.trusted)
+          refusal = "Server certificate not trusted";
+        else if (!verified_)
+          refusal = "Server certificate not verified";
+        break;
+      default:
+        break;
+    }
+    const char* trust = !peer.present  ? "Anonymous"
+                        : verified_    ? "Verified"
+                        : peer.trusted ? "Trusted"
+                                       : "Untrusted";
+    if (refusal != nullptr) {
+      std::string why = tls.level == TlsLevel::kFingerprint
+                            ? "fingerprint " + peer.cert_fingerprint + " not listed"
+                        : !peer.trusted ? peer.verify_error
+                                        : "subject_CN=" + peer.subject_cn + " does not match";
+      msg::Info("server certificate verification failed for %s: %s", sec_.peer.c_str(),
+                why.c_str());
+    }
+    if (tls.loglevel >= 1) msg::Info("%s", util::tls::LogLine(sum, "to", sec_.peer, trust).c_str());
+    if (refusal != nullptr) {
+      All(Outcome::kSoft, "4.7.5", refusal);
+      return false;
+    }
+    return true;
+  }
+
+  // AUTH, when we have credentials and the server offers it.
+  bool Authenticate() {
+    const SaslSession* sasl = sec_.sasl;
+    if (sasl == nullptr || ehlo_.auth_mechanisms.empty()) return true;
+    std::string mech = ChooseMechanism(ehlo_.auth_mechanisms, *sasl, tls_active_, verified_);
+    if (mech.empty()) {
+      All(Outcome::kSoft, "4.7.0",
+          "SASL authentication failed; cannot authenticate to server " + host_ +
+              ": no mechanism available");
+      return false;
+    }
+    const int timeout = p_.timeouts.helo;
+    smtp_reply::Reply r;
+    auto step = [&](const std::string& line, bool secret) -> bool {
+      // The credentials are not logged, even verbosely.
+      util::Status st =
+          secret ? (conn_.set_timeout(timeout), conn_.Write(line + "\r\n")) : Send(line, timeout);
+      if (st.ok()) st = Flush(timeout);
+      if (st.ok()) st = Receive(&r, timeout);
+      if (!st.ok()) IoFailure(st, "authenticating");
+      return st.ok();
+    };
+    if (mech == "PLAIN") {
+      if (!step("AUTH PLAIN " + PlainResponse(sasl->credentials), true)) return false;
+    } else {
+      if (!step("AUTH LOGIN", false)) return false;
+      if (r.code == 334 && !step(util::base64::Encode(sasl->credentials.user), true)) return false;
+      if (r.code == 334 && !step(util::base64::Encode(sasl->credentials.password), true))
+        return false;
+    }
+    if (r.code == 235) return true;
+    if (r.code == 334) {  // more challenges than the mechanism has: give up
+      (void)step("*", false);
+    }
+    bool hard = r.code >= 500 && !sasl->soft_bounce;
+    std::string dsn = r.DsnOr(r.code >= 500 ? "5.7.0" : "4.7.0");
+    if (!hard && dsn[0] == '5') dsn[0] = '4';
+    All(hard ? Outcome::kBounced : Outcome::kSoft, dsn,
+        "SASL authentication failed; server " + host_ + " said: " + r.Text());
+    return false;
   }
 
   void Transaction() {
@@ -243,6 +387,9 @@ class Session {
   bool final_;
   const Message& msg_;
   const SessionParams& p_;
+  const SessionSecurity& sec_;
+  bool tls_active_ = false;
+  bool verified_ = false;  // the certificate met the verify/secure/fingerprint level
   smtp_reply::Ehlo ehlo_;
   SessionResult result_;
   bool broken_ = false;
@@ -288,8 +435,9 @@ std::string RcptCommand(const MessageRecipient& r, const Offered& off) {
 }
 
 SessionResult RunSession(util::Stream& conn, const std::string& host, bool final_host,
-                         const Message& msg, const SessionParams& params) {
-  Session s(conn, host, final_host, msg, params);
+                         const Message& msg, const SessionParams& params,
+                         const SessionSecurity& security) {
+  Session s(conn, host, final_host, msg, params, security);
   return s.Run();
 }
 

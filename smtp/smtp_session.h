@@ -29,9 +29,23 @@
 // <bob@example.com>: Recipient address rejected (in reply to RCPT TO
 // command)".
 //
-// Extension points: STARTTLS and AUTH fit after the EHLO reply (see
-// the marked place in RunSession); the session only uses the util::Stream
-// it is given, so a TLS stream can take over the descriptor there.
+// TLS (SessionSecurity::tls, see smtp_tls.h for the levels): after the
+// EHLO reply, STARTTLS when the level asks and the server offers it (or
+// the handshake before the greeting in wrappermode); input the server sent
+// before the handshake is dropped; then EHLO again under TLS. A required
+// TLS the server does not offer, refuses ("TLS is required, but host H
+// refused to start TLS: 454 ..."), or a failed handshake ("Cannot start
+// TLS: handshake failure") is a soft failure of every recipient; at level
+// may a failed handshake sets SessionResult::retry_plaintext instead, and
+// the caller connects again without TLS. A certificate the level does not
+// accept: "Server certificate not trusted" / "... not verified" (4.7.5).
+// With smtp_tls_loglevel >= 1: "Verified TLS connection established to
+// host[addr]:port: TLSv1.3 with cipher ...".
+//
+// SASL (SessionSecurity::sasl, smtp_sasl.h): after the last EHLO, when
+// the server offers AUTH: AUTH PLAIN with its initial response, or AUTH
+// LOGIN's two steps; 235 goes on to MAIL; anything else is "SASL
+// authentication failed; server H said: 535 ..." for every recipient.
 #pragma once
 
 #include <functional>
@@ -39,6 +53,8 @@
 #include <vector>
 
 #include "global/smtp_data.h"
+#include "smtp/smtp_sasl.h"
+#include "smtp/smtp_tls.h"
 #include "util/status.h"
 #include "util/stream.h"
 
@@ -92,11 +108,19 @@ struct RecipientResult {
 struct SessionResult {
   std::vector<RecipientResult> recipients;  // index-aligned with Message::recipients
   bool greeted = false;                     // the server answered the greeting with 2xx
+  bool retry_plaintext = false;             // level may: the TLS handshake failed
+};
+
+struct SessionSecurity {
+  const TlsSession* tls = nullptr;    // null: no TLS
+  const SaslSession* sasl = nullptr;  // null: no AUTH
+  std::string peer;                   // "name[address]:port" for the TLS log lines
 };
 
 // `host` is "name[address]" for messages.
 SessionResult RunSession(util::Stream& conn, const std::string& host, bool final_host,
-                         const Message& msg, const SessionParams& params);
+                         const Message& msg, const SessionParams& params,
+                         const SessionSecurity& security = {});
 
 // The MAIL FROM and RCPT TO command lines (without CR LF) as sent; exposed
 // for the unit tests.

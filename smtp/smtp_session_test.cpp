@@ -51,7 +51,7 @@ void Serve(int fd, FakeServer* s) {
 }
 
 SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
-                   int helo_timeout = 5) {
+                   int helo_timeout = 5, const SessionSecurity& sec = {}) {
   int sv[2];
   EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   std::thread t(Serve, sv[1], server);
@@ -61,7 +61,7 @@ SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
   SessionResult r;
   {
     util::Stream conn(sv[0], util::Stream::Ownership::kOwned);
-    r = RunSession(conn, "mx.example[192.0.2.1]", final_host, m, p);
+    r = RunSession(conn, "mx.example[192.0.2.1]", final_host, m, p, sec);
   }
   t.join();
   return r;
@@ -243,6 +243,159 @@ TEST(SmtpSessionTest, Commands) {
   EXPECT_EQ(RcptCommand(r, Offered{}), "RCPT TO:<bob@example.com>");
   MessageRecipient never{"x@y", "", 1};
   EXPECT_EQ(RcptCommand(never, all), "RCPT TO:<x@y> NOTIFY=NEVER");
+}
+
+// SASL with security options that allow plain-text mechanisms.
+SaslSession Credentials() {
+  SaslSession s;
+  s.credentials = {"bob@example.jp", "secret"};
+  return s;
+}
+
+TEST(SmtpSessionTest, AuthPlainThenMail) {
+  FakeServer s;
+  s.script = {"220 mx",
+              "250-mx\r\n250-AUTH LOGIN PLAIN\r\n250 PIPELINING",
+              "235 2.7.0 Authentication successful",
+              "250 Ok",
+              "250 Ok",
+              "250 Ok",
+              "354 go",
+              "250 Ok",
+              ""};
+  SaslSession sasl = Credentials();
+  SessionResult r = Talk(&s, TwoRecipients(), true, 5, {nullptr, &sasl, ""});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  ASSERT_GE(s.received.size(), 2u);
+  EXPECT_EQ(s.received[1], "AUTH PLAIN AGJvYkBleGFtcGxlLmpwAHNlY3JldA==");
+}
+
+TEST(SmtpSessionTest, AuthLoginSteps) {
+  FakeServer s;
+  s.script = {"220 mx",
+              "250-mx\r\n250 AUTH=LOGIN",
+              "334 VXNlcm5hbWU6",
+              "334 UGFzc3dvcmQ6",
+              "235 2.7.0 ok",
+              "250 Ok",
+              "250 Ok",
+              "250 Ok",
+              "354 go",
+              "250 Ok",
+              ""};
+  SaslSession sasl = Credentials();
+  SessionResult r = Talk(&s, TwoRecipients(), true, 5, {nullptr, &sasl, ""});
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kSent);
+  EXPECT_EQ(std::vector<std::string>(s.received.begin() + 1, s.received.begin() + 4),
+            (std::vector<std::string>{"AUTH LOGIN", "Ym9iQGV4YW1wbGUuanA=", "c2VjcmV0"}));
+}
+
+TEST(SmtpSessionTest, AuthFailureDefersSoftly) {
+  FakeServer s;
+  s.script = {"220 mx", "250-mx\r\n250 AUTH PLAIN",
+              "535 5.7.8 Error: authentication failed: authentication failure", "221 bye"};
+  SaslSession sasl = Credentials();
+  SessionResult r = Talk(&s, TwoRecipients(), true, 5, {nullptr, &sasl, ""});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[0].dsn, "4.7.8");
+  EXPECT_EQ(r.recipients[0].reason,
+            "SASL authentication failed; server mx.example[192.0.2.1] said: 535 5.7.8 Error: "
+            "authentication failed: authentication failure");
+  EXPECT_EQ(s.received.back(), "QUIT");
+  // Without soft bounce the 5xx bounces.
+  FakeServer s2;
+  s2.script = s.script;
+  sasl.soft_bounce = false;
+  r = Talk(&s2, TwoRecipients(), true, 5, {nullptr, &sasl, ""});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kBounced);
+  EXPECT_EQ(r.recipients[0].dsn, "5.7.8");
+}
+
+TEST(SmtpSessionTest, NoCredentialsInPlainTextByDefault) {
+  FakeServer s;
+  s.script = {"220 mx", "250-mx\r\n250 AUTH PLAIN LOGIN", "221 bye"};
+  SaslSession sasl = Credentials();
+  sasl.plain = *dovecot_auth::ParseSecurity("noplaintext, noanonymous");  // Postfix's default
+  SessionResult r = Talk(&s, TwoRecipients(), true, 5, {nullptr, &sasl, ""});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[0].dsn, "4.7.0");
+  EXPECT_EQ(r.recipients[0].reason,
+            "SASL authentication failed; cannot authenticate to server mx.example[192.0.2.1]: no "
+            "mechanism available");
+  EXPECT_EQ(s.received, (std::vector<std::string>{"EHLO me.example", "QUIT"}));
+}
+
+TEST(SmtpSessionTest, RequiredTlsNotOffered) {
+  FakeServer s;
+  s.script = {"220 mx", "250-mx\r\n250 PIPELINING", "221 bye"};
+  util::tls::ClientSettings cs;
+  auto ctx = util::tls::ClientContext::Create(cs);
+  ASSERT_TRUE(ctx.ok());
+  TlsSession tls;
+  tls.level = TlsLevel::kEncrypt;
+  tls.ctx = ctx->get();
+  SessionResult r = Talk(&s, TwoRecipients(), true, 5, {&tls, nullptr, ""});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[0].dsn, "4.7.4");
+  EXPECT_EQ(r.recipients[0].reason,
+            "TLS is required, but was not offered by host mx.example[192.0.2.1]");
+  // Refused STARTTLS: required -> deferred with the reply; may -> plain text.
+  FakeServer s2;
+  s2.script = {"220 mx", "250-mx\r\n250 STARTTLS", "454 4.7.0 TLS not available", "221 bye"};
+  r = Talk(&s2, TwoRecipients(), true, 5, {&tls, nullptr, ""});
+  EXPECT_EQ(r.recipients[0].reason,
+            "TLS is required, but host mx.example[192.0.2.1] refused to start TLS: 454 4.7.0 TLS "
+            "not available");
+  FakeServer s3;
+  s3.script = {"220 mx",
+               "250-mx\r\n250 STARTTLS",
+               "454 4.7.0 TLS not available",
+               "250 Ok",
+               "250 Ok",
+               "250 Ok",
+               "354 go",
+               "250 Ok",
+               ""};
+  tls.level = TlsLevel::kMay;
+  r = Talk(&s3, TwoRecipients(), true, 5, {&tls, nullptr, ""});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+}
+
+TEST(SmtpTlsTest, PolicyValues) {
+  auto p = ParseTlsPolicy("secure match=nexthop:.example.net protocols=>=TLSv1.2 ciphers=high");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->level, TlsLevel::kSecure);
+  EXPECT_EQ(p->match, (std::vector<std::string>{"nexthop", ".example.net"}));
+  EXPECT_EQ(p->protocols, ">=TLSv1.2");
+  EXPECT_EQ(p->ciphers, "high");
+  p = ParseTlsPolicy("fingerprint match=AB:CD|EF:01");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->match, (std::vector<std::string>{"AB:CD", "EF:01"}));
+  EXPECT_EQ(ParseTlsPolicy("dane")->level, TlsLevel::kMay);
+  EXPECT_FALSE(ParseTlsPolicy("bogus").ok());
+  EXPECT_FALSE(ParseTlsPolicy("encrypt colour=blue").ok());
+  EXPECT_FALSE(ParseTlsPolicy("encrypt match").ok());
+  EXPECT_FALSE(ParseTlsPolicy("").ok());
+  EXPECT_EQ(NexthopDomain("[mail.isp.example]:submission"), "mail.isp.example");
+  EXPECT_EQ(NexthopDomain("Example.COM:2525"), "example.com");
+  EXPECT_EQ(NexthopDomain("[192.0.2.1]"), "192.0.2.1");
+}
+
+TEST(SmtpSaslTest, MechanismChoice) {
+  SaslSession s = Credentials();
+  EXPECT_EQ(ChooseMechanism({"LOGIN", "PLAIN"}, s, false, false), "PLAIN");
+  EXPECT_EQ(ChooseMechanism({"login", "CRAM-MD5"}, s, false, false), "LOGIN");
+  EXPECT_EQ(ChooseMechanism({"CRAM-MD5"}, s, false, false), "");
+  s.filter = {"LOGIN"};
+  EXPECT_EQ(ChooseMechanism({"LOGIN", "PLAIN"}, s, false, false), "LOGIN");
+  s.filter.clear();
+  s.plain = *dovecot_auth::ParseSecurity("noplaintext");
+  s.tls = *dovecot_auth::ParseSecurity("noanonymous");
+  s.verified = *dovecot_auth::ParseSecurity("noplaintext");
+  EXPECT_EQ(ChooseMechanism({"PLAIN"}, s, false, false), "");
+  EXPECT_EQ(ChooseMechanism({"PLAIN"}, s, true, false), "PLAIN");
+  EXPECT_EQ(ChooseMechanism({"PLAIN"}, s, true, true), "");
+  EXPECT_EQ(PlainResponse({"u", "p"}), "AHUAcA==");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "global/queue_file.h"
 #include "global/resolve_local.h"
 #include "global/smtp_reply.h"
+#include "global/tls_ciphers.h"
 #include "smtpd/smtpd_proto.h"
 #include "util/msg.h"
 #include "util/strings.h"
@@ -1096,7 +1097,9 @@ bool Session::Handshake(const char* after) {
       tls_ = sum;
       ClientCertificate();
       if (st_.tls_loglevel >= 1)
-        msg::Info("%s", util::tls::LogLine(tls_, "from", NamAddr()).c_str());
+        msg::Info(
+            "%s",
+            util::tls::LogLine(tls_, "from", NamAddr(), util::tls::ClientTrust(tls_)).c_str());
       if (st_.tls_req_ccert && !tls_.peer_cert_trusted) {
         const char* why = tls_.peer_cert_present ? "Client certificate not trusted"
                                                  : "No client certificate presented";
@@ -1133,7 +1136,7 @@ void Session::ClientCertificate() {
               sess_.ccert_fingerprint.c_str(), sess_.ccert_pkey_fingerprint.c_str());
   // As Postfix, why the chain did not verify is logged only where a
   // certificate is required.
-  if (!tls_.peer_cert_trusted && st_.tls_req_ccert && !tls_.session_reused)
+  if (!tls_.peer_cert_trusted && st_.tls_req_ccert && !tls_.resumed)
     msg::Info("certificate verification failed for %s: %s", NamAddr().c_str(),
               tls_.peer_verify_failure.c_str());
 }
@@ -1445,23 +1448,17 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
   const bool mandatory = st.tls_level == TlsLevel::kEncrypt;
   ts.protocols =
       mandatory ? cfg.Get("smtpd_tls_mandatory_protocols") : cfg.Get("smtpd_tls_protocols");
-  util::tls::CipherLists lists;
-  lists.high = cfg.Get("tls_high_cipherlist");
-  lists.medium = cfg.Get("tls_medium_cipherlist");
-  lists.low = cfg.Get("tls_low_cipherlist");
-  lists.export_ = cfg.Get("tls_export_cipherlist");
-  lists.null = cfg.Get("tls_null_cipherlist");
-  auto list = util::tls::CipherList(
-      mandatory ? cfg.Get("smtpd_tls_mandatory_ciphers") : cfg.Get("smtpd_tls_ciphers"), lists);
-  if (!list.ok()) return list.status();
-  ts.cipherlist = *list;
   // smtpd_tls_exclude_ciphers always, the mandatory one too at encrypt.
   std::vector<std::string> exclude = cfg.GetList("smtpd_tls_exclude_ciphers");
   if (mandatory) {
     for (const std::string& c : cfg.GetList("smtpd_tls_mandatory_exclude_ciphers"))
       exclude.push_back(c);
   }
-  for (const std::string& c : exclude) ts.cipherlist += ":!" + c;
+  auto list = tls_ciphers::ForGrade(
+      cfg, mandatory ? cfg.Get("smtpd_tls_mandatory_ciphers") : cfg.Get("smtpd_tls_ciphers"),
+      exclude);
+  if (!list.ok()) return list.status();
+  ts.cipherlist = *list;
   ts.server_preference = cfg.GetBool("tls_preempt_cipherlist");
   ts.dh_param_file = std::string(util::Trim(cfg.Get("smtpd_tls_dh1024_param_file")));
   // A private key others can read is no longer private: said, not refused.

@@ -587,6 +587,24 @@ def smtplib_client(test, port, source=None, timeout=30):
     return s
 
 
+def starttls(port, ctx, session=None, server_hostname="mx.example.test", timeout=10):
+    """A TLS socket (Python ssl, context `ctx`, offering `session` for
+    resumption) to the SMTP server on 127.0.0.1:port after its banner,
+    EHLO client.example and STARTTLS; the caller closes it."""
+    s, banner = smtp_connect(port, timeout=timeout)
+    try:
+        if not banner.startswith("220 "):
+            raise AssertionError("banner: %r" % banner)
+        s.sendall(b"EHLO client.example\r\nSTARTTLS\r\n")
+        replies = recv_replies(s, 2, timeout)
+        if replies[1:] != ["220 2.0.0 Ready to start TLS"] or s._mta_pending:
+            raise AssertionError("STARTTLS: %r" % replies)
+        return ctx.wrap_socket(s._sock, server_hostname=server_hostname, session=session)
+    except BaseException:
+        s.close()
+        raise
+
+
 class _PendingSocket:
     """A socket wrapper that can keep unread bytes between recv_replies calls."""
 
@@ -646,68 +664,6 @@ class ClassScope:
 
     def assertEqual(self, first, second, msg=None):
         self._checks.assertEqual(first, second, msg)
-
-
-# main.cf of the TLS tests: smtpd_tls_security_level = may with the
-# certificates of make_certificates in %(dir)s, loglevel 1, Received: clause.
-TLS_MAIN_CF = (
-    "myhostname = mx.example.test\n"
-    "mydestination = $myhostname, localhost\n"
-    "mynetworks = 127.0.0.0/8\n"
-    "smtpd_peername_lookup = no\n"
-    "smtpd_error_sleep_time = 0\n"
-    "smtpd_tls_security_level = may\n"
-    "smtpd_tls_cert_file = %(dir)s/server.pem\n"
-    "smtpd_tls_key_file = %(dir)s/server.key\n"
-    "smtpd_tls_loglevel = 1\n"
-    "smtpd_tls_received_header = yes\n"
-)
-
-
-def openssl(*args, cwd):
-    """Runs the openssl command in `cwd`; an error raises RuntimeError."""
-    import subprocess
-    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True,
-                       timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError("openssl %s: %s" % (" ".join(args), r.stderr))
-
-
-def make_certificates(directory):
-    """ca.pem, server.pem (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the
-    CA) and server.key in `directory` (made if missing); returns `directory`."""
-    os.makedirs(directory, exist_ok=True)
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "2", "-subj", "/CN=Test CA", cwd=directory)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
-            "-subj", "/CN=mx.example.test", cwd=directory)
-    with open(os.path.join(directory, "ext.cnf"), "w") as f:
-        f.write("subjectAltName = DNS:mx.example.test, IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf",
-            cwd=directory)
-    os.chmod(os.path.join(directory, "server.key"), 0o600)
-    return directory
-
-
-def make_client_certificates(directory):
-    """After make_certificates: client.pem/client.key (CN client.example,
-    O Client Org, signed by the CA) and self.pem/self.key (self-signed, CN
-    self.example) in `directory`."""
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out",
-            "client.csr", "-subj", "/CN=client.example/O=Client Org", cwd=directory)
-    openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "client.pem", "-days", "2", cwd=directory)
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out",
-            "self.pem", "-days", "2", "-subj", "/CN=self.example", cwd=directory)
-
-
-def cert_fingerprint(path, digest="sha256"):
-    """The certificate's fingerprint as Postfix's tables key it ("AB:CD:...")."""
-    import subprocess
-    r = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-" + digest, "-in", path],
-                       capture_output=True, text=True, timeout=60, check=True)
-    return r.stdout.strip().split("=", 1)[1]
 
 
 # The services Debian's smtpd needs behind it, for DebianPostfix's master_cf
@@ -825,6 +781,16 @@ def crypt_password(password, scheme):
     return "{%s}%s" % (scheme, r.out.strip())
 
 
+def postfix_user():
+    """"postfix" when that user exists (mail_owner for runs as root), else None."""
+    import pwd
+    try:
+        pwd.getpwnam("postfix")
+        return "postfix"
+    except KeyError:
+        return None
+
+
 class Dovecot:
     """A private Dovecot under DIR (its config, base_dir and log), stopped
     (and waited for) in the test's cleanup.
@@ -927,3 +893,76 @@ class Dovecot:
                 except ProcessLookupError:
                     pass
         wait_for(lambda: not any(process_alive(p) for p in kids), 10, "dovecot's processes to exit")
+
+
+# --- Certificates made at test time with the openssl command ---
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("openssl %s: %s" % (" ".join(args), r.stderr))
+    return r.stdout
+
+
+def make_ca(directory, name="ca", cn="Test CA"):
+    """NAME.pem and NAME.key in `directory`: a self-signed CA."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".pem", "-days", "2", "-subj", "/CN=" + cn, cwd=directory)
+
+
+def make_cert(directory, name, cn, sans=(), ca="ca", days=2):
+    """NAME.pem and NAME.key (mode 0600) in `directory`: a certificate for CN
+    with subjectAltNames `sans` ("DNS:x", "IP:127.0.0.1"), signed by the CA
+    CA.pem/CA.key there. days=0 makes one that has expired by the time it
+    is used."""
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
+            name + ".csr", "-subj", "/CN=" + cn, cwd=directory)
+    args = ["x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+            "-CAcreateserial", "-out", name + ".pem", "-days", str(days)]
+    if sans:
+        with open(os.path.join(directory, name + ".ext"), "w") as f:
+            f.write("subjectAltName = %s\n" % ", ".join(sans))
+        args += ["-extfile", name + ".ext"]
+    openssl(*args, cwd=directory)
+    os.chmod(os.path.join(directory, name + ".key"), 0o600)
+
+
+def cert_fingerprint(path, digest="sha256"):
+    """The certificate's fingerprint as Postfix writes it: "AB:CD:..."."""
+    out = openssl("x509", "-in", path, "-noout", "-fingerprint", "-" + digest,
+                  cwd=os.path.dirname(path))
+    return out.strip().split("=", 1)[1]
+
+
+# main.cf of the TLS tests: smtpd_tls_security_level = may with the
+# certificates of make_certificates in %(dir)s, loglevel 1, Received: clause.
+TLS_MAIN_CF = (
+    "myhostname = mx.example.test\n"
+    "mydestination = $myhostname, localhost\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "smtpd_peername_lookup = no\n"
+    "smtpd_error_sleep_time = 0\n"
+    "smtpd_tls_security_level = may\n"
+    "smtpd_tls_cert_file = %(dir)s/server.pem\n"
+    "smtpd_tls_key_file = %(dir)s/server.key\n"
+    "smtpd_tls_loglevel = 1\n"
+    "smtpd_tls_received_header = yes\n"
+)
+
+
+def make_certificates(directory):
+    """ca.pem, server.pem (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the
+    CA) and server.key in `directory` (made if missing); returns `directory`."""
+    os.makedirs(directory, exist_ok=True)
+    make_ca(directory)
+    make_cert(directory, "server", "mx.example.test", sans=("DNS:mx.example.test", "IP:127.0.0.1"))
+    return directory
+
+
+def make_client_certificates(directory):
+    """After make_certificates: client.pem/client.key (CN client.example,
+    signed by the CA) and self.pem/self.key (self-signed, CN self.example)
+    in `directory`."""
+    make_cert(directory, "client", "client.example")
+    make_ca(directory, "self", "self.example")

@@ -6,7 +6,6 @@ and swaks; authenticated relay goes to an SMTP sink. Running as root, the
 system runs as administrators run it (mail_owner postfix, smtpd
 unprivileged) and the socket belongs to postfix, mode 0660."""
 import os
-import pwd
 import base64
 import shutil
 import smtplib
@@ -19,14 +18,6 @@ SERVICES = ["cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "smtp", "a
 ROOT = os.geteuid() == 0
 
 
-def postfix_user():
-    try:
-        pwd.getpwnam("postfix")
-        return "postfix"
-    except KeyError:
-        return None
-
-
 @unittest.skipUnless(mtatest.have_dovecot(), "Dovecot is not installed")
 class SaslTest(mtatest.TempDirTestCase):
 
@@ -36,7 +27,7 @@ class SaslTest(mtatest.TempDirTestCase):
         self.sink.start()
         self.addCleanup(self.sink.stop)
         self.port = mtatest.free_port()
-        owner = postfix_user() if ROOT else None
+        owner = mtatest.postfix_user() if ROOT else None
         options = ["smtpd_sasl_auth_enable=yes", "smtpd_sasl_type=dovecot",
                    "smtpd_sasl_path=private/auth", "broken_sasl_auth_clients=yes",
                    "smtpd_sasl_authenticated_header=yes"]
@@ -182,7 +173,7 @@ class SaslTest(mtatest.TempDirTestCase):
         # Dovecot is back: the same smtpd process connects again.
         mtatest.Dovecot(self, os.path.join(self.tmp, "dovecot2"),
                         passwd="bob@example.jp:{PLAIN}secret:1000:1000::/nonexistent\n",
-                        auth_socket=self.socket, socket_user=postfix_user() if ROOT else None)
+                        auth_socket=self.socket, socket_user=mtatest.postfix_user() if ROOT else None)
         code, text = s.docmd("AUTH", "PLAIN " + base64.b64encode(
             b"\0bob@example.jp\0secret").decode())
         self.assertEqual(code, 235, text)

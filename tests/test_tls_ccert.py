@@ -222,18 +222,13 @@ class ClientCertTest(unittest.TestCase):
                             os.path.join(self.certs, "client.key"))
         session = None
         for round in range(2):
-            s, _ = mtatest.smtp_connect(self.ports["ask"])
-            with s:
-                s.sendall(b"EHLO client.example\r\nSTARTTLS\r\n")
-                mtatest.recv_replies(s, 2)
-                t = ctx.wrap_socket(s._sock, server_hostname="mx.example.test", session=session)
+            with mtatest.starttls(self.ports["ask"], ctx, session) as t:
                 t.sendall(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\n"
                           b"RCPT TO:<bob@remote.example>\r\nRSET\r\nQUIT\r\n")
                 replies = mtatest.recv_replies(t, 5)
                 self.assertEqual(replies[2], "250 2.1.5 Ok", replies)
                 self.assertEqual(t.session_reused, round == 1)
                 session = t.session
-                t.close()
 
 
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")

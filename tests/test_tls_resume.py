@@ -52,14 +52,7 @@ class TlsResumeTest(unittest.TestCase):
     def session(self, port, ctx, session=None):
         """One STARTTLS session offering `session` for resumption; returns
         (the TLS session after a command, whether it was resumed)."""
-        s, banner = mtatest.smtp_connect(port)
-        with s:
-            self.assertTrue(banner.startswith("220 "), banner)
-            s.sendall(b"EHLO client.example\r\n")
-            mtatest.recv_replies(s, 1)
-            s.sendall(b"STARTTLS\r\n")
-            self.assertEqual(mtatest.recv_replies(s, 1), ["220 2.0.0 Ready to start TLS"])
-            t = ctx.wrap_socket(s._sock, server_hostname="mx.example.test", session=session)
+        with mtatest.starttls(port, ctx, session) as t:
             # A command round trip: a TLS 1.3 ticket arrives after the handshake.
             t.sendall(b"EHLO client.example\r\n")
             self.assertTrue(mtatest.recv_replies(t, 1)[0].startswith("250-mx.example.test"))
@@ -67,7 +60,6 @@ class TlsResumeTest(unittest.TestCase):
             new_session = t.session
             t.sendall(b"QUIT\r\n")
             self.assertEqual(mtatest.recv_replies(t, 1), ["221 2.0.0 Bye"])
-            t.close()
         return new_session, reused
 
     def smtpd_pids(self):

@@ -9,11 +9,14 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <string.h>
 
+#include <cctype>
+#include <functional>
+
 #include "util/strings.h"
-#include "util/tls_ccert.h"
 
 namespace util::tls {
 
@@ -41,10 +44,40 @@ std::optional<unsigned> VersionBit(std::string_view name) {
   return std::nullopt;
 }
 
+}  // namespace
+
+struct ResumptionSlot {
+  SSL_SESSION* session = nullptr;
+  ~ResumptionSlot() { SSL_SESSION_free(session); }
+};
+
+std::shared_ptr<ResumptionSlot> NewResumptionSlot() { return std::make_shared<ResumptionSlot>(); }
+
+namespace {
+
+// The SSL object's ex_data index for its ResumptionSlot.
+int SlotIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// OpenSSL's new-session callback on the client: the server's (latest)
+// ticket goes to the connection's slot. Returns 1: the reference is ours.
+int KeepSession(SSL* ssl, SSL_SESSION* session) {
+  auto* slot = static_cast<ResumptionSlot*>(SSL_get_ex_data(ssl, SlotIndex()));
+  if (slot == nullptr) return 0;
+  SSL_SESSION_free(slot->session);
+  slot->session = session;
+  return 1;
+}
+
 class SslTransport : public Transport {
  public:
   explicit SslTransport(SSL* ssl) : ssl_(ssl) {}
   ~SslTransport() override { SSL_free(ssl_); }
+  // Keeps the slot the SSL object's tickets go to alive as long as it.
+  void set_slot(std::shared_ptr<ResumptionSlot> slot) { slot_ = std::move(slot); }
+  SSL* ssl() const { return ssl_; }
 
   ssize_t Read(char* buf, size_t len, Want* want, Status* error) override {
     size_t n = 0;
@@ -86,6 +119,7 @@ class SslTransport : public Transport {
   }
 
   SSL* ssl_;
+  std::shared_ptr<ResumptionSlot> slot_;
   bool broken_ = false;
 };
 
@@ -118,13 +152,17 @@ void KeySignature(EVP_PKEY* key, std::string* name, std::string* curve, int* bit
   }
 }
 
-void Summarize(SSL* ssl, Summary* s) {
+void InspectClient(SSL* ssl, Summary* s);
+
+// `client`: we are the client (the server's signature is our peer's).
+void Summarize(SSL* ssl, bool client, Summary* s) {
   s->protocol = SSL_get_version(ssl);
+  s->resumed = SSL_session_reused(ssl) == 1;
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) {
     s->cipher = SSL_CIPHER_get_name(c);
     s->cipher_bits = SSL_CIPHER_get_bits(c, &s->cipher_alg_bits);
   }
-  SummarizePeer(ssl, s);
+  if (!client) InspectClient(ssl, s);
   // As Postfix: key exchange and signatures are reported for TLS 1.3 only.
   if (SSL_version(ssl) < TLS1_3_VERSION) return;
   int group = SSL_get_negotiated_group(ssl);
@@ -139,23 +177,25 @@ void Summarize(SSL* ssl, Summary* s) {
       s->kex_curve = CurveName(group);
     }
   }
-  // Each end's signature: the algorithm of its certificate's key (ours on
-  // a client only when it signed; the peer's whenever it has one, resumed
-  // sessions included), and the digest when this handshake signed (a
-  // resumed session has none).
-  int md = NID_undef;
-  const bool local_signed = SSL_get_signature_nid(ssl, &md) == 1;
-  if (SSL_is_server(ssl) || local_signed) {
-    if (X509* local = SSL_get_certificate(ssl))
-      KeySignature(X509_get0_pubkey(local), &s->sig_name, &s->sig_curve, &s->sig_bits);
-    if (local_signed && md != NID_undef) s->sig_digest = OBJ_nid2sn(md);
-  }
-  if (X509* peer = SSL_get0_peer_certificate(ssl)) {
-    KeySignature(X509_get0_pubkey(peer), &s->peer_sig_name, &s->peer_sig_curve, &s->peer_sig_bits);
-    md = NID_undef;
-    if (SSL_get_peer_signature_nid(ssl, &md) == 1 && md != NID_undef)
-      s->peer_sig_digest = OBJ_nid2sn(md);
-  }
+  // Each end's signature: the algorithm of its certificate's key and,
+  // when it signed in this handshake, the digest (a resumed session has
+  // none). Ours as a client only when we signed; the peer's whenever it
+  // has a certificate (resumed sessions included).
+  int md = NID_undef, peer_md = NID_undef;
+  const bool local_signed = SSL_get_signature_nid(ssl, &md) == 1 && md != NID_undef;
+  const bool peer_signed = SSL_get_peer_signature_nid(ssl, &peer_md) == 1 && peer_md != NID_undef;
+  X509* local = !client || local_signed ? SSL_get_certificate(ssl) : nullptr;
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  auto report = [](X509* cert, bool signed_, int nid, std::string* name, std::string* curve,
+                   int* bits, std::string* digest) {
+    if (cert == nullptr) return;
+    KeySignature(X509_get0_pubkey(cert), name, curve, bits);
+    if (signed_) *digest = OBJ_nid2sn(nid);
+  };
+  report(client ? peer : local, client ? peer_signed : local_signed, client ? peer_md : md,
+         &s->sig_name, &s->sig_curve, &s->sig_bits, &s->sig_digest);
+  report(client ? local : peer, client ? local_signed : peer_signed, client ? md : peer_md,
+         &s->client_sig_name, &s->client_sig_curve, &s->client_sig_bits, &s->client_sig_digest);
 }
 
 // " (P-256)" or " (2048 bits)" or nothing.
@@ -180,11 +220,182 @@ std::string Details(const Summary& s, std::string_view sep) {
 
 // " client-signature RSA-PSS (2048 bits) client-digest SHA256" or nothing.
 std::string ClientDetails(const Summary& s) {
-  if (s.peer_sig_name.empty()) return "";
+  if (s.client_sig_name.empty()) return "";
   std::string out =
-      " client-signature " + s.peer_sig_name + Strength(s.peer_sig_curve, s.peer_sig_bits);
-  if (!s.peer_sig_digest.empty()) out += " client-digest " + s.peer_sig_digest;
+      " client-signature " + s.client_sig_name + Strength(s.client_sig_curve, s.client_sig_bits);
+  if (!s.client_sig_digest.empty()) out += " client-digest " + s.client_sig_digest;
   return out;
+}
+
+// The enabled versions of a protocol list as OpenSSL's bounds and
+// SSL_OP_NO_* options for the holes.
+struct Range {
+  int lo = 0, hi = 0;
+  unsigned long off = 0;
+};
+StatusOr<Range> VersionRange(const std::string& list) {
+  std::optional<unsigned> versions = ParseProtocols(list);
+  if (!versions) return InvalidArgument("invalid TLS protocol list: \"" + list + "\"");
+  if (*versions == 0) return InvalidArgument("no TLS protocol enabled by: \"" + list + "\"");
+  Range r;
+  for (size_t i = 0; i < std::size(kVersions); ++i) {
+    if (*versions & (1u << i)) {
+      if (r.lo == 0) r.lo = kVersions[i].openssl;
+      r.hi = kVersions[i].openssl;
+    } else {
+      r.off |= kVersions[i].off;
+    }
+  }
+  return r;
+}
+
+// What both sides set on a new context.
+void CommonOptions(SSL_CTX* ctx, const Range& r) {
+  SSL_CTX_set_min_proto_version(ctx, r.lo);
+  SSL_CTX_set_max_proto_version(ctx, r.hi);
+  SSL_CTX_set_options(
+      ctx, r.off | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+// "AB:CD:..." of `len` bytes.
+std::string HexColons(const unsigned char* md, unsigned len) {
+  std::string out;
+  for (unsigned i = 0; i < len; i++) out += StrFormat(i ? ":%02X" : "%02X", md[i]);
+  return out;
+}
+
+// The text of a name entry (e.g. the CN) of `name`, or "".
+std::string NameEntry(const X509_NAME* name, int nid) {
+  if (name == nullptr) return "";
+  int i = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (i < 0) return "";
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+  unsigned char* utf8 = nullptr;
+  int n = ASN1_STRING_to_UTF8(&utf8, data);
+  if (n < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return ReplaceControls(out);
+}
+
+// Fills `peer` from the handshake's result.
+void Inspect(SSL* ssl, const ConnectOptions& o, PeerCertificate* peer) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr) return;
+  peer->present = true;
+  peer->subject_cn = NameEntry(X509_get_subject_name(cert), NID_commonName);
+  peer->issuer_cn = NameEntry(X509_get_issuer_name(cert), NID_commonName);
+  long v = SSL_get_verify_result(ssl);
+  peer->trusted = v == X509_V_OK;
+  if (!peer->trusted) peer->verify_error = X509_verify_cert_error_string(v);
+  if (const EVP_MD* md = EVP_get_digestbyname(o.fingerprint_digest.c_str())) {
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (X509_digest(cert, md, buf, &len) == 1) peer->cert_fingerprint = HexColons(buf, len);
+    if (X509_pubkey_digest(cert, md, buf, &len) == 1) peer->pkey_fingerprint = HexColons(buf, len);
+  }
+  if (!peer->trusted) return;
+  for (const std::string& name : o.match_names) {
+    if (X509_check_host(cert, name.data(), name.size(), 0, nullptr) == 1) {
+      peer->matched = true;
+      break;
+    }
+  }
+}
+
+// Postfix's wording of a chain that did not verify.
+std::string VerifyFailure(long result, X509* cert) {
+  switch (result) {
+    case X509_V_OK:
+      return "";
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      return "self-signed certificate";
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: {
+      char buf[256];
+      X509_NAME_oneline(X509_get_issuer_name(cert), buf, sizeof(buf));
+      return std::string("untrusted issuer ") + buf;
+    }
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "certificate not yet valid";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return "certificate has expired";
+    default:
+      return StrFormat("num=%ld:%s", result, X509_verify_cert_error_string(result));
+  }
+}
+
+// The server side's view of the client's certificate (util/tls_ccert.h):
+// asked for or not, present, verified; its subject and issuer (the
+// issuer's organization when it has no CN), as Postfix's Received: clause
+// shows them.
+void InspectClient(SSL* ssl, Summary* s) {
+  s->peer_cert_requested = (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0;
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (peer == nullptr) return;
+  s->peer_cert_present = true;
+  const long result = SSL_get_verify_result(ssl);
+  s->peer_cert_trusted = result == X509_V_OK;
+  s->peer_verify_failure = VerifyFailure(result, peer);
+  s->peer_CN = NameEntry(X509_get_subject_name(peer), NID_commonName);
+  s->issuer_CN = NameEntry(X509_get_issuer_name(peer), NID_commonName);
+  if (s->issuer_CN.empty())
+    s->issuer_CN = NameEntry(X509_get_issuer_name(peer), NID_organizationName);
+  unsigned char* der = nullptr;
+  int n = i2d_X509(peer, &der);
+  if (n > 0) s->peer_cert_der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+}
+
+// Makes the SSL object on `fd` (non-blocking from now on), lets `setup`
+// adjust it, and runs the handshake to its end or the deadline.
+Status Handshake(SSL_CTX* ctx, int fd, std::chrono::milliseconds timeout, bool client,
+                 const std::function<Status(SSL*)>& setup, std::unique_ptr<SslTransport>* out) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return ErrnoStatus(errno, "fcntl");
+  ERR_clear_error();
+  SSL* ssl = SSL_new(ctx);
+  if (ssl == nullptr) return Internal("SSL_new: " + OpenSslErrors());
+  auto t = std::make_unique<SslTransport>(ssl);
+  if (SSL_set_fd(ssl, fd) != 1) return Internal("SSL_set_fd: " + OpenSslErrors());
+  if (setup) {
+    Status st = setup(ssl);
+    if (!st.ok()) return st;
+  }
+  const char* what = client ? "SSL_connect" : "SSL_accept";
+  const Clock::time_point deadline =
+      timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max();
+  for (;;) {
+    ERR_clear_error();
+    int r = client ? SSL_connect(ssl) : SSL_accept(ssl);
+    if (r == 1) break;
+    int e = SSL_get_error(ssl, r);
+    short events;
+    if (e == SSL_ERROR_WANT_READ) {
+      events = POLLIN;
+    } else if (e == SSL_ERROR_WANT_WRITE) {
+      events = POLLOUT;
+    } else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+      return Unavailable(errno != 0 ? std::string(what) + ": " + strerror(errno)
+                                    : std::string(what) + ": lost connection");
+    } else {
+      return Unavailable(std::string(what) + ": " + OpenSslErrors());
+    }
+    int ms = -1;
+    if (deadline != Clock::time_point::max()) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return DeadlineExceeded("timeout during TLS handshake");
+      ms = static_cast<int>(std::min<long long>(left, 1 << 30));
+    }
+    struct pollfd p = {fd, events, 0};
+    int n = poll(&p, 1, ms);
+    if (n == 0) return DeadlineExceeded("timeout during TLS handshake");
+    if (n < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
+  }
+  *out = std::move(t);
+  return OkStatus();
 }
 
 }  // namespace
@@ -254,31 +465,15 @@ StatusOr<std::string> CipherList(std::string_view grade, const CipherLists& list
 }
 
 StatusOr<std::unique_ptr<ServerContext>> ServerContext::Create(const ServerSettings& st) {
-  std::optional<unsigned> versions = ParseProtocols(st.protocols);
-  if (!versions) return InvalidArgument("invalid TLS protocol list: \"" + st.protocols + "\"");
-  if (*versions == 0)
-    return InvalidArgument("no TLS protocol enabled by: \"" + st.protocols + "\"");
+  auto range = VersionRange(st.protocols);
+  if (!range.ok()) return range.status();
   if (st.cert_key.empty() && st.chain_files.empty())
     return FailedPrecondition("no server certificate or key configured");
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) return Internal("SSL_CTX_new: " + OpenSslErrors());
   std::unique_ptr<ServerContext> out(new ServerContext(ctx));
-  int lo = 0, hi = 0;
-  unsigned long off = 0;
-  for (size_t i = 0; i < std::size(kVersions); ++i) {
-    if (*versions & (1u << i)) {
-      if (lo == 0) lo = kVersions[i].openssl;
-      hi = kVersions[i].openssl;
-    } else {
-      off |= kVersions[i].off;
-    }
-  }
-  SSL_CTX_set_min_proto_version(ctx, lo);
-  SSL_CTX_set_max_proto_version(ctx, hi);
-  SSL_CTX_set_options(
-      ctx, off | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  CommonOptions(ctx, *range);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(ctx, 0);
   if (st.server_preference) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -324,54 +519,19 @@ ServerContext::~ServerContext() { SSL_CTX_free(ctx_); }
 
 StatusOr<std::unique_ptr<Transport>> Accept(const ServerContext& ctx, int fd,
                                             std::chrono::milliseconds timeout, Summary* summary) {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return ErrnoStatus(errno, "fcntl");
-  ERR_clear_error();
-  SSL* ssl = SSL_new(ctx.ctx());
-  if (ssl == nullptr) return Internal("SSL_new: " + OpenSslErrors());
-  auto t = std::make_unique<SslTransport>(ssl);
-  if (SSL_set_fd(ssl, fd) != 1) return Internal("SSL_set_fd: " + OpenSslErrors());
-  const Clock::time_point deadline =
-      timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max();
-  for (;;) {
-    ERR_clear_error();
-    int r = SSL_accept(ssl);
-    if (r == 1) break;
-    int e = SSL_get_error(ssl, r);
-    short events;
-    if (e == SSL_ERROR_WANT_READ) {
-      events = POLLIN;
-    } else if (e == SSL_ERROR_WANT_WRITE) {
-      events = POLLOUT;
-    } else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-      return Unavailable(errno != 0 ? std::string("SSL_accept: ") + strerror(errno)
-                                    : "SSL_accept: lost connection");
-    } else {
-      return Unavailable("SSL_accept: " + OpenSslErrors());
-    }
-    int ms = -1;
-    if (deadline != Clock::time_point::max()) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return DeadlineExceeded("timeout during TLS handshake");
-      ms = static_cast<int>(std::min<long long>(left, 1 << 30));
-    }
-    struct pollfd p = {fd, events, 0};
-    int n = poll(&p, 1, ms);
-    if (n == 0) return DeadlineExceeded("timeout during TLS handshake");
-    if (n < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
-  }
-  if (summary != nullptr) Summarize(ssl, summary);
+  std::unique_ptr<SslTransport> t;
+  Status st = Handshake(ctx.ctx(), fd, timeout, /*client=*/false, nullptr, &t);
+  if (!st.ok()) return st;
+  if (summary != nullptr) Summarize(t->ssl(), false, summary);
   return std::unique_ptr<Transport>(std::move(t));
 }
 
-std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr) {
-  const char* trust = !s.peer_cert_present  ? "Anonymous"
-                      : s.peer_cert_trusted ? "Trusted"
-                                            : "Untrusted";
-  return StrFormat("%s TLS connection established %.*s %.*s: %s with cipher %s (%d/%d bits)", trust,
-                   static_cast<int>(direction.size()), direction.data(),
-                   static_cast<int>(namaddr.size()), namaddr.data(), s.protocol.c_str(),
-                   s.cipher.c_str(), s.cipher_bits, s.cipher_alg_bits) +
+std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr,
+                    std::string_view trust) {
+  return StrFormat("%.*s TLS connection established %.*s %.*s: %s with cipher %s (%d/%d bits)",
+                   static_cast<int>(trust.size()), trust.data(), static_cast<int>(direction.size()),
+                   direction.data(), static_cast<int>(namaddr.size()), namaddr.data(),
+                   s.protocol.c_str(), s.cipher.c_str(), s.cipher_bits, s.cipher_alg_bits) +
          Details(s, " ") + ClientDetails(s);
 }
 
@@ -397,6 +557,91 @@ std::vector<std::string> ReceivedClause(const Summary& s) {
   else
     out.push_back("\t(No client certificate requested)");
   return out;
+}
+
+// --- Client side -------------------------------------------------------
+
+StatusOr<std::unique_ptr<ClientContext>> ClientContext::Create(const ClientSettings& st) {
+  auto range = VersionRange(st.protocols);
+  if (!range.ok()) return range.status();
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return Internal("SSL_CTX_new: " + OpenSslErrors());
+  std::unique_ptr<ClientContext> out(new ClientContext(ctx));
+  CommonOptions(ctx, *range);
+  // The handshake completes whatever the certificate; the caller judges
+  // the result (SSL_get_verify_result) by its security level.
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  // Sessions live in the callers' slots, not in OpenSSL's cache.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, KeepSession);
+  SSL_CTX_set_verify_depth(ctx, st.verify_depth);
+  if (SSL_CTX_set_cipher_list(ctx, st.cipherlist.c_str()) != 1)
+    return InvalidArgument("invalid cipher list: \"" + st.cipherlist + "\": " + OpenSslErrors());
+  if (!st.ca_file.empty() || !st.ca_path.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, st.ca_file.empty() ? nullptr : st.ca_file.c_str(),
+                                      st.ca_path.empty() ? nullptr : st.ca_path.c_str()) != 1)
+      return FailedPrecondition("cannot load Certification Authority data, CAfile=\"" + st.ca_file +
+                                "\", CApath=\"" + st.ca_path + "\": " + OpenSslErrors());
+  }
+  for (const auto& [cert, key0] : st.cert_key) {
+    const std::string& key = key0.empty() ? cert : key0;
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1)
+      return FailedPrecondition("cannot load certificate chain from file \"" + cert +
+                                "\": " + OpenSslErrors());
+    if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1)
+      return FailedPrecondition("cannot load private key from file \"" + key +
+                                "\": " + OpenSslErrors());
+  }
+  return out;
+}
+
+ClientContext::~ClientContext() { SSL_CTX_free(ctx_); }
+
+StatusOr<std::unique_ptr<Transport>> Connect(const ClientContext& ctx, int fd,
+                                             std::chrono::milliseconds timeout,
+                                             const ConnectOptions& o, Summary* summary,
+                                             PeerCertificate* peer) {
+  auto setup = [&o](SSL* ssl) -> Status {
+    if (!o.sni.empty() && SSL_set_tlsext_host_name(ssl, o.sni.c_str()) != 1)
+      return InvalidArgument("bad TLS server name: \"" + o.sni + "\"");
+    if (!o.protocols.empty()) {
+      auto r = VersionRange(o.protocols);
+      if (!r.ok()) return r.status();
+      SSL_set_min_proto_version(ssl, r->lo);
+      SSL_set_max_proto_version(ssl, r->hi);
+      SSL_set_options(ssl, r->off);
+    }
+    if (!o.cipherlist.empty() && SSL_set_cipher_list(ssl, o.cipherlist.c_str()) != 1)
+      return InvalidArgument("invalid cipher list: \"" + o.cipherlist + "\": " + OpenSslErrors());
+    if (o.resumption) {
+      SSL_set_ex_data(ssl, SlotIndex(), o.resumption.get());
+      // A session that cannot be offered (expired, other protocol) is
+      // simply not resumed.
+      if (o.resumption->session != nullptr) (void)SSL_set_session(ssl, o.resumption->session);
+    }
+    return OkStatus();
+  };
+  std::unique_ptr<SslTransport> t;
+  Status st = Handshake(ctx.ctx(), fd, timeout, /*client=*/true, setup, &t);
+  if (!st.ok()) return st;
+  t->set_slot(o.resumption);
+  if (summary != nullptr) Summarize(t->ssl(), true, summary);
+  if (peer != nullptr) Inspect(t->ssl(), o, peer);
+  return std::unique_ptr<Transport>(std::move(t));
+}
+
+bool FingerprintMatches(const PeerCertificate& peer, std::string_view fingerprint) {
+  auto norm = [](std::string_view f) {
+    std::string out;
+    for (char c : f)
+      if (c != ':') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::string want = norm(fingerprint);
+  if (want.empty()) return false;
+  return want == norm(peer.cert_fingerprint) || want == norm(peer.pkey_fingerprint);
 }
 
 }  // namespace util::tls

@@ -22,6 +22,18 @@
 // skeleton does); a peer that went away is then an error status. OpenSSL's error queue
 // is turned into the Status message of a failure. Nothing here reads
 // main.cf: the programs map their parameters onto ServerSettings.
+//
+// The client side (the smtp agent after STARTTLS, or from the first byte
+// with smtp_tls_wrappermode) is the same in reverse:
+//   util::tls::ClientSettings c;  c.ca_file = "/etc/ssl/certs/ca.pem";
+//   auto cctx = util::tls::ClientContext::Create(c);
+//   util::tls::ConnectOptions o;  o.sni = "mx.example.com";
+//   o.match_names = {"mx.example.com"};       // what "verified" means here
+//   util::tls::PeerCertificate peer;
+//   auto t = util::tls::Connect(**cctx, stream.fd(), timeout, o, &sum, &peer);
+//   peer.trusted: the chain ends at a trust anchor (ca_file/ca_path);
+//   peer.matched: trusted and a name in match_names is the certificate's;
+//   the caller decides what its security level needs of them.
 #pragma once
 
 #include <chrono>
@@ -97,13 +109,19 @@ struct Summary {
   std::string kex_name;  // "X25519", "ECDHE", "DHE", or empty
   std::string kex_curve;
   int kex_bits = 0;
-  std::string sig_name;  // our signature: "RSA-PSS", "RSA", "ECDSA", "ED25519"
+  std::string sig_name;  // the server's signature: "RSA-PSS", "ECDSA", "ED25519"
   std::string sig_curve;
   int sig_bits = 0;
   std::string sig_digest;  // "SHA256", or empty
-  // Server side (util/tls_ccert.h): a resumed session, and the client's
-  // certificate when one was asked for.
-  bool session_reused = false;
+  // The client's signature, when it authenticated with a certificate
+  // (as sig_*; "client-signature" in the log line).
+  std::string client_sig_name;
+  std::string client_sig_curve;
+  int client_sig_bits = 0;
+  std::string client_sig_digest;
+  bool resumed = false;  // an earlier session was resumed
+  // Server side (util/tls_ccert.h): the client's certificate when one was
+  // asked for.
   bool peer_cert_requested = false;
   bool peer_cert_present = false;
   bool peer_cert_trusted = false;  // its chain verified
@@ -112,10 +130,6 @@ struct Summary {
   std::string peer_verify_failure;
   std::string peer_CN, issuer_CN;
   std::string peer_cert_der;  // the certificate, DER
-  std::string peer_sig_name;  // the client's signature (as sig_*)
-  std::string peer_sig_curve;
-  int peer_sig_bits = 0;
-  std::string peer_sig_digest;
 };
 
 // The server side of a handshake on `fd` (which must have no unread
@@ -126,10 +140,11 @@ StatusOr<std::unique_ptr<Transport>> Accept(const ServerContext& ctx, int fd,
 // "Anonymous TLS connection established from host[addr]: TLSv1.3 with
 // cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
 // server-signature RSA-PSS (2048 bits) server-digest SHA256"
-// (direction "from" on a server, "to" on a client). "Trusted" or
-// "Untrusted" instead of "Anonymous" when the peer presented a
-// certificate, and then " client-signature ... client-digest ..." too.
-std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr);
+// (direction "from" on a server, "to" on a client; `trust` is "Anonymous",
+// "Untrusted", "Trusted" or "Verified"), then " client-signature ...
+// client-digest ..." when the client signed with a certificate.
+std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr,
+                    std::string_view trust = "Anonymous");
 
 // The lines Postfix's smtpd adds to its Received: header after the "from"
 // line (each begins with a TAB):
@@ -140,5 +155,72 @@ std::string LogLine(const Summary& s, std::string_view direction, std::string_vi
 // certificate)" / "\t(Client CN "cn", Issuer "cn" (verified OK))" (or
 // "(not verified)").
 std::vector<std::string> ReceivedClause(const Summary& s);
+
+// --- Client side -------------------------------------------------------
+
+struct ClientSettings {
+  std::string protocols = ">=TLSv1";
+  std::string cipherlist = "DEFAULT";
+  // Trust anchors (PEM file, hashed directory); with neither, no server
+  // certificate is trusted (Postfix's tls_append_default_CA = no).
+  std::string ca_file, ca_path;
+  int verify_depth = 9;
+  // Optional client certificate and key (key empty: in the cert file).
+  std::vector<std::pair<std::string, std::string>> cert_key;
+};
+
+class ClientContext {
+ public:
+  static StatusOr<std::unique_ptr<ClientContext>> Create(const ClientSettings& settings);
+  ~ClientContext();
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
+  SSL_CTX* ctx() const { return ctx_; }
+
+ private:
+  explicit ClientContext(SSL_CTX* ctx) : ctx_(ctx) {}
+  SSL_CTX* ctx_;
+};
+
+// Where a client keeps one server's TLS session to offer it again
+// (resumption): Connect offers the session in the slot, and the tickets
+// the server sends replace it. One slot per destination; not thread-safe.
+struct ResumptionSlot;
+std::shared_ptr<ResumptionSlot> NewResumptionSlot();
+
+struct ConnectOptions {
+  std::string sni;                             // server name indication; empty: none sent
+  std::shared_ptr<ResumptionSlot> resumption;  // null: always a full handshake
+  // Names the certificate must carry for PeerCertificate::matched: DNS
+  // names; ".example.com" matches any name below example.com.
+  std::vector<std::string> match_names;
+  std::string fingerprint_digest = "sha256";
+  // Per-destination overrides (smtp_tls_policy_maps protocols=, ciphers=);
+  // empty: the context's.
+  std::string protocols;
+  std::string cipherlist;
+};
+
+struct PeerCertificate {
+  bool present = false;
+  bool trusted = false;      // the chain verifies up to a trust anchor
+  bool matched = false;      // trusted, and a match name is the certificate's
+  std::string verify_error;  // why not trusted ("certificate has expired")
+  std::string subject_cn, issuer_cn;
+  // Digests with ConnectOptions::fingerprint_digest, "AB:CD:..."; of the
+  // whole certificate and of its public key (Postfix's cert and pkey
+  // fingerprints).
+  std::string cert_fingerprint, pkey_fingerprint;
+};
+
+// The client side of a handshake on `fd`, within `timeout`.
+StatusOr<std::unique_ptr<Transport>> Connect(const ClientContext& ctx, int fd,
+                                             std::chrono::milliseconds timeout,
+                                             const ConnectOptions& options, Summary* summary,
+                                             PeerCertificate* peer);
+
+// True when `fingerprint` names `peer` (its certificate or public key
+// digest), ignoring case and the colons.
+bool FingerprintMatches(const PeerCertificate& peer, std::string_view fingerprint);
 
 }  // namespace util::tls

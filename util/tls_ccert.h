@@ -25,8 +25,6 @@
 #include "util/status.h"
 #include "util/tls.h"
 
-typedef struct ssl_st SSL;
-
 namespace util::tls {
 
 struct ClientCertSettings {
@@ -45,8 +43,8 @@ Status AskClientCertificates(ServerContext& ctx, const ClientCertSettings& setti
 StatusOr<std::string> CertFingerprint(std::string_view cert_der, std::string_view digest);
 StatusOr<std::string> PublicKeyFingerprint(std::string_view cert_der, std::string_view digest);
 
-// Fills the session and peer-certificate fields of `s` from a finished
-// handshake (called by Accept).
-void SummarizePeer(SSL* ssl, Summary* s);
+// The first word of the server's log line (LogLine's `trust`): "Anonymous"
+// without a client certificate, else "Trusted" or "Untrusted".
+std::string_view ClientTrust(const Summary& s);
 
 }  // namespace util::tls

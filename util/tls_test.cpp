@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -164,6 +165,137 @@ TEST(TlsTest, GarbageInsteadOfClientHello) {
   t = Accept(**ctx, sv2[0], std::chrono::milliseconds(50), nullptr);
   EXPECT_EQ(t.status().code(), Code::kDeadlineExceeded);
   for (int fd : {sv[0], sv[1], sv2[0], sv2[1]}) close(fd);
+}
+
+// Our client against our server: what the client learns of the server's
+// certificate, with and without the certificate as trust anchor.
+TEST(TlsTest, ClientJudgesTheServerCertificate) {
+  signal(SIGPIPE, SIG_IGN);
+  testing::CertFile cert;  // self-signed, CN mx.example.com: its own trust anchor
+  ServerSettings s;
+  s.chain_files.push_back(cert.path());
+  auto sctx = ServerContext::Create(s);
+  ASSERT_TRUE(sctx.ok()) << sctx.status().message();
+  struct Case {
+    bool with_ca;
+    std::vector<std::string> names;
+    bool trusted, matched;
+  } cases[] = {
+      {false, {"mx.example.com"}, false, false},
+      {true, {"mx.example.com"}, true, true},
+      {true, {"other.example.com", ".example.com"}, true, true},
+      {true, {"mx.example.net", ".example.org"}, true, false},
+  };
+  for (const Case& c : cases) {
+    ClientSettings cs;
+    if (c.with_ca) cs.ca_file = cert.path();
+    auto cctx = ClientContext::Create(cs);
+    ASSERT_TRUE(cctx.ok()) << cctx.status().message();
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    std::thread server([&, fd = sv[0]] {
+      auto t = Accept(**sctx, fd, std::chrono::seconds(10), nullptr);
+      Stream st(fd, Stream::Ownership::kOwned);
+      if (t.ok() && st.set_transport(std::move(*t)).ok()) {
+        st.Write("220 hi\r\n");
+        (void)st.Flush();
+      }
+      st.Close();
+    });
+    ConnectOptions o;
+    o.sni = "mx.example.com";
+    o.match_names = c.names;
+    Summary sum;
+    PeerCertificate peer;
+    Stream st(sv[1], Stream::Ownership::kOwned);
+    st.set_timeout(10);
+    auto t = Connect(**cctx, st.fd(), std::chrono::seconds(10), o, &sum, &peer);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    ASSERT_TRUE(st.set_transport(std::move(*t)).ok());
+    std::string line;
+    ASSERT_TRUE(st.ReadLine(&line, 100).ok());
+    EXPECT_EQ(line, "220 hi");
+    server.join();
+    st.Close();
+    EXPECT_TRUE(peer.present);
+    EXPECT_EQ(peer.trusted, c.trusted) << c.names[0];
+    EXPECT_EQ(peer.matched, c.matched) << c.names[0];
+    if (!c.with_ca) {
+      EXPECT_EQ(peer.verify_error, "self-signed certificate");
+    }
+    EXPECT_EQ(peer.subject_cn, "mx.example.com");
+    EXPECT_EQ(peer.issuer_cn, "mx.example.com");
+    EXPECT_EQ(peer.cert_fingerprint.size(), 32u * 3 - 1);  // sha256, "AB:" each
+    EXPECT_TRUE(FingerprintMatches(peer, peer.cert_fingerprint));
+    std::string lower_bare;
+    for (char ch : peer.pkey_fingerprint)
+      if (ch != ':') lower_bare += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    EXPECT_TRUE(FingerprintMatches(peer, lower_bare));
+    EXPECT_FALSE(FingerprintMatches(peer, "00:11"));
+    EXPECT_FALSE(FingerprintMatches(peer, ""));
+    // The signature named is the server's.
+    EXPECT_EQ(sum.sig_name, "ECDSA");
+    EXPECT_EQ(sum.sig_curve, "P-256");
+  }
+}
+
+TEST(TlsTest, ClientContextErrors) {
+  ClientSettings cs;
+  cs.ca_file = "/nonexistent/ca.pem";
+  auto c = ClientContext::Create(cs);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("CAfile=\"/nonexistent/ca.pem\""), std::string::npos);
+  cs.ca_file.clear();
+  cs.protocols = "!TLSv1.4";
+  EXPECT_FALSE(ClientContext::Create(cs).ok());
+  cs.protocols = ">=TLSv1.2";
+  cs.cipherlist = "NO-SUCH-CIPHER";
+  EXPECT_FALSE(ClientContext::Create(cs).ok());
+}
+
+// The client keeps the server's ticket in its slot and resumes with it.
+TEST(TlsTest, ClientResumesFromItsSlot) {
+  signal(SIGPIPE, SIG_IGN);
+  testing::CertFile cert;
+  // A plain OpenSSL server with tickets on (OpenSSL's defaults).
+  SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, cert.path().c_str()), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, cert.path().c_str(), SSL_FILETYPE_PEM), 1);
+  auto cctx = ClientContext::Create(ClientSettings());
+  ASSERT_TRUE(cctx.ok());
+  for (const char* version : {"TLSv1.2", "TLSv1.3"}) {
+    ConnectOptions o;
+    o.protocols = version;
+    o.resumption = NewResumptionSlot();
+    for (int round = 0; round < 3; round++) {
+      int sv[2];
+      ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+      std::thread server([sctx, fd = sv[0]] {
+        SSL* ssl = SSL_new(sctx);
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) == 1) {
+          SSL_write(ssl, "220 hi\r\n", 8);
+          char buf[16];
+          SSL_read(ssl, buf, sizeof(buf));  // until the client closes
+        }
+        SSL_free(ssl);
+        close(fd);
+      });
+      Summary sum;
+      Stream st(sv[1], Stream::Ownership::kOwned);
+      st.set_timeout(10);
+      auto t = Connect(**cctx, st.fd(), std::chrono::seconds(10), o, &sum, nullptr);
+      ASSERT_TRUE(t.ok()) << t.status().message();
+      ASSERT_TRUE(st.set_transport(std::move(*t)).ok());
+      std::string line;
+      ASSERT_TRUE(st.ReadLine(&line, 100).ok());  // the ticket comes with it
+      st.Close();
+      server.join();
+      EXPECT_EQ(sum.protocol, version);
+      EXPECT_EQ(sum.resumed, round > 0) << version << " round " << round;
+    }
+  }
+  SSL_CTX_free(sctx);
 }
 
 TEST(TlsTest, TransportRefusedWhileInputIsBuffered) {

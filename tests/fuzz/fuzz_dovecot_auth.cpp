@@ -20,6 +20,7 @@
 
 #include "global/dovecot_auth.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "util/base64.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Init();
@@ -44,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::optional<dovecot_auth::Reply> r = dovecot_auth::ParseReply(line);
     if (!r) continue;
     FUZZ_CHECK(r->id > 0);
-    if (r->kind == dovecot_auth::Reply::Kind::kCont) FUZZ_CHECK(dovecot_auth::ValidBase64(r->data));
+    if (r->kind == dovecot_auth::Reply::Kind::kCont) FUZZ_CHECK(util::base64::Valid(r->data));
     for (const std::string* s : {&r->user, &r->reason})
       for (char c : *s) FUZZ_CHECK(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);
   }
