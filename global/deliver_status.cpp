@@ -1,5 +1,6 @@
 #include "global/deliver_status.h"
 
+#include <poll.h>
 #include <sys/time.h>
 
 #include <cctype>
@@ -193,6 +194,16 @@ deliver_request::Reply Reporter::reply() const {
   return r;
 }
 
+namespace {
+
+// Whether the other end of the stream socket `fd` has closed (or reset) it.
+bool PeerGone(int fd) {
+  struct pollfd p = {fd, POLLRDHUP, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+}  // namespace
+
 void ServeRequest(util::Stream& client, const config::Config& cfg, const DeliverFn& deliver) {
   struct timeval tv;
   gettimeofday(&tv, nullptr);
@@ -217,6 +228,17 @@ void ServeRequest(util::Stream& client, const config::Config& cfg, const Deliver
     r.status = 4;
     r.reason = rep.status().message();
     (void)deliver_request::WriteReply(client, r);
+    return;
+  }
+  // The queue manager that sent the request may have died (kill -9, or the
+  // old one after a reload) before the lock above was taken: a new one may
+  // then have taken the message already, and delivering it here as well
+  // would deliver it twice. Its closed connection says so; the request is
+  // void (the next queue manager delivers the message). After the lock,
+  // a queue manager that starts sees DeliveryInProgress and waits for us.
+  if (PeerGone(client.fd())) {
+    msg::Info("%s: the queue manager went away before the delivery started; request dropped",
+              req->queue_id.c_str());
     return;
   }
   deliver(*req, *rep);

@@ -109,7 +109,10 @@ class Reporter {
 // service, connected at the first entry and closed with the request), lets `deliver` decide every
 // recipient's outcome (Sent/Deferred/Bounced), then writes the reply. A
 // malformed request is logged and the connection dropped; a queue file that
-// cannot be opened for update gets a "try again" reply. Each agent's
+// cannot be opened for update gets a "try again" reply. A request whose
+// queue manager has closed the connection by the time the queue file is
+// locked is dropped undelivered (a later queue manager owns the message
+// then; delivering it here too would deliver it twice). Each agent's
 // service hook is then just its delivery logic:
 //   hooks.service = [](util::Stream& c, server::Server& s) {
 //     deliver_status::ServeRequest(c, s.config(), [](const auto& req, auto& rep) {...});

@@ -190,3 +190,10 @@ def rewrite_cf(src, dst, settings):
     with open(dst, "w") as f:
         f.write("\n".join(out) + "\n")
     return dst
+
+
+def rewrite_cf_dir(src_dir, dst_dir, settings):
+    """rewrite_cf for every file of src_dir (e.g. the sql/ of
+    examples/virtual-hosting) into dst_dir, which must exist."""
+    for name in sorted(os.listdir(src_dir)):
+        rewrite_cf(os.path.join(src_dir, name), os.path.join(dst_dir, name), settings)

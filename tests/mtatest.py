@@ -250,7 +250,9 @@ def master_cf_services(names, overrides=None, keep_unpriv=False):
     the unpriv column set to "n" so that daemons run as the test's user (even
     root), unless keep_unpriv (as administrators run it: unprivileged daemons
     become mail_owner). overrides: {name: {"wakeup": "2", "maxproc": "1"}}
-    per service."""
+    per service. Listeners on fixed ports (conf/master.cf's "smtp inet", port
+    25) are left out: "smtp" names the smtp client, and a test's smtpd
+    listens on a free port (smtpd_service)."""
     overrides = overrides or {}
     columns = {"private": 2, "unpriv": 3, "chroot": 4, "wakeup": 5, "maxproc": 6}
     out, keep = [], False
@@ -263,7 +265,7 @@ def master_cf_services(names, overrides=None, keep_unpriv=False):
                     out.append(line)
                 continue
             fields = line.split()
-            keep = fields[0] in names
+            keep = fields[0] in names and fields[1] != "inet"
             if keep:
                 if not keep_unpriv:
                     fields[3] = "n"
@@ -341,7 +343,8 @@ class MtaInstance:
 
     def start(self):
         r = self.postfix("start")
-        self.test.assertEqual(r.rc, 0, r)
+        if r.rc != 0:  # master's own reason is in the log
+            self.test.assertEqual(r.rc, 0, "%r\nmaillog:\n%s" % (r, self.log()))
         self.master_pid()
         return r
 
@@ -605,6 +608,25 @@ def starttls(port, ctx, session=None, server_hostname="mx.example.test", timeout
         raise
 
 
+def starttls_injected(test, port, context, source=None):
+    """The 2011 STARTTLS command injection against the server on port: EHLO,
+    then "STARTTLS\\r\\nRSET\\r\\n" in one write. Checks that the answer in
+    plain text is the 220 alone, then completes the handshake with `context`
+    and returns the TLS socket (closed when `test` ends): whatever the caller
+    sends next must get the first reply over TLS, not the injected RSET."""
+    s, banner = smtp_connect(port, source)
+    test.addCleanup(s.close)
+    test.assertTrue(banner.startswith("220 "), banner)
+    s.sendall(b"EHLO client.example\r\n")
+    test.assertTrue(recv_replies(s, 1)[0].startswith("250"))
+    s.sendall(b"STARTTLS\r\nRSET\r\n")
+    test.assertEqual(recv_replies(s, 1), ["220 2.0.0 Ready to start TLS"])
+    test.assertEqual(s._mta_pending, b"")
+    t = context.wrap_socket(s._sock, server_hostname="mx.example.test")
+    test.addCleanup(t.close)
+    return t
+
+
 class _PendingSocket:
     """A socket wrapper that can keep unread bytes between recv_replies calls."""
 
@@ -642,8 +664,8 @@ def wait_smtpd(port, host="127.0.0.1", timeout=10):
 
 
 class ClassScope:
-    """What MtaInstance needs from a test case (tmp, addCleanup,
-    assertEqual), for one instance shared by all tests of a class:
+    """What MtaInstance and Dovecot need from a test case (tmp, addCleanup,
+    assertEqual, skipTest), for one instance shared by all tests of a class:
 
         @classmethod
         def setUpClass(cls):
@@ -664,6 +686,9 @@ class ClassScope:
 
     def assertEqual(self, first, second, msg=None):
         self._checks.assertEqual(first, second, msg)
+
+    def skipTest(self, reason):
+        raise unittest.SkipTest(reason)
 
 
 # The services Debian's smtpd needs behind it, for DebianPostfix's master_cf
@@ -801,15 +826,19 @@ class Dovecot:
         d.imap_port                      # with imap=True: IMAP on 127.0.0.1
 
     passwd: passwd-file lines (user:password:uid:gid::home), used as passdb
-    and userdb unless `passdb` (a "passdb { ... }" block, e.g. SQL) is
-    given. auth_socket: a UNIX listener of the auth service at that path,
+    and userdb. sql: instead, an SQL passdb and userdb (dovecot-sql.conf.ext
+    under DIR): a dict of its settings, e.g. {"driver": "mysql", "connect":
+    "host=/tmp/.../mysqld.sock dbname=postfix user=... password=...",
+    "default_pass_scheme": "MD5-CRYPT", "password_query": "SELECT ...",
+    "user_query": "SELECT ..."}, as PostfixAdmin's Dovecot set-up has it
+    (the driver's module is Debian's dovecot-mysql). auth_socket: a UNIX listener of the auth service at that path,
     mode 0660, owned by socket_user (default: the test's user).
     mail_location, extra: more configuration text. Running as root,
     Dovecot's internal and login processes run as dovecot and dovenull;
     without those users the test is skipped."""
 
     def __init__(self, test, directory, passwd="", auth_socket=None, socket_user=None,
-                 imap=False, mail_location=None, passdb=None, extra=""):
+                 imap=False, mail_location=None, sql=None, extra=""):
         import pwd
         import socket
         if not have_dovecot():
@@ -842,8 +871,13 @@ class Dovecot:
         if auth_socket:
             text += ("service auth {\n  unix_listener %s {\n    mode = 0660\n"
                      "    user = %s\n  }\n}\n" % (auth_socket, socket_user or me))
-        text += passdb or "passdb {\n  driver = passwd-file\n  args = %s\n}\n" % passwd_file
-        text += "userdb {\n  driver = passwd-file\n  args = %s\n}\n" % passwd_file
+        driver, args = "passwd-file", passwd_file
+        if sql:
+            driver, args = "sql", os.path.join(directory, "dovecot-sql.conf.ext")
+            with open(args, "w") as f:
+                f.write("".join("%s = %s\n" % item for item in sql.items()))
+        for db in ("passdb", "userdb"):
+            text += "%s {\n  driver = %s\n  args = %s\n}\n" % (db, driver, args)
         text += extra
         with open(conf, "w") as f:
             f.write(text)
@@ -952,8 +986,9 @@ TLS_MAIN_CF = (
 
 
 def make_certificates(directory):
-    """ca.pem, server.pem (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the
-    CA) and server.key in `directory` (made if missing); returns `directory`."""
+    """In `directory` (made if missing): ca.pem and ca.key (a CA), server.pem
+    (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the CA)
+    and server.key (mode 0600); returns `directory`."""
     os.makedirs(directory, exist_ok=True)
     make_ca(directory)
     make_cert(directory, "server", "mx.example.test", sans=("DNS:mx.example.test", "IP:127.0.0.1"))
@@ -966,3 +1001,33 @@ def make_client_certificates(directory):
     in `directory`."""
     make_cert(directory, "client", "client.example")
     make_ca(directory, "self", "self.example")
+
+
+# --- The main.cf of examples/virtual-hosting (test_virtual_hosting, test_submission) ---
+
+def virtual_hosting_main_cf(sql_dir, vmail, uid, certs=None):
+    """The example's main.cf with its paths moved into the test's directory:
+    the query files in sql_dir, the mailboxes under vmail belonging to uid.
+    Without certs, the part before SMTP AUTH and, of the rest, only the
+    recipient restrictions; with certs (a make_certificates directory) the
+    whole file, its certificate, key and session cache there."""
+    with open(os.path.join(EXAMPLES, "virtual-hosting", "main.cf")) as f:
+        text = f.read()
+    if certs is None:
+        head, sasl = text.split("# SMTP AUTH")
+        text = head + "".join(l + "\n" for l in sasl.splitlines()
+                              if l.startswith("smtpd_recipient_restrictions"))
+    else:
+        text = text.replace("/etc/pki/dovecot/certs/dovecot.pem", os.path.join(certs, "server.pem"))
+        text = text.replace("/etc/pki/dovecot/private/dovecot.pem",
+                            os.path.join(certs, "server.key"))
+        text = text.replace("/etc/postfix/smtpd_scache", os.path.join(certs, "smtpd_scache"))
+    text = text.replace("/etc/postfix/sql", sql_dir).replace("/var/spool/virtual", vmail)
+    text = text.replace("static:10000", "static:%d" % uid)
+    # Settings of the machine, not of the example: the instance's own names.
+    text = text.replace("inet_interfaces = all", "")
+    # Postfix runs a main.cf without compatibility_level with its backwards-
+    # compatible defaults: no smtpd_relay_restrictions, so the example's
+    # recipient restrictions decide relaying (554 5.7.1). Ours start at level
+    # 3.6 (README), so the test says so explicitly.
+    return text + "smtpd_relay_restrictions =\n"

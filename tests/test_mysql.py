@@ -116,8 +116,7 @@ class MysqlTableTest(unittest.TestCase):
         cls.settings = dict(cls.db.cf_settings(), dbname="postfix")
         cls.sql = os.path.join(cls.tmp, "sql")
         os.makedirs(cls.sql)
-        for name in os.listdir(os.path.join(VH, "sql")):
-            mariadb.rewrite_cf(os.path.join(VH, "sql", name), os.path.join(cls.sql, name), cls.settings)
+        mariadb.rewrite_cf_dir(os.path.join(VH, "sql"), cls.sql, cls.settings)
 
     def postmap(self, *args, input=None, conf=None):
         return mtatest.run([POSTMAP, "-c", conf or self.conf] + list(args), input=input, timeout=60)

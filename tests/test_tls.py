@@ -128,23 +128,12 @@ class TlsTest(unittest.TestCase):
             self.assertEqual(code, 250, text)
 
     def test_plaintext_pipelined_after_starttls_is_discarded(self):
-        s, banner = mtatest.smtp_connect(self.may)
-        with s:
-            self.assertTrue(banner.startswith("220 "), banner)
-            s.sendall(b"EHLO client.example\r\n")
-            mtatest.recv_replies(s, 1)
-            # The 2011 injection: a command after STARTTLS in the same packet.
-            s.sendall(b"STARTTLS\r\nRSET\r\n")
-            self.assertEqual(mtatest.recv_replies(s, 1), ["220 2.0.0 Ready to start TLS"])
-            self.assertEqual(s._mta_pending, b"")
-            t = self.context().wrap_socket(s._sock, server_hostname="mx.example.test")
-            t.sendall(b"NOOP\r\n")
-            # The first reply over TLS answers NOOP, not the injected RSET.
-            replies = mtatest.recv_replies(t, 1)
-            self.assertEqual(replies, ["250 2.0.0 Ok"])
-            t.sendall(b"QUIT\r\n")
-            self.assertEqual(mtatest.recv_replies(t, 1), ["221 2.0.0 Bye"])
-            t.close()
+        t = mtatest.starttls_injected(self, self.may, self.context())
+        t.sendall(b"NOOP\r\n")
+        # The first reply over TLS answers NOOP, not the injected RSET.
+        self.assertEqual(mtatest.recv_replies(t, 1), ["250 2.0.0 Ok"])
+        t.sendall(b"QUIT\r\n")
+        self.assertEqual(mtatest.recv_replies(t, 1), ["221 2.0.0 Bye"])
         self.inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=1 starttls=1 noop=1 "
                            r"quit=1 commands=4")
 

@@ -39,26 +39,6 @@ def maildir_messages(path):
     return sorted(out, key=os.path.getmtime)
 
 
-def example_main_cf(sql_dir, vmail, uid):
-    """The example's main.cf up to the SASL/TLS part, with its paths moved
-    into the test's directory."""
-    with open(os.path.join(VH, "main.cf")) as f:
-        text = f.read()
-    head, sasl = text.split("# SMTP AUTH")
-    # From the SASL part only the recipient restrictions apply here.
-    text = head + "".join(l + "\n" for l in sasl.splitlines()
-                          if l.startswith("smtpd_recipient_restrictions"))
-    text = text.replace("/etc/postfix/sql", sql_dir).replace("/var/spool/virtual", vmail)
-    text = text.replace("static:10000", "static:%d" % uid)
-    # Settings of the machine, not of the example: the instance's own names.
-    text = text.replace("inet_interfaces = all", "")
-    # Postfix runs a main.cf without compatibility_level with its backwards-
-    # compatible defaults: no smtpd_relay_restrictions, so the example's
-    # recipient restrictions decide relaying (554 5.7.1). Ours start at level
-    # 3.6 (README), so the test says so explicitly.
-    return text + "smtpd_relay_restrictions =\n"
-
-
 class VirtualHostingTest(mtatest.TempDirTestCase):
     @classmethod
     def setUpClass(cls):
@@ -80,9 +60,7 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
         self.sql = os.path.join(self.tmp, "sql")
         os.makedirs(self.sql)
         settings = self.db.cf_settings()
-        for name in os.listdir(os.path.join(VH, "sql")):
-            mariadb.rewrite_cf(os.path.join(VH, "sql", name), os.path.join(self.sql, name),
-                               settings)
+        mariadb.rewrite_cf_dir(os.path.join(VH, "sql"), self.sql, settings)
         mariadb.rewrite_cf(os.path.join(CHARSET, "my_alias.cf"),
                            os.path.join(self.sql, "my_alias.cf"), settings)
         self.vmail = os.path.join(self.tmp, "vmail")
@@ -95,7 +73,8 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
         self.port = mtatest.free_port()
         self.inst = mtatest.MtaInstance(
             self, services=SERVICES,
-            main_cf="myhostname = mail.example.jp\n" + example_main_cf(self.sql, self.vmail, self.uid)
+            main_cf="myhostname = mail.example.jp\n"
+            + mtatest.virtual_hosting_main_cf(self.sql, self.vmail, self.uid)
             + "minimal_backoff_time = 2s\nmaximal_backoff_time = 4s\nqueue_run_delay = 2s\n",
             master_extra=mtatest.smtpd_service("127.0.0.1:%d" % self.port))
         self.inst.start()
