@@ -31,6 +31,13 @@ constexpr std::string_view kGlobalAnvilClientParams[] = {
     "queue_directory",
 };
 
+constexpr std::string_view kGlobalTlsmgrClientParams[] = {
+    "ipc_timeout",
+    "queue_directory",
+    "smtpd_tls_session_cache_timeout",
+    "tlsmgr_service_name",
+};
+
 constexpr std::string_view kGlobalBounceClientParams[] = {
     "bounce_service_name", "defer_service_name", "ipc_timeout",
     "qmgr_ipc_timeout",    "queue_directory",    "trace_service_name",
@@ -495,6 +502,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "queue_minfree",
     "recipient_canonical_maps",
     "reject_code",
+    "relay_clientcerts",
     "relay_domains_reject_code",
     "relay_recipient_maps",
     "sender_canonical_maps",
@@ -549,7 +557,11 @@ constexpr std::string_view kSmtpdParams[] = {
     "smtpd_soft_error_limit",
     "smtpd_starttls_timeout",
     "smtpd_timeout",
+    "smtpd_tls_CAfile",
+    "smtpd_tls_CApath",
+    "smtpd_tls_ask_ccert",
     "smtpd_tls_auth_only",
+    "smtpd_tls_ccert_verifydepth",
     "smtpd_tls_cert_file",
     "smtpd_tls_chain_files",
     "smtpd_tls_ciphers",
@@ -557,6 +569,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "smtpd_tls_eccert_file",
     "smtpd_tls_eckey_file",
     "smtpd_tls_exclude_ciphers",
+    "smtpd_tls_fingerprint_digest",
     "smtpd_tls_key_file",
     "smtpd_tls_loglevel",
     "smtpd_tls_mandatory_ciphers",
@@ -564,6 +577,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "smtpd_tls_mandatory_protocols",
     "smtpd_tls_protocols",
     "smtpd_tls_received_header",
+    "smtpd_tls_req_ccert",
     "smtpd_tls_security_level",
     "smtpd_tls_wrappermode",
     "smtpd_use_tls",
@@ -584,25 +598,25 @@ constexpr std::string_view kSmtpdParams[] = {
 };
 
 constexpr std::span<const std::string_view> kSmtpdModules[] = {
-    kGlobalAddrFindParams,
-    kGlobalAddrListParams,
-    kGlobalAnvilClientParams,
-    kGlobalCleanupClientParams,
-    kGlobalConfigParams,
-    kGlobalDaemonParams,
-    kGlobalDomainListParams,
-    kGlobalFlushClientParams,
-    kGlobalMailQueueParams,
-    kGlobalMailTriggerParams,
-    kGlobalMaillogParams,
-    kGlobalPostdropClientParams,
-    kGlobalResolveLocalParams,
-    kGlobalRewriteParams,
-    kGlobalRewriteClientParams,
-    kGlobalShowqClientParams,
-    kGlobalSingleServerParams,
-    kGlobalTlsCiphersParams,
-    kTablesParams,
+    kGlobalAddrFindParams,      kGlobalAddrListParams,
+    kGlobalAnvilClientParams,   kGlobalCleanupClientParams,
+    kGlobalConfigParams,        kGlobalDaemonParams,
+    kGlobalDomainListParams,    kGlobalFlushClientParams,
+    kGlobalMailQueueParams,     kGlobalMailTriggerParams,
+    kGlobalMaillogParams,       kGlobalPostdropClientParams,
+    kGlobalResolveLocalParams,  kGlobalRewriteParams,
+    kGlobalRewriteClientParams, kGlobalShowqClientParams,
+    kGlobalSingleServerParams,  kGlobalTlsCiphersParams,
+    kGlobalTlsmgrClientParams,  kTablesParams,
+};
+
+constexpr std::string_view kTlsmgrParams[] = {
+    "smtpd_tls_session_cache_database",
+};
+
+constexpr std::span<const std::string_view> kTlsmgrModules[] = {
+    kGlobalConfigParams,       kGlobalDaemonParams, kGlobalMaillogParams,
+    kGlobalTlsmgrClientParams, kTablesParams,
 };
 
 constexpr std::string_view kTrivialRewriteParams[] = {
@@ -682,6 +696,7 @@ constexpr Program kPrograms[] = {
     {"showq", kShowqParams, kShowqModules},
     {"smtp", kSmtpParams, kSmtpModules},
     {"smtpd", kSmtpdParams, kSmtpdModules},
+    {"tlsmgr", kTlsmgrParams, kTlsmgrModules},
     {"trivial-rewrite", kTrivialRewriteParams, kTrivialRewriteModules},
     {"virtual", kVirtualParams, kVirtualModules},
 };
@@ -1015,7 +1030,6 @@ constexpr std::string_view kUnimplemented[] = {
     "receive_override_options",
     "recipient_bcc_maps",
     "reject_tempfail_action",
-    "relay_clientcerts",
     "require_home_directory",
     "reset_owner_alias",
     "resolve_dequoted_address",
@@ -1103,19 +1117,11 @@ constexpr std::string_view kUnimplemented[] = {
     "smtpd_reject_footer_maps",
     "smtpd_sasl_mechanism_filter",
     "smtpd_service_name",
-    "smtpd_tls_CAfile",
-    "smtpd_tls_CApath",
     "smtpd_tls_always_issue_session_ids",
-    "smtpd_tls_ask_ccert",
-    "smtpd_tls_ccert_verifydepth",
     "smtpd_tls_dcert_file",
     "smtpd_tls_dh512_param_file",
     "smtpd_tls_dkey_file",
     "smtpd_tls_eecdh_grade",
-    "smtpd_tls_fingerprint_digest",
-    "smtpd_tls_req_ccert",
-    "smtpd_tls_session_cache_database",
-    "smtpd_tls_session_cache_timeout",
     "smtpd_upstream_proxy_protocol",
     "smtpd_upstream_proxy_timeout",
     "smtputf8_autodetect_classes",
@@ -1150,7 +1156,6 @@ constexpr std::string_view kUnimplemented[] = {
     "tls_session_ticket_cipher",
     "tls_ssl_options",
     "tls_wildcard_matches_multiple_labels",
-    "tlsmgr_service_name",
     "tlsproxy_client_CAfile",
     "tlsproxy_client_CApath",
     "tlsproxy_client_cert_file",
@@ -1259,10 +1264,6 @@ std::string Value(const config::Config& cfg, std::string_view name) {
   if (!raw) return {};
   util::StatusOr<std::string> v = cfg.Expand(*raw);
   return v.ok() ? *v : *raw;
-}
-
-bool Yes(const config::Config& cfg, std::string_view name) {
-  return util::EqualsIgnoreCase(util::Trim(Value(cfg, name)), "yes");
 }
 
 }  // namespace
@@ -1392,9 +1393,6 @@ std::vector<std::string> CompatibilityNotes(const config::Config& cfg,
 std::optional<std::string> Refusal(const config::Config& cfg, std::string_view program) {
   auto refuse = Refuse;
   if (program == "smtpd") {
-    // TLS is implemented; verifying client certificates is not.
-    if (Yes(cfg, "smtpd_tls_req_ccert"))
-      return refuse("smtpd_tls_req_ccert", "TLS client certificate verification");
     // Dovecot's protocol is implemented; Cyrus SASL is not.
     if (util::EqualsIgnoreCase(util::Trim(Value(cfg, "smtpd_sasl_auth_enable")), "yes")) {
       std::string type(util::Trim(Value(cfg, "smtpd_sasl_type")));

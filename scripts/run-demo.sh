@@ -14,7 +14,7 @@ top=$(pwd)
 bin="$top/$build/bin"
 demo="$top/run/demo"
 
-need="master postfix postconf postmap smtpd cleanup pickup qmgr trivial-rewrite virtual bounce proxymap anvil showq postdrop sendmail postlogd"
+need="master postfix postconf postmap smtpd cleanup pickup qmgr trivial-rewrite virtual bounce proxymap anvil tlsmgr showq postdrop sendmail postlogd"
 missing=""
 for p in $need; do
   [ -x "$bin/$p" ] || missing="$missing $p"

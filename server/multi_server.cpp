@@ -66,6 +66,12 @@ class MultiServer : public EventServer {
       Drop(c, st.ok() ? std::string() : st.message());
       return;
     }
+    if (!c.read_any_ && hooks_.wakeup && buf[0] == master_proto::kTriggerWakeup) {
+      hooks_.wakeup(s_);
+      Destroy(c);
+      return;
+    }
+    c.read_any_ = true;
     c.decoder_.Feed(std::string_view(buf, static_cast<size_t>(n)));
     s_.Notify(master_proto::Status::kTaken);
     util::AttrList req;

@@ -82,6 +82,7 @@ class Connection {
   util::EventLoop::Handle write_handle_ = util::EventLoop::kNoHandle;
   bool close_after_output_ = false;
   bool reading_paused_ = false;
+  bool read_any_ = false;
 };
 
 struct MultiServerHooks : ServerHooks {
@@ -90,6 +91,11 @@ struct MultiServerHooks : ServerHooks {
       request;
   std::function<void(Connection& conn, Server& server)> on_connect;
   std::function<void(Connection& conn, Server& server)> on_disconnect;
+  // Set: a connection whose first byte is master's wakeup request
+  // (master_proto::kTriggerWakeup, which never starts an attribute list:
+  // master.cf's wakeup column, e.g. tlsmgr's "1000?") is a wakeup, not a
+  // client: this runs and the connection closes without a warning.
+  std::function<void(Server& server)> wakeup;
   util::AttrLimits limits;
 };
 

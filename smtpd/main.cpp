@@ -56,7 +56,11 @@
 //   smtpd_tls_mandatory_ciphers smtpd_tls_exclude_ciphers
 //   smtpd_tls_mandatory_exclude_ciphers tls_{high,medium,low,export,null}_cipherlist
 //   smtpd_tls_loglevel smtpd_tls_received_header smtpd_starttls_timeout
-//   smtpd_tls_dh1024_param_file tls_preempt_cipherlist.
+//   smtpd_tls_dh1024_param_file tls_preempt_cipherlist;
+//   resumption (session tickets with tlsmgr's keys): smtpd_tls_session_cache_timeout
+//   tlsmgr_service_name; client certificates: smtpd_tls_ask_ccert
+//   smtpd_tls_req_ccert smtpd_tls_CAfile smtpd_tls_CApath
+//   smtpd_tls_ccert_verifydepth smtpd_tls_fingerprint_digest relay_clientcerts.
 //
 // DIAGNOSTICS (maillog, as Postfix)
 //   connect from NAME[ADDR]
@@ -69,7 +73,16 @@
 //   disconnect from NAME[ADDR] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5
 //   Anonymous TLS connection established from NAME[ADDR]: TLSv1.3 with cipher
 //     TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
-//     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1)
+//     server-signature RSA-PSS (2048 bits) server-digest SHA256  (loglevel >= 1;
+//     Trusted/Untrusted with a client certificate, then client-signature ...)
+//   certificate verification failed for NAME[ADDR]: self-signed certificate
+//                                                 (req_ccert)
+//   NAME[ADDR]: subject_CN=CN, issuer=CN, fingerprint=FP, pkey_fingerprint=FP
+//                                                 (loglevel >= 2)
+//   NOQUEUE: abort: TLS from NAME[ADDR]: No client certificate presented
+//   warning: Can't require client certs unless TLS is required
+//   warning: TLS session ticket key manager PATH unavailable: REASON;
+//     session resumption disabled
 //   SSL_accept error from NAME[ADDR]: REASON
 //   warning: TLS library problem: REASON; TLS is not available
 #include <unistd.h>
@@ -81,6 +94,7 @@
 #include "global/anvil_client.h"
 #include "global/dovecot_auth.h"
 #include "global/flush_client.h"
+#include "global/tlsmgr_client.h"
 #include "server/single_server.h"
 #include "smtpd/smtpd.h"
 #include "smtpd/smtpd_check.h"
@@ -89,6 +103,7 @@
 #include "util/msg.h"
 #include "util/name_service.h"
 #include "util/sockets.h"
+#include "util/tls_tickets.h"
 
 namespace {
 
@@ -99,6 +114,7 @@ struct State {
   std::unique_ptr<dovecot_auth::Client> sasl;
   std::unique_ptr<smtpd::Engine> engine;
   std::unique_ptr<util::tls::ServerContext> tls;
+  std::unique_ptr<tlsmgr_client::Client> tlsmgr;
 };
 State* g_state = nullptr;
 std::unique_ptr<util::tls::ServerContext> g_tls;  // loaded while privileged
@@ -157,6 +173,21 @@ int main(int argc, char** argv) {
     smtpd::Deps deps;
     deps.checker = st->checker.get();
     st->tls = std::move(g_tls);
+    if (cfg.GetBool("smtpd_tls_req_ccert") && !st->settings.tls_req_ccert &&
+        (st->settings.tls_level != smtpd::TlsLevel::kNone || st->settings.tls_wrappermode))
+      msg::Warn("Can't require client certs unless TLS is required");
+    // Session tickets with tlsmgr's keys (smtpd_tls_session_cache_timeout
+    // 0: none). tlsmgr unreachable: a warning, and full handshakes.
+    long lifetime = tlsmgr_client::TicketLifetime(cfg);
+    if (st->tls && lifetime > 0) {
+      st->tlsmgr = std::make_unique<tlsmgr_client::Client>(cfg);
+      util::Status s = util::tls::EnableTickets(
+          *st->tls, lifetime, smtpd::TlsSessionContext(cfg, st->settings),
+          [c = st->tlsmgr.get()](const util::tls::TicketKeyName* name) { return c->Key(name); });
+      if (!s.ok()) msg::Warn("TLS session tickets: %s", s.message().c_str());
+    } else if (st->tls) {
+      util::tls::DisableTickets(*st->tls);
+    }
     deps.tls = st->tls.get();
     deps.open_queue = g_local ? smtpd::MaildropQueue(cfg) : smtpd::CleanupQueue(cfg);
     deps.anvil = st->anvil.get();

@@ -17,6 +17,7 @@
 #include "smtpd/smtpd_proto.h"
 #include "util/msg.h"
 #include "util/strings.h"
+#include "util/tls_ccert.h"
 
 namespace smtpd {
 
@@ -72,6 +73,7 @@ class Session {
   bool TlsOffered() const { return st_.tls_level != TlsLevel::kNone || st_.tls_wrappermode; }
   // The handshake on the client's connection; false ends the session.
   bool Handshake(const char* after);
+  void ClientCertificate();
 
   // --- helpers ---
   void LookupClientName();
@@ -402,7 +404,7 @@ void Session::Run() {
                 NamAddr().c_str());
       go_on = false;
     } else {
-      go_on = Handshake("CONNECT");
+      go_on = Handshake("CONNECT") && !quit_;
     }
   }
   if (go_on) {
@@ -540,7 +542,9 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   // log line, the Received: header or the queue.
   std::string helo = util::ReplaceControls(c.args);
   sess_.helo_name = helo;
-  sess_.protocol = esmtp ? (tls_active_ ? "ESMTPS" : "ESMTP") : "SMTP";
+  // As Postfix: ESMTP or SMTP in the logs and the queue file; the
+  // Received: header adds "S" for TLS.
+  sess_.protocol = esmtp ? "ESMTP" : "SMTP";
   deps_.checker->ResetTransaction(sess_);
   smtpd_check::Verdict v = deps_.checker->CheckHelo(sess_);
   if (v.rejected()) {
@@ -815,9 +819,13 @@ void Session::StartContent() {
   ri.client_addr = sess_.client_addr;
   ri.myhostname = st_.myhostname;
   ri.mail_name = st_.mail_name;
-  // RFC 3848 / Postfix: UTF8SMTP for SMTPUTF8 mail, "S" over TLS.
-  ri.protocol = txn_.smtputf8 && esmtp_ ? std::string(tls_active_ ? "UTF8SMTPS" : "UTF8SMTP")
-                                        : sess_.protocol;
+  // RFC 3848 / Postfix: UTF8SMTP for SMTPUTF8 mail, "S" over TLS (also
+  // when the client sent MAIL without a new EHLO after STARTTLS: the
+  // protocol of the EHLO before it stays, as in Postfix).
+  ri.protocol = txn_.smtputf8 && esmtp_  ? std::string("UTF8SMTP")
+                : sess_.protocol.empty() ? std::string("SMTP")
+                                         : sess_.protocol;
+  if (tls_active_) ri.protocol += "S";
   // RFC 3848: "A" for an authenticated client.
   if (!sess_.sasl_username.empty() && esmtp_) ri.protocol += "A";
   if (st_.sasl_authenticated_header) ri.authenticated_sender = sess_.sasl_username;
@@ -1087,8 +1095,18 @@ bool Session::Handshake(const char* after) {
     if (s.ok()) {
       tls_active_ = true;
       tls_ = sum;
+      ClientCertificate();
       if (st_.tls_loglevel >= 1)
-        msg::Info("%s", util::tls::LogLine(tls_, "from", NamAddr()).c_str());
+        msg::Info(
+            "%s",
+            util::tls::LogLine(tls_, "from", NamAddr(), util::tls::ClientTrust(tls_)).c_str());
+      if (st_.tls_req_ccert && !tls_.peer_cert_trusted) {
+        const char* why = tls_.peer_cert_present ? "Client certificate not trusted"
+                                                 : "No client certificate presented";
+        msg::Info("NOQUEUE: abort: TLS from %s: %s", NamAddr().c_str(), why);
+        Reply("421 4.7.1 " + st_.myhostname + " Error: " + why);
+        quit_ = true;
+      }
       return true;
     }
     msg::Warn("%s: %s", NamAddr().c_str(), s.message().c_str());
@@ -1099,6 +1117,28 @@ bool Session::Handshake(const char* after) {
   }
   msg::Info("lost connection after %s from %s", after, NamAddr().c_str());
   return false;
+}
+
+// What the restrictions and the logs learn of the client's certificate.
+void Session::ClientCertificate() {
+  sess_.tls = true;
+  sess_.ccert_present = tls_.peer_cert_present;
+  sess_.ccert_trusted = tls_.peer_cert_trusted;
+  sess_.ccert_subject = tls_.peer_CN;
+  if (!tls_.peer_cert_present) return;
+  auto fp = util::tls::CertFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
+  auto pkey = util::tls::PublicKeyFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
+  sess_.ccert_fingerprint = fp.ok() ? *fp : "";
+  sess_.ccert_pkey_fingerprint = pkey.ok() ? *pkey : "";
+  if (st_.tls_loglevel >= 2)
+    msg::Info("%s: subject_CN=%s, issuer=%s, fingerprint=%s, pkey_fingerprint=%s",
+              NamAddr().c_str(), tls_.peer_CN.c_str(), tls_.issuer_CN.c_str(),
+              sess_.ccert_fingerprint.c_str(), sess_.ccert_pkey_fingerprint.c_str());
+  // As Postfix, why the chain did not verify is logged only where a
+  // certificate is required.
+  if (!tls_.peer_cert_trusted && st_.tls_req_ccert && !tls_.resumed)
+    msg::Info("certificate verification failed for %s: %s", NamAddr().c_str(),
+              tls_.peer_verify_failure.c_str());
 }
 
 // STARTTLS (RFC 3207).
@@ -1137,7 +1177,6 @@ bool Session::StartTls(const smtpd_proto::Command& c) {
   // The session starts over (RFC 3207 4.2).
   ResetTransaction();
   sess_.helo_name.clear();
-  sess_.protocol.clear();
   esmtp_ = false;
   return true;
 }
@@ -1374,7 +1413,21 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.tls_loglevel = static_cast<int>(cfg.GetInt("smtpd_tls_loglevel"));
   s.tls_received_header = cfg.GetBool("smtpd_tls_received_header");
   s.starttls_timeout = static_cast<int>(cfg.GetTime("smtpd_starttls_timeout"));
+  // As Postfix: requiring a certificate needs mandatory TLS (else it is
+  // ignored, with a warning at start: main.cpp), and implies asking.
+  s.tls_req_ccert = cfg.GetBool("smtpd_tls_req_ccert") &&
+                    (s.tls_level == TlsLevel::kEncrypt || s.tls_wrappermode);
+  s.tls_ask_ccert = cfg.GetBool("smtpd_tls_ask_ccert") || s.tls_req_ccert;
+  s.tls_fingerprint_digest = std::string(util::Trim(cfg.Get("smtpd_tls_fingerprint_digest")));
   return s;
+}
+
+std::string TlsSessionContext(const config::Config& cfg, const Settings& st) {
+  std::string id = "smtpd/" + st.service_name;
+  if (st.tls_ask_ccert)
+    id += "/ccert/" + cfg.Get("smtpd_tls_CAfile") + "/" + cfg.Get("smtpd_tls_CApath") + "/" +
+          std::to_string(cfg.GetInt("smtpd_tls_ccert_verifydepth"));
+  return id;
 }
 
 util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
@@ -1417,7 +1470,16 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
     if (stat(k.c_str(), &sb) == 0 && (sb.st_mode & S_IROTH) != 0)
       msg::Warn("private key file %s is readable by other users", k.c_str());
   }
-  return util::tls::ServerContext::Create(ts);
+  auto ctx = util::tls::ServerContext::Create(ts);
+  if (!ctx.ok() || !st.tls_ask_ccert) return ctx;
+  if (auto fp = util::tls::CertFingerprint("", st.tls_fingerprint_digest); !fp.ok())
+    return util::InvalidArgument("smtpd_tls_fingerprint_digest: " + fp.status().message());
+  util::tls::ClientCertSettings cs;
+  cs.ca_file = std::string(util::Trim(cfg.Get("smtpd_tls_CAfile")));
+  cs.ca_path = std::string(util::Trim(cfg.Get("smtpd_tls_CApath")));
+  cs.verify_depth = static_cast<int>(cfg.GetInt("smtpd_tls_ccert_verifydepth"));
+  if (util::Status s = util::tls::AskClientCertificates(**ctx, cs); !s.ok()) return s;
+  return ctx;
 }
 
 std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(

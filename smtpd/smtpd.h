@@ -26,6 +26,14 @@
 // smtpd_tls_wrappermode the handshake comes before the banner. Without a
 // usable server context (Deps::tls null: certificates failed to load)
 // STARTTLS answers "454 4.7.0 TLS not available due to local problem".
+//
+// Session resumption: the context gets session tickets whose keys come
+// from tlsmgr (main.cpp, global/tlsmgr_client.h), so a client resumes with
+// any smtpd process; smtpd_tls_session_cache_timeout 0 turns it off.
+// Client certificates: see Settings::tls_ask_ccert; the log line says
+// "Trusted"/"Untrusted" TLS connection, the Received: clause "(Client CN
+// ..., Issuer ... (verified OK))", and the restrictions see the
+// certificate's fingerprints (smtpd_check::Session).
 #pragma once
 
 #include <functional>
@@ -94,6 +102,16 @@ struct Settings {
   int tls_loglevel = 0;
   bool tls_received_header = false;
   int starttls_timeout = 300;  // seconds
+  // Client certificates: smtpd_tls_ask_ccert (asked for, never required),
+  // smtpd_tls_req_ccert (only with mandatory TLS: encrypt or wrappermode;
+  // implies ask: a client without a verified certificate gets "421 4.7.1
+  // $myhostname Error: No client certificate presented" or "...: Client
+  // certificate not trusted" right after the handshake, and the session
+  // ends), smtpd_tls_fingerprint_digest (for relay_clientcerts and
+  // check_ccert_access).
+  bool tls_ask_ccert = false;
+  bool tls_req_ccert = false;
+  std::string tls_fingerprint_digest = "sha256";
 
   // SASL: smtpd_sasl_auth_enable (AUTH offered when deps.sasl is set),
   // broken_sasl_auth_clients (also "AUTH=..."), smtpd_sasl_authenticated_header,
@@ -117,11 +135,17 @@ struct Settings {
 };
 
 // The server TLS context of `st` (certificates, protocols and ciphers of
-// the level in effect; from smtpd_tls_* and tls_*_cipherlist); an error
-// says why TLS cannot be offered. Only meaningful when st.tls_level is not
-// kNone or st.tls_wrappermode.
+// the level in effect; from smtpd_tls_* and tls_*_cipherlist; with
+// st.tls_ask_ccert, client certificates asked for and verified against
+// smtpd_tls_CAfile / smtpd_tls_CApath within smtpd_tls_ccert_verifydepth);
+// an error says why TLS cannot be offered. Only meaningful when
+// st.tls_level is not kNone or st.tls_wrappermode.
 util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const config::Config& cfg,
                                                                      const Settings& st);
+// What a TLS session may be resumed by (util/tls_tickets.h): the service
+// and its client-certificate settings, so that a session never carries a
+// certificate verdict into a service that verifies otherwise.
+std::string TlsSessionContext(const config::Config& cfg, const Settings& st);
 
 // One message on its way to the queue (cleanup_client in production).
 class QueueFile {

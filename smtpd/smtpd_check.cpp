@@ -58,6 +58,7 @@ constexpr char kClassRecipient[] = "Recipient address";
 constexpr char kClassData[] = "Data command";
 constexpr char kClassEod[] = "End-of-data";
 constexpr char kClassEtrn[] = "Etrn command";
+constexpr char kClassCcert[] = "Client certificate";
 
 enum class Result { kDunno, kOk, kReject };
 
@@ -160,6 +161,8 @@ class CheckerImpl : public Checker {
   Result CheckAddrAccess(Ctx& c, const std::string& table, const std::string& addr, const Target& t,
                          bool* found);
   Result CheckClientAccess(Ctx& c, const std::string& table, const Target& t);
+  Result PermitTlsClientCerts(Ctx& c, bool all);
+  Result CheckCcertAccess(Ctx& c, const std::string& table);
   Result UnknownClient(Ctx& c, bool reverse);
   Result InvalidHostname(Ctx& c, const std::string& name, const Target& t);
   Result NonFqdnHostname(Ctx& c, const std::string& name, const Target& t);
@@ -204,6 +207,7 @@ class CheckerImpl : public Checker {
       local_rcpt_maps_, virtual_mailbox_maps_, relay_rcpt_maps_, sender_login_maps_;
   bool local_rcpt_check_ = false, virtual_mailbox_check_ = false, relay_rcpt_check_ = false;
   maps::AddrFindOptions alias_opts_, mailbox_opts_, access_opts_;
+  maps::Maps relay_ccerts_;  // relay_clientcerts
   std::map<std::string, ResolveResult> resolve_cache_;
 };
 
@@ -213,7 +217,8 @@ const std::set<std::string, std::less<>>& TableRestrictions() {
   static const std::set<std::string, std::less<>> names = {
       "check_client_access",    "check_reverse_client_hostname_access",
       "check_helo_access",      "check_sender_access",
-      "check_recipient_access", "check_etrn_access"};
+      "check_recipient_access", "check_etrn_access",
+      "check_ccert_access"};
   return names;
 }
 
@@ -337,7 +342,8 @@ util::Status CheckerImpl::Init() {
                 {"sender_canonical_maps", &send_canonical_maps_},
                 {"virtual_mailbox_maps", &virtual_mailbox_maps_},
                 {"relay_recipient_maps", &relay_rcpt_maps_},
-                {"smtpd_sender_login_maps", &sender_login_maps_}};
+                {"smtpd_sender_login_maps", &sender_login_maps_},
+                {"relay_clientcerts", &relay_ccerts_}};
   for (auto& t : tables) {
     util::StatusOr<maps::Maps> m = maps::Maps::FromParameter(cfg_, t.param);
     if (!m.ok()) return m.status();
@@ -574,6 +580,13 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
   if (name == "permit_mynetworks") return PermitMynetworks(c);
   if (name == "permit_sasl_authenticated")
     return s.sasl_username.empty() ? Result::kDunno : Result::kOk;
+  if (name == "permit_tls_clientcerts" || name == "permit_tls_all_clientcerts")
+    return PermitTlsClientCerts(c, name == "permit_tls_all_clientcerts");
+  if (name == "check_ccert_access") {
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    return CheckCcertAccess(c, table);
+  }
   if (name == "permit_inet_interfaces") {
     for (const std::string& a : InetInterfaceAddresses(cfg_)) {
       if (SameAddress(a, s.client_addr)) return Result::kOk;
@@ -873,6 +886,59 @@ Result CheckerImpl::CheckAddrAccess(Ctx& c, const std::string& table, const std:
       *found = true;
       return TableResult(c, table, r.value, t, nullptr);
     }
+  }
+  return Result::kDunno;
+}
+
+// permit_tls_all_clientcerts: any certificate whose chain verified;
+// permit_tls_clientcerts: a certificate (verified or not: the fingerprint
+// is the proof) or public key listed in relay_clientcerts.
+Result CheckerImpl::PermitTlsClientCerts(Ctx& c, bool all) {
+  const Session& s = c.s;
+  if (!s.tls) return Result::kDunno;
+  if (all && s.ccert_trusted) {
+    if (msg::Verbose()) msg::Info("Relaying allowed for all verified client certificates");
+    return Result::kOk;
+  }
+  if (all || !s.ccert_present) return Result::kDunno;
+  for (const std::string* key : {&s.ccert_fingerprint, &s.ccert_pkey_fingerprint}) {
+    if (key->empty()) continue;
+    tables::LookupResult r = relay_ccerts_.Find(*key);
+    if (r.temp_error()) {
+      return TempFail(
+          c, NamAddr(s),
+          util::StrFormat("relay_clientcerts: lookup error for fingerprint '%s', "
+                          "pkey fingerprint %s",
+                          s.ccert_fingerprint.c_str(), s.ccert_pkey_fingerprint.c_str()));
+    }
+    if (r.found()) {
+      if (msg::Verbose()) msg::Info("Relaying allowed for certified client: %s", key->c_str());
+      return Result::kOk;
+    }
+  }
+  if (msg::Verbose())
+    msg::Info("relay_clientcerts: No match for fingerprint '%s', pkey fingerprint %s",
+              s.ccert_fingerprint.c_str(), s.ccert_pkey_fingerprint.c_str());
+  return Result::kDunno;
+}
+
+// check_ccert_access: the certificate's fingerprint, then its public
+// key's, as access(5) keys (a certificate need not verify: the fingerprint
+// is the proof).
+Result CheckerImpl::CheckCcertAccess(Ctx& c, const std::string& table) {
+  const Session& s = c.s;
+  if (!s.tls || !s.ccert_present) return Result::kDunno;
+  util::StatusOr<maps::Maps*> m = AccessMaps(table);
+  if (!m.ok()) {
+    msg::Warn("%s", m.status().message().c_str());
+    return ConfigError(c);
+  }
+  const Target t{s.ccert_subject, kClassCcert};
+  for (const std::string* key : {&s.ccert_fingerprint, &s.ccert_pkey_fingerprint}) {
+    if (key->empty()) continue;
+    tables::LookupResult r = (*m)->Find(*key);
+    if (r.temp_error()) return TempFail(c, t.name, "");
+    if (r.found()) return TableResult(c, table, r.value, t, nullptr);
   }
   return Result::kDunno;
 }

@@ -98,6 +98,14 @@ struct Session {
   std::string protocol;       // "SMTP" or "ESMTP"
   std::string queue_id;       // empty until the message got one (log prefix)
   std::string sasl_username;  // empty: not authenticated
+  // TLS (permit_tls_clientcerts, permit_tls_all_clientcerts,
+  // check_ccert_access): the client's certificate, when it presented
+  // one, with its fingerprints in smtpd_tls_fingerprint_digest
+  // ("9A:3C:...") and its subject CN (the reply name of check_ccert_access).
+  bool tls = false;
+  bool ccert_present = false;
+  bool ccert_trusted = false;  // its chain verified
+  std::string ccert_fingerprint, ccert_pkey_fingerprint, ccert_subject;
   // The current transaction.
   bool has_sender = false;     // MAIL FROM seen
   std::string sender;          // "" for the null sender

@@ -590,6 +590,24 @@ def smtplib_client(test, port, source=None, timeout=30):
     return s
 
 
+def starttls(port, ctx, session=None, server_hostname="mx.example.test", timeout=10):
+    """A TLS socket (Python ssl, context `ctx`, offering `session` for
+    resumption) to the SMTP server on 127.0.0.1:port after its banner,
+    EHLO client.example and STARTTLS; the caller closes it."""
+    s, banner = smtp_connect(port, timeout=timeout)
+    try:
+        if not banner.startswith("220 "):
+            raise AssertionError("banner: %r" % banner)
+        s.sendall(b"EHLO client.example\r\nSTARTTLS\r\n")
+        replies = recv_replies(s, 2, timeout)
+        if replies[1:] != ["220 2.0.0 Ready to start TLS"] or s._mta_pending:
+            raise AssertionError("STARTTLS: %r" % replies)
+        return ctx.wrap_socket(s._sock, server_hostname=server_hostname, session=session)
+    except BaseException:
+        s.close()
+        raise
+
+
 def starttls_injected(test, port, context, source=None):
     """The 2011 STARTTLS command injection against the server on port: EHLO,
     then "STARTTLS\\r\\nRSET\\r\\n" in one write. Checks that the answer in
@@ -671,6 +689,15 @@ class ClassScope:
 
     def skipTest(self, reason):
         raise unittest.SkipTest(reason)
+
+
+# The services Debian's smtpd needs behind it, for DebianPostfix's master_cf
+# (after the smtpd lines): cleanup, rewrite, anvil, postlog and tlsmgr
+# (without tlsmgr Debian's smtpd offers no TLS).
+DEBIAN_SMTPD_SERVICES = (
+    "cleanup unix n - n - 0 cleanup\nrewrite unix - - n - - trivial-rewrite\n"
+    "anvil unix - - n - 1 anvil\npostlog unix-dgram n - n - 1 postlogd\n"
+    "tlsmgr unix - - n 1000? 1 tlsmgr\n")
 
 
 class DebianPostfix:
@@ -942,12 +969,38 @@ def cert_fingerprint(path, digest="sha256"):
     return out.strip().split("=", 1)[1]
 
 
+# main.cf of the TLS tests: smtpd_tls_security_level = may with the
+# certificates of make_certificates in %(dir)s, loglevel 1, Received: clause.
+TLS_MAIN_CF = (
+    "myhostname = mx.example.test\n"
+    "mydestination = $myhostname, localhost\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "smtpd_peername_lookup = no\n"
+    "smtpd_error_sleep_time = 0\n"
+    "smtpd_tls_security_level = may\n"
+    "smtpd_tls_cert_file = %(dir)s/server.pem\n"
+    "smtpd_tls_key_file = %(dir)s/server.key\n"
+    "smtpd_tls_loglevel = 1\n"
+    "smtpd_tls_received_header = yes\n"
+)
+
+
 def make_certificates(directory):
-    """In `directory`: ca.pem and ca.key (a CA), server.pem (CN and DNS name
-    mx.example.test, IP address 127.0.0.1, signed by the CA) and server.key
-    (mode 0600)."""
+    """In `directory` (made if missing): ca.pem and ca.key (a CA), server.pem
+    (CN and DNS name mx.example.test, IP address 127.0.0.1, signed by the CA)
+    and server.key (mode 0600); returns `directory`."""
+    os.makedirs(directory, exist_ok=True)
     make_ca(directory)
-    make_cert(directory, "server", "mx.example.test", ["DNS:mx.example.test", "IP:127.0.0.1"])
+    make_cert(directory, "server", "mx.example.test", sans=("DNS:mx.example.test", "IP:127.0.0.1"))
+    return directory
+
+
+def make_client_certificates(directory):
+    """After make_certificates: client.pem/client.key (CN client.example,
+    signed by the CA) and self.pem/self.key (self-signed, CN self.example)
+    in `directory`."""
+    make_cert(directory, "client", "client.example")
+    make_ca(directory, "self", "self.example")
 
 
 # --- The main.cf of examples/virtual-hosting (test_virtual_hosting, test_submission) ---

@@ -504,6 +504,10 @@ class SubmissionTest(mtatest.TempDirTestCase):
         self.inst.wait_log(r"postfix/submission/smtpd\[\d+\]: \w+: client=[^\s\[]+"
                            r"\[127\.0\.0\.5\], sasl_method=(PLAIN|LOGIN), "
                            r"sasl_username=alice@example\.jp\n")
+        # Our delivery into bob's maildir, before IMAP looks there.
+        ours = re.findall(r"postfix/submission/smtpd\[\d+\]: (\w+): client=[^\s\[]+"
+                          r"\[127\.0\.0\.5\], sasl_method=", self.inst.log())[-1]
+        self.wait_sent(ours, "bob@example.jp")
         message = self.imap_fetch("bob@example.jp", "via debian postfix")
         self.assertIn(b"body of via debian postfix", message)
         self.assertIn(b"Return-Path: <alice@example.jp>", message)

@@ -15,19 +15,6 @@ import unittest
 
 import mtatest
 
-MAIN_CF = (
-    "myhostname = mx.example.test\n"
-    "mydestination = $myhostname, localhost\n"
-    "mynetworks = 127.0.0.0/8\n"
-    "smtpd_peername_lookup = no\n"
-    "smtpd_error_sleep_time = 0\n"
-    "smtpd_tls_security_level = may\n"
-    "smtpd_tls_cert_file = %(dir)s/server.pem\n"
-    "smtpd_tls_key_file = %(dir)s/server.key\n"
-    "smtpd_tls_loglevel = 1\n"
-    "smtpd_tls_received_header = yes\n"
-)
-
 
 @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
 class TlsTest(unittest.TestCase):
@@ -35,9 +22,7 @@ class TlsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         scope = mtatest.ClassScope(cls)
-        cls.certs = os.path.join(scope.tmp, "certs")
-        os.makedirs(cls.certs)
-        mtatest.make_certificates(cls.certs)
+        cls.certs = mtatest.make_certificates(os.path.join(scope.tmp, "certs"))
         cls.may, cls.encrypt, cls.smtps, cls.broken = (mtatest.free_port() for _ in range(4))
         master = (
             mtatest.smtpd_service("127.0.0.1:%d" % cls.may) +
@@ -47,7 +32,7 @@ class TlsTest(unittest.TestCase):
             mtatest.smtpd_service("127.0.0.1:%d" % cls.broken,
                                   ["smtpd_tls_cert_file=%s/missing.pem" % cls.certs]))
         cls.inst = mtatest.MtaInstance(scope, services=["cleanup", "anvil", "rewrite"],
-                                       main_cf=MAIN_CF % {"dir": cls.certs},
+                                       main_cf=mtatest.TLS_MAIN_CF % {"dir": cls.certs},
                                        master_extra=master)
         cls.inst.start()
         for port in (cls.may, cls.encrypt, cls.broken):
@@ -96,6 +81,21 @@ class TlsTest(unittest.TestCase):
             r"server-signature RSA-PSS \(2048 bits\) server-digest SHA256\n")
         self.inst.wait_log(r"disconnect from unknown\[127\.0\.0\.1\] ehlo=2 starttls=1/2 mail=1 "
                            r"rcpt=1 data=1 quit=1 commands=7/8")
+
+    def test_mail_without_ehlo_after_starttls(self):
+        # As Postfix: the protocol of the EHLO before STARTTLS, plus "S".
+        with smtplib.SMTP("127.0.0.1", self.may, timeout=10) as c:
+            c.ehlo("client.example")
+            c.starttls(context=self.context())
+            c.mail("alice@example.org")
+            c.rcpt("bob@remote.example")
+            code, text = c.data(b"Subject: no EHLO\r\n\r\nHi.\r\n")
+            self.assertEqual(code, 250, text)
+            qid = mtatest.queued_id("250 " + text.decode())
+        q = self.queued(qid)
+        self.assertRegex("\n".join(q["content"][:6]),
+                         r"^Received: from unknown \(unknown \[127\.0\.0\.1\]\)\n"
+                         r"(\t.*\n)+\tby mx\.example\.test \(Postfix\) with ESMTPS id %s\n" % qid)
 
     def test_starttls_syntax_and_plain_keywords(self):
         with smtplib.SMTP("127.0.0.1", self.may, timeout=10) as c:
@@ -217,17 +217,13 @@ class DebianPostfixTlsTest(mtatest.TempDirTestCase):
         if not mtatest.DebianPostfix.usable():
             self.skipTest("needs root and Debian's Postfix")
         os.chmod(self.tmp, 0o755)
-        certs = os.path.join(self.tmp, "certs")
-        os.makedirs(certs)
-        mtatest.make_certificates(certs)
-        main_cf = (MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
+        certs = mtatest.make_certificates(os.path.join(self.tmp, "certs"))
+        main_cf = (mtatest.TLS_MAIN_CF % {"dir": certs}).replace("smtpd_peername_lookup = no\n", "")
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
             self, main_cf=main_cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
-            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
-                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
-                      "postlog unix-dgram n - n - 1 postlogd\n"
-                      "tlsmgr unix - - n 1000? 1 tlsmgr\n" % port)
+            master_cf="127.0.0.1:%d inet n - n - - smtpd\n" % port +
+            mtatest.DEBIAN_SMTPD_SERVICES)
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
         try:

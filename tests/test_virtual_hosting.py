@@ -137,10 +137,11 @@ class VirtualHostingTest(mtatest.TempDirTestCase):
         log = self.inst.log()
         self.assertRegex(log, r"postfix/smtpd\[\d+\]: [0-9A-F]+: client=localhost\[127\.0\.0\.1\]|"
                          r"postfix/smtpd\[\d+\]: [0-9A-F]+: client=\S+\[127\.0\.0\.1\]")
-        self.assertRegex(log, r"postfix/virtual\[\d+\]: [0-9A-F]+: to=<bob@example\.jp>, "
-                         r"orig_to=<bob@alias\.example\.jp>, relay=virtual, delay=[\d.]+, "
-                         r"delays=[\d.]+/[\d.]+/[\d.]+/[\d.]+, dsn=2\.0\.0, "
-                         r"status=sent \(delivered to maildir\)")
+        # The agent logs after the file is in the maildir: wait for the line.
+        self.inst.wait_log(r"postfix/virtual\[\d+\]: [0-9A-F]+: to=<bob@example\.jp>, "
+                           r"orig_to=<bob@alias\.example\.jp>, relay=virtual, delay=[\d.]+, "
+                           r"delays=[\d.]+/[\d.]+/[\d.]+/[\d.]+, dsn=2\.0\.0, "
+                           r"status=sent \(delivered to maildir\)")
         self.assertRegex(log, r"disconnect from \S+\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=4 data=1 "
                          r"quit=1 commands=8")
 

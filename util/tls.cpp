@@ -44,19 +44,6 @@ std::optional<unsigned> VersionBit(std::string_view name) {
   return std::nullopt;
 }
 
-// OpenSSL's error queue as one message (emptied).
-std::string OpenSslErrors() {
-  std::string out;
-  unsigned long e;
-  while ((e = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "unknown error" : out;
-}
-
 }  // namespace
 
 struct ResumptionSlot {
@@ -136,23 +123,6 @@ class SslTransport : public Transport {
   bool broken_ = false;
 };
 
-std::string SignatureName(int nid) {
-  switch (nid) {
-    case NID_rsaEncryption:
-      return "RSA";
-    case NID_rsassaPss:
-      return "RSA-PSS";
-    case NID_X9_62_id_ecPublicKey:
-      return "ECDSA";
-    case NID_ED25519:
-      return "ED25519";
-    case NID_ED448:
-      return "ED448";
-    default:
-      return nid == NID_undef ? "" : OBJ_nid2sn(nid);
-  }
-}
-
 // An EC key's or group's curve: its NIST name where it has one.
 std::string CurveName(int nid) {
   const char* nist = EC_curve_nid2nist(nid);
@@ -161,7 +131,30 @@ std::string CurveName(int nid) {
   return sn != nullptr ? sn : "";
 }
 
-// `client`: the signature reported is the server's (our peer's).
+// How Postfix names the TLS 1.3 signature of a certificate's key: RSA keys
+// sign with PSS ("RSA-PSS", with its bits), EC keys "ECDSA" (with the
+// curve), others by their OpenSSL name ("ED25519").
+void KeySignature(EVP_PKEY* key, std::string* name, std::string* curve, int* bits) {
+  if (key == nullptr) return;
+  const int id = EVP_PKEY_get_base_id(key);
+  if (id == EVP_PKEY_RSA) {
+    *name = "RSA-PSS";
+    *bits = EVP_PKEY_get_bits(key);
+  } else if (id == EVP_PKEY_EC) {
+    *name = "ECDSA";
+    char group_name[80];
+    size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
+                                       sizeof(group_name), &len))
+      *curve = CurveName(OBJ_sn2nid(group_name));
+  } else if (const char* sn = OBJ_nid2sn(id)) {
+    *name = sn;
+  }
+}
+
+void InspectClient(SSL* ssl, Summary* s);
+
+// `client`: we are the client (the server's signature is our peer's).
 void Summarize(SSL* ssl, bool client, Summary* s) {
   s->protocol = SSL_get_version(ssl);
   s->resumed = SSL_session_reused(ssl) == 1;
@@ -169,6 +162,9 @@ void Summarize(SSL* ssl, bool client, Summary* s) {
     s->cipher = SSL_CIPHER_get_name(c);
     s->cipher_bits = SSL_CIPHER_get_bits(c, &s->cipher_alg_bits);
   }
+  if (!client) InspectClient(ssl, s);
+  // As Postfix: key exchange and signatures are reported for TLS 1.3 only.
+  if (SSL_version(ssl) < TLS1_3_VERSION) return;
   int group = SSL_get_negotiated_group(ssl);
   if (group != NID_undef && (group & TLSEXT_nid_unknown) == 0) {
     if (group == NID_X25519 || group == NID_X448) {
@@ -181,29 +177,25 @@ void Summarize(SSL* ssl, bool client, Summary* s) {
       s->kex_curve = CurveName(group);
     }
   }
-  int sig = NID_undef;
-  int have_sig =
-      client ? SSL_get_peer_signature_type_nid(ssl, &sig) : SSL_get_signature_type_nid(ssl, &sig);
-  if (have_sig && sig != NID_undef) {
-    s->sig_name = SignatureName(sig);
-    X509* peer = client ? SSL_get0_peer_certificate(ssl) : nullptr;
-    EVP_PKEY* key =
-        client ? (peer != nullptr ? X509_get0_pubkey(peer) : nullptr) : SSL_get_privatekey(ssl);
-    if (key != nullptr) {
-      char group_name[80];
-      size_t len = 0;
-      if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
-          EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
-                                         sizeof(group_name), &len)) {
-        s->sig_curve = CurveName(OBJ_sn2nid(group_name));
-      } else if (sig == NID_rsaEncryption || sig == NID_rsassaPss) {
-        s->sig_bits = EVP_PKEY_get_bits(key);
-      }
-    }
-    int md = NID_undef;
-    int have_md = client ? SSL_get_peer_signature_nid(ssl, &md) : SSL_get_signature_nid(ssl, &md);
-    if (have_md && md != NID_undef) s->sig_digest = OBJ_nid2sn(md);
-  }
+  // Each end's signature: the algorithm of its certificate's key and,
+  // when it signed in this handshake, the digest (a resumed session has
+  // none). Ours as a client only when we signed; the peer's whenever it
+  // has a certificate (resumed sessions included).
+  int md = NID_undef, peer_md = NID_undef;
+  const bool local_signed = SSL_get_signature_nid(ssl, &md) == 1 && md != NID_undef;
+  const bool peer_signed = SSL_get_peer_signature_nid(ssl, &peer_md) == 1 && peer_md != NID_undef;
+  X509* local = !client || local_signed ? SSL_get_certificate(ssl) : nullptr;
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  auto report = [](X509* cert, bool signed_, int nid, std::string* name, std::string* curve,
+                   int* bits, std::string* digest) {
+    if (cert == nullptr) return;
+    KeySignature(X509_get0_pubkey(cert), name, curve, bits);
+    if (signed_) *digest = OBJ_nid2sn(nid);
+  };
+  report(client ? peer : local, client ? peer_signed : local_signed, client ? peer_md : md,
+         &s->sig_name, &s->sig_curve, &s->sig_bits, &s->sig_digest);
+  report(client ? local : peer, client ? local_signed : peer_signed, client ? md : peer_md,
+         &s->client_sig_name, &s->client_sig_curve, &s->client_sig_bits, &s->client_sig_digest);
 }
 
 // " (P-256)" or " (2048 bits)" or nothing.
@@ -221,7 +213,17 @@ std::string Details(const Summary& s, std::string_view sep) {
   if (!s.sig_name.empty()) {
     out += std::string(sep) + "server-signature " + s.sig_name + Strength(s.sig_curve, s.sig_bits);
     if (!s.sig_digest.empty()) out += " server-digest " + s.sig_digest;
+    sep = " ";
   }
+  return out;
+}
+
+// " client-signature RSA-PSS (2048 bits) client-digest SHA256" or nothing.
+std::string ClientDetails(const Summary& s) {
+  if (s.client_sig_name.empty()) return "";
+  std::string out =
+      " client-signature " + s.client_sig_name + Strength(s.client_sig_curve, s.client_sig_bits);
+  if (!s.client_sig_digest.empty()) out += " client-digest " + s.client_sig_digest;
   return out;
 }
 
@@ -302,6 +304,51 @@ void Inspect(SSL* ssl, const ConnectOptions& o, PeerCertificate* peer) {
   }
 }
 
+// Postfix's wording of a chain that did not verify.
+std::string VerifyFailure(long result, X509* cert) {
+  switch (result) {
+    case X509_V_OK:
+      return "";
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      return "self-signed certificate";
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: {
+      char buf[256];
+      X509_NAME_oneline(X509_get_issuer_name(cert), buf, sizeof(buf));
+      return std::string("untrusted issuer ") + buf;
+    }
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "certificate not yet valid";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return "certificate has expired";
+    default:
+      return StrFormat("num=%ld:%s", result, X509_verify_cert_error_string(result));
+  }
+}
+
+// The server side's view of the client's certificate (util/tls_ccert.h):
+// asked for or not, present, verified; its subject and issuer (the
+// issuer's organization when it has no CN), as Postfix's Received: clause
+// shows them.
+void InspectClient(SSL* ssl, Summary* s) {
+  s->peer_cert_requested = (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0;
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (peer == nullptr) return;
+  s->peer_cert_present = true;
+  const long result = SSL_get_verify_result(ssl);
+  s->peer_cert_trusted = result == X509_V_OK;
+  s->peer_verify_failure = VerifyFailure(result, peer);
+  s->peer_CN = NameEntry(X509_get_subject_name(peer), NID_commonName);
+  s->issuer_CN = NameEntry(X509_get_issuer_name(peer), NID_commonName);
+  if (s->issuer_CN.empty())
+    s->issuer_CN = NameEntry(X509_get_issuer_name(peer), NID_organizationName);
+  unsigned char* der = nullptr;
+  int n = i2d_X509(peer, &der);
+  if (n > 0) s->peer_cert_der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+}
+
 // Makes the SSL object on `fd` (non-blocking from now on), lets `setup`
 // adjust it, and runs the handshake to its end or the deadline.
 Status Handshake(SSL_CTX* ctx, int fd, std::chrono::milliseconds timeout, bool client,
@@ -352,6 +399,18 @@ Status Handshake(SSL_CTX* ctx, int fd, std::chrono::milliseconds timeout, bool c
 }
 
 }  // namespace
+
+std::string OpenSslErrors() {
+  std::string out;
+  unsigned long e;
+  while ((e = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown error" : out;
+}
 
 std::optional<unsigned> ParseProtocols(std::string_view list) {
   unsigned include = 0, exclude = 0;
@@ -473,7 +532,7 @@ std::string LogLine(const Summary& s, std::string_view direction, std::string_vi
                    static_cast<int>(trust.size()), trust.data(), static_cast<int>(direction.size()),
                    direction.data(), static_cast<int>(namaddr.size()), namaddr.data(),
                    s.protocol.c_str(), s.cipher.c_str(), s.cipher_bits, s.cipher_alg_bits) +
-         Details(s, " ");
+         Details(s, " ") + ClientDetails(s);
 }
 
 std::vector<std::string> ReceivedClause(const Summary& s) {
@@ -481,13 +540,22 @@ std::vector<std::string> ReceivedClause(const Summary& s) {
   std::string first = StrFormat("\t(using %s with cipher %s (%d/%d bits)", s.protocol.c_str(),
                                 s.cipher.c_str(), s.cipher_bits, s.cipher_alg_bits);
   std::string details = Details(s, "\t ");
-  if (details.empty()) {
+  std::string client = ClientDetails(s);
+  if (details.empty() && client.empty()) {
     out.push_back(first + ")");
   } else {
     out.push_back(first);
-    out.push_back(details + ")");
+    if (!details.empty()) out.push_back(details + (client.empty() ? ")" : ""));
+    if (!client.empty()) out.push_back("\t" + client + ")");
   }
-  out.push_back("\t(No client certificate requested)");
+  if (s.peer_cert_present)
+    out.push_back(StrFormat("\t(Client CN \"%s\", Issuer \"%s\" (%s))", s.peer_CN.c_str(),
+                            s.issuer_CN.c_str(),
+                            s.peer_cert_trusted ? "verified OK" : "not verified"));
+  else if (s.peer_cert_requested)
+    out.push_back("\t(Client did not present a certificate)");
+  else
+    out.push_back("\t(No client certificate requested)");
   return out;
 }
 

@@ -59,6 +59,9 @@ namespace util::tls {
 // nullopt for an unknown name.
 std::optional<unsigned> ParseProtocols(std::string_view list);
 
+// OpenSSL's error queue as one message, emptied ("unknown error" when empty).
+std::string OpenSslErrors();
+
 // The cipher lists of the grades ("high", "medium", "low", "export",
 // "null"), i.e. tls_high_cipherlist etc.
 struct CipherLists {
@@ -106,11 +109,27 @@ struct Summary {
   std::string kex_name;  // "X25519", "ECDHE", "DHE", or empty
   std::string kex_curve;
   int kex_bits = 0;
-  std::string sig_name;  // our signature: "RSA-PSS", "RSA", "ECDSA", "ED25519"
+  std::string sig_name;  // the server's signature: "RSA-PSS", "ECDSA", "ED25519"
   std::string sig_curve;
   int sig_bits = 0;
   std::string sig_digest;  // "SHA256", or empty
-  bool resumed = false;    // an earlier session was resumed
+  // The client's signature, when it authenticated with a certificate
+  // (as sig_*; "client-signature" in the log line).
+  std::string client_sig_name;
+  std::string client_sig_curve;
+  int client_sig_bits = 0;
+  std::string client_sig_digest;
+  bool resumed = false;  // an earlier session was resumed
+  // Server side (util/tls_ccert.h): the client's certificate when one was
+  // asked for.
+  bool peer_cert_requested = false;
+  bool peer_cert_present = false;
+  bool peer_cert_trusted = false;  // its chain verified
+  // Why not, as Postfix logs it after "certificate verification failed
+  // for host[addr]: ": "self-signed certificate", "untrusted issuer /CN=X", ...
+  std::string peer_verify_failure;
+  std::string peer_CN, issuer_CN;
+  std::string peer_cert_der;  // the certificate, DER
 };
 
 // The server side of a handshake on `fd` (which must have no unread
@@ -122,7 +141,8 @@ StatusOr<std::unique_ptr<Transport>> Accept(const ServerContext& ctx, int fd,
 // cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519
 // server-signature RSA-PSS (2048 bits) server-digest SHA256"
 // (direction "from" on a server, "to" on a client; `trust` is "Anonymous",
-// "Untrusted", "Trusted" or "Verified").
+// "Untrusted", "Trusted" or "Verified"), then " client-signature ...
+// client-digest ..." when the client signed with a certificate.
 std::string LogLine(const Summary& s, std::string_view direction, std::string_view namaddr,
                     std::string_view trust = "Anonymous");
 
@@ -131,6 +151,9 @@ std::string LogLine(const Summary& s, std::string_view direction, std::string_vi
 //   \t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)
 //   \t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)
 //   \t(No client certificate requested)
+// or, when a certificate was asked for, "\t(Client did not present a
+// certificate)" / "\t(Client CN "cn", Issuer "cn" (verified OK))" (or
+// "(not verified)").
 std::vector<std::string> ReceivedClause(const Summary& s);
 
 // --- Client side -------------------------------------------------------

@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "util/tls_testing.h"
+
 namespace util::tls {
 namespace {
 
@@ -79,38 +81,6 @@ TEST(TlsTest, LogLineAndReceivedClause) {
             std::string::npos);
 }
 
-// A self-signed P-256 certificate and its key in one PEM file.
-class CertFile {
- public:
-  CertFile() {
-    char tmpl[] = "/tmp/tls_test_XXXXXX";
-    int fd = mkstemp(tmpl);
-    path_ = tmpl;
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* x = X509_new();
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("mx.example.com"), -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    X509_sign(x, key, EVP_sha256());
-    FILE* f = fdopen(fd, "w");
-    PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
-    PEM_write_X509(f, x);
-    fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(key);
-  }
-  ~CertFile() { unlink(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(TlsTest, ContextErrorsNameTheFile) {
   ServerSettings s;
   s.cert_key.push_back({"/nonexistent/cert.pem", ""});
@@ -118,7 +88,7 @@ TEST(TlsTest, ContextErrorsNameTheFile) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("/nonexistent/cert.pem"), std::string::npos);
   s.cert_key.clear();
-  CertFile cert;
+  testing::CertFile cert;
   s.chain_files.push_back(cert.path());
   s.dh_param_file = "/nonexistent/dh.pem";
   c = ServerContext::Create(s);
@@ -132,7 +102,7 @@ TEST(TlsTest, ContextErrorsNameTheFile) {
 
 TEST(TlsTest, HandshakeThenLinesThroughTheStream) {
   signal(SIGPIPE, SIG_IGN);  // as in the daemons (see tls.h)
-  CertFile cert;
+  testing::CertFile cert;
   ServerSettings s;
   s.chain_files.push_back(cert.path());
   auto ctx = ServerContext::Create(s);
@@ -178,7 +148,7 @@ TEST(TlsTest, HandshakeThenLinesThroughTheStream) {
 }
 
 TEST(TlsTest, GarbageInsteadOfClientHello) {
-  CertFile cert;
+  testing::CertFile cert;
   ServerSettings s;
   s.cert_key.push_back({cert.path(), cert.path()});
   auto ctx = ServerContext::Create(s);
@@ -201,7 +171,7 @@ TEST(TlsTest, GarbageInsteadOfClientHello) {
 // certificate, with and without the certificate as trust anchor.
 TEST(TlsTest, ClientJudgesTheServerCertificate) {
   signal(SIGPIPE, SIG_IGN);
-  CertFile cert;  // self-signed, CN mx.example.com: its own trust anchor
+  testing::CertFile cert;  // self-signed, CN mx.example.com: its own trust anchor
   ServerSettings s;
   s.chain_files.push_back(cert.path());
   auto sctx = ServerContext::Create(s);
@@ -286,7 +256,7 @@ TEST(TlsTest, ClientContextErrors) {
 // The client keeps the server's ticket in its slot and resumes with it.
 TEST(TlsTest, ClientResumesFromItsSlot) {
   signal(SIGPIPE, SIG_IGN);
-  CertFile cert;
+  testing::CertFile cert;
   // A plain OpenSSL server with tickets on (OpenSSL's defaults).
   SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
   ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, cert.path().c_str()), 1);
