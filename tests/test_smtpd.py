@@ -49,7 +49,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
             code, banner = c.ehlo("client.example")
             self.assertEqual(code, 250)
             self.assertEqual(banner.decode().split("\n"), [
-                "mx.example.test", "PIPELINING", "SIZE 10240000", "VRFY",
+                "mx.example.test", "PIPELINING", "SIZE 10240000", "VRFY", "ETRN",
                 "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"])
             c.sendmail("alice@example.org", ["bob@remote.example"],
                        b"Subject: hello\r\n\r\nHi Bob.\r\n")
