@@ -74,7 +74,13 @@ int KeepSession(SSL* ssl, SSL_SESSION* session) {
 class SslTransport : public Transport {
  public:
   explicit SslTransport(SSL* ssl) : ssl_(ssl) {}
-  ~SslTransport() override { SSL_free(ssl_); }
+  // A connection that ends without close_notify makes OpenSSL mark its
+  // session not resumable (a truncation attack cannot be told apart), so a
+  // transport dropped after a clean exchange says goodbye first.
+  ~SslTransport() override {
+    Shutdown();
+    SSL_free(ssl_);
+  }
   // Keeps the slot the SSL object's tickets go to alive as long as it.
   void set_slot(std::shared_ptr<ResumptionSlot> slot) { slot_ = std::move(slot); }
   SSL* ssl() const { return ssl_; }
@@ -94,7 +100,8 @@ class SslTransport : public Transport {
     return Failed(r, want, error, false);
   }
   void Shutdown() override {
-    if (!broken_) SSL_shutdown(ssl_);  // one try: sends close_notify if it can
+    if (!broken_ && !shut_) SSL_shutdown(ssl_);  // one try: sends close_notify if it can
+    shut_ = true;
   }
 
  private:
@@ -121,6 +128,7 @@ class SslTransport : public Transport {
   SSL* ssl_;
   std::shared_ptr<ResumptionSlot> slot_;
   bool broken_ = false;
+  bool shut_ = false;
 };
 
 // An EC key's or group's curve: its NIST name where it has one.

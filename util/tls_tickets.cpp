@@ -84,7 +84,10 @@ int KeyCallback(SSL* ssl, unsigned char* key_name, unsigned char* iv, EVP_CIPHER
   }
   if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key->aes.data(), iv) != 1) return -1;
   // A key no longer used for new tickets: resume, and send a new ticket.
-  return key->expires <= time(nullptr) ? 2 : 1;
+  // Under TLS 1.3 always a new one: a client uses each ticket once
+  // (RFC 8446 C.4; OpenSSL's client does), so without a fresh ticket every
+  // other connection would be a full handshake.
+  return key->expires <= time(nullptr) || SSL_version(ssl) == TLS1_3_VERSION ? 2 : 1;
 }
 
 }  // namespace

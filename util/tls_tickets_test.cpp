@@ -179,3 +179,72 @@ TEST(TlsCcertTest, Fingerprints) {
 
 }  // namespace
 }  // namespace util::tls
+namespace util::tls {
+namespace {
+
+// Our client (util::tls::Connect with a resumption slot) against ticket
+// servers that share keys, as smtp against smtpd processes: every
+// connection after the first resumes, under TLS 1.2 and 1.3 (where each
+// ticket is used once: the server sends a new one with each resumption),
+// also when the client's transport is dropped without Close().
+TEST(TlsTicketsTest, OurClientResumesEveryTime) {
+  signal(SIGPIPE, SIG_IGN);
+  testing::CertFile cert;
+  ServerSettings s;
+  s.chain_files.push_back(cert.path());
+  std::vector<TicketKey> keys = {*NewTicketKey(time(nullptr) + 3600)};
+  TicketKeySource source = [&](const TicketKeyName* name) -> std::optional<TicketKey> {
+    for (const TicketKey& k : keys)
+      if (name == nullptr || k.name == *name) return k;
+    return std::nullopt;
+  };
+  auto a = ServerContext::Create(s);
+  ASSERT_TRUE(EnableTickets(**a, 3600, "smtpd/smtp", source).ok());
+  auto cctx = ClientContext::Create(ClientSettings());
+  for (const char* version : {"TLSv1.2", "TLSv1.3"}) {
+    ConnectOptions o;
+    o.protocols = version;
+    o.resumption = NewResumptionSlot();
+    for (int round = 0; round < 4; round++) {
+      int sv[2];
+      ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+      auto a2 = ServerContext::Create(s);
+      ASSERT_TRUE(EnableTickets(**a2, 3600, "smtpd/smtp", source).ok());
+      std::thread server([&, fd = sv[0]] {
+        Stream st(fd, Stream::Ownership::kOwned);
+        st.set_timeout(10);
+        auto t = Accept(**a2, st.fd(), std::chrono::seconds(10), nullptr);
+        if (t.ok() && st.set_transport(std::move(*t)).ok()) {
+          std::string line;
+          (void)st.ReadLine(&line, 100);
+          st.Write("250 ok\r\n");
+          (void)st.Flush();
+          (void)st.ReadLine(&line, 100);
+        }
+        st.Close();
+      });
+      Summary sum;
+      Stream st(sv[1], Stream::Ownership::kOwned);
+      st.set_timeout(10);
+      auto t = Connect(**cctx, st.fd(), std::chrono::seconds(10), o, &sum, nullptr);
+      ASSERT_TRUE(t.ok());
+      ASSERT_TRUE(st.set_transport(std::move(*t)).ok());
+      st.Write("EHLO x\r\n");
+      (void)st.Flush();
+      std::string line;
+      (void)st.ReadLine(&line, 100);
+      st.Write("QUIT\r\n");
+      if (round % 2 == 0) {
+        st.Close();
+      } else {
+        (void)st.Flush();
+        st = Stream();  // dropped: the transport still says goodbye
+      }
+      server.join();
+      EXPECT_EQ(sum.protocol, version);
+      EXPECT_EQ(sum.resumed, round > 0) << version << " round " << round;
+    }
+  }
+}
+}  // namespace
+}  // namespace util::tls
