@@ -206,9 +206,9 @@ def smtp_source(port, to, numbered=False):
         raise Failed("%s failed: %s" % (os.path.basename(tool[0]),
                                         (r.stdout + r.stderr).strip()[-500:]))
     elapsed = time.time() - start
-    if TLS:  # "messages N seconds S resumed R failed 0"
+    if TLS:  # "messages N seconds S resumed R failed 0 retried T"
         f = r.stdout.split()
-        print("  (%s of %s TLS handshakes resumed)" % (f[5], f[1]))
+        print("  (%s of %s TLS handshakes resumed, %s messages sent again)" % (f[5], f[1], f[9]))
     return elapsed
 
 
