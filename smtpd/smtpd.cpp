@@ -1,5 +1,6 @@
 #include "smtpd/smtpd.h"
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -52,6 +53,7 @@ class Session {
   ReadResult Fill();
   ReadResult ReadCommand(Piece* line, bool* too_long, size_t limit = 0);
   void LogReadFailure(ReadResult r);
+  void NoteImproperPipelining(const std::string& verb);
 
   // --- commands; each returns true on success (for the counters) ---
   bool Helo(const smtpd_proto::Command& c, bool esmtp);
@@ -494,6 +496,7 @@ void Session::Run() {
       continue;
     }
     last_cmd_ = c.verb;
+    NoteImproperPipelining(c.verb);
     if (st_.tls_level == TlsLevel::kEncrypt && !tls_active_ && c.verb != "HELO" &&
         c.verb != "EHLO" && c.verb != "STARTTLS" && c.verb != "NOOP" && c.verb != "QUIT") {
       Reply("530 5.7.0 Must issue a STARTTLS command first");
@@ -529,6 +532,29 @@ void Session::Run() {
   ResetTransaction();
   if (anvil_connected_) deps_.anvil->Disconnect(anvil_ident_);
   msg::Info("disconnect from %s%s", NamAddr().c_str(), counts_.Format().c_str());
+}
+
+// Postfix's check (RFC 2920): input waiting behind a command is improper
+// when the client has not said EHLO, or when the command must be the last
+// of a pipelined group (it waits for its reply). Noted once per session,
+// with what was waiting, for reject_unauth_pipelining.
+void Session::NoteImproperPipelining(const std::string& verb) {
+  if (sess_.improper_pipelining) return;
+  static const char* const kLast[] = {"HELO", "EHLO", "STARTTLS", "AUTH", "DATA",
+                                      "QUIT", "VRFY", "ETRN",     "NOOP"};
+  bool last = std::find(std::begin(kLast), std::end(kLast), verb) != std::end(kLast);
+  if (esmtp_ && !last) return;
+  std::string waiting = in_.Peek(100);
+  if (waiting.empty()) {
+    // Bytes not read yet (an end of file is not input).
+    int unread = 0;
+    if (io_.buffered_input() == 0 && (ioctl(io_.fd(), FIONREAD, &unread) < 0 || unread <= 0))
+      return;
+    waiting = "(more input)";
+  }
+  sess_.improper_pipelining = true;
+  msg::Info("improper command pipelining after %s from %s: %s", verb.c_str(), NamAddr().c_str(),
+            util::CEscape(waiting).c_str());
 }
 
 bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {

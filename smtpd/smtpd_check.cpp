@@ -19,8 +19,10 @@
 //     restriction with "451 4.3.5 Server configuration error".
 //   - soft_bounce turns every 5xx into 4xx.
 // permit_sasl_authenticated and the *_sender_login_mismatch checks use the
-// sasl_username the engine set after AUTH. Deviations: no RBL/policy/TLS restrictions (they count
-// as unknown restrictions), reject_unauth_pipelining is left to the engine (a no-op here), no
+// sasl_username the engine set after AUTH; reject_unauth_pipelining the
+// improper_pipelining the engine noted ("503 5.5.0 <DATA>: Data command
+// rejected: Improper use of SMTP command pipelining"). Deviations: no
+// RBL/policy restrictions (they count as unknown restrictions), no
 // permit_mx_backup.
 #include "smtpd/smtpd_check.h"
 
@@ -576,7 +578,13 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
     c.warn_if_reject = true;
     return Result::kDunno;
   }
-  if (name == "reject_unauth_pipelining") return Result::kDunno;  // the engine's job
+  if (name == "reject_unauth_pipelining") {
+    if (!s.improper_pipelining) return Result::kDunno;
+    return Reject(
+        c, 503, "5.5.0",
+        "<" + t.name + ">: " + t.reply_class + " rejected: Improper use of SMTP command pipelining",
+        t.reply_class);
+  }
   if (name == "permit_mynetworks") return PermitMynetworks(c);
   if (name == "permit_sasl_authenticated")
     return s.sasl_username.empty() ? Result::kDunno : Result::kOk;

@@ -98,6 +98,10 @@ struct Session {
   std::string protocol;       // "SMTP" or "ESMTP"
   std::string queue_id;       // empty until the message got one (log prefix)
   std::string sasl_username;  // empty: not authenticated
+  // The client sent a command ahead of a reply where that is not allowed
+  // (without EHLO, or after a command that must end a pipelined group):
+  // reject_unauth_pipelining rejects.
+  bool improper_pipelining = false;
   // TLS (permit_tls_clientcerts, permit_tls_all_clientcerts,
   // check_ccert_access): the client's certificate, when it presented
   // one, with its fingerprints in smtpd_tls_fingerprint_digest

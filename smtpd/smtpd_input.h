@@ -46,6 +46,8 @@ class LineSplitter {
  public:
   void Append(std::string_view bytes) { buf_.append(bytes); }
   size_t buffered() const { return buf_.size() - pos_; }
+  // Up to n bytes of what is buffered, left in place.
+  std::string Peek(size_t n) const { return buf_.substr(pos_, n); }
   // The next line or segment; false when more input is needed.
   bool Next(size_t max_len, Piece* out);
   // Moves up to n raw bytes to *out (appended); returns how many.

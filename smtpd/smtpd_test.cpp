@@ -229,6 +229,29 @@ const char kEhlo[] =
     "250-ETRN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 "
     "CHUNKING\r\n";
 
+// Commands sent ahead of a reply without EHLO, or after DATA, are noted
+// once (for reject_unauth_pipelining) with what was waiting.
+TEST_F(SmtpdTest, ImproperPipeliningIsNoted) {
+  Session("HELO client.example\r\nMAIL FROM:<a@example.com>\r\nQUIT\r\n");
+  EXPECT_TRUE(
+      Logged("improper command pipelining after HELO from unknown[192.0.2.1]: "
+             "MAIL FROM:<a@example.com>\\r\\nQUIT\\r\\n"));
+  std::lock_guard<std::mutex> l(g_log_mu);
+  g_log.clear();
+}
+
+TEST_F(SmtpdTest, NothingWaitingIsNotPipelining) {
+  Session("EHLO client.example\r\n");  // then end of file: no input waits
+  Session("HELO client.example\r\n");
+  for (const std::string& l : Log())
+    EXPECT_EQ(l.find("improper command pipelining"), std::string::npos) << l;
+  // Before the EHLO reply the client cannot know that PIPELINING is offered.
+  Session("EHLO client.example\r\nMAIL FROM:<a@example.com>\r\n");
+  EXPECT_TRUE(
+      Logged("improper command pipelining after EHLO from unknown[192.0.2.1]: "
+             "MAIL FROM:<a@example.com>\\r\\n"));
+}
+
 TEST_F(SmtpdTest, OneMessagePipelined) {
   std::string out = Session(
       "EHLO client.example\r\nMAIL FROM:<alice@example.org> BODY=8BITMIME "

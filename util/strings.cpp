@@ -172,7 +172,11 @@ std::optional<bool> ParseBool(std::string_view s) {
   return std::nullopt;
 }
 
-std::string Printable(std::string_view s) {
+namespace {
+
+// Printable() and CEscape(): \ooo for control bytes, or C's \r \n \t
+// for those three when `c_style`.
+std::string Escape(std::string_view s, bool c_style) {
   std::string out;
   out.reserve(s.size());
   for (unsigned char c : s) {
@@ -180,6 +184,8 @@ std::string Printable(std::string_view s) {
       out += static_cast<char>(c);
     } else if (c == '\\') {
       out += "\\\\";
+    } else if (c_style && (c == '\r' || c == '\n' || c == '\t')) {
+      out += c == '\r' ? "\\r" : c == '\n' ? "\\n" : "\\t";
     } else {
       char buf[8];
       snprintf(buf, sizeof buf, "\\%03o", c);
@@ -188,6 +194,12 @@ std::string Printable(std::string_view s) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string Printable(std::string_view s) { return Escape(s, false); }
+
+std::string CEscape(std::string_view s) { return Escape(s, true); }
 
 bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 

@@ -46,6 +46,9 @@ std::optional<bool> ParseBool(std::string_view s);
 
 // Escapes control and non-printable bytes as \ooo for logging untrusted text.
 std::string Printable(std::string_view s);
+// The same with CR, LF and TAB as \r, \n and \t (Postfix's logging of
+// client input, e.g. "improper command pipelining after DATA ...: QUIT\r\n").
+std::string CEscape(std::string_view s);
 
 // Control characters are the bytes 0x00-0x1f and 0x7f (tab included).
 bool IsControl(unsigned char c);
