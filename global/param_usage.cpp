@@ -425,6 +425,7 @@ constexpr std::span<const std::string_view> kSmtpModules[] = {
 constexpr std::string_view kSmtpdParams[] = {
     "access_map_defer_code",
     "access_map_reject_code",
+    "alias_maps",  // through the default local_recipient_maps
     "allow_untrusted_routing",
     "broken_sasl_auth_clients",
     "canonical_maps",
@@ -652,7 +653,6 @@ constexpr std::string_view kUnimplemented[] = {
     "address_verify_transport_maps",
     "address_verify_virtual_transport",
     "alias_database",
-    "alias_maps",
     "allow_mail_to_commands",
     "allow_mail_to_files",
     "allow_min_user",

@@ -243,6 +243,31 @@ class ErrorTest(PostmapTestCase):
         self.assertEqual((r.rc, r.err),
                          (1, "postmap: fatal: open /x: No such file or directory\n"))
 
+    def test_unix_tables(self):
+        """unix:passwd.byname and unix:group.byname as Postfix prints them
+        (compared with Debian's postmap where installed)."""
+        import grp
+        import pwd
+        pw = pwd.getpwnam("root")
+        self.assertEqual(self.ok("-q", "ROOT", "unix:passwd.byname").out,
+                         "root:%s:0:%d:%s:%s:%s\n" % (pw.pw_passwd, pw.pw_gid, pw.pw_gecos,
+                                                       pw.pw_dir, pw.pw_shell))
+        gr = grp.getgrnam("root")
+        self.assertEqual(self.ok("-q", "root", "unix:group.byname").out,
+                         "root:%s:0:%s\n" % (gr.gr_passwd, ",".join(gr.gr_mem)))
+        self.assertEqual(self.postmap("-q", "no-such-user-xyzzy", "unix:passwd.byname").rc, 1)
+        r = self.postmap("-q", "x", "unix:foo")
+        self.assertEqual((r.rc, r.err), (1, "postmap: fatal: unknown table: unix:foo\n"))
+        r = self.postmap("-s", "unix:passwd.byname")
+        self.assertEqual((r.rc, r.err), (1, "postmap: fatal: table unix:passwd.byname: "
+                                            "sequence operation is not supported\n"))
+        if have_debian_postmap():
+            for q in (["-q", "root", "unix:passwd.byname"], ["-q", "root", "unix:group.byname"],
+                      ["-q", "nobody", "unix:passwd.byname"], ["-q", "x", "unix:foo"],
+                      ["-s", "unix:passwd.byname"]):
+                ours, theirs = self.postmap(*q), self.postmap(*q, program=mtatest.DEBIAN_POSTMAP)
+                self.assertEqual((ours.rc, ours.out, ours.err), (theirs.rc, theirs.out, theirs.err))
+
     def test_read_only_type(self):
         src = self.write("t", "k v\n")
         r = self.postmap("regexp:" + src)
