@@ -16,8 +16,9 @@
 //   Delivered-To: equal to the recipient already in the message is a
 //   mail forwarding loop. Per-user Maildir++ quota follows the VDA patch
 //   (virtual_mailbox_limit_maps, virtual_create_maildirsize, ...).
-//   The details are in recipient.h (lookups, ownership, quota), maildir.h,
-//   mbox.h and copy.h.
+//   The details are in recipient.h (lookups, ownership, quota) and the
+//   mailbox writers shared with local(8): global/maildir.h, global/mbox.h,
+//   global/mail_copy.h.
 //
 //   Each recipient is reported through the shared agent library
 //   (global/deliver_status.h) with relay=virtual:
@@ -73,7 +74,7 @@ void Deliver(const config::Config& cfg, const deliver_request::Request& req,
     m.recipient = rc.address;
     m.original = rc.original.empty() ? rc.address : rc.original;
     m.now = std::time(nullptr);
-    m.content = [&](const virtual_agent::LineFn& fn) { return file->ReadContent(fn); };
+    m.content = [&](const mailbox::LineFn& fn) { return file->ReadContent(fn); };
     virtual_agent::Result r = agent->Deliver(m);
     switch (r.outcome) {
       case virtual_agent::Outcome::kSent:

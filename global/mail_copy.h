@@ -1,4 +1,4 @@
-// copy: writes one message into an open mailbox file the way Postfix's
+// mail_copy: writes one message into an open mailbox file the way Postfix's
 // delivery agents do (mail_copy): the envelope headers first, then the
 // queue file's content, with mbox quoting when asked.
 //
@@ -29,9 +29,9 @@
 #include <cstdint>
 #include <string>
 
-#include "virtual/result.h"
+#include "global/mailbox_result.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 class FileWriter {
  public:
@@ -67,4 +67,4 @@ struct CopyResult {
 // Copies `msg` through `w` (flushed at the end). Does not sync.
 CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,6 +1,7 @@
-// result: what the virtual delivery agent decided for one recipient, and
-// the message it copies, shared by the mailbox writers (maildir.h,
-// mbox.h) and the per-recipient logic (recipient.h).
+// mailbox_result: what a delivery agent (virtual, local) decided for one
+// recipient, and the message it copies, shared by the mailbox writers
+// (global/maildir.h, global/mbox.h, global/mail_copy.h) and the agents'
+// per-recipient logic.
 //
 //   Result r = Result::Defer("4.2.0", "maildir delivery failed: ...");
 //   switch (r.outcome) { case Outcome::kSent: rep.Sent(i, "virtual", r.dsn, r.text); ... }
@@ -19,7 +20,7 @@
 
 #include "util/status.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 enum class Outcome { kSent, kDeferred, kBounced };
 
@@ -59,4 +60,4 @@ struct Message {
 // else `default_dsn`.
 std::string MailboxDsn(int err, std::string_view default_dsn);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

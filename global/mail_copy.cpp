@@ -1,4 +1,4 @@
-#include "virtual/copy.h"
+#include "global/mail_copy.h"
 
 #include <errno.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 
 #include "util/strings.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 std::string MailboxDsn(int err, std::string_view default_dsn) {
   if (err == EDQUOT || err == EFBIG) return "5.2.2";
@@ -106,4 +106,4 @@ CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w) {
   return r;
 }
 
-}  // namespace virtual_agent
+}  // namespace mailbox
