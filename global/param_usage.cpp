@@ -274,6 +274,13 @@ constexpr std::string_view kPostmapParams[] = {
     "default_database_type",
 };
 
+// postalias: postmap's, plus $myhostname for the YP_MASTER_NAME record.
+constexpr std::string_view kPostaliasParams[] = {
+    "berkeley_db_create_buffer_size",
+    "default_database_type",
+    "myhostname",
+};
+
 constexpr std::span<const std::string_view> kPostmapModules[] = {
     kGlobalConfigParams,
     kGlobalMaillogParams,
@@ -359,10 +366,8 @@ constexpr std::span<const std::string_view> kQmgrModules[] = {
 };
 
 constexpr std::string_view kSendmailParams[] = {
-    "authorized_submit_users",
-    "command_directory",
-    "daemon_directory",
-    "sendmail_fix_line_endings",
+    "alias_database",   "authorized_submit_users",   "command_directory",
+    "daemon_directory", "sendmail_fix_line_endings",
 };
 
 constexpr std::span<const std::string_view> kSendmailModules[] = {
@@ -611,6 +616,7 @@ constexpr Program kPrograms[] = {
     {"master", kMasterParams, kMasterModules},
     {"pickup", {}, kPickupModules},
     {"postconf", kPostconfParams, kPostconfModules},
+    {"postalias", kPostaliasParams, kPostmapModules},
     {"postdrop", kPostdropParams, kPostdropModules},
     {"postfix", kPostfixParams, kPostfixModules},
     {"postlogd", kPostlogdParams, kPostlogdModules},
@@ -652,7 +658,6 @@ constexpr std::string_view kUnimplemented[] = {
     "address_verify_service_name",
     "address_verify_transport_maps",
     "address_verify_virtual_transport",
-    "alias_database",
     "allow_mail_to_commands",
     "allow_mail_to_files",
     "allow_min_user",

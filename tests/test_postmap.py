@@ -420,5 +420,94 @@ class ConcurrentReaderTest(PostmapTestCase):
                 self.assertFalse([n for n in os.listdir(self.tmp) if ".tmp." in n])
 
 
+DEBIAN_POSTALIAS = "/usr/sbin/postalias"
+
+
+class PostaliasTest(PostmapTestCase):
+    """postalias(1) and newaliases: aliases(5) syntax, the records Postfix
+    adds, output formats, and files shared with Debian's postalias."""
+    SOURCE = ('# comment\n'
+              'root: admin, "|/bin/cat -n"\n'
+              'PostMaster: root\n'
+              '"quoted name": x\n'
+              'list:\n  a,\n      b\n'
+              'bad line here\n'
+              'file: /tmp/x\n'
+              'incl: :include: /etc/list\n'
+              'dup: a\n'
+              'dup: b\n'
+              '\n  # indented comment\n'
+              'empty:\n'
+              'owner-list: a\n')
+    ENTRIES = ['@:\t@', 'dup:\ta', 'file:\t/tmp/x', 'incl:\t:include:/etc/list',
+               'list:\ta, b', 'owner-list:\ta', 'postmaster:\troot',
+               'quoted name:\tx', 'root:\tadmin, "|/bin/cat -n"']
+
+    def postalias(self, *args, input=None, program=None):
+        argv = [program or mtatest.program("postalias"), "-c", self.etc] + list(args)
+        return mtatest.run(argv, input=input)
+
+    def listing(self, spec, program=None):
+        r = self.postalias("-s", spec, program=program)
+        self.assertEqual(r.rc, 0, r)
+        return sorted(l for l in r.out.splitlines() if not l.startswith("YP_"))
+
+    def test_build_query_list(self):
+        src = self.write("aliases", self.SOURCE)
+        r = self.postalias(src)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.err, "postalias: warning: %s, line 8: need name:value pair\n"
+                                "postalias: warning: %s.db: duplicate entry: \"dup\"\n"
+                                "postalias: warning: %s, line 15: need name:value pair\n"
+                         % (src, src, src))
+        self.assertEqual(self.listing(src), self.ENTRIES)
+        self.assertEqual(self.postalias("-q", "ROOT", src).out, 'admin, "|/bin/cat -n"\n')
+        r = self.postalias("-q", "-", src, input="root\nnope\nlist\n")
+        self.assertEqual(r.out, 'root:\tadmin, "|/bin/cat -n"\nlist:\ta, b\n')
+        self.assertEqual(self.postalias("-q", "nope", src).rc, 1)
+        # the YP_ records keep their case, and -q folds the key (as Postfix)
+        self.assertEqual(self.postalias("-q", "YP_MASTER_NAME", src).rc, 1)
+        self.assertIn("YP_MASTER_NAME:", self.postalias("-s", src).out)
+        r = self.postalias()
+        self.assertEqual((r.rc, r.err), (1, "postalias: fatal: usage: postalias [-Nfinoprsuvw] "
+                                            "[-c config_dir] [-d key] [-q key] "
+                                            "[map_type:]file...\n"))
+        self.postalias("-r", src)
+        self.assertIn("dup:\tb", self.listing(src))
+        self.postalias("-w", src)
+        self.assertIn("dup:\ta", self.listing(src))
+
+    @unittest.skipUnless(os.access(DEBIAN_POSTALIAS, os.X_OK), "Debian's postalias not installed")
+    def test_same_as_debian_both_ways(self):
+        for t in ("hash", "btree", "lmdb"):
+            with self.subTest(type=t):
+                ours = self.write("ours-" + t, self.SOURCE)
+                theirs = self.write("theirs-" + t, self.SOURCE)
+                r1 = self.postalias(t + ":" + ours)
+                r2 = self.postalias(t + ":" + theirs, program=DEBIAN_POSTALIAS)
+                self.assertEqual(r1.err.replace("ours-", "X-"), r2.err.replace("theirs-", "X-"))
+                # each reads the other's file
+                self.assertEqual(self.listing(t + ":" + ours, program=DEBIAN_POSTALIAS),
+                                 self.ENTRIES)
+                self.assertEqual(self.listing(t + ":" + theirs), self.ENTRIES)
+                for key in ("root", "@", "YP_MASTER_NAME", "nope"):
+                    a = self.postalias("-q", key, t + ":" + ours)
+                    b = self.postalias("-q", key, t + ":" + theirs, program=DEBIAN_POSTALIAS)
+                    self.assertEqual((a.rc, a.out), (b.rc, b.out), key)
+
+    def test_newaliases_builds_alias_database(self):
+        src = self.write("aliases", "root: admin\n")
+        with open(os.path.join(self.etc, "main.cf"), "a") as f:
+            f.write("alias_database = hash:%s\ncommand_directory = %s\n"
+                    % (src, os.path.dirname(mtatest.program("postalias"))))
+        for argv in ([mtatest.program("newaliases")], [mtatest.program("sendmail"), "-bi"]):
+            with self.subTest(argv=argv):
+                with open(src, "a") as f:
+                    f.write("new%d: x\n" % len(argv))
+                r = mtatest.run(argv, env={"MAIL_CONFIG": self.etc})
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(self.postalias("-q", "new%d" % len(argv), src).out, "x\n")
+
+
 if __name__ == "__main__":
     unittest.main()
