@@ -55,11 +55,24 @@ bool IsDeliveredToFor(std::string_view line, std::string_view rcpt) {
 
 }  // namespace
 
+util::StatusOr<bool> HasDeliveredTo(const Message& msg, std::string_view rcpt) {
+  bool in_header = true, found = false;
+  util::Status read = msg.content([&](std::string_view line) {
+    if (!in_header) return;
+    if (line.empty())
+      in_header = false;
+    else if (IsDeliveredToFor(line, rcpt))
+      found = true;
+  });
+  if (!read.ok()) return read;
+  return found;
+}
+
 CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w) {
   CopyResult r;
   bool mbox = style == CopyStyle::kMbox;
   std::string head;
-  if (mbox) {
+  if (mbox || style == CopyStyle::kCommand) {
     std::time_t now = msg.now ? msg.now : std::time(nullptr);
     char date[64];
     struct tm tm;

@@ -1,0 +1,44 @@
+// delivery_agent: the skeleton of the mailbox delivery agents (virtual,
+// local): a single server that reads one delivery request per connection,
+// opens the request's queue file and hands each recipient's decision to
+// the agent, reporting its mailbox::Result with the agent's relay name.
+//
+//   int main(int argc, char** argv) {
+//     server::RunDeliveryAgent(argc, argv, "virtual",
+//         [](server::Server& s) { ... create the agent from s.config() ... },
+//         [](const server::AgentRequest& r, size_t i) { return agent->Deliver(...); });
+//   }
+//
+// A queue file that cannot be read defers every recipient ("4.3.0 cannot
+// read the queue file", with a warning); the outcome of each recipient is
+// reported as sent, bounced or deferred through global/deliver_status.h.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string_view>
+
+#include "global/config.h"
+#include "global/deliver_request.h"
+#include "global/mailbox_result.h"
+#include "global/queue_file.h"
+#include "server/single_server.h"
+
+namespace server {
+
+struct AgentRequest {
+  const config::Config& cfg;
+  const deliver_request::Request& req;
+  const queue_file::Reader& file;
+  // A content function reading the queue file (for mailbox::Message).
+  mailbox::ContentFn content() const {
+    return [this](const mailbox::LineFn& fn) { return file.ReadContent(fn); };
+  }
+};
+
+using AgentDeliverFn = std::function<mailbox::Result(const AgentRequest& r, size_t recipient)>;
+
+void RunDeliveryAgent(int argc, char** argv, std::string_view relay,
+                      std::function<void(Server&)> post_init, AgentDeliverFn deliver);
+
+}  // namespace server

@@ -1,0 +1,245 @@
+"""System tests of the local(8) delivery agent with real UNIX accounts:
+mail for mydestination submitted through SMTP (smtplib) and sendmail,
+delivered by local into Maildirs (home_mailbox), mbox files in a private
+mail_spool_directory, through aliases (several targets, files, commands,
+:include:), .forward files (with and without a kept copy), user+ext and
+mailbox_command exit codes; unknown users rejected at RCPT by the default
+local_recipient_maps (unix:passwd.byname) and bounced for sendmail; an
+alias database rebuilt with newaliases.
+
+The accounts are created by the test (useradd, unique names, homes in the
+test's directory) and removed afterwards, so the tests need root; without
+it they are skipped (they cannot create users)."""
+import os
+import pwd
+import random
+import shutil
+import smtplib
+import string
+import subprocess
+import unittest
+
+import mtatest
+
+ROOT = os.geteuid() == 0
+SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "showq",
+            "proxymap", "local"]
+HAVE_USERADD = shutil.which("useradd") is not None
+
+
+def unique(prefix):
+    return prefix + "".join(random.choice(string.ascii_lowercase) for _ in range(6))
+
+
+@unittest.skipUnless(ROOT and HAVE_USERADD,
+                     "needs root and useradd: the tests create real UNIX accounts")
+class LocalTest(mtatest.TempDirTestCase):
+
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.tmp, 0o755)
+        self.users = {}
+        for role in ("ann", "ben", "cat", "privs"):
+            name = unique("mt" + role[0])
+            home = os.path.join(self.tmp, "home", name)
+            os.makedirs(os.path.dirname(home), exist_ok=True)
+            r = mtatest.run(["useradd", "-m", "-d", home, "-s", "/bin/sh", "-U", name])
+            self.assertEqual(r.rc, 0, r)
+            self.addCleanup(self.remove_user, name)
+            pw = pwd.getpwnam(name)
+            self.users[role] = pw
+        self.spool = os.path.join(self.tmp, "spool")
+        os.makedirs(self.spool)
+        os.chmod(self.spool, 0o1777)
+        self.port = mtatest.free_port()
+
+    def remove_user(self, name):
+        subprocess.run(["userdel", name], capture_output=True, timeout=60)
+
+    def name(self, role):
+        return self.users[role].pw_name
+
+    def home(self, role):
+        return self.users[role].pw_dir
+
+    def instance(self, main_cf="", aliases=""):
+        inst = mtatest.MtaInstance(
+            self, services=SERVICES, master_extra=mtatest.smtpd_service(
+                "127.0.0.1:%d" % self.port),
+            main_cf="myhostname = mx.local.test\nmydomain = local.test\n"
+                    "mydestination = $myhostname, localhost\n"
+                    "recipient_delimiter = +\n"
+                    "mail_spool_directory = %s\n"
+                    "default_privs = %s\n"
+                    "smtpd_peername_lookup = no\n"
+                    "queue_run_delay = 1s\nminimal_backoff_time = 2s\n"
+                    "maximal_backoff_time = 4s\n"
+                    % (self.spool, self.name("privs")) + main_cf)
+        self.aliases = os.path.join(inst.etc, "aliases")
+        with open(self.aliases, "w") as f:
+            f.write(aliases)
+        with open(os.path.join(inst.etc, "main.cf"), "a") as f:
+            f.write("alias_maps = hash:%s\nalias_database = hash:%s\n"
+                    % (self.aliases, self.aliases))
+        r = inst.run("newaliases")
+        self.assertEqual(r.rc, 0, r)
+        self.inst = inst
+        return inst
+
+    def wait_maildir(self, role, count=1, sub="Maildir"):
+        d = os.path.join(self.home(role), sub, "new")
+        mtatest.wait_for(lambda: os.path.isdir(d) and len(os.listdir(d)) >= count, 30,
+                         lambda: "%d message(s) in %s; log:\n%s" % (count, d, self.inst.log()))
+        out = []
+        for n in sorted(os.listdir(d)):
+            with open(os.path.join(d, n), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def wait_file(self, path, text, timeout=30):
+        def has():
+            try:
+                with open(path, "rb") as f:
+                    return text in f.read()
+            except FileNotFoundError:
+                return False
+        mtatest.wait_for(has, timeout,
+                         lambda: "%r in %s; log:\n%s" % (text, path, self.inst.log()))
+        with open(path, "rb") as f:
+            return f.read()
+
+    def smtp_send(self, rcpts, body="Subject: hi\r\n\r\nhello\r\n", sender="x@example.org"):
+        with mtatest.smtplib_client(self, self.port) as c:
+            c.ehlo("client.example")
+            return c.sendmail(sender, rcpts, body)
+
+    def test_home_mailbox_maildir_via_smtp_and_ext(self):
+        inst = self.instance("home_mailbox = Maildir/\n")
+        inst.start()
+        self.smtp_send(["%s@mx.local.test" % self.name("ann"),
+                        "%s+lists@localhost" % self.name("ben")])
+        msg = self.wait_maildir("ann")[0]
+        self.assertIn(b"Delivered-To: %s@mx.local.test" % self.name("ann").encode(), msg)
+        self.assertIn(b"Return-Path: <x@example.org>", msg)
+        self.assertTrue(msg.endswith(b"hello\n"))
+        msg = self.wait_maildir("ben")[0]
+        self.assertIn(b"Delivered-To: %s+lists@localhost" % self.name("ben").encode(), msg)
+        d = os.path.join(self.home("ann"), "Maildir", "new")
+        st = os.stat(os.path.join(d, os.listdir(d)[0]))
+        self.assertEqual((st.st_uid, st.st_gid), (self.users["ann"].pw_uid,
+                                                  self.users["ann"].pw_gid))
+        inst.wait_log(r"to=<%s@mx.local.test>, relay=local, .*status=sent \(delivered to "
+                      r"maildir\)" % self.name("ann"))
+
+    def test_mbox_in_spool_and_unknown_user(self):
+        inst = self.instance()
+        inst.start()
+        inst.send("%s@localhost" % self.name("cat"), sender="x@example.org")
+        spool = os.path.join(self.spool, self.name("cat"))
+        data = self.wait_file(spool, b"body\n")
+        self.assertTrue(data.startswith(b"From x@example.org  "))
+        self.assertEqual(os.stat(spool).st_uid, self.users["cat"].pw_uid)
+        inst.wait_log(r"to=<%s@localhost>, relay=local, .*status=sent \(delivered to mailbox\)"
+                      % self.name("cat"))
+        # Unknown user: 550 at RCPT (local_recipient_maps, the default
+        # proxy:unix:passwd.byname $alias_maps) ...
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as cm:
+            self.smtp_send(["nosuchuser-xyz@mx.local.test"])
+        code, text = cm.exception.recipients["nosuchuser-xyz@mx.local.test"]
+        self.assertEqual((code, text.decode()),
+                         (550, "5.1.1 <nosuchuser-xyz@mx.local.test>: Recipient address "
+                               "rejected: User unknown in local recipient table"))
+        # ... and bounced when submitted with sendmail (to cat's mbox).
+        inst.send("nosuchuser-xyz@localhost", sender="%s@localhost" % self.name("cat"))
+        inst.wait_log(r"to=<nosuchuser-xyz@localhost>, relay=local, .*dsn=5.1.1, "
+                      r"status=bounced \(unknown user: \"nosuchuser-xyz\"\)")
+        self.wait_file(spool, b"unknown user")
+
+    def test_aliases_several_targets_file_command_include(self):
+        out = os.path.join(self.tmp, "cmd.out")
+        filebox = os.path.join(self.tmp, "filebox")
+        incl = os.path.join(self.tmp, "list.incl")
+        with open(incl, "w") as f:
+            f.write("# members\n%s\n" % self.name("cat"))
+        open(out, "w").close()
+        open(filebox, "w").close()
+        privs = self.users["privs"]
+        for p in (out, filebox):
+            os.chown(p, privs.pw_uid, privs.pw_gid)
+        inst = self.instance(
+            "home_mailbox = Maildir/\n",
+            aliases="team: %s, %s\n"
+                    "tofile: %s\n"
+                    "tocmd: \"|/usr/bin/id -un >> %s; cat >> %s\"\n"
+                    "incl: :include:%s\n"
+                    % (self.name("ann"), self.name("ben"), filebox, out, out, incl))
+        inst.start()
+        inst.send("team@localhost", "tofile@localhost", "tocmd@localhost", "incl@localhost",
+                  sender="x@example.org")
+        self.wait_maildir("ann")
+        self.wait_maildir("ben")
+        self.wait_maildir("cat")
+        self.wait_file(filebox, b"body\n")
+        data = self.wait_file(out, b"body\n")
+        # the command ran as default_privs (root owns the alias database)
+        self.assertTrue(data.startswith(self.name("privs").encode() + b"\n"), data)
+        self.assertIn(b"From x@example.org", data)
+        inst.wait_log(r"to=<tocmd@localhost>, relay=local, .*status=sent \(delivered to "
+                      r"command: ")
+        inst.wait_log(r"to=<tofile@localhost>, relay=local, .*status=sent \(delivered to "
+                      r"file: %s\)" % filebox)
+
+    def test_forward_with_and_without_kept_copy(self):
+        inst = self.instance("home_mailbox = Maildir/\n")
+        ann, ben, cat = self.name("ann"), self.name("ben"), self.name("cat")
+        for role, text in (("ann", "%s\n" % cat), ("ben", "\\%s, %s\n" % (ben, cat))):
+            path = os.path.join(self.home(role), ".forward")
+            with open(path, "w") as f:
+                f.write(text)
+            os.chown(path, self.users[role].pw_uid, self.users[role].pw_gid)
+        inst.start()
+        inst.send("%s@localhost" % ann, sender="x@example.org")
+        self.wait_maildir("cat")
+        inst.send("%s@localhost" % ben, sender="x@example.org")
+        self.wait_maildir("cat", 2)
+        self.wait_maildir("ben")
+        self.assertFalse(os.path.exists(os.path.join(self.home("ann"), "Maildir")))
+
+    def test_mailbox_command_exit_codes(self):
+        script = os.path.join(self.tmp, "mda.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\ncase \"$EXTENSION\" in\n"
+                    "  bounce) echo no such mailbox here; exit 67;;\n"
+                    "  defer) echo try again later; exit 75;;\n"
+                    "esac\ncat > \"$HOME/delivered.$USER\"\n")
+        os.chmod(script, 0o755)
+        inst = self.instance("mailbox_command = %s\n" % script)
+        inst.start()
+        ann = self.name("ann")
+        inst.send("%s@localhost" % ann, "%s+bounce@localhost" % ann,
+                  "%s+defer@localhost" % ann, sender="x@example.org")
+        data = self.wait_file(os.path.join(self.home("ann"), "delivered." + ann), b"body\n")
+        self.assertIn(b"Delivered-To: %s@localhost" % ann.encode(), data)
+        st = os.stat(os.path.join(self.home("ann"), "delivered." + ann))
+        self.assertEqual(st.st_uid, self.users["ann"].pw_uid)
+        inst.wait_log(r"to=<%s\+bounce@localhost>, relay=local, .*dsn=5.1.1, status=bounced "
+                      r"\(user unknown. Command output: no such mailbox here\)" % ann)
+        inst.wait_log(r"to=<%s\+defer@localhost>, relay=local, .*dsn=4.3.0, status=deferred "
+                      r"\(temporary failure. Command output: try again later" % ann)
+
+    def test_newaliases_after_an_edit(self):
+        inst = self.instance("home_mailbox = Maildir/\n",
+                             aliases="old: %s\n" % self.name("ann"))
+        inst.start()
+        inst.send("old@localhost", sender="x@example.org")
+        self.wait_maildir("ann")
+        with open(self.aliases, "a") as f:
+            f.write("new: %s\n" % self.name("ben"))
+        r = inst.run("newaliases")
+        self.assertEqual(r.rc, 0, r)
+        inst.send("new@localhost", sender="x@example.org")
+        self.wait_maildir("ben")
+
+
+if __name__ == "__main__":
+    unittest.main()
