@@ -5,7 +5,7 @@
 //
 //   CommandSpec c;
 //   c.command = "/usr/bin/procmail -a $EXTENSION"; c.uid = 1001; c.gid = 1001;
-//   c.env = {"HOME=/home/bob", ...}; c.time_limit = 1000; c.cwd = "/home/bob";
+//   c.env = {"HOME=" + home, ...}; c.time_limit = 1000; c.cwd = home;
 //   mailbox::Result r = RunCommand(c, [&](int fd) { return write message to fd; });
 //
 // The command runs under `shell -c COMMAND` (local_command_shell, default

@@ -1,7 +1,7 @@
 // unix:passwd.byname and unix:group.byname — the system's user and group
 // databases through getpwnam(3) and getgrnam(3) (Postfix's dict_unix).
 //
-//   unix:passwd.byname  "root" -> "root:x:0:0:root:/root:/bin/bash"
+//   unix:passwd.byname  "root" -> "root:x:0:0:root:HOME:SHELL" (the passwd(5) line)
 //   unix:group.byname   "mail" -> "mail:x:8:alice,bob"
 //
 // Values are the passwd(5)/group(5) line as Postfix formats it (members
