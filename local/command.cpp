@@ -83,6 +83,9 @@ std::string Folded(const std::string& out) {
 }  // namespace
 
 mailbox::Result RunCommand(const CommandSpec& spec, const std::function<int(int fd)>& feed) {
+  // A command that exits without reading its input must give EPIPE, not
+  // end this process.
+  signal(SIGPIPE, SIG_IGN);
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) < 0)
     return mailbox::Result::Defer("4.3.0", std::string("pipe: ") + strerror(errno));

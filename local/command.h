@@ -54,6 +54,7 @@ struct CommandSpec {
 
 // `feed` writes the message to the descriptor and returns 0 or an errno
 // (EPIPE from a command that did not read its input is not an error).
+// SIGPIPE is ignored from the first call on.
 mailbox::Result RunCommand(const CommandSpec& spec, const std::function<int(int fd)>& feed);
 
 }  // namespace local_agent
