@@ -83,7 +83,7 @@ CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w) {
   }
   head += "Return-Path: <" + msg.sender + ">\n";
   if (!msg.original.empty()) head += "X-Original-To: " + msg.original + "\n";
-  head += "Delivered-To: " + msg.recipient + "\n";
+  if (msg.delivered_to) head += "Delivered-To: " + msg.recipient + "\n";
   w->Write(head);
   bool in_header = true;
   bool loop = false;

@@ -53,6 +53,10 @@ struct Message {
   std::string original;   // as given to the mail system: X-Original-To ("" = none)
   ContentFn content;
   std::time_t now = 0;  // delivery time for the mbox "From " line (0: time(nullptr))
+  // false: no Delivered-To: header is written (local(8)'s
+  // prepend_delivered_header without "command" or "file"); the loop check
+  // against `recipient` stays.
+  bool delivered_to = true;
 };
 
 // The DSN for a failed mailbox write: EDQUOT and EFBIG (over a file size

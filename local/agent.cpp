@@ -244,7 +244,8 @@ Result Agent::Deliver(const Delivery& d) {
           Result::Bounce("5.4.6", "mail forwarding loop for " + d.message.recipient));
       continue;
     }
-    util::StatusOr<std::string> id = d.forward(sender, rcpts, d.message.recipient);
+    util::StatusOr<std::string> id = d.forward(
+        sender, rcpts, Allowed(delivered_header_, "forward") ? d.message.recipient : std::string());
     if (!id.ok())
       s.results.push_back(Result::Defer("4.3.0", "cannot forward: " + id.status().message()));
     else
@@ -365,6 +366,7 @@ void Agent::DeliverTargets(State& s, const std::vector<std::string>& targets,
         c.env.push_back("LOGNAME=" + acct->name);
       }
       mailbox::Message m = s.d->message;
+      m.delivered_to = Allowed(delivered_header_, "command");
       s.results.push_back(RunCommand(c, [&](int fd) {
         mailbox::FileWriter w(fd, 0);
         mailbox::CopyResult cr = mailbox::CopyMessage(m, mailbox::CopyStyle::kCommand, &w);
@@ -378,6 +380,7 @@ void Agent::DeliverTargets(State& s, const std::vector<std::string>& targets,
         continue;
       }
       mailbox::Message m = s.d->message;
+      m.delivered_to = Allowed(delivered_header_, "file");
       auto as = mailbox::Identity::Assume(privs.uid, privs.gid);
       if (!as.ok()) {
         s.results.push_back(Result::Defer("4.3.0", as.status().message()));
@@ -480,6 +483,7 @@ void Agent::DeliverMailbox(State& s, const std::string& user, const std::string&
   m.recipient = domain.empty() ? local : local + "@" + domain;
   auto vars = LocalVars(&*acct, user, ext, domain, delimiter_, s.d->message.recipient);
   if (!mailbox_command_.empty()) {
+    m.delivered_to = Allowed(delivered_header_, "command");
     CommandSpec c;
     c.command = ExpandLocal(mailbox_command_, vars);
     c.shell = shell_;

@@ -40,6 +40,8 @@
 //     else mail_spool_directory/USER (a Maildir when the directory ends in
 //     "/"); mbox with mailbox_delivery_lock and mailbox_size_limit; as the
 //     user (global/maildir.h, global/mbox.h).
+// prepend_delivered_header (command, file, forward): where Delivered-To:
+// is written besides mailboxes, which always get it.
 // Loops: more than 20 nested expansions bounce 5.4.6 "mail forwarding loop
 // for RCPT"; a message that already has "Delivered-To: RCPT" in its header
 // is bounced the same way before it is forwarded (and mailbox writes check
@@ -75,8 +77,9 @@
 namespace local_agent {
 
 // Re-injects the message with `sender` for `recipients`, with
-// "Delivered-To: delivered_to" prepended; returns the new queue ID or an
-// error (the recipient is then deferred).
+// "Delivered-To: delivered_to" prepended (none when it is empty:
+// prepend_delivered_header without "forward"); returns the new queue ID
+// or an error (the recipient is then deferred).
 using ForwardFn = std::function<util::StatusOr<std::string>(
     const std::string& sender, const std::vector<std::string>& recipients,
     const std::string& delivered_to)>;

@@ -66,7 +66,7 @@ util::StatusOr<std::string> Forward(const server::AgentRequest& r,
     (*c)->Recipient(qr);
   }
   (*c)->BeginContent();
-  (*c)->Line("Delivered-To: " + delivered_to);
+  if (!delivered_to.empty()) (*c)->Line("Delivered-To: " + delivered_to);
   util::Status read = r.file.ReadContent([&](std::string_view line) { (*c)->Line(line); });
   if (!read.ok()) return read;
   util::StatusOr<cleanup_client::Result> res = (*c)->Finish();

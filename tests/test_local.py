@@ -241,5 +241,40 @@ class LocalTest(mtatest.TempDirTestCase):
         self.wait_maildir("ben")
 
 
+    def test_loops_restrictions_luser_relay_and_owner_alias(self):
+        inst = self.instance(
+            "home_mailbox = Maildir/\nallow_mail_to_commands = alias\n"
+            "luser_relay = %s@localhost\n" % self.name("cat"),
+            aliases="fwd: x@remote.example\n"
+                    "list: %s, y@remote.example\n"
+                    "owner-list: %s\n" % (self.name("ann"), self.name("ben")))
+        path = os.path.join(self.home("ben"), ".forward")
+        with open(path, "w") as f:
+            f.write("|/bin/cat\n")
+        os.chown(path, self.users["ben"].pw_uid, self.users["ben"].pw_gid)
+        inst.start()
+        ann = self.name("ann")
+        # A message that was here before: Delivered-To: fwd@localhost.
+        inst.send("fwd@localhost", sender="%s@localhost" % ann,
+                  headers="Delivered-To: fwd@localhost\n")
+        inst.wait_log(r"to=<fwd@localhost>, relay=local, .*dsn=5.4.6, status=bounced "
+                      r"\(mail forwarding loop for fwd@localhost\)")
+        ndr = self.wait_maildir("ann")[0]
+        self.assertIn(b"mail forwarding loop for fwd@localhost", ndr)
+        # .forward commands are not allowed here (only aliases').
+        inst.send("%s@localhost" % self.name("ben"), sender="x@example.org")
+        inst.wait_log(r"to=<%s@localhost>, relay=local, .*dsn=5.7.1, status=bounced "
+                      r"\(mail to command is restricted\)" % self.name("ben"))
+        # luser_relay takes mail for unknown users (sendmail: no RCPT check).
+        inst.send("nobody-here@localhost", sender="x@example.org")
+        msg = self.wait_maildir("cat")[0]
+        self.assertIn(b"Delivered-To: nobody-here@localhost", msg)
+        # owner-list is the sender of what the list forwards.
+        inst.send("list@localhost", sender="x@example.org")
+        self.wait_maildir("ann", 2)
+        mtatest.wait_for(lambda: "owner-list@mx.local.test" in inst.run("postqueue", "-p").out,
+                         30, lambda: inst.run("postqueue", "-p").out + inst.log())
+        self.assertIn("y@remote.example", inst.run("postqueue", "-p").out)
+
 if __name__ == "__main__":
     unittest.main()
