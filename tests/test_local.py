@@ -34,6 +34,7 @@ def unique(prefix):
 @unittest.skipUnless(ROOT and HAVE_USERADD,
                      "needs root and useradd: the tests create real UNIX accounts")
 class LocalTest(mtatest.TempDirTestCase):
+    MAIL_OWNER = None  # everything runs as root
 
     def setUp(self):
         super().setUp()
@@ -64,7 +65,8 @@ class LocalTest(mtatest.TempDirTestCase):
 
     def instance(self, main_cf="", aliases=""):
         inst = mtatest.MtaInstance(
-            self, services=SERVICES, master_extra=mtatest.smtpd_service(
+            self, services=SERVICES, mail_owner=self.MAIL_OWNER,
+            master_extra=mtatest.smtpd_service(
                 "127.0.0.1:%d" % self.port),
             main_cf="myhostname = mx.local.test\nmydomain = local.test\n"
                     "mydestination = $myhostname, localhost\n"
@@ -275,6 +277,21 @@ class LocalTest(mtatest.TempDirTestCase):
         mtatest.wait_for(lambda: "owner-list@mx.local.test" in inst.run("postqueue", "-p").out,
                          30, lambda: inst.run("postqueue", "-p").out + inst.log())
         self.assertIn("y@remote.example", inst.run("postqueue", "-p").out)
+
+
+class LocalAsAdministratorsRunItTest(LocalTest):
+    """The same with mail_owner = postfix and master.cf's unpriv column as
+    written: local stays root and becomes each user; the other daemons
+    (bounce, proxymap for unix:passwd.byname, ...) run as postfix."""
+    MAIL_OWNER = "postfix"
+
+    def setUp(self):
+        try:
+            pwd.getpwnam("postfix")
+        except KeyError:
+            self.skipTest("no postfix user (make test installs Debian's postfix package)")
+        super().setUp()
+
 
 if __name__ == "__main__":
     unittest.main()
