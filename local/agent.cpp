@@ -26,12 +26,6 @@ namespace {
 
 constexpr int kMaxLevel = 20;
 
-struct Account {
-  std::string name, dir, shell;
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
 std::optional<Account> GetAccount(const std::string& name) {
   struct passwd pw, *res = nullptr;
   std::vector<char> buf(16384);
@@ -206,6 +200,16 @@ bool Agent::Allowed(const std::vector<std::string>& list, const char* cls) const
   return std::find(list.begin(), list.end(), cls) != list.end();
 }
 
+Agent::Privs Agent::DefaultPrivs() {
+  if (auto acct = GetAccount(default_privs_)) return {acct->uid, acct->gid, acct->name};
+  return {65534, 65534, ""};
+}
+
+Agent::Privs Agent::UserPrivs(const Account& acct) {
+  if (acct.uid == 0) return DefaultPrivs();  // never run anything as root
+  return {acct.uid, acct.gid, acct.name};
+}
+
 Agent::Privs Agent::AliasPrivs() {
   // The owner of the first file-based alias database, unless root.
   for (const std::string& spec : util::SplitAny(cfg_->Get("alias_maps"), ", \t\r\n")) {
@@ -224,8 +228,7 @@ Agent::Privs Agent::AliasPrivs() {
     }
     break;
   }
-  if (auto acct = GetAccount(default_privs_)) return {acct->uid, acct->gid, acct->name};
-  return {65534, 65534, ""};
+  return DefaultPrivs();
 }
 
 Result Agent::Deliver(const Delivery& d) {
@@ -463,8 +466,7 @@ void Agent::DeliverUser(State& s, const std::string& user, const std::string& ex
     std::vector<std::string> targets = FileTargets(*text);
     if (targets.empty()) continue;
     std::string saved = s.sender;
-    DeliverTargets(s, targets, user, domain, {acct->uid, acct->gid, acct->name}, "forward", "",
-                   level);
+    DeliverTargets(s, targets, user, domain, UserPrivs(*acct), "forward", "", level);
     s.sender = saved;
     return;
   }
@@ -487,9 +489,10 @@ void Agent::DeliverMailbox(State& s, const std::string& user, const std::string&
     CommandSpec c;
     c.command = ExpandLocal(mailbox_command_, vars);
     c.shell = shell_;
-    c.uid = acct->uid;
-    c.gid = acct->gid;
-    c.user = acct->name;
+    Privs p = UserPrivs(*acct);
+    c.uid = p.uid;
+    c.gid = p.gid;
+    c.user = p.user;
     c.cwd = command_dir_.empty() ? acct->dir : ExpandLocal(command_dir_, vars);
     c.time_limit = time_limit_;
     c.env = {"PATH=/usr/bin:/bin",

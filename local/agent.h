@@ -32,7 +32,8 @@
 //     first file that exists, read as the user; its targets as for
 //     aliases (classes "forward", as the user); "\USER" or USER itself
 //     delivers to the mailbox (a kept copy).
-//  4. mailbox_command: run as the user, in command_execution_directory
+//     (.forward targets and commands of root run as default_privs.)
+//  4. mailbox_command: run as the user (root: default_privs), in command_execution_directory
 //     (expanded) or $HOME, with export_environment plus HOME USER LOGNAME
 //     SHELL SENDER RECIPIENT LOCAL DOMAIN EXTENSION ORIGINAL_RECIPIENT;
 //     command_time_limit; local_command_shell (local/command.h).
@@ -76,6 +77,13 @@
 
 namespace local_agent {
 
+// A UNIX account (getpwnam).
+struct Account {
+  std::string name, dir, shell;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
 // Re-injects the message with `sender` for `recipients`, with
 // "Delivered-To: delivered_to" prepended (none when it is empty:
 // prepend_delivered_header without "forward"); returns the new queue ID
@@ -114,6 +122,9 @@ class Agent {
                       const std::string& domain);
   void Forward(State& s, const std::string& addr);
   Privs AliasPrivs();
+  Privs DefaultPrivs();
+  // The account's IDs, or default_privs for root's .forward and commands.
+  Privs UserPrivs(const Account& acct);
   bool Allowed(const std::vector<std::string>& list, const char* cls) const;
 
   const config::Config* cfg_ = nullptr;

@@ -279,6 +279,20 @@ class LocalTest(mtatest.TempDirTestCase):
         self.assertIn("y@remote.example", inst.run("postqueue", "-p").out)
 
 
+    def test_commands_for_root_run_as_default_privs(self):
+        if os.path.exists(os.path.join(pwd.getpwnam("root").pw_dir, ".forward")):
+            self.skipTest("root has a .forward file on this host")
+        out = os.path.join(self.tmp, "root-cmd.out")
+        open(out, "w").close()
+        os.chown(out, self.users["privs"].pw_uid, self.users["privs"].pw_gid)
+        inst = self.instance("mailbox_command = /usr/bin/id -un > %s\n" % out)
+        inst.start()
+        inst.send("root@localhost", sender="x@example.org")
+        inst.wait_log(r"to=<root@localhost>, relay=local, .*status=sent \(delivered to "
+                      r"command: /usr/bin/id -un > ")
+        with open(out) as f:
+            self.assertEqual(f.read(), self.name("privs") + "\n")
+
 class LocalAsAdministratorsRunItTest(LocalTest):
     """The same with mail_owner = postfix and master.cf's unpriv column as
     written: local stays root and becomes each user; the other daemons
