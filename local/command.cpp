@@ -67,17 +67,13 @@ double Now() {
   _exit(75);
 }
 
+// The output as Postfix puts it in the reason: control characters
+// (newlines) become spaces, nothing else changes.
 std::string Folded(const std::string& out) {
-  std::string s;
-  for (char c : out) {
-    bool space = util::IsSpace(c) || c == '\0';
-    if (space) {
-      if (!s.empty() && s.back() != ' ') s += ' ';
-    } else {
-      s += c;
-    }
-  }
-  return std::string(util::Trim(s));
+  std::string s = out;
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return s;
 }
 
 }  // namespace

@@ -28,7 +28,8 @@
 //   time limit:        bounced 5.3.0 "Command time limit exceeded: \"COMMAND\""
 //   cannot fork/pipe:  deferred 4.3.0
 // A failure text gets ". Command output: OUTPUT" appended when the
-// command printed anything (white space folded to single spaces).
+// command printed anything (control characters such as newlines become
+// spaces, as in Postfix: "nope\n" gives "...output: nope ").
 #pragma once
 
 #include <sys/types.h>

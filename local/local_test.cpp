@@ -48,7 +48,7 @@ TEST(CommandTest, ExitStatusMapping) {
   r = RunIt("echo nope; exit 67");
   EXPECT_EQ(r.outcome, mailbox::Outcome::kBounced);
   EXPECT_EQ(r.dsn, "5.1.1");
-  EXPECT_EQ(r.text, "user unknown. Command output: nope");
+  EXPECT_EQ(r.text, "user unknown. Command output: nope ");
   r = RunIt("exit 75");
   EXPECT_EQ(r.outcome, mailbox::Outcome::kDeferred);
   EXPECT_EQ(r.text, "temporary failure");
@@ -56,7 +56,7 @@ TEST(CommandTest, ExitStatusMapping) {
   EXPECT_EQ(r.outcome, mailbox::Outcome::kBounced);
   EXPECT_EQ(r.text,
             "Command died with status 3: \"echo $EXTENSION >&2; exit 3\". Command "
-            "output: ext");
+            "output: ext ");
   CommandSpec slow = Spec("sleep 30");
   slow.time_limit = 1;
   r = RunCommand(slow, [](int) { return 0; });

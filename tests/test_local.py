@@ -13,6 +13,7 @@ it they are skipped (they cannot create users)."""
 import os
 import pwd
 import random
+import re
 import shutil
 import smtplib
 import string
@@ -225,7 +226,7 @@ class LocalTest(mtatest.TempDirTestCase):
         st = os.stat(os.path.join(self.home("ann"), "delivered." + ann))
         self.assertEqual(st.st_uid, self.users["ann"].pw_uid)
         inst.wait_log(r"to=<%s\+bounce@localhost>, relay=local, .*dsn=5.1.1, status=bounced "
-                      r"\(user unknown. Command output: no such mailbox here\)" % ann)
+                      r"\(user unknown. Command output: no such mailbox here \)" % ann)
         inst.wait_log(r"to=<%s\+defer@localhost>, relay=local, .*dsn=4.3.0, status=deferred "
                       r"\(temporary failure. Command output: try again later" % ann)
 
@@ -292,6 +293,81 @@ class LocalTest(mtatest.TempDirTestCase):
                       r"command: /usr/bin/id -un > ")
         with open(out) as f:
             self.assertEqual(f.read(), self.name("privs") + "\n")
+
+    def test_same_texts_and_headers_as_debian(self):
+        if not mtatest.DebianPostfix.usable():
+            self.skipTest("Debian's Postfix is not installed (or not root)")
+        ann = self.name("ann")
+        rcpts = ["%s@localhost" % ann, "nosuch-xyz@localhost", "c67@localhost",
+                 "c75@localhost", "cok@localhost", "tofile@localhost"]
+
+        def aliases(tag):
+            box = os.path.join(self.tmp, "filebox-" + tag)
+            open(box, "w").close()
+            os.chown(box, self.users["privs"].pw_uid, self.users["privs"].pw_gid)
+            return ('c67: "|echo nope; exit 67"\nc75: "|echo later; exit 75"\n'
+                    'cok: "|cat > /dev/null"\ntofile: %s\n' % box), box
+
+        def statuses(log):
+            out = {}
+            for r in rcpts:
+                m = re.findall(r"to=<%s>, relay=local, .*dsn=(\S+), status=(\w+) \((.*)\)$"
+                               % re.escape(r), log, re.M)
+                out[r] = m[0] if m else None
+            return out
+
+        def head(path):
+            with open(path, "rb") as f:
+                lines = f.read().split(b"\n")
+            return lines[1:4]  # after the From line: Return-Path, X-Original-To, Delivered-To
+
+        # Ours.
+        text, ours_box = aliases("ours")
+        inst = self.instance(aliases=text)
+        inst.start()
+        inst.send(*rcpts, sender="x@example.org")
+        for r in rcpts:
+            inst.wait_log(r"to=<%s>, relay=local, " % re.escape(r))
+        ours = statuses(inst.log())
+        ours_head = head(os.path.join(self.spool, ann))
+        # Debian's, with its own spool and alias database.
+        spool = os.path.join(self.tmp, "spool-debian")
+        os.makedirs(spool)
+        os.chmod(spool, 0o1777)
+        text, deb_box = aliases("debian")
+        deb_aliases = os.path.join(self.tmp, "aliases-debian")
+        with open(deb_aliases, "w") as f:
+            f.write(text)
+        deb = mtatest.DebianPostfix(
+            self, main_cf="myhostname = mx.local.test\nmydomain = local.test\n"
+                          "mydestination = $myhostname, localhost\nrecipient_delimiter = +\n"
+                          "mail_spool_directory = %s\ndefault_privs = %s\n"
+                          "alias_maps = hash:%s\nalias_database = hash:%s\n"
+                          "biff = no\nqueue_run_delay = 1s\n"
+                          % (spool, self.name("privs"), deb_aliases, deb_aliases),
+            master_cf="pickup unix n - n 60 1 pickup\ncleanup unix n - n - 0 cleanup\n"
+                      "qmgr unix n - n 300 1 qmgr\nrewrite unix - - n - - trivial-rewrite\n"
+                      "bounce unix - - n - 0 bounce\ndefer unix - - n - 0 bounce\n"
+                      "trace unix - - n - 0 bounce\nlocal unix - n n - - local\n"
+                      "proxymap unix - - n - - proxymap\nsmtp unix - - n - - smtp\n"
+                      "postlog unix-dgram n - n - 1 postlogd\n")
+        r = mtatest.run(["/usr/sbin/postalias", "-c", deb.etc, deb_aliases])
+        self.assertEqual(r.rc, 0, r)
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        proc = subprocess.run(["/usr/sbin/sendmail", "-C", deb.etc, "-i", "-f",
+                               "x@example.org"] + rcpts,
+                              input=b"Subject: test\n\nbody\n", capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc)
+        mtatest.wait_for(lambda: all(statuses(deb.log()).values()), 60,
+                         lambda: "Debian's deliveries:\n" + deb.log())
+        theirs = statuses(deb.log())
+        for r in rcpts:
+            o, t = list(ours[r]), list(theirs[r])
+            o[2] = o[2].replace(ours_box, "BOX")
+            t[2] = t[2].replace(deb_box, "BOX")
+            self.assertEqual(o, t, r)
+        self.assertEqual(ours_head, head(os.path.join(spool, ann)))
 
 class LocalAsAdministratorsRunItTest(LocalTest):
     """The same with mail_owner = postfix and master.cf's unpriv column as
