@@ -100,6 +100,20 @@ std::function<std::string(std::string_view)> LocalVars(const Account* acct, cons
   };
 }
 
+// The same names with every character outside `allowed` replaced by '_'
+// (command_expansion_filter, for $mailbox_command and
+// $command_execution_directory: a recipient's extension is not shell
+// syntax).
+std::function<std::string(std::string_view)> Filtered(
+    std::function<std::string(std::string_view)> vars, std::string allowed) {
+  return [vars = std::move(vars), allowed = std::move(allowed)](std::string_view n) {
+    std::string v = vars(n);
+    for (char& c : v)
+      if (allowed.find(c) == std::string::npos) c = '_';
+    return v;
+  };
+}
+
 }  // namespace
 
 std::string ExpandLocal(std::string_view text,
@@ -169,6 +183,7 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
   a->shell_ = cfg.Get("local_command_shell");
   if (a->shell_.empty()) a->shell_ = "/bin/sh";
   a->default_privs_ = cfg.Get("default_privs");
+  a->expansion_filter_ = cfg.Raw("command_expansion_filter").value_or("");
   a->export_env_ = util::SplitAny(cfg.Get("export_environment"), ", \t\r\n");
   auto lower_list = [&](config::AnyParam p) {
     std::vector<std::string> v = util::SplitAny(cfg.Get(p), ", \t\r\n");
@@ -487,13 +502,14 @@ void Agent::DeliverMailbox(State& s, const std::string& user, const std::string&
   if (!mailbox_command_.empty()) {
     m.delivered_to = Allowed(delivered_header_, "command");
     CommandSpec c;
-    c.command = ExpandLocal(mailbox_command_, vars);
+    auto safe = Filtered(vars, expansion_filter_);
+    c.command = ExpandLocal(mailbox_command_, safe);
     c.shell = shell_;
     Privs p = UserPrivs(*acct);
     c.uid = p.uid;
     c.gid = p.gid;
     c.user = p.user;
-    c.cwd = command_dir_.empty() ? acct->dir : ExpandLocal(command_dir_, vars);
+    c.cwd = command_dir_.empty() ? acct->dir : ExpandLocal(command_dir_, safe);
     c.time_limit = time_limit_;
     c.env = {"PATH=/usr/bin:/bin",
              "HOME=" + acct->dir,

@@ -36,7 +36,9 @@
 //  4. mailbox_command: run as the user (root: default_privs), in command_execution_directory
 //     (expanded) or $HOME, with export_environment plus HOME USER LOGNAME
 //     SHELL SENDER RECIPIENT LOCAL DOMAIN EXTENSION ORIGINAL_RECIPIENT;
-//     command_time_limit; local_command_shell (local/command.h).
+//     command_time_limit; local_command_shell (local/command.h). In
+//     $name expansions of mailbox_command and command_execution_directory,
+//     characters outside command_expansion_filter become '_'.
 //  5. home_mailbox ("Maildir/" is a Maildir, else a file) under $HOME,
 //     else mail_spool_directory/USER (a Maildir when the directory ends in
 //     "/"); mbox with mailbox_delivery_lock and mailbox_size_limit; as the
@@ -56,7 +58,7 @@
 // every target joined by ", " (Postfix logs one line per target).
 //
 // Not implemented (warned about where set): mailbox_transport(_maps),
-// fallback_transport(_maps), mailbox_command_maps, command_expansion_filter,
+// fallback_transport(_maps), mailbox_command_maps,
 // biff (only "no"), local_delivery_status_filter.
 #pragma once
 
@@ -140,6 +142,7 @@ class Agent {
   std::string luser_relay_;
   std::string shell_;
   std::string default_privs_;
+  std::string expansion_filter_;  // command_expansion_filter
   std::vector<std::string> export_env_;
   std::vector<std::string> to_commands_;
   std::vector<std::string> to_files_;

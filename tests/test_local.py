@@ -214,14 +214,20 @@ class LocalTest(mtatest.TempDirTestCase):
             f.write("#!/bin/sh\ncase \"$EXTENSION\" in\n"
                     "  bounce) echo no such mailbox here; exit 67;;\n"
                     "  defer) echo try again later; exit 75;;\n"
-                    "esac\ncat > \"$HOME/delivered.$USER\"\n")
+                    "esac\n(echo \"arg=$1\"; cat) > \"$HOME/delivered.$USER$EXTENSION\"\n")
         os.chmod(script, 0o755)
-        inst = self.instance("mailbox_command = %s\n" % script)
+        # $extension in mailbox_command is filtered (command_expansion_filter)
+        inst = self.instance("mailbox_command = %s ${extension}\n" % script)
         inst.start()
         ann = self.name("ann")
         inst.send("%s@localhost" % ann, "%s+bounce@localhost" % ann,
                   "%s+defer@localhost" % ann, sender="x@example.org")
         data = self.wait_file(os.path.join(self.home("ann"), "delivered." + ann), b"body\n")
+        self.assertTrue(data.startswith(b"arg=\n"), data)
+        inst.send("%s+x|y@localhost" % ann, sender="x@example.org")
+        data2 = self.wait_file(os.path.join(self.home("ann"), "delivered.%sx|y" % ann),
+                               b"body\n")
+        self.assertTrue(data2.startswith(b"arg=x_y\n"), data2)
         self.assertIn(b"Delivered-To: %s@localhost" % ann.encode(), data)
         st = os.stat(os.path.join(self.home("ann"), "delivered." + ann))
         self.assertEqual(st.st_uid, self.users["ann"].pw_uid)
