@@ -158,8 +158,15 @@ std::string ExpandLocal(std::string_view text,
 struct Agent::State {
   const Delivery* d = nullptr;
   std::set<std::string> done;                           // local addresses delivered
-  std::map<std::string, std::vector<std::string>> fwd;  // sender -> recipients
-  std::vector<Result> results;
+  // (sender, forwarding address) -> recipients
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> fwd;
+  // Outcomes, each for the address being delivered when it was made.
+  struct Results {
+    State* s;
+    std::vector<Target> v;
+    void push_back(Result r) { v.push_back({s->current, std::move(r)}); }
+  } results{this, {}};
+  std::string current;  // the local address being expanded or delivered
   std::string sender;  // for forwarding (owner- aliases change it)
 };
 
@@ -246,12 +253,14 @@ Agent::Privs Agent::AliasPrivs() {
   return DefaultPrivs();
 }
 
-Result Agent::Deliver(const Delivery& d) {
+std::vector<Target> Agent::Deliver(const Delivery& d) {
   State s;
   s.d = &d;
   s.sender = d.message.sender;
+  s.current = d.message.recipient;
   DeliverAddress(s, d.message.recipient, 0);
-  for (auto& [sender, rcpts] : s.fwd) {
+  for (auto& [key, rcpts] : s.fwd) {
+    s.current = key.second;
     util::StatusOr<bool> loop = mailbox::HasDeliveredTo(d.message, d.message.recipient);
     if (!loop.ok()) {
       s.results.push_back(Result::Defer("4.3.0", loop.status().message()));
@@ -262,27 +271,26 @@ Result Agent::Deliver(const Delivery& d) {
           Result::Bounce("5.4.6", "mail forwarding loop for " + d.message.recipient));
       continue;
     }
-    util::StatusOr<std::string> id = d.forward(
-        sender, rcpts, Allowed(delivered_header_, "forward") ? d.message.recipient : std::string());
+    util::StatusOr<std::string> id =
+        d.forward(key.first, rcpts,
+                  Allowed(delivered_header_, "forward") ? d.message.recipient : std::string());
     if (!id.ok())
       s.results.push_back(Result::Defer("4.3.0", "cannot forward: " + id.status().message()));
     else
       s.results.push_back(Result::Sent("forwarded as " + *id));
   }
-  if (s.results.empty()) return Result::Sent("discarded");  // e.g. an alias to itself only
-  std::string sent;
-  for (const Result& r : s.results)
-    if (r.outcome == mailbox::Outcome::kDeferred) return r;
-  for (const Result& r : s.results)
-    if (r.outcome == mailbox::Outcome::kBounced) return r;
-  for (const Result& r : s.results) sent += (sent.empty() ? "" : ", ") + r.text;
-  return Result::Sent(sent);
+  if (s.results.v.empty()) {  // e.g. an alias to itself only
+    s.current = d.message.recipient;
+    s.results.push_back(Result::Sent("discarded"));
+  }
+  return std::move(s.results.v);
 }
 
 void Agent::DeliverAddress(State& s, const std::string& addr, int level) {
   size_t at = addr.rfind('@');
   std::string local = at == std::string::npos ? addr : addr.substr(0, at);
-  std::string domain = at == std::string::npos ? "" : util::Lowercase(addr.substr(at + 1));
+  // Unqualified names get $myorigin, as cleanup would give them.
+  std::string domain = util::Lowercase(at == std::string::npos ? myorigin_ : addr.substr(at + 1));
   if (!domain.empty()) {
     util::StatusOr<bool> mine = local_domains_.IsLocal(domain);
     if (!mine.ok()) {
@@ -293,17 +301,13 @@ void Agent::DeliverAddress(State& s, const std::string& addr, int level) {
       Forward(s, addr);
       return;
     }
-  } else {
-    size_t rat = s.d->message.recipient.rfind('@');
-    domain =
-        rat == std::string::npos ? "" : util::Lowercase(s.d->message.recipient.substr(rat + 1));
   }
   DeliverLocal(s, local, domain, level);
 }
 
 void Agent::Forward(State& s, const std::string& addr) {
-  if (std::find(s.fwd[s.sender].begin(), s.fwd[s.sender].end(), addr) == s.fwd[s.sender].end())
-    s.fwd[s.sender].push_back(addr);
+  std::vector<std::string>& list = s.fwd[{s.sender, s.current}];
+  if (std::find(list.begin(), list.end(), addr) == list.end()) list.push_back(addr);
 }
 
 void Agent::DeliverLocal(State& s, const std::string& local_in, const std::string& domain,
@@ -315,6 +319,13 @@ void Agent::DeliverLocal(State& s, const std::string& local_in, const std::strin
   }
   std::string local = util::Lowercase(local_in);
   if (!s.done.insert(local + "@" + domain).second) return;  // already delivered
+  std::string saved_current = s.current;
+  if (level > 0) s.current = domain.empty() ? local_in : local_in + "@" + domain;
+  struct Restore {
+    std::string& ref;
+    std::string value;
+    ~Restore() { ref = value; }
+  } restore{s.current, saved_current};
   // user+ext
   std::string user = local, ext;
   bool special =
@@ -498,6 +509,14 @@ void Agent::DeliverMailbox(State& s, const std::string& user, const std::string&
   mailbox::Message m = s.d->message;
   std::string local = ext.empty() ? user : user + delimiter_.substr(0, 1) + ext;
   m.recipient = domain.empty() ? local : local + "@" + domain;
+  // The mailbox's own address, unless it is the recipient as given.
+  std::string saved_current = s.current;
+  if (!util::EqualsIgnoreCase(m.recipient, s.current)) s.current = m.recipient;
+  struct Restore {
+    std::string& ref;
+    std::string value;
+    ~Restore() { ref = value; }
+  } restore{s.current, saved_current};
   auto vars = LocalVars(&*acct, user, ext, domain, delimiter_, s.d->message.recipient);
   if (!mailbox_command_.empty()) {
     m.delivered_to = Allowed(delivered_header_, "command");

@@ -15,7 +15,7 @@
 //       /file/name      appended in mbox format (allow_mail_to_files "alias";
 //                       kernel locks of mailbox_delivery_lock, no dotlock)
 //       :include:/file  the file's targets (classes "include"), as its owner
-//       NAME            a local name: delivered recursively (the target
+//       NAME            NAME@$myorigin (the target
 //                       equal to the alias itself goes to the mailbox)
 //       addr@domain     a local domain: recursively; else forwarded
 //     Commands and files of an alias run as the owner of the alias
@@ -53,9 +53,10 @@
 // Alias databases are checked for changes at every lookup (newaliases
 // takes effect for the next delivery; Postfix's local restarts instead).
 //
-// One outcome per recipient of the request: deferred when any target was
-// deferred, else bounced when any bounced, else sent with the texts of
-// every target joined by ", " (Postfix logs one line per target).
+// One outcome per address delivered (Target), as Postfix logs them: the
+// recipient itself, or "to=<ann@host>, orig_to=<team@host>" for what an
+// alias or .forward expanded to; the recipient is done when none was
+// deferred (server/delivery_agent.h, global/deliver_status.h Expanded).
 //
 // Not implemented (warned about where set): mailbox_transport(_maps),
 // fallback_transport(_maps), mailbox_command_maps,
@@ -94,6 +95,14 @@ using ForwardFn = std::function<util::StatusOr<std::string>(
     const std::string& sender, const std::vector<std::string>& recipients,
     const std::string& delivered_to)>;
 
+// One outcome: for `address` (the recipient as given, or an address it
+// was expanded to: a user's mailbox, an alias whose command or file it
+// is, the address that forwarded).
+struct Target {
+  std::string address;
+  mailbox::Result result;
+};
+
 struct Delivery {
   mailbox::Message message;  // sender, recipient (as qmgr gave it), original, content
   ForwardFn forward;
@@ -102,7 +111,7 @@ struct Delivery {
 class Agent {
  public:
   static util::StatusOr<std::unique_ptr<Agent>> Create(const config::Config& cfg);
-  mailbox::Result Deliver(const Delivery& d);
+  std::vector<Target> Deliver(const Delivery& d);
 
  private:
   struct Privs {

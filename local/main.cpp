@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
                         const std::string& delivered_to) {
           return Forward(r, rc, sender, rcpts, delivered_to);
         };
-        return agent->Deliver(d);
+        std::vector<server::AgentOutcome> out;
+        for (local_agent::Target& t : agent->Deliver(d))
+          out.push_back({std::move(t.address), std::move(t.result)});
+        return out;
       });
 }

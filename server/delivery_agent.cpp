@@ -5,6 +5,7 @@
 #include "global/deliver_status.h"
 #include "global/mail_queue.h"
 #include "util/msg.h"
+#include "util/strings.h"
 
 namespace server {
 
@@ -30,7 +31,24 @@ void RunDeliveryAgent(int argc, char** argv, std::string_view relay_name,
           }
           AgentRequest r{cfg, req, *file};
           for (size_t i = 0; i < req.recipients.size(); i++) {
-            mailbox::Result res = deliver_fn(r, i);
+            std::vector<AgentOutcome> outs = deliver_fn(r, i);
+            const std::string& rcpt = req.recipients[i].address;
+            bool single = outs.size() == 1 && (outs[0].address.empty() ||
+                                               util::EqualsIgnoreCase(outs[0].address, rcpt));
+            if (!single) {
+              bool deferred = false;
+              for (const AgentOutcome& o : outs) {
+                const char* status = o.result.outcome == mailbox::Outcome::kSent      ? "sent"
+                                     : o.result.outcome == mailbox::Outcome::kBounced ? "bounced"
+                                                                                      : "deferred";
+                deferred |= o.result.outcome == mailbox::Outcome::kDeferred;
+                rep.Expanded(i, o.address.empty() ? rcpt : o.address, status, relay, o.result.dsn,
+                             o.result.text);
+              }
+              rep.Finish(i, deferred);
+              continue;
+            }
+            const mailbox::Result& res = outs[0].result;
             switch (res.outcome) {
               case mailbox::Outcome::kSent:
                 rep.Sent(i, relay, res.dsn, res.text);

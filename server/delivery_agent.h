@@ -10,13 +10,18 @@
 //   }
 //
 // A queue file that cannot be read defers every recipient ("4.3.0 cannot
-// read the queue file", with a warning); the outcome of each recipient is
-// reported as sent, bounced or deferred through global/deliver_status.h.
+// read the queue file", with a warning). A single outcome for the
+// recipient itself is reported as sent, bounced or deferred through
+// global/deliver_status.h; several (or one for another address) are
+// logged one by one as expansions ("to=<ann@host>, orig_to=<team@host>")
+// and the recipient is done when none was deferred.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "global/config.h"
 #include "global/deliver_request.h"
@@ -36,7 +41,15 @@ struct AgentRequest {
   }
 };
 
-using AgentDeliverFn = std::function<mailbox::Result(const AgentRequest& r, size_t recipient)>;
+// The outcome for `address`: empty for the recipient itself, else an
+// address it was expanded to (local(8) aliases and .forward files).
+struct AgentOutcome {
+  std::string address;
+  mailbox::Result result;
+};
+
+using AgentDeliverFn =
+    std::function<std::vector<AgentOutcome>(const AgentRequest& r, size_t recipient)>;
 
 void RunDeliveryAgent(int argc, char** argv, std::string_view relay,
                       std::function<void(Server&)> post_init, AgentDeliverFn deliver);

@@ -304,22 +304,29 @@ class LocalTest(mtatest.TempDirTestCase):
         if not mtatest.DebianPostfix.usable():
             self.skipTest("Debian's Postfix is not installed (or not root)")
         ann = self.name("ann")
-        rcpts = ["%s@localhost" % ann, "nosuch-xyz@localhost", "c67@localhost",
-                 "c75@localhost", "cok@localhost", "tofile@localhost"]
+        singles = ["%s@localhost" % ann, "nosuch-xyz@localhost", "c67@localhost",
+                   "c75@localhost", "cok@localhost", "tofile@localhost"]
+        rcpts = singles + ["team@localhost"]  # team: one line per member, none for team
 
         def aliases(tag):
             box = os.path.join(self.tmp, "filebox-" + tag)
             open(box, "w").close()
             os.chown(box, self.users["privs"].pw_uid, self.users["privs"].pw_gid)
             return ('c67: "|echo nope; exit 67"\nc75: "|echo later; exit 75"\n'
-                    'cok: "|cat > /dev/null"\ntofile: %s\n' % box), box
+                    'cok: "|cat > /dev/null"\ntofile: %s\nteam: %s, %s\n'
+                    % (box, self.name("ben"), self.name("cat"))), box
 
         def statuses(log):
+            log = re.sub(r"forwarded as \w+", "forwarded as ID", log)
             out = {}
-            for r in rcpts:
-                m = re.findall(r"to=<%s>, relay=local, .*dsn=(\S+), status=(\w+) \((.*)\)$"
+            for r in singles:
+                m = re.findall(r": to=<%s>, relay=local, .*dsn=(\S+), status=(\w+) \((.*)\)$"
                                % re.escape(r), log, re.M)
                 out[r] = m[0] if m else None
+            # the deliveries of the message the alias forwarded
+            out["team expanded"] = sorted(re.findall(
+                r"to=<([^>]*)>, orig_to=<team@localhost>, relay=local, .*dsn=(\S+), "
+                r"status=(\w+) \((.*)\)$", log, re.M)) or None
             return out
 
         def head(path):
@@ -332,8 +339,8 @@ class LocalTest(mtatest.TempDirTestCase):
         inst = self.instance(aliases=text)
         inst.start()
         inst.send(*rcpts, sender="x@example.org")
-        for r in rcpts:
-            inst.wait_log(r"to=<%s>, relay=local, " % re.escape(r))
+        mtatest.wait_for(lambda: all(statuses(inst.log()).values()), 60,
+                         lambda: "our deliveries:\n" + inst.log())
         ours = statuses(inst.log())
         ours_head = head(os.path.join(self.spool, ann))
         # Debian's, with its own spool and alias database.
@@ -368,7 +375,8 @@ class LocalTest(mtatest.TempDirTestCase):
         mtatest.wait_for(lambda: all(statuses(deb.log()).values()), 60,
                          lambda: "Debian's deliveries:\n" + deb.log())
         theirs = statuses(deb.log())
-        for r in rcpts:
+        self.assertEqual(ours["team expanded"], theirs["team expanded"])
+        for r in singles:
             o, t = list(ours[r]), list(theirs[r])
             o[2] = o[2].replace(ours_box, "BOX")
             t[2] = t[2].replace(deb_box, "BOX")

@@ -66,6 +66,6 @@ int main(int argc, char** argv) {
         m.original = rc.original.empty() ? rc.address : rc.original;
         m.now = std::time(nullptr);
         m.content = r.content();
-        return agent->Deliver(m);
+        return std::vector<server::AgentOutcome>{{"", agent->Deliver(m)}};
       });
 }
