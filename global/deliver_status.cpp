@@ -117,10 +117,45 @@ void Reporter::SetSiteFailure(std::string_view reason) {
   reason_ = std::string(reason);
 }
 
-bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
-                      std::string_view dsn, std::string_view reason) {
+util::Status Reporter::MarkDone(const deliver_request::Recipient& rc) {
+  if (rc.offset < 0) return util::InvalidArgument("no recipient offset");
+  queue_file::Recipient qr;
+  qr.address = rc.address;
+  qr.offset = static_cast<uint64_t>(rc.offset);
+  return file_->MarkDone(qr, !(req_.flags & deliver_request::kFlagLastDelivery));
+}
+
+bool Reporter::Expanded(size_t i, std::string_view address, std::string_view status,
+                        std::string_view relay, std::string_view dsn, std::string_view reason) {
+  return Report(i, status, relay, dsn, reason, address);
+}
+
+bool Reporter::Finish(size_t i, bool any_deferred) {
   if (i >= req_.recipients.size()) msg::Panic("deliver_status: no recipient #%zu", i);
   const deliver_request::Recipient& rc = req_.recipients[i];
+  if (any_deferred) {
+    deferred_ = true;
+    return true;
+  }
+  util::Status st = MarkDone(rc);
+  if (!st.ok()) {
+    msg::Warn("%s: cannot record the delivery status of <%s>: %s", req_.queue_id.c_str(),
+              rc.address.c_str(), st.message().c_str());
+    deferred_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
+                      std::string_view dsn, std::string_view reason, std::string_view address) {
+  if (i >= req_.recipients.size()) msg::Panic("deliver_status: no recipient #%zu", i);
+  deliver_request::Recipient rc = req_.recipients[i];
+  bool expansion = !address.empty();
+  if (expansion) {
+    if (rc.original.empty()) rc.original = rc.address;
+    rc.address = std::string(address);
+  }
   const std::string& id = req_.queue_id;
   bool ok = true;
   std::string why;
@@ -140,13 +175,8 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
       why = st.message();
     }
   }
-  if (ok && status != "deferred") {
-    queue_file::Recipient qr;
-    qr.address = rc.address;
-    qr.offset = rc.offset < 0 ? 0 : static_cast<uint64_t>(rc.offset);
-    util::Status st = rc.offset < 0
-                          ? util::InvalidArgument("no recipient offset")
-                          : file_->MarkDone(qr, !(req_.flags & deliver_request::kFlagLastDelivery));
+  if (ok && status != "deferred" && !expansion) {
+    util::Status st = MarkDone(rc);
     if (!st.ok()) {
       ok = false;
       why = st.message();

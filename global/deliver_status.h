@@ -80,6 +80,16 @@ class Reporter {
   bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
   bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
 
+  // Agents that expand one recipient into several (local(8) aliases and
+  // .forward files): the outcome for `address`, expanded from recipient
+  // `i`, logged as "to=<address>, orig_to=<original>" with its bounce or
+  // defer log entry, but without a done mark; Finish(i) afterwards marks
+  // the recipient done when none of its expansions was deferred (and logs
+  // nothing).
+  bool Expanded(size_t i, std::string_view address, std::string_view status, std::string_view relay,
+                std::string_view dsn, std::string_view reason);
+  bool Finish(size_t i, bool any_deferred);
+
   // Seconds of connection set-up to show as delays "c" (default 0).
   void set_setup_time(double s) { setup_time_ = s; }
   // The destination failed as a whole (negative scheduler feedback).
@@ -90,8 +100,11 @@ class Reporter {
 
  private:
   Reporter() = default;
+  // The done mark of a recipient (synced unless this is the last delivery).
+  util::Status MarkDone(const deliver_request::Recipient& rc);
+  // `address` empty: the recipient itself; else an expansion (no done mark).
   bool Report(size_t i, std::string_view status, std::string_view relay, std::string_view dsn,
-              std::string_view reason);
+              std::string_view reason, std::string_view address = {});
 
   mail_queue::Layout layout_;
   LogAppender append_;

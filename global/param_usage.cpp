@@ -288,6 +288,13 @@ constexpr std::string_view kPostmapParams[] = {
     "default_database_type",
 };
 
+// postalias: postmap's, plus $myhostname for the YP_MASTER_NAME record.
+constexpr std::string_view kPostaliasParams[] = {
+    "berkeley_db_create_buffer_size",
+    "default_database_type",
+    "myhostname",
+};
+
 constexpr std::span<const std::string_view> kPostmapModules[] = {
     kGlobalConfigParams,
     kGlobalMaillogParams,
@@ -347,6 +354,9 @@ constexpr std::span<const std::string_view> kProxymapModules[] = {
 };
 
 constexpr std::string_view kQmgrParams[] = {
+    // the local transport's limits are built-in parameters (Postfix lists them)
+    "local_destination_concurrency_limit",
+    "local_destination_recipient_limit",
     "bounce_queue_lifetime",
     "default_destination_concurrency_failed_cohort_limit",
     "default_destination_concurrency_limit",
@@ -386,10 +396,8 @@ constexpr std::span<const std::string_view> kFlushModules[] = {
 };
 
 constexpr std::string_view kSendmailParams[] = {
-    "authorized_submit_users",
-    "command_directory",
-    "daemon_directory",
-    "sendmail_fix_line_endings",
+    "alias_database",   "authorized_submit_users",   "command_directory",
+    "daemon_directory", "sendmail_fix_line_endings",
 };
 
 constexpr std::span<const std::string_view> kSendmailModules[] = {
@@ -483,6 +491,7 @@ constexpr std::span<const std::string_view> kSmtpModules[] = {
 constexpr std::string_view kSmtpdParams[] = {
     "access_map_defer_code",
     "access_map_reject_code",
+    "alias_maps",  // through the default local_recipient_maps
     "allow_untrusted_routing",
     "broken_sasl_auth_clients",
     "canonical_maps",
@@ -649,6 +658,42 @@ constexpr std::span<const std::string_view> kTrivialRewriteModules[] = {
     kGlobalMaillogParams,  kGlobalResolveLocalParams, kGlobalRewriteParams, kTablesParams,
 };
 
+constexpr std::string_view kLocalParams[] = {
+    "alias_maps",
+    "allow_mail_to_commands",
+    "allow_mail_to_files",
+    "command_execution_directory",
+    "command_expansion_filter",
+    "command_time_limit",
+    "default_privs",
+    "deliver_lock_attempts",
+    "deliver_lock_delay",
+    "expand_owner_alias",
+    "export_environment",
+    "forward_path",
+    "home_mailbox",
+    "local_command_shell",
+    "luser_relay",
+    "mail_spool_directory",
+    "mailbox_command",
+    "mailbox_delivery_lock",
+    "mailbox_size_limit",
+    "myhostname",
+    "myorigin",
+    "owner_request_special",
+    "prepend_delivered_header",
+    "propagate_unmatched_extensions",
+    "recipient_delimiter",
+    "stale_lock_time",
+};
+
+constexpr std::span<const std::string_view> kLocalModules[] = {
+    kGlobalAddrFindParams,     kGlobalBounceClientParams, kGlobalCleanupClientParams,
+    kGlobalConfigParams,       kGlobalDaemonParams,       kGlobalDeliverStatusParams,
+    kGlobalDomainListParams,   kGlobalMailQueueParams,    kGlobalMaillogParams,
+    kGlobalResolveLocalParams, kGlobalSingleServerParams, kTablesParams,
+};
+
 constexpr std::string_view kVirtualParams[] = {
     "deliver_lock_attempts",
     "deliver_lock_delay",
@@ -681,9 +726,11 @@ constexpr Program kPrograms[] = {
     {"discard", {}, kDiscardModules},
     {"error", {}, kErrorModules},
     {"flush", kFlushParams, kFlushModules},
+    {"local", kLocalParams, kLocalModules},
     {"master", kMasterParams, kMasterModules},
     {"pickup", {}, kPickupModules},
     {"postconf", kPostconfParams, kPostconfModules},
+    {"postalias", kPostaliasParams, kPostmapModules},
     {"postdrop", kPostdropParams, kPostdropModules},
     {"postfix", kPostfixParams, kPostfixModules},
     {"postlogd", kPostlogdParams, kPostlogdModules},
@@ -726,10 +773,6 @@ constexpr std::string_view kUnimplemented[] = {
     "address_verify_service_name",
     "address_verify_transport_maps",
     "address_verify_virtual_transport",
-    "alias_database",
-    "alias_maps",
-    "allow_mail_to_commands",
-    "allow_mail_to_files",
     "allow_min_user",
     "always_bcc",
     "application_event_drain_time",
@@ -741,9 +784,6 @@ constexpr std::string_view kUnimplemented[] = {
     "bounce_notice_recipient",
     "bounce_template_file",
     "cleanup_replace_stray_cr_lf",
-    "command_execution_directory",
-    "command_expansion_filter",
-    "command_time_limit",
     "confirm_delay_cleared",
     "connection_cache_protocol_timeout",
     "connection_cache_service_name",
@@ -762,7 +802,6 @@ constexpr std::string_view kUnimplemented[] = {
     "default_extra_recipient_limit",
     "default_filter_nexthop",
     "default_minimum_delivery_slots",
-    "default_privs",
     "default_rbl_reply",
     "default_recipient_limit",
     "default_recipient_refill_delay",
@@ -787,19 +826,15 @@ constexpr std::string_view kUnimplemented[] = {
     "error_notice_recipient",
     "error_service_name",
     "execution_directory_expansion_filter",
-    "expand_owner_alias",
-    "export_environment",
     "fallback_transport",
     "fallback_transport_maps",
     "fault_injection_code",
     "fork_attempts",
     "fork_delay",
     "forward_expansion_filter",
-    "forward_path",
     "frozen_delivered_to",
     "header_address_token_limit",
     "header_checks",
-    "home_mailbox",
     "ignore_mx_lookup_error",
     "in_flow_delay",
     "info_log_address_format",
@@ -911,17 +946,9 @@ constexpr std::string_view kUnimplemented[] = {
     "lmtp_tls_wrappermode",
     "lmtp_use_tls",
     "lmtp_xforward_timeout",
-    "local_command_shell",
     "local_delivery_status_filter",
-    "local_destination_concurrency_limit",
-    "local_destination_recipient_limit",
     "local_login_sender_maps",
-    "luser_relay",
-    "mail_spool_directory",
-    "mailbox_command",
     "mailbox_command_maps",
-    "mailbox_delivery_lock",
-    "mailbox_size_limit",
     "mailbox_transport",
     "mailbox_transport_maps",
     "maillog_file_compressor",
@@ -1016,7 +1043,6 @@ constexpr std::string_view kUnimplemented[] = {
     "postscreen_upstream_proxy_timeout",
     "postscreen_use_tls",
     "postscreen_watchdog_timeout",
-    "prepend_delivered_header",
     "process_id",
     "qmgr_clog_warn_time",
     "qmgr_daemon_timeout",

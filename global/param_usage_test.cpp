@@ -66,7 +66,7 @@ TEST(ParamUsageTest, UnimplementedSettingsAreNamed) {
       "smtpd_milters = inet:127.0.0.1:8891\n"
       "biff = no\n"                             // what this system does anyway
       "readme_directory = no\n"                 // describes an installation only
-      "alias_maps =\n"                          // nothing configured, as by default... no:
+      "postscreen_greet_wait =\n"               // nothing configured, as by default... no:
       "header_checks =\n"                       // nothing configured, default empty
       "smtp_tls_security_level = none\n"        // honoured
       "smtpd_tls_cert_file = /etc/ssl/x.pem\n"  // implemented
@@ -82,9 +82,9 @@ TEST(ParamUsageTest, UnimplementedSettingsAreNamed) {
     EXPECT_NE(s.find("/main.cf: parameter"), std::string::npos) << s;
     EXPECT_NE(s.find("; its setting is ignored"), std::string::npos) << s;
   }
-  // alias_maps defaults to "hash:/etc/aliases, nis:mail.aliases" in Postfix:
-  // an empty setting still differs from Postfix's behaviour.
-  EXPECT_EQ(names, (std::set<std::string>{"alias_maps", "smtpd_milters"}));
+  // postscreen_greet_wait has a non-empty default in Postfix: an empty
+  // setting still differs from Postfix's behaviour.
+  EXPECT_EQ(names, (std::set<std::string>{"postscreen_greet_wait", "smtpd_milters"}));
 }
 
 TEST(ParamUsageTest, RefusalsFailClosed) {

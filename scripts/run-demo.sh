@@ -14,7 +14,7 @@ top=$(pwd)
 bin="$top/$build/bin"
 demo="$top/run/demo"
 
-need="master postfix postconf postmap smtpd cleanup pickup qmgr trivial-rewrite virtual bounce proxymap anvil tlsmgr showq postdrop sendmail postlogd"
+need="master postfix postconf postmap postalias smtpd cleanup pickup qmgr trivial-rewrite virtual local bounce proxymap anvil tlsmgr flush showq postdrop sendmail postlogd"
 missing=""
 for p in $need; do
   [ -x "$bin/$p" ] || missing="$missing $p"
@@ -52,6 +52,8 @@ for t in vmailbox virtual; do
   cp "conf/demo/$t" "$demo/etc/$t"
   "$bin/postmap" -c "$demo/etc" "hash:$demo/etc/$t"
 done
+cp conf/demo/aliases "$demo/etc/aliases"
+"$bin/postalias" -c "$demo/etc" "hash:$demo/etc/aliases"
 chown "$uid:$gid" "$demo/mail"
 touch "$demo/log/maillog"
 chown -R "$uid:$gid" "$demo/log"
@@ -60,6 +62,7 @@ cat <<MSG
 Demo mail system: smtpd on 127.0.0.1:2525, domains example.com and example.net
   mailboxes: alice@example.com bob@example.com carol@example.net
   aliases:   postmaster@example.com sales@example.com @example.net (catch-all)
+  local:     root@localhost, postmaster@localhost (aliases to alice@example.com)
   Maildirs:  $demo/mail
   log:       $demo/log/maillog
   commands:  $bin/postqueue -c $demo/etc -p  |  $bin/postmap -c $demo/etc -q bob@example.com hash:$demo/etc/vmailbox

@@ -34,8 +34,8 @@
 //   -bp  list the queue: runs `$command_directory/postqueue -p` (mailq)
 //   -q, -qIid, -qRsite  flush: postqueue -f, -i id, -s site
 //   -bd, -bl  `$command_directory/postfix start`
-//   -bi, -I, newaliases  there are no alias databases here (no local
-//        delivery agent): a warning, exit 0
+//   -bi, -I, newaliases  `$command_directory/postalias` with each table of
+//        $alias_database (nothing when it is empty)
 // OPTIONS: see sendmail/options.h. -C/-c DIR (or the main.cf file in it)
 // selects the configuration directory and is passed on as MAIL_CONFIG.
 //
@@ -185,9 +185,14 @@ int main(int argc, char** argv) {
     case Mode::kDaemon:
       if (!o.recipients.empty()) msg::FatalStatus(EX_USAGE, "daemon mode requires no recipient");
       ExecCommand(*cfg, "postfix", {"start"});
-    case Mode::kNewAliases:
-      msg::Warn("alias databases are not supported (no local delivery agent); nothing to do");
-      return 0;
+    case Mode::kNewAliases: {
+      // postalias on each table of alias_database (Postfix's sendmail -bi).
+      std::vector<std::string> dbs;
+      for (std::string& d : util::SplitAny(cfg->Get("alias_database"), ", \t\r\n"))
+        dbs.push_back(std::move(d));
+      if (dbs.empty()) return 0;
+      ExecCommand(*cfg, "postalias", dbs);
+    }
     case Mode::kSmtp:
       if (!o.recipients.empty())
         msg::FatalStatus(EX_USAGE, "stand-alone mode requires no recipient");

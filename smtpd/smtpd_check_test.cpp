@@ -110,6 +110,9 @@ class CheckTest : public ::testing::Test {
     cfg_ = std::make_unique<config::Config>();
     cfg_->Set("mynetworks", "127.0.0.0/8");
     cfg_->Set("smtpd_client_port_logging", "no");
+    // No local recipient check unless a row asks (users of this host and
+    // its /etc/aliases.db are none of the tests' business).
+    cfg_->Set("local_recipient_maps", "");
     for (const auto& [k, v] : set) cfg_->Set(k, v);
     CheckerEnv env;
     env.resolve = &FakeResolve;
@@ -352,12 +355,27 @@ TEST_F(CheckTest, UnlistedRecipients) {
            "",
            ""},
           {"unsupported local_recipient_maps table: no check",
-           {{"local_recipient_maps", "proxy:unix:passwd.byname inline:{bob=x}"}},
+           {{"local_recipient_maps", "proxy:ldap:/etc/ldap.cf inline:{bob=x}"}},
            Rcpt("joe@local.test"),
            Stage::kRcpt,
            0,
            "",
-           "local_recipient_maps: unsupported table unix:passwd.byname"},
+           "local_recipient_maps: unsupported table ldap:/etc/ldap.cf"},
+          {"unix:passwd.byname as local_recipient_maps",
+           {{"local_recipient_maps", "unix:passwd.byname inline:{bob=x}"}},
+           Rcpt("no-such-user-xyzzy@local.test"),
+           Stage::kRcpt,
+           550,
+           "550 5.1.1 <no-such-user-xyzzy@local.test>: Recipient address rejected: User unknown "
+           "in local recipient table",
+           ""},
+          {"unix:passwd.byname knows root",
+           {{"local_recipient_maps", "unix:passwd.byname inline:{bob=x}"}},
+           Rcpt("root@local.test"),
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
           {"relay recipient table",
            {{"relay_recipient_maps", "inline:{ok@relay.test=x}"}},
            Rcpt("no@relay.test"),
@@ -1117,7 +1135,8 @@ TEST(CheckUtilTest, Syntax) {
   dsn = "5.7.1";
   EXPECT_EQ(SplitDsn("5 apples", &dsn), "5 apples");
   EXPECT_EQ(dsn, "5.7.1");
-  EXPECT_EQ(UnsupportedTableIn("proxy:unix:passwd.byname hash:/etc/aliases"), "unix:passwd.byname");
+  EXPECT_EQ(UnsupportedTableIn("proxy:ldap:/etc/ldap.cf hash:/etc/aliases"), "ldap:/etc/ldap.cf");
+  EXPECT_EQ(UnsupportedTableIn("proxy:unix:passwd.byname hash:/etc/aliases"), "");
   EXPECT_EQ(UnsupportedTableIn("hash:/etc/aliases, inline:{a=b}"), "");
   auto list = SplitRestrictions("permit_mynetworks, check_client_access {inline:{a=b, c=d}} ,x");
   ASSERT_TRUE(list.ok());

@@ -25,7 +25,7 @@ namespace smtpd_check {
 util::StatusOr<std::vector<std::string>> SplitRestrictions(std::string_view value);
 
 // The first table spec of `list` (proxy: stripped) whose type this build
-// does not have, e.g. "unix:passwd.byname"; empty when all are known.
+// does not have, e.g. "ldap:/etc/ldap.cf"; empty when all are known.
 std::string UnsupportedTableIn(std::string_view list);
 
 // "name." -> "name" (but not "name.."), as Postfix truncates host names.

@@ -19,10 +19,11 @@ constexpr TypeEntry kTypes[] = {
     {"cidr", OpenCidr, false},         {"fail", OpenFail, false},
     {"hash", OpenHash, true},          {"inline", OpenInline, false},
     {"lmdb", OpenLmdb, true},          {"mysql", OpenMysql, false},
-    {"pcre", OpenPcre, false},         {"pipemap", OpenPipemap, false},
-    {"proxy", OpenProxy, false},       {"regexp", OpenRegexp, false},
-    {"static", OpenStatic, false},     {"texthash", OpenTexthash, false},
-    {"unionmap", OpenUnionmap, false},
+    {"nis", OpenNis, false},           {"pcre", OpenPcre, false},
+    {"pipemap", OpenPipemap, false},   {"proxy", OpenProxy, false},
+    {"regexp", OpenRegexp, false},     {"static", OpenStatic, false},
+    {"texthash", OpenTexthash, false}, {"unionmap", OpenUnionmap, false},
+    {"unix", OpenUnix, false},
 };
 
 const TypeEntry* FindType(std::string_view type) {

@@ -12,8 +12,8 @@ TEST(RegistryTest, TypesAreSortedUniqueAndAllOpen) {
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   EXPECT_EQ(std::adjacent_find(types.begin(), types.end()), types.end());
   EXPECT_EQ(types, (std::vector<std::string>{"btree", "cdb", "cidr", "fail", "hash", "inline",
-                                             "lmdb", "mysql", "pcre", "pipemap", "proxy", "regexp",
-                                             "static", "texthash", "unionmap"}));
+                                             "lmdb", "mysql", "nis", "pcre", "pipemap", "proxy",
+                                             "regexp", "static", "texthash", "unionmap", "unix"}));
   // Every listed type reaches its own opener: whatever it says about this
   // name, it is never "unsupported dictionary type".
   for (const std::string& t : types) {

@@ -30,5 +30,7 @@ util::StatusOr<std::unique_ptr<Table>> OpenRegexp(std::string_view, const OpenOp
 util::StatusOr<std::unique_ptr<Table>> OpenStatic(std::string_view, const OpenOptions&);
 util::StatusOr<std::unique_ptr<Table>> OpenTexthash(std::string_view, const OpenOptions&);
 util::StatusOr<std::unique_ptr<Table>> OpenUnionmap(std::string_view, const OpenOptions&);
+util::StatusOr<std::unique_ptr<Table>> OpenUnix(std::string_view, const OpenOptions&);
+util::StatusOr<std::unique_ptr<Table>> OpenNis(std::string_view, const OpenOptions&);
 
 }  // namespace tables

@@ -314,7 +314,9 @@ class MtaInstance:
         self.main_cf = (
             "queue_directory = %s\ndata_directory = %s\ndaemon_directory = %s\n"
             "command_directory = %s\nmail_owner = %s\ninet_interfaces = 127.0.0.1\n"
-            "maillog_file = %s\nmaillog_file_prefixes = %s\n%s"
+            "maillog_file = %s\nmaillog_file_prefixes = %s\n"
+            # not the host's /etc/aliases (tests that want aliases set their own)
+            "alias_maps =\n%s"
             % (self.queue, os.path.join(self.root, "data"), BIN, BIN,
                mail_owner or pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root,
                main_cf))

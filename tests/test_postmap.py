@@ -243,6 +243,31 @@ class ErrorTest(PostmapTestCase):
         self.assertEqual((r.rc, r.err),
                          (1, "postmap: fatal: open /x: No such file or directory\n"))
 
+    def test_unix_tables(self):
+        """unix:passwd.byname and unix:group.byname as Postfix prints them
+        (compared with Debian's postmap where installed)."""
+        import grp
+        import pwd
+        pw = pwd.getpwnam("root")
+        self.assertEqual(self.ok("-q", "ROOT", "unix:passwd.byname").out,
+                         "root:%s:0:%d:%s:%s:%s\n" % (pw.pw_passwd, pw.pw_gid, pw.pw_gecos,
+                                                       pw.pw_dir, pw.pw_shell))
+        gr = grp.getgrnam("root")
+        self.assertEqual(self.ok("-q", "root", "unix:group.byname").out,
+                         "root:%s:0:%s\n" % (gr.gr_passwd, ",".join(gr.gr_mem)))
+        self.assertEqual(self.postmap("-q", "no-such-user-xyzzy", "unix:passwd.byname").rc, 1)
+        r = self.postmap("-q", "x", "unix:foo")
+        self.assertEqual((r.rc, r.err), (1, "postmap: fatal: unknown table: unix:foo\n"))
+        r = self.postmap("-s", "unix:passwd.byname")
+        self.assertEqual((r.rc, r.err), (1, "postmap: fatal: table unix:passwd.byname: "
+                                            "sequence operation is not supported\n"))
+        if have_debian_postmap():
+            for q in (["-q", "root", "unix:passwd.byname"], ["-q", "root", "unix:group.byname"],
+                      ["-q", "nobody", "unix:passwd.byname"], ["-q", "x", "unix:foo"],
+                      ["-s", "unix:passwd.byname"]):
+                ours, theirs = self.postmap(*q), self.postmap(*q, program=mtatest.DEBIAN_POSTMAP)
+                self.assertEqual((ours.rc, ours.out, ours.err), (theirs.rc, theirs.out, theirs.err))
+
     def test_read_only_type(self):
         src = self.write("t", "k v\n")
         r = self.postmap("regexp:" + src)
@@ -393,6 +418,95 @@ class ConcurrentReaderTest(PostmapTestCase):
                     self.assertEqual((rc, out, err), (0, want, ""), key)
                 self.assertEqual(sorted(os.listdir(self.tmp)).count("t" + SUFFIX[t]), 1)
                 self.assertFalse([n for n in os.listdir(self.tmp) if ".tmp." in n])
+
+
+DEBIAN_POSTALIAS = "/usr/sbin/postalias"
+
+
+class PostaliasTest(PostmapTestCase):
+    """postalias(1) and newaliases: aliases(5) syntax, the records Postfix
+    adds, output formats, and files shared with Debian's postalias."""
+    SOURCE = ('# comment\n'
+              'root: admin, "|/bin/cat -n"\n'
+              'PostMaster: root\n'
+              '"quoted name": x\n'
+              'list:\n  a,\n      b\n'
+              'bad line here\n'
+              'file: /tmp/x\n'
+              'incl: :include: /etc/list\n'
+              'dup: a\n'
+              'dup: b\n'
+              '\n  # indented comment\n'
+              'empty:\n'
+              'owner-list: a\n')
+    ENTRIES = ['@:\t@', 'dup:\ta', 'file:\t/tmp/x', 'incl:\t:include:/etc/list',
+               'list:\ta, b', 'owner-list:\ta', 'postmaster:\troot',
+               'quoted name:\tx', 'root:\tadmin, "|/bin/cat -n"']
+
+    def postalias(self, *args, input=None, program=None):
+        argv = [program or mtatest.program("postalias"), "-c", self.etc] + list(args)
+        return mtatest.run(argv, input=input)
+
+    def listing(self, spec, program=None):
+        r = self.postalias("-s", spec, program=program)
+        self.assertEqual(r.rc, 0, r)
+        return sorted(l for l in r.out.splitlines() if not l.startswith("YP_"))
+
+    def test_build_query_list(self):
+        src = self.write("aliases", self.SOURCE)
+        r = self.postalias(src)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.err, "postalias: warning: %s, line 8: need name:value pair\n"
+                                "postalias: warning: %s.db: duplicate entry: \"dup\"\n"
+                                "postalias: warning: %s, line 15: need name:value pair\n"
+                         % (src, src, src))
+        self.assertEqual(self.listing(src), self.ENTRIES)
+        self.assertEqual(self.postalias("-q", "ROOT", src).out, 'admin, "|/bin/cat -n"\n')
+        r = self.postalias("-q", "-", src, input="root\nnope\nlist\n")
+        self.assertEqual(r.out, 'root:\tadmin, "|/bin/cat -n"\nlist:\ta, b\n')
+        self.assertEqual(self.postalias("-q", "nope", src).rc, 1)
+        # the YP_ records keep their case, and -q folds the key (as Postfix)
+        self.assertEqual(self.postalias("-q", "YP_MASTER_NAME", src).rc, 1)
+        self.assertIn("YP_MASTER_NAME:", self.postalias("-s", src).out)
+        r = self.postalias()
+        self.assertEqual((r.rc, r.err), (1, "postalias: fatal: usage: postalias [-Nfinoprsuvw] "
+                                            "[-c config_dir] [-d key] [-q key] "
+                                            "[map_type:]file...\n"))
+        self.postalias("-r", src)
+        self.assertIn("dup:\tb", self.listing(src))
+        self.postalias("-w", src)
+        self.assertIn("dup:\ta", self.listing(src))
+
+    @unittest.skipUnless(os.access(DEBIAN_POSTALIAS, os.X_OK), "Debian's postalias not installed")
+    def test_same_as_debian_both_ways(self):
+        for t in ("hash", "btree", "lmdb"):
+            with self.subTest(type=t):
+                ours = self.write("ours-" + t, self.SOURCE)
+                theirs = self.write("theirs-" + t, self.SOURCE)
+                r1 = self.postalias(t + ":" + ours)
+                r2 = self.postalias(t + ":" + theirs, program=DEBIAN_POSTALIAS)
+                self.assertEqual(r1.err.replace("ours-", "X-"), r2.err.replace("theirs-", "X-"))
+                # each reads the other's file
+                self.assertEqual(self.listing(t + ":" + ours, program=DEBIAN_POSTALIAS),
+                                 self.ENTRIES)
+                self.assertEqual(self.listing(t + ":" + theirs), self.ENTRIES)
+                for key in ("root", "@", "YP_MASTER_NAME", "nope"):
+                    a = self.postalias("-q", key, t + ":" + ours)
+                    b = self.postalias("-q", key, t + ":" + theirs, program=DEBIAN_POSTALIAS)
+                    self.assertEqual((a.rc, a.out), (b.rc, b.out), key)
+
+    def test_newaliases_builds_alias_database(self):
+        src = self.write("aliases", "root: admin\n")
+        with open(os.path.join(self.etc, "main.cf"), "a") as f:
+            f.write("alias_database = hash:%s\ncommand_directory = %s\n"
+                    % (src, os.path.dirname(mtatest.program("postalias"))))
+        for argv in ([mtatest.program("newaliases")], [mtatest.program("sendmail"), "-bi"]):
+            with self.subTest(argv=argv):
+                with open(src, "a") as f:
+                    f.write("new%d: x\n" % len(argv))
+                r = mtatest.run(argv, env={"MAIL_CONFIG": self.etc})
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(self.postalias("-q", "new%d" % len(argv), src).out, "x\n")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@
 //   Delivered-To: equal to the recipient already in the message is a
 //   mail forwarding loop. Per-user Maildir++ quota follows the VDA patch
 //   (virtual_mailbox_limit_maps, virtual_create_maildirsize, ...).
-//   The details are in recipient.h (lookups, ownership, quota), maildir.h,
-//   mbox.h and copy.h.
+//   The details are in recipient.h (lookups, ownership, quota) and the
+//   mailbox writers shared with local(8): global/maildir.h, global/mbox.h,
+//   global/mail_copy.h.
 //
 //   Each recipient is reported through the shared agent library
 //   (global/deliver_status.h) with relay=virtual:
@@ -44,66 +45,27 @@
 #include <ctime>
 #include <memory>
 
-#include "global/deliver_request.h"
-#include "global/deliver_status.h"
-#include "global/mail_queue.h"
-#include "global/queue_file.h"
-#include "server/single_server.h"
+#include "server/delivery_agent.h"
 #include "util/msg.h"
 #include "virtual/recipient.h"
 
-namespace {
-
-std::unique_ptr<virtual_agent::Agent> agent;
-
-void Deliver(const config::Config& cfg, const deliver_request::Request& req,
-             deliver_status::Reporter& rep) {
-  auto file = queue_file::Reader::Open(
-      mail_queue::Layout::FromConfig(cfg).Path(req.queue_name, req.queue_id));
-  if (!file.ok()) {
-    msg::Warn("%s: %s", req.queue_id.c_str(), file.status().message().c_str());
-    for (size_t i = 0; i < req.recipients.size(); i++)
-      rep.Deferred(i, "virtual", "4.3.0", "cannot read the queue file");
-    return;
-  }
-  for (size_t i = 0; i < req.recipients.size(); i++) {
-    const deliver_request::Recipient& rc = req.recipients[i];
-    virtual_agent::Message m;
-    m.sender = req.sender;
-    m.recipient = rc.address;
-    m.original = rc.original.empty() ? rc.address : rc.original;
-    m.now = std::time(nullptr);
-    m.content = [&](const virtual_agent::LineFn& fn) { return file->ReadContent(fn); };
-    virtual_agent::Result r = agent->Deliver(m);
-    switch (r.outcome) {
-      case virtual_agent::Outcome::kSent:
-        rep.Sent(i, "virtual", r.dsn, r.text);
-        break;
-      case virtual_agent::Outcome::kBounced:
-        rep.Bounced(i, "virtual", r.dsn, r.text);
-        break;
-      case virtual_agent::Outcome::kDeferred:
-        rep.Deferred(i, "virtual", r.dsn, r.text);
-        break;
-    }
-  }
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  server::SingleServerHooks hooks;
-  hooks.post_init = [](server::Server& s) {
-    auto a = virtual_agent::Agent::Create(s.config());
-    if (!a.ok()) msg::Fatal("%s", a.status().message().c_str());
-    agent = std::move(*a);
-  };
-  hooks.service = [](util::Stream& client, server::Server& s) {
-    const config::Config& cfg = s.config();
-    deliver_status::ServeRequest(
-        client, cfg, [&cfg](const deliver_request::Request& req, deliver_status::Reporter& rep) {
-          Deliver(cfg, req, rep);
-        });
-  };
-  server::RunSingleServer(argc, argv, hooks);
+  static std::unique_ptr<virtual_agent::Agent> agent;
+  server::RunDeliveryAgent(
+      argc, argv, "virtual",
+      [](server::Server& s) {
+        auto a = virtual_agent::Agent::Create(s.config());
+        if (!a.ok()) msg::Fatal("%s", a.status().message().c_str());
+        agent = std::move(*a);
+      },
+      [](const server::AgentRequest& r, size_t i) {
+        const deliver_request::Recipient& rc = r.req.recipients[i];
+        virtual_agent::Message m;
+        m.sender = r.req.sender;
+        m.recipient = rc.address;
+        m.original = rc.original.empty() ? rc.address : rc.original;
+        m.now = std::time(nullptr);
+        m.content = r.content();
+        return std::vector<server::AgentOutcome>{{"", agent->Deliver(m)}};
+      });
 }

@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
+#include "global/mailbox_identity.h"
 #include "util/msg.h"
 #include "util/strings.h"
-#include "virtual/identity.h"
 
 namespace virtual_agent {
 namespace {
@@ -64,9 +64,9 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
   a->quota_ = !a->limit_maps_.empty() || a->maildir_.create_maildirsize;
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "localhost");
-  a->maildir_.hostname = SafeHostname(host);
+  a->maildir_.hostname = mailbox::SafeHostname(host);
   std::string bad;
-  auto locks = ParseLockMethods(cfg.Get("virtual_mailbox_lock"), &bad);
+  auto locks = mailbox::ParseLockMethods(cfg.Get("virtual_mailbox_lock"), &bad);
   if (!locks) return util::FailedPrecondition("invalid virtual_mailbox_lock value: " + bad);
   a->mbox_.locks = *locks;
   a->mbox_.size_limit = static_cast<uint64_t>(a->mailbox_limit_);
@@ -121,7 +121,7 @@ Result Agent::Deliver(const Message& msg) {
   if (!gid) return fail;
 
   bool maildir = !path.empty() && path.back() == '/';
-  MaildirOptions mo = maildir_;
+  mailbox::MaildirOptions mo = maildir_;
   if (maildir) {
     if (!quota_) {
       mo.file_limit = static_cast<uint64_t>(mailbox_limit_);
@@ -151,13 +151,13 @@ Result Agent::Deliver(const Message& msg) {
     }
   }
 
-  auto as = Identity::Assume(static_cast<uid_t>(*uid), static_cast<gid_t>(*gid));
+  auto as = mailbox::Identity::Assume(static_cast<uid_t>(*uid), static_cast<gid_t>(*gid));
   if (!as.ok()) {
     msg::Warn("recipient %s: %s", key.c_str(), as.status().message().c_str());
     return Result::Defer("4.3.0", "mail system configuration error");
   }
-  if (maildir) return DeliverMaildir(msg, path, mo);
-  return DeliverMbox(msg, path, mbox_);
+  if (maildir) return mailbox::DeliverMaildir(msg, path, mo);
+  return mailbox::DeliverMbox(msg, path, mbox_);
 }
 
 }  // namespace virtual_agent

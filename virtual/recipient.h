@@ -16,9 +16,10 @@
 //                          virtual_uid_maps" (or "uid not found in ..."),
 //                          deferred 4.3.5 mail system configuration error
 // The mailbox is virtual_mailbox_base + "/" + the value; a value ending
-// in "/" is a Maildir (maildir.h), anything else an mbox file (mbox.h).
+// in "/" is a Maildir (global/maildir.h), anything else an mbox file
+// (global/mbox.h).
 // Running as root the delivery runs with the looked-up uid and gid
-// (identity.h); otherwise as the current user.
+// (global/mailbox_identity.h); otherwise as the current user.
 //
 // SIZE AND QUOTA (Postfix, plus the VDA patch's parameters):
 //   virtual_mailbox_limit     mbox: the whole file's limit; Maildir: the
@@ -39,12 +40,17 @@
 
 #include "global/addr_find.h"
 #include "global/config.h"
+#include "global/mailbox_result.h"
+#include "global/maildir.h"
 #include "global/maps.h"
-#include "virtual/maildir.h"
-#include "virtual/mbox.h"
-#include "virtual/result.h"
+#include "global/mbox.h"
 
 namespace virtual_agent {
+
+// The mailbox writers are shared with local(8) (global/).
+using mailbox::Message;
+using mailbox::Outcome;
+using mailbox::Result;
 
 class Agent {
  public:
@@ -72,8 +78,8 @@ class Agent {
   int64_t mailbox_limit_ = 0;
   bool quota_ = false;
   bool limit_override_ = false;
-  MaildirOptions maildir_;
-  MboxOptions mbox_;
+  mailbox::MaildirOptions maildir_;
+  mailbox::MboxOptions mbox_;
 };
 
 }  // namespace virtual_agent

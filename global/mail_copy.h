@@ -1,4 +1,4 @@
-// copy: writes one message into an open mailbox file the way Postfix's
+// mail_copy: writes one message into an open mailbox file the way Postfix's
 // delivery agents do (mail_copy): the envelope headers first, then the
 // queue file's content, with mbox quoting when asked.
 //
@@ -13,6 +13,7 @@
 //             (when known), Delivered-To: RECIPIENT, the content with
 //             ">" before lines that begin with "From ", and one empty line.
 //   kMaildir: the same without the "From " line, quoting and empty line.
+//   kCommand: the "From " line, then as kMaildir (local(8) commands).
 // Every line ends in "\n"; 8-bit content is copied byte for byte.
 //
 // Loop detection: a Delivered-To: header in the message's own header
@@ -29,9 +30,9 @@
 #include <cstdint>
 #include <string>
 
-#include "virtual/result.h"
+#include "global/mailbox_result.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 class FileWriter {
  public:
@@ -55,7 +56,7 @@ class FileWriter {
   int err_ = 0;
 };
 
-enum class CopyStyle { kMbox, kMaildir };
+enum class CopyStyle { kMbox, kMaildir, kCommand };
 
 struct CopyResult {
   bool loop = false;  // Delivered-To loop found
@@ -64,7 +65,11 @@ struct CopyResult {
       what;  // Postfix's wording: "error writing message: ..." / "error reading message: ..."
 };
 
+// Whether the message's own header has "Delivered-To: RCPT" (any case),
+// the loop test of CopyMessage, for agents that forward (local(8)).
+util::StatusOr<bool> HasDeliveredTo(const Message& msg, std::string_view rcpt);
+
 // Copies `msg` through `w` (flushed at the end). Does not sync.
 CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,6 +1,7 @@
-// result: what the virtual delivery agent decided for one recipient, and
-// the message it copies, shared by the mailbox writers (maildir.h,
-// mbox.h) and the per-recipient logic (recipient.h).
+// mailbox_result: what a delivery agent (virtual, local) decided for one
+// recipient, and the message it copies, shared by the mailbox writers
+// (global/maildir.h, global/mbox.h, global/mail_copy.h) and the agents'
+// per-recipient logic.
 //
 //   Result r = Result::Defer("4.2.0", "maildir delivery failed: ...");
 //   switch (r.outcome) { case Outcome::kSent: rep.Sent(i, "virtual", r.dsn, r.text); ... }
@@ -19,7 +20,7 @@
 
 #include "util/status.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 enum class Outcome { kSent, kDeferred, kBounced };
 
@@ -52,6 +53,10 @@ struct Message {
   std::string original;   // as given to the mail system: X-Original-To ("" = none)
   ContentFn content;
   std::time_t now = 0;  // delivery time for the mbox "From " line (0: time(nullptr))
+  // false: no Delivered-To: header is written (local(8)'s
+  // prepend_delivered_header without "command" or "file"); the loop check
+  // against `recipient` stays.
+  bool delivered_to = true;
 };
 
 // The DSN for a failed mailbox write: EDQUOT and EFBIG (over a file size
@@ -59,4 +64,4 @@ struct Message {
 // else `default_dsn`.
 std::string MailboxDsn(int err, std::string_view default_dsn);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,4 +1,4 @@
-#include "virtual/copy.h"
+#include "global/mail_copy.h"
 
 #include <errno.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 
 #include "util/strings.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 std::string MailboxDsn(int err, std::string_view default_dsn) {
   if (err == EDQUOT || err == EFBIG) return "5.2.2";
@@ -55,11 +55,24 @@ bool IsDeliveredToFor(std::string_view line, std::string_view rcpt) {
 
 }  // namespace
 
+util::StatusOr<bool> HasDeliveredTo(const Message& msg, std::string_view rcpt) {
+  bool in_header = true, found = false;
+  util::Status read = msg.content([&](std::string_view line) {
+    if (!in_header) return;
+    if (line.empty())
+      in_header = false;
+    else if (IsDeliveredToFor(line, rcpt))
+      found = true;
+  });
+  if (!read.ok()) return read;
+  return found;
+}
+
 CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w) {
   CopyResult r;
   bool mbox = style == CopyStyle::kMbox;
   std::string head;
-  if (mbox) {
+  if (mbox || style == CopyStyle::kCommand) {
     std::time_t now = msg.now ? msg.now : std::time(nullptr);
     char date[64];
     struct tm tm;
@@ -70,7 +83,7 @@ CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w) {
   }
   head += "Return-Path: <" + msg.sender + ">\n";
   if (!msg.original.empty()) head += "X-Original-To: " + msg.original + "\n";
-  head += "Delivered-To: " + msg.recipient + "\n";
+  if (msg.delivered_to) head += "Delivered-To: " + msg.recipient + "\n";
   w->Write(head);
   bool in_header = true;
   bool loop = false;
@@ -106,4 +119,4 @@ CopyResult CopyMessage(const Message& msg, CopyStyle style, FileWriter* w) {
   return r;
 }
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,6 +1,6 @@
-// identity: runs a mailbox delivery with the mailbox owner's user and group
-// IDs (Postfix's set_eugid), so that every directory and file the delivery
-// creates belongs to the owner and the owner's permissions apply.
+// mailbox_identity: runs a mailbox delivery (virtual, local) with the mailbox owner's user and
+// group IDs (Postfix's set_eugid), so that every directory and file the delivery creates belongs to
+// the owner and the owner's permissions apply.
 //
 //   {
 //     auto as = Identity::Assume(uid, gid);   // no-op unless running as root
@@ -23,7 +23,7 @@
 
 #include "util/status.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 class Identity {
  public:
@@ -42,4 +42,4 @@ class Identity {
   std::vector<gid_t> saved_groups_;
 };
 
-}  // namespace virtual_agent
+}  // namespace mailbox

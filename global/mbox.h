@@ -1,5 +1,6 @@
-// mbox: delivery of one message into a UNIX mailbox file (Postfix's
-// virtual(8) mailbox delivery).
+// mbox: delivery of one message into a UNIX mailbox file, shared by the
+// virtual(8) and local(8) agents (virtual_mailbox_lock or
+// mailbox_delivery_lock give the lock methods).
 //
 //   MboxOptions o; o.locks = ParseLockMethods("fcntl, dotlock").value();
 //   o.size_limit = 51200000;
@@ -8,13 +9,13 @@
 // The file is opened for append (created mode 0600 when missing, with
 // missing parent directories created mode 0700; never
 // through a symbolic link or a file with several hard links), locked for
-// exclusive access with each method of virtual_mailbox_lock (dotlock:
+// exclusive access with each method of the lock list (dotlock:
 // create PATH.lock exclusively, taking over one older than
 // stale_lock_time; fcntl and flock: non-blocking kernel locks), each tried
 // up to deliver_lock_attempts times deliver_lock_delay apart. The message
 // is appended in mbox style (copy.h: "From " line, >From quoting, empty
 // line at the end) and synced. On any error the file is truncated back to
-// its size before the delivery. The size limit (virtual_mailbox_limit)
+// its size before the delivery. The size limit (virtual_mailbox_limit, mailbox_size_limit)
 // is on the whole file.
 //
 // Outcomes (Postfix's texts):
@@ -32,9 +33,9 @@
 #include <string>
 #include <vector>
 
-#include "virtual/result.h"
+#include "global/mailbox_result.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 enum class LockMethod { kFcntl, kFlock, kDotlock };
 
@@ -52,4 +53,4 @@ struct MboxOptions {
 
 Result DeliverMbox(const Message& msg, const std::string& path, const MboxOptions& options);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,4 +1,4 @@
-#include "virtual/maildir_quota.h"
+#include "global/maildir_quota.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include "util/files.h"
 #include "util/strings.h"
 
-namespace virtual_agent {
+namespace mailbox {
 namespace {
 
 constexpr size_t kMaxFileSize = 5120;
@@ -169,4 +169,4 @@ util::Status AppendDelivery(const std::string& maildir, int64_t bytes) {
   return util::WriteAll(fd.get(), std::to_string(bytes) + " 1\n", path);
 }
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,5 +1,6 @@
-// maildir: delivery of one message into a qmail Maildir (Postfix's
-// virtual(8) maildir delivery), with the VDA patch's Maildir++ quota.
+// maildir: delivery of one message into a qmail Maildir, shared by the
+// virtual(8) and local(8) agents, with the VDA patch's Maildir++ quota
+// (virtual only: local passes no quota).
 //
 //   MaildirOptions o; o.hostname = SafeHostname(); o.file_limit = 51200000;
 //   Result r = DeliverMaildir(msg, "/var/spool/virtual/example.jp/bob/", o);
@@ -29,9 +30,9 @@
 #include <cstdint>
 #include <string>
 
-#include "virtual/result.h"
+#include "global/mailbox_result.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 struct MaildirOptions {
   std::string hostname;     // for unique names (SafeHostname())
@@ -52,4 +53,4 @@ std::string SafeHostname(std::string_view host);
 // Delivers `msg` into `dir` (a path that may end in '/').
 Result DeliverMaildir(const Message& msg, const std::string& dir, const MaildirOptions& options);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

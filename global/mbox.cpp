@@ -1,4 +1,4 @@
-#include "virtual/mbox.h"
+#include "global/mbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +10,11 @@
 #include <ctime>
 #include <thread>
 
+#include "global/mail_copy.h"
 #include "util/files.h"
 #include "util/strings.h"
-#include "virtual/copy.h"
 
-namespace virtual_agent {
+namespace mailbox {
 namespace {
 
 void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -145,4 +145,4 @@ Result DeliverMbox(const Message& msg, const std::string& path, const MboxOption
   return Result::Sent("delivered to mailbox");
 }
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,4 +1,4 @@
-#include "virtual/identity.h"
+#include "global/mailbox_identity.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -7,7 +7,7 @@
 #include "util/fd.h"
 #include "util/msg.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 util::StatusOr<std::unique_ptr<Identity>> Identity::Assume(uid_t uid, gid_t gid) {
   std::unique_ptr<Identity> id(new Identity());
@@ -42,4 +42,4 @@ Identity::~Identity() {
     msg::Fatal("setgroups: %s", strerror(errno));
 }
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,4 +1,4 @@
-#include "virtual/maildir.h"
+#include "global/maildir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,13 +7,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "global/mail_copy.h"
+#include "global/maildir_quota.h"
 #include "util/fd.h"
 #include "util/files.h"
 #include "util/msg.h"
-#include "virtual/copy.h"
-#include "virtual/maildir_quota.h"
 
-namespace virtual_agent {
+namespace mailbox {
 namespace {
 
 unsigned long next_count = 0;
@@ -152,4 +152,4 @@ Result DeliverMaildir(const Message& msg, const std::string& dir_arg, const Mail
   return Result::Sent("delivered to maildir");
 }
 
-}  // namespace virtual_agent
+}  // namespace mailbox

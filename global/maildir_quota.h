@@ -31,7 +31,7 @@
 
 #include "util/status.h"
 
-namespace virtual_agent {
+namespace mailbox {
 
 struct MaildirSize {
   int64_t bytes = 0;  // usage
@@ -65,4 +65,4 @@ util::StatusOr<MaildirSize> ReadOrRecalculate(const std::string& maildir, int64_
 // Appends "<bytes> 1" for one delivered message (O_APPEND, one write).
 util::Status AppendDelivery(const std::string& maildir, int64_t bytes);
 
-}  // namespace virtual_agent
+}  // namespace mailbox

@@ -1,0 +1,69 @@
+#include "server/delivery_agent.h"
+
+#include <string>
+
+#include "global/deliver_status.h"
+#include "global/mail_queue.h"
+#include "util/msg.h"
+#include "util/strings.h"
+
+namespace server {
+
+void RunDeliveryAgent(int argc, char** argv, std::string_view relay_name,
+                      std::function<void(Server&)> post_init, AgentDeliverFn deliver) {
+  static std::string relay;
+  static AgentDeliverFn deliver_fn;
+  relay = relay_name;
+  deliver_fn = std::move(deliver);
+  SingleServerHooks hooks;
+  hooks.post_init = std::move(post_init);
+  hooks.service = [](util::Stream& client, Server& s) {
+    const config::Config& cfg = s.config();
+    deliver_status::ServeRequest(
+        client, cfg, [&cfg](const deliver_request::Request& req, deliver_status::Reporter& rep) {
+          auto file = queue_file::Reader::Open(
+              mail_queue::Layout::FromConfig(cfg).Path(req.queue_name, req.queue_id));
+          if (!file.ok()) {
+            msg::Warn("%s: %s", req.queue_id.c_str(), file.status().message().c_str());
+            for (size_t i = 0; i < req.recipients.size(); i++)
+              rep.Deferred(i, relay, "4.3.0", "cannot read the queue file");
+            return;
+          }
+          AgentRequest r{cfg, req, *file};
+          for (size_t i = 0; i < req.recipients.size(); i++) {
+            std::vector<AgentOutcome> outs = deliver_fn(r, i);
+            const std::string& rcpt = req.recipients[i].address;
+            bool single = outs.size() == 1 && (outs[0].address.empty() ||
+                                               util::EqualsIgnoreCase(outs[0].address, rcpt));
+            if (!single) {
+              bool deferred = false;
+              for (const AgentOutcome& o : outs) {
+                const char* status = o.result.outcome == mailbox::Outcome::kSent      ? "sent"
+                                     : o.result.outcome == mailbox::Outcome::kBounced ? "bounced"
+                                                                                      : "deferred";
+                deferred |= o.result.outcome == mailbox::Outcome::kDeferred;
+                rep.Expanded(i, o.address.empty() ? rcpt : o.address, status, relay, o.result.dsn,
+                             o.result.text);
+              }
+              rep.Finish(i, deferred);
+              continue;
+            }
+            const mailbox::Result& res = outs[0].result;
+            switch (res.outcome) {
+              case mailbox::Outcome::kSent:
+                rep.Sent(i, relay, res.dsn, res.text);
+                break;
+              case mailbox::Outcome::kBounced:
+                rep.Bounced(i, relay, res.dsn, res.text);
+                break;
+              case mailbox::Outcome::kDeferred:
+                rep.Deferred(i, relay, res.dsn, res.text);
+                break;
+            }
+          }
+        });
+  };
+  RunSingleServer(argc, argv, hooks);
+}
+
+}  // namespace server
