@@ -34,6 +34,7 @@ class RecordingOutput : public Output {
   void BeginContent() override { records.push_back("M"); }
   void AddLine(std::string_view line) override { records.push_back("N " + std::string(line)); }
   void AddSegment(std::string_view part) override { records.push_back("L " + std::string(part)); }
+  void CancelRecipients() override { records.push_back("cancel"); }
 
   // The content lines only (without "N ").
   std::vector<std::string> Lines() const {

@@ -122,6 +122,7 @@ util::StatusOr<Result> CleanupClient::Finish() {
   r.dsn = std::string(reply.Get(kAttrDsn).value_or(r.status == 0 ? "2.0.0" : ""));
   r.reason = std::string(reply.Get(kAttrReason).value_or(""));
   r.queue_id = std::string(reply.Get(kAttrQueueId).value_or(queue_id_));
+  r.content = reply.Get(kAttrContent).value_or("") == "1";
   if (r.status != 0 && r.status != 4 && r.status != 5)
     return Unavailable(path_, util::InvalidArgument("bad status " + std::to_string(r.status)));
   if (r.status != 0 && r.dsn.empty()) r.dsn = r.status == 4 ? "4.3.0" : "5.3.0";

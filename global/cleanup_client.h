@@ -91,12 +91,20 @@ inline constexpr std::string_view kAttrRewriteContext = "rewrite_context";
 inline constexpr std::string_view kAttrFullName = "full_name";
 inline constexpr std::string_view kAttrHold = "hold";
 inline constexpr std::string_view kAttrDiscard = "discard";
+// Stored (by cleanup only; a client's own is dropped): the transport and
+// destination a content check's FILTER chose; qmgr delivers through it.
+inline constexpr std::string_view kAttrContentFilter = "content_filter";
+// In a rejecting verdict: content=1 when a content check (header_checks,
+// body_checks) refused the message; smtpd then replies "550 DSN text"
+// with the table's text, as Postfix.
+inline constexpr std::string_view kAttrContent = "content";
 
 struct Result {
   int status = 0;      // 0 queued, 4 temporary failure, 5 permanent failure
   std::string dsn;     // enhanced status code, "2.0.0" when queued
   std::string reason;  // text for the SMTP reply / the log
   std::string queue_id;
+  bool content = false;  // rejected by a content check (kAttrContent)
 };
 
 class CleanupClient {

@@ -1,0 +1,362 @@
+"""System tests of cleanup's content checks (header_checks(5)):
+header_checks, mime_header_checks, nested_header_checks and body_checks with
+regexp: and pcre: tables, every action, the MIME classification of part
+and attached-message headers, the limits, and hostile MIME. A real
+instance (smtpd, cleanup, no qmgr: accepted mail stays in incoming/ for
+queue-dump) is fed by smtplib; where Debian's Postfix runs here (root), the
+same tables and messages go to it too and the replies and cleanup's log
+lines must be the same."""
+import os
+import re
+import smtplib
+import unittest
+
+import mtatest
+
+MAIN_CF = (
+    "myhostname = mx.example.test\n"
+    "mydomain = example.test\n"
+    "mydestination = example.com\n"
+    "local_recipient_maps =\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "smtpd_error_sleep_time = 0\n"
+)
+
+HEADER_CHECKS = r"""/^Subject: warnme/ WARN warned text
+/^Subject: rejectme/ REJECT go away
+/^Subject: rejectdef/ REJECT
+/^Subject: rejectdsn/ REJECT 5.7.0 with its own code
+/^Subject: holdme/ HOLD held here
+/^Subject: discardme/ DISCARD dropped
+/^Subject: redirectme/ REDIRECT other@example.net
+/^Subject: bccme/ BCC copy@example.net
+/^Subject: filterme/ FILTER discard:filtered away
+/^Subject: infome/ INFO informed
+/^Subject: okme/ OK
+/^Subject: dunnome/ DUNNO
+/^X-Prepend: / PREPEND X-Added: yes
+/^X-Replace: (.*)/ REPLACE X-Replaced: $1
+/^X-Ignore: / IGNORE
+/^X-Multi:/ WARN multi
+/^Content-Type: / WARN ctype
+/^MIME-Version: / WARN mimever
+/^X-Part: / WARN partheader
+/^Subject: nested/ WARN nestedsubject
+"""
+
+BODY_CHECKS = r"""/^bodywarn/ WARN body warned
+/^bodyreject/ REJECT body rejected
+/^--b1/ WARN boundaryline
+/^partbody/ WARN partbody
+/^nestedbody/ WARN nestedbody
+/^bodyreplace (.*)/ REPLACE replaced body $1
+/^bodyignore/ IGNORE
+"""
+
+MULTIPART = """Subject: top
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+preamble
+--b1
+Content-Type: text/plain
+X-Part: yes
+
+partbody
+--b1
+Content-Type: message/rfc822
+
+Subject: nested one
+X-Part: nestedx
+Content-Type: text/plain
+
+nestedbody
+--b1--
+epilogue
+"""
+
+# (name, message): each is sent to bob@ and carol@example.com.
+MESSAGES = [
+    ("warn", "Subject: warnme please\nX-Prepend: 1\nX-Replace: abc\nX-Ignore: 1\n"
+             "X-Multi: line1\n line2\n\nhello\n"),
+    ("reject", "Subject: rejectme now\n\nx\n"),
+    ("reject default", "Subject: rejectdef\n\nx\n"),
+    ("reject dsn", "Subject: rejectdsn\n\nx\n"),
+    ("hold", "Subject: holdme\n\nx\n"),
+    ("discard", "Subject: discardme\n\nx\n"),
+    ("redirect", "Subject: redirectme\n\nx\n"),
+    ("bcc", "Subject: bccme\n\nx\n"),
+    ("filter", "Subject: filterme\n\nx\n"),
+    ("info", "Subject: infome\n\nx\n"),
+    ("ok", "Subject: okme\n\nx\n"),
+    ("body", "Subject: body\n\nbodywarn here\nbodyreplace this\nbodyignore me\nkept\n"),
+    ("body reject", "Subject: body\n\nbodywarn here\nbodyreject here\n"),
+    ("mime", MULTIPART),
+    ("long", "Subject: warnme " + "x" * 300 + "\n\nx\n"),
+]
+
+ACTION = re.compile(r"cleanup\[\d+\]: \w+: ((?:warning|reject|discard|hold|redirect|bcc|filter|"
+                    r"prepend|replace|info): (?:header|body) .*)")
+
+
+def send(port, message):
+    """Sends with smtplib; the DATA outcome as "OK" or "CODE TEXT"."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+        c.ehlo("client.example")
+        try:
+            c.sendmail("alice@example.org", ["bob@example.com", "carol@example.com"], message)
+            return "OK"
+        except smtplib.SMTPDataError as e:
+            return "%d %s" % (e.smtp_code, e.smtp_error.decode())
+
+
+def action_lines(log):
+    return [m.group(1) for m in ACTION.finditer(log)]
+
+
+class ContentChecksTest(mtatest.TempDirTestCase):
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def instance(self, main_cf="", services=("cleanup", "anvil", "rewrite")):
+        self.port = mtatest.free_port()
+        inst = mtatest.MtaInstance(self, services=list(services), main_cf=MAIN_CF + main_cf,
+                                   master_extra=mtatest.smtpd_service("127.0.0.1:%d" % self.port))
+        inst.start()
+        mtatest.wait_smtpd(self.port)
+        return inst
+
+    def checks_cf(self, kind="regexp"):
+        hc = self.write("header_checks", HEADER_CHECKS)
+        bc = self.write("body_checks", BODY_CHECKS)
+        return "header_checks = %s:%s\nbody_checks = %s:%s\n" % (kind, hc, kind, bc)
+
+    def run_all(self, port, log):
+        """Every message of MESSAGES: {name: reply}, and the action log
+        lines per message (waiting for each message's last line)."""
+        replies, lines = {}, {}
+        for name, message in MESSAGES:
+            before = len(action_lines(log()))
+            replies[name] = send(port, message)
+            # cleanup has logged everything before smtpd got its verdict
+            lines[name] = action_lines(log())[before:]
+        return replies, lines
+
+    def check_ours(self, replies, lines):
+        who = "from localhost[127.0.0.1]; from=<alice@example.org> to=<carol@example.com> " \
+              "proto=ESMTP helo=<client.example>"
+        self.assertEqual(replies["reject"], "550 5.7.1 go away")
+        self.assertEqual(replies["reject default"], "550 5.7.1 message content rejected")
+        self.assertEqual(replies["reject dsn"], "550 5.7.0 with its own code")
+        self.assertEqual(replies["body reject"], "550 5.7.1 body rejected")
+        for name in ("warn", "hold", "discard", "redirect", "bcc", "filter", "info", "ok", "body",
+                     "mime", "long"):
+            self.assertEqual(replies[name], "OK", name)
+        self.assertEqual(lines["warn"], [
+            "warning: header Subject: warnme please %s: warned text" % who,
+            "prepend: header X-Prepend: 1 %s: X-Added: yes" % who,
+            "replace: header X-Replace: abc %s: X-Replaced: abc" % who,
+            "warning: header X-Multi: line1? line2 %s: multi" % who])
+        self.assertEqual(lines["reject"],
+                         ["reject: header Subject: rejectme now %s: 5.7.1 go away" % who])
+        self.assertEqual(lines["hold"], ["hold: header Subject: holdme %s: held here" % who])
+        self.assertEqual(lines["discard"], ["discard: header Subject: discardme %s: dropped" % who])
+        self.assertEqual(lines["redirect"],
+                         ["redirect: header Subject: redirectme %s: other@example.net" % who])
+        self.assertEqual(lines["bcc"], ["bcc: header Subject: bccme %s: copy@example.net" % who])
+        self.assertEqual(lines["filter"],
+                         ["filter: header Subject: filterme %s: discard:filtered away" % who])
+        self.assertEqual(lines["info"], ["info: header Subject: infome %s: informed" % who])
+        self.assertEqual(lines["ok"], [])
+        self.assertEqual(lines["body"], [
+            "warning: body bodywarn here %s: body warned" % who,
+            "replace: body bodyreplace this %s: replaced body this" % who])
+        self.assertEqual(lines["body reject"], [
+            "warning: body bodywarn here %s: body warned" % who,
+            "reject: body bodyreject here %s: 5.7.1 body rejected" % who])
+        # Content in the log is cut at 200 bytes.
+        self.assertEqual(lines["long"],
+                         ["warning: header %s %s: warned text"
+                          % (("Subject: warnme " + "x" * 300)[:200], who)])
+
+    def test_actions_and_log_lines(self):
+        inst = self.instance(self.checks_cf())
+        replies, lines = self.run_all(self.port, inst.log)
+        self.check_ours(replies, lines)
+        # The mime message: every header and body line in Postfix's order.
+        self.assertEqual([l.split(" from ")[0] for l in lines["mime"]], [
+            "warning: header MIME-Version: 1.0",
+            'warning: header Content-Type: multipart/mixed; boundary="b1"',
+            "warning: body --b1",
+            "warning: header Content-Type: text/plain",
+            "warning: header X-Part: yes",
+            "warning: body partbody",
+            "warning: body --b1",
+            "warning: header Content-Type: message/rfc822",
+            "warning: header Subject: nested one",
+            "warning: header X-Part: nestedx",
+            "warning: header Content-Type: text/plain",
+            "warning: body nestedbody",
+            "warning: body --b1--"])
+        # No "reject:" line of cleanup's own for a content rejection.
+        self.assertNotRegex(inst.log(), r"reject: 5\.7\.1")
+        queued = inst.incoming()
+        by_subject = {}
+        for qid, d in queued.items():
+            subject = [l for l in d["content"] if l.startswith("Subject:")]
+            by_subject[subject[0] if subject else qid] = d
+        # PREPEND, REPLACE, IGNORE; the folded header is kept whole.
+        warn = by_subject["Subject: warnme please"]["content"]
+        i = warn.index("X-Added: yes")
+        self.assertEqual(warn[i + 1], "X-Prepend: 1")
+        self.assertIn("X-Replaced: abc", warn)
+        self.assertNotIn("X-Replace: abc", warn)
+        self.assertFalse([l for l in warn if l.startswith("X-Ignore")])
+        self.assertEqual(warn[warn.index("X-Multi: line1") + 1], " line2")
+        # Body REPLACE and IGNORE.
+        body = by_subject["Subject: body"]["content"]
+        self.assertIn("replaced body this", body)
+        self.assertNotIn("bodyignore me", body)
+        self.assertIn("kept", body)
+        # BCC: one more recipient.
+        self.assertEqual(by_subject["Subject: bccme"]["recipients"],
+                         ["bob@example.com", "carol@example.com", "copy@example.net"])
+        # REDIRECT: the recipients are done, the new one has the first original.
+        red = by_subject["Subject: redirectme"]
+        self.assertEqual(red["done"], ["bob@example.com", "carol@example.com"])
+        self.assertEqual([r for r in red["recipients"] if r not in red["done"]],
+                         ["other@example.net"])
+        # FILTER: stored for qmgr.
+        self.assertEqual(by_subject["Subject: filterme"]["attrs"]["content_filter"],
+                         "discard:filtered away")
+        self.assertNotIn("content_filter", by_subject["Subject: okme"]["attrs"])
+        # DISCARD and REJECT: nothing queued; HOLD: in hold/, released by postsuper -H.
+        self.assertNotIn("Subject: discardme", by_subject)
+        self.assertNotIn("Subject: rejectme now", by_subject)
+        held = inst.queue_ids("hold")
+        self.assertEqual(len(held), 1)
+        self.assertIn("Subject: holdme", mtatest.queue_dump(inst.queue_path("hold", held[0]))["content"])
+        r = inst.run("postsuper", "-H", held[0])
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("postsuper: Released from hold: 1 message\n", r.err)
+        self.assertEqual(inst.queue_ids("hold"), [])
+
+    def test_pcre_tables(self):
+        inst = self.instance(self.checks_cf("pcre"))
+        replies, lines = self.run_all(self.port, inst.log)
+        self.check_ours(replies, lines)
+
+    def test_same_as_debian_postfix(self):
+        if not mtatest.DebianPostfix.usable():
+            self.skipTest("needs root and Debian's postfix package")
+        inst = self.instance(self.checks_cf())
+        ours = self.run_all(self.port, inst.log)
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=MAIN_CF + "inet_interfaces = 127.0.0.1\n" + self.checks_cf(),
+            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
+                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
+                      "postlog unix-dgram n - n - 1 postlogd\n" % port)
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        mtatest.wait_smtpd(port)
+        theirs = self.run_all(port, deb.log)
+        self.assertEqual(ours[0], theirs[0])
+        for name, _ in MESSAGES:
+            self.assertEqual(ours[1][name], theirs[1][name], name)
+
+    def test_mime_and_nested_tables(self):
+        mime = self.write("mime", "/^Content-Type:/ WARN mimetable\n/^X-Part:/ WARN mimetable\n")
+        nested = self.write("nested", "/^Subject:/ WARN nestedtable\n/^X-Part:/ WARN nestedtable\n")
+        top = self.write("top", "/^Subject:/ WARN toptable\n/^Content-Type:/ WARN toptable\n")
+        inst = self.instance("header_checks = regexp:%s\nmime_header_checks = regexp:%s\n"
+                             "nested_header_checks = regexp:%s\n" % (top, mime, nested))
+        self.assertEqual(send(self.port, MULTIPART), "OK")
+        got = [l.split(" from ")[0] + " / " + l.rsplit(": ", 1)[1] for l in action_lines(inst.log())]
+        self.assertEqual(got, [
+            "warning: header Subject: top / toptable",
+            'warning: header Content-Type: multipart/mixed; boundary="b1" / mimetable',
+            "warning: header Content-Type: text/plain / mimetable",
+            "warning: header X-Part: yes / mimetable",  # a part's headers: all MIME
+            "warning: header Content-Type: message/rfc822 / mimetable",
+            "warning: header Subject: nested one / nestedtable",
+            "warning: header X-Part: nestedx / nestedtable",
+            "warning: header Content-Type: text/plain / mimetable"])
+
+    def test_disable_mime_input_processing(self):
+        hc = self.write("hc", "/^Content-Type:/ WARN primary\n/^X-Part:/ WARN part\n")
+        bc = self.write("bc", "/^X-Part:/ WARN bodytext\n")
+        inst = self.instance("header_checks = regexp:%s\nbody_checks = regexp:%s\n"
+                             "mime_header_checks =\ndisable_mime_input_processing = yes\n"
+                             % (hc, bc))
+        self.assertEqual(send(self.port, MULTIPART), "OK")
+        got = [l.split(" from ")[0] + " / " + l.rsplit(": ", 1)[1] for l in action_lines(inst.log())]
+        self.assertEqual(got, [
+            'warning: header Content-Type: multipart/mixed; boundary="b1" / primary',
+            "warning: body X-Part: yes / bodytext",
+            "warning: body X-Part: nestedx / bodytext"])
+        r = inst.run("postconf", "-n")
+        self.assertNotIn("not implemented", r.err)
+
+    def test_body_checks_size_limit(self):
+        bc = self.write("bc", "/^match/ WARN seen\n")
+        inst = self.instance("body_checks = regexp:%s\nbody_checks_size_limit = 100\n" % bc)
+        message = ("Subject: limits\nContent-Type: multipart/mixed; boundary=z\n\n--z\n\n" +
+                   "match first\n" + "filler line\n" * 20 + "match late\n" +
+                   "--z\n\nmatch next part\n--z--\n")
+        self.assertEqual(send(self.port, message), "OK")
+        got = [l.split(" from ")[0] for l in action_lines(inst.log())]
+        self.assertEqual(got, ["warning: body match first", "warning: body match next part"])
+
+    def test_hostile_mime(self):
+        """Deep nesting, endless boundaries, a huge folded header, garbage
+        Content-Type values: accepted, the limits hold, cleanup survives."""
+        hc = self.write("hc", "/^Subject: deepest/ WARN deepest reached\n")
+        bc = self.write("bc", "/^last line/ WARN last line seen\n")
+        inst = self.instance("header_checks = regexp:%s\nbody_checks = regexp:%s\n"
+                             "mime_nesting_limit = 20\nmime_boundary_length_limit = 16\n"
+                             "header_size_limit = 4096\n" % (hc, bc))
+        deep = "Subject: deep\n" + "".join(
+            "Content-Type: multipart/mixed; boundary=\"%s\"\n\n--%s\n" % ("b" * (n + 1), "b" * (n + 1))
+            for n in range(500)) + "\nlast line\n"
+        self.assertEqual(send(self.port, deep), "OK")
+        attached = "Subject: top\n" + "Content-Type: message/rfc822\n\n" * 300 + \
+            "Subject: deepest\n\nlast line\n"
+        self.assertEqual(send(self.port, attached), "OK")
+        garbage = ("Subject: g\nContent-Type: multipart/mixed; boundary=\"\\\nContent-Type: ;;==\"\n"
+                   "X-Huge: " + "a" * 3000 + "\n" + " folded\n" * 2000 + "\n--\n----\n" +
+                   "Content-Type: multipart/mixed; boundary=" + "y" * 5000 + "\n\nlast line\n")
+        self.assertEqual(send(self.port, garbage), "OK")
+        log = inst.log()
+        self.assertIn("deepest reached", log)
+        self.assertEqual(log.count("last line seen"), 3, log)
+        self.assertNotRegex(log, r"fatal|panic|status \d+|killed")
+
+
+class FilterDeliveryTest(mtatest.TempDirTestCase):
+    """FILTER with qmgr: every recipient goes to the filter's transport."""
+
+    def test_filter_through_qmgr(self):
+        hc = os.path.join(self.tmp, "hc")
+        with open(hc, "w") as f:
+            f.write("/^Subject: filterme/ FILTER discard:filtered away\n")
+        port = mtatest.free_port()
+        inst = mtatest.MtaInstance(
+            self, services=["cleanup", "anvil", "rewrite", "qmgr", "discard", "error", "bounce",
+                            "defer"],
+            main_cf=MAIN_CF + "header_checks = regexp:%s\n" % hc,
+            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port))
+        inst.start()
+        mtatest.wait_smtpd(port)
+        self.assertEqual(send(port, "Subject: filterme\n\nx\n"), "OK")
+        inst.wait_log(r"to=<carol@example\.com>, relay=none, .*status=sent \((discarded: )?filtered away\)")
+        inst.wait_log(r"to=<bob@example\.com>, relay=none, .*status=sent \((discarded: )?filtered away\)")
+        inst.wait_empty()
+
+
+if __name__ == "__main__":
+    unittest.main()
