@@ -43,7 +43,8 @@
 //   queue_file_attribute_count_limit ipc_timeout queue_service_name
 //   header_checks mime_header_checks nested_header_checks body_checks
 //   body_checks_size_limit disable_mime_input_processing mime_nesting_limit
-//   mime_boundary_length_limit
+//   mime_boundary_length_limit always_bcc sender_bcc_maps recipient_bcc_maps
+//   masquerade_domains masquerade_exceptions masquerade_classes
 //   queue_directory hash_queue_depth hash_queue_names enable_long_queue_ids
 //
 // DIAGNOSTICS (mail log, Postfix's formats)

@@ -29,6 +29,7 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.myhostname = cfg.Get("myhostname");
   s.undisclosed_recipients_header = cfg.Get("undisclosed_recipients_header");
   s.empty_address_recipient = cfg.Get("empty_address_recipient");
+  s.always_bcc = cfg.Get("always_bcc");
   s.remote_header_rewrite = !cfg.Get("remote_header_rewrite_domain").empty();
   s.body_checks_size_limit = cfg.GetInt("body_checks_size_limit");
   s.disable_mime_input_processing = cfg.GetBool("disable_mime_input_processing");
@@ -196,6 +197,15 @@ void Message::Envelope(const util::Record& rec) {
       }
       sender_ = s;
       out_.SetSender(sender_);
+      if (!(flags_ & cleanup_client::kFlagNoAddressMaps)) {
+        std::string bcc;
+        Verdict v = mapper_.SenderBcc(sender_, &bcc, queue_id_);
+        if (!v.ok()) {
+          Reject(v);
+          return;
+        }
+        if (!bcc.empty()) BccRecipient(bcc);
+      }
       return;
     }
     case queue_file::kOriginal:
@@ -267,15 +277,17 @@ void Message::Attribute(std::string_view data) {
 }
 
 void Message::Recipient(const std::string& raw, const std::string& original,
-                        const std::string& orcpt, int notify) {
+                        const std::string& orcpt, int notify, bool bcc_lookup) {
   if (!verdict_.ok()) return;
   std::string addr = mapper_.Rewrite(rewrite::Context::kLocal,
                                      raw.empty() ? settings_.empty_address_recipient : raw);
   std::vector<std::string> targets;
+  std::string bcc;
   if (flags_ & cleanup_client::kFlagNoAddressMaps) {
     targets.push_back(addr);
   } else {
     Verdict v = mapper_.Canonical(kClassEnvelopeRecipient, &addr, queue_id_);
+    if (v.ok() && bcc_lookup) v = mapper_.RecipientBcc(addr, &bcc, queue_id_);
     if (v.ok()) v = mapper_.ExpandAliases(addr, &targets, queue_id_);
     if (!v.ok()) {
       Reject(v);
@@ -301,6 +313,7 @@ void Message::Recipient(const std::string& raw, const std::string& original,
     out_.AddRecipient(r);
     ++recipients_;
   }
+  if (!bcc.empty()) BccRecipient(bcc);
 }
 
 void Message::StartContent() {
@@ -639,6 +652,8 @@ void Message::EndContent() {
   const auto& list = extracted_resent_.empty() ? extracted_ : extracted_resent_;
   for (const std::string& a : list) Recipient(a, a, "", 0);
   for (const std::string& a : bccs_) Recipient(a, a, "", 0);
+  if (!settings_.always_bcc.empty() && !(flags_ & cleanup_client::kFlagNoAddressMaps))
+    BccRecipient(settings_.always_bcc);
   if (!redirect_.empty() && verdict_.ok()) {
     out_.CancelRecipients();
     recipients_ = 0;

@@ -18,7 +18,11 @@
 // recipient (O: the client's O record, else the recipient as received;
 // none when enable_original_recipient = no), duplicates removed
 // (same address, original, ORCPT and NOTIFY; duplicate_filter_limit).
-// An empty recipient means $empty_address_recipient.
+// An empty recipient means $empty_address_recipient. BCC recipients (not
+// with kFlagNoAddressMaps): the sender_bcc_maps result right after the
+// sender, each recipient_bcc_maps result right after its recipient,
+// always_bcc after the content; all with NOTIFY=NEVER, as Postfix writes
+// them.
 //
 // Headers (the lines up to the first empty or non-header line; a logical
 // header is a "Name:" line plus its continuation lines):
@@ -118,6 +122,7 @@ struct Settings {
   std::string myhostname = "localhost";
   std::string undisclosed_recipients_header;  // e.g. "To: undisclosed-recipients:;"
   std::string empty_address_recipient = "MAILER-DAEMON";
+  std::string always_bcc;
   bool remote_header_rewrite = false;  // remote_header_rewrite_domain is set
   // Content checks (content_checks.h, mime.h).
   long long body_checks_size_limit = 51200;
@@ -171,7 +176,12 @@ class Message {
   void Envelope(const util::Record& rec);
   void Attribute(std::string_view data);
   void Recipient(const std::string& raw, const std::string& original, const std::string& orcpt,
-                 int notify);
+                 int notify, bool bcc_lookup = true);
+  // A BCC recipient (always_bcc, sender/recipient_bcc_maps, BCC action):
+  // its own original, NOTIFY=NEVER, no recipient_bcc_maps lookup.
+  void BccRecipient(const std::string& address) {
+    Recipient(address, address, "", queue_file::kNotifyNever, false);
+  }
   void StartContent();
   void Line(std::string_view line);
   void AppendToHeader(std::string_view line);

@@ -731,6 +731,15 @@ class DebianPostfix:
     def postfix(self, *args, timeout=60):
         return run([self.POSTFIX, "-c", self.etc] + list(args), timeout=timeout)
 
+    @staticmethod
+    def receiving_master_cf(port):
+        """A master.cf that only receives: smtpd on 127.0.0.1:PORT, cleanup,
+        trivial-rewrite, anvil and postlogd; no qmgr, so accepted mail stays
+        in incoming/."""
+        return ("127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
+                "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
+                "postlog unix-dgram n - n - 1 postlogd\n" % port)
+
     def start(self):
         """Starts it; False when Debian's Postfix would not start here."""
         if self.postfix("start").rc != 0:

@@ -258,9 +258,7 @@ class ContentChecksTest(mtatest.TempDirTestCase):
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
             self, main_cf=MAIN_CF + "inet_interfaces = 127.0.0.1\n" + self.checks_cf(),
-            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
-                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
-                      "postlog unix-dgram n - n - 1 postlogd\n" % port)
+            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
         mtatest.wait_smtpd(port)
@@ -335,6 +333,128 @@ class ContentChecksTest(mtatest.TempDirTestCase):
         self.assertIn("deepest reached", log)
         self.assertEqual(log.count("last line seen"), 3, log)
         self.assertNotRegex(log, r"fatal|panic|status \d+|killed")
+
+
+ADDRESSES_CF = (
+    "always_bcc = ab@example.net\n"
+    "sender_bcc_maps = inline:{alice@example.org=sb@example.net}\n"
+    "recipient_bcc_maps = inline:{bob@example.com=rb@example.net}\n"
+    "masquerade_domains = !keep.example.org example.org\n"
+    "masquerade_exceptions = root\n")
+
+ADDRESSES_MESSAGE = ("From: alice@host.example.org\n"
+                     "To: bob@sub.example.org, root@a.example.org, x@keep.example.org\n"
+                     "Cc: y@b.keep.example.org\nSubject: t\n\nx\n")
+
+
+def envelope(dump_text):
+    """(sender, [(recipient, notify)], [From/To/Cc header lines]) from
+    queue-dump or postcat output."""
+    sender, rcpts, headers, notify = None, [], [], None
+    for line in dump_text.split("\n"):
+        line = line.strip()
+        if line.startswith("sender:"):
+            sender = line.partition(":")[2].strip()
+        elif line.startswith("named_attribute: notify_flags="):  # postcat: before its recipient
+            notify = line.rpartition("=")[2]
+        elif line.startswith("notify:"):  # queue-dump: after its recipient
+            rcpts[-1] = (rcpts[-1][0], line.partition(":")[2].strip())
+        elif line.startswith("recipient:"):
+            rcpts.append((line.partition(":")[2].strip(), notify))
+            notify = None
+        elif re.match(r"(From|To|Cc): ", line):
+            headers.append(line)
+    return sender, rcpts, headers
+
+
+class CopiesAndAddressesTest(mtatest.TempDirTestCase):
+    """always_bcc, sender_bcc_maps, recipient_bcc_maps and masquerading
+    (with a "!" exception and masquerade_exceptions), compared with
+    Debian's Postfix: the same envelope, in the same order, and the same
+    headers."""
+
+    def send_to(self, port):
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            c.ehlo("client.example")
+            c.sendmail("alice@host.example.org", ["bob@example.com", "carol@example.com"],
+                       ADDRESSES_MESSAGE)
+
+    def ours(self, main_cf):
+        port = mtatest.free_port()
+        inst = mtatest.MtaInstance(self, services=["cleanup", "anvil", "rewrite"],
+                                   main_cf=MAIN_CF + main_cf,
+                                   master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port))
+        inst.start()
+        mtatest.wait_smtpd(port)
+        self.send_to(port)
+        inst.incoming(1)
+        qid = inst.queue_ids("incoming")[0]
+        r = mtatest.run([mtatest.test_daemon("queue-dump"), inst.queue_path("incoming", qid)])
+        return envelope(r.out)
+
+    def debian(self, main_cf):
+        if not mtatest.DebianPostfix.usable():
+            return None
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=MAIN_CF + "inet_interfaces = 127.0.0.1\n" + main_cf,
+            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
+        if not deb.start():
+            return None
+        mtatest.wait_smtpd(port)
+        self.send_to(port)
+
+        def one_file():
+            for top, _, files in os.walk(os.path.join(deb.queue, "incoming")):
+                for f in files:
+                    return os.path.join(top, f)
+        path = mtatest.wait_for(one_file, 10, "Debian's queue file")
+        r = mtatest.wait_for(lambda: (lambda r: r if r.rc == 0 else None)(
+            mtatest.run(["postcat", "-c", deb.etc, path])), 10, "postcat")
+        return envelope(r.out)
+
+    def test_bcc_and_masquerading(self):
+        got = self.ours(ADDRESSES_CF)
+        self.assertEqual(got, (
+            "alice@example.org",
+            [("sb@example.net", "1"), ("bob@example.com", None), ("rb@example.net", "1"),
+             ("carol@example.com", None), ("ab@example.net", "1")],
+            ["From: alice@example.org",
+             "To: bob@example.org, root@a.example.org, x@keep.example.org",
+             "Cc: y@b.keep.example.org"]))
+        deb = self.debian(ADDRESSES_CF)
+        if deb is not None:
+            self.assertEqual(got, deb)
+
+    def test_masquerade_classes(self):
+        cf = ("masquerade_domains = example.org\nmasquerade_classes = envelope_recipient, "
+              "header_recipient\nrecipient_canonical_maps = inline:{bob@example.com="
+              "bob@deep.example.org}\n")
+        got = self.ours(cf)
+        self.assertEqual(got, (
+            "alice@host.example.org",
+            [("bob@example.org", None), ("carol@example.com", None)],
+            ["From: alice@host.example.org",
+             "To: bob@example.org, root@example.org, x@example.org",
+             "Cc: y@example.org"]))
+        deb = self.debian(cf)
+        if deb is not None:
+            self.assertEqual(got, deb)
+
+    def test_canonical_classes(self):
+        cf = ("canonical_maps = inline:{alice@host.example.org=ALICE@example.net, "
+              "bob@sub.example.org=robert@example.net}\ncanonical_classes = envelope_sender, "
+              "header_recipient\n")
+        got = self.ours(cf)
+        self.assertEqual(got, (
+            "ALICE@example.net",
+            [("bob@example.com", None), ("carol@example.com", None)],
+            ["From: alice@host.example.org",
+             "To: robert@example.net, root@a.example.org, x@keep.example.org",
+             "Cc: y@b.keep.example.org"]))
+        deb = self.debian(cf)
+        if deb is not None:
+            self.assertEqual(got, deb)
 
 
 class FilterDeliveryTest(mtatest.TempDirTestCase):
