@@ -294,13 +294,16 @@ void Message::Recipient(const std::string& raw, const std::string& original,
       return;
     }
   }
-  std::string orig = settings_.enable_original_recipient ? original : "";
+  // enable_original_recipient = no: duplicates are found on the final
+  // address alone; the original is still written (as Postfix 3.7 does).
+  const std::string& orig = original;
   if (!have_first_original_) {
     have_first_original_ = true;
     first_original_ = original;
   }
   for (const std::string& t : targets) {
-    std::string key = orcpt + "\n" + std::to_string(notify) + "\n" + orig + "\n" + t;
+    std::string key = orcpt + "\n" + std::to_string(notify) + "\n" +
+                      (settings_.enable_original_recipient ? orig : "") + "\n" + t;
     if (dups_.count(key)) continue;
     if (settings_.duplicate_filter_limit <= 0 ||
         static_cast<long long>(dups_.size()) < settings_.duplicate_filter_limit)

@@ -15,9 +15,10 @@
 // Envelope: the sender and every recipient are rewritten to canonical form
 // and mapped (address_map.h; not with kFlagNoAddressMaps); each recipient
 // is expanded by virtual_alias_maps, each result written with its original
-// recipient (O: the client's O record, else the recipient as received;
-// none when enable_original_recipient = no), duplicates removed
-// (same address, original, ORCPT and NOTIFY; duplicate_filter_limit).
+// recipient (O: the client's O record, else the recipient as received),
+// duplicates removed (same address, original, ORCPT and NOTIFY; without
+// the original when enable_original_recipient = no, which still writes
+// it, as Postfix 3.7 does; duplicate_filter_limit).
 // An empty recipient means $empty_address_recipient. BCC recipients (not
 // with kFlagNoAddressMaps): the sender_bcc_maps result right after the
 // sender, each recipient_bcc_maps result right after its recipient,

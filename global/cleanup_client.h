@@ -74,9 +74,26 @@ enum Flags : unsigned {
   // whose recipients were already final (bounce notices). postsuper -r does
   // NOT use it: as in Postfix, requeued mail is mapped again, which is the
   // point of requeueing after changing the maps.
+  // (receive_override_options = no_address_mappings also sets it: then
+  // neither masquerading nor automatic BCC recipients either.)
   kFlagNoAddressMaps = 1u << 3,
+  // No header_checks, body_checks (receive_override_options =
+  // no_header_body_checks).
+  kFlagNoHeaderBodyChecks = 1u << 4,
 };
-inline constexpr unsigned kAllFlags = kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps;
+inline constexpr unsigned kAllFlags =
+    kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps | kFlagNoHeaderBodyChecks;
+
+// receive_override_options (postconf(5)) of a receiving program (smtpd,
+// pickup): the cleanup flags it adds (no_address_mappings,
+// no_header_body_checks), and smtpd's no_unknown_recipient_checks.
+// no_milters is accepted (this system runs no milters); an unknown value
+// is a warning and is ignored.
+struct ReceiveOverrides {
+  unsigned cleanup_flags = 0;
+  bool no_unknown_recipient_checks = false;
+};
+ReceiveOverrides ReceiveOverridesFromConfig(const config::Config& cfg);
 
 // Attribute names of the protocol.
 inline constexpr std::string_view kAttrRequest = "request";

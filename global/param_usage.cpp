@@ -39,6 +39,7 @@ constexpr std::string_view kGlobalBounceClientParams[] = {
 constexpr std::string_view kGlobalCleanupClientParams[] = {
     "cleanup_service_name",
     "ipc_timeout",
+    "receive_override_options",
 };
 
 constexpr std::string_view kGlobalConfigParams[] = {
@@ -998,7 +999,6 @@ constexpr std::string_view kUnimplemented[] = {
     "qmqpd_error_delay",
     "qmqpd_timeout",
     "rbl_reply_maps",
-    "receive_override_options",
     "reject_tempfail_action",
     "relay_clientcerts",
     "require_home_directory",

@@ -1426,7 +1426,8 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
 std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(
     const config::Config& cfg) {
   return [&cfg]() -> util::StatusOr<std::unique_ptr<QueueFile>> {
-    auto c = cleanup_client::CleanupClient::Open(cfg, cleanup_client::kFlagNone);
+    auto c = cleanup_client::CleanupClient::Open(
+        cfg, cleanup_client::ReceiveOverridesFromConfig(cfg).cleanup_flags);
     if (!c.ok()) return c.status();
     return std::unique_ptr<QueueFile>(new CleanupFile(std::move(*c)));
   };

@@ -390,6 +390,7 @@ class CopiesAndAddressesTest(mtatest.TempDirTestCase):
         inst.incoming(1)
         qid = inst.queue_ids("incoming")[0]
         r = mtatest.run([mtatest.test_daemon("queue-dump"), inst.queue_path("incoming", qid)])
+        self.dump = r.out
         return envelope(r.out)
 
     def debian(self, main_cf):
@@ -411,6 +412,7 @@ class CopiesAndAddressesTest(mtatest.TempDirTestCase):
         path = mtatest.wait_for(one_file, 10, "Debian's queue file")
         r = mtatest.wait_for(lambda: (lambda r: r if r.rc == 0 else None)(
             mtatest.run(["postcat", "-c", deb.etc, path])), 10, "postcat")
+        self.dump = r.out
         return envelope(r.out)
 
     def test_bcc_and_masquerading(self):
@@ -455,6 +457,75 @@ class CopiesAndAddressesTest(mtatest.TempDirTestCase):
         deb = self.debian(cf)
         if deb is not None:
             self.assertEqual(got, deb)
+
+
+    def check_original_recipient(self, setting, expected):
+        """bob@ and carol@ are both aliased to robert@: one recipient per
+        original with enable_original_recipient = yes, one in all with no;
+        the original is written either way (as Debian's Postfix does)."""
+        cf = ("virtual_alias_maps = inline:{bob@example.com=robert@example.net, "
+              "carol@example.com=robert@example.net}\nenable_original_recipient = %s\n" % setting)
+        got = self.ours(cf)
+        self.assertEqual((got[1], originals(self.dump)), expected)
+        deb = self.debian(cf)
+        if deb is not None:
+            self.assertEqual((deb[1], originals(self.dump)), expected, "Debian's Postfix")
+
+    def test_enable_original_recipient(self):
+        self.check_original_recipient("yes", (
+            [("robert@example.net", None), ("robert@example.net", None)],
+            ["bob@example.com", "carol@example.com"]))
+
+    def test_enable_original_recipient_no(self):
+        self.check_original_recipient("no", ([("robert@example.net", None)], ["bob@example.com"]))
+
+
+def originals(dump_text):
+    """The original recipients of queue-dump or postcat output, in order."""
+    return re.findall(r"^\s*(?:original|original_recipient): (\S+)$", dump_text, re.M)
+
+
+class ReceiveOverrideTest(mtatest.TempDirTestCase):
+    """receive_override_options on the smtpd after a content filter
+    (FILTER_README's re-injection service) against the same options unset
+    on the main smtpd."""
+
+    def test_after_filter_smtpd(self):
+        hc = os.path.join(self.tmp, "hc")
+        with open(hc, "w") as f:
+            f.write("/^Subject: rejectme/ REJECT go away\n")
+        main_port, filter_port = mtatest.free_port(), mtatest.free_port()
+        inst = mtatest.MtaInstance(
+            self, services=["cleanup", "anvil", "rewrite"],
+            main_cf=MAIN_CF + ADDRESSES_CF + "header_checks = regexp:%s\n"
+            "virtual_mailbox_domains = virt.example\n"
+            "virtual_mailbox_maps = inline:{known@virt.example=x}\n" % hc,
+            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % main_port) +
+            mtatest.smtpd_service("127.0.0.1:%d" % filter_port, [
+                "receive_override_options=no_unknown_recipient_checks,no_header_body_checks,"
+                "no_address_mappings,no_milters"]))
+        inst.start()
+        mtatest.wait_smtpd(main_port)
+        mtatest.wait_smtpd(filter_port)
+        message = "From: alice@host.example.org\nSubject: rejectme\n\nx\n"
+        with smtplib.SMTP("127.0.0.1", main_port, timeout=30) as c:
+            c.ehlo("client.example")
+            c.mail("alice@host.example.org")
+            self.assertEqual(c.rcpt("unknown@virt.example"), (
+                550, b"5.1.1 <unknown@virt.example>: Recipient address rejected: User unknown in "
+                     b"virtual mailbox table"))
+            self.assertEqual(c.rcpt("known@virt.example")[0], 250)
+            code, text = c.data(message)
+            self.assertEqual((code, text), (550, b"5.7.1 go away"))
+        with smtplib.SMTP("127.0.0.1", filter_port, timeout=30) as c:
+            c.ehlo("client.example")
+            c.sendmail("alice@host.example.org", ["unknown@virt.example"], message)
+        d = list(inst.incoming(1).values())[0]
+        # Not masqueraded, no BCC recipients, no header check.
+        self.assertEqual(d["sender"], "alice@host.example.org")
+        self.assertEqual(d["recipients"], ["unknown@virt.example"])
+        self.assertIn("From: alice@host.example.org", d["content"])
+        self.assertNotRegex(inst.log(), r"unknown receive_override_options")
 
 
 class FilterDeliveryTest(mtatest.TempDirTestCase):
