@@ -57,7 +57,7 @@
 //   warning: ID: message rejected: WHY         (protocol errors)
 //   ID: reject: DSN TEXT; from=<SENDER> nrcpt=N (the message was not queued)
 //   ID: ACTION: header|body TEXT from HOST[ADDR]; from=<S> to=<R> proto=P
-//     helo=<H>: REASON       (content checks: content_checks.h)
+//     helo=<H>: REASON       (content checks: message.h)
 #include <memory>
 
 #include "cleanup/service.h"

@@ -399,19 +399,19 @@ void Message::LogAction(const char* action, const char* what, std::string_view c
   msg::Info("%s", util::ReplaceControls(line).c_str());
 }
 
-bool Message::Inspect(ContentChecks::Table t, const char* what, std::string* text,
+bool Message::Inspect(content_checks::Table t, const char* what, std::string* text,
                       std::string* prepend) {
   if (checks_ == nullptr || inspect_done_ || !verdict_.ok() || !checks_->any(t)) return true;
-  ContentChecks::Result r = checks_->Check(t, *text);
+  content_checks::Checks::Result r = checks_->Check(t, *text);
   if (r.temp_error) {
     msg::Warn("%s: %s map lookup problem -- message not accepted, try again later",
-              queue_id_.c_str(), ContentChecks::Name(t));
+              queue_id_.c_str(), checks_->Name(t));
     Reject(Verdict::Fail(4, "4.3.0", "Temporary lookup failure"));
     return true;
   }
-  using Kind = ContentAction::Kind;
-  const ContentAction& a = r.action;
-  const char* log = ContentAction::LogName(a.kind);
+  using Kind = content_checks::Action::Kind;
+  const content_checks::Action& a = r.action;
+  const char* log = content_checks::Action::LogName(a.kind);
   bool header = std::string_view(what) == "header";
   switch (a.kind) {
     case Kind::kNone:
@@ -420,7 +420,7 @@ bool Message::Inspect(ContentChecks::Table t, const char* what, std::string* tex
       return false;
     case Kind::kReject: {
       std::string dsn, reason;
-      RejectReason(a.text, &dsn, &reason);
+      content_checks::RejectReason(a.text, &dsn, &reason);
       LogAction(log, what, *text, dsn + " " + reason);
       Reject(Verdict::Fail(dsn[0] == '4' ? 4 : 5, dsn, reason));
       content_rejected_ = true;
@@ -439,7 +439,7 @@ bool Message::Inspect(ContentChecks::Table t, const char* what, std::string* tex
       return true;
     case Kind::kHold:
       LogAction(log, what, *text, a.text);
-      if (hold_reason_.empty()) hold_reason_ = a.text.empty() ? ContentChecks::Name(t) : a.text;
+      if (hold_reason_.empty()) hold_reason_ = a.text.empty() ? checks_->Name(t) : a.text;
       return true;
     case Kind::kRedirect:
     case Kind::kBcc:
@@ -448,7 +448,7 @@ bool Message::Inspect(ContentChecks::Table t, const char* what, std::string* tex
       bool ok = !a.text.empty();
       if (a.kind == Kind::kFilter) ok = ok && a.text.find(':') != std::string::npos;
       if (!ok) {
-        msg::Warn("%s: %s map: bad %s action: %s", queue_id_.c_str(), ContentChecks::Name(t), log,
+        msg::Warn("%s: %s map: bad %s action: %s", queue_id_.c_str(), checks_->Name(t), log,
                   util::Printable(a.text).c_str());
         return true;
       }
@@ -463,7 +463,7 @@ bool Message::Inspect(ContentChecks::Table t, const char* what, std::string* tex
       std::string_view n, v;
       if (header && !address::SplitHeader(a.text, &n, &v)) {
         msg::Warn("%s: %s map: %s action without valid header text: %s", queue_id_.c_str(),
-                  ContentChecks::Name(t), a.kind == Kind::kPrepend ? "PREPEND" : "REPLACE",
+                  checks_->Name(t), a.kind == Kind::kPrepend ? "PREPEND" : "REPLACE",
                   util::Printable(a.text).c_str());
         return true;
       }
@@ -497,13 +497,13 @@ void Message::MimeItem(const Mime::Item& item) {
   if (item.boundary) body_bytes_ = 0;  // a new part: its own body_checks_size_limit
   if (item.header) {
     body_bytes_ = 0;
-    keep = Inspect(item.cls == Mime::Class::kNested ? ContentChecks::kNestedHeader
-                                                    : ContentChecks::kMimeHeader,
+    keep = Inspect(item.cls == Mime::Class::kNested ? content_checks::kNestedHeader
+                                                    : content_checks::kMimeHeader,
                    "header", &text, &prepend);
   } else if (settings_.body_checks_size_limit <= 0 ||
              body_bytes_ < settings_.body_checks_size_limit) {
     body_bytes_ += static_cast<long long>(item.text.size()) + 1;
-    keep = Inspect(ContentChecks::kBody, "body", &text, &prepend);
+    keep = Inspect(content_checks::kBody, "body", &text, &prepend);
   }
   if (!verdict_.ok()) return;
   if (!prepend.empty()) out_.AddLine(prepend);
@@ -559,7 +559,7 @@ void Message::FlushHeader() {
     Mime::Class cls = mime_->PrimaryHeader(header_);
     std::string text = header_, prepend;
     bool keep =
-        Inspect(cls == Mime::Class::kMime ? ContentChecks::kMimeHeader : ContentChecks::kHeader,
+        Inspect(cls == Mime::Class::kMime ? content_checks::kMimeHeader : content_checks::kHeader,
                 "header", &text, &prepend);
     if (!verdict_.ok()) return;
     if (!prepend.empty()) out_.AddLine(prepend);

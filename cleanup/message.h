@@ -48,7 +48,7 @@
 //     undisclosed_recipients_header is set and no recipient header exists,
 //     that header. A message without Message-Id logs "ID: message-id=<>".
 //     A body that does not start with an empty line gets one.
-// Content checks (set_content_checks; content_checks.h for the actions and
+// Content checks (set_content_checks; global/content_checks.h for the actions and
 // log lines): each primary header (after it is complete, before anything
 // else is done with it) goes to header_checks, or mime_header_checks for a
 // MIME header; each header of a MIME part or attached message to
@@ -61,6 +61,13 @@
 // FILTER stores the attribute content_filter=transport:destination (qmgr
 // delivers through it); a client's own content_filter attribute is dropped.
 // Lines longer than a queue-file segment are passed on unchecked.
+// Log lines (Postfix's cleanup, as Debian's Postfix 3.7 writes them):
+//   ID: ACTION: header|body CONTENT from ORIGIN; from=<S> to=<R> proto=P helo=<H>: TEXT
+// with ACTION content_checks::Action::LogName; CONTENT the header or line
+// with controls (the newline of a folded header) as '?', cut at 200
+// bytes; ORIGIN "host[address]" of the SMTP client or "local"; the last
+// envelope recipient; proto= and helo= when known; ": TEXT" when there is
+// a text (for reject the DSN code and text).
 //
 // Content larger than message_size_limit: 5.3.4 "Message size exceeds fixed
 // limit". No recipient at all: 5.1.0 "No recipients specified".
@@ -82,10 +89,10 @@
 #include <memory>
 
 #include "cleanup/address_map.h"
-#include "cleanup/content_checks.h"
 #include "cleanup/headers.h"
 #include "cleanup/mime.h"
 #include "global/config.h"
+#include "global/content_checks.h"
 #include "global/queue_file.h"
 #include "util/attr.h"
 
@@ -152,7 +159,7 @@ class Message {
   // Meaningful once done(): status 0 means the output is complete.
   const Verdict& verdict() const { return verdict_; }
   // The content checks to apply (none without this call); not owned.
-  void set_content_checks(ContentChecks* checks) { checks_ = checks; }
+  void set_content_checks(content_checks::Checks* checks) { checks_ = checks; }
   // A content check rejected or discarded the message (and logged it: the
   // service writes no line of its own).
   bool content_rejected() const { return content_rejected_; }
@@ -218,12 +225,12 @@ class Message {
   // Content checks. Inspect() looks `text` up in table t and acts; false:
   // the header or line is removed (IGNORE). *text may be replaced
   // (REPLACE), *prepend gets a PREPEND's text.
-  bool Inspect(ContentChecks::Table t, const char* what, std::string* text, std::string* prepend);
+  bool Inspect(content_checks::Table t, const char* what, std::string* text, std::string* prepend);
   void LogAction(const char* action, const char* what, std::string_view content,
                  std::string_view text);
   void BodyLine(std::string_view line);
   void MimeItem(const Mime::Item& item);
-  ContentChecks* checks_ = nullptr;
+  content_checks::Checks* checks_ = nullptr;
   std::unique_ptr<Mime> mime_;  // while content checks apply
   bool inspect_done_ = false;   // DISCARD or REJECT: nothing more is inspected
   bool content_rejected_ = false;

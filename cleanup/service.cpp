@@ -69,7 +69,7 @@ Context Context::FromConfig(const config::Config& cfg) {
   Context c;
   c.settings = Settings::FromConfig(cfg);
   c.mapper = AddressMapper::FromConfig(cfg);
-  c.checks = ContentChecks::FromConfig(cfg);
+  c.checks = content_checks::Checks::FromConfig(cfg, content_checks::kCleanupTables);
   c.layout = mail_queue::Layout::FromConfig(cfg);
   c.qmgr_path = mail_trigger::ServicePath(cfg, true, cfg.Get("queue_service_name"));
   c.timeout = static_cast<int>(cfg.GetTime("ipc_timeout"));

@@ -23,9 +23,9 @@
 #include <string>
 
 #include "cleanup/address_map.h"
-#include "cleanup/content_checks.h"
 #include "cleanup/message.h"
 #include "global/config.h"
+#include "global/content_checks.h"
 #include "global/mail_queue.h"
 #include "util/stream.h"
 
@@ -35,7 +35,7 @@ namespace cleanup {
 struct Context {
   Settings settings;
   AddressMapper mapper;
-  ContentChecks checks;  // header_checks, body_checks ...
+  content_checks::Checks checks;  // header_checks, body_checks ...
   mail_queue::Layout layout;
   std::string qmgr_path;  // $queue_directory/public/$queue_service_name
   int timeout = 3600;     // ipc_timeout, seconds per read/write

@@ -12,6 +12,7 @@ import smtplib
 import unittest
 
 import mtatest
+from smtp_sink import SmtpSink
 
 MAIN_CF = (
     "myhostname = mx.example.test\n"
@@ -547,6 +548,104 @@ class FilterDeliveryTest(mtatest.TempDirTestCase):
         inst.wait_log(r"to=<carol@example\.com>, relay=none, .*status=sent \((discarded: )?filtered away\)")
         inst.wait_log(r"to=<bob@example\.com>, relay=none, .*status=sent \((discarded: )?filtered away\)")
         inst.wait_empty()
+
+
+SMTP_HEADER_CHECKS = r"""/^Subject: warnme/ WARN warned text
+/^Subject: infome (.*)/ INFO info $1
+/^X-Replace: (.*)/ REPLACE X-Replaced: $1
+/^X-Prepend:/ PREPEND X-Added: yes
+/^X-Ignore:/ IGNORE
+/^Subject: rejectme/ REJECT no
+/^Subject: holdme/ HOLD no
+"""
+SMTP_BODY_CHECKS = "/^bodywarn/ WARN bw\n/^bodyrep (.*)/ REPLACE new $1\n/^bodyignore/ IGNORE\n"
+SMTP_MESSAGES = [
+    "Subject: warnme x\nX-Replace: abc\nX-Prepend: 1\nX-Ignore: 2\n\nbodywarn 1\nbodyrep q\n"
+    "bodyignore\nend\n",
+    "Subject: infome y\n\nz\n",
+    "Subject: rejectme\n\nz\n",
+    "Subject: holdme\n\nz\n",
+]
+SMTP_LOG = re.compile(r"smtp\[\d+\]: (?:\w+: )?((?:warning|info|replace|prepend): (?:header|body) .*|"
+                      r"warning: unsupported command .*)")
+
+
+class SmtpClientChecksTest(mtatest.TempDirTestCase):
+    """smtp_header_checks and smtp_body_checks in the smtp client: what the
+    next hop gets and the log lines, the same as Debian's Postfix relaying
+    the same messages to a sink."""
+
+    def setUp(self):
+        super().setUp()
+        os.chmod(self.tmp, 0o755)
+
+    def relay(self, start, log):
+        """Sends SMTP_MESSAGES through a relay (start(sink_port) gives its
+        smtpd port); (the sink's message bodies in order of Subject, the
+        smtp client's check log lines)."""
+        sink = SmtpSink()
+        sink.start()
+        self.addCleanup(sink.stop)
+        port = start(sink.port)
+        mtatest.wait_smtpd(port)
+        for m in SMTP_MESSAGES:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+                c.ehlo("client.example")
+                c.sendmail("alice@example.org", ["bob@example.com"], m)
+        mtatest.wait_for(lambda: len(sink.transactions) >= len(SMTP_MESSAGES), 30, "deliveries")
+        bodies = []
+        for t in sink.transactions:
+            text = t.data.decode().replace("\r\n", "\n")
+            lines = [l for l in text.split("\n") if not re.match(r"(Received|\s|Message-Id|Date)", l)]
+            bodies.append("\n".join(lines))
+        mtatest.wait_for(lambda: "status=sent" in log() and log().count("status=sent") >= 4, 10,
+                         "delivery log lines")
+        return sorted(bodies), sorted(SMTP_LOG.findall(log()))
+
+    def files(self):
+        hc = os.path.join(self.tmp, "shc")
+        bc = os.path.join(self.tmp, "sbc")
+        with open(hc, "w") as f:
+            f.write(SMTP_HEADER_CHECKS)
+        with open(bc, "w") as f:
+            f.write(SMTP_BODY_CHECKS)
+        return ("mydestination =\nlocal_recipient_maps =\nsmtp_header_checks = regexp:%s\n"
+                "smtp_body_checks = regexp:%s\n" % (hc, bc))
+
+    def test_smtp_checks_like_debian(self):
+        cf = MAIN_CF.replace("mydestination = example.com\n", "") + self.files()
+
+        def ours(sink_port):
+            port = mtatest.free_port()
+            inst = mtatest.MtaInstance(
+                self, services=["cleanup", "anvil", "rewrite", "qmgr", "bounce", "defer", "trace"],
+                main_cf=cf + "relayhost = [127.0.0.1]:%d\n" % sink_port,
+                master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port) +
+                "smtp unix - n n - - smtp\nrelay unix - n n - - smtp\n")
+            inst.start()
+            self.inst = inst
+            return port
+        bodies, lines = self.relay(ours, lambda: self.inst.log())
+        self.assertIn("Subject: warnme x\nX-Replaced: abc\nX-Added: yes\nX-Prepend: 1\n"
+                      "From: alice@example.org\n\nbodywarn 1\nnew q\nend\n", bodies)
+        self.assertIn("warning: unsupported command in smtp_header_checks map: REJECT no", lines)
+        self.assertIn("replace: body bodyrep q: new q", lines)
+        if not mtatest.DebianPostfix.usable():
+            return
+
+        def debian(sink_port):
+            port = mtatest.free_port()
+            self.deb = mtatest.DebianPostfix(
+                self, main_cf=cf + "inet_interfaces = 127.0.0.1\nrelayhost = [127.0.0.1]:%d\n"
+                % sink_port,
+                master_cf=mtatest.DebianPostfix.receiving_master_cf(port) +
+                "qmgr unix n - n 300 1 qmgr\nsmtp unix - - n - - smtp\n"
+                "bounce unix - - n - 0 bounce\ndefer unix - - n - 0 bounce\n"
+                "trace unix - - n - 0 bounce\n")
+            if not self.deb.start():
+                self.skipTest("Debian's Postfix does not start here")
+            return port
+        self.assertEqual((bodies, lines), self.relay(debian, lambda: self.deb.log()))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-// content_checks: cleanup's header_checks, mime_header_checks,
-// nested_header_checks and body_checks (Postfix's header_checks(5)): the
-// tables, the lookup of one header or body line, the parsed action, and
-// the log line every action other than DUNNO/OK/IGNORE writes.
+// content_checks: header_checks(5) tables, shared by cleanup
+// (header_checks, mime_header_checks, nested_header_checks, body_checks)
+// and the smtp client (smtp_header_checks, smtp_body_checks): the tables,
+// the lookup of one header or body line, and the parsed action. What each
+// action does, and the log lines, are the program's (cleanup/message.h,
+// smtp/smtp_deliver.h); the smtp client supports only WARN, INFO, REPLACE,
+// PREPEND, IGNORE, DUNNO and OK.
 //
 // A table's value is ACTION [text] (case-insensitive action):
 //   REJECT [text]       the message is refused: "5.7.1 text" (a text that
@@ -20,20 +23,16 @@
 // Anything else is logged ("unknown command in header_checks map: ...")
 // and ignored, as Postfix does.
 //
-// Log lines (Postfix's cleanup, as Debian's Postfix 3.7 writes them):
-//   ID: ACTION: header|body CONTENT from ORIGIN; from=<S> to=<R> proto=P helo=<H>: TEXT
-// with ACTION one of reject, warning, info, discard, hold, redirect, bcc,
-// filter, prepend, replace; CONTENT the header or line with controls (the
-// newline of a folded header) as '?', cut at 200 bytes; ORIGIN
-// "host[address]" of the SMTP client or "local"; the last envelope
-// recipient; proto= and helo= when known; ": TEXT" when there is a text
-// (for reject the DSN code and text).
+// The word of an action in the log lines is Action::LogName ("reject",
+// "warning", "info", "discard", "hold", "redirect", "bcc", "filter",
+// "prepend", "replace").
 //
-//   auto checks = ContentChecks::FromConfig(cfg);          // tables opened
-//   ContentChecks::Result r = checks.Check(ContentChecks::kHeader, header);
+//   auto checks = content_checks::Checks::FromConfig(cfg, content_checks::kCleanupTables);
+//   content_checks::Checks::Result r = checks.Check(content_checks::kHeader, header);
 //   if (r.temp_error) defer; else act on r.action
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,9 +40,9 @@
 #include "global/config.h"
 #include "global/maps.h"
 
-namespace cleanup {
+namespace content_checks {
 
-struct ContentAction {
+struct Action {
   enum class Kind {
     kNone,  // not found, DUNNO, OK, or an unknown action
     kReject,
@@ -60,11 +59,12 @@ struct ContentAction {
   };
   Kind kind = Kind::kNone;
   std::string text;  // the rest of the value, leading white space removed
-  // The value as found when the action is unknown (for the warning).
+  // The value as found (trimmed), and again when the action is unknown.
+  std::string value;
   std::string unknown;
 
   // Parses a table value.
-  static ContentAction Parse(std::string_view value);
+  static Action Parse(std::string_view value);
   // The word of the log line ("reject", "warning" ...).
   static const char* LogName(Kind k);
 };
@@ -73,24 +73,34 @@ struct ContentAction {
 // with its own X.Y.Z (then that code is used).
 void RejectReason(std::string_view text, std::string* dsn, std::string* reason);
 
-class ContentChecks {
+enum Table { kHeader, kMimeHeader, kNestedHeader, kBody, kTableCount };
+// The parameters of each Table; "" where a program has none.
+using TableNames = std::array<std::string_view, kTableCount>;
+inline constexpr TableNames kCleanupTables = {"header_checks", "mime_header_checks",
+                                              "nested_header_checks", "body_checks"};
+inline constexpr TableNames kSmtpTables = {"smtp_header_checks", "", "", "smtp_body_checks"};
+
+class Checks {
  public:
-  enum Table { kHeader, kMimeHeader, kNestedHeader, kBody, kTableCount };
   struct Result {
     bool temp_error = false;
-    ContentAction action;
+    Action action;
   };
 
-  ContentChecks() = default;
-  static ContentChecks FromConfig(const config::Config& cfg);
+  Checks() = default;
+  // Opens the tables the parameters name (a bad list is fatal).
+  static Checks FromConfig(const config::Config& cfg, const TableNames& names);
 
   bool any(Table t) const { return maps_[t] != nullptr; }
+  // Looks `key` up; an unknown action is logged ("unknown command in
+  // TABLE map: VALUE") and is kNone.
   Result Check(Table t, std::string_view key);
   // The parameter name of a table ("header_checks" ...).
-  static const char* Name(Table t);
+  const char* Name(Table t) const { return names_[t].c_str(); }
 
  private:
   std::shared_ptr<maps::Maps> maps_[kTableCount];
+  std::string names_[kTableCount];
 };
 
-}  // namespace cleanup
+}  // namespace content_checks

@@ -1,31 +1,32 @@
-#include "cleanup/content_checks.h"
+#include "global/content_checks.h"
 
 #include "global/deliver_status.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
-namespace cleanup {
+namespace content_checks {
 namespace {
 
 struct Word {
   std::string_view name;
-  ContentAction::Kind kind;
+  Action::Kind kind;
 };
 constexpr Word kWords[] = {
-    {"REJECT", ContentAction::Kind::kReject},   {"WARN", ContentAction::Kind::kWarn},
-    {"INFO", ContentAction::Kind::kInfo},       {"DISCARD", ContentAction::Kind::kDiscard},
-    {"HOLD", ContentAction::Kind::kHold},       {"REDIRECT", ContentAction::Kind::kRedirect},
-    {"BCC", ContentAction::Kind::kBcc},         {"FILTER", ContentAction::Kind::kFilter},
-    {"PREPEND", ContentAction::Kind::kPrepend}, {"REPLACE", ContentAction::Kind::kReplace},
-    {"IGNORE", ContentAction::Kind::kIgnore},   {"DUNNO", ContentAction::Kind::kNone},
-    {"OK", ContentAction::Kind::kNone},
+    {"REJECT", Action::Kind::kReject},   {"WARN", Action::Kind::kWarn},
+    {"INFO", Action::Kind::kInfo},       {"DISCARD", Action::Kind::kDiscard},
+    {"HOLD", Action::Kind::kHold},       {"REDIRECT", Action::Kind::kRedirect},
+    {"BCC", Action::Kind::kBcc},         {"FILTER", Action::Kind::kFilter},
+    {"PREPEND", Action::Kind::kPrepend}, {"REPLACE", Action::Kind::kReplace},
+    {"IGNORE", Action::Kind::kIgnore},   {"DUNNO", Action::Kind::kNone},
+    {"OK", Action::Kind::kNone},
 };
 
 }  // namespace
 
-ContentAction ContentAction::Parse(std::string_view value) {
-  ContentAction a;
+Action Action::Parse(std::string_view value) {
+  Action a;
   std::string_view v = util::Trim(value);
+  a.value = std::string(v);
   size_t end = 0;
   while (end < v.size() && v[end] != ' ' && v[end] != '\t') ++end;
   std::string_view word = v.substr(0, end);
@@ -40,7 +41,7 @@ ContentAction ContentAction::Parse(std::string_view value) {
   return a;
 }
 
-const char* ContentAction::LogName(Kind k) {
+const char* Action::LogName(Kind k) {
   switch (k) {
     case Kind::kReject:
       return "reject";
@@ -76,25 +77,12 @@ void RejectReason(std::string_view text, std::string* dsn, std::string* reason) 
   if (reason->empty()) *reason = "message content rejected";
 }
 
-const char* ContentChecks::Name(Table t) {
-  switch (t) {
-    case kHeader:
-      return "header_checks";
-    case kMimeHeader:
-      return "mime_header_checks";
-    case kNestedHeader:
-      return "nested_header_checks";
-    case kBody:
-    case kTableCount:
-      break;
-  }
-  return "body_checks";
-}
-
-ContentChecks ContentChecks::FromConfig(const config::Config& cfg) {
-  ContentChecks c;
+Checks Checks::FromConfig(const config::Config& cfg, const TableNames& names) {
+  Checks c;
   for (int t = 0; t < kTableCount; ++t) {
-    const char* name = Name(static_cast<Table>(t));
+    c.names_[t] = std::string(names[t]);
+    if (names[t].empty()) continue;
+    const char* name = c.names_[t].c_str();
     if (util::Trim(cfg.Get(config::AnyParam::Dynamic(name))).empty()) continue;
     auto m = maps::Maps::FromParameter(cfg, config::AnyParam::Dynamic(name));
     if (!m.ok()) msg::Fatal("%s", m.status().message().c_str());
@@ -103,7 +91,7 @@ ContentChecks ContentChecks::FromConfig(const config::Config& cfg) {
   return c;
 }
 
-ContentChecks::Result ContentChecks::Check(Table t, std::string_view key) {
+Checks::Result Checks::Check(Table t, std::string_view key) {
   Result r;
   if (!maps_[t]) return r;
   tables::LookupResult found = maps_[t]->Find(key);
@@ -112,10 +100,10 @@ ContentChecks::Result ContentChecks::Check(Table t, std::string_view key) {
     return r;
   }
   if (!found.found()) return r;
-  r.action = ContentAction::Parse(found.value);
+  r.action = Action::Parse(found.value);
   if (!r.action.unknown.empty())
     msg::Warn("unknown command in %s map: %s", Name(t), util::Printable(r.action.unknown).c_str());
   return r;
 }
 
-}  // namespace cleanup
+}  // namespace content_checks
