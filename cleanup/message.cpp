@@ -197,7 +197,7 @@ void Message::Envelope(const util::Record& rec) {
       }
       sender_ = s;
       out_.SetSender(sender_);
-      if (!(flags_ & cleanup_client::kFlagNoAddressMaps)) {
+      if (!(flags_ & (cleanup_client::kFlagNoAddressMaps | cleanup_client::kFlagInternal))) {
         std::string bcc;
         Verdict v = mapper_.SenderBcc(sender_, &bcc, queue_id_);
         if (!v.ok()) {
@@ -287,7 +287,8 @@ void Message::Recipient(const std::string& raw, const std::string& original,
     targets.push_back(addr);
   } else {
     Verdict v = mapper_.Canonical(kClassEnvelopeRecipient, &addr, queue_id_);
-    if (v.ok() && bcc_lookup) v = mapper_.RecipientBcc(addr, &bcc, queue_id_);
+    if (v.ok() && bcc_lookup && !(flags_ & cleanup_client::kFlagInternal))
+      v = mapper_.RecipientBcc(addr, &bcc, queue_id_);
     if (v.ok()) v = mapper_.ExpandAliases(addr, &targets, queue_id_);
     if (!v.ok()) {
       Reject(v);
@@ -655,7 +656,8 @@ void Message::EndContent() {
   const auto& list = extracted_resent_.empty() ? extracted_ : extracted_resent_;
   for (const std::string& a : list) Recipient(a, a, "", 0);
   for (const std::string& a : bccs_) Recipient(a, a, "", 0);
-  if (!settings_.always_bcc.empty() && !(flags_ & cleanup_client::kFlagNoAddressMaps))
+  if (!settings_.always_bcc.empty() &&
+      !(flags_ & (cleanup_client::kFlagNoAddressMaps | cleanup_client::kFlagInternal)))
     BccRecipient(settings_.always_bcc);
   if (!redirect_.empty() && verdict_.ok()) {
     out_.CancelRecipients();

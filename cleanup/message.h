@@ -20,7 +20,7 @@
 // the original when enable_original_recipient = no, which still writes
 // it, as Postfix 3.7 does; duplicate_filter_limit).
 // An empty recipient means $empty_address_recipient. BCC recipients (not
-// with kFlagNoAddressMaps): the sender_bcc_maps result right after the
+// with kFlagNoAddressMaps or kFlagInternal): the sender_bcc_maps result right after the
 // sender, each recipient_bcc_maps result right after its recipient,
 // always_bcc after the content; all with NOTIFY=NEVER, as Postfix writes
 // them.

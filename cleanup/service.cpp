@@ -118,7 +118,8 @@ void Serve(util::Stream& client, Context& ctx) {
 
   WriterOutput out(*writer);
   Message message(ctx.settings, ctx.mapper, out, static_cast<unsigned>(flags), id);
-  if (!(flags & cleanup_client::kFlagNoHeaderBodyChecks)) message.set_content_checks(&ctx.checks);
+  if (!(flags & (cleanup_client::kFlagNoHeaderBodyChecks | cleanup_client::kFlagInternal)))
+    message.set_content_checks(&ctx.checks);
   util::RecordDecoder dec(queue_file::kMaxSegment + 4096);
   util::Record rec;
   while (!message.done()) {

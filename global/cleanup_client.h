@@ -80,9 +80,13 @@ enum Flags : unsigned {
   // No header_checks, body_checks (receive_override_options =
   // no_header_body_checks).
   kFlagNoHeaderBodyChecks = 1u << 4,
+  // Mail the system makes itself (bounce notices): no header/body checks
+  // (Postfix's internal_mail_filter_classes is empty) and no automatic BCC
+  // recipients, as Postfix's cleanup treats internal mail.
+  kFlagInternal = 1u << 5,
 };
-inline constexpr unsigned kAllFlags =
-    kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps | kFlagNoHeaderBodyChecks;
+inline constexpr unsigned kAllFlags = kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps |
+                                      kFlagNoHeaderBodyChecks | kFlagInternal;
 
 // receive_override_options (postconf(5)) of a receiving program (smtpd,
 // pickup): the cleanup flags it adds (no_address_mappings,

@@ -96,8 +96,9 @@ MESSAGES = [
     ("long", "Subject: warnme " + "x" * 300 + "\n\nx\n"),
 ]
 
-ACTION = re.compile(r"cleanup\[\d+\]: \w+: ((?:warning|reject|discard|hold|redirect|bcc|filter|"
-                    r"prepend|replace|info): (?:header|body) .*)")
+ACTION = re.compile(r"cleanup\[\d+\]: (\w+): ((?:warning|reject|discard|hold|redirect|bcc|"
+                    r"filter|prepend|replace|info): (?:header|body) .*)")
+CLIENT = re.compile(r"smtpd\[\d+\]: (\w+): client=")
 
 
 def send(port, message):
@@ -111,24 +112,35 @@ def send(port, message):
             return "%d %s" % (e.smtp_code, e.smtp_error.decode())
 
 
+def write_file(test, name, text):
+    path = os.path.join(test.tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def start_instance(test, main_cf, services):
+    """An instance of ours with MAIN_CF + main_cf, `services` and an smtpd
+    on a free port; (instance, port) once the smtpd answers."""
+    port = mtatest.free_port()
+    inst = mtatest.MtaInstance(test, services=list(services), main_cf=MAIN_CF + main_cf,
+                               master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port))
+    inst.start()
+    mtatest.wait_smtpd(port)
+    return inst, port
+
+
 def action_lines(log):
-    return [m.group(1) for m in ACTION.finditer(log)]
+    return [m.group(2) for m in ACTION.finditer(log)]
 
 
 class ContentChecksTest(mtatest.TempDirTestCase):
 
     def write(self, name, text):
-        path = os.path.join(self.tmp, name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
+        return write_file(self, name, text)
 
     def instance(self, main_cf="", services=("cleanup", "anvil", "rewrite")):
-        self.port = mtatest.free_port()
-        inst = mtatest.MtaInstance(self, services=list(services), main_cf=MAIN_CF + main_cf,
-                                   master_extra=mtatest.smtpd_service("127.0.0.1:%d" % self.port))
-        inst.start()
-        mtatest.wait_smtpd(self.port)
+        inst, self.port = start_instance(self, main_cf, services)
         return inst
 
     def checks_cf(self, kind="regexp"):
@@ -136,15 +148,23 @@ class ContentChecksTest(mtatest.TempDirTestCase):
         bc = self.write("body_checks", BODY_CHECKS)
         return "header_checks = %s:%s\nbody_checks = %s:%s\n" % (kind, hc, kind, bc)
 
-    def run_all(self, port, log):
+    def run_all(self, port, log, total=None):
         """Every message of MESSAGES: {name: reply}, and the action log
-        lines per message (waiting for each message's last line)."""
-        replies, lines = {}, {}
+        lines per message (by queue ID: Debian's daemons log through
+        postlogd, whose lines may come after the reply). `total`: wait
+        until that many action lines are there."""
+        replies = {}
         for name, message in MESSAGES:
-            before = len(action_lines(log()))
             replies[name] = send(port, message)
-            # cleanup has logged everything before smtpd got its verdict
-            lines[name] = action_lines(log())[before:]
+        qids = mtatest.wait_for(
+            lambda: (lambda ids: ids if len(ids) >= len(MESSAGES) else None)(
+                CLIENT.findall(log())), 10, "a client= line per message")
+        if total is not None:
+            mtatest.wait_for(lambda: len(ACTION.findall(log())) >= total, 10,
+                             lambda: "%d action lines in:\n%s" % (total, log()))
+        found = ACTION.findall(log())
+        lines = {name: [text for qid, text in found if qid == qids[i]]
+                 for i, (name, _) in enumerate(MESSAGES)}
         return replies, lines
 
     def check_ours(self, replies, lines):
@@ -263,7 +283,7 @@ class ContentChecksTest(mtatest.TempDirTestCase):
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
         mtatest.wait_smtpd(port)
-        theirs = self.run_all(port, deb.log)
+        theirs = self.run_all(port, deb.log, sum(len(v) for v in ours[1].values()))
         self.assertEqual(ours[0], theirs[0])
         for name, _ in MESSAGES:
             self.assertEqual(ours[1][name], theirs[1][name], name)
@@ -529,21 +549,38 @@ class ReceiveOverrideTest(mtatest.TempDirTestCase):
         self.assertNotRegex(inst.log(), r"unknown receive_override_options")
 
 
+class InternalMailTest(mtatest.TempDirTestCase):
+    """Bounce notices are internal mail: no header/body checks and no
+    automatic BCC recipients (Postfix's internal_mail_filter_classes is
+    empty by default)."""
+
+    def test_bounce_notice_is_not_checked_nor_copied(self):
+        hc = write_file(self, "hc", "/^Subject:/ WARN subject seen\n")
+        transport = write_file(self, "transport", "bob@example.com error:5.1.1 no such user\n")
+        inst, port = start_instance(
+            self, "header_checks = regexp:%s\nalways_bcc = ab@example.net\n"
+            "transport_maps = texthash:%s\n" % (hc, transport),
+            ["cleanup", "anvil", "rewrite", "qmgr", "error", "bounce", "defer", "trace"])
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            c.ehlo("client.example")
+            c.sendmail("alice@example.org", ["bob@example.com"], "Subject: to bounce\n\nx\n")
+        inst.wait_log(r"sender non-delivery notification: \w+")
+        notice = re.search(r"sender non-delivery notification: (\w+)", inst.log()).group(1)
+        inst.wait_log(r"%s: from=<>, size=\d+, nrcpt=1 \(queue active\)" % notice)
+        log = inst.log()
+        # The message itself: checked once, copied to ab@; the notice: neither.
+        self.assertEqual(log.count("warning: header Subject:"), 1, log)
+        self.assertNotRegex(log, r"%s: to=<ab@example\.net>" % notice)
+
+
 class FilterDeliveryTest(mtatest.TempDirTestCase):
     """FILTER with qmgr: every recipient goes to the filter's transport."""
 
     def test_filter_through_qmgr(self):
-        hc = os.path.join(self.tmp, "hc")
-        with open(hc, "w") as f:
-            f.write("/^Subject: filterme/ FILTER discard:filtered away\n")
-        port = mtatest.free_port()
-        inst = mtatest.MtaInstance(
-            self, services=["cleanup", "anvil", "rewrite", "qmgr", "discard", "error", "bounce",
-                            "defer"],
-            main_cf=MAIN_CF + "header_checks = regexp:%s\n" % hc,
-            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port))
-        inst.start()
-        mtatest.wait_smtpd(port)
+        hc = write_file(self, "hc", "/^Subject: filterme/ FILTER discard:filtered away\n")
+        inst, port = start_instance(
+            self, "header_checks = regexp:%s\n" % hc,
+            ["cleanup", "anvil", "rewrite", "qmgr", "discard", "error", "bounce", "defer"])
         self.assertEqual(send(port, "Subject: filterme\n\nx\n"), "OK")
         inst.wait_log(r"to=<carol@example\.com>, relay=none, .*status=sent \((discarded: )?filtered away\)")
         inst.wait_log(r"to=<bob@example\.com>, relay=none, .*status=sent \((discarded: )?filtered away\)")
