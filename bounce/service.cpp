@@ -45,7 +45,8 @@ std::string DoubleBounceAddress(const config::Config& cfg) {
 // Sends one notice through cleanup; returns its queue ID.
 util::StatusOr<std::string> Send(const config::Config& cfg, dsn::Notice& n,
                                  const std::string& envelope_sender) {
-  auto c = cleanup_client::CleanupClient::Open(cfg, cleanup_client::kFlagNone);
+  // Internal mail: no header/body checks, no always_bcc (as Postfix).
+  auto c = cleanup_client::CleanupClient::Open(cfg, cleanup_client::kFlagInternal);
   if (!c.ok()) return c.status();
   n.new_queue_id = (*c)->queue_id();
   struct timeval tv;

@@ -91,9 +91,16 @@ AddressMapper AddressMapper::FromConfig(const config::Config& cfg) {
   o.recursion_limit = cfg.GetInt("virtual_alias_recursion_limit");
   o.expansion_limit = cfg.GetInt("virtual_alias_expansion_limit");
   o.address_length_limit = cfg.GetInt("virtual_alias_address_length_limit");
-  return AddressMapper(
-      std::move(o), OpenMaps(cfg, "canonical_maps"), OpenMaps(cfg, "sender_canonical_maps"),
-      OpenMaps(cfg, "recipient_canonical_maps"), OpenMaps(cfg, "virtual_alias_maps"));
+  for (const std::string& d : util::SplitList(cfg.Get("masquerade_domains")))
+    o.masquerade_domains.push_back(util::Lowercase(d));
+  for (const std::string& u : util::SplitList(cfg.Get("masquerade_exceptions")))
+    o.masquerade_exceptions.push_back(util::Lowercase(u));
+  o.masquerade_classes = ParseClasses("masquerade_classes", cfg.Get("masquerade_classes"));
+  AddressMapper m(std::move(o), OpenMaps(cfg, "canonical_maps"),
+                  OpenMaps(cfg, "sender_canonical_maps"), OpenMaps(cfg, "recipient_canonical_maps"),
+                  OpenMaps(cfg, "virtual_alias_maps"));
+  m.SetBccMaps(OpenMaps(cfg, "sender_bcc_maps"), OpenMaps(cfg, "recipient_bcc_maps"));
+  return m;
 }
 
 AddressMapper::Lookup AddressMapper::Map(maps::Maps& m, const std::string& address, bool propagate,
@@ -164,6 +171,48 @@ Verdict AddressMapper::Canonical(unsigned cls, std::string* address, std::string
     Verdict v = MapOne(canonical_, address, options_.propagate_canonical, queue_id);
     if (!v.ok()) return v;
   }
+  Masquerade(cls, address);
+  return Verdict::Ok();
+}
+
+void AddressMapper::Masquerade(unsigned cls, std::string* address) const {
+  if (options_.masquerade_domains.empty() || !(options_.masquerade_classes & cls)) return;
+  size_t at = address->rfind('@');
+  if (at == std::string::npos || at + 1 >= address->size()) return;
+  std::string local = util::Lowercase(address->substr(0, at));
+  for (const std::string& e : options_.masquerade_exceptions)
+    if (e == local) return;
+  std::string domain = util::Lowercase(address->substr(at + 1));
+  for (const std::string& entry : options_.masquerade_domains) {
+    bool keep = !entry.empty() && entry[0] == '!';
+    std::string_view d = keep ? std::string_view(entry).substr(1) : std::string_view(entry);
+    if (d.empty()) continue;
+    bool match = domain == d || (domain.size() > d.size() &&
+                                 domain.compare(domain.size() - d.size(), d.size(), d) == 0 &&
+                                 domain[domain.size() - d.size() - 1] == '.');
+    if (!match) continue;
+    if (!keep && domain != d) *address = address->substr(0, at + 1) + std::string(d);
+    return;
+  }
+}
+
+Verdict AddressMapper::Bcc(maps::Maps& m, const std::string& address, std::string* bcc,
+                           std::string_view queue_id) {
+  bcc->clear();
+  if (m.empty() || address.empty()) return Verdict::Ok();
+  std::vector<std::string> result;
+  switch (Map(m, address, false, &result)) {
+    case Lookup::kNotFound:
+      return Verdict::Ok();
+    case Lookup::kError:
+      msg::Warn("%.*s: %s map lookup problem for %s -- message not accepted, try again later",
+                static_cast<int>(queue_id.size()), queue_id.data(), m.title().c_str(),
+                address.c_str());
+      return TempLookupFailure();
+    case Lookup::kFound:
+      break;
+  }
+  if (!result.empty()) *bcc = result[0];
   return Verdict::Ok();
 }
 

@@ -16,6 +16,15 @@
 //      virtual_alias_expansion_limit addresses reject the message
 //      (4.6.0 "Alias expansion error"), as does a result longer than
 //      virtual_alias_address_length_limit.
+//   4. Address masquerading (after canonical mapping, for the classes in
+//      masquerade_classes): the first masquerade_domains entry that is the
+//      address's domain or a parent of it decides: a plain entry replaces
+//      the domain by itself (user@host.example.com -> user@example.com),
+//      a "!entry" keeps the domain as it is; a local part in
+//      masquerade_exceptions is never masqueraded.
+//   5. BCC: SenderBcc()/RecipientBcc() look the (mapped) address up in
+//      sender_bcc_maps / recipient_bcc_maps; the caller adds the result
+//      as a recipient (as always_bcc, with NOTIFY=NEVER).
 // Lookups use addr_find's kCanonicalSteps (user@domain, user for local
 // domains, @domain). A value is an address list; each address is
 // canonicalized (a bare user gets @$myorigin); a value "@other" found for
@@ -79,6 +88,9 @@ class AddressMapper {
     long long recursion_limit = 1000;
     long long expansion_limit = 1000;
     long long address_length_limit = 1000;
+    std::vector<std::string> masquerade_domains;     // lower case, "!" kept
+    std::vector<std::string> masquerade_exceptions;  // lower case local parts
+    unsigned masquerade_classes = kClassEnvelopeSender | kClassHeaderSender | kClassHeaderRecipient;
   };
 
   AddressMapper() = default;
@@ -107,6 +119,21 @@ class AddressMapper {
   Verdict ExpandAliases(const std::string& address, std::vector<std::string>* out,
                         std::string_view queue_id);
 
+  // The sender_bcc_maps / recipient_bcc_maps address for `address`
+  // (empty: none).
+  Verdict SenderBcc(const std::string& address, std::string* bcc, std::string_view queue_id) {
+    return Bcc(sender_bcc_, address, bcc, queue_id);
+  }
+  Verdict RecipientBcc(const std::string& address, std::string* bcc, std::string_view queue_id) {
+    return Bcc(recipient_bcc_, address, bcc, queue_id);
+  }
+  void SetBccMaps(maps::Maps sender, maps::Maps recipient) {
+    sender_bcc_ = std::move(sender);
+    recipient_bcc_ = std::move(recipient);
+  }
+  // Step 4 alone (also used by Canonical()).
+  void Masquerade(unsigned cls, std::string* address) const;
+
   const Options& options() const { return options_; }
 
  private:
@@ -116,12 +143,16 @@ class AddressMapper {
   Lookup Map(maps::Maps& m, const std::string& address, bool propagate,
              std::vector<std::string>* out);
   Verdict MapOne(maps::Maps& m, std::string* address, bool propagate, std::string_view queue_id);
+  Verdict Bcc(maps::Maps& m, const std::string& address, std::string* bcc,
+              std::string_view queue_id);
 
   Options options_;
   maps::Maps canonical_;
   maps::Maps sender_canonical_;
   maps::Maps recipient_canonical_;
   maps::Maps virtual_alias_;
+  maps::Maps sender_bcc_;
+  maps::Maps recipient_bcc_;
 };
 
 // The local-domain test of the "user" lookup form: $myorigin, or local

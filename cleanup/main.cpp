@@ -16,7 +16,9 @@
 //   message_drop_headers (Bcc, Content-Length, Resent-Bcc, Return-Path),
 //   enforces message_size_limit, header_size_limit and hopcount_limit,
 //   writes and syncs the queue file, marks it ready, then answers with the
-//   queue ID and wakes qmgr. Details: message.h (the processing),
+//   queue ID and wakes qmgr. Applies header_checks, mime_header_checks,
+//   nested_header_checks and body_checks with every action of
+//   header_checks(5). Details: message.h (the processing),
 //   address_map.h (the address transformations), service.h (the
 //   conversation, and what happens to a half-written file).
 //
@@ -39,6 +41,10 @@
 //   empty_address_recipient enable_original_recipient duplicate_filter_limit
 //   message_size_limit header_size_limit hopcount_limit
 //   queue_file_attribute_count_limit ipc_timeout queue_service_name
+//   header_checks mime_header_checks nested_header_checks body_checks
+//   body_checks_size_limit disable_mime_input_processing mime_nesting_limit
+//   mime_boundary_length_limit always_bcc sender_bcc_maps recipient_bcc_maps
+//   masquerade_domains masquerade_exceptions masquerade_classes
 //   queue_directory hash_queue_depth hash_queue_names enable_long_queue_ids
 //
 // DIAGNOSTICS (mail log, Postfix's formats)
@@ -50,6 +56,8 @@
 //     message not accepted, try again later
 //   warning: ID: message rejected: WHY         (protocol errors)
 //   ID: reject: DSN TEXT; from=<SENDER> nrcpt=N (the message was not queued)
+//   ID: ACTION: header|body TEXT from HOST[ADDR]; from=<S> to=<R> proto=P
+//     helo=<H>: REASON       (content checks: message.h)
 #include <memory>
 
 #include "cleanup/service.h"

@@ -29,7 +29,12 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.myhostname = cfg.Get("myhostname");
   s.undisclosed_recipients_header = cfg.Get("undisclosed_recipients_header");
   s.empty_address_recipient = cfg.Get("empty_address_recipient");
+  s.always_bcc = cfg.Get("always_bcc");
   s.remote_header_rewrite = !cfg.Get("remote_header_rewrite_domain").empty();
+  s.body_checks_size_limit = cfg.GetInt("body_checks_size_limit");
+  s.disable_mime_input_processing = cfg.GetBool("disable_mime_input_processing");
+  s.mime_nesting_limit = cfg.GetInt("mime_nesting_limit");
+  s.mime_boundary_length_limit = cfg.GetInt("mime_boundary_length_limit");
   return s;
 }
 
@@ -192,6 +197,15 @@ void Message::Envelope(const util::Record& rec) {
       }
       sender_ = s;
       out_.SetSender(sender_);
+      if (!(flags_ & (cleanup_client::kFlagNoAddressMaps | cleanup_client::kFlagInternal))) {
+        std::string bcc;
+        Verdict v = mapper_.SenderBcc(sender_, &bcc, queue_id_);
+        if (!v.ok()) {
+          Reject(v);
+          return;
+        }
+        if (!bcc.empty()) BccRecipient(bcc);
+      }
       return;
     }
     case queue_file::kOriginal:
@@ -217,6 +231,7 @@ void Message::Envelope(const util::Record& rec) {
       }
       Pending p = std::move(pending_);
       pending_ = Pending();
+      last_recipient_ = rec.data;
       Recipient(rec.data, p.have_original ? p.original : rec.data, p.orcpt, p.notify);
       return;
     }
@@ -250,30 +265,46 @@ void Message::Attribute(std::string_view data) {
     hold_reason_ = std::string(value);
   } else if (name == cleanup_client::kAttrDiscard) {
     discard_ = true;
+  } else if (name == cleanup_client::kAttrContentFilter) {
+    // Only a content check chooses a filter; a client cannot.
   } else {
+    if (name == "client_name") client_name_ = std::string(value);
+    if (name == "client_address") client_address_ = std::string(value);
+    if (name == "protocol") protocol_ = std::string(value);
+    if (name == "helo_name") helo_name_ = std::string(value);
     out_.AddAttr(name, value);
   }
 }
 
 void Message::Recipient(const std::string& raw, const std::string& original,
-                        const std::string& orcpt, int notify) {
+                        const std::string& orcpt, int notify, bool bcc_lookup) {
   if (!verdict_.ok()) return;
   std::string addr = mapper_.Rewrite(rewrite::Context::kLocal,
                                      raw.empty() ? settings_.empty_address_recipient : raw);
   std::vector<std::string> targets;
+  std::string bcc;
   if (flags_ & cleanup_client::kFlagNoAddressMaps) {
     targets.push_back(addr);
   } else {
     Verdict v = mapper_.Canonical(kClassEnvelopeRecipient, &addr, queue_id_);
+    if (v.ok() && bcc_lookup && !(flags_ & cleanup_client::kFlagInternal))
+      v = mapper_.RecipientBcc(addr, &bcc, queue_id_);
     if (v.ok()) v = mapper_.ExpandAliases(addr, &targets, queue_id_);
     if (!v.ok()) {
       Reject(v);
       return;
     }
   }
-  std::string orig = settings_.enable_original_recipient ? original : "";
+  // enable_original_recipient = no: duplicates are found on the final
+  // address alone; the original is still written (as Postfix 3.7 does).
+  const std::string& orig = original;
+  if (!have_first_original_) {
+    have_first_original_ = true;
+    first_original_ = original;
+  }
   for (const std::string& t : targets) {
-    std::string key = orcpt + "\n" + std::to_string(notify) + "\n" + orig + "\n" + t;
+    std::string key = orcpt + "\n" + std::to_string(notify) + "\n" +
+                      (settings_.enable_original_recipient ? orig : "") + "\n" + t;
     if (dups_.count(key)) continue;
     if (settings_.duplicate_filter_limit <= 0 ||
         static_cast<long long>(dups_.size()) < settings_.duplicate_filter_limit)
@@ -286,6 +317,7 @@ void Message::Recipient(const std::string& raw, const std::string& original,
     out_.AddRecipient(r);
     ++recipients_;
   }
+  if (!bcc.empty()) BccRecipient(bcc);
 }
 
 void Message::StartContent() {
@@ -306,6 +338,14 @@ void Message::StartContent() {
     header_context_ = HeaderContext::kLocal;
   }
   phase_ = Phase::kContent;
+  if (checks_ != nullptr) {
+    Mime::Limits l;
+    l.disabled = settings_.disable_mime_input_processing;
+    l.nesting_limit = static_cast<size_t>(std::max(1LL, settings_.mime_nesting_limit));
+    l.boundary_length = static_cast<size_t>(std::max(1LL, settings_.mime_boundary_length_limit));
+    l.header_size_limit = static_cast<size_t>(std::max(1LL, settings_.header_size_limit));
+    mime_ = std::make_unique<Mime>(l);
+  }
   out_.BeginContent();
 }
 
@@ -318,7 +358,7 @@ void Message::Line(std::string_view line) {
   }
   if (!verdict_.ok()) return;
   if (!in_headers_) {
-    out_.AddLine(line);
+    BodyLine(line);
     return;
   }
   if (have_header_ && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
@@ -337,8 +377,143 @@ void Message::Line(std::string_view line) {
   }
   EndHeaders();
   if (!verdict_.ok()) return;
-  if (!line.empty()) out_.AddLine("");
-  out_.AddLine(line);
+  // The empty line that ends the headers is no body text (and no MIME).
+  out_.AddLine("");
+  if (!line.empty()) BodyLine(line);
+}
+
+void Message::LogAction(const char* action, const char* what, std::string_view content,
+                        std::string_view text) {
+  std::string origin = "unknown";
+  if (!client_name_.empty() || !client_address_.empty())
+    origin = client_name_ + "[" + client_address_ + "]";
+  else if (flags_ & cleanup_client::kFlagLocal)
+    origin = "local";
+  std::string line =
+      util::StrFormat("%s: %s: %s %s from %s;", queue_id_.c_str(), action, what,
+                      util::ReplaceControls(content.substr(0, 200)).c_str(), origin.c_str());
+  if (have_sender_) line += " from=<" + sender_ + ">";
+  if (recipients_ > 0 || !last_recipient_.empty()) line += " to=<" + last_recipient_ + ">";
+  if (!protocol_.empty()) line += " proto=" + protocol_;
+  if (!helo_name_.empty()) line += " helo=<" + helo_name_ + ">";
+  if (!text.empty()) line += ": " + std::string(text);
+  msg::Info("%s", util::ReplaceControls(line).c_str());
+}
+
+bool Message::Inspect(content_checks::Table t, const char* what, std::string* text,
+                      std::string* prepend) {
+  if (checks_ == nullptr || inspect_done_ || !verdict_.ok() || !checks_->any(t)) return true;
+  content_checks::Checks::Result r = checks_->Check(t, *text);
+  if (r.temp_error) {
+    msg::Warn("%s: %s map lookup problem -- message not accepted, try again later",
+              queue_id_.c_str(), checks_->Name(t));
+    Reject(Verdict::Fail(4, "4.3.0", "Temporary lookup failure"));
+    return true;
+  }
+  using Kind = content_checks::Action::Kind;
+  const content_checks::Action& a = r.action;
+  const char* log = content_checks::Action::LogName(a.kind);
+  bool header = std::string_view(what) == "header";
+  switch (a.kind) {
+    case Kind::kNone:
+      return true;
+    case Kind::kIgnore:
+      return false;
+    case Kind::kReject: {
+      std::string dsn, reason;
+      content_checks::RejectReason(a.text, &dsn, &reason);
+      LogAction(log, what, *text, dsn + " " + reason);
+      Reject(Verdict::Fail(dsn[0] == '4' ? 4 : 5, dsn, reason));
+      content_rejected_ = true;
+      inspect_done_ = true;
+      return true;
+    }
+    case Kind::kWarn:
+    case Kind::kInfo:
+      LogAction(log, what, *text, a.text);
+      return true;
+    case Kind::kDiscard:
+      LogAction(log, what, *text, a.text);
+      discard_ = true;
+      content_discarded_ = true;
+      inspect_done_ = true;
+      return true;
+    case Kind::kHold:
+      LogAction(log, what, *text, a.text);
+      if (hold_reason_.empty()) hold_reason_ = a.text.empty() ? checks_->Name(t) : a.text;
+      return true;
+    case Kind::kRedirect:
+    case Kind::kBcc:
+    case Kind::kFilter: {
+      // FILTER needs "transport:" at least; the destination may be empty.
+      bool ok = !a.text.empty();
+      if (a.kind == Kind::kFilter) ok = ok && a.text.find(':') != std::string::npos;
+      if (!ok) {
+        msg::Warn("%s: %s map: bad %s action: %s", queue_id_.c_str(), checks_->Name(t), log,
+                  util::Printable(a.text).c_str());
+        return true;
+      }
+      LogAction(log, what, *text, a.text);
+      if (a.kind == Kind::kRedirect) redirect_ = a.text;
+      if (a.kind == Kind::kBcc) bccs_.push_back(a.text);
+      if (a.kind == Kind::kFilter) filter_ = a.text;
+      return true;
+    }
+    case Kind::kPrepend:
+    case Kind::kReplace: {
+      std::string_view n, v;
+      if (header && !address::SplitHeader(a.text, &n, &v)) {
+        msg::Warn("%s: %s map: %s action without valid header text: %s", queue_id_.c_str(),
+                  checks_->Name(t), a.kind == Kind::kPrepend ? "PREPEND" : "REPLACE",
+                  util::Printable(a.text).c_str());
+        return true;
+      }
+      LogAction(log, what, *text, a.text);
+      if (a.kind == Kind::kPrepend) {
+        *prepend = a.text;
+      } else {
+        *text = a.text;
+      }
+      return true;
+    }
+  }
+  return true;
+}
+
+// One line after the primary headers: through the MIME classifier when
+// content checks apply, else straight out.
+void Message::BodyLine(std::string_view line) {
+  if (!mime_) {
+    out_.AddLine(line);
+    return;
+  }
+  mime_->BodyLine(line, [this](const Mime::Item& it) { MimeItem(it); });
+}
+
+void Message::MimeItem(const Mime::Item& item) {
+  if (!verdict_.ok()) return;
+  std::string text(item.text);
+  std::string prepend;
+  bool keep = true;
+  if (item.boundary) body_bytes_ = 0;  // a new part: its own body_checks_size_limit
+  if (item.header) {
+    body_bytes_ = 0;
+    keep = Inspect(item.cls == Mime::Class::kNested ? content_checks::kNestedHeader
+                                                    : content_checks::kMimeHeader,
+                   "header", &text, &prepend);
+  } else if (settings_.body_checks_size_limit <= 0 ||
+             body_bytes_ < settings_.body_checks_size_limit) {
+    body_bytes_ += static_cast<long long>(item.text.size()) + 1;
+    keep = Inspect(content_checks::kBody, "body", &text, &prepend);
+  }
+  if (!verdict_.ok()) return;
+  if (!prepend.empty()) out_.AddLine(prepend);
+  if (!keep) return;
+  if (item.header) {
+    for (const std::string& l : SplitLines(text)) out_.AddLine(l);
+  } else {
+    out_.AddLine(text);
+  }
 }
 
 void Message::AppendToHeader(std::string_view line) {
@@ -381,6 +556,20 @@ void Message::FlushHeader() {
   have_header_ = false;
   std::string_view name, value;
   if (!address::SplitHeader(header_, &name, &value)) return;
+  if (mime_) {
+    Mime::Class cls = mime_->PrimaryHeader(header_);
+    std::string text = header_, prepend;
+    bool keep =
+        Inspect(cls == Mime::Class::kMime ? content_checks::kMimeHeader : content_checks::kHeader,
+                "header", &text, &prepend);
+    if (!verdict_.ok()) return;
+    if (!prepend.empty()) out_.AddLine(prepend);
+    if (!keep) return;
+    if (text != header_) {
+      header_ = std::move(text);
+      if (!address::SplitHeader(header_, &name, &value)) return;
+    }
+  }
   HeaderInfo info = FindHeader(name);
   seen_.insert(info.id);
   if (info.flags & kHdrResent) resent_ = true;
@@ -415,6 +604,7 @@ void Message::EndHeaders() {
   if (have_header_) FlushHeader();
   if (!in_headers_) return;
   in_headers_ = false;
+  if (mime_) mime_->EndPrimaryHeaders();
   if (!verdict_.ok()) return;
   if (header_context_ != HeaderContext::kNone || settings_.always_add_missing_headers) {
     std::string prefix = resent_ ? "Resent-" : "";
@@ -461,9 +651,21 @@ void Message::EndContent() {
     Line(line);
   }
   if (in_headers_) EndHeaders();
+  if (mime_) mime_->End([this](const Mime::Item& it) { MimeItem(it); });
   if (!verdict_.ok()) return;
   const auto& list = extracted_resent_.empty() ? extracted_ : extracted_resent_;
   for (const std::string& a : list) Recipient(a, a, "", 0);
+  for (const std::string& a : bccs_) Recipient(a, a, "", 0);
+  if (!settings_.always_bcc.empty() &&
+      !(flags_ & (cleanup_client::kFlagNoAddressMaps | cleanup_client::kFlagInternal)))
+    BccRecipient(settings_.always_bcc);
+  if (!redirect_.empty() && verdict_.ok()) {
+    out_.CancelRecipients();
+    recipients_ = 0;
+    dups_.clear();
+    Recipient(redirect_, have_first_original_ ? first_original_ : redirect_, "", 0);
+  }
+  if (!filter_.empty() && verdict_.ok()) out_.AddAttr(cleanup_client::kAttrContentFilter, filter_);
 }
 
 void Message::Finish() {

@@ -15,10 +15,15 @@
 // Envelope: the sender and every recipient are rewritten to canonical form
 // and mapped (address_map.h; not with kFlagNoAddressMaps); each recipient
 // is expanded by virtual_alias_maps, each result written with its original
-// recipient (O: the client's O record, else the recipient as received;
-// none when enable_original_recipient = no), duplicates removed
-// (same address, original, ORCPT and NOTIFY; duplicate_filter_limit).
-// An empty recipient means $empty_address_recipient.
+// recipient (O: the client's O record, else the recipient as received),
+// duplicates removed (same address, original, ORCPT and NOTIFY; without
+// the original when enable_original_recipient = no, which still writes
+// it, as Postfix 3.7 does; duplicate_filter_limit).
+// An empty recipient means $empty_address_recipient. BCC recipients (not
+// with kFlagNoAddressMaps or kFlagInternal): the sender_bcc_maps result right after the
+// sender, each recipient_bcc_maps result right after its recipient,
+// always_bcc after the content; all with NOTIFY=NEVER, as Postfix writes
+// them.
 //
 // Headers (the lines up to the first empty or non-header line; a logical
 // header is a "Name:" line plus its continuation lines):
@@ -43,6 +48,27 @@
 //     undisclosed_recipients_header is set and no recipient header exists,
 //     that header. A message without Message-Id logs "ID: message-id=<>".
 //     A body that does not start with an empty line gets one.
+// Content checks (set_content_checks; global/content_checks.h for the actions and
+// log lines): each primary header (after it is complete, before anything
+// else is done with it) goes to header_checks, or mime_header_checks for a
+// MIME header; each header of a MIME part or attached message to
+// mime_header_checks or nested_header_checks (mime.h), each body line to
+// body_checks within the first body_checks_size_limit bytes of its part.
+// REJECT rejects the message (Verdict with the table's text), DISCARD and
+// HOLD are told like the client's (discard(), hold_reason()), BCC adds a
+// recipient after the content, REDIRECT replaces every recipient (those
+// written are cancelled, the new one keeps the first original recipient),
+// FILTER stores the attribute content_filter=transport:destination (qmgr
+// delivers through it); a client's own content_filter attribute is dropped.
+// Lines longer than a queue-file segment are passed on unchecked.
+// Log lines (Postfix's cleanup, as Debian's Postfix 3.7 writes them):
+//   ID: ACTION: header|body CONTENT from ORIGIN; from=<S> to=<R> proto=P helo=<H>: TEXT
+// with ACTION content_checks::Action::LogName; CONTENT the header or line
+// with controls (the newline of a folded header) as '?', cut at 200
+// bytes; ORIGIN "host[address]" of the SMTP client or "local"; the last
+// envelope recipient; proto= and helo= when known; ": TEXT" when there is
+// a text (for reject the DSN code and text).
+//
 // Content larger than message_size_limit: 5.3.4 "Message size exceeds fixed
 // limit". No recipient at all: 5.1.0 "No recipients specified".
 //
@@ -60,9 +86,13 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "cleanup/address_map.h"
 #include "cleanup/headers.h"
+#include "cleanup/mime.h"
 #include "global/config.h"
+#include "global/content_checks.h"
 #include "global/queue_file.h"
 #include "util/attr.h"
 
@@ -81,6 +111,9 @@ class Output {
   // The first part of a long line whose rest follows (AddSegment again or
   // AddLine): body lines are passed on in pieces, never held whole.
   virtual void AddSegment(std::string_view part) = 0;
+  // Every recipient written so far is finished (marked done): REDIRECT
+  // replaces them.
+  virtual void CancelRecipients() = 0;
 };
 
 // The parameters cleanup's message processing uses.
@@ -97,7 +130,13 @@ struct Settings {
   std::string myhostname = "localhost";
   std::string undisclosed_recipients_header;  // e.g. "To: undisclosed-recipients:;"
   std::string empty_address_recipient = "MAILER-DAEMON";
+  std::string always_bcc;
   bool remote_header_rewrite = false;  // remote_header_rewrite_domain is set
+  // Content checks (content_checks.h, mime.h).
+  long long body_checks_size_limit = 51200;
+  bool disable_mime_input_processing = false;
+  long long mime_nesting_limit = 100;
+  long long mime_boundary_length_limit = 2048;
 
   static Settings FromConfig(const config::Config& cfg);
 };
@@ -119,6 +158,12 @@ class Message {
   bool discard() const { return discard_; }
   // Meaningful once done(): status 0 means the output is complete.
   const Verdict& verdict() const { return verdict_; }
+  // The content checks to apply (none without this call); not owned.
+  void set_content_checks(content_checks::Checks* checks) { checks_ = checks; }
+  // A content check rejected or discarded the message (and logged it: the
+  // service writes no line of its own).
+  bool content_rejected() const { return content_rejected_; }
+  bool content_discarded() const { return content_discarded_; }
 
   const std::string& sender() const { return sender_; }
   size_t recipients() const { return recipients_; }
@@ -139,7 +184,12 @@ class Message {
   void Envelope(const util::Record& rec);
   void Attribute(std::string_view data);
   void Recipient(const std::string& raw, const std::string& original, const std::string& orcpt,
-                 int notify);
+                 int notify, bool bcc_lookup = true);
+  // A BCC recipient (always_bcc, sender/recipient_bcc_maps, BCC action):
+  // its own original, NOTIFY=NEVER, no recipient_bcc_maps lookup.
+  void BccRecipient(const std::string& address) {
+    Recipient(address, address, "", queue_file::kNotifyNever, false);
+  }
   void StartContent();
   void Line(std::string_view line);
   void AppendToHeader(std::string_view line);
@@ -171,6 +221,28 @@ class Message {
   Pending pending_;
   std::set<std::string> dups_;
   size_t recipients_ = 0;
+
+  // Content checks. Inspect() looks `text` up in table t and acts; false:
+  // the header or line is removed (IGNORE). *text may be replaced
+  // (REPLACE), *prepend gets a PREPEND's text.
+  bool Inspect(content_checks::Table t, const char* what, std::string* text, std::string* prepend);
+  void LogAction(const char* action, const char* what, std::string_view content,
+                 std::string_view text);
+  void BodyLine(std::string_view line);
+  void MimeItem(const Mime::Item& item);
+  content_checks::Checks* checks_ = nullptr;
+  std::unique_ptr<Mime> mime_;  // while content checks apply
+  bool inspect_done_ = false;   // DISCARD or REJECT: nothing more is inspected
+  bool content_rejected_ = false;
+  bool content_discarded_ = false;
+  long long body_bytes_ = 0;  // of the current MIME part, for body_checks_size_limit
+  std::string redirect_;
+  std::string filter_;
+  std::vector<std::string> bccs_;
+  std::string first_original_;
+  bool have_first_original_ = false;
+  std::string last_recipient_;  // as received, for the log lines
+  std::string client_name_, client_address_, protocol_, helo_name_;
 
   void ContentPiece(const util::Record& rec);
   void SpillPartial();

@@ -34,6 +34,7 @@ class RecordingOutput : public Output {
   void BeginContent() override { records.push_back("M"); }
   void AddLine(std::string_view line) override { records.push_back("N " + std::string(line)); }
   void AddSegment(std::string_view part) override { records.push_back("L " + std::string(part)); }
+  void CancelRecipients() override { records.push_back("cancel"); }
 
   // The content lines only (without "N ").
   std::vector<std::string> Lines() const {
@@ -203,7 +204,9 @@ TEST_F(MessageTest, AliasesOriginalRecipientsAndDuplicates) {
                 {"me@x orig=first@x", "you@y orig=first@x", "me@x orig=me@x", "me@x orig=c@x"}));
   settings.enable_original_recipient = false;
   run = Process(recs, 0, "inline:{{list@x = me@x, you@y}, c@x=me@x}");
-  EXPECT_EQ(run.out.Recipients(), std::vector<std::string>({"me@x", "you@y"}));
+  // Still written (as Postfix 3.7), but not part of the duplicate test.
+  EXPECT_EQ(run.out.Recipients(),
+            std::vector<std::string>({"me@x orig=first@x", "you@y orig=first@x"}));
 }
 
 TEST_F(MessageTest, NoAddressMaps) {

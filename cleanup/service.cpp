@@ -24,6 +24,7 @@ class WriterOutput : public Output {
   void BeginContent() override { w_.BeginContent(); }
   void AddLine(std::string_view line) override { w_.AddLine(line); }
   void AddSegment(std::string_view part) override { w_.AddSegment(part); }
+  void CancelRecipients() override { w_.CancelRecipients(); }
 
  private:
   queue_file::Writer& w_;
@@ -68,6 +69,7 @@ Context Context::FromConfig(const config::Config& cfg) {
   Context c;
   c.settings = Settings::FromConfig(cfg);
   c.mapper = AddressMapper::FromConfig(cfg);
+  c.checks = content_checks::Checks::FromConfig(cfg, content_checks::kCleanupTables);
   c.layout = mail_queue::Layout::FromConfig(cfg);
   c.qmgr_path = mail_trigger::ServicePath(cfg, true, cfg.Get("queue_service_name"));
   c.timeout = static_cast<int>(cfg.GetTime("ipc_timeout"));
@@ -116,6 +118,8 @@ void Serve(util::Stream& client, Context& ctx) {
 
   WriterOutput out(*writer);
   Message message(ctx.settings, ctx.mapper, out, static_cast<unsigned>(flags), id);
+  if (!(flags & (cleanup_client::kFlagNoHeaderBodyChecks | cleanup_client::kFlagInternal)))
+    message.set_content_checks(&ctx.checks);
   util::RecordDecoder dec(queue_file::kMaxSegment + 4096);
   util::Record rec;
   while (!message.done()) {
@@ -143,8 +147,9 @@ void Serve(util::Stream& client, Context& ctx) {
   Verdict v = message.verdict();
   if (v.ok() && message.discard()) {
     writer->Abort();
-    msg::Info("%s: discard: from=<%s> nrcpt=%zu", id.c_str(), message.sender().c_str(),
-              message.recipients());
+    if (!message.content_discarded())  // a content check logged it already
+      msg::Info("%s: discard: from=<%s> nrcpt=%zu", id.c_str(), message.sender().c_str(),
+                message.recipients());
     util::AttrList l;
     l.SetInt(cleanup_client::kAttrStatus, 0);
     l.Set(cleanup_client::kAttrDsn, "2.0.0");
@@ -167,6 +172,15 @@ void Serve(util::Stream& client, Context& ctx) {
   }
   if (!v.ok()) {
     writer->Abort();
+    if (message.content_rejected()) {  // logged by the content check
+      util::AttrList l;
+      l.SetInt(cleanup_client::kAttrStatus, v.status);
+      l.Set(cleanup_client::kAttrDsn, v.dsn);
+      l.Set(cleanup_client::kAttrReason, v.reason);
+      l.Set(cleanup_client::kAttrContent, "1");
+      Reply(client, l);
+      return;
+    }
     msg::Info("%s: reject: %s %s; from=<%s> nrcpt=%zu", id.c_str(), v.dsn.c_str(), v.reason.c_str(),
               message.sender().c_str(), message.recipients());
     ReplyVerdict(client, v.status, v.dsn, v.reason);

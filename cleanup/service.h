@@ -6,7 +6,9 @@
 //   2. Create the queue file in incoming/ (queue_file::Writer, mode 0600:
 //      not ready) and answer {status=0, queue_id=ID}; a failure is answered
 //      4.3.0 "Queue file write error".
-//   3. Feed the client's records to a Message (message.h) until E. A
+//   3. Feed the client's records to a Message (message.h) until E, with
+//      the content checks unless the flags say kFlagNoHeaderBodyChecks
+//      (receive_override_options) or kFlagInternal (bounce notices). A
 //      client that disconnects, times out (ipc_timeout) or sends a malformed
 //      record gets nothing more; the unfinished file is removed (Writer's
 //      destructor). If this process dies instead (kill -9, daemon_timeout),
@@ -25,6 +27,7 @@
 #include "cleanup/address_map.h"
 #include "cleanup/message.h"
 #include "global/config.h"
+#include "global/content_checks.h"
 #include "global/mail_queue.h"
 #include "util/stream.h"
 
@@ -34,6 +37,7 @@ namespace cleanup {
 struct Context {
   Settings settings;
   AddressMapper mapper;
+  content_checks::Checks checks;  // header_checks, body_checks ...
   mail_queue::Layout layout;
   std::string qmgr_path;  // $queue_directory/public/$queue_service_name
   int timeout = 3600;     // ipc_timeout, seconds per read/write

@@ -4,6 +4,7 @@
 
 #include "global/mail_trigger.h"
 #include "util/attr.h"
+#include "util/msg.h"
 #include "util/sockets.h"
 #include "util/strings.h"
 
@@ -32,6 +33,23 @@ util::Status Unavailable(const std::string& path, const util::Status& s) {
 }
 
 }  // namespace
+
+ReceiveOverrides ReceiveOverridesFromConfig(const config::Config& cfg) {
+  ReceiveOverrides r;
+  for (const std::string& v : util::SplitList(cfg.Get("receive_override_options"))) {
+    std::string name = util::Lowercase(v);
+    if (name == "no_address_mappings") {
+      r.cleanup_flags |= kFlagNoAddressMaps;
+    } else if (name == "no_header_body_checks") {
+      r.cleanup_flags |= kFlagNoHeaderBodyChecks;
+    } else if (name == "no_unknown_recipient_checks") {
+      r.no_unknown_recipient_checks = true;
+    } else if (name != "no_milters") {
+      msg::Warn("unknown receive_override_options value \"%s\" ignored", v.c_str());
+    }
+  }
+  return r;
+}
 
 util::StatusOr<std::unique_ptr<CleanupClient>> CleanupClient::Open(const config::Config& cfg,
                                                                    unsigned flags) {
@@ -122,6 +140,7 @@ util::StatusOr<Result> CleanupClient::Finish() {
   r.dsn = std::string(reply.Get(kAttrDsn).value_or(r.status == 0 ? "2.0.0" : ""));
   r.reason = std::string(reply.Get(kAttrReason).value_or(""));
   r.queue_id = std::string(reply.Get(kAttrQueueId).value_or(queue_id_));
+  r.content = reply.Get(kAttrContent).value_or("") == "1";
   if (r.status != 0 && r.status != 4 && r.status != 5)
     return Unavailable(path_, util::InvalidArgument("bad status " + std::to_string(r.status)));
   if (r.status != 0 && r.dsn.empty()) r.dsn = r.status == 4 ? "4.3.0" : "5.3.0";

@@ -74,9 +74,30 @@ enum Flags : unsigned {
   // whose recipients were already final (bounce notices). postsuper -r does
   // NOT use it: as in Postfix, requeued mail is mapped again, which is the
   // point of requeueing after changing the maps.
+  // (receive_override_options = no_address_mappings also sets it: then
+  // neither masquerading nor automatic BCC recipients either.)
   kFlagNoAddressMaps = 1u << 3,
+  // No header_checks, body_checks (receive_override_options =
+  // no_header_body_checks).
+  kFlagNoHeaderBodyChecks = 1u << 4,
+  // Mail the system makes itself (bounce notices): no header/body checks
+  // (Postfix's internal_mail_filter_classes is empty) and no automatic BCC
+  // recipients, as Postfix's cleanup treats internal mail.
+  kFlagInternal = 1u << 5,
 };
-inline constexpr unsigned kAllFlags = kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps;
+inline constexpr unsigned kAllFlags = kFlagLocal | kFlagExtract | kFlagBounce | kFlagNoAddressMaps |
+                                      kFlagNoHeaderBodyChecks | kFlagInternal;
+
+// receive_override_options (postconf(5)) of a receiving program (smtpd,
+// pickup): the cleanup flags it adds (no_address_mappings,
+// no_header_body_checks), and smtpd's no_unknown_recipient_checks.
+// no_milters is accepted (this system runs no milters); an unknown value
+// is a warning and is ignored.
+struct ReceiveOverrides {
+  unsigned cleanup_flags = 0;
+  bool no_unknown_recipient_checks = false;
+};
+ReceiveOverrides ReceiveOverridesFromConfig(const config::Config& cfg);
 
 // Attribute names of the protocol.
 inline constexpr std::string_view kAttrRequest = "request";
@@ -91,12 +112,20 @@ inline constexpr std::string_view kAttrRewriteContext = "rewrite_context";
 inline constexpr std::string_view kAttrFullName = "full_name";
 inline constexpr std::string_view kAttrHold = "hold";
 inline constexpr std::string_view kAttrDiscard = "discard";
+// Stored (by cleanup only; a client's own is dropped): the transport and
+// destination a content check's FILTER chose; qmgr delivers through it.
+inline constexpr std::string_view kAttrContentFilter = "content_filter";
+// In a rejecting verdict: content=1 when a content check (header_checks,
+// body_checks) refused the message; smtpd then replies "550 DSN text"
+// with the table's text, as Postfix.
+inline constexpr std::string_view kAttrContent = "content";
 
 struct Result {
   int status = 0;      // 0 queued, 4 temporary failure, 5 permanent failure
   std::string dsn;     // enhanced status code, "2.0.0" when queued
   std::string reason;  // text for the SMTP reply / the log
   std::string queue_id;
+  bool content = false;  // rejected by a content check (kAttrContent)
 };
 
 class CleanupClient {

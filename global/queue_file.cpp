@@ -140,8 +140,24 @@ void Writer::AddRecipient(const Recipient& r) {
   if (!r.original.empty()) Put(kOriginal, r.original);
   if (!r.dsn_orcpt.empty()) Put(kDsnOrcpt, r.dsn_orcpt);
   if (r.dsn_notify) Put(kDsnNotify, std::to_string(r.dsn_notify));
+  if (!r.done) recipient_offsets_.push_back(written_ + buf_.size());
   Put(r.done ? kDone : kRecipient, r.address);
   if (!r.done) ++recipients_;
+}
+
+void Writer::CancelRecipients() {
+  for (uint64_t off : recipient_offsets_) {
+    if (!error_.ok()) break;
+    if (off >= written_) {
+      buf_[off - written_] = kDone;
+    } else {
+      char done = kDone;
+      if (pwrite(fd_.get(), &done, 1, static_cast<off_t>(off)) != 1)
+        error_ = util::ErrnoStatus(errno, "write " + path_);
+    }
+  }
+  recipients_ = 0;
+  recipient_offsets_.clear();
 }
 
 void Writer::BeginContent() {

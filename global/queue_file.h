@@ -136,6 +136,9 @@ class Writer {
   // The first part of a line whose rest follows (AddSegment or AddLine).
   void AddSegment(std::string_view part);
   uint64_t content_size() const { return content_size_; }
+  // Marks every recipient written so far done (R becomes D in place, in
+  // the buffer or in the file): cleanup's REDIRECT, which replaces them.
+  void CancelRecipients();
   // Moves the unfinished file to another queue (the hold queue for a
   // message an smtpd access table put on HOLD), or names it there when it
   // is still unnamed; Finish() then makes it ready there, so no queue
@@ -165,6 +168,7 @@ class Writer {
   uint64_t extra_offset_ = 0;
   uint64_t content_size_ = 0;
   size_t recipients_ = 0;
+  std::vector<uint64_t> recipient_offsets_;  // of the live R records written
   bool in_content_ = false;
   bool extra_started_ = false;
   bool finished_ = false;

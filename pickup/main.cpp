@@ -33,9 +33,12 @@ int main(int argc, char** argv) {
   server::TriggerServerHooks hooks;
   hooks.service = [](std::string_view, server::Server& s) {
     const config::Config& cfg = s.config();
+    // receive_override_options: no_address_mappings, no_header_body_checks.
+    unsigned overrides = cleanup_client::ReceiveOverridesFromConfig(cfg).cleanup_flags;
     pickup::ScanStats stats = pickup::ScanMaildrop(
-        mail_queue::Layout::FromConfig(cfg),
-        [&cfg](unsigned flags) { return cleanup_client::CleanupClient::Open(cfg, flags); });
+        mail_queue::Layout::FromConfig(cfg), [&cfg, overrides](unsigned flags) {
+          return cleanup_client::CleanupClient::Open(cfg, flags | overrides);
+        });
     if (msg::Verbose())
       msg::Info("scan: %d queued, %d kept, %d corrupt", stats.queued, stats.kept, stats.corrupt);
   };

@@ -1,5 +1,7 @@
 #include "qmgr/feeder.h"
 
+#include "global/cleanup_client.h"
+
 #include <algorithm>
 
 #include "global/mail_queue.h"
@@ -216,6 +218,8 @@ Loaded Feeder::Load(std::unique_ptr<Message> owned,
   std::map<std::pair<std::string, std::string>, size_t> group_index;
   std::vector<size_t> resolve_failed, bad_syntax;
   std::string resolve_reason;
+  std::optional<std::string_view> filter = env.Attr(cleanup_client::kAttrContentFilter);
+  if (filter && filter->find(':') == 0) filter.reset();  // no transport: ignored
   for (size_t i = 0; i < env.recipients.size(); i++) {
     const queue_file::Recipient& rc = env.recipients[i];
     if (rc.done) continue;
@@ -231,15 +235,24 @@ Loaded Feeder::Load(std::unique_ptr<Message> owned,
       continue;
     }
     m.resolved[i] = r->recipient.empty() ? rc.address : r->recipient;
+    std::string transport = r->transport;
     m.nexthop[i] = r->nexthop;
-    const Transports::Info& t = transports_->Get(r->transport);
+    // A content check's FILTER transport:destination (cleanup): every
+    // recipient goes there (the resolved next hop when no destination).
+    if (filter) {
+      size_t colon = filter->find(':');
+      transport = std::string(filter->substr(0, colon));
+      if (colon != std::string_view::npos && colon + 1 < filter->size())
+        m.nexthop[i] = std::string(filter->substr(colon + 1));
+    }
+    const Transports::Info& t = transports_->Get(transport);
     std::string dest =
-        DestinationKey(t.remote, t.limits.recipient_limit, r->nexthop, m.resolved[i]);
-    auto gk = std::make_pair(r->transport, dest);
+        DestinationKey(t.remote, t.limits.recipient_limit, m.nexthop[i], m.resolved[i]);
+    auto gk = std::make_pair(transport, dest);
     auto it = group_index.find(gk);
     if (it == group_index.end()) {
       it = group_index.emplace(gk, groups.size()).first;
-      groups.push_back({r->transport, dest, {}});
+      groups.push_back({transport, dest, {}});
     }
     groups[it->second].rcpts.push_back(i);
   }

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "global/address.h"
+#include "global/content_checks.h"
 #include "global/mail_queue.h"
 #include "global/param_usage.h"
 #include "global/queue_file.h"
@@ -26,24 +27,104 @@ bool Truthy(std::optional<std::string_view> v) {
   return l != "0" && l != "no" && l != "false";
 }
 
-// Streams the content, rewriting address headers when `generic` is on.
+// smtp_header_checks / smtp_body_checks on one header or body line:
+// false when it is removed (IGNORE); *text replaced (REPLACE), *prepend
+// set (PREPEND). Log lines as Postfix's smtp: "ID: ACTION: header|body
+// CONTENT: TEXT"; actions that would change the delivery are "unsupported
+// command in TABLE map: VALUE" and ignored.
+bool Inspect(content_checks::Checks& checks, content_checks::Table t, const std::string& id,
+             std::string* text, std::string* prepend) {
+  if (!checks.any(t)) return true;
+  content_checks::Checks::Result r = checks.Check(t, *text);
+  if (r.temp_error) {
+    msg::Warn("%s: %s lookup error: the text is sent unchanged", id.c_str(), checks.Name(t));
+    return true;
+  }
+  using Kind = content_checks::Action::Kind;
+  const content_checks::Action& a = r.action;
+  const char* what = t == content_checks::kBody ? "body" : "header";
+  auto log = [&] {
+    msg::Info("%s: %s: %s %s: %s", id.c_str(), content_checks::Action::LogName(a.kind), what,
+              util::ReplaceControls(std::string_view(*text).substr(0, 200)).c_str(),
+              util::ReplaceControls(a.text).c_str());
+  };
+  switch (a.kind) {
+    case Kind::kNone:
+      return true;
+    case Kind::kIgnore:
+      return false;
+    case Kind::kWarn:
+    case Kind::kInfo:
+      log();
+      return true;
+    case Kind::kPrepend:
+    case Kind::kReplace: {
+      std::string_view n, v;
+      if (t != content_checks::kBody && !address::SplitHeader(a.text, &n, &v)) {
+        msg::Warn("%s: %s map: %s action without valid header text: %s", id.c_str(), checks.Name(t),
+                  a.kind == Kind::kPrepend ? "PREPEND" : "REPLACE",
+                  util::Printable(a.text).c_str());
+        return true;
+      }
+      log();
+      if (a.kind == Kind::kPrepend) {
+        *prepend = a.text;
+      } else {
+        *text = a.text;
+      }
+      return true;
+    }
+    default:
+      msg::Warn("unsupported command in %s map: %s", checks.Name(t),
+                util::Printable(a.value).c_str());
+      return true;
+  }
+}
+
+// Streams the content, checking it (smtp_header_checks, smtp_body_checks)
+// and rewriting address headers when `generic` is on.
 util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
+                          content_checks::Checks& checks, const std::string& id,
                           smtp_data::DataWriter& w) {
   util::Status err;
-  bool in_headers = generic.enabled();
+  bool in_headers = true;
   std::string pending;
-  auto flush_pending = [&]() {
-    if (pending.empty() || !err.ok()) return;
-    std::string out;
-    err = generic.RewriteHeader(pending, &out);
-    pending.clear();
+  auto put = [&](std::string_view text) {
     size_t start = 0;
     while (err.ok()) {
-      size_t nl = out.find('\n', start);
-      err = w.Line(std::string_view(out).substr(start, nl == std::string::npos ? nl : nl - start));
+      size_t nl = text.find('\n', start);
+      err = w.Line(text.substr(start, nl == std::string::npos ? nl : nl - start));
       if (nl == std::string::npos) break;
       start = nl + 1;
     }
+  };
+  auto flush_pending = [&]() {
+    if (pending.empty() || !err.ok()) return;
+    std::string prepend;
+    bool keep = Inspect(checks, content_checks::kHeader, id, &pending, &prepend);
+    if (!prepend.empty()) put(prepend);
+    if (!keep) {
+      pending.clear();
+      return;
+    }
+    std::string out;
+    if (generic.enabled()) {
+      err = generic.RewriteHeader(pending, &out);
+    } else {
+      out = pending;
+    }
+    pending.clear();
+    if (err.ok()) put(out);
+  };
+  auto body = [&](std::string_view line) {
+    if (!checks.any(content_checks::kBody)) {
+      err = w.Line(line);
+      return;
+    }
+    std::string text(line), prepend;
+    bool keep = Inspect(checks, content_checks::kBody, id, &text, &prepend);
+    if (!prepend.empty()) err = w.Line(prepend);
+    if (keep && err.ok()) err = w.Line(text);
   };
   util::Status st = file.ReadContent([&](std::string_view line) {
     if (!err.ok()) return;
@@ -57,13 +138,19 @@ util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
       std::string_view name, value;
       if (line.empty() || !address::SplitHeader(line, &name, &value)) {
         in_headers = false;
-        if (err.ok()) err = w.Line(line);
+        if (err.ok()) {
+          if (line.empty()) {
+            err = w.Line(line);  // the end of the headers: no body text
+          } else {
+            body(line);
+          }
+        }
         return;
       }
       pending = std::string(line);
       return;
     }
-    err = w.Line(line);
+    body(line);
   });
   if (in_headers) flush_pending();
   if (!st.ok()) return util::Internal(st.message());
@@ -83,6 +170,7 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   if (!generic.ok()) msg::Fatal("%s", generic.status().message().c_str());
   Agent a(std::move(*generic));
   a.cfg_ = &cfg;
+  a.checks_ = content_checks::Checks::FromConfig(cfg, content_checks::kSmtpTables);
   a.lookup_ = LookupOptions::FromConfig(cfg, "smtp");
   SessionParams& s = a.session_;
   s.helo_name = cfg.Get("smtp_helo_name");
@@ -157,7 +245,9 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
   base.smtputf8 = needs_utf8;
   base.dsn_ret = req.dsn_ret;
   base.dsn_envid = req.dsn_envid;
-  base.content = [&](smtp_data::DataWriter& w) { return WriteContent(*file, generic_, w); };
+  base.content = [&](smtp_data::DataWriter& w) {
+    return WriteContent(*file, generic_, checks_, req.queue_id, w);
+  };
 
   util::dns::Resolver& resolver = resolver_ ? *resolver_ : util::dns::SystemResolver();
   Plan plan = PlanDelivery(req.nexthop, lookup_, resolver);

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "global/config.h"
+#include "global/content_checks.h"
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
 #include "smtp/generic.h"
@@ -62,6 +63,7 @@ class Agent {
   std::shared_ptr<TlsClient> tls_;
   std::shared_ptr<SaslClient> sasl_;  // null: smtp_sasl_auth_enable = no
   Generic generic_;
+  content_checks::Checks checks_;  // smtp_header_checks, smtp_body_checks
   util::dns::Resolver* resolver_ = nullptr;
 };
 

@@ -899,6 +899,10 @@ bool Session::EndOfMessage() {
         Reply("250 2.0.0 Ok: queued as " + r->queue_id);
         junk_count_ = 0;  // "reset after mail is delivered" (postconf(5))
         ok = true;
+      } else if (r->content) {
+        // header_checks / body_checks REJECT: the table's text as it is
+        // (Postfix: "550 5.7.1 message content rejected").
+        Reply(std::string(r->status == 4 ? "451 " : "550 ") + r->dsn + " " + r->reason);
       } else if (r->dsn == "5.3.4") {
         Reply("552 5.3.4 Message size exceeds fixed limit");
       } else if (r->dsn == "5.4.0") {
@@ -1511,7 +1515,8 @@ util::StatusOr<std::unique_ptr<util::tls::ServerContext>> TlsContext(const confi
 std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> CleanupQueue(
     const config::Config& cfg) {
   return [&cfg]() -> util::StatusOr<std::unique_ptr<QueueFile>> {
-    auto c = cleanup_client::CleanupClient::Open(cfg, cleanup_client::kFlagNone);
+    auto c = cleanup_client::CleanupClient::Open(
+        cfg, cleanup_client::ReceiveOverridesFromConfig(cfg).cleanup_flags);
     if (!c.ok()) return c.status();
     return std::unique_ptr<QueueFile>(new CleanupFile(std::move(*c)));
   };

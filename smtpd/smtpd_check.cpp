@@ -36,6 +36,7 @@
 #include "global/addr_find.h"
 #include "global/addr_list.h"
 #include "global/address.h"
+#include "global/cleanup_client.h"
 #include "global/maps.h"
 #include "global/params.h"
 #include "smtpd/smtpd_check_util.h"
@@ -196,6 +197,7 @@ class CheckerImpl : public Checker {
   bool relay_before_recipient_ = true;
   bool allow_untrusted_routing_ = false;
   bool show_table_name_ = true;
+  bool no_unknown_recipient_checks_ = false;
   bool port_logging_ = false;
   std::string null_access_key_ = "<>";
   List client_list_, helo_list_, sender_list_, relay_list_, recipient_list_, data_list_, eod_list_,
@@ -264,6 +266,8 @@ util::Status CheckerImpl::Init() {
       util::ParseBool(cfg_.Get("smtpd_relay_before_recipient_restrictions")).value_or(true);
   allow_untrusted_routing_ = cfg_.GetBool("allow_untrusted_routing");
   show_table_name_ = cfg_.GetBool("show_user_unknown_table_name");
+  no_unknown_recipient_checks_ =
+      cleanup_client::ReceiveOverridesFromConfig(cfg_).no_unknown_recipient_checks;
   port_logging_ = cfg_.GetBool("smtpd_client_port_logging");
   null_access_key_ = cfg_.Get("smtpd_null_access_lookup_key");
 
@@ -1119,11 +1123,14 @@ Result CheckerImpl::UnauthDestination(Ctx& c, const std::string& rcpt, bool defe
 }
 
 Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Target& t) {
+  bool sender = std::string_view(t.reply_class) == kClassSender;
+  // receive_override_options = no_unknown_recipient_checks (typically the
+  // smtpd after a content filter): recipients are not checked here.
+  if (!sender && no_unknown_recipient_checks_) return Result::kDunno;
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
   if (rr->address_class == AddressClass::kDefault) return Result::kDunno;
   std::string a = rr->recipient.empty() ? addr : rr->recipient;
-  bool sender = std::string_view(t.reply_class) == kClassSender;
 
   // found: 1, not found: 0, error: -1 (TempFail done).
   auto lookup = [&](maps::Maps& m, const maps::AddrFindOptions& o) -> int {

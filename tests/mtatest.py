@@ -493,7 +493,8 @@ def queued_id(replies):
 
 def queue_dump(path, envelope_only=False):
     """Parses tests/daemons/queue-dump output for one queue file into a dict:
-    sender, attrs {name: value}, recipients [address...], content [lines],
+    sender, attrs {name: value}, recipients [address...] (done ones too),
+    done [the recipients marked done], content [lines],
     arrival (seconds since the epoch, with microseconds);
     None when the file is not ready or is corrupt."""
     argv = [test_daemon("queue-dump")] + (["-e"] if envelope_only else []) + [path]
@@ -502,7 +503,7 @@ def queue_dump(path, envelope_only=False):
         return None
     text = proc.stdout.decode("utf-8", "surrogateescape")
     head, _, body = text.partition("\n--\n")
-    out = {"sender": None, "attrs": {}, "recipients": [], "content": []}
+    out = {"sender": None, "attrs": {}, "recipients": [], "done": [], "content": []}
     for line in head.split("\n"):
         key, _, value = line.partition(": ")
         if key == "sender":
@@ -514,6 +515,8 @@ def queue_dump(path, envelope_only=False):
             out["attrs"][name] = v
         elif key == "recipient":
             out["recipients"].append(value)
+        elif line.strip() == "done: yes" and out["recipients"]:
+            out["done"].append(out["recipients"][-1])
         elif key == "arrival":
             sec, _, usec = value.partition(" ")
             out["arrival"] = int(sec) + int(usec) / 1e6
@@ -756,6 +759,15 @@ class DebianPostfix:
 
     def postfix(self, *args, timeout=60):
         return run([self.POSTFIX, "-c", self.etc] + list(args), timeout=timeout)
+
+    @staticmethod
+    def receiving_master_cf(port):
+        """A master.cf that only receives: smtpd on 127.0.0.1:PORT, cleanup,
+        trivial-rewrite, anvil and postlogd; no qmgr, so accepted mail stays
+        in incoming/."""
+        return ("127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
+                "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
+                "postlog unix-dgram n - n - 1 postlogd\n" % port)
 
     def start(self):
         """Starts it; False when Debian's Postfix would not start here."""

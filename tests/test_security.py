@@ -275,9 +275,7 @@ class OpenRelayTest(unittest.TestCase):
         port = mtatest.free_port()
         deb = mtatest.DebianPostfix(
             scope, main_cf=cls.MAIN_CF + "inet_interfaces = 127.0.0.1\nsmtputf8_enable = yes\n",
-            master_cf="127.0.0.1:%d inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n"
-                      "rewrite unix - - n - - trivial-rewrite\nanvil unix - - n - 1 anvil\n"
-                      "postlog unix-dgram n - n - 1 postlogd\n" % port)
+            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
         if not deb.start():
             return None
         mtatest.wait_smtpd(port)

@@ -23,7 +23,7 @@ class SettingsTest(mtatest.TempDirTestCase):
             "biff = no\n"
             "readme_directory = no\n"
             "smtpd_tls_security_level = none\n"
-            "header_checks = regexp:/etc/postfix/header_checks\n"
+            "milter_header_checks = regexp:/etc/postfix/milter_header_checks\n"
             "smtp_sasl_mechanisim_filter = plain\n")
         with open(os.path.join(etc, "master.cf"), "a") as f:
             f.write("submission inet n - n - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
@@ -35,7 +35,7 @@ class SettingsTest(mtatest.TempDirTestCase):
         # SASL through Dovecot is implemented (smtpd_sasl_auth_enable,
         # smtpd_tls_auth_only); reject footers are not.
         self.assertEqual(sorted(warned),
-                         ["header_checks", "smtpd_milters", "smtpd_reject_footer"], r.err)
+                         ["milter_header_checks", "smtpd_milters", "smtpd_reject_footer"], r.err)
         self.assertIn("postconf: warning: %s/main.cf: parameter smtpd_milters " % etc, r.err)
         self.assertRegex(r.err, r"%s/master.cf: line \d+: service submission/inet: parameter "
                                 r"smtpd_reject_footer " % re.escape(etc))
