@@ -34,6 +34,7 @@
 #include "global/addr_find.h"
 #include "global/addr_list.h"
 #include "global/address.h"
+#include "global/deliver_status.h"
 #include "global/maps.h"
 #include "global/params.h"
 #include "smtpd/smtpd_check_util.h"
@@ -1047,9 +1048,21 @@ Result CheckerImpl::UnauthDestination(Ctx& c, const std::string& rcpt, bool defe
 Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Target& t) {
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
+  bool sender = std::string_view(t.reply_class) == kClassSender;
+  // An address that transport_maps (or a *_transport) routes to the error
+  // or retry transport is refused with that transport's text, in every
+  // address class, as Postfix does: "error" 550 with the text's detail
+  // code in class 5, "retry" 450 in class 4 (Postfix 3.7 turns
+  // "error:4.2.1 text" into 550 5.2.1).
+  if (rr->transport == "error" || rr->transport == "retry") {
+    bool hard = rr->transport == "error";
+    std::string dsn, why;
+    deliver_status::SplitDsn(rr->nexthop, sender ? "5.1.0" : "5.1.1", hard ? '5' : '4', &dsn, &why);
+    return Reject(c, hard ? 550 : 450, dsn,
+                  "<" + t.name + ">: " + t.reply_class + " rejected: " + why, t.reply_class);
+  }
   if (rr->address_class == AddressClass::kDefault) return Result::kDunno;
   std::string a = rr->recipient.empty() ? addr : rr->recipient;
-  bool sender = std::string_view(t.reply_class) == kClassSender;
 
   // found: 1, not found: 0, error: -1 (TempFail done).
   auto lookup = [&](maps::Maps& m, const maps::AddrFindOptions& o) -> int {

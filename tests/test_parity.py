@@ -1,0 +1,151 @@
+"""Parity gaps of issue 17, each on a real instance and, where Debian's
+Postfix can run here (root), side by side with a private Debian instance
+given the same main.cf and transport table:
+- a transport_maps `error:` / `retry:` entry refused at RCPT by smtpd with
+  the entry's text (550 / 450), and local submission still bounced with it;
+- discard's log reason: the `discard:TEXT` text, or the domain for a bare
+  `discard:`, with a leading detail code as the dsn;
+- soft_bounce = yes in the delivery agents: `dsn=4.x.x, status=SOFTBOUNCE`,
+  the message stays queued with the reason in mailq, no notice;
+- smtputf8_enable = no: no SMTPUTF8 in EHLO, the SMTPUTF8 option and UTF-8
+  domains refused as Postfix refuses them."""
+import os
+import re
+
+import mtatest
+
+MAIN_CF = (
+    "myhostname = mx.example.com\n"
+    "mydestination =\n"
+    "mynetworks = 127.0.0.0/8\n"
+    "alias_maps =\n"
+    "smtpd_error_sleep_time = 0\n"
+    "transport_maps = hash:$config_directory/transport\n"
+)
+
+TRANSPORT = (
+    "user@example.jp error:5.1.1 mailbox closed, write to alice@example.jp\n"
+    "soft@example.jp error:4.2.1 try later\n"
+    "nocode@example.jp error:no code here\n"
+    "retry@example.jp retry:4.2.1 come back\n"
+    "retry2@example.jp retry:come back later\n"
+    "drop@example.jp discard:silently dropped\n"
+    "code@example.jp discard:2.7.0 dropped by policy\n"
+    "bare@example.jp discard:\n"
+    "discard.example discard:\n"
+)
+
+MASTER_CF_DIST = "/usr/share/postfix/master.cf.dist"  # Debian's own master.cf
+
+SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "error", "retry", "discard", "bounce",
+            "defer", "trace", "showq", "anvil"]
+
+# Lines of a discard/error log entry that do not depend on timing:
+# "to=<x>, relay=none, dsn=2.0.0, status=sent (text)".
+STATUS_RE = re.compile(r"postfix/(discard|error)\[\d+\]: \w+: (to=<[^>]*>, relay=[^,]*), "
+                       r"delay=[^,]*, delays=[^,]*, (dsn=.*)")
+
+
+def status_lines(log):
+    return sorted("%s: %s, %s" % m.groups() for m in STATUS_RE.finditer(log))
+
+
+def session(port, commands):
+    """Sends each command (bytes) on one SMTP connection and returns the
+    replies, one string per command; DATA's content is sent after a 354."""
+    s, greeting = mtatest.smtp_connect(port)
+    out = []
+    with s:
+        for c in commands:
+            s.sendall(c + b"\r\n")
+            out.append(mtatest.recv_replies(s, 1)[0])
+            if c == b"DATA" and out[-1].startswith("354"):
+                s.sendall(b"Subject: parity\r\n\r\nhello\r\n.\r\n")
+                out.append(mtatest.recv_replies(s, 1)[0])
+        s.sendall(b"QUIT\r\n")
+        mtatest.recv_replies(s, 1)
+    return out
+
+
+class ParityTest(mtatest.TempDirTestCase):
+
+    def ours(self, main_cf=""):
+        port = mtatest.free_port()
+        inst = mtatest.MtaInstance(self, services=SERVICES, main_cf=MAIN_CF + main_cf,
+                                   master_extra=mtatest.smtpd_service("127.0.0.1:%d" % port))
+        self.write_transport(inst.etc, mtatest.program("postmap"))
+        inst.start()
+        mtatest.wait_smtpd(port)
+        return inst, port
+
+    def debian(self, main_cf=""):
+        """Debian's Postfix with its own master.cf (smtpd on a free port,
+        postlog on): (instance, port), or None where it cannot run."""
+        if not mtatest.DebianPostfix.usable() or not os.path.exists(MASTER_CF_DIST):
+            return None
+        port = mtatest.free_port()
+        with open(MASTER_CF_DIST) as f:
+            master_cf = f.read().replace("smtp      inet", "127.0.0.1:%d inet" % port, 1)
+        master_cf = master_cf.replace("#postlog", "postlog")
+        deb = mtatest.DebianPostfix(self, main_cf="inet_interfaces = 127.0.0.1\n" + MAIN_CF +
+                                    main_cf, master_cf=master_cf)
+        self.write_transport(deb.etc, mtatest.DEBIAN_POSTMAP)
+        if not deb.start():
+            return None
+        mtatest.wait_smtpd(port)
+        return deb, port
+
+    def write_transport(self, etc, postmap):
+        path = os.path.join(etc, "transport")
+        with open(path, "w") as f:
+            f.write(TRANSPORT)
+        r = mtatest.run([postmap, "-c", etc, "hash:" + path])
+        self.assertEqual(r.rc, 0, r)
+
+    RCPT_SESSION = [b"EHLO client.example", b"MAIL FROM:<a@example.org>"] + [
+        b"RCPT TO:<%s@example.jp>" % u for u in
+        (b"user", b"soft", b"nocode", b"retry", b"retry2", b"drop", b"code", b"bare")] + [
+        b"RCPT TO:<x@discard.example>", b"DATA"]
+
+    def test_error_transport_refused_at_rcpt_and_discard_reason(self):
+        inst, port = self.ours()
+        replies = session(port, self.RCPT_SESSION)
+        self.assertEqual(replies[2:8], [
+            "550 5.1.1 <user@example.jp>: Recipient address rejected: mailbox closed, write to "
+            "alice@example.jp",
+            "550 5.2.1 <soft@example.jp>: Recipient address rejected: try later",
+            "550 5.1.1 <nocode@example.jp>: Recipient address rejected: no code here",
+            "450 4.2.1 <retry@example.jp>: Recipient address rejected: come back",
+            "450 4.1.1 <retry2@example.jp>: Recipient address rejected: come back later",
+            "250 2.1.5 Ok"])
+        inst.wait_log(r"qmgr\[\d+\]: \w+: removed")
+        log = inst.log()
+        self.assertRegex(log, re.escape(": NOQUEUE: reject: RCPT from ") + r"\S+" + re.escape(
+            "[127.0.0.1]: 550 5.1.1 <user@example.jp>: Recipient address rejected: mailbox "
+            "closed, write to alice@example.jp; from=<a@example.org> to=<user@example.jp> "
+            "proto=ESMTP helo=<client.example>"))
+        ours = status_lines(log)
+        self.assertEqual(ours, [
+            "discard: to=<bare@example.jp>, relay=none, dsn=2.0.0, status=sent (example.jp)",
+            "discard: to=<code@example.jp>, relay=none, dsn=2.7.0, status=sent (dropped by policy)",
+            "discard: to=<drop@example.jp>, relay=none, dsn=2.0.0, status=sent (silently dropped)",
+            "discard: to=<x@discard.example>, relay=none, dsn=2.0.0, status=sent "
+            "(discard.example)"])
+
+        # Local submission is not checked at RCPT: the error agent bounces it
+        # with the text.
+        inst.send("user@example.jp", sender="bob@example.org")
+        inst.wait_log(r"error\[\d+\]: \w+: to=<user@example.jp>, relay=none, delay=[\d.]+, "
+                      r"delays=[\d./]+, dsn=5\.1\.1, status=bounced \(mailbox closed, write to "
+                      r"alice@example.jp\)")
+
+        deb = self.debian()
+        if deb is None:
+            return
+        deb, deb_port = deb
+        # EHLO differs in ETRN (no flush service here yet) and the last
+        # reply in the queue ID.
+        self.assertEqual(session(deb_port, self.RCPT_SESSION)[1:-1], replies[1:-1])
+        mtatest.wait_for(lambda: len(status_lines(deb.log())) == 4, 30,
+                         lambda: "Debian's discard lines in:\n" + deb.log())
+        self.assertEqual(status_lines(deb.log()), ours)
