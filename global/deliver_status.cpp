@@ -108,6 +108,11 @@ bool Reporter::Deferred(size_t i, std::string_view relay, std::string_view dsn,
 }
 bool Reporter::Bounced(size_t i, std::string_view relay, std::string_view dsn,
                        std::string_view reason) {
+  if (soft_bounce_) {
+    std::string soft(dsn);
+    if (!soft.empty()) soft[0] = '4';
+    return Report(i, kSoftBounce, relay, soft, reason);
+  }
   return Report(i, "bounced", relay, dsn, reason);
 }
 
@@ -123,6 +128,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
   const std::string& id = req_.queue_id;
   bool ok = true;
   std::string why;
+  bool defer = status == "deferred" || status == kSoftBounce;
   if (status != "sent") {
     delivery_log::Entry e;
     e.recipient = rc.address;
@@ -139,7 +145,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
       why = st.message();
     }
   }
-  if (ok && status != "deferred") {
+  if (ok && !defer) {
     queue_file::Recipient qr;
     qr.address = rc.address;
     qr.offset = rc.offset < 0 ? 0 : static_cast<uint64_t>(rc.offset);
@@ -170,7 +176,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
     f.status = "deferred";
     if (!f.dsn.empty()) f.dsn[0] = '4';
     f.reason = "cannot update the queue file: " + why;
-    if (status != "deferred") {
+    if (!defer) {
       // Tell the sender's log why this one stays queued (best effort).
       delivery_log::Entry e;
       e.recipient = rc.address;
@@ -181,7 +187,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
       (void)append_(mail_queue::kDefer, id, e);
     }
   }
-  if (f.status == "deferred") deferred_ = true;
+  if (f.status == "deferred" || f.status == kSoftBounce) deferred_ = true;
   msg::Info("%s: %s", id.c_str(), FormatLogLine(f).c_str());
   return ok;
 }
@@ -241,6 +247,7 @@ void ServeRequest(util::Stream& client, const config::Config& cfg, const Deliver
               req->queue_id.c_str());
     return;
   }
+  rep->set_soft_bounce(cfg.GetBool("soft_bounce"));
   deliver(*req, *rep);
   (void)deliver_request::WriteReply(client, rep->reply());
 }

@@ -2,7 +2,7 @@
 // sent(), defer_append(), bounce_append()): one call per recipient that
 //   - logs Postfix's line
 //       ID: to=<rcpt>, [orig_to=<o>,] relay=R, delay=D, delays=a/b/c/d,
-//           dsn=X.Y.Z, status=sent|deferred|bounced (reason)
+//           dsn=X.Y.Z, status=sent|deferred|bounced|SOFTBOUNCE (reason)
 //     (a = arrival to active, b = active to the agent's start, c = set-up
 //     time the agent reports, d = the rest; values in Postfix's format),
 //   - marks sent and bounced recipients done in the queue file
@@ -38,6 +38,9 @@
 #include "util/stream.h"
 
 namespace deliver_status {
+
+// The status a bounce gets in the log with soft_bounce = yes.
+inline constexpr std::string_view kSoftBounce = "SOFTBOUNCE";
 
 // Postfix's delay format: "0", "0.05", "0.42", "1.1", "293".
 std::string FormatDelay(double seconds);
@@ -80,6 +83,15 @@ class Reporter {
   bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
   bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
 
+  // soft_bounce = yes: Bounced() defers instead, as Postfix's
+  // bounce_append() does then: the dsn's class becomes 4, the entry goes to
+  // the defer/ log with action "delayed", the recipient stays queued, and
+  // the log line says status=SOFTBOUNCE. ServeRequest sets it from the
+  // configuration. qmgr does not: an expired message is returned to the
+  // sender whatever soft_bounce says, as in Postfix (its own bounces of
+  // unresolvable recipients are not softened yet).
+  void set_soft_bounce(bool on) { soft_bounce_ = on; }
+
   // Seconds of connection set-up to show as delays "c" (default 0).
   void set_setup_time(double s) { setup_time_ = s; }
   // The destination failed as a whole (negative scheduler feedback).
@@ -101,6 +113,7 @@ class Reporter {
   double setup_time_ = 0;
   bool deferred_ = false;
   bool site_failure_ = false;
+  bool soft_bounce_ = false;
   std::string reason_;
 };
 

@@ -52,6 +52,7 @@ constexpr std::string_view kGlobalDaemonParams[] = {
 
 constexpr std::string_view kGlobalDeliverStatusParams[] = {
     "ipc_timeout",
+    "soft_bounce",
 };
 
 constexpr std::string_view kGlobalDomainListParams[] = {

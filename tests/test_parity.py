@@ -149,3 +149,35 @@ class ParityTest(mtatest.TempDirTestCase):
         mtatest.wait_for(lambda: len(status_lines(deb.log())) == 4, 30,
                          lambda: "Debian's discard lines in:\n" + deb.log())
         self.assertEqual(status_lines(deb.log()), ours)
+
+    def test_soft_bounce_in_delivery_agents(self):
+        # Accepted at RCPT (no recipient check), so the error agent decides.
+        main_cf = "soft_bounce = yes\nsmtpd_reject_unlisted_recipient = no\n"
+        inst, port = self.ours(main_cf)
+        commands = [b"EHLO client.example", b"MAIL FROM:<a@example.org>",
+                    b"RCPT TO:<user@example.jp>", b"DATA"]
+        replies = session(port, commands)
+        self.assertRegex(replies[-1], r"^250 2\.0\.0 Ok: queued as \w+$")
+        inst.wait_log(r"error\[\d+\]: \w+: to=<user@example.jp>")
+        inst.wait_log(r"qmgr\[\d+\]: \w+: .*deferred|status=SOFTBOUNCE")
+        ours = status_lines(inst.log())
+        self.assertEqual(ours, [
+            "error: to=<user@example.jp>, relay=none, dsn=4.1.1, status=SOFTBOUNCE (mailbox "
+            "closed, write to alice@example.jp)"])
+        # Kept in the queue with the reason, no notice to the sender.
+        mtatest.wait_for(lambda: inst.queue_ids("deferred"), 30, "the message in deferred/")
+        self.assertEqual(inst.queue_ids("active") + inst.queue_ids("incoming"), [])
+        mailq = inst.run("mailq")
+        self.assertIn("(mailbox closed, write to alice@example.jp)\n"
+                      "                                         user@example.jp\n", mailq.out)
+        self.assertNotIn("MAILER-DAEMON", inst.log())
+        self.assertNotIn("bounced", inst.log())
+
+        deb = self.debian(main_cf)
+        if deb is None:
+            return
+        deb, deb_port = deb
+        self.assertEqual(session(deb_port, commands)[1:-1], replies[1:-1])
+        mtatest.wait_for(lambda: status_lines(deb.log()), 30,
+                         lambda: "Debian's error line in:\n" + deb.log())
+        self.assertEqual(status_lines(deb.log()), ours)
