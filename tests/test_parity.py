@@ -181,3 +181,40 @@ class ParityTest(mtatest.TempDirTestCase):
         mtatest.wait_for(lambda: status_lines(deb.log()), 30,
                          lambda: "Debian's error line in:\n" + deb.log())
         self.assertEqual(status_lines(deb.log()), ours)
+
+    UTF8_SESSION = [b"EHLO client.example", b"MAIL FROM:<a@example.org> SMTPUTF8",
+                    "MAIL FROM:<a@bücher.example>".encode(), b"RSET",
+                    "MAIL FROM:<ä@example.org>".encode(),
+                    "RCPT TO:<u@bücher.example>".encode(), "RCPT TO:<ü@example.com>".encode(),
+                    b"RCPT TO:<\xfe@example.com>", b"RCPT TO:<x@\xff.example>", b"RSET",
+                    "VRFY ü@example.com".encode(), "HELO bücher.example".encode()]
+
+    def test_smtputf8_disabled(self):
+        inst, port = self.ours("smtputf8_enable = no\n")
+        replies = session(port, self.UTF8_SESSION)
+        self.assertNotIn("SMTPUTF8", replies[0])
+        self.assertEqual(replies[1:11], [
+            "555 5.5.4 Unsupported option: SMTPUTF8",
+            "501 5.1.7 Bad sender address syntax",
+            "250 2.0.0 Ok",
+            "250 2.1.0 Ok",
+            "501 5.1.3 Bad recipient address syntax",
+            "250 2.1.5 Ok",
+            "250 2.1.5 Ok",
+            "501 5.1.3 Bad recipient address syntax",
+            "250 2.0.0 Ok",
+            "252 2.0.0 ü@example.com"])
+        warnings = re.compile(r"warning: Illegal address syntax from \S+\[127\.0\.0\.1\] (.*)")
+        ours = warnings.findall(inst.log())
+        self.assertEqual(ours, ["in MAIL command: <a@b??cher.example>",
+                                "in RCPT command: <u@b??cher.example>",
+                                "in RCPT command: <x@?.example>"])
+        deb = self.debian("smtputf8_enable = no\n")
+        if deb is None:
+            return
+        deb, deb_port = deb
+        deb_replies = session(deb_port, self.UTF8_SESSION)
+        self.assertEqual(deb_replies[0].replace("250-ETRN\n", ""), replies[0])
+        self.assertEqual(deb_replies[1:], replies[1:])
+        self.assertEqual(warnings.findall(deb.log()), ours)
+
