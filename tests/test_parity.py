@@ -218,3 +218,65 @@ class ParityTest(mtatest.TempDirTestCase):
         self.assertEqual(deb_replies[1:], replies[1:])
         self.assertEqual(warnings.findall(deb.log()), ours)
 
+    def expire_steps(self, etc, queue_ids, run, log, wait_log, deferred_count):
+        """postsuper -e on a deferred message, -e then -f on a held one, a
+        flush; returns the postsuper outputs with queue IDs as ID1/ID2 and
+        the "force-expired" log lines."""
+        wait_for_deferred = lambda n: mtatest.wait_for(
+            lambda: len(queue_ids("deferred")) >= n, 30, lambda: "deferred mail; log:\n" + log())
+        first = wait_for_deferred(deferred_count)
+        ids = queue_ids("deferred")
+        id1, id2 = ids[0], ids[1]
+        outs = []
+        r = run("postsuper", "-c", etc, "-h", id2)
+        self.assertEqual(r.rc, 0, r)
+        for args in (("-e", id1), ("-e", id2), ("-f", id2)):
+            r = run("postsuper", "-c", etc, *args)
+            self.assertEqual(r.rc, 0, r)
+            outs.append(r.err.replace(id1, "ID1").replace(id2, "ID2"))
+        self.assertEqual(queue_ids("hold"), [])
+        r = run("postqueue", "-c", etc, "-f")
+        self.assertEqual(r.rc, 0, r)
+        for qid in (id1, id2):
+            wait_log(r"%s: from=<a@discard.example>, status=force-expired, returned to sender"
+                     % qid)
+            wait_log(r"%s: removed" % qid)
+        return outs
+
+    def test_postsuper_expire(self):
+        main_cf = "smtpd_reject_unlisted_recipient = no\n"
+        inst, port = self.ours(main_cf)
+        commands = [b"EHLO client.example", b"MAIL FROM:<a@discard.example>",
+                    b"RCPT TO:<retry@example.jp>", b"DATA"]
+        for _ in range(2):
+            session(port, commands)
+
+        def run_ours(prog, *args):
+            return mtatest.run([mtatest.program(prog)] + list(args))
+        outs = self.expire_steps(inst.etc, inst.queue_ids, run_ours, inst.log, inst.wait_log, 2)
+        self.assertEqual(outs, [
+            "postsuper: ID1: expired\npostsuper: Force-expired: 1 message\n",
+            "postsuper: ID2: expired\npostsuper: Force-expired: 1 message\n",
+            "postsuper: ID2: released from hold\n"
+            "postsuper: Force-expired: 0 messages\npostsuper: Released from hold: 1 message\n"])
+        # The notices state the delay's reason, and went to the sender.
+        inst.wait_log(r"bounce\[\d+\]: \w+: sender non-delivery notification: \w+", count=2)
+        inst.wait_empty()
+
+        deb = self.debian(main_cf)
+        if deb is None:
+            return
+        deb, deb_port = deb
+        for _ in range(2):
+            session(deb_port, commands)
+
+        def run_debian(prog, *args):
+            return mtatest.run(["/usr/sbin/" + prog] + list(args))
+
+        def deb_wait_log(pattern):
+            mtatest.wait_for(lambda: re.search(pattern, deb.log()), 30,
+                             lambda: "%r in Debian's log:\n%s" % (pattern, deb.log()))
+        deb_outs = self.expire_steps(
+            deb.etc, lambda q: mtatest.MtaInstance.queue_ids(deb, q), run_debian, deb.log,
+            deb_wait_log, 2)
+        self.assertEqual(deb_outs, outs)
