@@ -257,6 +257,8 @@ constexpr std::span<const std::string_view> kPostdropModules[] = {
 constexpr std::string_view kPostfixParams[] = {
     "daemon_directory",
     "maillog_file",
+    "maillog_file_compressor",
+    "maillog_file_rotate_suffix",
 };
 
 constexpr std::span<const std::string_view> kPostfixModules[] = {
@@ -894,8 +896,6 @@ constexpr std::string_view kUnimplemented[] = {
     "mailbox_size_limit",
     "mailbox_transport",
     "mailbox_transport_maps",
-    "maillog_file_compressor",
-    "maillog_file_rotate_suffix",
     "maps_rbl_domains",
     "maps_rbl_reject_code",
     "masquerade_classes",
