@@ -126,14 +126,15 @@ std::vector<std::string> Compose(const Notice& n) {
   }
 
   out.push_back("Date: " + mail_date::MailDate(n.now));
-  out.push_back("From: MAILER-DAEMON@" + n.myhostname + " (Mail Delivery System)");
+  out.push_back("From: Mail Delivery System <MAILER-DAEMON@" + n.myhostname + ">");
   out.push_back("Subject: " + Subject(n));
   out.push_back("To: " + n.to);
   out.push_back("Auto-Submitted: auto-replied");
   out.push_back("MIME-Version: 1.0");
   out.push_back("Content-Type: multipart/report; report-type=delivery-status;");
   out.push_back("\tboundary=\"" + boundary + "\"");
-  if (n.eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
+  const bool eight_bit = n.eight_bit || n.utf8;
+  if (eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
   out.push_back("Message-Id: <" + std::string(stamp) + "." + n.new_queue_id + "@" + n.myhostname +
                 ">");
   out.push_back("");
@@ -143,7 +144,12 @@ std::vector<std::string> Compose(const Notice& n) {
   // 1. The human-readable part.
   out.push_back("--" + boundary);
   out.push_back("Content-Description: Notification");
-  out.push_back("Content-Type: text/plain; charset=us-ascii");
+  if (n.utf8) {
+    out.push_back("Content-Type: text/plain; charset=utf-8");
+    out.push_back("Content-Transfer-Encoding: 8bit");
+  } else {
+    out.push_back("Content-Type: text/plain; charset=us-ascii");
+  }
   out.push_back("");
   TemplateText(n, &out);
   out.push_back("");
@@ -204,8 +210,9 @@ std::vector<std::string> Compose(const Notice& n) {
   out.push_back("Content-Description: " + Description(n, headers_only));
   out.push_back(headers_only ? "Content-Type: text/rfc822-headers"
                              : "Content-Type: message/rfc822");
-  if (n.eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
+  if (eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
   out.push_back("");
+  out.push_back("Return-Path: <" + n.sender + ">");
   for (const std::string& l : n.original) {
     if (headers_only && l.empty()) break;
     out.push_back(l);

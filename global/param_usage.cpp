@@ -157,6 +157,7 @@ constexpr std::string_view kBounceParams[] = {
     "myhostname",
     "myorigin",
     "notify_classes",
+    "smtputf8_enable",
 };
 
 constexpr std::span<const std::string_view> kBounceModules[] = {
