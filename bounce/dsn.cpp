@@ -101,8 +101,10 @@ std::vector<std::string> Wrap(std::string_view text, size_t width, size_t indent
     if (end == std::string_view::npos) end = text.size();
     std::string_view word = text.substr(pos, end - pos);
     pos = end;
+    // As Postfix's notices: `width` counts the text of a line, not the
+    // indent of a continuation line.
     size_t lead = out.empty() ? 0 : indent;
-    if (!line.empty() && lead + line.size() + 1 + word.size() > width) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
       out.push_back(std::string(lead, ' ') + line);
       line.clear();
     }

@@ -75,8 +75,9 @@ std::vector<std::string> Compose(const Notice& n);
 // never with NEVER.
 bool Wants(Kind kind, int dsn_notify);
 
-// Wraps `text` into lines of at most `width` columns at spaces; lines after
-// the first start with `indent` spaces. Words longer than a line are kept whole.
+// Wraps `text` into lines of at most `width` columns of text at spaces;
+// lines after the first start with `indent` more spaces (not counted, as in
+// Postfix's notices). Words longer than a line are kept whole.
 std::vector<std::string> Wrap(std::string_view text, size_t width, size_t indent);
 
 }  // namespace dsn

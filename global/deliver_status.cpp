@@ -103,17 +103,17 @@ bool Reporter::Sent(size_t i, std::string_view relay, std::string_view dsn,
   return Report(i, "sent", relay, dsn, reason);
 }
 bool Reporter::Deferred(size_t i, std::string_view relay, std::string_view dsn,
-                        std::string_view reason) {
-  return Report(i, "deferred", relay, dsn, reason);
+                        std::string_view reason, const Remote& remote) {
+  return Report(i, "deferred", relay, dsn, reason, remote);
 }
 bool Reporter::Bounced(size_t i, std::string_view relay, std::string_view dsn,
-                       std::string_view reason) {
+                       std::string_view reason, const Remote& remote) {
   if (soft_bounce_) {
     std::string soft(dsn);
     if (!soft.empty()) soft[0] = '4';
-    return Report(i, kSoftBounce, relay, soft, reason);
+    return Report(i, kSoftBounce, relay, soft, reason, remote);
   }
-  return Report(i, "bounced", relay, dsn, reason);
+  return Report(i, "bounced", relay, dsn, reason, remote);
 }
 
 void Reporter::SetSiteFailure(std::string_view reason) {
@@ -122,7 +122,7 @@ void Reporter::SetSiteFailure(std::string_view reason) {
 }
 
 bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
-                      std::string_view dsn, std::string_view reason) {
+                      std::string_view dsn, std::string_view reason, const Remote& remote) {
   if (i >= req_.recipients.size()) msg::Panic("deliver_status: no recipient #%zu", i);
   const deliver_request::Recipient& rc = req_.recipients[i];
   const std::string& id = req_.queue_id;
@@ -135,6 +135,14 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
     e.status = std::string(dsn);
     e.action = status == "bounced" ? "failed" : "delayed";
     e.reason = std::string(reason);
+    if (!remote.reply.empty()) {
+      e.diag_type = "smtp";
+      e.diag_text = remote.reply;
+      if (!remote.mta.empty()) {
+        e.mta_type = "dns";
+        e.mta_name = remote.mta;
+      }
+    }
     e.original_recipient = rc.original;
     e.dsn_orcpt = rc.dsn_orcpt;
     e.dsn_notify = rc.dsn_notify;

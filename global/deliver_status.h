@@ -68,6 +68,14 @@ void SplitDsn(std::string_view text, std::string_view default_dsn, char force_cl
 using LogAppender = std::function<util::Status(std::string_view log_queue, const std::string& id,
                                                const delivery_log::Entry& e)>;
 
+// What a remote server said about a recipient: the DSN's Remote-MTA
+// ("dns; MTA") and Diagnostic-Code ("smtp; REPLY") instead of "X-Postfix;
+// REASON". Empty: the outcome is not a remote server's reply.
+struct Remote {
+  std::string mta;    // the server's host name
+  std::string reply;  // its reply, "550 5.1.1 <bob@example.com>: ..."
+};
+
 class Reporter {
  public:
   // Opens the request's queue file for update; `start` (seconds since the
@@ -80,8 +88,10 @@ class Reporter {
   // Outcome of recipient `i` of the request. The return value says whether
   // the outcome was recorded; failures are logged and counted as deferred.
   bool Sent(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
-  bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
-  bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
+  bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason,
+                const Remote& remote = {});
+  bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason,
+               const Remote& remote = {});
 
   // soft_bounce = yes: Bounced() defers instead, as Postfix's
   // bounce_append() does then: the dsn's class becomes 4, the entry goes to
@@ -103,7 +113,7 @@ class Reporter {
  private:
   Reporter() = default;
   bool Report(size_t i, std::string_view status, std::string_view relay, std::string_view dsn,
-              std::string_view reason);
+              std::string_view reason, const Remote& remote = {});
 
   mail_queue::Layout layout_;
   LogAppender append_;
