@@ -8,6 +8,9 @@
 //   postconf [-c DIR] -# name ...              comment parameters out
 //   postconf [-c DIR] -M [service[/type] ...]  master.cf service entries
 //   postconf [-c DIR] -P [service/type/name ...] master.cf -o overrides
+//   postconf [-c DIR] -F [service[/type[/field]] ...]  master.cf fields, one
+//                                         "service/type/field = value" each
+//   postconf [-c DIR] -MX|-M# service/type ...  remove / comment out entries
 //   postconf -m                                built-in lookup table types
 //
 // Output formats and exit codes follow Postfix: "name = value" lines, sorted
@@ -50,12 +53,13 @@ struct Options {
   bool comment_out = false;    // -#
   bool master = false;         // -M
   bool master_params = false;  // -P
+  bool master_fields = false;  // -F
   bool table_types = false;    // -m
   std::vector<std::string> args;
 };
 
 [[noreturn]] void Usage() {
-  msg::Fatal("usage: postconf [-c config_dir] [-dhmnvx] [-e|-X|-#] [-M|-P] [name...]");
+  msg::Fatal("usage: postconf [-c config_dir] [-dhmnvx] [-e|-X|-#] [-M|-F|-P] [name...]");
 }
 
 void Print(const Options& o, const std::string& name, const std::string& value) {
@@ -192,6 +196,85 @@ int ShowMaster(const Options& o, const config::MasterCf& master) {
   return 0;
 }
 
+// -MX and -M#: removes, or comments out with "#" line by line, the
+// master.cf entries named service/type (continuation lines included), as
+// Postfix's postconf; a name that matches nothing is no error.
+int EditMaster(const Options& o, const config::Config& cfg) {
+  const config::MasterCf& master = cfg.master_cf();
+  std::set<int> starts;
+  for (const std::string& a : o.args) {
+    if (a.find('/') == std::string::npos) msg::Fatal("-Me, -MX or -M# requires service_name/type");
+    for (const config::MasterEntry& e : master.entries())
+      if (e.key() == a) starts.insert(e.line);
+  }
+  std::string path = cfg.config_dir() + "/master.cf";
+  auto text = util::ReadFile(path, 64 << 20);
+  if (!text.ok()) msg::Fatal("%s", text.status().message().c_str());
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < text->size();) {
+    size_t nl = text->find('\n', pos);
+    size_t end = nl == std::string::npos ? text->size() : nl + 1;
+    lines.push_back(text->substr(pos, end - pos));
+    pos = end;
+  }
+  std::vector<bool> drop(lines.size(), false);
+  for (int start : starts) {
+    for (size_t i = static_cast<size_t>(start - 1); i < lines.size(); ++i) {
+      bool continuation = !lines[i].empty() && (lines[i][0] == ' ' || lines[i][0] == '\t') &&
+                          !util::Trim(lines[i]).empty();
+      if (i != static_cast<size_t>(start - 1) && !continuation) break;
+      if (o.remove)
+        drop[i] = true;
+      else
+        lines[i] = "#" + lines[i];
+    }
+  }
+  std::string updated;
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (!drop[i]) updated += lines[i];
+  if (updated == *text) return 0;
+  util::Status s = util::AtomicReplace(path, updated);
+  if (!s.ok()) msg::Fatal("%s", s.message().c_str());
+  return 0;
+}
+
+// -F: each master.cf field as "service/type/field = value"; a request
+// names a service, service/type or service/type/field.
+int ShowMasterFields(const Options& o, const config::MasterCf& master) {
+  static constexpr const char* kFields[] = {"service", "type",   "private",       "unprivileged",
+                                            "chroot",  "wakeup", "process_limit", "command"};
+  for (const std::string& a : o.args) {
+    size_t first = a.find('/');
+    size_t second = first == std::string::npos ? first : a.find('/', first + 1);
+    if (second == std::string::npos) continue;
+    std::string field = a.substr(second + 1);
+    if (std::find_if(std::begin(kFields), std::end(kFields),
+                     [&](const char* f) { return field == f; }) == std::end(kFields))
+      msg::Fatal("invalid service attribute name: \"%s\"", field.c_str());
+  }
+  std::vector<bool> matched(o.args.size(), false);
+  for (const config::MasterEntry& e : master.entries()) {
+    std::string command = e.command;
+    for (const std::string& w : e.words) command += " " + w;
+    const std::string* values[] = {&e.name,          &e.type,         &e.private_field,
+                                   &e.unpriv_field,  &e.chroot_field, &e.wakeup_field,
+                                   &e.maxproc_field, &command};
+    for (size_t f = 0; f < std::size(kFields); ++f) {
+      std::string key = e.key() + "/" + kFields[f];
+      bool show = o.args.empty();
+      for (size_t i = 0; i < o.args.size(); ++i) {
+        const std::string& a = o.args[i];
+        if (a == key || a == e.key() || a == e.name) show = matched[i] = true;
+      }
+      if (show) Print(o, key, *values[f]);
+    }
+  }
+  for (size_t i = 0; i < o.args.size(); ++i) {
+    if (!matched[i]) msg::Warn("unmatched request: \"%s\"", o.args[i].c_str());
+  }
+  return 0;
+}
+
 int ShowMasterParams(const Options& o, const config::MasterCf& master) {
   std::vector<bool> matched(o.args.size(), false);
   for (const config::MasterEntry& e : master.entries()) {
@@ -221,7 +304,7 @@ int main(int argc, char** argv) {
   msg::Init("postconf");
   Options o;
   int c;
-  while ((c = getopt(argc, argv, "c:dehmMnPvxX#")) != -1) {
+  while ((c = getopt(argc, argv, "c:deFhmMnPvxX#")) != -1) {
     switch (c) {
       case 'c':
         o.config_dir = optarg;
@@ -247,6 +330,9 @@ int main(int argc, char** argv) {
       case 'P':
         o.master_params = true;
         break;
+      case 'F':
+        o.master_fields = true;
+        break;
       case 'v':
         msg::SetVerbose(msg::Verbose() + 1);
         break;
@@ -265,12 +351,15 @@ int main(int argc, char** argv) {
   }
   for (int i = optind; i < argc; ++i) o.args.emplace_back(argv[i]);
   // "postconf name=value" edits main.cf, as with -e.
-  if (!o.remove && !o.comment_out && !o.master && !o.master_params && !o.args.empty() &&
-      std::all_of(o.args.begin(), o.args.end(),
-                  [](const std::string& a) { return a.find('=') != std::string::npos; }))
+  if (!o.remove && !o.comment_out && !o.master && !o.master_params && !o.master_fields &&
+      !o.args.empty() && std::all_of(o.args.begin(), o.args.end(), [](const std::string& a) {
+        return a.find('=') != std::string::npos;
+      }))
     o.edit = true;
-  int modes = o.edit + o.remove + o.comment_out + o.master + o.master_params + o.table_types;
-  if (modes > 1) msg::Fatal("specify at most one of -e, -X, -#, -M, -P and -m");
+  bool master_edit = o.master && (o.remove || o.comment_out);
+  int modes = o.edit + o.remove + o.comment_out + o.master + o.master_params + o.master_fields +
+              o.table_types - master_edit;
+  if (modes > 1) msg::Fatal("specify at most one of -e, -X, -#, -M, -F, -P and -m");
   if ((o.edit || o.remove || o.comment_out) && o.args.empty()) Usage();
 
   if (o.table_types) {
@@ -283,12 +372,15 @@ int main(int argc, char** argv) {
   if (!cfg.ok()) msg::Fatal("%s", cfg.status().message().c_str());
   const config::MasterCf& master = cfg->master_cf();
   const util::Status& ms = cfg->master_cf_status();
-  if (!ms.ok() && (o.master || o.master_params || ms.code() != util::Code::kNotFound))
+  if (!ms.ok() &&
+      (o.master || o.master_params || o.master_fields || ms.code() != util::Code::kNotFound))
     msg::Fatal("%s", ms.message().c_str());
 
+  if (master_edit) return EditMaster(o, *cfg);
   if (o.edit || o.remove || o.comment_out) return EditMainCf(o, *cfg);
   if (o.master) return ShowMaster(o, master);
   if (o.master_params) return ShowMasterParams(o, master);
+  if (o.master_fields) return ShowMasterFields(o, master);
   if (!o.defaults) WarnUnused(*cfg, master);
   return ShowParameters(o, *cfg);
 }

@@ -406,3 +406,38 @@ class ParityTest(mtatest.TempDirTestCase):
         # The recipients' paragraphs come in the order their agents finished.
         ours = ours.replace("(localhost [127.0.0.1])", "(unknown [127.0.0.1])")
         self.assertEqual(sorted(ours.split("\n\n")), sorted(theirs.split("\n\n")))
+
+    def test_postconf_master_fields_and_edits(self):
+        """postconf -F, -MX and -M# side by side with Debian's postconf on
+        copies of the same master.cf (Debian's own and ours)."""
+        if not os.access(mtatest.DEBIAN_POSTCONF, os.X_OK):
+            self.skipTest("Debian's postconf is not installed")
+        sources = [os.path.join(mtatest.SOURCE, "conf", "master.cf")]
+        if os.path.exists(MASTER_CF_DIST):
+            sources.append(MASTER_CF_DIST)
+
+        def copy(source, name):
+            d = os.path.join(self.tmp, name)
+            os.makedirs(d)
+            open(os.path.join(d, "main.cf"), "w").close()
+            with open(source) as f, open(os.path.join(d, "master.cf"), "w") as g:
+                g.write(f.read())
+            return d
+
+        def normal(text):  # the program's name as invoked
+            return re.sub(r"^\S*postconf: ", "postconf: ", text, flags=re.M)
+        for n, source in enumerate(sources):
+            ours, theirs = copy(source, "ours%d" % n), copy(source, "theirs%d" % n)
+            for args in (["-F"], ["-F", "smtp/inet/command"], ["-Fh", "pickup/unix/wakeup"],
+                         ["-F", "relay", "smtp/inet"], ["-F", "nosuch/unix"],
+                         ["-F", "smtp/inet/bogus"], ["-MX", "smtp"],
+                         ["-M#", "relay/unix"], ["-MX", "pickup/unix"], ["-MX", "nosuch/unix"],
+                         ["-M"], ["-F", "relay/unix"]):
+                a = mtatest.run([mtatest.program("postconf"), "-c", ours] + args)
+                b = mtatest.run([mtatest.DEBIAN_POSTCONF, "-c", theirs] + args)
+                self.assertEqual((a.rc, a.out, normal(a.err)), (b.rc, b.out, normal(b.err)),
+                                 "%s: postconf %s" % (source, " ".join(args)))
+                with open(os.path.join(ours, "master.cf")) as f, \
+                        open(os.path.join(theirs, "master.cf")) as g:
+                    self.assertEqual(f.read(), g.read(), "%s after postconf %s"
+                                     % (source, " ".join(args)))
