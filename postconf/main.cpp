@@ -196,6 +196,179 @@ int ShowMaster(const Options& o, const config::MasterCf& master) {
   return 0;
 }
 
+// An entry as postconf writes an edited one (Postfix's -Mf form): the
+// eight columns, then the arguments folded at 80 columns onto lines
+// indented by four spaces, each "-o name=value" on a line of its own.
+std::string FoldedEntry(const config::MasterEntry& e) {
+  config::MasterEntry head = e;
+  head.words.clear();
+  std::vector<std::string> lines = {config::FormatMasterEntry(head)};
+  for (size_t i = 0; i < e.words.size(); ++i) {
+    if (e.words[i] == "-o" && i + 1 < e.words.size()) {
+      lines.push_back("    -o " + e.words[++i]);
+      continue;
+    }
+    if (lines.back().size() + 1 + e.words[i].size() > 80)
+      lines.push_back("    " + e.words[i]);
+    else
+      lines.back() += " " + e.words[i];
+  }
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+// The lines of master.cf text, each with its newline.
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(pos, end - pos));
+    pos = end;
+  }
+  return lines;
+}
+
+// -Me, -Fe, -Pe, -PX: an edited entry is written again in FoldedEntry form
+// where it was, after the commented-out continuation lines ("#   -o ...")
+// it enclosed or that followed it, as Postfix's postconf writes it; a new
+// entry (-Me) is appended at the end.
+int EditMasterEntries(const Options& o, const config::Config& cfg) {
+  std::vector<config::MasterEntry> entries = cfg.master_cf().entries();
+  std::vector<bool> changed(entries.size(), false);
+  std::vector<config::MasterEntry> added;
+  auto find = [&](const std::string& key) -> int {
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (entries[i].key() == key) return static_cast<int>(i);
+    return -1;
+  };
+  for (const std::string& a : o.args) {
+    std::string key, value;
+    if (o.remove) {
+      key = std::string(util::Trim(a));
+    } else {
+      auto kv = util::SplitAssignment(a);
+      if (!kv) msg::Fatal("missing '=' after attribute name: \"%s\"", a.c_str());
+      key = kv->first;
+      value = kv->second;
+    }
+    size_t slash = key.find('/');
+    size_t slash2 = slash == std::string::npos ? slash : key.find('/', slash + 1);
+    if (o.master) {
+      if (slash == std::string::npos || slash2 != std::string::npos)
+        msg::Fatal("-Me, -MX or -M# requires service_name/type");
+      std::vector<std::string> warnings;
+      auto parsed = config::MasterCf::Parse(value + "\n", "command line", &warnings);
+      if (!parsed.ok() || parsed->entries().size() != 1)
+        msg::Fatal("invalid master.cf entry: \"%s\"", value.c_str());
+      int i = find(key);
+      if (i < 0) {
+        added.push_back(parsed->entries()[0]);
+      } else {
+        int line = entries[static_cast<size_t>(i)].line;
+        entries[static_cast<size_t>(i)] = parsed->entries()[0];
+        entries[static_cast<size_t>(i)].line = line;
+        changed[static_cast<size_t>(i)] = true;
+      }
+      continue;
+    }
+    if (slash2 == std::string::npos) {
+      if (o.master_fields) msg::Fatal("-Fe requires service_name/type/field_name");
+      msg::Fatal("-Pe or -PX requires service_name/type/parameter");
+    }
+    int i = find(key.substr(0, slash2));
+    if (i < 0) {
+      msg::Warn("unmatched service_name/type: \"%s\"", a.c_str());
+      continue;
+    }
+    config::MasterEntry& e = entries[static_cast<size_t>(i)];
+    std::string name = key.substr(slash2 + 1);
+    if (o.master_fields) {
+      std::string* fields[] = {&e.name,         &e.type,         &e.private_field, &e.unpriv_field,
+                               &e.chroot_field, &e.wakeup_field, &e.maxproc_field};
+      static constexpr const char* kNames[] = {"service", "type",   "private",      "unprivileged",
+                                               "chroot",  "wakeup", "process_limit"};
+      bool done = false;
+      for (size_t f = 0; f < std::size(kNames); ++f) {
+        if (name == kNames[f]) {
+          *fields[f] = value;
+          done = true;
+        }
+      }
+      if (!done && name == "command") {
+        auto words = config::SplitMasterArgs(value);
+        if (!words.ok() || words->empty())
+          msg::Fatal("invalid command field: \"%s\"", value.c_str());
+        e.command = (*words)[0];
+        e.words.assign(words->begin() + 1, words->end());
+        done = true;
+      }
+      if (!done) msg::Fatal("invalid service attribute name: \"%s\"", name.c_str());
+    } else {
+      bool found = false;
+      for (size_t w = 0; w + 1 < e.words.size(); ++w) {
+        if (e.words[w] != "-o") continue;
+        std::string_view nv = e.words[w + 1];
+        if (nv.substr(0, nv.find('=')) != name) continue;
+        if (o.remove) {
+          e.words.erase(e.words.begin() + static_cast<long>(w),
+                        e.words.begin() + static_cast<long>(w) + 2);
+        } else {
+          e.words[w + 1] = name + "=" + value;
+        }
+        found = true;
+        break;
+      }
+      if (!found && !o.remove) {
+        e.words.push_back("-o");
+        e.words.push_back(name + "=" + value);
+      }
+      if (!found && o.remove) continue;
+    }
+    changed[static_cast<size_t>(i)] = true;
+  }
+  std::string path = cfg.config_dir() + "/master.cf";
+  auto text = util::ReadFile(path, 64 << 20);
+  if (!text.ok()) msg::Fatal("%s", text.status().message().c_str());
+  std::vector<std::string> lines = SplitLines(*text);
+  std::vector<std::string> out_lines = lines;
+  // From the last entry to the first, so that line numbers stay valid.
+  for (size_t k = entries.size(); k-- > 0;) {
+    if (!changed[k]) continue;
+    size_t start = static_cast<size_t>(entries[k].line - 1), end = start + 1;
+    std::vector<std::string> comments;
+    while (end < lines.size()) {
+      const std::string& l = lines[end];
+      // A commented-out continuation line ("#   -o ...") belongs to the entry.
+      if (l.size() > 1 && l[0] == '#' && (l[1] == ' ' || l[1] == '\t')) {
+        comments.push_back(l);
+      } else if (!l.empty() && (l[0] == ' ' || l[0] == '\t') && !util::Trim(l).empty()) {
+      } else {
+        break;
+      }
+      ++end;
+    }
+    std::string replacement;
+    for (const std::string& c : comments) replacement += c;
+    replacement += FoldedEntry(entries[k]);
+    out_lines.erase(out_lines.begin() + static_cast<long>(start),
+                    out_lines.begin() + static_cast<long>(end));
+    out_lines.insert(out_lines.begin() + static_cast<long>(start), replacement);
+  }
+  std::string updated;
+  for (const std::string& l : out_lines) updated += l;
+  if (!added.empty() && !updated.empty() && updated.back() != '\n') updated += '\n';
+  for (const config::MasterEntry& e : added) updated += FoldedEntry(e);
+  if (updated == *text) return 0;
+  std::vector<std::string> warnings;
+  if (auto check = config::MasterCf::Parse(updated, path, &warnings); !check.ok())
+    msg::Fatal("edit would break %s: %s", path.c_str(), check.status().message().c_str());
+  util::Status s = util::AtomicReplace(path, updated);
+  if (!s.ok()) msg::Fatal("%s", s.message().c_str());
+  return 0;
+}
+
 // -MX and -M#: removes, or comments out with "#" line by line, the
 // master.cf entries named service/type (continuation lines included), as
 // Postfix's postconf; a name that matches nothing is no error.
@@ -357,8 +530,10 @@ int main(int argc, char** argv) {
       }))
     o.edit = true;
   bool master_edit = o.master && (o.remove || o.comment_out);
+  bool entry_edit = (o.master && o.edit) || (o.master_fields && o.edit) ||
+                    (o.master_params && (o.edit || o.remove));
   int modes = o.edit + o.remove + o.comment_out + o.master + o.master_params + o.master_fields +
-              o.table_types - master_edit;
+              o.table_types - master_edit - entry_edit;
   if (modes > 1) msg::Fatal("specify at most one of -e, -X, -#, -M, -F, -P and -m");
   if ((o.edit || o.remove || o.comment_out) && o.args.empty()) Usage();
 
@@ -376,6 +551,7 @@ int main(int argc, char** argv) {
       (o.master || o.master_params || o.master_fields || ms.code() != util::Code::kNotFound))
     msg::Fatal("%s", ms.message().c_str());
 
+  if (entry_edit) return EditMasterEntries(o, *cfg);
   if (master_edit) return EditMaster(o, *cfg);
   if (o.edit || o.remove || o.comment_out) return EditMainCf(o, *cfg);
   if (o.master) return ShowMaster(o, master);

@@ -408,8 +408,9 @@ class ParityTest(mtatest.TempDirTestCase):
         self.assertEqual(sorted(ours.split("\n\n")), sorted(theirs.split("\n\n")))
 
     def test_postconf_master_fields_and_edits(self):
-        """postconf -F, -MX and -M# side by side with Debian's postconf on
-        copies of the same master.cf (Debian's own and ours)."""
+        """postconf -F, -MX, -M#, -Me, -Fe, -Pe and -PX side by side with
+        Debian's postconf on copies of the same master.cf (Debian's own and
+        ours): output, messages, exit code and the file after each step."""
         if not os.access(mtatest.DEBIAN_POSTCONF, os.X_OK):
             self.skipTest("Debian's postconf is not installed")
         sources = [os.path.join(mtatest.SOURCE, "conf", "master.cf")]
@@ -430,9 +431,18 @@ class ParityTest(mtatest.TempDirTestCase):
             ours, theirs = copy(source, "ours%d" % n), copy(source, "theirs%d" % n)
             for args in (["-F"], ["-F", "smtp/inet/command"], ["-Fh", "pickup/unix/wakeup"],
                          ["-F", "relay", "smtp/inet"], ["-F", "nosuch/unix"],
-                         ["-F", "smtp/inet/bogus"], ["-MX", "smtp"],
-                         ["-M#", "relay/unix"], ["-MX", "pickup/unix"], ["-MX", "nosuch/unix"],
-                         ["-M"], ["-F", "relay/unix"]):
+                         ["-F", "smtp/inet/bogus"],
+                         ["-Pe", "relay/unix/syslog_name=foo", "pickup/unix/content_filter=x"],
+                         ["-PX", "relay/unix/syslog_name"], ["-Pe", "nosuch/unix/max_idle=1"],
+                         ["-Me", "smtp/inet = smtp inet n - n - 1 smtpd -o "
+                          "smtpd_client_restrictions=permit",
+                          "new/unix = new unix - - n - - discard"],
+                         ["-Fe", "pickup/unix/wakeup=30"],
+                         ["-Fe", "cleanup/unix/command=cleanup -v -o max_idle=10"],
+                         ["-PX", "smtp"], ["-Pe", "smtp/inet"], ["-Fe", "smtp/inet/bogus=1"],
+                         ["-M"], ["-P"], ["-MX", "smtp"], ["-M#", "relay/unix"],
+                         ["-MX", "pickup/unix"], ["-MX", "nosuch/unix"], ["-M"],
+                         ["-F", "relay/unix"]):
                 a = mtatest.run([mtatest.program("postconf"), "-c", ours] + args)
                 b = mtatest.run([mtatest.DEBIAN_POSTCONF, "-c", theirs] + args)
                 self.assertEqual((a.rc, a.out, normal(a.err)), (b.rc, b.out, normal(b.err)),
