@@ -1049,19 +1049,12 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
   bool sender = std::string_view(t.reply_class) == kClassSender;
-  // An address that transport_maps (or a *_transport) routes to the error
-  // or retry transport is refused with that transport's text, in every
-  // address class, as Postfix does: "error" 550 with the text's detail
-  // code in class 5, "retry" 450 in class 4 (Postfix 3.7 turns
-  // "error:4.2.1 text" into 550 5.2.1).
-  if (rr->transport == "error" || rr->transport == "retry") {
-    bool hard = rr->transport == "error";
-    std::string dsn, why;
-    deliver_status::SplitDsn(rr->nexthop, sender ? "5.1.0" : "5.1.1", hard ? '5' : '4', &dsn, &why);
-    return Reject(c, hard ? 550 : 450, dsn,
-                  "<" + t.name + ">: " + t.reply_class + " rejected: " + why, t.reply_class);
-  }
-  if (rr->address_class == AddressClass::kDefault) return Result::kDunno;
+  // An address routed to the error or retry transport is checked in every
+  // address class (below, once aliases had their say) but that of virtual
+  // alias domains, whose unknown users get their own reply.
+  const bool error_route = (rr->transport == "error" || rr->transport == "retry") &&
+                           rr->address_class != AddressClass::kAlias;
+  if (rr->address_class == AddressClass::kDefault && !error_route) return Result::kDunno;
   std::string a = rr->recipient.empty() ? addr : rr->recipient;
 
   // found: 1, not found: 0, error: -1 (TempFail done).
@@ -1081,6 +1074,18 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
     int f = lookup(*m, alias_opts_);
     if (f < 0) return Result::kReject;
     if (f > 0) return Result::kDunno;
+  }
+  // An address that transport_maps (or a *_transport) routes to the error
+  // or retry transport and that no alias maps is refused with that
+  // transport's text, as Postfix does: "error" 550 with the text's detail
+  // code in class 5, "retry" 450 in class 4 (Postfix 3.7 turns
+  // "error:4.2.1 text" into 550 5.2.1).
+  if (error_route) {
+    bool hard = rr->transport == "error";
+    std::string dsn, why;
+    deliver_status::SplitDsn(rr->nexthop, sender ? "5.1.0" : "5.1.1", hard ? '5' : '4', &dsn, &why);
+    return Reject(c, hard ? 550 : 450, dsn,
+                  "<" + t.name + ">: " + t.reply_class + " rejected: " + why, t.reply_class);
   }
   auto unknown = [&](config::IntParam code_param, const char* table) {
     std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: User unknown";
