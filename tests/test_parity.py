@@ -8,7 +8,12 @@ given the same main.cf and transport table:
 - soft_bounce = yes in the delivery agents: `dsn=4.x.x, status=SOFTBOUNCE`,
   the message stays queued with the reason in mailq, no notice;
 - smtputf8_enable = no: no SMTPUTF8 in EHLO, the SMTPUTF8 option and UTF-8
-  domains refused as Postfix refuses them."""
+  domains refused as Postfix refuses them;
+- postsuper -e / -f: their output, and the message returned by qmgr;
+- postfix logrotate: the rotated, compressed file and a fresh log;
+- a non-delivery notice byte for byte (DSN fields, Remote-MTA and an smtp
+  Diagnostic-Code, MIME headers), read back from the queue;
+- postconf -F, -MX, -M#, -Me, -Fe, -Pe, -PX on copies of one master.cf."""
 import os
 import re
 
