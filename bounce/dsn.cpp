@@ -101,8 +101,10 @@ std::vector<std::string> Wrap(std::string_view text, size_t width, size_t indent
     if (end == std::string_view::npos) end = text.size();
     std::string_view word = text.substr(pos, end - pos);
     pos = end;
+    // As Postfix's notices: `width` counts the text of a line, not the
+    // indent of a continuation line.
     size_t lead = out.empty() ? 0 : indent;
-    if (!line.empty() && lead + line.size() + 1 + word.size() > width) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
       out.push_back(std::string(lead, ' ') + line);
       line.clear();
     }
@@ -126,14 +128,15 @@ std::vector<std::string> Compose(const Notice& n) {
   }
 
   out.push_back("Date: " + mail_date::MailDate(n.now));
-  out.push_back("From: MAILER-DAEMON@" + n.myhostname + " (Mail Delivery System)");
+  out.push_back("From: Mail Delivery System <MAILER-DAEMON@" + n.myhostname + ">");
   out.push_back("Subject: " + Subject(n));
   out.push_back("To: " + n.to);
   out.push_back("Auto-Submitted: auto-replied");
   out.push_back("MIME-Version: 1.0");
   out.push_back("Content-Type: multipart/report; report-type=delivery-status;");
   out.push_back("\tboundary=\"" + boundary + "\"");
-  if (n.eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
+  const bool eight_bit = n.eight_bit || n.utf8;
+  if (eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
   out.push_back("Message-Id: <" + std::string(stamp) + "." + n.new_queue_id + "@" + n.myhostname +
                 ">");
   out.push_back("");
@@ -143,7 +146,12 @@ std::vector<std::string> Compose(const Notice& n) {
   // 1. The human-readable part.
   out.push_back("--" + boundary);
   out.push_back("Content-Description: Notification");
-  out.push_back("Content-Type: text/plain; charset=us-ascii");
+  if (n.utf8) {
+    out.push_back("Content-Type: text/plain; charset=utf-8");
+    out.push_back("Content-Transfer-Encoding: 8bit");
+  } else {
+    out.push_back("Content-Type: text/plain; charset=us-ascii");
+  }
   out.push_back("");
   TemplateText(n, &out);
   out.push_back("");
@@ -204,8 +212,9 @@ std::vector<std::string> Compose(const Notice& n) {
   out.push_back("Content-Description: " + Description(n, headers_only));
   out.push_back(headers_only ? "Content-Type: text/rfc822-headers"
                              : "Content-Type: message/rfc822");
-  if (n.eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
+  if (eight_bit) out.push_back("Content-Transfer-Encoding: 8bit");
   out.push_back("");
+  out.push_back("Return-Path: <" + n.sender + ">");
   for (const std::string& l : n.original) {
     if (headers_only && l.empty()) break;
     out.push_back(l);

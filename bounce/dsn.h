@@ -4,12 +4,16 @@
 // exact text is unit-tested (dsn_test.cpp).
 //
 // A notice is a list of lines without terminators:
-//   Date, From: MAILER-DAEMON@$myhostname (Mail Delivery System), Subject
+//   Date, From: Mail Delivery System <MAILER-DAEMON@$myhostname> (the form
+//   Postfix's cleanup gives its bounce's From: header), Subject
 //   (per kind, "Postmaster Copy: ..." for postmaster copies), To,
 //   Auto-Submitted: auto-replied, MIME-Version: 1.0, Content-Type:
 //   multipart/report; report-type=delivery-status; boundary="ID.TIME/HOST",
-//   [Content-Transfer-Encoding: 8bit], Message-Id; then three parts:
-//   1. text/plain "Notification": the template text, then one paragraph per
+//   [Content-Transfer-Encoding: 8bit] (8-bit original, or utf8), Message-Id;
+//   then three parts:
+//   1. text/plain "Notification" (charset=utf-8 and 8bit with utf8, as
+//      Postfix 3 with smtputf8_enable = yes; else us-ascii): the template
+//      text, then one paragraph per
 //      recipient "<rcpt> (expanded from <orig>): reason", wrapped at 76
 //      columns with 4-space continuation lines;
 //   2. message/delivery-status "Delivery report": Reporting-MTA: dns; HOST,
@@ -18,7 +22,8 @@
 //      [Original-Recipient], Action, Status, [Remote-MTA], Diagnostic-Code
 //      (the remote reply, else "X-Postfix; REASON"), [Will-Retry-Until]
 //      for delayed recipients;
-//   3. the original: message/rfc822 (complete) when returning the full
+//   3. the original, after a "Return-Path: <SENDER>" line (8bit when the
+//      notice is): message/rfc822 (complete) when returning the full
 //      message, else text/rfc822-headers (the header section only). Non-
 //      delivery notices return the full message unless RET=HDRS or the
 //      message is larger than bounce_size_limit (postconf(5)); delay and
@@ -52,6 +57,7 @@ struct Notice {
   std::string dsn_envid;
   bool ret_headers = false;           // RET=HDRS
   bool eight_bit = false;             // the original's encoding attribute is 8bit
+  bool utf8 = false;                  // smtputf8_enable: utf-8 templates, 8bit
   long long delay_warning_hours = 0;  // for the delay template
   long long max_queue_days = 5;       // ditto, and Will-Retry-Until
   long long bounce_size_limit = 50000;
@@ -69,8 +75,9 @@ std::vector<std::string> Compose(const Notice& n);
 // never with NEVER.
 bool Wants(Kind kind, int dsn_notify);
 
-// Wraps `text` into lines of at most `width` columns at spaces; lines after
-// the first start with `indent` spaces. Words longer than a line are kept whole.
+// Wraps `text` into lines of at most `width` columns of text at spaces;
+// lines after the first start with `indent` more spaces (not counted, as in
+// Postfix's notices). Words longer than a line are kept whole.
 std::vector<std::string> Wrap(std::string_view text, size_t width, size_t indent);
 
 }  // namespace dsn

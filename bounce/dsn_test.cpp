@@ -54,7 +54,7 @@ TEST_F(DsnTest, FailureGolden) {
   n.recipients = {e};
   const std::string want =
       "Date: Tue, 14 Nov 2023 23:13:20 +0000 (UTC)\n"
-      "From: MAILER-DAEMON@mail.example.com (Mail Delivery System)\n"
+      "From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\n"
       "Subject: Undelivered Mail Returned to Sender\n"
       "To: alice@example.com\n"
       "Auto-Submitted: auto-replied\n"
@@ -104,6 +104,7 @@ TEST_F(DsnTest, FailureGolden) {
       "Content-Description: Undelivered Message\n"
       "Content-Type: message/rfc822\n"
       "\n"
+      "Return-Path: <alice@example.com>\n"
       "Subject: hi\n"
       "From: alice@example.com\n"
       "\n"
@@ -147,6 +148,7 @@ TEST_F(DsnTest, DelayGolden) {
       "Content-Description: Delayed Message Headers\n"
       "Content-Type: text/rfc822-headers\n"
       "\n"
+      "Return-Path: <alice@example.com>\n"
       "Subject: hi\n"
       "From: alice@example.com\n"
       "\n"

@@ -143,6 +143,7 @@ util::AttrList HandleRequest(const config::Config& cfg, const util::AttrList& re
   if (auto v = env.Attr("dsn_envid")) n.dsn_envid = std::string(*v);
   if (auto v = env.Attr("dsn_ret")) n.ret_headers = util::Lowercase(*v) == "hdrs" || *v == "2";
   if (auto v = env.Attr("encoding")) n.eight_bit = util::Lowercase(*v) == "8bit";
+  n.utf8 = cfg.GetBool("smtputf8_enable");
   n.delay_warning_hours = cfg.GetTime("delay_warning_time") / 3600;
   n.max_queue_days = cfg.GetTime("maximal_queue_lifetime") / 86400;
   n.bounce_size_limit = cfg.GetInt("bounce_size_limit");

@@ -7,31 +7,25 @@
 //   A single server (server/single_server.h) on the master.cf service
 //   `discard unix - - n - - discard`. It reads one delivery request
 //   (global/deliver_request.h) and reports every recipient as sent, with
-//   relay=none, dsn=2.0.0 and the reason "discarded", or "discarded: TEXT"
-//   when the nexthop is a text (transport_maps `discard:TEXT`) rather than
-//   the recipient's domain, which trivial-rewrite leaves there for a bare
-//   `discard:`. The mail is not looked at.
+//   relay=none and the nexthop as the reason, as Postfix's discard(8) logs
+//   it: the text of a transport_maps `discard:TEXT` (`status=sent (TEXT)`),
+//   or the recipient's domain, which trivial-rewrite leaves there for a bare
+//   `discard:`. A leading RFC 3463 code in the text is the dsn (class 2;
+//   default 2.0.0): `discard:2.7.0 dropped` logs `dsn=2.7.0, status=sent
+//   (dropped)`. The mail is not looked at.
 
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
 #include "server/single_server.h"
-#include "util/msg.h"
-#include "util/strings.h"
 
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
   hooks.service = [](util::Stream& client, server::Server& s) {
     deliver_status::ServeRequest(
         client, s.config(), [](const deliver_request::Request& req, deliver_status::Reporter& rep) {
-          std::string text(util::Trim(req.nexthop));
-          for (size_t i = 0; i < req.recipients.size(); i++) {
-            const std::string& rcpt = req.recipients[i].address;
-            size_t at = rcpt.rfind('@');
-            std::string domain =
-                at == std::string::npos ? "" : util::Lowercase(rcpt.substr(at + 1));
-            bool is_domain = text.empty() || util::Lowercase(text) == domain;
-            rep.Sent(i, "none", "2.0.0", is_domain ? "discarded" : "discarded: " + text);
-          }
+          std::string dsn, reason;
+          deliver_status::SplitDsn(req.nexthop, "2.0.0", '2', &dsn, &reason);
+          for (size_t i = 0; i < req.recipients.size(); i++) rep.Sent(i, "none", dsn, reason);
         });
   };
   server::RunSingleServer(argc, argv, hooks);

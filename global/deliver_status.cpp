@@ -104,12 +104,17 @@ bool Reporter::Sent(size_t i, std::string_view relay, std::string_view dsn,
   return Report(i, "sent", relay, dsn, reason);
 }
 bool Reporter::Deferred(size_t i, std::string_view relay, std::string_view dsn,
-                        std::string_view reason) {
-  return Report(i, "deferred", relay, dsn, reason);
+                        std::string_view reason, const Remote& remote) {
+  return Report(i, "deferred", relay, dsn, reason, remote);
 }
 bool Reporter::Bounced(size_t i, std::string_view relay, std::string_view dsn,
-                       std::string_view reason) {
-  return Report(i, "bounced", relay, dsn, reason);
+                       std::string_view reason, const Remote& remote) {
+  if (soft_bounce_) {
+    std::string soft(dsn);
+    if (!soft.empty()) soft[0] = '4';
+    return Report(i, kSoftBounce, relay, soft, reason, remote);
+  }
+  return Report(i, "bounced", relay, dsn, reason, remote);
 }
 
 void Reporter::SetSiteFailure(std::string_view reason) {
@@ -127,7 +132,7 @@ util::Status Reporter::MarkDone(const deliver_request::Recipient& rc) {
 
 bool Reporter::Expanded(size_t i, std::string_view address, std::string_view status,
                         std::string_view relay, std::string_view dsn, std::string_view reason) {
-  return Report(i, status, relay, dsn, reason, address);
+  return Report(i, status, relay, dsn, reason, {}, address);
 }
 
 bool Reporter::Finish(size_t i, bool any_deferred) {
@@ -148,7 +153,8 @@ bool Reporter::Finish(size_t i, bool any_deferred) {
 }
 
 bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
-                      std::string_view dsn, std::string_view reason, std::string_view address) {
+                      std::string_view dsn, std::string_view reason, const Remote& remote,
+                      std::string_view address) {
   if (i >= req_.recipients.size()) msg::Panic("deliver_status: no recipient #%zu", i);
   deliver_request::Recipient rc = req_.recipients[i];
   bool expansion = !address.empty();
@@ -159,12 +165,21 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
   const std::string& id = req_.queue_id;
   bool ok = true;
   std::string why;
+  bool defer = status == "deferred" || status == kSoftBounce;
   if (status != "sent") {
     delivery_log::Entry e;
     e.recipient = rc.address;
     e.status = std::string(dsn);
     e.action = status == "bounced" ? "failed" : "delayed";
     e.reason = std::string(reason);
+    if (!remote.reply.empty()) {
+      e.diag_type = "smtp";
+      e.diag_text = remote.reply;
+      if (!remote.mta.empty()) {
+        e.mta_type = "dns";
+        e.mta_name = remote.mta;
+      }
+    }
     e.original_recipient = rc.original;
     e.dsn_orcpt = rc.dsn_orcpt;
     e.dsn_notify = rc.dsn_notify;
@@ -175,7 +190,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
       why = st.message();
     }
   }
-  if (ok && status != "deferred" && !expansion) {
+  if (ok && !defer && !expansion) {
     util::Status st = MarkDone(rc);
     if (!st.ok()) {
       ok = false;
@@ -201,7 +216,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
     f.status = "deferred";
     if (!f.dsn.empty()) f.dsn[0] = '4';
     f.reason = "cannot update the queue file: " + why;
-    if (status != "deferred") {
+    if (!defer) {
       // Tell the sender's log why this one stays queued (best effort).
       delivery_log::Entry e;
       e.recipient = rc.address;
@@ -212,7 +227,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
       (void)append_(mail_queue::kDefer, id, e);
     }
   }
-  if (f.status == "deferred") deferred_ = true;
+  if (f.status == "deferred" || f.status == kSoftBounce) deferred_ = true;
   msg::Info("%s: %s", id.c_str(), FormatLogLine(f).c_str());
   return ok;
 }
@@ -275,6 +290,7 @@ void ServeRequest(util::Stream& client, const config::Config& cfg, const Deliver
               req->queue_id.c_str());
     return;
   }
+  rep->set_soft_bounce(cfg.GetBool("soft_bounce"));
   deliver(*req, *rep);
   (void)deliver_request::WriteReply(client, rep->reply());
 }

@@ -2,7 +2,7 @@
 // sent(), defer_append(), bounce_append()): one call per recipient that
 //   - logs Postfix's line
 //       ID: to=<rcpt>, [orig_to=<o>,] relay=R, delay=D, delays=a/b/c/d,
-//           dsn=X.Y.Z, status=sent|deferred|bounced (reason)
+//           dsn=X.Y.Z, status=sent|deferred|bounced|SOFTBOUNCE (reason)
 //     (a = arrival to active, b = active to the agent's start, c = set-up
 //     time the agent reports, d = the rest; values in Postfix's format),
 //   - marks sent and bounced recipients done in the queue file
@@ -39,6 +39,9 @@
 
 namespace deliver_status {
 
+// The status a bounce gets in the log with soft_bounce = yes.
+inline constexpr std::string_view kSoftBounce = "SOFTBOUNCE";
+
 // Postfix's delay format: "0", "0.05", "0.42", "1.1", "293".
 std::string FormatDelay(double seconds);
 
@@ -65,6 +68,14 @@ void SplitDsn(std::string_view text, std::string_view default_dsn, char force_cl
 using LogAppender = std::function<util::Status(std::string_view log_queue, const std::string& id,
                                                const delivery_log::Entry& e)>;
 
+// What a remote server said about a recipient: the DSN's Remote-MTA
+// ("dns; MTA") and Diagnostic-Code ("smtp; REPLY") instead of "X-Postfix;
+// REASON". Empty: the outcome is not a remote server's reply.
+struct Remote {
+  std::string mta;    // the server's host name
+  std::string reply;  // its reply, "550 5.1.1 <bob@example.com>: ..."
+};
+
 class Reporter {
  public:
   // Opens the request's queue file for update; `start` (seconds since the
@@ -77,8 +88,19 @@ class Reporter {
   // Outcome of recipient `i` of the request. The return value says whether
   // the outcome was recorded; failures are logged and counted as deferred.
   bool Sent(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
-  bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
-  bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason);
+  bool Deferred(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason,
+                const Remote& remote = {});
+  bool Bounced(size_t i, std::string_view relay, std::string_view dsn, std::string_view reason,
+               const Remote& remote = {});
+
+  // soft_bounce = yes: Bounced() defers instead, as Postfix's
+  // bounce_append() does then: the dsn's class becomes 4, the entry goes to
+  // the defer/ log with action "delayed", the recipient stays queued, and
+  // the log line says status=SOFTBOUNCE. ServeRequest sets it from the
+  // configuration. qmgr does not: an expired message is returned to the
+  // sender whatever soft_bounce says, as in Postfix (its own bounces of
+  // unresolvable recipients are not softened yet).
+  void set_soft_bounce(bool on) { soft_bounce_ = on; }
 
   // Agents that expand one recipient into several (local(8) aliases and
   // .forward files): the outcome for `address`, expanded from recipient
@@ -104,7 +126,8 @@ class Reporter {
   util::Status MarkDone(const deliver_request::Recipient& rc);
   // `address` empty: the recipient itself; else an expansion (no done mark).
   bool Report(size_t i, std::string_view status, std::string_view relay, std::string_view dsn,
-              std::string_view reason, std::string_view address = {});
+              std::string_view reason, const Remote& remote = {},
+              std::string_view address = {});
 
   mail_queue::Layout layout_;
   LogAppender append_;
@@ -114,6 +137,7 @@ class Reporter {
   double setup_time_ = 0;
   bool deferred_ = false;
   bool site_failure_ = false;
+  bool soft_bounce_ = false;
   std::string reason_;
 };
 

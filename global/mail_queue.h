@@ -45,6 +45,12 @@ inline constexpr std::string_view kDefer = "defer";
 inline constexpr std::string_view kBounce = "bounce";
 inline constexpr std::string_view kTrace = "trace";
 
+// The queue file mode bit that asks for forced expiration (postsuper -e
+// and -f; Postfix's group execute bit): qmgr returns such a message to its
+// sender at its next attempt instead of delivering it. The owner execute
+// bit is the ready bit (queue_file.h).
+inline constexpr mode_t kStatExpire = 0010;
+
 // Message queues (hold queue files) and log queues (hold per-message logs).
 const std::vector<std::string_view>& MessageQueues();
 const std::vector<std::string_view>& LogQueues();

@@ -61,7 +61,7 @@ constexpr std::string_view kGlobalDaemonParams[] = {
 // deliver_status also tells the flush service of deferrals (flush_client).
 constexpr std::string_view kGlobalDeliverStatusParams[] = {
     "fast_flush_domains", "flush_service_name", "ipc_timeout", "parent_domain_matches_subdomains",
-    "queue_directory",
+    "queue_directory",    "soft_bounce",
 };
 
 constexpr std::string_view kGlobalDomainListParams[] = {
@@ -166,6 +166,7 @@ constexpr std::string_view kBounceParams[] = {
     "myhostname",
     "myorigin",
     "notify_classes",
+    "smtputf8_enable",
 };
 
 constexpr std::span<const std::string_view> kBounceModules[] = {
@@ -280,6 +281,8 @@ constexpr std::span<const std::string_view> kPostdropModules[] = {
 constexpr std::string_view kPostfixParams[] = {
     "daemon_directory",
     "maillog_file",
+    "maillog_file_compressor",
+    "maillog_file_rotate_suffix",
 };
 
 constexpr std::span<const std::string_view> kPostfixModules[] = {
@@ -963,8 +966,6 @@ constexpr std::string_view kUnimplemented[] = {
     "mailbox_command_maps",
     "mailbox_transport",
     "mailbox_transport_maps",
-    "maillog_file_compressor",
-    "maillog_file_rotate_suffix",
     "maps_rbl_domains",
     "maps_rbl_reject_code",
     "master_service_disable",

@@ -27,6 +27,16 @@
 //                    public/qmgr).
 //   set-permissions  like check, but also fixes the owner and mode of
 //                    existing queue directories.
+//   logrotate        renames $maillog_file to FILE.SUFFIX (SUFFIX:
+//                    strftime of $maillog_file_rotate_suffix, local time),
+//                    sends SIGHUP to a running master (postlogd also opens
+//                    the new name by itself), waits a second for writers
+//                    of the old file, then runs `$maillog_file_compressor
+//                    FILE.SUFFIX` (one word, looked up in PATH), as Postfix
+//                    3.4's postfix-script. Errors: "fatal: empty 'NAME'
+//                    parameter value - logfile rotation failed", "fatal:
+//                    not rotating '/dev/...'", "fatal: logfile 'FILE'
+//                    rotation failed: ERRORS" (exit 1). Silent otherwise.
 // stop, abort, reload and flush say "fatal: the Postfix mail system is not
 // running" (exit 1) when no master holds the instance's lock.
 //
@@ -42,6 +52,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -215,6 +226,62 @@ int RunMaster(const config::Config& cfg, const char* flag) {
 
 }  // namespace
 
+// postfix logrotate (see the top of this file).
+int LogRotate(const config::Config& cfg) {
+  const std::pair<const char*, std::string> values[] = {
+      {"maillog_file", cfg.Get("maillog_file")},
+      {"maillog_file_compressor", cfg.Get("maillog_file_compressor")},
+      {"maillog_file_rotate_suffix", cfg.Get("maillog_file_rotate_suffix")}};
+  for (const auto& [name, value] : values) {
+    if (value.empty()) Fatal("empty '%s' parameter value - logfile rotation failed", name);
+  }
+  const std::string file = cfg.Get("maillog_file");
+  if (file.compare(0, 5, "/dev/") == 0) Fatal("not rotating '%s'", file.c_str());
+  char suffix[256];
+  time_t now = time(nullptr);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  size_t n = strftime(suffix, sizeof(suffix), cfg.Get("maillog_file_rotate_suffix").c_str(), &tm);
+  if (n == 0) Fatal("logfile '%s' rotation failed: date: invalid suffix format", file.c_str());
+  const std::string rotated = file + "." + suffix;
+  if (rename(file.c_str(), rotated.c_str()) < 0)
+    Fatal("logfile '%s' rotation failed: mv: cannot move '%s' to '%s': %s", file.c_str(),
+          file.c_str(), rotated.c_str(), strerror(errno));
+  if (auto pid = master_lock::RunningMaster(cfg); pid && kill(*pid, SIGHUP) < 0)
+    Fatal("logfile '%s' rotation failed: kill: %s", file.c_str(), strerror(errno));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // The compressor's own error output is the reason, as in postfix-script.
+  int err[2];
+  if (pipe(err) < 0) Fatal("logfile '%s' rotation failed: pipe: %s", file.c_str(), strerror(errno));
+  const std::string compressor = cfg.Get("maillog_file_compressor");
+  pid_t child = fork();
+  if (child < 0) Fatal("logfile '%s' rotation failed: fork: %s", file.c_str(), strerror(errno));
+  if (child == 0) {
+    dup2(err[1], 1);
+    dup2(err[1], 2);
+    close(err[0]);
+    close(err[1]);
+    execlp(compressor.c_str(), compressor.c_str(), rotated.c_str(), static_cast<char*>(nullptr));
+    dprintf(2, "%s: %s", compressor.c_str(), strerror(errno));
+    _exit(127);
+  }
+  close(err[1]);
+  std::string errors;
+  char buf[512];
+  ssize_t got;
+  while ((got = read(err[0], buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0) errors.append(buf, static_cast<size_t>(got));
+  close(err[0]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (!errors.empty() && errors.back() == '\n') errors.pop_back();
+    Fatal("logfile '%s' rotation failed: %s", file.c_str(), errors.c_str());
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   msg::Init("postfix");
   std::string config_dir;
@@ -317,6 +384,7 @@ int main(int argc, char** argv) {
     if (kill(pid, SIGHUP) < 0) Fatal("kill %ld: %s", static_cast<long>(pid), strerror(errno));
     return 0;
   }
+  if (command == "logrotate") return LogRotate(*cfg);
   if (command == "flush") {
     RequireRunning(*cfg);
     const config::MasterEntry* e = cfg->master_cf().Find("qmgr", "unix");
@@ -331,6 +399,6 @@ int main(int argc, char** argv) {
   }
   Fatal(
       "unknown command: '%s'. Usage: postfix start (or stop, reload, abort, flush, check, "
-      "status, set-permissions, start-fg)",
+      "status, set-permissions, start-fg, logrotate)",
       command.c_str());
 }

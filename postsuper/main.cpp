@@ -2,8 +2,9 @@
 // postsuper(1)).
 //
 // SYNOPSIS
-//   postsuper [-psSv] [-c config_dir] [-d queue_id] [-h queue_id]
-//             [-H queue_id] [-r queue_id] [queue ...]
+//   postsuper [-psSv] [-c config_dir] [-d queue_id] [-e queue_id]
+//             [-f queue_id] [-h queue_id] [-H queue_id] [-r queue_id]
+//             [queue ...]
 //
 // DESCRIPTION
 //   Run by the superuser (it then works as mail_owner) or by mail_owner;
@@ -50,7 +51,7 @@
 //           removed: "warning: removed temporary file: QUEUE/NAME",
 //           "warning: removed incomplete queue file: QUEUE/ID".
 //   Without any option postsuper does -s and -p, as Postfix. -s and -p run
-//   first, then -d, -h, -H and -r in that order. Each requested operation
+//   first, then -d, -e/-f, -h, -H and -r in that order. Each requested operation
 //   ends with its summary: "Deleted: N messages", "Placed on hold: N
 //   messages", "Released from hold: N messages", "Requeued: N messages"
 //   ("1 message"). Per-message lines are given for IDs named on the
@@ -63,7 +64,15 @@
 // EXIT STATUS
 //   0, or 1 after a fatal error or when some operation failed.
 //
-// NOT DONE: -e and -f (forced expiration) are refused as invalid options.
+//   -e ID   forced expiration (default: hold incoming active deferred; Postfix
+//           3.5): the file gets the expire bit (mail_queue::kStatExpire),
+//           "ID: expired", and qmgr returns it to the sender at its next
+//           attempt ("status=force-expired, returned to sender"; the reason
+//           is the last delay's, else "message is administratively
+//           expired"). A held message waits for its release.
+//   -f ID   the same, and a held message is released into deferred/ as well
+//           ("ID: released from hold"). Summary: "Force-expired: N
+//           messages" (and "Released from hold: N messages" for -f).
 #include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,6 +81,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "global/config.h"
@@ -87,9 +97,10 @@ namespace {
 
 [[noreturn]] void Usage() {
   msg::Fatal(
-      "usage: postsuper [-c config_dir] [-d queue_id (delete)] [-h queue_id (hold)] "
-      "[-H queue_id (un-hold)] [-p (purge temporary files)] [-r queue_id (requeue)] "
-      "[-s (structure fix)] [-S (redundant structure fix)] [-v (verbose)] [queue...]");
+      "usage: postsuper [-c config_dir] [-d queue_id (delete)] [-e queue_id (expire)] "
+      "[-f queue_id (expire and/or un-hold)] [-h queue_id (hold)] [-H queue_id (un-hold)] "
+      "[-p (purge temporary files)] [-r queue_id (requeue)] [-s (structure fix)] "
+      "[-S (redundant structure fix)][-v (verbose)] [queue...]");
 }
 
 // Root becomes mail_owner; others must own the queue.
@@ -109,7 +120,7 @@ void DropPrivileges(const config::Config& cfg) {
 }
 
 struct Request {
-  char op;  // d h H r
+  char op;  // d e f h H r
   std::string id;
 };
 
@@ -125,12 +136,14 @@ int main(int argc, char** argv) {
   int verbose = 0;
   int c;
   opterr = 0;
-  while ((c = getopt(argc, argv, "c:d:h:H:pr:sSv")) != -1) {
+  while ((c = getopt(argc, argv, "c:d:e:f:h:H:pr:sSv")) != -1) {
     switch (c) {
       case 'c':
         config_dir = optarg;
         break;
       case 'd':
+      case 'e':
+      case 'f':
       case 'h':
       case 'H':
       case 'r':
@@ -147,7 +160,7 @@ int main(int argc, char** argv) {
         ++verbose;
         break;
       default:
-        if (optopt == 'c' || optopt == 'd' || optopt == 'h' || optopt == 'H' || optopt == 'r') {
+        if (std::string_view("cdefhHr").find(static_cast<char>(optopt)) != std::string_view::npos) {
           fprintf(stderr, "postsuper: option requires an argument -- '%c'\n", optopt);
         } else {
           fprintf(stderr, "postsuper: invalid option -- '%c'\n", optopt);
@@ -204,6 +217,9 @@ int main(int argc, char** argv) {
       {'d',
        "Deleted",
        {mail_queue::kHold, mail_queue::kIncoming, mail_queue::kActive, mail_queue::kDeferred}},
+      {'e',
+       "Force-expired",
+       {mail_queue::kHold, mail_queue::kIncoming, mail_queue::kActive, mail_queue::kDeferred}},
       {'h', "Placed on hold", {mail_queue::kIncoming, mail_queue::kActive, mail_queue::kDeferred}},
       {'H', "Released from hold", {mail_queue::kHold}},
       {'r',
@@ -212,10 +228,11 @@ int main(int argc, char** argv) {
   };
   for (const Op& op : order) {
     bool requested = false;
-    postsuper::Totals t;
+    postsuper::Totals t, released;
     const std::vector<std::string_view>& queues = named_queues.empty() ? op.defaults : named_queues;
+    char op_char = op.op;  // 'e' stands for -e and -f: the request says which
     auto apply = [&](const std::string& id, bool named) {
-      switch (op.op) {
+      switch (op_char) {
         case 'd':
           ops.Delete(queues, id, named, &t);
           break;
@@ -228,6 +245,10 @@ int main(int argc, char** argv) {
         case 'r':
           ops.Requeue(queues, id, named, &t);
           break;
+        case 'e':
+        case 'f':
+          ops.Expire(queues, id, named, op_char == 'f', &t, &released);
+          break;
       }
     };
     auto named = [&](const std::string& id) {
@@ -238,7 +259,8 @@ int main(int argc, char** argv) {
       apply(id, true);
     };
     for (const Request& r : requests) {
-      if (r.op != op.op) continue;
+      if (r.op != op.op && !(op.op == 'e' && r.op == 'f')) continue;
+      op_char = r.op;
       requested = true;
       if (r.id == "ALL") {
         for (std::string_view q : queues)
@@ -258,7 +280,8 @@ int main(int argc, char** argv) {
       }
     }
     if (requested) msg::Info("%s: %s", op.summary, Plural(t.changed).c_str());
-    errors |= t.errors;
+    if (released.changed > 0) msg::Info("Released from hold: %s", Plural(released.changed).c_str());
+    errors |= t.errors || released.errors;
   }
   return errors ? 1 : 0;
 }

@@ -182,6 +182,37 @@ void Operations::Release(const std::vector<std::string_view>& queues, const std:
   }
 }
 
+void Operations::Expire(const std::vector<std::string_view>& queues, const std::string& id,
+                        bool named, bool release, Totals* t, Totals* released) {
+  for (std::string_view q : queues) {
+    std::string path = layout_.Path(q, id);
+    struct stat st;
+    if (lstat(path.c_str(), &st) < 0) {
+      if (errno == ENOENT) continue;
+      msg::Warn("expire file %s: %s", path.c_str(), strerror(errno));
+      t->errors = true;
+      return;
+    }
+    if (!S_ISREG(st.st_mode)) continue;
+    // A file expired already is not counted again (as Postfix).
+    if (!(st.st_mode & mail_queue::kStatExpire)) {
+      if (chmod(path.c_str(), (st.st_mode & 07777) | mail_queue::kStatExpire) < 0) {
+        if (errno == ENOENT) continue;  // moved meanwhile
+        msg::Warn("expire file %s: cannot set permission: %s", path.c_str(), strerror(errno));
+        t->errors = true;
+        return;
+      }
+      ++t->changed;
+      if (named) msg::Info("%s: expired", id.c_str());
+    }
+    if (release && q == mail_queue::kHold && Move(q, mail_queue::kDeferred, id, released)) {
+      ++released->changed;
+      if (named) msg::Info("%s: released from hold", id.c_str());
+    }
+    return;
+  }
+}
+
 void Operations::Requeue(const std::vector<std::string_view>& queues, const std::string& id,
                          bool named, Totals* t) {
   if (cleanup_down_) return;

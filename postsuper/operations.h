@@ -55,6 +55,13 @@ class Operations {
                Totals* t);
   void Requeue(const std::vector<std::string_view>& queues, const std::string& id, bool named,
                Totals* t);
+  // -e (release = false) and -f: sets the forced-expiration bit
+  // (mail_queue::kStatExpire) on the first file found, "ID: expired" (not
+  // for a file that has it already); -f
+  // also moves a held message into deferred/ ("ID: released from hold",
+  // counted in *released).
+  void Expire(const std::vector<std::string_view>& queues, const std::string& id, bool named,
+              bool release, Totals* t, Totals* released);
 
   // -s: structure check and repair; returns the number of files renamed to
   // match their inode.

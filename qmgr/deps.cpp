@@ -151,6 +151,12 @@ class DiskStore : public QueueStore {
     return reader->envelope();
   }
 
+  bool ExpireRequested(File& file) override {
+    struct stat st;
+    return fstat(static_cast<DiskFile&>(file).fd.get(), &st) == 0 &&
+           (st.st_mode & mail_queue::kStatExpire) != 0;
+  }
+
   util::StatusOr<queue_file::Envelope> Read(const std::string& id) override {
     auto reader = queue_file::Reader::Open(layout_.Path(mail_queue::kActive, id));
     if (!reader.ok()) return reader.status();

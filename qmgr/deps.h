@@ -55,6 +55,12 @@ class QueueStore {
   };
 
   virtual ~QueueStore() = default;
+  // Whether the taken file asks for forced expiration (postsuper -e/-f:
+  // mail_queue::kStatExpire).
+  virtual bool ExpireRequested(File& file) {
+    (void)file;
+    return false;
+  }
   // The IDs in `queue`, in any order.
   virtual util::StatusOr<std::vector<std::string>> List(std::string_view queue) = 0;
   // Takes `queue`/`id` into active/: only a regular file with its ready

@@ -199,6 +199,7 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
     return nullptr;
   }
   m->env = std::move(*env);
+  m->force_expired = deps_.store->ExpireRequested(*m->file);
   m->arrival = m->env.arrival_sec + m->env.arrival_usec / 1e6;
   if (m->prev_attempt < m->arrival) m->prev_attempt = m->arrival;
   return m;
@@ -264,6 +265,10 @@ Loaded Feeder::Load(std::unique_ptr<Message> owned,
     if (resolve_reason.compare(0, prefix.size(), prefix) != 0)
       resolve_reason = std::string(prefix) + ": " + resolve_reason;
     out.deferrals.push_back({resolve_failed, "4.3.0", resolve_reason, false});
+  }
+  if (m.force_expired) {  // no attempt: the finisher returns it to the sender
+    m.all_finished = false;
+    return out;
   }
   if (!bad_syntax.empty())
     out.deferrals.push_back({bad_syntax, "5.1.3", "bad address syntax", true});

@@ -50,19 +50,24 @@ Finisher::Outcome Finisher::Finish(Message& m) {
   };
   std::vector<size_t> left = live(*env);
   double now = deps_.clock->Now();
-  if (!left.empty() && Expired(now, m.arrival, m.env.sender.empty(),
-                               static_cast<double>(cfg_.GetTime("maximal_queue_lifetime")),
-                               static_cast<double>(cfg_.GetTime("bounce_queue_lifetime")))) {
+  // postsuper -e/-f, also when it came while the message was being delivered.
+  bool forced = m.force_expired || deps_.store->ExpireRequested(*m.file);
+  if (!left.empty() &&
+      (forced || Expired(now, m.arrival, m.env.sender.empty(),
+                         static_cast<double>(cfg_.GetTime("maximal_queue_lifetime")),
+                         static_cast<double>(cfg_.GetTime("bounce_queue_lifetime"))))) {
     std::map<std::string, delivery_log::Entry> reasons = m.prev_defer;
     if (auto entries = store.ReadLog(mail_queue::kDefer, m.id); entries.ok())
       for (const delivery_log::Entry& e : *entries) reasons[e.recipient] = e;
-    msg::Info("%s: from=<%s>, status=expired, returned to sender", m.id.c_str(),
-              m.env.sender.c_str());
+    msg::Info("%s: from=<%s>, status=%s, returned to sender", m.id.c_str(), m.env.sender.c_str(),
+              forced ? "force-expired" : "expired");
     for (size_t i : left) {
       std::string addr = m.resolved[i].empty() ? m.env.recipients[i].address : m.resolved[i];
       auto it = reasons.find(addr);
-      std::string dsn = it != reasons.end() ? it->second.status : "4.4.7";
-      std::string why = it != reasons.end() ? it->second.reason : "delivery time expired";
+      std::string dsn = it != reasons.end() ? it->second.status : forced ? "4.7.0" : "4.4.7";
+      std::string why = it != reasons.end() ? it->second.reason
+                        : forced            ? "message is administratively expired"
+                                            : "delivery time expired";
       ReportRecipients(notices, now, m, {i}, dsn, why, true);
     }
     env = store.Read(m.id);

@@ -9,7 +9,11 @@
 //   - live recipients left and the message older than
 //     maximal_queue_lifetime (bounce_queue_lifetime for the null sender):
 //     each is bounced with its last defer reason ("4.4.7 delivery time
-//     expired" when there is none);
+//     expired" when there is none); the same, whatever its age, for a
+//     message postsuper -e/-f marked (Message::force_expired, or the mark
+//     found now), logged "status=force-expired, returned to sender", with
+//     "4.7.0 message is administratively expired" when there is no reason
+//     (the feeder gives such a message no delivery at all);
 //   - a bounce/ log exists: Notices::Notify(kNonDelivery) first; if that
 //     fails the message is kept (deferred, retried later);
 //   - nothing live: the file and its logs are removed ("ID: removed");

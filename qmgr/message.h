@@ -43,6 +43,9 @@ struct Message {
   bool unsynced_marks = false;
   // Taken from deferred/ by a flush: defer_transports do deliver it.
   bool flushed = false;
+  // postsuper -e/-f asked for forced expiration: not delivered, returned
+  // to the sender by the finisher.
+  bool force_expired = false;
 };
 
 // The request for recipients `rcpts` (envelope indices) of `m` to `nexthop`.

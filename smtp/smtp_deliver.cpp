@@ -318,7 +318,7 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
           rep.Sent(i, relay, rr.dsn, rr.reason);
           break;
         case Outcome::kBounced:
-          rep.Bounced(i, relay, rr.dsn, rr.reason);
+          rep.Bounced(i, relay, rr.dsn, rr.reason, rr.remote);
           break;
         case Outcome::kSoft:
         case Outcome::kNone:

@@ -34,9 +34,14 @@ class Session {
 
  private:
   // Every recipient without an outcome gets this one.
-  void All(Outcome o, const std::string& dsn, const std::string& reason) {
+  void All(Outcome o, const std::string& dsn, const std::string& reason,
+           const deliver_status::Remote& remote = {}) {
     for (RecipientResult& r : result_.recipients)
-      if (r.outcome == Outcome::kNone) r = RecipientResult{o, dsn, reason};
+      if (r.outcome == Outcome::kNone) r = RecipientResult{o, dsn, reason, remote};
+  }
+  // Remote-MTA (the server's name, as in host_ "NAME[ADDR]") and reply.
+  deliver_status::Remote RemoteOf(const smtp_reply::Reply& r) const {
+    return {host_.substr(0, host_.find('[')), r.Text()};
   }
   // A failed exchange: an I/O problem while `what`.
   void IoFailure(const util::Status& st, const std::string& what) {
@@ -55,7 +60,7 @@ class Session {
   void ReplyFailure(const smtp_reply::Reply& r, const std::string& command) {
     bool hard = r.code >= 500;
     All(hard ? Outcome::kBounced : Outcome::kSoft, r.DsnOr(hard ? "5.0.0" : "4.0.0"),
-        Said(r, command));
+        Said(r, command), RemoteOf(r));
   }
 
   util::Status Send(const std::string& line, int timeout) {
@@ -368,7 +373,7 @@ class Session {
     } else if (res.outcome == Outcome::kNone) {
       bool hard = r.code >= 500;
       res = RecipientResult{hard ? Outcome::kBounced : Outcome::kSoft,
-                            r.DsnOr(hard ? "5.0.0" : "4.0.0"), Said(r, "RCPT TO")};
+                            r.DsnOr(hard ? "5.0.0" : "4.0.0"), Said(r, "RCPT TO"), RemoteOf(r)};
     }
   }
 

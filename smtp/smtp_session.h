@@ -52,6 +52,7 @@
 #include <string>
 #include <vector>
 
+#include "global/deliver_status.h"
 #include "global/smtp_data.h"
 #include "smtp/smtp_sasl.h"
 #include "smtp/smtp_tls.h"
@@ -103,6 +104,9 @@ struct RecipientResult {
   Outcome outcome = Outcome::kNone;
   std::string dsn;
   std::string reason;
+  // The server's own refusal, for the DSN's Remote-MTA and Diagnostic-Code
+  // (empty when the outcome is not a reply of the server's).
+  deliver_status::Remote remote;
 };
 
 struct SessionResult {

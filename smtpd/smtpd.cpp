@@ -61,6 +61,7 @@ class Session {
   bool QueueHasSpace();
   void LogMailReject(const std::string& reply);
   bool Rcpt(const smtpd_proto::Command& c);
+  bool NonAsciiDomain(const std::string& address, const char* command);
   bool Data(const smtpd_proto::Command& c);
   bool Bdat(const smtpd_proto::Command& c);
   bool Rset(const smtpd_proto::Command& c);
@@ -641,6 +642,27 @@ void Session::LogMailReject(const std::string& reply) {
             reply.c_str(), sess_.protocol.c_str(), sess_.helo_name.c_str());
 }
 
+// smtputf8_enable = no: an address whose domain is not ASCII is bad
+// syntax, as Postfix's smtpd says (501 and a warning, every non-ASCII or
+// non-printable byte shown as "?"); the local part is not looked at.
+bool Session::NonAsciiDomain(const std::string& address, const char* command) {
+  if (st_.smtputf8_enable) return false;
+  size_t at = address.rfind('@');
+  if (at == std::string::npos) return false;
+  std::string_view domain = std::string_view(address).substr(at + 1);
+  if (std::all_of(domain.begin(), domain.end(),
+                  [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }))
+    return false;
+  std::string shown = "<" + address + ">";
+  for (char& ch : shown) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u >= 0x7f) ch = '?';
+  }
+  msg::Warn("Illegal address syntax from %s in %s command: %s", NamAddr().c_str(), command,
+            shown.c_str());
+  return true;
+}
+
 bool Session::Mail(const smtpd_proto::Command& c) {
   if (!HeloSeen()) return false;
   if (txn_.mail) {
@@ -657,6 +679,10 @@ bool Session::Mail(const smtpd_proto::Command& c) {
       return false;
     case smtpd_proto::PathStatus::kOk:
       break;
+  }
+  if (NonAsciiDomain(p.address, "MAIL")) {
+    Reply("501 5.1.7 Bad sender address syntax");
+    return false;
   }
   ResetTransaction();
   for (const std::string& param : p.params) {
@@ -776,7 +802,7 @@ bool Session::Rcpt(const smtpd_proto::Command& c) {
     case smtpd_proto::PathStatus::kOk:
       break;
   }
-  if (p.address.empty()) {
+  if (p.address.empty() || NonAsciiDomain(p.address, "RCPT")) {
     Reply("501 5.1.3 Bad recipient address syntax");
     return false;
   }

@@ -37,6 +37,7 @@
 #include "global/addr_list.h"
 #include "global/address.h"
 #include "global/cleanup_client.h"
+#include "global/deliver_status.h"
 #include "global/maps.h"
 #include "global/params.h"
 #include "smtpd/smtpd_check_util.h"
@@ -1129,7 +1130,13 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
   if (!sender && no_unknown_recipient_checks_) return Result::kDunno;
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
-  if (rr->address_class == AddressClass::kDefault) return Result::kDunno;
+  bool sender = std::string_view(t.reply_class) == kClassSender;
+  // An address routed to the error or retry transport is checked in every
+  // address class (below, once aliases had their say) but that of virtual
+  // alias domains, whose unknown users get their own reply.
+  const bool error_route = (rr->transport == "error" || rr->transport == "retry") &&
+                           rr->address_class != AddressClass::kAlias;
+  if (rr->address_class == AddressClass::kDefault && !error_route) return Result::kDunno;
   std::string a = rr->recipient.empty() ? addr : rr->recipient;
 
   // found: 1, not found: 0, error: -1 (TempFail done).
@@ -1149,6 +1156,18 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
     int f = lookup(*m, alias_opts_);
     if (f < 0) return Result::kReject;
     if (f > 0) return Result::kDunno;
+  }
+  // An address that transport_maps (or a *_transport) routes to the error
+  // or retry transport and that no alias maps is refused with that
+  // transport's text, as Postfix does: "error" 550 with the text's detail
+  // code in class 5, "retry" 450 in class 4 (Postfix 3.7 turns
+  // "error:4.2.1 text" into 550 5.2.1).
+  if (error_route) {
+    bool hard = rr->transport == "error";
+    std::string dsn, why;
+    deliver_status::SplitDsn(rr->nexthop, sender ? "5.1.0" : "5.1.1", hard ? '5' : '4', &dsn, &why);
+    return Reject(c, hard ? 550 : 450, dsn,
+                  "<" + t.name + ">: " + t.reply_class + " rejected: " + why, t.reply_class);
   }
   auto unknown = [&](config::IntParam code_param, const char* table) {
     std::string text = "<" + t.name + ">: " + t.reply_class + " rejected: User unknown";

@@ -77,7 +77,7 @@ class BounceTest(mtatest.TempDirTestCase):
         self.assertEqual(dump["recipients"], ["alice@example.test"])
         text = "\n".join(dump["content"])
         for want in [
-                "From: MAILER-DAEMON@mail.example.test (Mail Delivery System)",
+                "From: Mail Delivery System <MAILER-DAEMON@mail.example.test>",
                 "Subject: Undelivered Mail Returned to Sender",
                 "To: alice@example.test",
                 "Auto-Submitted: auto-replied",
@@ -90,7 +90,8 @@ class BounceTest(mtatest.TempDirTestCase):
                 "Original-Recipient: rfc822;bob@remote.example\nAction: failed\n"
                 "Status: 5.1.1\nRemote-MTA: dns; mx.remote.example\n"
                 "Diagnostic-Code: smtp; 550 5.1.1 unknown user",
-                "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"
+                "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n"
+                "Content-Transfer-Encoding: 8bit\n\nReturn-Path: <alice@example.test>\n"
                 "Subject: test\n\nxxxx"]:
             self.assertIn(want, text)
         # NOTIFY=NEVER: carol is not reported.
@@ -110,7 +111,8 @@ class BounceTest(mtatest.TempDirTestCase):
         dump = self.notice(inst, qid + r": sender non-delivery notification: (\w+)")
         text = "\n".join(dump["content"])
         self.assertIn("Content-Description: Undelivered Message Headers\n"
-                      "Content-Type: text/rfc822-headers\n\nSubject: test\n\n--", text)
+                      "Content-Type: text/rfc822-headers\nContent-Transfer-Encoding: 8bit\n\n"
+                      "Return-Path: <alice@example.test>\nSubject: test\n\n--", text)
         self.assertNotIn("xxxx", text)
         self.assertIn("Diagnostic-Code: X-Postfix; unknown user", text)
 
