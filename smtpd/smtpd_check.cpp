@@ -1130,7 +1130,6 @@ Result CheckerImpl::UnlistedAddress(Ctx& c, const std::string& addr, const Targe
   if (!sender && no_unknown_recipient_checks_) return Result::kDunno;
   const ResolveResult* rr = Resolve(c, addr, t.name);
   if (rr == nullptr) return Result::kReject;
-  bool sender = std::string_view(t.reply_class) == kClassSender;
   // An address routed to the error or retry transport is checked in every
   // address class (below, once aliases had their say) but that of virtual
   // alias domains, whose unknown users get their own reply.
