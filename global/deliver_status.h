@@ -126,8 +126,7 @@ class Reporter {
   util::Status MarkDone(const deliver_request::Recipient& rc);
   // `address` empty: the recipient itself; else an expansion (no done mark).
   bool Report(size_t i, std::string_view status, std::string_view relay, std::string_view dsn,
-              std::string_view reason, const Remote& remote = {},
-              std::string_view address = {});
+              std::string_view reason, const Remote& remote = {}, std::string_view address = {});
 
   mail_queue::Layout layout_;
   LogAppender append_;

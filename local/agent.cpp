@@ -157,7 +157,7 @@ std::string ExpandLocal(std::string_view text,
 
 struct Agent::State {
   const Delivery* d = nullptr;
-  std::set<std::string> done;                           // local addresses delivered
+  std::set<std::string> done;  // local addresses delivered
   // (sender, forwarding address) -> recipients
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> fwd;
   // Outcomes, each for the address being delivered when it was made.
@@ -167,7 +167,7 @@ struct Agent::State {
     void push_back(Result r) { v.push_back({s->current, std::move(r)}); }
   } results{this, {}};
   std::string current;  // the local address being expanded or delivered
-  std::string sender;  // for forwarding (owner- aliases change it)
+  std::string sender;   // for forwarding (owner- aliases change it)
 };
 
 util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) {

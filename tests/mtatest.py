@@ -8,6 +8,7 @@ The example configurations the tests use are the repository's own
 (SOURCE/examples); nothing outside the source tree is read.
 """
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -314,11 +315,11 @@ class MtaInstance:
         self.main_cf = (
             "queue_directory = %s\ndata_directory = %s\ndaemon_directory = %s\n"
             "command_directory = %s\nmail_owner = %s\ninet_interfaces = 127.0.0.1\n"
-            "maillog_file = %s\nmaillog_file_prefixes = %s\n"
-            # not the host's /etc/aliases (tests that want aliases set their own)
-            "alias_maps =\n%s"
+            "maillog_file = %s\nmaillog_file_prefixes = %s\n%s%s"
             % (self.queue, os.path.join(self.root, "data"), BIN, BIN,
                mail_owner or pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root,
+               # not the host's /etc/aliases (tests that want aliases set their own)
+               "" if re.search(r"^alias_maps\s*=", main_cf, re.M) else "alias_maps =\n",
                main_cf))
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
             f.write(self.main_cf)

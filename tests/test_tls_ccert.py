@@ -57,8 +57,10 @@ def make_certs(directory):
 
 
 def main_cf(certs):
+    # Mail for bob@mx.example.test: no local user table (not the machine's
+    # passwd file) for either system.
     return mtatest.TLS_MAIN_CF % {"dir": certs} + (
-        "relay_clientcerts = texthash:%s/relay_clientcerts\n" % certs)
+        "relay_clientcerts = texthash:%s/relay_clientcerts\nlocal_recipient_maps =\n" % certs)
 
 
 class Client:
@@ -265,7 +267,7 @@ class DebianPostfixClientCertTest(mtatest.TempDirTestCase):
         cf = main_cf(certs).replace("smtpd_peername_lookup = no\n", "")
         ports = {k: mtatest.free_port() for k in ("ask", "self", "all", "access", "req", "ask2")}
         deb = mtatest.DebianPostfix(
-            self, main_cf=cf + "local_recipient_maps =\n",
+            self, main_cf=cf,
             master_cf=services(certs, ports, ours=False) + mtatest.DEBIAN_SMTPD_SERVICES)
         if not deb.start():
             self.skipTest("Debian's Postfix does not start here")
