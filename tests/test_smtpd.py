@@ -357,6 +357,54 @@ class SmtpdTest(mtatest.TempDirTestCase):
             "warning: local_recipient_maps", "").replace("warning: mail_owner", "")
             .replace("warning: maillog_file", ""))
 
+    def test_reject_unauth_pipelining_as_debians(self):
+        """smtpd_data_restrictions = reject_unauth_pipelining: a client that
+        sends everything at once after HELO (the spamware pattern) gets
+        Postfix's 503 at DATA; pipelining after the EHLO reply, ending the
+        group with DATA, is allowed. The replies, compared with Debian's
+        Postfix, and the log line."""
+        cf = "smtpd_data_restrictions = reject_unauth_pipelining\n"
+        inst = self.instance(cf)
+
+        def replies(port):
+            out = []
+            s, greeting = mtatest.smtp_connect(port)
+            with s:
+                s.sendall(b"EHLO client.example\r\n")
+                mtatest.recv_replies(s, 1)
+                s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\n"
+                          b"DATA\r\n")
+                out += mtatest.recv_replies(s, 3)
+                s.sendall(b"Subject: fine\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+                out += [r.split(" queued as")[0] for r in mtatest.recv_replies(s, 2)]
+            s, greeting = mtatest.smtp_connect(port)
+            with s:
+                s.sendall(b"HELO client.example\r\nMAIL FROM:<a@example.org>\r\n"
+                          b"RCPT TO:<bob@remote.example>\r\nDATA\r\nQUIT\r\n")
+                out += mtatest.recv_replies(s, 5)
+            return out
+        ours = replies(self.port)
+        self.assertEqual(ours[8], "503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP "
+                                  "command pipelining")
+        inst.wait_log(r"improper command pipelining after HELO from unknown\[127\.0\.0\.1\]: "
+                      r"MAIL FROM:<a@example\.org>\\r\\nRCPT TO:<bob@remote\.example>\\r\\n"
+                      r"DATA\\r\\nQUIT\\r\\n\n")
+        if not mtatest.DebianPostfix.usable():
+            return
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=MAIN_CF + cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
+            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        mtatest.wait_smtpd(port)
+        self.assertEqual(replies(port), ours)
+        mtatest.wait_for(lambda: "improper command pipelining after HELO" in deb.log(), 10,
+                         "Debian's log line")
+        theirs = re.search(r"improper command pipelining after .*", deb.log()).group(0)
+        mine = re.search(r"improper command pipelining after .*", inst.log()).group(0)
+        self.assertEqual(mine, theirs)
+
     def test_swaks(self):
         inst = self.instance()
         r = mtatest.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
