@@ -267,6 +267,12 @@ void Message::Attribute(std::string_view data) {
     discard_ = true;
   } else if (name == cleanup_client::kAttrContentFilter) {
     // Only a content check chooses a filter; a client cannot.
+  } else if (name == cleanup_client::kAttrRedirect) {
+    if (!value.empty()) redirect_ = std::string(value);
+  } else if (name == cleanup_client::kAttrFilter) {
+    if (!value.empty()) filter_ = std::string(value);
+  } else if (name == cleanup_client::kAttrBcc) {
+    if (!value.empty()) bccs_.push_back(std::string(value));
   } else {
     if (name == "client_name") client_name_ = std::string(value);
     if (name == "client_address") client_address_ = std::string(value);

@@ -112,6 +112,13 @@ inline constexpr std::string_view kAttrRewriteContext = "rewrite_context";
 inline constexpr std::string_view kAttrFullName = "full_name";
 inline constexpr std::string_view kAttrHold = "hold";
 inline constexpr std::string_view kAttrDiscard = "discard";
+// smtpd's access table actions for the message (Postfix's REDIRECT, FILTER
+// and BCC records): every recipient replaced by this address; delivery
+// through this transport:destination; one more recipient. Local users
+// cannot send them: postdrop takes only the maildrop attributes.
+inline constexpr std::string_view kAttrRedirect = "redirect";
+inline constexpr std::string_view kAttrFilter = "filter";
+inline constexpr std::string_view kAttrBcc = "bcc";
 // Stored (by cleanup only; a client's own is dropped): the transport and
 // destination a content check's FILTER chose; qmgr delivers through it.
 inline constexpr std::string_view kAttrContentFilter = "content_filter";

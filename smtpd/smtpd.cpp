@@ -393,6 +393,7 @@ void Session::ResetTransaction() {
   sess_.hold_reason.clear();
   sess_.redirect.clear();
   sess_.filter.clear();
+  sess_.bcc.clear();
   deps_.checker->ResetTransaction(sess_);
 }
 
@@ -862,6 +863,13 @@ void Session::StartContent() {
   // message in the hold queue instead of incoming.
   if (!sess_.hold_reason.empty())
     f.Record(queue_file::kAttr, std::string(cleanup_client::kAttrHold) + "=" + sess_.hold_reason);
+  // REDIRECT, FILTER and BCC: cleanup applies them to the message.
+  if (!sess_.redirect.empty())
+    f.Record(queue_file::kAttr, std::string(cleanup_client::kAttrRedirect) + "=" + sess_.redirect);
+  if (!sess_.filter.empty())
+    f.Record(queue_file::kAttr, std::string(cleanup_client::kAttrFilter) + "=" + sess_.filter);
+  if (!sess_.bcc.empty())
+    f.Record(queue_file::kAttr, std::string(cleanup_client::kAttrBcc) + "=" + sess_.bcc);
   f.Record(queue_file::kMessage, "");
   for (const std::string& h : sess_.prepend_headers) f.Record(queue_file::kLine, h);
   smtpd_proto::ReceivedInfo ri;

@@ -836,7 +836,12 @@ Result CheckerImpl::TableResult(Ctx& c, const std::string& table, const std::str
     return Result::kDunno;
   }
   if (ucmd == "BCC") {
-    msg::Warn("access table %s: BCC action is not supported; ignored", table.c_str());
+    if (text.empty()) {
+      msg::Warn("access table %s entry \"%s\" has BCC without address", table.c_str(),
+                value.c_str());
+      return ConfigError(c);
+    }
+    c.s.bcc = text;  // as Postfix 3.x: the last BCC of the transaction
     return Result::kDunno;
   }
   // A list of restrictions (or a restriction class name).

@@ -123,6 +123,7 @@ struct Session {
   std::string hold_reason;                   // HOLD: queue on hold
   std::string redirect;                      // REDIRECT addr
   std::string filter;                        // FILTER transport:dest
+  std::string bcc;                           // BCC addr (the last one)
 
   // The Checker's memory across stages (delay_reject verdicts); opaque.
   std::shared_ptr<void> check_state;

@@ -340,6 +340,44 @@ class SmtpdTest(mtatest.TempDirTestCase):
         # postqueue -p marks held mail with "!".
         self.assertIn(qid + "!", inst.run("postqueue", "-p").out)
 
+    def test_access_redirect_filter_and_bcc_are_applied(self):
+        """Access table REDIRECT (every recipient replaced), FILTER (the
+        content_filter attribute qmgr delivers through) and BCC (one more
+        recipient), as Postfix's smtpd asks cleanup for them."""
+        inst = self.instance(
+            "smtpd_recipient_restrictions = check_recipient_access inline:{"
+            "{redir@remote.example=REDIRECT other@elsewhere.example}, "
+            "{filt@remote.example=FILTER smtp:[127.0.0.1]:10024}, "
+            "{copy@remote.example=BCC archive@elsewhere.example}}, permit_mynetworks, reject\n")
+
+        def message(rcpts):
+            s = self.connect()
+            s.sendall(b"EHLO c.example\r\n")
+            mtatest.recv_replies(s, 1)
+            s.sendall(b"MAIL FROM:<a@example.org>\r\n" +
+                      b"".join(b"RCPT TO:<%s>\r\n" % r.encode() for r in rcpts) + b"DATA\r\n")
+            replies = mtatest.recv_replies(s, 2 + len(rcpts))
+            self.assertTrue(all(r.startswith("250") for r in replies[:-1]), replies)
+            s.sendall(b"Subject: access\r\n\r\nx\r\n.\r\nQUIT\r\n")
+            qid = mtatest.queued_id(mtatest.recv_replies(s, 2)[0])
+            path = mtatest.wait_for(lambda: inst.queue_path("incoming", qid), 10, "queue file")
+            return mtatest.wait_for(lambda: mtatest.queue_dump(path), 10, "queue file ready")
+
+        q = message(["redir@remote.example", "bob@remote.example"])
+        live = [r for r in q["recipients"] if r not in q["done"]]
+        self.assertEqual(live, ["other@elsewhere.example"], q)
+        inst.wait_log(r"redirect: RCPT from \S+: <redir@remote\.example>: Recipient address "
+                      r"triggers REDIRECT other@elsewhere\.example")
+        q = message(["filt@remote.example"])
+        self.assertEqual(q["attrs"].get("content_filter"), "smtp:[127.0.0.1]:10024", q)
+        q = message(["copy@remote.example"])
+        self.assertEqual(sorted(r for r in q["recipients"] if r not in q["done"]),
+                         ["archive@elsewhere.example", "copy@remote.example"], q)
+        # Mail that meets no action gets none of them.
+        q = message(["bob@remote.example"])
+        self.assertEqual(q["recipients"], ["bob@remote.example"], q)
+        self.assertNotIn("content_filter", q["attrs"])
+
     def test_access_discard_accepts_and_drops(self):
         inst = self.instance("smtpd_recipient_restrictions = check_recipient_access "
                              "inline:{{gone@remote.example=DISCARD}}, permit_mynetworks, "
