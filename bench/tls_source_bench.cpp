@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "global/smtp_reply.h"
 #include "util/sockets.h"
 #include "util/stream.h"
 #include "util/tls.h"
@@ -43,13 +44,10 @@ std::atomic<int> next_message{0};
 std::atomic<int> resumed{0};
 std::atomic<int> failed{0};
 
-// Reads one (possibly multi-line) reply; its code, or -1.
+// The code of the next (possibly multi-line) reply, or -1.
 int Reply(util::Stream& s) {
-  std::string line;
-  for (;;) {
-    if (!s.ReadLine(&line, 4096).ok() || line.size() < 3) return -1;
-    if (line.size() == 3 || line[3] != '-') return atoi(line.substr(0, 3).c_str());
-  }
+  smtp_reply::Reply r;
+  return smtp_reply::Read(s, &r).ok() ? r.code : -1;
 }
 
 bool Command(util::Stream& s, const std::string& cmd, int want) {

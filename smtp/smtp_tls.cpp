@@ -23,13 +23,6 @@ constexpr LevelName kLevels[] = {
     {"dane", TlsLevel::kMay},        {"dane-only", TlsLevel::kDaneOnly},
 };
 
-std::vector<std::string> Split(std::string_view text, std::string_view seps) {
-  std::vector<std::string> out;
-  for (const std::string& w : util::SplitAny(text, seps))
-    if (!w.empty()) out.push_back(w);
-  return out;
-}
-
 }  // namespace
 
 std::optional<TlsLevel> ParseTlsLevel(std::string_view name) {
@@ -46,7 +39,7 @@ const char* TlsLevelName(TlsLevel level) {
 }
 
 util::StatusOr<TlsPolicy> ParseTlsPolicy(std::string_view value) {
-  std::vector<std::string> words = Split(value, " \t,");
+  std::vector<std::string> words = util::SplitAny(value, " \t,");
   if (words.empty()) return util::InvalidArgument("empty TLS policy");
   TlsPolicy p;
   auto level = ParseTlsLevel(words[0]);
@@ -60,14 +53,14 @@ util::StatusOr<TlsPolicy> ParseTlsPolicy(std::string_view value) {
     std::string name = util::Lowercase(w.substr(0, eq));
     std::string v = w.substr(eq + 1);
     if (name == "match") {
-      p.match = Split(v, p.level == TlsLevel::kFingerprint ? "|" : ":");
+      p.match = util::SplitAny(v, p.level == TlsLevel::kFingerprint ? "|" : ":");
       p.match_set = true;
     } else if (name == "protocols") {
       p.protocols = v;
     } else if (name == "ciphers") {
       p.ciphers = v;
     } else if (name == "exclude") {
-      for (const std::string& c : Split(v, ":")) p.exclude.push_back(c);
+      for (const std::string& c : util::SplitAny(v, ":")) p.exclude.push_back(c);
     } else if (name == "servername") {
       p.servername = v;
     } else {

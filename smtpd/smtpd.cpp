@@ -1258,13 +1258,7 @@ bool Session::Etrn(const smtpd_proto::Command& c) {
   }
   std::string site = c.args;
   if (site[0] == '@' || site[0] == '#') site.erase(0, 1);
-  bool valid = !site.empty();
-  for (char ch : site) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_' &&
-        ch != '[' && ch != ']' && ch != ':')
-      valid = false;
-  }
-  if (!valid) {
+  if (!flush_client::ValidSite(site)) {
     Reply("501 Error: invalid parameter syntax");
     return false;
   }
