@@ -291,7 +291,9 @@ TEST(TlsTest, ClientResumesFromItsSlot) {
       ASSERT_TRUE(st.ReadLine(&line, 100).ok());  // the ticket comes with it
       st.Close();
       server.join();
-      if (*version) EXPECT_EQ(sum.protocol, version);
+      if (*version) {
+        EXPECT_EQ(sum.protocol, version);
+      }
       EXPECT_EQ(sum.resumed, round > 0) << version << " round " << round;
     }
   }
