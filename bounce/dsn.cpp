@@ -127,6 +127,8 @@ std::vector<std::string> Compose(const Notice& n) {
     strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &lt);
   }
 
+  out.push_back("Received: by " + n.myhostname + " (" + n.mail_name + ")");
+  out.push_back("\tid " + n.new_queue_id + "; " + mail_date::MailDate(n.now));
   out.push_back("Date: " + mail_date::MailDate(n.now));
   out.push_back("From: Mail Delivery System <MAILER-DAEMON@" + n.myhostname + ">");
   out.push_back("Subject: " + Subject(n));

@@ -4,13 +4,13 @@
 // exact text is unit-tested (dsn_test.cpp).
 //
 // A notice is a list of lines without terminators:
-//   Date, From: Mail Delivery System <MAILER-DAEMON@$myhostname> (the form
-//   Postfix's cleanup gives its bounce's From: header), Subject
-//   (per kind, "Postmaster Copy: ..." for postmaster copies), To,
-//   Auto-Submitted: auto-replied, MIME-Version: 1.0, Content-Type:
-//   multipart/report; report-type=delivery-status; boundary="ID.TIME/HOST",
-//   [Content-Transfer-Encoding: 8bit] (8-bit original, or utf8), Message-Id;
-//   then three parts:
+//   Received: by $myhostname ($mail_name) / <TAB>id NEWID; DATE (the line
+//   Postfix puts on mail it posts itself), Date, From: Mail Delivery System
+//   <MAILER-DAEMON@$myhostname> (the form Postfix's cleanup gives its bounce's From: header),
+//   Subject (per kind, "Postmaster Copy: ..." for postmaster copies), To, Auto-Submitted:
+//   auto-replied, MIME-Version: 1.0, Content-Type: multipart/report; report-type=delivery-status;
+//   boundary="ID.TIME/HOST", [Content-Transfer-Encoding: 8bit] (8-bit original, or utf8),
+//   Message-Id; then three parts:
 //   1. text/plain "Notification" (charset=utf-8 and 8bit with utf8, as
 //      Postfix 3 with smtputf8_enable = yes; else us-ascii): the template
 //      text, then one paragraph per
@@ -50,6 +50,7 @@ struct Notice {
   std::string queue_id;          // of the original message
   std::string new_queue_id;      // of the notice (Message-Id)
   std::string myhostname;
+  std::string mail_name = "Postfix";
   std::string to;      // the notice's recipient (To:)
   std::string sender;  // the original envelope sender
   long arrival_sec = 0;

@@ -53,6 +53,8 @@ TEST_F(DsnTest, FailureGolden) {
   e.diag_text = "550 5.1.1 <bob@example.net>: User unknown";
   n.recipients = {e};
   const std::string want =
+      "Received: by mail.example.com (Postfix)\n"
+      "\tid 4C5D6E; Tue, 14 Nov 2023 23:13:20 +0000 (UTC)\n"
       "Date: Tue, 14 Nov 2023 23:13:20 +0000 (UTC)\n"
       "From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\n"
       "Subject: Undelivered Mail Returned to Sender\n"

@@ -138,6 +138,7 @@ util::AttrList HandleRequest(const config::Config& cfg, const util::AttrList& re
   n.kind = kind;
   n.queue_id = id;
   n.myhostname = cfg.Get("myhostname");
+  n.mail_name = cfg.Get("mail_name");
   n.sender = env.sender;
   n.arrival_sec = env.arrival_sec;
   if (auto v = env.Attr("dsn_envid")) n.dsn_envid = std::string(*v);

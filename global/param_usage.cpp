@@ -49,6 +49,13 @@ constexpr std::string_view kGlobalCleanupClientParams[] = {
     "receive_override_options",
 };
 
+constexpr std::string_view kGlobalMimeParams[] = {
+    "disable_mime_input_processing",
+    "header_size_limit",
+    "mime_boundary_length_limit",
+    "mime_nesting_limit",
+};
+
 constexpr std::string_view kGlobalConfigParams[] = {
     "compatibility_level", "config_directory",          "mydomain", "myhostname", "mynetworks",
     "mynetworks_style",    "smtpd_restriction_classes",
@@ -157,16 +164,10 @@ constexpr std::span<const std::string_view> kAnvilModules[] = {
 };
 
 constexpr std::string_view kBounceParams[] = {
-    "2bounce_notice_recipient",
-    "bounce_size_limit",
-    "delay_warning_time",
-    "double_bounce_sender",
-    "ipc_timeout",
-    "maximal_queue_lifetime",
-    "myhostname",
-    "myorigin",
-    "notify_classes",
-    "smtputf8_enable",
+    "2bounce_notice_recipient", "bounce_size_limit", "delay_warning_time",
+    "double_bounce_sender",     "ipc_timeout",       "mail_name",
+    "maximal_queue_lifetime",   "myhostname",        "myorigin",
+    "notify_classes",           "smtputf8_enable",
 };
 
 constexpr std::span<const std::string_view> kBounceModules[] = {
@@ -454,8 +455,10 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_host_lookup",
     "smtp_line_length_limit",
     "smtp_mail_timeout",
+    "smtp_mime_header_checks",
     "smtp_mx_address_limit",
     "smtp_mx_session_limit",
+    "smtp_nested_header_checks",
     "smtp_never_send_ehlo",
     "smtp_quit_timeout",
     "smtp_rcpt_timeout",
@@ -502,10 +505,19 @@ constexpr std::string_view kSmtpParams[] = {
 };
 
 constexpr std::span<const std::string_view> kSmtpModules[] = {
-    kGlobalAddrFindParams,     kGlobalBounceClientParams,  kGlobalConfigParams,
-    kGlobalDaemonParams,       kGlobalDeliverStatusParams, kGlobalDomainListParams,
-    kGlobalMailQueueParams,    kGlobalMaillogParams,       kGlobalResolveLocalParams,
-    kGlobalSingleServerParams, kGlobalTlsCiphersParams,    kTablesParams,
+    kGlobalAddrFindParams,
+    kGlobalBounceClientParams,
+    kGlobalConfigParams,
+    kGlobalDaemonParams,
+    kGlobalDeliverStatusParams,
+    kGlobalDomainListParams,
+    kGlobalMailQueueParams,
+    kGlobalMaillogParams,
+    kGlobalMimeParams,
+    kGlobalResolveLocalParams,
+    kGlobalSingleServerParams,
+    kGlobalTlsCiphersParams,
+    kTablesParams,
 };
 
 constexpr std::string_view kSmtpdParams[] = {
@@ -1084,9 +1096,7 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_discard_ehlo_keywords",
     "smtp_dns_reply_filter",
     "smtp_dns_resolver_options",
-    "smtp_mime_header_checks",
     "smtp_min_data_rate",
-    "smtp_nested_header_checks",
     "smtp_per_request_deadline",
     "smtp_pix_workaround_delay_time",
     "smtp_pix_workaround_maps",
