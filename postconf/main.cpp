@@ -1,7 +1,9 @@
 // postconf - the main.cf and master.cf configuration utility (postconf(1)).
 //
 // Usage:
-//   postconf [-c DIR] [-dhnvx] [name ...]      parameters in effect / defaults
+//   postconf [-c DIR] [-dfhnvx] [name ...]     parameters in effect / defaults
+//                                              (-f: long lines folded at 80
+//                                              columns, also with -M, -F, -P)
 //   postconf [-c DIR] -e name=value ...        edit main.cf (also: name=value
 //                                              arguments without -e)
 //   postconf [-c DIR] -X name ...              remove parameters from main.cf
@@ -55,20 +57,46 @@ struct Options {
   bool master_params = false;  // -P
   bool master_fields = false;  // -F
   bool table_types = false;    // -m
+  bool fold = false;           // -f
   std::vector<std::string> args;
 };
 
 [[noreturn]] void Usage() {
-  msg::Fatal("usage: postconf [-c config_dir] [-dhmnvx] [-e|-X|-#] [-M|-F|-P] [name...]");
+  msg::Fatal("usage: postconf [-c config_dir] [-dfhmnvx] [-e|-X|-#] [-M|-F|-P] [name...]");
 }
 
-void Print(const Options& o, const std::string& name, const std::string& value) {
-  if (o.hide_names)
-    printf("%s\n", value.c_str());
-  else if (value.empty())
-    printf("%s =\n", name.c_str());
-  else
-    printf("%s = %s\n", name.c_str(), value.c_str());
+// `line` followed by `words`, joined by single spaces, as postconf prints
+// values and master.cf entries; with `fold` (-f) a line that would pass 80
+// columns continues on a line indented by four spaces, and with `o_lines`
+// each "-o name=value" of a master.cf command starts a line of its own.
+std::string FoldWords(std::string line, const std::vector<std::string>& words, bool fold,
+                      bool o_lines) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (fold && o_lines && word == "-o" && i + 1 < words.size()) {
+      out += line + "\n";
+      line = "    -o " + words[++i];
+    } else if (line.empty()) {
+      line = word;
+    } else if (fold && line.size() + 1 + word.size() > 80) {
+      out += line + "\n";
+      line = "    " + word;
+    } else {
+      line += " " + word;
+    }
+  }
+  return out + line + "\n";
+}
+
+// "name = value" (or the value alone with -h): the words of the value
+// (`words`, else the value split at white space) as FoldWords puts them.
+void Print(const Options& o, const std::string& name, const std::string& value,
+           const std::vector<std::string>* words = nullptr, bool o_lines = false) {
+  std::string first = o.hide_names ? std::string() : name + " =";
+  fputs(
+      FoldWords(first, words ? *words : util::SplitAny(value, " \t\r\n"), o.fold, o_lines).c_str(),
+      stdout);
 }
 
 std::string MaybeExpand(const Options& o, const config::Config& cfg, const std::string& value) {
@@ -180,6 +208,15 @@ int EditMainCf(const Options& o, const config::Config& cfg) {
   return 0;
 }
 
+// An entry as postconf writes an edited one (Postfix's -Mf form): the
+// eight columns, then the arguments folded at 80 columns onto lines
+// indented by four spaces, each "-o name=value" on a line of its own.
+std::string FoldedEntry(const config::MasterEntry& e) {
+  config::MasterEntry head = e;
+  head.words.clear();
+  return FoldWords(config::FormatMasterEntry(head), e.words, true, true);
+}
+
 int ShowMaster(const Options& o, const config::MasterCf& master) {
   std::vector<bool> matched(o.args.size(), false);
   for (const config::MasterEntry& e : master.entries()) {
@@ -188,34 +225,17 @@ int ShowMaster(const Options& o, const config::MasterCf& master) {
       const std::string& a = o.args[i];
       if (a == e.name || a == e.key()) show = matched[i] = true;
     }
-    if (show) printf("%s\n", config::FormatMasterEntry(e).c_str());
+    if (show) {
+      if (o.fold)
+        fputs(FoldedEntry(e).c_str(), stdout);
+      else
+        printf("%s\n", config::FormatMasterEntry(e).c_str());
+    }
   }
   for (size_t i = 0; i < o.args.size(); ++i) {
     if (!matched[i]) msg::Warn("unmatched request: \"%s\"", o.args[i].c_str());
   }
   return 0;
-}
-
-// An entry as postconf writes an edited one (Postfix's -Mf form): the
-// eight columns, then the arguments folded at 80 columns onto lines
-// indented by four spaces, each "-o name=value" on a line of its own.
-std::string FoldedEntry(const config::MasterEntry& e) {
-  config::MasterEntry head = e;
-  head.words.clear();
-  std::vector<std::string> lines = {config::FormatMasterEntry(head)};
-  for (size_t i = 0; i < e.words.size(); ++i) {
-    if (e.words[i] == "-o" && i + 1 < e.words.size()) {
-      lines.push_back("    -o " + e.words[++i]);
-      continue;
-    }
-    if (lines.back().size() + 1 + e.words[i].size() > 80)
-      lines.push_back("    " + e.words[i]);
-    else
-      lines.back() += " " + e.words[i];
-  }
-  std::string out;
-  for (const std::string& l : lines) out += l + "\n";
-  return out;
 }
 
 // The lines of master.cf text, each with its newline.
@@ -429,6 +449,8 @@ int ShowMasterFields(const Options& o, const config::MasterCf& master) {
   for (const config::MasterEntry& e : master.entries()) {
     std::string command = e.command;
     for (const std::string& w : e.words) command += " " + w;
+    std::vector<std::string> command_words = {e.command};
+    command_words.insert(command_words.end(), e.words.begin(), e.words.end());
     const std::string* values[] = {&e.name,          &e.type,         &e.private_field,
                                    &e.unpriv_field,  &e.chroot_field, &e.wakeup_field,
                                    &e.maxproc_field, &command};
@@ -439,7 +461,10 @@ int ShowMasterFields(const Options& o, const config::MasterCf& master) {
         const std::string& a = o.args[i];
         if (a == key || a == e.key() || a == e.name) show = matched[i] = true;
       }
-      if (show) Print(o, key, *values[f]);
+      if (show && values[f] == &command)
+        Print(o, key, command, &command_words, true);
+      else if (show)
+        Print(o, key, *values[f]);
     }
   }
   for (size_t i = 0; i < o.args.size(); ++i) {
@@ -477,7 +502,7 @@ int main(int argc, char** argv) {
   msg::Init("postconf");
   Options o;
   int c;
-  while ((c = getopt(argc, argv, "c:deFhmMnPvxX#")) != -1) {
+  while ((c = getopt(argc, argv, "c:defFhmMnPvxX#")) != -1) {
     switch (c) {
       case 'c':
         o.config_dir = optarg;
@@ -505,6 +530,9 @@ int main(int argc, char** argv) {
         break;
       case 'F':
         o.master_fields = true;
+        break;
+      case 'f':
+        o.fold = true;
         break;
       case 'v':
         msg::SetVerbose(msg::Verbose() + 1);

@@ -138,6 +138,29 @@ class PostconfBasics(TempDirTestCase):
         self.assertEqual(r.rc, 1, r)
         self.assertIn("Permission denied", r.err)
 
+    def test_f_folds_long_lines(self):
+        long = "a" * 90
+        d = self.make_config(
+            "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,"
+            " reject_unauth_destination, check_policy_service unix:private/policy, permit\n"
+            "mydestination = x1\tx2   x3\n"
+            "relay_domains = %s b\n" % long)
+        r = run([POSTCONF, "-c", d, "-f", "smtpd_recipient_restrictions", "mydestination",
+                 "relay_domains"])
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.out,
+                         "smtpd_recipient_restrictions = permit_mynetworks, "
+                         "permit_sasl_authenticated,\n"
+                         "    reject_unauth_destination, check_policy_service "
+                         "unix:private/policy, permit\n"
+                         "mydestination = x1 x2 x3\n"
+                         "relay_domains =\n    %s\n    b\n" % long)
+        r = run([POSTCONF, "-c", d, "-fh", "relay_domains"])
+        self.assertEqual(r.out, "%s\n    b\n" % long)
+        # Without -f: one line, the words joined by single spaces.
+        r = run([POSTCONF, "-c", d, "relay_domains", "mydestination"])
+        self.assertEqual(r.out, "relay_domains = %s b\nmydestination = x1 x2 x3\n" % long)
+
     def test_bad_usage(self):
         r = run([POSTCONF, "-Q"])
         self.assertEqual(r.rc, 1, r)
@@ -381,6 +404,24 @@ class PostconfVersusDebian(TempDirTestCase):
         extra = sorted(set(o) - set(t) - VDA_PARAMETERS)
         self.assertEqual(missing, [], "parameters Debian's postconf -d has and we lack")
         self.assertEqual(extra, [], "parameters we have and Debian's postconf -d lacks")
+
+    def test_f_same_folding(self):
+        """postconf -f (main.cf values and master.cf entries folded at 80
+        columns) byte for byte with Debian's."""
+        words = " ".join("w%d" % (i * 7919 % 1000) + "x" * (i % 13) for i in range(60))
+        d = self.make_config(
+            "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated,"
+            " reject_unauth_destination, check_policy_service unix:private/policy,"
+            " reject_rbl_client zen.spamhaus.org, permit\n"
+            "mydestination = %s\n"
+            "relay_domains = %s b\n"
+            "smtpd_banner = $myhostname ESMTP   $mail_name\tx\n" % (words, "a" * 90),
+            master_cf=PostconfMaster.MASTER)
+        for args in (["-nf"], ["-f", "mydestination"], ["-fh", "relay_domains"],
+                     ["-fx", "smtpd_banner"], ["-Mf"], ["-Mf", "docomo/unix"], ["-Ff"],
+                     ["-Pf"], ["mydestination"]):
+            ours, theirs = self.run_both(d, *args)
+            self.assertEqual((ours.rc, ours.out), (theirs.rc, theirs.out), args)
 
     def test_d_same_defaults(self):
         d = self.make_config("")
