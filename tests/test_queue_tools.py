@@ -552,5 +552,47 @@ class QueueToolsTest(mtatest.TempDirTestCase):
         return p.stdout
 
 
+class RequeueThroughCleanupTest(mtatest.TempDirTestCase):
+    """postsuper -r sends the message through cleanup again: a virtual
+    alias and a transport added after the message was queued apply to it
+    (postsuper(1))."""
+
+    def test_requeue_applies_new_aliases_and_transports(self):
+        va = os.path.join(self.tmp, "virtual")
+        tr = os.path.join(self.tmp, "transport")
+        for path in (va, tr):
+            with open(path, "w") as f:
+                f.write("")
+        inst = mtatest.MtaInstance(
+            self, services=["cleanup", "rewrite", "qmgr", "discard", "bounce", "defer", "trace"],
+            main_cf="mydestination =\nlocal_recipient_maps =\nvirtual_alias_maps = hash:%s\n"
+                    "transport_maps = hash:%s\n" % (va, tr))
+        for path in (va, tr):
+            r = mtatest.run([mtatest.program("postmap"), "-c", inst.etc, path])
+            self.assertEqual(r.rc, 0, r)
+        r = inst.postfix("check")
+        self.assertEqual(r.rc, 0, r)
+        r = mtatest.run([QUEUE_MAKE, "-c", inst.etc, "-q", "hold", "-f", "alice@example.com",
+                         "bob@example.net"])
+        self.assertEqual(r.rc, 0, r)
+        held = r.out.strip()
+        inst.start()
+        # Added after the message was queued.
+        with open(va, "w") as f:
+            f.write("bob@example.net carol@example.org\n")
+        with open(tr, "w") as f:
+            f.write("example.org discard:carol got it\n")
+        for path in (va, tr):
+            r = mtatest.run([mtatest.program("postmap"), "-c", inst.etc, path])
+            self.assertEqual(r.rc, 0, r)
+        r = mtatest.run([mtatest.program("postsuper"), "-c", inst.etc, "-r", held])
+        self.assertEqual((r.rc, r.err), (0, "postsuper: %s: requeued\n"
+                                            "postsuper: Requeued: 1 message\n" % held), r)
+        inst.wait_log(r"to=<carol@example\.org>, orig_to=<bob@example\.net>, relay=none, "
+                      r".*status=sent \(carol got it\)", timeout=30)
+        inst.wait_empty()
+        self.assertNotRegex(inst.log(), r": to=<bob@example\.net>, relay=")
+
+
 if __name__ == "__main__":
     unittest.main()
