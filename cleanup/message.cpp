@@ -345,12 +345,12 @@ void Message::StartContent() {
   }
   phase_ = Phase::kContent;
   if (checks_ != nullptr) {
-    Mime::Limits l;
+    mime::Mime::Limits l;
     l.disabled = settings_.disable_mime_input_processing;
     l.nesting_limit = static_cast<size_t>(std::max(1LL, settings_.mime_nesting_limit));
     l.boundary_length = static_cast<size_t>(std::max(1LL, settings_.mime_boundary_length_limit));
     l.header_size_limit = static_cast<size_t>(std::max(1LL, settings_.header_size_limit));
-    mime_ = std::make_unique<Mime>(l);
+    mime_ = std::make_unique<mime::Mime>(l);
   }
   out_.BeginContent();
 }
@@ -493,10 +493,10 @@ void Message::BodyLine(std::string_view line) {
     out_.AddLine(line);
     return;
   }
-  mime_->BodyLine(line, [this](const Mime::Item& it) { MimeItem(it); });
+  mime_->BodyLine(line, [this](const mime::Mime::Item& it) { MimeItem(it); });
 }
 
-void Message::MimeItem(const Mime::Item& item) {
+void Message::MimeItem(const mime::Mime::Item& item) {
   if (!verdict_.ok()) return;
   std::string text(item.text);
   std::string prepend;
@@ -504,8 +504,8 @@ void Message::MimeItem(const Mime::Item& item) {
   if (item.boundary) body_bytes_ = 0;  // a new part: its own body_checks_size_limit
   if (item.header) {
     body_bytes_ = 0;
-    keep = Inspect(item.cls == Mime::Class::kNested ? content_checks::kNestedHeader
-                                                    : content_checks::kMimeHeader,
+    keep = Inspect(item.cls == mime::Mime::Class::kNested ? content_checks::kNestedHeader
+                                                          : content_checks::kMimeHeader,
                    "header", &text, &prepend);
   } else if (settings_.body_checks_size_limit <= 0 ||
              body_bytes_ < settings_.body_checks_size_limit) {
@@ -563,11 +563,11 @@ void Message::FlushHeader() {
   std::string_view name, value;
   if (!address::SplitHeader(header_, &name, &value)) return;
   if (mime_) {
-    Mime::Class cls = mime_->PrimaryHeader(header_);
+    mime::Mime::Class cls = mime_->PrimaryHeader(header_);
     std::string text = header_, prepend;
-    bool keep =
-        Inspect(cls == Mime::Class::kMime ? content_checks::kMimeHeader : content_checks::kHeader,
-                "header", &text, &prepend);
+    bool keep = Inspect(
+        cls == mime::Mime::Class::kMime ? content_checks::kMimeHeader : content_checks::kHeader,
+        "header", &text, &prepend);
     if (!verdict_.ok()) return;
     if (!prepend.empty()) out_.AddLine(prepend);
     if (!keep) return;
@@ -657,7 +657,7 @@ void Message::EndContent() {
     Line(line);
   }
   if (in_headers_) EndHeaders();
-  if (mime_) mime_->End([this](const Mime::Item& it) { MimeItem(it); });
+  if (mime_) mime_->End([this](const mime::Mime::Item& it) { MimeItem(it); });
   if (!verdict_.ok()) return;
   const auto& list = extracted_resent_.empty() ? extracted_ : extracted_resent_;
   for (const std::string& a : list) Recipient(a, a, "", 0);

@@ -90,9 +90,9 @@
 
 #include "cleanup/address_map.h"
 #include "cleanup/headers.h"
-#include "cleanup/mime.h"
 #include "global/config.h"
 #include "global/content_checks.h"
+#include "global/mime.h"
 #include "global/queue_file.h"
 #include "util/attr.h"
 
@@ -229,9 +229,9 @@ class Message {
   void LogAction(const char* action, const char* what, std::string_view content,
                  std::string_view text);
   void BodyLine(std::string_view line);
-  void MimeItem(const Mime::Item& item);
+  void MimeItem(const mime::Mime::Item& item);
   content_checks::Checks* checks_ = nullptr;
-  std::unique_ptr<Mime> mime_;  // while content checks apply
+  std::unique_ptr<mime::Mime> mime_;  // while content checks apply
   bool inspect_done_ = false;   // DISCARD or REJECT: nothing more is inspected
   bool content_rejected_ = false;
   bool content_discarded_ = false;

@@ -78,7 +78,8 @@ enum Table { kHeader, kMimeHeader, kNestedHeader, kBody, kTableCount };
 using TableNames = std::array<std::string_view, kTableCount>;
 inline constexpr TableNames kCleanupTables = {"header_checks", "mime_header_checks",
                                               "nested_header_checks", "body_checks"};
-inline constexpr TableNames kSmtpTables = {"smtp_header_checks", "", "", "smtp_body_checks"};
+inline constexpr TableNames kSmtpTables = {"smtp_header_checks", "smtp_mime_header_checks",
+                                           "smtp_nested_header_checks", "smtp_body_checks"};
 
 class Checks {
  public:

@@ -1,9 +1,20 @@
-#include "cleanup/mime.h"
+#include "global/mime.h"
+
+#include <algorithm>
 
 #include "global/address.h"
 #include "util/strings.h"
 
-namespace cleanup {
+namespace mime {
+
+Mime::Limits Mime::Limits::FromConfig(const config::Config& cfg) {
+  Limits l;
+  l.disabled = cfg.GetBool("disable_mime_input_processing");
+  l.nesting_limit = static_cast<size_t>(std::max(1LL, cfg.GetInt("mime_nesting_limit")));
+  l.boundary_length = static_cast<size_t>(std::max(1LL, cfg.GetInt("mime_boundary_length_limit")));
+  l.header_size_limit = static_cast<size_t>(std::max(1LL, cfg.GetInt("header_size_limit")));
+  return l;
+}
 
 bool Mime::IsMimeHeader(std::string_view name) {
   std::string n = util::Lowercase(util::Trim(name));
@@ -184,4 +195,4 @@ void Mime::BodyLine(std::string_view line, const Sink& sink) {
 
 void Mime::End(const Sink& sink) { FlushHeader(sink); }
 
-}  // namespace cleanup
+}  // namespace mime

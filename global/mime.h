@@ -28,7 +28,7 @@
 // With disable_mime_input_processing = yes every header of the primary
 // message is kPrimary and the whole body is body text.
 //
-//   cleanup::Mime mime(limits);
+//   mime::Mime mime(limits);
 //   for (each logical primary header h) mime.PrimaryHeader(h);   // -> class
 //   mime.EndPrimaryHeaders();
 //   for (each body line l) mime.BodyLine(l, [&](const Mime::Item& it) {...});
@@ -41,7 +41,9 @@
 #include <string_view>
 #include <vector>
 
-namespace cleanup {
+#include "global/config.h"
+
+namespace mime {
 
 class Mime {
  public:
@@ -51,6 +53,10 @@ class Mime {
     size_t nesting_limit = 100;     // mime_nesting_limit
     size_t boundary_length = 2048;  // mime_boundary_length_limit
     size_t header_size_limit = 102400;
+    // disable_mime_input_processing, mime_nesting_limit,
+    // mime_boundary_length_limit, header_size_limit (the caller declares
+    // them).
+    static Limits FromConfig(const config::Config& cfg);
   };
   // What BodyLine() hands on, in input order: a body line, or a whole
   // logical header of a part or attached message (lines joined by '\n',
@@ -106,4 +112,4 @@ class Mime {
   bool header_full_ = false;
 };
 
-}  // namespace cleanup
+}  // namespace mime

@@ -1,11 +1,11 @@
-#include "cleanup/mime.h"
+#include "global/mime.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace cleanup {
+namespace mime {
 namespace {
 
 // Feeds a message (primary headers one per line, no folding) and gives
@@ -98,4 +98,4 @@ TEST(MimeTest, LimitsHold) {
 }
 
 }  // namespace
-}  // namespace cleanup
+}  // namespace mime

@@ -6,6 +6,7 @@
 #include "global/address.h"
 #include "global/content_checks.h"
 #include "global/mail_queue.h"
+#include "global/mime.h"
 #include "global/param_usage.h"
 #include "global/queue_file.h"
 #include "util/msg.h"
@@ -81,14 +82,23 @@ bool Inspect(content_checks::Checks& checks, content_checks::Table t, const std:
   }
 }
 
-// Streams the content, checking it (smtp_header_checks, smtp_body_checks)
-// and rewriting address headers when `generic` is on.
+// Streams the content, checking it (smtp_header_checks,
+// smtp_mime_header_checks, smtp_nested_header_checks, smtp_body_checks)
+// and rewriting address headers when `generic` is on. When header checks
+// apply, the MIME structure (global/mime.h) decides which table a header
+// goes to, as in cleanup: MIME headers (also those of the primary
+// message) to smtp_mime_header_checks, headers of attached messages to
+// smtp_nested_header_checks; a header whose table is empty is sent as is.
 util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
-                          content_checks::Checks& checks, const std::string& id,
-                          smtp_data::DataWriter& w) {
+                          content_checks::Checks& checks, const mime::Mime::Limits& limits,
+                          const std::string& id, smtp_data::DataWriter& w) {
   util::Status err;
   bool in_headers = true;
   std::string pending;
+  std::unique_ptr<mime::Mime> mime;
+  if (checks.any(content_checks::kHeader) || checks.any(content_checks::kMimeHeader) ||
+      checks.any(content_checks::kNestedHeader))
+    mime = std::make_unique<mime::Mime>(limits);
   auto put = [&](std::string_view text) {
     size_t start = 0;
     while (err.ok()) {
@@ -101,7 +111,10 @@ util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
   auto flush_pending = [&]() {
     if (pending.empty() || !err.ok()) return;
     std::string prepend;
-    bool keep = Inspect(checks, content_checks::kHeader, id, &pending, &prepend);
+    content_checks::Table table = content_checks::kHeader;
+    if (mime && mime->PrimaryHeader(pending) == mime::Mime::Class::kMime)
+      table = content_checks::kMimeHeader;
+    bool keep = Inspect(checks, table, id, &pending, &prepend);
     if (!prepend.empty()) put(prepend);
     if (!keep) {
       pending.clear();
@@ -116,7 +129,7 @@ util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
     pending.clear();
     if (err.ok()) put(out);
   };
-  auto body = [&](std::string_view line) {
+  auto body_text = [&](std::string_view line) {
     if (!checks.any(content_checks::kBody)) {
       err = w.Line(line);
       return;
@@ -125,6 +138,27 @@ util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
     bool keep = Inspect(checks, content_checks::kBody, id, &text, &prepend);
     if (!prepend.empty()) err = w.Line(prepend);
     if (keep && err.ok()) err = w.Line(text);
+  };
+  auto item = [&](const mime::Mime::Item& it) {
+    if (!err.ok()) return;
+    if (!it.header) {
+      body_text(it.text);
+      return;
+    }
+    std::string text(it.text), prepend;
+    bool keep = Inspect(checks,
+                        it.cls == mime::Mime::Class::kNested ? content_checks::kNestedHeader
+                                                             : content_checks::kMimeHeader,
+                        id, &text, &prepend);
+    if (!prepend.empty()) put(prepend);
+    if (keep) put(text);
+  };
+  auto body = [&](std::string_view line) {
+    if (mime) {
+      mime->BodyLine(line, item);
+    } else {
+      body_text(line);
+    }
   };
   util::Status st = file.ReadContent([&](std::string_view line) {
     if (!err.ok()) return;
@@ -138,6 +172,7 @@ util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
       std::string_view name, value;
       if (line.empty() || !address::SplitHeader(line, &name, &value)) {
         in_headers = false;
+        if (mime) mime->EndPrimaryHeaders();
         if (err.ok()) {
           if (line.empty()) {
             err = w.Line(line);  // the end of the headers: no body text
@@ -153,6 +188,7 @@ util::Status WriteContent(const queue_file::Reader& file, Generic& generic,
     body(line);
   });
   if (in_headers) flush_pending();
+  if (mime && err.ok()) mime->End(item);
   if (!st.ok()) return util::Internal(st.message());
   return err;
 }
@@ -171,6 +207,7 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   Agent a(std::move(*generic));
   a.cfg_ = &cfg;
   a.checks_ = content_checks::Checks::FromConfig(cfg, content_checks::kSmtpTables);
+  a.mime_limits_ = mime::Mime::Limits::FromConfig(cfg);
   a.lookup_ = LookupOptions::FromConfig(cfg, "smtp");
   SessionParams& s = a.session_;
   s.helo_name = cfg.Get("smtp_helo_name");
@@ -246,7 +283,7 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
   base.dsn_ret = req.dsn_ret;
   base.dsn_envid = req.dsn_envid;
   base.content = [&](smtp_data::DataWriter& w) {
-    return WriteContent(*file, generic_, checks_, req.queue_id, w);
+    return WriteContent(*file, generic_, checks_, mime_limits_, req.queue_id, w);
   };
 
   util::dns::Resolver& resolver = resolver_ ? *resolver_ : util::dns::SystemResolver();

@@ -31,6 +31,7 @@
 #include "global/content_checks.h"
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
+#include "global/mime.h"
 #include "smtp/generic.h"
 #include "smtp/smtp_addr.h"
 #include "smtp/smtp_sasl.h"
@@ -63,7 +64,8 @@ class Agent {
   std::shared_ptr<TlsClient> tls_;
   std::shared_ptr<SaslClient> sasl_;  // null: smtp_sasl_auth_enable = no
   Generic generic_;
-  content_checks::Checks checks_;  // smtp_header_checks, smtp_body_checks
+  content_checks::Checks checks_;  // smtp_header_checks, smtp_body_checks ...
+  mime::Mime::Limits mime_limits_;
   util::dns::Resolver* resolver_ = nullptr;
 };
 

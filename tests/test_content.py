@@ -598,21 +598,34 @@ SMTP_HEADER_CHECKS = r"""/^Subject: warnme/ WARN warned text
 /^Subject: holdme/ HOLD no
 """
 SMTP_BODY_CHECKS = "/^bodywarn/ WARN bw\n/^bodyrep (.*)/ REPLACE new $1\n/^bodyignore/ IGNORE\n"
+SMTP_MIME_HEADER_CHECKS = r"""/^Content-Type: text\/plain/ WARN mimewarn
+/^MIME-Version:/ INFO mimever
+/^X-Part: (.*)/ REPLACE X-Part-Replaced: $1
+"""
+SMTP_NESTED_HEADER_CHECKS = r"""/^Subject: nestedsubj/ WARN nestwarn
+/^X-Nested:/ IGNORE
+/^X-Part:/ WARN never: X-Part is a MIME part header
+"""
 SMTP_MESSAGES = [
     "Subject: warnme x\nX-Replace: abc\nX-Prepend: 1\nX-Ignore: 2\n\nbodywarn 1\nbodyrep q\n"
     "bodyignore\nend\n",
     "Subject: infome y\n\nz\n",
     "Subject: rejectme\n\nz\n",
     "Subject: holdme\n\nz\n",
+    "Subject: mimetest\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"BB\"\n"
+    "X-Part: primary is not a MIME header\n\npreamble\n--BB\nContent-Type: text/plain\n"
+    "X-Part: p1\n\npartbody\n--BB\nContent-Type: message/rfc822\n\nSubject: nestedsubj\n"
+    "X-Nested: n1\nX-Kept: k\n\nnested body\n--BB--\nepilogue\n",
 ]
 SMTP_LOG = re.compile(r"smtp\[\d+\]: (?:\w+: )?((?:warning|info|replace|prepend): (?:header|body) .*|"
                       r"warning: unsupported command .*)")
 
 
 class SmtpClientChecksTest(mtatest.TempDirTestCase):
-    """smtp_header_checks and smtp_body_checks in the smtp client: what the
-    next hop gets and the log lines, the same as Debian's Postfix relaying
-    the same messages to a sink."""
+    """smtp_header_checks, smtp_mime_header_checks, smtp_nested_header_checks
+    and smtp_body_checks in the smtp client: what the next hop gets and the
+    log lines, the same as Debian's Postfix relaying the same messages to a
+    sink."""
 
     def setUp(self):
         super().setUp()
@@ -642,14 +655,15 @@ class SmtpClientChecksTest(mtatest.TempDirTestCase):
         return sorted(bodies), sorted(SMTP_LOG.findall(log()))
 
     def files(self):
-        hc = os.path.join(self.tmp, "shc")
-        bc = os.path.join(self.tmp, "sbc")
-        with open(hc, "w") as f:
-            f.write(SMTP_HEADER_CHECKS)
-        with open(bc, "w") as f:
-            f.write(SMTP_BODY_CHECKS)
+        paths = []
+        for name, text in (("shc", SMTP_HEADER_CHECKS), ("sbc", SMTP_BODY_CHECKS),
+                           ("smc", SMTP_MIME_HEADER_CHECKS), ("snc", SMTP_NESTED_HEADER_CHECKS)):
+            paths.append(os.path.join(self.tmp, name))
+            with open(paths[-1], "w") as f:
+                f.write(text)
         return ("mydestination =\nlocal_recipient_maps =\nsmtp_header_checks = regexp:%s\n"
-                "smtp_body_checks = regexp:%s\n" % (hc, bc))
+                "smtp_body_checks = regexp:%s\nsmtp_mime_header_checks = regexp:%s\n"
+                "smtp_nested_header_checks = regexp:%s\n" % tuple(paths))
 
     def test_smtp_checks_like_debian(self):
         cf = MAIN_CF.replace("mydestination = example.com\n", "") + self.files()
@@ -669,6 +683,14 @@ class SmtpClientChecksTest(mtatest.TempDirTestCase):
                       "From: alice@example.org\n\nbodywarn 1\nnew q\nend\n", bodies)
         self.assertIn("warning: unsupported command in smtp_header_checks map: REJECT no", lines)
         self.assertIn("replace: body bodyrep q: new q", lines)
+        self.assertIn("warning: header Content-Type: text/plain: mimewarn", lines)
+        self.assertIn("info: header MIME-Version: 1.0: mimever", lines)
+        self.assertIn("warning: header Subject: nestedsubj: nestwarn", lines)
+        mime = [b for b in bodies if "Subject: mimetest" in b][0]
+        self.assertIn("\nX-Part: primary is not a MIME header\n", mime)
+        self.assertIn("\nX-Part-Replaced: p1\n\npartbody\n", mime)
+        self.assertIn("\nSubject: nestedsubj\nX-Kept: k\n\nnested body\n", mime)
+        self.assertNotIn("never", "\n".join(lines))
         if not mtatest.DebianPostfix.usable():
             return
 

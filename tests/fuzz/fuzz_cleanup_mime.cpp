@@ -1,5 +1,5 @@
 // Fuzz target: the MIME classifier of cleanup's content checks
-// (cleanup/mime.h) on hostile message text: nested multiparts, attached
+// (global/mime.h) on hostile message text: nested multiparts, attached
 // messages, long and overlapping boundaries, folded headers, no headers.
 //
 // Input: byte 0 the limits (bit 0: disable_mime_input_processing; bits
@@ -17,13 +17,13 @@
 #include <string_view>
 #include <vector>
 
-#include "cleanup/mime.h"
 #include "global/address.h"
+#include "global/mime.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  cleanup::Mime::Limits limits;
+  mime::Mime::Limits limits;
   limits.disabled = data[0] & 1;
   limits.nesting_limit = 1 + ((data[0] >> 1) & 7);
   limits.boundary_length = 1 + (data[0] >> 4);
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     lines.push_back(text.substr(start, nl - start));
     start = nl + 1;
   }
-  cleanup::Mime mime(limits);
+  mime::Mime mime(limits);
   size_t i = 0;
   std::string header;
   for (; i < lines.size(); ++i) {
@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mime.EndPrimaryHeaders();
   std::vector<std::string_view> body(lines.begin() + static_cast<long>(i), lines.end());
   size_t next_body = 0;
-  auto sink = [&](const cleanup::Mime::Item& it) {
+  auto sink = [&](const mime::Mime::Item& it) {
     FUZZ_CHECK(mime.depth() <= limits.nesting_limit);
     if (it.header) {
       FUZZ_CHECK(!limits.disabled);
