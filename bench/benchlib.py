@@ -8,10 +8,12 @@ systems with the same certificate, tlsmgr and session cache), RESUME=0
 makes every handshake a full one (default: the load generator offers the
 session it got last time, as a client with a session cache); KEEP=1 keeps
 the instances' folders (logs) afterwards; FRESH_FS=0 runs the instances in
-plain folders under /tmp instead of a fresh file system each (InstanceRoot)."""
+plain folders under /tmp instead of a fresh file system each (InstanceRoot);
+USAGE=0 turns off the resource figures (class Usage)."""
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,8 @@ SMTP_SOURCE = "/usr/sbin/smtp-source"
 SMTP_SINK = "/usr/sbin/smtp-sink"
 DEBIAN_POSTFIX = "/usr/sbin/postfix"
 STALL_SECONDS = 60
+PERF = shutil.which("perf")
+USAGE = os.environ.get("USAGE") != "0"
 
 # master.cf of both systems: smtpd on {listen}, the queue's services, and
 # the delivery agent line(s) each benchmark adds.
@@ -153,10 +157,17 @@ def main_cf(root, kind, extra):
             % (root, root, dirs, DOMAIN, root, root, extra))
 
 
-def start_instance(root, postfix, etc, port):
-    r = subprocess.run([postfix, "-c", etc, "start"], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Failed("postfix start failed: %s" % r.stderr.strip())
+def start_instance(root, postfix, etc, port, kind=None):
+    """Starts an instance and waits for its smtpd. With `kind` ("ours",
+    "debian") and resource figures possible (root, perf; USAGE=1), the
+    instance runs under a Usage (`postfix start-fg` under perf stat) kept
+    in USAGES[kind]; begin() and end() mark the measured window."""
+    if kind and USAGE and PERF and os.geteuid() == 0:
+        USAGES[kind] = Usage(root, postfix, etc)
+    else:
+        r = subprocess.run([postfix, "-c", etc, "start"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Failed("postfix start failed: %s" % r.stderr.strip())
     if not wait_listening(port):
         raise Failed("smtpd does not answer; see %s/maillog" % root)
 
@@ -169,6 +180,205 @@ def stop_instance(postfix, etc):
             break
         time.sleep(0.1)
     time.sleep(0.5)
+    for usage in USAGES.values():
+        if usage.etc == etc:
+            usage.finish()
+
+
+# The acct_v3 record of the kernel's process accounting (acct(2), 64
+# bytes): flag, version, tty, exitcode, uid, gid, pid, ppid, btime, etime,
+# utime, stime, mem, io, rw, minflt, majflt, swaps (comp_t), comm.
+ACCT_V3 = struct.Struct("<BBHIIIIIIf8H16s")
+PERF_EVENTS = ["task-clock", "context-switches", "syscalls:sys_enter_fsync",
+               "syscalls:sys_enter_fdatasync"]
+USAGES = {}
+
+
+def comp_t(v):
+    """A comp_t (13-bit mantissa, 3-bit base-8 exponent) in AHZ ticks."""
+    return (v & 0x1fff) << (3 * ((v >> 13) & 7))
+
+
+def proc_stat(pid):
+    """(comm, CPU seconds, RSS in kB, parent PID) of a live process."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+        with open("/proc/%d/status" % pid) as f:
+            rss = [l for l in f if l.startswith("VmRSS:")]
+    except OSError:
+        return None
+    comm = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    return comm, cpu, int(rss[0].split()[1]) if rss else 0, int(fields[1])
+
+
+class Usage:
+    """What one instance spends in a measured window: the CPU of each daemon
+    (by program name, processes that exited during the window included,
+    from the kernel's process accounting; those alive at the end from
+    /proc), and over every process of the instance (perf stat counters
+    inherited from master, the window switched on and off through perf's
+    control FIFO): task-clock, context switches, fsync and fdatasync calls;
+    and the RSS of each daemon alive at the end. Process accounting counts
+    CPU in 10 ms ticks per process, rounded down: the per-daemon figures of
+    short-lived processes are low, the perf total is exact."""
+
+    def __init__(self, root, postfix, etc):
+        self.etc = etc
+        self.dir = tempfile.mkdtemp(prefix="usage-")
+        self.ctl, self.ack = os.path.join(self.dir, "ctl"), os.path.join(self.dir, "ack")
+        os.mkfifo(self.ctl)
+        os.mkfifo(self.ack)
+        self.out = os.path.join(self.dir, "perf.out")
+        self.acct = os.path.join(self.dir, "acct")
+        self.perf = subprocess.Popen(
+            [PERF, "stat", "-x,", "-o", self.out, "--delay=-1",
+             "--control", "fifo:%s,%s" % (self.ctl, self.ack), "-e", ",".join(PERF_EVENTS),
+             "--", postfix, "-c", etc, "start-fg"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.ctl_fd = os.open(self.ctl, os.O_RDWR)
+        self.ack_fd = os.open(self.ack, os.O_RDWR)
+        self.master = None
+        self.start = {}      # pid -> CPU seconds at begin()
+        self.daemons = {}    # name -> [processes, CPU seconds]
+        self.rss = {}        # name -> largest RSS (kB) at end()
+        self.counters = {}   # perf event -> count in the window
+        self.messages = 0
+        self.finished = False
+
+    def children(self):
+        """{pid: (comm, cpu, rss)} of master's children and master."""
+        out = {}
+        for e in os.scandir("/proc"):
+            if not e.name.isdigit():
+                continue
+            st = proc_stat(int(e.name))
+            if st and (st[3] == self.master or int(e.name) == self.master):
+                out[int(e.name)] = st[:3]
+        return out
+
+    def control(self, command):
+        os.write(self.ctl_fd, command.encode() + b"\n")
+        os.read(self.ack_fd, 16)
+
+    def begin(self):
+        pid_file = os.path.join(os.path.dirname(self.etc), "queue", "pid", "master.pid")
+        with open(pid_file) as f:
+            self.master = int(f.read().split()[0])
+        open(self.acct, "w").close()
+        os.chmod(self.acct, 0o600)
+        import ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        if self.libc.acct(self.acct.encode()) != 0:
+            self.acct = None
+        self.start = {pid: st[1] for pid, st in self.children().items()}
+        self.control("enable")
+
+    def end(self, messages):
+        self.control("disable")
+        if self.acct:
+            self.libc.acct(None)
+        self.messages = messages
+        seen = set()
+        for pid, (comm, cpu, rss) in self.children().items():
+            d = self.daemons.setdefault(comm, [0, 0.0])
+            d[0] += 1
+            d[1] += cpu - self.start.get(pid, 0.0)
+            self.rss[comm] = max(self.rss.get(comm, 0), rss)
+            seen.add(pid)
+        if self.acct:
+            with open(self.acct, "rb") as f:
+                data = f.read()
+            for off in range(0, len(data) - ACCT_V3.size + 1, ACCT_V3.size):
+                r = ACCT_V3.unpack_from(data, off)
+                if r[1] != 3 or r[7] != self.master or r[6] in seen:
+                    continue
+                comm = r[18].split(b"\0")[0].decode(errors="replace")
+                d = self.daemons.setdefault(comm, [0, 0.0])
+                d[0] += 1
+                d[1] += (comp_t(r[10]) + comp_t(r[11])) / 100.0 - self.start.get(r[6], 0.0)
+
+    def finish(self):
+        """After the instance stopped: perf's counters (once)."""
+        if self.finished:
+            return
+        self.finished = True
+        try:
+            self.perf.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.perf.kill()
+            self.perf.wait()
+        for fd in (self.ctl_fd, self.ack_fd):
+            os.close(fd)
+        try:
+            with open(self.out) as f:
+                for line in f:
+                    fields = line.strip().split(",")
+                    if len(fields) > 2 and fields[2] in PERF_EVENTS:
+                        try:
+                            self.counters[fields[2]] = float(fields[0])
+                        except ValueError:
+                            pass
+        except OSError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def begin_usage(kind):
+    if kind in USAGES:
+        USAGES[kind].begin()
+
+
+def end_usage(kind, messages):
+    if kind in USAGES:
+        USAGES[kind].end(messages)
+
+
+def report_usage():
+    """Prints the resource figures of the systems measured (ours, Debian's)
+    per message, side by side, then forgets them."""
+    kinds = [k for k in ("ours", "debian") if k in USAGES and USAGES[k].messages]
+    if not kinds:
+        return
+    us = [USAGES[k] for k in kinds]
+    names = sorted({n for u in us for n in u.daemons},
+                   key=lambda n: -max(u.daemons.get(n, [0, 0])[1] for u in us))
+    head = "".join("%24s" % ("ours" if k == "ours" else "Debian's") for k in kinds)
+    print("  per message, in the measured window:%s" % head)
+    for n in names:
+        cells = ""
+        for u in us:
+            procs, cpu = u.daemons.get(n, [0, 0.0])
+            cells += "%24s" % ("%.3f ms CPU (%d)" % (1000 * cpu / u.messages, procs)
+                               if procs else "-")
+        print("    %-35s%s" % (n, cells))
+
+    def row(label, value):
+        print("    %-35s%s" % (label, "".join("%24s" % value(u) for u in us)))
+    row("CPU, every daemon (acct + /proc)",
+        lambda u: "%.3f ms" % (1000 * sum(d[1] for d in u.daemons.values()) / u.messages))
+    row("CPU, perf task-clock",
+        lambda u: "%.3f ms" % (u.counters["task-clock"] / u.messages)
+        if "task-clock" in u.counters else "-")
+    row("context switches",
+        lambda u: "%.1f" % (u.counters["context-switches"] / u.messages)
+        if "context-switches" in u.counters else "-")
+    row("fsync + fdatasync calls",
+        lambda u: "%.2f" % ((u.counters.get("syscalls:sys_enter_fsync", 0)
+                             + u.counters.get("syscalls:sys_enter_fdatasync", 0)) / u.messages)
+        if u.counters else "-")
+    print("  RSS at the end of the window (largest process of each program, kB):")
+    for n in sorted({n for u in us for n in u.rss}):
+        print("    %-35s%s" % (n, "".join("%24s" % (u.rss.get(n, "-")) for u in us)))
+    if len(us) == 2 and all(sum(d[1] for d in u.daemons.values()) for u in us):
+        cpu = [u.counters.get("task-clock", 0) / u.messages for u in us]
+        if all(cpu):
+            print("  CPU per message ratio ours/Debian's (lower is better): %.2f"
+                  % (cpu[0] / cpu[1]))
+    USAGES.clear()
 
 
 def tls_main_cf(root):

@@ -75,11 +75,14 @@ def measure(kind):
     def run(root, cleanups):
         etc, port, base, postfix = setup(root, kind)
         cleanups.append(lambda: stop_instance(postfix, etc))
-        start_instance(root, postfix, etc, port)
+        start_instance(root, postfix, etc, port, kind)
+        benchlib.begin_usage(kind)
         start = time.time()
         accepted = smtp_source(port, "user@" + DOMAIN, numbered=True)
         wait_until(lambda: delivered(base), MESSAGES, "delivered", root)
-        return MESSAGES / accepted, MESSAGES / (time.time() - start)
+        elapsed = time.time() - start
+        benchlib.end_usage(kind, MESSAGES)
+        return MESSAGES / accepted, MESSAGES / elapsed
     return benchlib.measure(kind, "inbound-", run)
 
 
@@ -93,6 +96,7 @@ def main():
     ours = measure("ours")
     theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
     report(["acceptance", "end-to-end"], ours, theirs)
+    benchlib.report_usage()
 
 
 if __name__ == "__main__":

@@ -131,12 +131,14 @@ def measure(kind):
         cleanups.append(lambda: stop_instance(postfix, etc))
         if not wait_listening(sink.port):
             raise Failed("smtp-sink does not answer; see %s/sink.log" % root)
-        start_instance(root, postfix, etc, port)
+        start_instance(root, postfix, etc, port, kind)
         # Phase 1: relaying while smtp-source sends.
+        benchlib.begin_usage(kind)
         start = time.time()
         accepted = send(port)
         wait_sink(sink, MESSAGES, root)
         total = time.time() - start
+        benchlib.end_usage(kind, MESSAGES)
         if not DRAIN:
             return MESSAGES / accepted, MESSAGES / total
         # Phase 2: the queue fills with qmgr absent, then qmgr joins by a
@@ -176,6 +178,7 @@ def main():
         print("ours: %s/bin/smtp is not built; measuring Debian's only" % BUILD)
     theirs = measure("debian") if os.access(DEBIAN_POSTFIX, os.X_OK) else None
     report(["acceptance", "end-to-end"] + (["drain"] if DRAIN else []), ours, theirs)
+    benchlib.report_usage()
 
 
 if __name__ == "__main__":
