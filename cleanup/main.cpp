@@ -61,6 +61,7 @@
 #include <memory>
 
 #include "cleanup/service.h"
+#include "global/mail_flow.h"
 #include "server/single_server.h"
 
 namespace {
@@ -72,6 +73,10 @@ int main(int argc, char** argv) {
   hooks.post_init = [](server::Server& s) {
     context = std::make_unique<cleanup::Context>(cleanup::Context::FromConfig(s.config()));
   };
-  hooks.service = [](util::Stream& client, server::Server&) { cleanup::Serve(client, *context); };
+  hooks.service = [](util::Stream& client, server::Server&) {
+    // Mail arriving faster than qmgr takes it in waits here (in_flow_delay).
+    mail_flow::ConsumeOrWait(context->in_flow_delay);
+    cleanup::Serve(client, *context);
+  };
   server::RunSingleServer(argc, argv, hooks);
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "global/cleanup_client.h"
+#include "global/mail_flow.h"
 #include "global/mail_trigger.h"
 #include "global/master_proto.h"
 #include "global/queue_file.h"
@@ -73,6 +74,7 @@ Context Context::FromConfig(const config::Config& cfg) {
   c.layout = mail_queue::Layout::FromConfig(cfg);
   c.qmgr_path = mail_trigger::ServicePath(cfg, true, cfg.Get("queue_service_name"));
   c.timeout = static_cast<int>(cfg.GetTime("ipc_timeout"));
+  c.in_flow_delay = std::chrono::seconds(cfg.GetTime("in_flow_delay"));
   return c;
 }
 
@@ -191,7 +193,12 @@ void Serve(util::Stream& client, Context& ctx) {
   l.Set(cleanup_client::kAttrDsn, "2.0.0");
   l.Set(cleanup_client::kAttrQueueId, id);
   Reply(client, l);
-  if (!message.hold_reason().empty()) return;  // nothing for qmgr to do
+  if (!message.hold_reason().empty()) {
+    // Nothing for qmgr to do, so it produces no token for this message:
+    // give back the one taken for it.
+    if (ctx.in_flow_delay.count() > 0) mail_flow::Put(1);
+    return;
+  }
   // Never wait for a busy qmgr (as Postfix's non-blocking trigger): when
   // its backlog is full, wakeups are already queued there, and each makes
   // it scan incoming/ after this file was made.

@@ -22,6 +22,7 @@
 //      client gets {status=S, dsn=D, reason=TEXT}.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "cleanup/address_map.h"
@@ -41,6 +42,9 @@ struct Context {
   mail_queue::Layout layout;
   std::string qmgr_path;  // $queue_directory/public/$queue_service_name
   int timeout = 3600;     // ipc_timeout, seconds per read/write
+  // in_flow_delay: main.cpp takes a flow token (global/mail_flow.h) or
+  // pauses this long before each client; 0: off.
+  std::chrono::milliseconds in_flow_delay{0};
 
   static Context FromConfig(const config::Config& cfg);
 };

@@ -20,7 +20,11 @@
 //                    also catches master's death.
 //   kStatusFd (4)    write end of the service's status pipe: the child writes
 //                    StatusMessage records (atomic: smaller than PIPE_BUF).
-//   kListenFd (5..)  the listening descriptors (-s COUNT of them): sockets for
+//   kFlowReadFd (5), kFlowWriteFd (6)
+//                    the two ends of the mail system's flow-control pipe
+//                    (global/mail_flow.h, in_flow_delay), one for all
+//                    children, kept across reloads; non-blocking.
+//   kListenFd (7..)  the listening descriptors (-s COUNT of them): sockets for
 //                    inet/unix/unix-dgram/pass, the FIFO for fifo.
 //
 // $MASTER_GENERATION is a decimal number, copied into every StatusMessage.
@@ -48,7 +52,9 @@ namespace master_proto {
 
 inline constexpr int kLifelineFd = 3;
 inline constexpr int kStatusFd = 4;
-inline constexpr int kListenFd = 5;
+inline constexpr int kFlowReadFd = 5;
+inline constexpr int kFlowWriteFd = 6;
+inline constexpr int kListenFd = 7;
 
 enum class Status : int32_t {
   kAvailable = 1,  // idle, ready for a client

@@ -192,6 +192,7 @@ constexpr std::string_view kCleanupParams[] = {
     "header_from_format",
     "header_size_limit",
     "hopcount_limit",
+    "in_flow_delay",
     "ipc_timeout",
     "masquerade_classes",
     "masquerade_domains",
@@ -248,6 +249,10 @@ constexpr std::string_view kMasterParams[] = {
 constexpr std::span<const std::string_view> kMasterModules[] = {
     kGlobalConfigParams,  kGlobalMailQueueDirsParams, kGlobalMailTriggerParams,
     kGlobalMaillogParams, kGlobalMasterLockParams,    kTablesParams,
+};
+
+constexpr std::string_view kPickupParams[] = {
+    "in_flow_delay",
 };
 
 constexpr std::span<const std::string_view> kPickupModules[] = {
@@ -386,6 +391,7 @@ constexpr std::string_view kQmgrParams[] = {
     "default_process_limit",
     "defer_transports",
     "delay_warning_time",
+    "in_flow_delay",
     "initial_destination_concurrency",
     "maximal_backoff_time",
     "maximal_queue_lifetime",
@@ -760,7 +766,7 @@ constexpr Program kPrograms[] = {
     {"flush", kFlushParams, kFlushModules},
     {"local", kLocalParams, kLocalModules},
     {"master", kMasterParams, kMasterModules},
-    {"pickup", {}, kPickupModules},
+    {"pickup", kPickupParams, kPickupModules},
     {"postconf", kPostconfParams, kPostconfModules},
     {"postalias", kPostaliasParams, kPostmapModules},
     {"postdrop", kPostdropParams, kPostdropModules},
@@ -863,7 +869,6 @@ constexpr std::string_view kUnimplemented[] = {
     "frozen_delivered_to",
     "header_address_token_limit",
     "ignore_mx_lookup_error",
-    "in_flow_delay",
     "info_log_address_format",
     "internal_mail_filter_classes",
     "ipc_idle",

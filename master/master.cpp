@@ -70,6 +70,10 @@ Master::Master(util::EventLoop* loop, std::string config_dir, int verbose)
   status_w_.reset(p[1]);
   util::SetNonBlocking(status_r_.get(), true);
   status_watch_ = loop_->WatchRead(status_r_.get(), [this] { ReadStatus(); });
+  // The flow-control pipe (global/mail_flow.h): the children's, not ours.
+  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) msg::Fatal("pipe: %s", strerror(errno));
+  flow_r_.reset(p[0]);
+  flow_w_.reset(p[1]);
   sigchld_ = loop_->OnSignal(SIGCHLD, [this] { Reap(); });
 }
 
@@ -291,7 +295,7 @@ void Master::Spawn(Service* s) {
   std::vector<std::string> args = s->spec.argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<int> fds = {s->lifeline_r.get(), status_w_.get()};
+  std::vector<int> fds = {s->lifeline_r.get(), status_w_.get(), flow_r_.get(), flow_w_.get()};
   for (const Listener& l : s->listeners) fds.push_back(l.fd.get());
 
   sigset_t all, saved;

@@ -12,7 +12,8 @@
 // Children (master_proto.h): forked when a listener is readable and no
 // child of the service is available, up to maxproc; a new child counts as
 // available until it reports kTaken. All children write to one status pipe
-// (fd 4); each service generation has its own lifeline pipe (fd 3).
+// (fd 4) and share one flow-control pipe (fds 5 and 6, global/mail_flow.h);
+// each service generation has its own lifeline pipe (fd 3).
 //
 // Reload: every service gets a new generation; listeners whose endpoint is
 // unchanged are kept (so queued connections are not lost), the others are
@@ -112,6 +113,7 @@ class Master {
   std::map<std::string, std::unique_ptr<Service>> services_;
   std::map<pid_t, Child> children_;
   util::Fd status_r_, status_w_;
+  util::Fd flow_r_, flow_w_;  // in_flow_delay's token pipe (global/mail_flow.h)
   util::EventLoop::Handle status_watch_ = util::EventLoop::kNoHandle;
   util::EventLoop::Handle sigchld_ = util::EventLoop::kNoHandle;
   std::string pending_status_;

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "global/cleanup_client.h"
+#include "global/mail_flow.h"
 #include "pickup/pickup.h"
 #include "server/trigger_server.h"
 #include "util/msg.h"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   server::TriggerServerHooks hooks;
   hooks.service = [](std::string_view, server::Server& s) {
     const config::Config& cfg = s.config();
+    // As cleanup: a token per scan, or a pause (in_flow_delay).
+    mail_flow::ConsumeOrWait(std::chrono::seconds(cfg.GetTime("in_flow_delay")));
     // receive_override_options: no_address_mappings, no_header_body_checks.
     unsigned overrides = cleanup_client::ReceiveOverridesFromConfig(cfg).cleanup_flags;
     pickup::ScanStats stats = pickup::ScanMaildrop(

@@ -92,6 +92,7 @@ void Feeder::ScanIncoming() {
   }
   rescan_incoming_ = false;
   List(mail_queue::kIncoming, true, &feed_incoming_);
+  if (flow_) flow_(0, feed_incoming_.empty());
 }
 
 void Feeder::ScanDeferred(bool all) {
@@ -119,7 +120,9 @@ void Feeder::Feed() {
   // Files that are not taken (not due yet, not ready, gone) are cheap, so a
   // turn goes on past a bounded number of them.
   std::vector<std::unique_ptr<Message>> batch;
+  size_t from_incoming = 0;
   for (std::deque<Candidate>* q : {&feed_incoming_, &feed_other_}) {
+    if (q == &feed_other_) from_incoming = batch.size();
     size_t want = batch.size() + (q == &feed_incoming_ ? kFeedBatch : 1);
     for (int tries = 0; tries < kFeedTries && !q->empty() && batch.size() < want; tries++) {
       if (Full(batch.size())) break;
@@ -151,6 +154,7 @@ void Feeder::Feed() {
   }
   if (feed_other_.empty()) flush_deferred_ = false;
   if (feed_incoming_.empty() && rescan_incoming_) ScanIncoming();
+  if (flow_) flow_(from_incoming, feed_incoming_.empty() && !rescan_incoming_);
   sink_(std::move(loaded));
   ArmFeed();
 }

@@ -81,6 +81,11 @@ class Feeder {
   void Stop();
   // The message `id` left memory.
   void Released(const std::string& id);
+  // Called after each turn of taking files and each incoming/ scan with
+  // the number of files taken from incoming/ and whether incoming/ has
+  // nothing left to take (qmgr's in_flow_delay tokens, global/mail_flow.h).
+  using FlowHook = std::function<void(size_t taken_from_incoming, bool incoming_idle)>;
+  void OnTurn(FlowHook hook) { flow_ = std::move(hook); }
 
   // The in-memory limits are reached (counting `taking` messages about to
   // be loaded).
@@ -122,6 +127,7 @@ class Feeder {
   Deps deps_;
   Transports* transports_;
   Sink sink_;
+  FlowHook flow_;
   std::set<std::string> defer_transports_;
   std::map<std::string, size_t> in_memory_;  // ID -> recipients counted
   size_t recipients_in_memory_ = 0;

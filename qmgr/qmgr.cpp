@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "global/deliver_status.h"
+#include "global/mail_flow.h"
 #include "global/master_proto.h"
 #include "util/msg.h"
 
@@ -14,7 +15,13 @@ QueueManager::QueueManager(const config::Config& cfg, const Deps& deps)
       deps_(deps),
       transports_(cfg),
       feeder_(cfg, deps, &transports_, [this](std::vector<Loaded> b) { Schedule(std::move(b)); }),
-      finisher_(cfg, deps) {}
+      finisher_(cfg, deps) {
+  // in_flow_delay: tokens for cleanup and pickup as mail is taken in.
+  if (cfg.GetTime("in_flow_delay") > 0) {
+    size_t limit = static_cast<size_t>(std::max(1LL, cfg.GetInt("default_process_limit")));
+    feeder_.OnTurn([limit](size_t taken, bool idle) { mail_flow::Regulate(taken, idle, limit); });
+  }
+}
 
 QueueManager::~QueueManager() = default;
 

@@ -1,6 +1,7 @@
 """System tests of the daemon skeletons (server/single_server, multi_server,
 trigger_server), maillog and postlogd, with master emulated here: each test
-sets up the lifeline (fd 3), the status pipe (fd 4) and the listeners (fd 5..)
+sets up the lifeline (fd 3), the status pipe (fd 4), the flow-control pipe
+(fds 5 and 6) and the listeners (fd 7..)
 the way global/master_proto.h says, and runs the test daemons of
 tests/daemons/ and postlogd."""
 import fcntl
@@ -25,7 +26,7 @@ wait_for = mtatest.wait_for
 
 def high_fd(fd):
     """A close-on-exec copy of fd numbered 20 or more, so that the dup2
-    actions onto 3, 4, 5 never clobber a source descriptor."""
+    actions onto 3, 4, 5 ... never clobber a source descriptor."""
     return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 20)
 
 
@@ -38,7 +39,11 @@ class Child:
         self.stat_r, stat_w = os.pipe()
         os.set_blocking(self.stat_r, False)
         self.stderr_path = os.path.join(test.tmp, "%s-%d.stderr" % (name, len(test.children)))
-        sources = [high_fd(life_r), high_fd(stat_w)] + [high_fd(fd) for fd in listeners]
+        flow_r, flow_w = os.pipe()
+        os.set_blocking(flow_r, False)
+        os.set_blocking(flow_w, False)
+        sources = ([high_fd(life_r), high_fd(stat_w), high_fd(flow_r), high_fd(flow_w)]
+                   + [high_fd(fd) for fd in listeners])
         actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
                    (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
                    (os.POSIX_SPAWN_OPEN, 2, self.stderr_path,
@@ -51,7 +56,7 @@ class Child:
         if not any(a == "-s" for a in args):
             argv += ["-s", str(len(listeners))]
         self.pid = os.posix_spawn(program, argv, env, file_actions=actions)
-        for fd in sources + [life_r, stat_w]:
+        for fd in sources + [life_r, stat_w, flow_r, flow_w]:
             os.close(fd)
         self.rc = None
         test.children.append(self)
