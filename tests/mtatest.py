@@ -320,7 +320,11 @@ class MtaInstance:
                mail_owner or pwd.getpwuid(os.geteuid()).pw_name, self.maillog, self.root,
                # not the host's /etc/aliases (tests that want aliases set their own)
                "" if re.search(r"^alias_maps\s*=", main_cf, re.M) else "alias_maps =\n",
-               main_cf))
+               # Without a queue manager nobody hands out flow tokens, and
+               # cleanup would pause in_flow_delay for every message (as
+               # Postfix's does): instances without qmgr turn it off.
+               ("" if "qmgr" in services or re.search(r"^in_flow_delay\s*=", main_cf, re.M)
+                else "in_flow_delay = 0\n") + main_cf))
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
             f.write(self.main_cf)
         self.master_extra = master_extra
