@@ -120,7 +120,9 @@ inline constexpr std::string_view kAttrRedirect = "redirect";
 inline constexpr std::string_view kAttrFilter = "filter";
 inline constexpr std::string_view kAttrBcc = "bcc";
 // Stored (by cleanup only; a client's own is dropped): the transport and
-// destination a content check's FILTER chose; qmgr delivers through it.
+// destination of the last FILTER (main.cf content_filter as smtpd and
+// pickup send it first, then an access table's FILTER, then a content
+// check's); qmgr delivers through it.
 inline constexpr std::string_view kAttrContentFilter = "content_filter";
 // Stored: the client a message is logged as when it differs from the one
 // that connected (smtpd after XFORWARD, as Postfix's log_* attributes):

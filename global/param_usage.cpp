@@ -249,6 +249,10 @@ constexpr std::span<const std::string_view> kMasterModules[] = {
     kGlobalMaillogParams, kGlobalMasterLockParams,    kTablesParams,
 };
 
+constexpr std::string_view kPickupParams[] = {
+    "content_filter",
+};
+
 constexpr std::span<const std::string_view> kPickupModules[] = {
     kGlobalCleanupClientParams, kGlobalConfigParams,  kGlobalDaemonParams, kGlobalMailQueueParams,
     kGlobalMailTriggerParams,   kGlobalMaillogParams, kTablesParams,
@@ -515,6 +519,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "allow_untrusted_routing",
     "broken_sasl_auth_clients",
     "canonical_maps",
+    "content_filter",
     "defer_code",
     "disable_vrfy_command",
     "invalid_hostname_reject_code",
@@ -750,7 +755,7 @@ constexpr Program kPrograms[] = {
     {"flush", kFlushParams, kFlushModules},
     {"local", kLocalParams, kLocalModules},
     {"master", kMasterParams, kMasterModules},
-    {"pickup", {}, kPickupModules},
+    {"pickup", kPickupParams, kPickupModules},
     {"postconf", kPostconfParams, kPostconfModules},
     {"postalias", kPostaliasParams, kPostmapModules},
     {"postdrop", kPostdropParams, kPostdropModules},
@@ -808,7 +813,6 @@ constexpr std::string_view kUnimplemented[] = {
     "connection_cache_service_name",
     "connection_cache_status_update_time",
     "connection_cache_ttl_limit",
-    "content_filter",
     "cyrus_sasl_config_path",
     "daemon_table_open_error_is_fatal",
     "debug_peer_level",
@@ -1434,8 +1438,6 @@ std::optional<std::string> Refusal(const config::Config& cfg, std::string_view p
   } else if (program == "cleanup") {
     if (!util::Trim(Value(cfg, "non_smtpd_milters")).empty())
       return refuse("non_smtpd_milters", "the milter protocol");
-    if (!util::Trim(Value(cfg, "content_filter")).empty())
-      return refuse("content_filter", "an after-queue content filter");
   }
   return std::nullopt;
 }

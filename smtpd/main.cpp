@@ -43,6 +43,7 @@
 //   smtpd_client_message_rate_limit smtpd_client_recipient_rate_limit
 //   smtpd_client_event_limit_exceptions local_header_rewrite_clients
 //   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h;
+//   content_filter (FILTER_README: sent to cleanup with every message);
 //   XFORWARD and XCLIENT (smtpd.h, smtpd_xclient.h):
 //   smtpd_authorized_xforward_hosts smtpd_authorized_xclient_hosts;
 //   SASL (AUTH through Dovecot, README.md): smtpd_sasl_auth_enable

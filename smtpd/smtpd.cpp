@@ -353,6 +353,8 @@ bool Session::OpenQueue() {
     d += v;
     f.Record(queue_file::kAttr, d);
   };
+  // content_filter first: a FILTER action later in the stream overrides it.
+  if (!st_.content_filter.empty()) attr(cleanup_client::kAttrFilter, st_.content_filter);
   attr(cleanup_client::kAttrRewriteContext, !fwd_.context.empty() ? fwd_.context
                                             : LocalRewrite()      ? "local"
                                                                   : "remote");
@@ -1514,6 +1516,7 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.service_name = cfg.Get("service_name");
   if (s.service_name.empty()) s.service_name = "smtp";
   s.helo_required = cfg.GetBool("smtpd_helo_required");
+  s.content_filter = std::string(util::Trim(cfg.Get("content_filter")));
   s.disable_vrfy = cfg.GetBool("disable_vrfy_command");
   s.message_size_limit = cfg.GetInt("message_size_limit");
   s.queue_minfree = cfg.GetInt("queue_minfree");

@@ -146,6 +146,13 @@ struct Settings {
   size_t sasl_response_limit = 12288;
   int auth_rate_limit = 0;
 
+  // content_filter: the transport:destination every message received here
+  // is delivered through (FILTER_README), sent to cleanup as its filter
+  // attribute before anything else, so that an access table's FILTER
+  // (later) and a header check's (in cleanup) win; empty: none, as on the
+  // re-injecting smtpd's "-o content_filter=".
+  std::string content_filter;
+
   // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value,
   // a bad SASL security option, or a smtpd_sasl_type other than dovecot.
   static Settings FromConfig(const config::Config& cfg);
