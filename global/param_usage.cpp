@@ -471,6 +471,7 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_sasl_tls_security_options",
     "smtp_sasl_tls_verified_security_options",
     "smtp_sasl_type",
+    "smtp_send_xforward_command",
     "smtp_sender_dependent_authentication",
     "smtp_skip_5xx_greeting",
     "smtp_skip_quit_response",
@@ -503,6 +504,7 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_tls_verify_cert_match",
     "smtp_tls_wrappermode",
     "smtp_use_tls",
+    "smtp_xforward_timeout",
 };
 
 constexpr std::span<const std::string_view> kSmtpModules[] = {
@@ -1106,7 +1108,6 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_sasl_auth_cache_time",
     "smtp_sasl_path",
     "smtp_send_dummy_mail_auth",
-    "smtp_send_xforward_command",
     "smtp_tls_block_early_mail_reply",
     "smtp_tls_chain_files",
     "smtp_tls_connection_reuse",
@@ -1116,7 +1117,6 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_tls_force_insecure_host_tlsa_lookup",
     "smtp_tls_per_site",
     "smtp_tls_trust_anchor_file",
-    "smtp_xforward_timeout",
     "smtpd_authorized_verp_clients",
     "smtpd_client_new_tls_session_rate_limit",
     "smtpd_command_filter",
