@@ -845,6 +845,9 @@ TEST_F(SmtpdTest, XforwardRefusals) {
       {"XFORWARD ADDR=192.0.2.1<x>", "501 5.5.4 Bad ADDR syntax: 192.0.2.1?x?"},
       {"XFORWARD PORT=123456", "501 5.5.4 Bad PORT syntax: 123456"},
       {"XFORWARD PORT=-1", "501 5.5.4 Bad PORT syntax: -1"},
+      // No reply injection through a decoded CR LF.
+      {"XFORWARD PORT=1+0D+0A250+20ok", "501 5.5.4 Bad PORT syntax: 1??250 ok"},
+      {"XFORWARD SOURCE=+0D+0A", "501 5.5.4 Bad SOURCE syntax: ??"},
       {"XFORWARD SOURCE=ELSEWHERE", "501 5.5.4 Bad SOURCE syntax: ELSEWHERE"},
       {"XFORWARD PROTO=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
        "501 5.5.4 Bad PROTO syntax: "

@@ -106,7 +106,9 @@ std::optional<std::string> Parse(Kind kind, std::string_view args, std::vector<A
     std::optional<std::string> decoded = smtp_reply::XTextDecode(raw);
     if (!decoded)
       return "501 5.5.4 Bad " + Neuter(given) + " syntax: " + util::ReplaceControls(raw);
-    Attr a{util::Uppercase(given), std::move(*decoded)};
+    // Postfix's printable() right after decoding: no control character
+    // reaches a reply, a log line or a queue file, whatever else is wrong.
+    Attr a{util::Uppercase(given), util::ReplaceControls(*decoded)};
     if (!Known(kind, a.name))
       return std::string("501 5.5.4 Bad ") + command + " attribute name: " + Neuter(given);
     if (!Check(kind, &a)) return "501 5.5.4 Bad " + a.name + " syntax: " + a.value;
