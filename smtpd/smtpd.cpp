@@ -1181,8 +1181,8 @@ bool Session::Xforward(const smtpd_proto::Command& c) {
 }
 
 // As Postfix: the session starts over with the new client (no HELO, no
-// transaction, no AUTH unless LOGIN), the connect-time restrictions run
-// again, and the reply is the greeting.
+// transaction, no AUTH unless LOGIN: an earlier AUTH is forgotten), the
+// connect-time restrictions run again, and the reply is the greeting.
 bool Session::Xclient(const smtpd_proto::Command& c) {
   std::vector<smtpd_xclient::Attr> attrs;
   if (!ClientAttributes(c, xclient_allowed_, smtpd_xclient::Kind::kXclient, &attrs)) return false;
@@ -1193,6 +1193,9 @@ bool Session::Xclient(const smtpd_proto::Command& c) {
   esmtp_ = false;
   sess_.check_state.reset();
   limit_exempt_.reset();
+  // An earlier AUTH was the proxy's, not the new client's.
+  sess_.sasl_username.clear();
+  sasl_method_.clear();
   bool got_name = false, got_reverse = false;
   for (const smtpd_xclient::Attr& a : attrs) {
     const std::string value = a.unavailable ? std::string() : a.value;
