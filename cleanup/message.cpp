@@ -259,6 +259,7 @@ void Message::Attribute(std::string_view data) {
       return;
     }
     rewrite_context_ = std::string(value);
+    out_.AddAttr(name, value);  // the smtp client forwards it (XFORWARD SOURCE)
   } else if (name == cleanup_client::kAttrFullName) {
     full_name_ = std::string(value);
   } else if (name == cleanup_client::kAttrHold) {
@@ -274,10 +275,20 @@ void Message::Attribute(std::string_view data) {
   } else if (name == cleanup_client::kAttrBcc) {
     if (!value.empty()) bccs_.push_back(std::string(value));
   } else {
-    if (name == "client_name") client_name_ = std::string(value);
-    if (name == "client_address") client_address_ = std::string(value);
-    if (name == "protocol") protocol_ = std::string(value);
-    if (name == "helo_name") helo_name_ = std::string(value);
+    // The client logged: the forwarded one (log_*, smtpd after XFORWARD,
+    // written first) when there is one, as Postfix's cleanup.
+    auto note = [&](std::string_view actual, std::string_view logged, std::string* field) {
+      if (name == logged) {
+        *field = std::string(value);
+        forwarded_ = true;
+      } else if (name == actual && !forwarded_) {
+        *field = std::string(value);
+      }
+    };
+    note("client_name", cleanup_client::kAttrLogClientName, &client_name_);
+    note("client_address", cleanup_client::kAttrLogClientAddress, &client_address_);
+    note("protocol", cleanup_client::kAttrLogProtocolName, &protocol_);
+    note("helo_name", cleanup_client::kAttrLogHeloName, &helo_name_);
     out_.AddAttr(name, value);
   }
 }

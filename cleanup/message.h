@@ -243,6 +243,7 @@ class Message {
   bool have_first_original_ = false;
   std::string last_recipient_;  // as received, for the log lines
   std::string client_name_, client_address_, protocol_, helo_name_;
+  bool forwarded_ = false;  // log_* attributes came (XFORWARD): they win
 
   void ContentPiece(const util::Record& rec);
   void SpillPartial();

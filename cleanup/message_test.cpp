@@ -124,6 +124,7 @@ TEST_F(MessageTest, LocalSubmissionGetsCanonicalAddressesAndMissingHeaders) {
   EXPECT_TRUE(run.verdict.ok()) << run.verdict.reason;
   std::vector<std::string> want = {
       "T 1700000000 5",
+      "A rewrite_context=remote",  // stored: the smtp client's XFORWARD SOURCE
       "S alice@origin.example",
       "R bob@origin.example orig=bob",
       "M",

@@ -120,8 +120,21 @@ inline constexpr std::string_view kAttrRedirect = "redirect";
 inline constexpr std::string_view kAttrFilter = "filter";
 inline constexpr std::string_view kAttrBcc = "bcc";
 // Stored (by cleanup only; a client's own is dropped): the transport and
-// destination a content check's FILTER chose; qmgr delivers through it.
+// destination of the last FILTER (main.cf content_filter as smtpd and
+// pickup send it first, then an access table's FILTER, then a content
+// check's); qmgr delivers through it.
 inline constexpr std::string_view kAttrContentFilter = "content_filter";
+// Stored: the client a message is logged as when it differs from the one
+// that connected (smtpd after XFORWARD, as Postfix's log_* attributes):
+// cleanup's log lines use them, and the smtp client forwards them with
+// XFORWARD (smtp/smtp_xforward.h); without them, client_name,
+// client_address, client_port, helo_name and protocol are used.
+inline constexpr std::string_view kAttrLogClientName = "log_client_name";
+inline constexpr std::string_view kAttrLogClientAddress = "log_client_address";
+inline constexpr std::string_view kAttrLogClientPort = "log_client_port";
+inline constexpr std::string_view kAttrLogMessageOrigin = "log_message_origin";
+inline constexpr std::string_view kAttrLogHeloName = "log_helo_name";
+inline constexpr std::string_view kAttrLogProtocolName = "log_protocol_name";
 // In a rejecting verdict: content=1 when a content check (header_checks,
 // body_checks) refused the message; smtpd then replies "550 DSN text"
 // with the table's text, as Postfix.

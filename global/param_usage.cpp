@@ -252,6 +252,7 @@ constexpr std::span<const std::string_view> kMasterModules[] = {
 };
 
 constexpr std::string_view kPickupParams[] = {
+    "content_filter",
     "in_flow_delay",
 };
 
@@ -476,6 +477,7 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_sasl_tls_security_options",
     "smtp_sasl_tls_verified_security_options",
     "smtp_sasl_type",
+    "smtp_send_xforward_command",
     "smtp_sender_dependent_authentication",
     "smtp_skip_5xx_greeting",
     "smtp_skip_quit_response",
@@ -508,6 +510,7 @@ constexpr std::string_view kSmtpParams[] = {
     "smtp_tls_verify_cert_match",
     "smtp_tls_wrappermode",
     "smtp_use_tls",
+    "smtp_xforward_timeout",
 };
 
 constexpr std::span<const std::string_view> kSmtpModules[] = {
@@ -533,6 +536,7 @@ constexpr std::string_view kSmtpdParams[] = {
     "allow_untrusted_routing",
     "broken_sasl_auth_clients",
     "canonical_maps",
+    "content_filter",
     "defer_code",
     "disable_vrfy_command",
     "invalid_hostname_reject_code",
@@ -555,6 +559,8 @@ constexpr std::string_view kSmtpdParams[] = {
     "sender_canonical_maps",
     "service_name",
     "show_user_unknown_table_name",
+    "smtpd_authorized_xclient_hosts",
+    "smtpd_authorized_xforward_hosts",
     "smtpd_banner",
     "smtpd_client_auth_rate_limit",
     "smtpd_client_connection_count_limit",
@@ -824,7 +830,6 @@ constexpr std::string_view kUnimplemented[] = {
     "connection_cache_service_name",
     "connection_cache_status_update_time",
     "connection_cache_ttl_limit",
-    "content_filter",
     "cyrus_sasl_config_path",
     "daemon_table_open_error_is_fatal",
     "debug_peer_level",
@@ -1115,7 +1120,6 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_sasl_auth_cache_time",
     "smtp_sasl_path",
     "smtp_send_dummy_mail_auth",
-    "smtp_send_xforward_command",
     "smtp_tls_block_early_mail_reply",
     "smtp_tls_chain_files",
     "smtp_tls_connection_reuse",
@@ -1125,10 +1129,7 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_tls_force_insecure_host_tlsa_lookup",
     "smtp_tls_per_site",
     "smtp_tls_trust_anchor_file",
-    "smtp_xforward_timeout",
     "smtpd_authorized_verp_clients",
-    "smtpd_authorized_xclient_hosts",
-    "smtpd_authorized_xforward_hosts",
     "smtpd_client_new_tls_session_rate_limit",
     "smtpd_command_filter",
     "smtpd_discard_ehlo_keyword_address_maps",
@@ -1449,8 +1450,6 @@ std::optional<std::string> Refusal(const config::Config& cfg, std::string_view p
   } else if (program == "cleanup") {
     if (!util::Trim(Value(cfg, "non_smtpd_milters")).empty())
       return refuse("non_smtpd_milters", "the milter protocol");
-    if (!util::Trim(Value(cfg, "content_filter")).empty())
-      return refuse("content_filter", "an after-queue content filter");
   }
   return std::nullopt;
 }

@@ -27,7 +27,7 @@
 // either and are accepted silently.
 //
 // FAIL CLOSED. Where ignoring a setting would lower security or lose mail
-// (TLS or SASL asked for, a milter, a before- or after-queue content filter)
+// (TLS or SASL asked for, a milter, a before-queue content filter)
 // Refusal() says why the affected program must not serve: smtpd and
 // cleanup refuse to start (master logs it and throttles only that
 // service), the smtp client defers each delivery with the reason.

@@ -131,6 +131,8 @@ Ehlo ParseEhlo(const Reply& reply) {
       if (e.size_limit < 0) e.size_limit = 0;
     } else if (kw == "AUTH") {
       for (size_t w = 1; w < words.size(); w++) e.auth_mechanisms.push_back(Upper(words[w]));
+    } else if (kw == "XFORWARD") {
+      for (size_t w = 1; w < words.size(); w++) e.xforward.insert(Upper(words[w]));
     }
   }
   return e;

@@ -62,6 +62,7 @@ struct Ehlo {
   bool size = false;                         // SIZE offered
   long long size_limit = 0;                  // SIZE N (0: no limit announced)
   std::vector<std::string> auth_mechanisms;  // AUTH (and AUTH=) mechanisms
+  std::set<std::string> xforward;            // XFORWARD attribute names, upper-cased
   std::set<std::string> keywords;            // every keyword, upper-cased
 };
 Ehlo ParseEhlo(const Reply& reply);

@@ -67,9 +67,9 @@ TEST(SmtpReplyTest, DsnOr) {
 TEST(SmtpReplyTest, Ehlo) {
   Reply r;
   r.code = 250;
-  r.lines = {"250-mx.example", "250-PIPELINING",       "250-SIZE 10240000",
-             "250-8bitmime",   "250-AUTH PLAIN LOGIN", "250-AUTH=CRAM-MD5",
-             "250-DSN",        "250-STARTTLS",         "250 SMTPUTF8"};
+  r.lines = {"250-mx.example",         "250-PIPELINING",    "250-SIZE 10240000", "250-8bitmime",
+             "250-AUTH PLAIN LOGIN",   "250-AUTH=CRAM-MD5", "250-DSN",           "250-STARTTLS",
+             "250-XFORWARD NAME addr", "250 SMTPUTF8"};
   Ehlo e = ParseEhlo(r);
   EXPECT_TRUE(e.pipelining);
   EXPECT_TRUE(e.size);
@@ -80,6 +80,7 @@ TEST(SmtpReplyTest, Ehlo) {
   EXPECT_TRUE(e.smtputf8);
   EXPECT_EQ(e.auth_mechanisms, (std::vector<std::string>{"PLAIN", "LOGIN", "CRAM-MD5"}));
   EXPECT_EQ(e.keywords.count("8BITMIME"), 1u);
+  EXPECT_EQ(e.xforward, (std::set<std::string>{"ADDR", "NAME"}));
 
   Reply plain;
   plain.code = 250;
@@ -89,6 +90,7 @@ TEST(SmtpReplyTest, Ehlo) {
   EXPECT_FALSE(p.smtputf8);
   EXPECT_TRUE(p.size);
   EXPECT_EQ(p.size_limit, 0);
+  EXPECT_TRUE(p.xforward.empty());
 }
 
 TEST(SmtpReplyTest, XTextDecode) {

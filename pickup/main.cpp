@@ -17,6 +17,7 @@
 //   enable_long_queue_ids   where the files are
 //   cleanup_service_name    the cleanup service (public/cleanup)
 //   ipc_timeout             the limit for each exchange with cleanup
+//   content_filter          the after-queue content filter of every message
 //
 // DIAGNOSTICS (mail log)
 //   postfix/pickup[PID]: 3F2A1B2C: uid=1000 from=<alice>
@@ -29,6 +30,7 @@
 #include "pickup/pickup.h"
 #include "server/trigger_server.h"
 #include "util/msg.h"
+#include "util/strings.h"
 
 int main(int argc, char** argv) {
   server::TriggerServerHooks hooks;
@@ -39,9 +41,11 @@ int main(int argc, char** argv) {
     // receive_override_options: no_address_mappings, no_header_body_checks.
     unsigned overrides = cleanup_client::ReceiveOverridesFromConfig(cfg).cleanup_flags;
     pickup::ScanStats stats = pickup::ScanMaildrop(
-        mail_queue::Layout::FromConfig(cfg), [&cfg, overrides](unsigned flags) {
+        mail_queue::Layout::FromConfig(cfg),
+        [&cfg, overrides](unsigned flags) {
           return cleanup_client::CleanupClient::Open(cfg, flags | overrides);
-        });
+        },
+        std::string(util::Trim(cfg.Get("content_filter"))));
     if (msg::Verbose())
       msg::Info("scan: %d queued, %d kept, %d corrupt", stats.queued, stats.kept, stats.corrupt);
   };

@@ -35,7 +35,7 @@ void MoveToCorrupt(const mail_queue::Layout& layout, const std::string& id,
 }
 
 Outcome PickupFile(const mail_queue::Layout& layout, const std::string& id, const OpenCleanup& open,
-                   std::string* why) {
+                   const std::string& content_filter, std::string* why) {
   std::string path = layout.Path(mail_queue::kMaildrop, id);
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return Outcome::kKeep;  // gone meanwhile
@@ -65,6 +65,9 @@ Outcome PickupFile(const mail_queue::Layout& layout, const std::string& id, cons
   msg::Info("%s: uid=%lu from=<%s>", c.queue_id().c_str(), static_cast<unsigned long>(st.st_uid),
             env.sender.c_str());
   c.Arrival(env.arrival_sec, env.arrival_usec);
+  // content_filter (FILTER_README): before the file's own attributes, so a
+  // header check's FILTER in cleanup still wins.
+  if (!content_filter.empty()) c.Attr(cleanup_client::kAttrFilter, content_filter);
   for (const auto& [name, value] : env.attrs) {
     if (name != maildrop::kAttrExtract) c.Attr(name, value);
   }
@@ -100,7 +103,8 @@ Outcome PickupFile(const mail_queue::Layout& layout, const std::string& id, cons
 
 }  // namespace
 
-ScanStats ScanMaildrop(const mail_queue::Layout& layout, const OpenCleanup& open) {
+ScanStats ScanMaildrop(const mail_queue::Layout& layout, const OpenCleanup& open,
+                       const std::string& content_filter) {
   ScanStats stats;
   auto ids = mail_queue::ListQueue(layout, mail_queue::kMaildrop);
   if (!ids.ok()) {
@@ -110,7 +114,7 @@ ScanStats ScanMaildrop(const mail_queue::Layout& layout, const OpenCleanup& open
   for (const std::string& id : *ids) {
     if (!queue_file::Reader::IsReady(layout.Path(mail_queue::kMaildrop, id))) continue;
     std::string why;
-    switch (PickupFile(layout, id, open, &why)) {
+    switch (PickupFile(layout, id, open, content_filter, &why)) {
       case Outcome::kQueued:
         ++stats.queued;
         break;

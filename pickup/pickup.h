@@ -22,11 +22,16 @@
 //                                       to tell, and retrying cannot help
 //   unreadable or invalid file          moved to corrupt/ with a warning
 //
+// `content_filter` (main.cf content_filter; empty: none) goes to cleanup
+// as the filter attribute of every message, right after its arrival time:
+// qmgr then delivers it through that transport:destination (FILTER_README).
+//
 // `open` is the seam for tests and tools: it makes the cleanup connection.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "global/cleanup_client.h"
 #include "global/config.h"
@@ -42,6 +47,7 @@ struct ScanStats {
   int kept = 0;
   int corrupt = 0;
 };
-ScanStats ScanMaildrop(const mail_queue::Layout& layout, const OpenCleanup& open);
+ScanStats ScanMaildrop(const mail_queue::Layout& layout, const OpenCleanup& open,
+                       const std::string& content_filter = "");
 
 }  // namespace pickup

@@ -27,7 +27,8 @@
 //   smtp_helo_timeout, smtp_mail_timeout, smtp_rcpt_timeout,
 //   smtp_data_init_timeout, smtp_data_xfer_timeout, smtp_data_done_timeout,
 //   smtp_quit_timeout, smtp_skip_5xx_greeting, smtp_never_send_ehlo,
-//   smtp_skip_quit_response, smtp_line_length_limit, smtp_generic_maps.
+//   smtp_skip_quit_response, smtp_line_length_limit, smtp_generic_maps,
+//   smtp_send_xforward_command, smtp_xforward_timeout (smtp/smtp_xforward.h).
 //   Test seam: MTA_DNS_NAMESERVER (util/dns.h) through import_environment.
 
 #include "global/deliver_status.h"

@@ -218,6 +218,9 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   s.timeouts.data_xfer = static_cast<int>(cfg.GetTime("smtp_data_xfer_timeout"));
   s.timeouts.data_done = static_cast<int>(cfg.GetTime("smtp_data_done_timeout"));
   s.timeouts.quit = static_cast<int>(cfg.GetTime("smtp_quit_timeout"));
+  smtp_xforward::Settings xforward = smtp_xforward::Settings::FromConfig(cfg);
+  s.timeouts.xforward = xforward.timeout;
+  a.send_xforward_ = xforward.send;
   long long limit = cfg.GetInt("smtp_line_length_limit");
   s.line_length_limit = limit > 0 ? static_cast<size_t>(limit) : 0;
   s.skip_5xx_greeting = cfg.GetBool("smtp_skip_5xx_greeting");
@@ -282,6 +285,7 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
   base.smtputf8 = needs_utf8;
   base.dsn_ret = req.dsn_ret;
   base.dsn_envid = req.dsn_envid;
+  if (send_xforward_) base.xforward = smtp_xforward::FromEnvelope(env, req.queue_id);
   base.content = [&](smtp_data::DataWriter& w) {
     return WriteContent(*file, generic_, checks_, mime_limits_, req.queue_id, w);
   };

@@ -56,6 +56,7 @@ class Agent {
   const config::Config* cfg_ = nullptr;
   LookupOptions lookup_;
   SessionParams session_;
+  bool send_xforward_ = false;  // smtp_send_xforward_command
   int connect_timeout_ = 30;
   int mx_session_limit_ = 2;
   // A setting asked for but not implemented: every delivery is deferred

@@ -26,7 +26,8 @@ class Session {
   SessionResult Run() {
     const TlsSession* tls = sec_.tls;
     bool wrapped = tls != nullptr && tls->wrappermode && tls->level != TlsLevel::kNone;
-    if ((!wrapped || Handshake()) && Greeting() && Hello() && StartTls() && Authenticate())
+    if ((!wrapped || Handshake()) && Greeting() && Hello() && StartTls() && Authenticate() &&
+        Xforward())
       Transaction();
     Quit();
     return std::move(result_);
@@ -276,6 +277,27 @@ class Session {
     All(hard ? Outcome::kBounced : Outcome::kSoft, dsn,
         "SASL authentication failed; server " + host_ + " said: " + r.Text());
     return false;
+  }
+
+  // XFORWARD before MAIL (smtp_xforward.h), when asked for and offered.
+  bool Xforward() {
+    if (!msg_.xforward) return true;
+    for (const smtp_xforward::Command& c :
+         smtp_xforward::Commands(*msg_.xforward, ehlo_.xforward)) {
+      smtp_reply::Reply r;
+      util::Status st = Send(c.line, p_.timeouts.xforward);
+      if (st.ok()) st = Flush(p_.timeouts.xforward);
+      if (st.ok()) st = Receive(&r, p_.timeouts.xforward);
+      if (!st.ok()) {
+        IoFailure(st, "sending " + c.what);
+        return false;
+      }
+      if (r.code / 100 != 2) {
+        ReplyFailure(r, c.what);
+        return false;
+      }
+    }
+    return true;
   }
 
   void Transaction() {

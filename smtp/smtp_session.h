@@ -49,6 +49,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@
 #include "global/smtp_data.h"
 #include "smtp/smtp_sasl.h"
 #include "smtp/smtp_tls.h"
+#include "smtp/smtp_xforward.h"
 #include "util/status.h"
 #include "util/stream.h"
 
@@ -69,6 +71,7 @@ struct Timeouts {  // seconds
   int data_xfer = 180;
   int data_done = 600;
   int quit = 300;
+  int xforward = 300;  // smtp_xforward_timeout
 };
 
 struct SessionParams {
@@ -94,6 +97,10 @@ struct Message {
   bool smtputf8 = false;  // the message needs SMTPUTF8
   int dsn_ret = 0;        // 1 FULL, 2 HDRS, 0 unspecified
   std::string dsn_envid;
+  // smtp_send_xforward_command: the original client, sent with XFORWARD
+  // before MAIL when the server offers it (smtp_xforward.h); a refusal
+  // applies to every recipient like one of MAIL.
+  std::optional<smtp_xforward::Attrs> xforward;
   // Writes the content lines (the session adds the final ".").
   std::function<util::Status(smtp_data::DataWriter&)> content;
 };

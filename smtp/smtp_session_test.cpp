@@ -398,5 +398,45 @@ TEST(SmtpSaslTest, MechanismChoice) {
   EXPECT_EQ(PlainResponse({"u", "p"}), "AHUAcA==");
 }
 
+// smtp_send_xforward_command: XFORWARD before MAIL when offered; a
+// refusal is a refusal of every recipient, as one of MAIL.
+TEST(SmtpSessionTest, Xforward) {
+  Message m = TwoRecipients();
+  m.xforward =
+      smtp_xforward::Attrs{"mail.example.org", "198.51.100.7", "", "ESMTP", "", "ID1", "REMOTE"};
+  FakeServer s;
+  s.script = {"220 mx",
+              "250-mx\r\n250 XFORWARD NAME ADDR PROTO IDENT",
+              "250 2.0.0 Ok",
+              "250 2.0.0 Ok",
+              "250 Ok",
+              "250 Ok",
+              "250 Ok",
+              "354 go",
+              "250 2.0.0 Ok: queued",
+              ""};
+  SessionResult r = Talk(&s, m);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  ASSERT_GE(s.received.size(), 4u);
+  EXPECT_EQ(s.received[1], "XFORWARD NAME=mail.example.org ADDR=198.51.100.7");
+  EXPECT_EQ(s.received[2], "XFORWARD PROTO=ESMTP IDENT=ID1");
+  EXPECT_EQ(s.received[3], "MAIL FROM:<alice@example.org>");
+
+  FakeServer refused;
+  refused.script = {"220 mx", "250-mx\r\n250 XFORWARD NAME",
+                    "550 5.7.0 Error: insufficient authorization", ""};
+  r = Talk(&refused, m);
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kBounced);
+  EXPECT_EQ(r.recipients[1].reason,
+            "host mx.example[192.0.2.1] said: 550 5.7.0 Error: insufficient authorization (in "
+            "reply to XFORWARD name/address command)");
+
+  FakeServer plain;  // not offered: nothing sent
+  plain.script = {"220 mx", "250 mx", "250 Ok", "250 Ok", "250 Ok", "354 go", "250 Ok", ""};
+  r = Talk(&plain, m);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  EXPECT_EQ(plain.received[1], "MAIL FROM:<alice@example.org>");
+}
+
 }  // namespace
 }  // namespace smtp

@@ -9,7 +9,8 @@
 // DESCRIPTION
 //   One process serves one client connection at a time (single-server
 //   skeleton): banner "220 $smtpd_banner", HELO/EHLO, MAIL, RCPT, DATA,
-//   BDAT, RSET, NOOP, VRFY, ETRN, STARTTLS, QUIT, with PIPELINING, SIZE,
+//   BDAT, RSET, NOOP, VRFY, ETRN, STARTTLS, XCLIENT, XFORWARD, QUIT, with
+//   PIPELINING, SIZE,
 //   ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8 and CHUNKING. Each command
 //   is checked by the restrictions library (smtpd_check.h); accepted mail
 //   is streamed to the cleanup service, and "250 2.0.0 Ok: queued as ID" is
@@ -42,6 +43,9 @@
 //   smtpd_client_message_rate_limit smtpd_client_recipient_rate_limit
 //   smtpd_client_event_limit_exceptions local_header_rewrite_clients
 //   smtpd_forbidden_commands, and the restriction parameters of smtpd_check.h;
+//   content_filter (FILTER_README: sent to cleanup with every message);
+//   XFORWARD and XCLIENT (smtpd.h, smtpd_xclient.h):
+//   smtpd_authorized_xforward_hosts smtpd_authorized_xclient_hosts;
 //   SASL (AUTH through Dovecot, README.md): smtpd_sasl_auth_enable
 //   smtpd_sasl_type smtpd_sasl_path smtpd_sasl_service
 //   smtpd_sasl_security_options smtpd_sasl_tls_security_options
@@ -66,6 +70,7 @@
 //   connect from NAME[ADDR]
 //   ID: client=NAME[ADDR]
 //   ID: client=NAME[ADDR], sasl_method=PLAIN, sasl_username=USER
+//   ID: client=NAME[ADDR], orig_queue_id=ID, orig_client=NAME[ADDR]  (XFORWARD)
 //   warning: NAME[ADDR]: SASL PLAIN authentication failed: REASON, sasl_username=USER
 //   lost connection after CMD from NAME[ADDR]
 //   timeout after CMD from NAME[ADDR]

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <utility>
 
 #include "global/address.h"
 #include "global/mail_date.h"
@@ -16,6 +17,7 @@
 #include "global/smtp_reply.h"
 #include "global/tls_ciphers.h"
 #include "smtpd/smtpd_proto.h"
+#include "smtpd/smtpd_xclient.h"
 #include "util/msg.h"
 #include "util/strings.h"
 #include "util/tls_ccert.h"
@@ -71,6 +73,11 @@ class Session {
   bool Etrn(const smtpd_proto::Command& c);
   bool Auth(const smtpd_proto::Command& c);
   bool StartTls(const smtpd_proto::Command& c);
+  bool Xforward(const smtpd_proto::Command& c);
+  bool Xclient(const smtpd_proto::Command& c);
+  // The checks and attributes of XFORWARD/XCLIENT: false after the reply.
+  bool ClientAttributes(const smtpd_proto::Command& c, bool allowed, smtpd_xclient::Kind kind,
+                        std::vector<smtpd_xclient::Attr>* attrs);
 
   // --- TLS ---
   bool TlsOffered() const { return st_.tls_level != TlsLevel::kNone || st_.tls_wrappermode; }
@@ -81,6 +88,8 @@ class Session {
   // --- helpers ---
   void LookupClientName();
   bool AnvilConnect();
+  // The connect-time restrictions and the 220 greeting (again after XCLIENT).
+  void Greet();
   // False (and 503) when smtpd_helo_required and no HELO/EHLO came yet.
   bool HeloSeen() {
     if (!st_.helo_required || !sess_.helo_name.empty()) return true;
@@ -134,6 +143,10 @@ class Session {
   std::string sasl_method_;           // with sess_.sasl_username, after AUTH succeeded
   bool tls_active_ = false;
   util::tls::Summary tls_;
+  bool xforward_allowed_ = false;  // smtpd_authorized_xforward_hosts, at connect
+  bool xclient_allowed_ = false;   // smtpd_authorized_xclient_hosts, the client in effect
+  bool restarted_ = false;         // an XCLIENT started the session over
+  smtpd_xclient::Forward fwd_;     // XFORWARD, until the end of the transaction
 
   // The transaction.
   struct Txn {
@@ -330,6 +343,8 @@ bool Session::OpenQueue() {
   if (!sess_.sasl_username.empty())
     sasl = ", sasl_method=" + sasl_method_ + ", sasl_username=" + sess_.sasl_username;
   if (!txn_.sasl_sender.empty()) sasl += ", sasl_sender=" + txn_.sasl_sender;
+  if (!fwd_.ident.empty()) sasl += ", orig_queue_id=" + fwd_.ident;
+  if (fwd_.client_attr) sasl += ", orig_client=" + fwd_.NamAddr(st_.client_port_logging);
   msg::Info("%s: client=%s%s", f.queue_id().c_str(), NamAddr().c_str(), sasl.c_str());
   f.Record(queue_file::kTime, util::StrFormat("%ld %ld", txn_.arrival, txn_.arrival_usec));
   auto attr = [&f](std::string_view n, std::string_view v) {
@@ -338,14 +353,26 @@ bool Session::OpenQueue() {
     d += v;
     f.Record(queue_file::kAttr, d);
   };
-  attr(cleanup_client::kAttrRewriteContext, LocalRewrite() ? "local" : "remote");
+  // content_filter first: a FILTER action later in the stream overrides it.
+  if (!st_.content_filter.empty()) attr(cleanup_client::kAttrFilter, st_.content_filter);
+  attr(cleanup_client::kAttrRewriteContext, !fwd_.context.empty() ? fwd_.context
+                                            : LocalRewrite()      ? "local"
+                                                                  : "remote");
+  if (fwd_.active) {  // what is logged from here on, and forwarded again
+    attr(cleanup_client::kAttrLogClientName, fwd_.name);
+    attr(cleanup_client::kAttrLogClientAddress, fwd_.addr);
+    attr(cleanup_client::kAttrLogClientPort, fwd_.port);
+    attr(cleanup_client::kAttrLogMessageOrigin, fwd_.NamAddr(false));
+    if (!fwd_.helo.empty()) attr(cleanup_client::kAttrLogHeloName, fwd_.helo);
+    attr(cleanup_client::kAttrLogProtocolName, fwd_.proto);
+  }
   attr("client_name", sess_.client_name);
   attr("reverse_client_name", sess_.client_reverse_name);
   attr("client_address", sess_.client_addr);
   attr("client_port", sess_.client_port);
   if (!sess_.helo_name.empty()) attr("helo_name", sess_.helo_name);
   attr("protocol", sess_.protocol);
-  attr("log_ident", f.queue_id());
+  attr("log_ident", fwd_.ident.empty() ? f.queue_id() : fwd_.ident);
   if (!txn_.encoding.empty()) attr("encoding", txn_.encoding);
   if (txn_.smtputf8) attr("smtputf8", "1");
   if (!txn_.envid.empty()) attr("dsn_envid", txn_.envid);
@@ -397,6 +424,22 @@ void Session::ResetTransaction() {
   deps_.checker->ResetTransaction(sess_);
 }
 
+void Session::Greet() {
+  auto ex = deps_.checker->ClientMatches("smtpd_forbid_bare_newline_exclusions", sess_);
+  bare_lf_exempt_ = ex.ok() && *ex;
+  auto xc = deps_.checker->ClientMatches("smtpd_authorized_xclient_hosts", sess_);
+  xclient_allowed_ = xc.ok() && *xc;
+  access_denied_.clear();
+  smtpd_check::Verdict v = deps_.checker->CheckConnect(sess_);
+  if (v.rejected()) {
+    access_denied_ = v.reply;
+    Reply(v.reply);
+    ++error_count_;
+  } else {
+    Reply("220 " + st_.banner);
+  }
+}
+
 void Session::Run() {
   io_.set_timeout(st_.timeout);
   LookupClientName();
@@ -412,16 +455,9 @@ void Session::Run() {
     }
   }
   if (go_on) {
-    auto ex = deps_.checker->ClientMatches("smtpd_forbid_bare_newline_exclusions", sess_);
-    bare_lf_exempt_ = ex.ok() && *ex;
-    smtpd_check::Verdict v = deps_.checker->CheckConnect(sess_);
-    if (v.rejected()) {
-      access_denied_ = v.reply;
-      Reply(v.reply);
-      ++error_count_;
-    } else {
-      Reply("220 " + st_.banner);
-    }
+    auto xf = deps_.checker->ClientMatches("smtpd_authorized_xforward_hosts", sess_);
+    xforward_allowed_ = xf.ok() && *xf;
+    Greet();
   }
   while (go_on && !quit_) {
     if (error_count_ >= st_.hard_error_limit) {
@@ -482,7 +518,8 @@ void Session::Run() {
         {"RSET", &Session::Rset, true},          {"NOOP", &Session::Noop, true},
         {"VRFY", &Session::Vrfy, true},          {"ETRN", &Session::Etrn, true},
         {"HELP", &Session::Help, true},          {"AUTH", &Session::Auth, false},
-        {"STARTTLS", &Session::StartTls, false},
+        {"STARTTLS", &Session::StartTls, false}, {"XFORWARD", &Session::Xforward, false},
+        {"XCLIENT", &Session::Xclient, false},
     };
     std::string name = util::Lowercase(c.verb);
     bool known = c.verb == "HELO" || c.verb == "EHLO" || c.verb == "QUIT";
@@ -523,7 +560,7 @@ void Session::Run() {
       ok = (this->*(h->fn))(c);
     }
     counts_.Count(name, ok);
-    if (!ok) ++error_count_;
+    if (!ok && !std::exchange(restarted_, false)) ++error_count_;
     // Junk commands (HELO EHLO RSET NOOP VRFY ETRN HELP) count once their
     // reply is out; past smtpd_junk_command_limit each is also an error,
     // so a client looping on EHLO or NOOP reaches the hard error limit.
@@ -592,6 +629,8 @@ bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
   opt.discard = st_.discard_ehlo_keywords;
   opt.auth = AuthMechanisms(true);
   opt.auth_broken = st_.broken_sasl_auth_clients;
+  opt.xclient = xclient_allowed_;
+  opt.xforward = xforward_allowed_;
   if (!st_.smtputf8_enable) opt.discard.push_back("SMTPUTF8");
   std::vector<std::string> kw = smtpd_proto::EhloKeywords(opt);
   bool silent = false;
@@ -949,6 +988,7 @@ bool Session::EndOfMessage() {
     }
   }
   ResetTransaction();
+  fwd_ = smtpd_xclient::Forward();
   return ok;
 }
 
@@ -1106,8 +1146,92 @@ bool Session::Rset(const smtpd_proto::Command& c) {
     return false;
   }
   ResetTransaction();
+  fwd_ = smtpd_xclient::Forward();
   Reply("250 2.0.0 Ok");
   return true;
+}
+
+bool Session::ClientAttributes(const smtpd_proto::Command& c, bool allowed,
+                               smtpd_xclient::Kind kind, std::vector<smtpd_xclient::Attr>* attrs) {
+  if (txn_.mail) {
+    Reply("503 5.5.1 Error: MAIL transaction in progress");
+    return false;
+  }
+  if (c.args.empty()) {
+    Reply("501 5.5.4 Syntax: " + c.verb + " attribute=value...");
+    return false;
+  }
+  if (!allowed) {
+    Reply("550 5.7.0 Error: insufficient authorization");
+    return false;
+  }
+  if (auto bad = smtpd_xclient::Parse(kind, c.args, attrs)) {
+    Reply(*bad);
+    return false;
+  }
+  return true;
+}
+
+bool Session::Xforward(const smtpd_proto::Command& c) {
+  std::vector<smtpd_xclient::Attr> attrs;
+  if (!ClientAttributes(c, xforward_allowed_, smtpd_xclient::Kind::kXforward, &attrs)) return false;
+  fwd_.Apply(attrs);
+  Reply("250 2.0.0 Ok");
+  return true;
+}
+
+// As Postfix: the session starts over with the new client (no HELO, no
+// transaction, no AUTH unless LOGIN: an earlier AUTH is forgotten), the
+// connect-time restrictions run again, and the reply is the greeting.
+bool Session::Xclient(const smtpd_proto::Command& c) {
+  std::vector<smtpd_xclient::Attr> attrs;
+  if (!ClientAttributes(c, xclient_allowed_, smtpd_xclient::Kind::kXclient, &attrs)) return false;
+  ResetTransaction();
+  fwd_ = smtpd_xclient::Forward();
+  sess_.helo_name.clear();
+  sess_.protocol = "SMTP";
+  esmtp_ = false;
+  sess_.check_state.reset();
+  limit_exempt_.reset();
+  // An earlier AUTH was the proxy's, not the new client's.
+  sess_.sasl_username.clear();
+  sasl_method_.clear();
+  bool got_name = false, got_reverse = false;
+  for (const smtpd_xclient::Attr& a : attrs) {
+    const std::string value = a.unavailable ? std::string() : a.value;
+    if (a.name == "NAME") {
+      sess_.client_name = a.unavailable ? "unknown" : value;
+      sess_.client_name_status = a.unavailable;
+      got_name = true;
+    } else if (a.name == "REVERSE_NAME") {
+      sess_.client_reverse_name = a.unavailable ? "unknown" : value;
+      sess_.client_reverse_name_status = a.unavailable;
+      got_reverse = true;
+    } else if (a.name == "ADDR") {
+      sess_.client_addr = a.unavailable ? "unknown" : value;
+    } else if (a.name == "PORT") {
+      sess_.client_port = a.unavailable ? "unknown" : value;
+    } else if (a.name == "DESTADDR") {
+      sess_.server_addr = a.unavailable ? "unknown" : value;
+    } else if (a.name == "DESTPORT") {
+      sess_.server_port = a.unavailable ? "unknown" : value;
+    } else if (a.name == "HELO") {
+      sess_.helo_name = value;
+    } else if (a.name == "PROTO") {
+      sess_.protocol = value;
+      esmtp_ = value == "ESMTP";
+    } else if (a.name == "LOGIN" && !a.unavailable) {
+      sasl_method_ = "XCLIENT";
+      sess_.sasl_username = value;
+    }
+  }
+  if (got_name && !got_reverse) {
+    sess_.client_reverse_name = sess_.client_name;
+    sess_.client_reverse_name_status = sess_.client_name_status;
+  }
+  Greet();
+  restarted_ = true;  // counted as "xclient=0/1", but not as an error
+  return false;
 }
 
 bool Session::Noop(const smtpd_proto::Command&) {
@@ -1395,6 +1519,7 @@ Settings Settings::FromConfig(const config::Config& cfg) {
   s.service_name = cfg.Get("service_name");
   if (s.service_name.empty()) s.service_name = "smtp";
   s.helo_required = cfg.GetBool("smtpd_helo_required");
+  s.content_filter = std::string(util::Trim(cfg.Get("content_filter")));
   s.disable_vrfy = cfg.GetBool("disable_vrfy_command");
   s.message_size_limit = cfg.GetInt("message_size_limit");
   s.queue_minfree = cfg.GetInt("queue_minfree");

@@ -30,6 +30,23 @@
 // Session resumption: the context gets session tickets whose keys come
 // from tlsmgr (main.cpp, global/tlsmgr_client.h), so a client resumes with
 // any smtpd process; smtpd_tls_session_cache_timeout 0 turns it off.
+// XFORWARD and XCLIENT (smtpd_xclient.h for the syntax): offered in the
+// EHLO reply, and accepted, only from clients in
+// smtpd_authorized_xforward_hosts / smtpd_authorized_xclient_hosts (the
+// real client at connect for XFORWARD; for XCLIENT the client in effect,
+// so an XCLIENT that names another client ends that right), otherwise
+// "550 5.7.0 Error: insufficient authorization"; inside a transaction
+// "503 5.5.1 Error: MAIL transaction in progress". XFORWARD changes only
+// what is logged and stored for the next message: "ID: client=REAL,
+// orig_queue_id=IDENT, orig_client=NAME[ADDR]", the queue file's log_*
+// attributes (what the smtp client forwards in turn) and, with SOURCE,
+// the rewrite context; the Received: header names the real client, as in
+// Postfix; it is forgotten after the transaction (end of data or RSET).
+// XCLIENT replaces the client (name, address, port, HELO, protocol; LOGIN
+// as "sasl_method=XCLIENT"), resets the session and greets again with
+// 220; the restrictions then see the new client. A successful XCLIENT is
+// counted as "xclient=0/1" in the disconnect line, as Postfix counts it.
+//
 // Client certificates: see Settings::tls_ask_ccert; the log line says
 // "Trusted"/"Untrusted" TLS connection, the Received: clause "(Client CN
 // ..., Issuer ... (verified OK))", and the restrictions see the
@@ -128,6 +145,13 @@ struct Settings {
   std::string sasl_service = "smtp";
   size_t sasl_response_limit = 12288;
   int auth_rate_limit = 0;
+
+  // content_filter: the transport:destination every message received here
+  // is delivered through (FILTER_README), sent to cleanup as its filter
+  // attribute before anything else, so that an access table's FILTER
+  // (later) and a header check's (in cleanup) win; empty: none, as on the
+  // re-injecting smtpd's "-o content_filter=".
+  std::string content_filter;
 
   // Fatal (as a Postfix daemon) on a bad smtpd_forbid_bare_newline value,
   // a bad SASL security option, or a smtpd_sasl_type other than dovecot.

@@ -7,6 +7,7 @@
 #include "global/address.h"
 #include "global/queue_file.h"
 #include "global/smtp_reply.h"
+#include "smtpd/smtpd_xclient.h"
 #include "util/strings.h"
 
 namespace smtpd_proto {
@@ -163,6 +164,8 @@ std::vector<std::string> EhloKeywords(const EhloOptions& opt) {
     all.push_back("AUTH " + mechs);
     if (opt.auth_broken) all.push_back("AUTH=" + mechs);
   }
+  if (opt.xclient) all.emplace_back(smtpd_xclient::kXclientKeyword);
+  if (opt.xforward) all.emplace_back(smtpd_xclient::kXforwardKeyword);
   for (const char* k : {"ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"})
     all.push_back(k);
   std::vector<std::string> out;
@@ -205,9 +208,9 @@ void CommandCounts::Count(std::string_view name, bool ok) {
 }
 
 std::string CommandCounts::Format() const {
-  static const char* const kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail",
-                                       "rcpt", "data", "bdat",     "rset", "noop",
-                                       "vrfy", "etrn", "help",     "quit", "unknown"};
+  static const char* const kOrder[] = {"helo", "ehlo", "xclient", "xforward", "starttls", "auth",
+                                       "mail", "rcpt", "data",    "bdat",     "rset",     "noop",
+                                       "vrfy", "etrn", "help",    "quit",     "unknown"};
   std::string out;
   int ok = 0, total = 0;
   auto add = [&out](std::string_view name, int good, int all) {

@@ -71,6 +71,10 @@ struct EhloOptions {
   std::vector<std::string> auth;
   bool auth_broken = false;
   bool starttls = false;
+  // XCLIENT and XFORWARD with their attribute names (smtpd_xclient.h),
+  // after AUTH, for authorized clients only.
+  bool xclient = false;
+  bool xforward = false;
   std::vector<std::string> discard;
 };
 std::vector<std::string> EhloKeywords(const EhloOptions& opt);

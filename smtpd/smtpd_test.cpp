@@ -58,10 +58,17 @@ class FakeChecker : public smtpd_check::Checker {
   smtpd_check::Verdict CheckEtrn(smtpd_check::Session&, const std::string&) override { return {}; }
   void ResetTransaction(smtpd_check::Session&) override {}
   util::StatusOr<bool> InMynetworks(const smtpd_check::Session&) override { return true; }
-  util::StatusOr<bool> ClientMatches(config::AnyParam param, const smtpd_check::Session&) override {
+  util::StatusOr<bool> ClientMatches(config::AnyParam param,
+                                     const smtpd_check::Session& s) override {
+    // XFORWARD and XCLIENT: clients in 192.0.2.0/24 when switched on.
+    bool ours = s.client_addr.rfind("192.0.2.", 0) == 0;
+    if (param.name() == "smtpd_authorized_xforward_hosts") return xforward && ours;
+    if (param.name() == "smtpd_authorized_xclient_hosts") return xclient && ours;
     return param.name() == "smtpd_forbid_bare_newline_exclusions" && exempt_bare_lf;
   }
   bool exempt_bare_lf = false;
+  bool xforward = false;
+  bool xclient = false;
   long long last_size = -1;
 };
 
@@ -764,6 +771,137 @@ TEST_F(SmtpdTest, EncryptRequiresStartTlsFirst) {
   want += "250 2.0.0 Ok\r\n250 mx.example.com\r\n221 2.0.0 Bye\r\n";
   EXPECT_NE(out.find("250 CHUNKING\r\n" + want), std::string::npos) << out;
   EXPECT_EQ(rec_.opened, 0);
+}
+
+const char kEhloXforward[] =
+    "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
+    "250-ETRN\r\n250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT\r\n"
+    "250-XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT\r\n250-ENHANCEDSTATUSCODES\r\n"
+    "250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n";
+const char kMessage[] =
+    "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n."
+    "\r\n";
+const char kQueued[] =
+    "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+    "250 2.0.0 Ok: queued as 4A3B2C1D\r\n";
+
+bool HasRecord(const Recorded& rec, const std::string& r) {
+  return std::find(rec.records.begin(), rec.records.end(), r) != rec.records.end();
+}
+
+// Replies, log line and queue file attributes as Debian's Postfix 3.7 gives
+// them; the forwarded client lasts one transaction.
+TEST_F(SmtpdTest, XforwardForAuthorizedClients) {
+  checker_.xforward = checker_.xclient = true;
+  std::string out = Session(
+      std::string("EHLO filter.example\r\n"
+                  "XFORWARD NAME=mail.example.org ADDR=198.51.100.7 PORT=4711\r\n"
+                  "xforward proto=ESMTP helo=helo.example.org ident=ABCDEF source=REMOTE\r\n") +
+      kMessage + "XFORWARD NAME=x.example\r\n" + kMessage + "QUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + kEhloXforward + "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n" +
+                     kQueued + "250 2.0.0 Ok\r\n" + kQueued + "221 2.0.0 Bye\r\n");
+  EXPECT_TRUE(
+      Logged("4A3B2C1D: client=unknown[192.0.2.1], orig_queue_id=ABCDEF, "
+             "orig_client=mail.example.org[198.51.100.7]"));
+  EXPECT_TRUE(Logged("4A3B2C1D: client=unknown[192.0.2.1], orig_client=x.example"));
+  EXPECT_TRUE(
+      Logged("disconnect from unknown[192.0.2.1] ehlo=1 xforward=3 mail=2 rcpt=2 data=2 quit=1 "
+             "commands=11"));
+  for (const char* r :
+       {"A:log_client_name=mail.example.org", "A:log_client_address=198.51.100.7",
+        "A:log_client_port=4711", "A:log_message_origin=mail.example.org[198.51.100.7]",
+        "A:log_helo_name=helo.example.org", "A:log_protocol_name=ESMTP", "A:log_ident=ABCDEF",
+        "A:rewrite_context=remote", "A:client_address=192.0.2.1", "A:helo_name=filter.example",
+        "A:log_client_name=x.example", "A:log_client_address=unknown",
+        "A:log_protocol_name=unknown"})
+    EXPECT_TRUE(HasRecord(rec_, r)) << r;
+  // The Received: header names the real client, as Postfix's.
+  EXPECT_EQ(rec_.Content()[0], "Received: from filter.example (unknown [192.0.2.1])");
+}
+
+TEST_F(SmtpdTest, XforwardRefusals) {
+  std::string out = Session(
+      "EHLO filter.example\r\nXFORWARD NAME=a.example\r\nMAIL FROM:<a@example.org>\r\n"
+      "XFORWARD NAME=a.example\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) + kEhlo +
+                     "550 5.7.0 Error: insufficient authorization\r\n250 2.1.0 Ok\r\n"
+                     "503 5.5.1 Error: MAIL transaction in progress\r\n221 2.0.0 Bye\r\n");
+  checker_.xforward = checker_.xclient = true;
+  // Hostile and broken attributes: 501 each, nothing applied.
+  struct {
+    const char* cmd;
+    const char* reply;
+  } rows[] = {
+      {"XFORWARD", "501 5.5.4 Syntax: XFORWARD attribute=value..."},
+      {"XFORWARD NAME", "501 5.5.4 Error: attribute=value expected"},
+      {"XFORWARD =x", "501 5.5.4 Bad XFORWARD attribute name: "},
+      {"XFORWARD FOO=bar", "501 5.5.4 Bad XFORWARD attribute name: FOO"},
+      {"XFORWARD NAME=ok.example LOGIN=x", "501 5.5.4 Bad XFORWARD attribute name: LOGIN"},
+      {"XFORWARD NAME=bad_host!", "501 5.5.4 Bad NAME syntax: bad_host!"},
+      {"XFORWARD NAME=+ZZ", "501 5.5.4 Bad NAME syntax: +ZZ"},
+      {"XFORWARD NAME=a+", "501 5.5.4 Bad NAME syntax: a+"},
+      {"XFORWARD NAME=a+0Db", "501 5.5.4 Bad NAME syntax: a?b"},
+      {"XFORWARD ADDR=300.1.1.1", "501 5.5.4 Bad ADDR syntax: 300.1.1.1"},
+      {"XFORWARD ADDR=192.0.2.1<x>", "501 5.5.4 Bad ADDR syntax: 192.0.2.1?x?"},
+      {"XFORWARD PORT=123456", "501 5.5.4 Bad PORT syntax: 123456"},
+      {"XFORWARD PORT=-1", "501 5.5.4 Bad PORT syntax: -1"},
+      // No reply injection through a decoded CR LF.
+      {"XFORWARD PORT=1+0D+0A250+20ok", "501 5.5.4 Bad PORT syntax: 1??250 ok"},
+      {"XFORWARD SOURCE=+0D+0A", "501 5.5.4 Bad SOURCE syntax: ??"},
+      {"XFORWARD SOURCE=ELSEWHERE", "501 5.5.4 Bad SOURCE syntax: ELSEWHERE"},
+      {"XFORWARD PROTO=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+       "501 5.5.4 Bad PROTO syntax: "
+       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+  };
+  for (const auto& r : rows) {
+    rec_ = Recorded();
+    out = Session(std::string("EHLO filter.example\r\n") + r.cmd + "\r\n" + kMessage);
+    EXPECT_EQ(out, std::string(kBanner) + kEhloXforward + r.reply + "\r\n" + kQueued) << r.cmd;
+    EXPECT_FALSE(HasRecord(rec_, "A:log_client_name=ok.example")) << r.cmd;
+  }
+  std::string too_long = "XFORWARD HELO=" + std::string(256, 'a');
+  out = Session("EHLO filter.example\r\n" + too_long + "\r\n");
+  EXPECT_NE(out.find("501 5.5.4 Error: attribute value too long\r\n"), std::string::npos);
+  // A header-breaking HELO or IDENT is neutered, [UNAVAILABLE] understood.
+  rec_ = Recorded();
+  out = Session(
+      std::string("EHLO filter.example\r\nXFORWARD HELO=a+0D+0AX-Evil:+20<x> IDENT=[UNAVAILABLE] "
+                  "NAME=[UNAVAILABLE] ADDR=IPv6:2001:DB8::1\r\n") +
+      kMessage);
+  EXPECT_EQ(out, std::string(kBanner) + kEhloXforward + "250 2.0.0 Ok\r\n" + kQueued);
+  EXPECT_TRUE(HasRecord(rec_, "A:log_helo_name=a??X-Evil:??x?"));
+  EXPECT_TRUE(HasRecord(rec_, "A:log_message_origin=unknown[2001:db8::1]"));
+  EXPECT_TRUE(HasRecord(rec_, "A:log_ident=4A3B2C1D"));
+}
+
+// XCLIENT: a new client, greeted again; the restrictions and XCLIENT's own
+// authorization see the new one.
+TEST_F(SmtpdTest, XclientReplacesTheClient) {
+  checker_.xclient = true;
+  std::string out = Session(
+      std::string("EHLO x\r\nXCLIENT PROTO=LMTP\r\n"
+                  "XCLIENT NAME=good.example ADDR=192.0.2.9 HELO=fake.example PROTO=esmtp\r\n") +
+      kMessage + "XCLIENT NAME=other.example ADDR=203.0.113.5 PORT=[UNAVAILABLE] LOGIN=joe\r\n" +
+      kMessage + "XCLIENT NAME=again.example\r\nQUIT\r\n");
+  EXPECT_EQ(out, std::string(kBanner) +
+                     "250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n"
+                     "250-ETRN\r\n250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN "
+                     "DESTADDR DESTPORT\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n"
+                     "250-SMTPUTF8\r\n250 CHUNKING\r\n"
+                     "501 5.5.4 Bad PROTO syntax: LMTP\r\n" +
+                     kBanner + kQueued + kBanner + kQueued +
+                     "550 5.7.0 Error: insufficient authorization\r\n221 2.0.0 Bye\r\n");
+  EXPECT_TRUE(Logged("4A3B2C1D: client=good.example[192.0.2.9]"));
+  EXPECT_TRUE(Logged(
+      "4A3B2C1D: client=other.example[203.0.113.5], sasl_method=XCLIENT, sasl_username=joe"));
+  EXPECT_TRUE(Logged(
+      "disconnect from other.example[203.0.113.5] ehlo=1 xclient=0/4 mail=2 rcpt=2 data=2 quit=1 "
+      "commands=8/12"));
+  EXPECT_TRUE(HasRecord(rec_, "A:helo_name=fake.example"));
+  EXPECT_TRUE(HasRecord(rec_, "A:protocol=ESMTP"));
+  EXPECT_TRUE(HasRecord(rec_, "A:client_port=unknown"));
+  EXPECT_TRUE(HasRecord(rec_, "A:protocol=SMTP"));
+  EXPECT_TRUE(HasRecord(rec_, "A:sasl_username=joe"));
 }
 
 }  // namespace

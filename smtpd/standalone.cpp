@@ -102,6 +102,10 @@ class UnrestrictedChecker : public smtpd_check::Checker {
   }
   util::StatusOr<bool> ClientMatches(config::AnyParam param,
                                      const smtpd_check::Session& s) override {
+    // A local user may not claim to be another client (XCLIENT, XFORWARD).
+    if (param.name() == "smtpd_authorized_xclient_hosts" ||
+        param.name() == "smtpd_authorized_xforward_hosts")
+      return false;
     return inner_ ? inner_->ClientMatches(param, s) : false;
   }
 

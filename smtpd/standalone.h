@@ -47,7 +47,8 @@ std::function<util::StatusOr<std::unique_ptr<QueueFile>>()> MaildropQueue(
     const config::Config& cfg);
 
 // A checker that permits every command; `inner` (may be null: nothing
-// matches) answers InMynetworks and ClientMatches.
+// matches) answers InMynetworks and ClientMatches, except that XCLIENT and
+// XFORWARD are never authorized: a local user cannot pose as another client.
 std::unique_ptr<smtpd_check::Checker> Unrestricted(std::unique_ptr<smtpd_check::Checker> inner);
 
 }  // namespace smtpd
