@@ -51,9 +51,10 @@ class ParamName {
   // Only a literal converts implicitly, and only to a known name.
   template <size_t N>
   consteval ParamName(const char (&name)[N]) : name_(name, N - 1) {
-    const params::ParamDef* def = params::table::Find(name_);
-    if (def == nullptr) UnknownParameterName();
-    if (sizeof...(kAllowed) > 0 && ((def->type != kAllowed) && ...)) GetterDoesNotFitType();
+    const size_t i = params::table::FindIndex(name_);
+    if (i >= std::size(params::table::kParams)) UnknownParameterName();
+    const params::Type type = params::table::kParams[i].type;
+    if (sizeof...(kAllowed) > 0 && ((type != kAllowed) && ...)) GetterDoesNotFitType();
   }
   static ParamName Dynamic(std::string_view name) { return ParamName(name, 0); }
   std::string_view name() const { return name_; }

@@ -938,7 +938,10 @@ inline constexpr bool SortedAndUnique() {
 static_assert(SortedAndUnique(), "kParams must be sorted by name without duplicates");
 
 // The entry for `name`, or nullptr; usable in constant expressions.
-constexpr const ParamDef* Find(std::string_view name) {
+// The index of `name` in kParams, std::size(kParams) when there is none
+// (an index, not a pointer: GCC's -fsanitize=undefined makes comparing an
+// element's address with nullptr not a constant expression).
+constexpr size_t FindIndex(std::string_view name) {
   size_t lo = 0, hi = std::size(kParams);
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -948,7 +951,12 @@ constexpr const ParamDef* Find(std::string_view name) {
       hi = mid;
     }
   }
-  return lo < std::size(kParams) && kParams[lo].name == name ? &kParams[lo] : nullptr;
+  return lo < std::size(kParams) && kParams[lo].name == name ? lo : std::size(kParams);
+}
+
+constexpr const ParamDef* Find(std::string_view name) {
+  size_t i = FindIndex(name);
+  return i < std::size(kParams) ? &kParams[i] : nullptr;
 }
 
 }  // namespace params::table
