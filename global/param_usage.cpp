@@ -1440,11 +1440,12 @@ std::optional<std::string> Refusal(const config::Config& cfg, std::string_view p
   return std::nullopt;
 }
 
-std::optional<std::string> ClientRefusal(const config::Config& cfg) {
+std::optional<std::string> ClientRefusal(const config::Config& cfg, std::string_view program) {
   // The legacy per-site table could demand TLS for a destination; ignoring
   // it would send that mail in plain text.
-  if (!util::Trim(Value(cfg, "smtp_tls_per_site")).empty())
-    return Refuse("smtp_tls_per_site", "TLS per-site policy (use smtp_tls_policy_maps)");
+  const std::string p = program == "lmtp" ? "lmtp" : "smtp";
+  if (!util::Trim(Value(cfg, p + "_tls_per_site")).empty())
+    return Refuse(p + "_tls_per_site", "TLS per-site policy (use " + p + "_tls_policy_maps)");
   return std::nullopt;
 }
 
