@@ -90,8 +90,10 @@ std::vector<std::string> CompatibilityNotes(const config::Config& cfg,
 // Why `program` ("smtpd", "cleanup") must not start with the settings in
 // effect, or nullopt.
 std::optional<std::string> Refusal(const config::Config& cfg, std::string_view program);
-// Why the smtp client must not deliver with the settings in effect (each
-// delivery is deferred with this reason), or nullopt.
-std::optional<std::string> ClientRefusal(const config::Config& cfg);
+// Why the smtp client ("smtp", or "lmtp" for its lmtp_* settings) must not
+// deliver with the settings in effect (each delivery is deferred with this
+// reason), or nullopt.
+std::optional<std::string> ClientRefusal(const config::Config& cfg,
+                                         std::string_view program = "smtp");
 
 }  // namespace param_usage

@@ -143,6 +143,15 @@ TEST(ParamUsageTest, RefusalsFailClosed) {
       EXPECT_EQ(why->rfind(r.want, 0), 0u) << *why;
     }
   }
+  // The lmtp client looks at its own setting only.
+  config::Config lmtp = Make("lmtp_tls_per_site = hash:/etc/postfix/tls_per_site\n");
+  EXPECT_FALSE(ClientRefusal(lmtp, "smtp").has_value());
+  std::optional<std::string> why = ClientRefusal(lmtp, "lmtp");
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(why->rfind("lmtp_tls_per_site: TLS per-site policy (use lmtp_tls_policy_maps)", 0), 0u)
+      << *why;
+  EXPECT_FALSE(ClientRefusal(Make("smtp_tls_per_site = hash:/etc/postfix/tls_per_site\n"), "lmtp")
+                   .has_value());
 }
 
 TEST(ParamUsageTest, DeclareChecksValuesOnceNamingTheFile) {

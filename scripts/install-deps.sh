@@ -13,7 +13,8 @@ set -eu
 BUILD_PKGS="cmake ninja-build g++ pkg-config libevent-dev libssl-dev libmariadb-dev
 libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev libgtest-dev libgmock-dev"
 TEST_PKGS="clang-format mariadb-server python3 swaks postfix postfix-mysql postfix-lmdb
-postfix-cdb postfix-pcre dovecot-imapd dovecot-mysql libsasl2-modules libnet-ssleay-perl"
+postfix-cdb postfix-pcre dovecot-imapd dovecot-lmtpd dovecot-mysql libsasl2-modules
+libnet-ssleay-perl"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 
 want="$BUILD_PKGS"

@@ -1,7 +1,9 @@
-// smtp - the SMTP client delivery agent (Postfix's smtp(8)).
+// smtp, lmtp - the SMTP and LMTP client delivery agent (Postfix's smtp(8)
+// and lmtp(8)).
 //
 // SYNOPSIS
 //   smtp [generic daemon options]     (run by master)
+//   lmtp [generic daemon options]     (the same program under another name)
 //
 // DESCRIPTION
 //   A single server (server/single_server.h) on master.cf services such as
@@ -30,9 +32,20 @@
 //   smtp_skip_quit_response, smtp_line_length_limit, smtp_generic_maps,
 //   smtp_send_xforward_command, smtp_xforward_timeout (smtp/smtp_xforward.h).
 //   Test seam: MTA_DNS_NAMESERVER (util/dns.h) through import_environment.
+//
+// LMTP
+//   Run as `lmtp` (master.cf `lmtp unix - - n - - lmtp`; the build links
+//   lmtp to smtp) the program is Postfix's LMTP client: LHLO, one reply per
+//   recipient after the final ".", destinations unix:PATH (relative to the
+//   queue directory), inet:host:port, [host]:port or host (no MX lookups,
+//   port lmtp_tcp_port = 24), and the lmtp_* twin of each smtp_* parameter
+//   above (lmtp_lhlo_name, lmtp_lhlo_timeout for the helo ones):
+//   smtp/lmtp_params.h. Log lines say postfix/lmtp and, for a UNIX socket,
+//   relay=MYHOSTNAME[PATH].
 
 #include "global/deliver_status.h"
 #include "server/single_server.h"
+#include "smtp/lmtp_params.h"
 #include "smtp/smtp_deliver.h"
 #include "util/msg.h"
 
@@ -42,7 +55,11 @@ std::optional<smtp::Agent> agent;
 
 int main(int argc, char** argv) {
   server::SingleServerHooks hooks;
-  hooks.post_init = [](server::Server& s) { agent.emplace(smtp::Agent::FromConfig(s.config())); };
+  hooks.post_init = [](server::Server& s) {
+    bool lmtp = smtp::IsLmtpProgram(s.program());
+    if (lmtp) smtp::UseLmtpParameters(s.mutable_config());
+    agent.emplace(smtp::Agent::FromConfig(s.config(), lmtp));
+  };
   hooks.service = [](util::Stream& client, server::Server& s) {
     deliver_status::ServeRequest(
         client, s.config(), [](const deliver_request::Request& req, deliver_status::Reporter& rep) {

@@ -135,7 +135,14 @@ LookupOptions LookupOptions::FromConfig(const config::Config& cfg, std::string_v
 
 Plan PlanDestination(std::string_view nexthop, const LookupOptions& o,
                      util::dns::Resolver& resolver) {
-  auto hp = util::ParseHostPort(util::Trim(nexthop), util::BareWord::kHost, o.default_port);
+  std::string_view dest = util::Trim(nexthop);
+  if (o.lmtp && dest.starts_with("unix:") && dest.size() > 5) {
+    Plan p;
+    p.hosts.push_back(Host{o.myhostname, std::string(dest.substr(5)), 0, 0, true});
+    return p;
+  }
+  if (o.lmtp && dest.starts_with("inet:")) dest.remove_prefix(5);
+  auto hp = util::ParseHostPort(dest, util::BareWord::kHost, o.default_port);
   if (!hp.ok() || hp->host.empty())
     return Fail("4.3.5", "bad nexthop \"" + std::string(nexthop) + "\"");
   std::string host = hp->host;
@@ -155,7 +162,7 @@ Plan PlanDestination(std::string_view nexthop, const LookupOptions& o,
     return a;
   };
 
-  if (hp->bracketed || !o.mx_dns) {
+  if (hp->bracketed || !o.mx_dns || o.lmtp) {
     Plan p;
     AddrResult a = addresses_of(host, 0, &p);
     if (p.hosts.empty()) return Fail(a.temp ? "4.4.3" : "5.4.4", a.reason);
@@ -222,6 +229,11 @@ Plan PlanDestination(std::string_view nexthop, const LookupOptions& o,
 Plan PlanDelivery(std::string_view nexthop, const LookupOptions& o, util::dns::Resolver& resolver) {
   Plan p = PlanDestination(nexthop, o, resolver);
   if (o.fallback_relays.empty()) return p;
+  if (p.ok() && p.hosts[0].local) {
+    msg::Warn("ignoring \"lmtp_fallback_relay = %s\" setting for non-TCP connections",
+              util::Join(o.fallback_relays, " ").c_str());
+    return p;
+  }
   // A loop or a null MX is final; every other failure may be relayed.
   if (!p.ok() && (p.dsn == "5.4.6" || p.dsn == "5.1.10")) return p;
   std::set<std::pair<std::string, int>> seen;

@@ -14,6 +14,12 @@
 //                                     or NXDOMAIN) the name's own addresses
 //   a port is a number or a service name ("submission" -> 587); the default
 //   is smtp_tcp_port.
+// LMTP (LookupOptions::lmtp, lmtp(8)): "unix:PATH" is a UNIX-domain socket
+// (one Host, local, named myhostname, PATH as its address: relative PATHs
+// are relative to the queue directory, the daemon's working directory);
+// "inet:" may prefix the forms above; no MX lookups (the host's own
+// addresses), no "loops back to myself", and lmtp_fallback_relay is
+// ignored for a unix: destination, with Postfix's warning.
 // MX hosts are tried in preference order (equal preferences shuffled by
 // util/dns). An MX host that is this machine (myhostname, or one of the
 // addresses of inet_interfaces/proxy_interfaces) ends the list: hosts of
@@ -46,6 +52,7 @@ struct Host {
   std::string address;  // numeric
   int port = 25;
   int preference = 0;
+  bool local = false;  // LMTP unix:PATH: `address` is the socket's path, no port
 };
 
 struct Plan {
@@ -65,6 +72,7 @@ struct LookupOptions {
   std::vector<std::string> fallback_relays;
   std::string myhostname;
   std::vector<std::string> own_addresses;  // normalized numeric
+  bool lmtp = false;                       // LMTP destinations (above)
 
   static LookupOptions FromConfig(const config::Config& cfg, std::string_view prefix = "smtp");
 };

@@ -154,5 +154,40 @@ TEST(SmtpAddrTest, LimitsAndFallback) {
             (std::vector<std::string>{"relay.example[203.0.113.5]:25"}));
 }
 
+TEST(SmtpAddrTest, LmtpDestinations) {
+  FakeResolver r;
+  r.Mx("lmtp.example", {{10, "mx.example"}});
+  r.A("mx.example", {"192.0.2.9"});
+  r.A("lmtp.example", {"192.0.2.24"});
+  LookupOptions o;
+  o.ipv6 = false;
+  o.lmtp = true;
+  o.default_port = 24;
+  o.myhostname = "me.example";
+  o.own_addresses = {"127.0.0.1"};
+  Plan p = PlanDelivery("unix:private/dovecot-lmtp", o, r);
+  ASSERT_EQ(p.hosts.size(), 1u);
+  EXPECT_TRUE(p.hosts[0].local);
+  EXPECT_EQ(p.hosts[0].name, "me.example");
+  EXPECT_EQ(p.hosts[0].address, "private/dovecot-lmtp");
+  EXPECT_EQ(p.hosts[0].port, 0);
+  // No MX lookups, no loop detection (a content filter on this host).
+  EXPECT_EQ(Hosts(PlanDelivery("inet:lmtp.example", o, r)),
+            (std::vector<std::string>{"lmtp.example[192.0.2.24]:24"}));
+  EXPECT_EQ(Hosts(PlanDelivery("lmtp.example:2424", o, r)),
+            (std::vector<std::string>{"lmtp.example[192.0.2.24]:2424"}));
+  EXPECT_EQ(Hosts(PlanDelivery("inet:[127.0.0.1]:10024", o, r)),
+            (std::vector<std::string>{"127.0.0.1[127.0.0.1]:10024"}));
+  EXPECT_FALSE(PlanDelivery("inet:", o, r).ok());
+  // A fallback relay does not apply to a UNIX socket.
+  o.fallback_relays = {"[192.0.2.50]"};
+  EXPECT_EQ(PlanDelivery("unix:/run/lmtp", o, r).hosts.size(), 1u);
+  EXPECT_EQ(PlanDelivery("inet:lmtp.example", o, r).hosts.size(), 2u);
+  // SMTP keeps unix: and inet: as host names.
+  o.lmtp = false;
+  o.fallback_relays.clear();
+  EXPECT_FALSE(PlanDelivery("unix:private/x", o, r).ok());
+}
+
 }  // namespace
 }  // namespace smtp

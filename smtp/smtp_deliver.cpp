@@ -201,7 +201,7 @@ std::string ErrnoText(const util::Status& st) {
 
 }  // namespace
 
-Agent Agent::FromConfig(const config::Config& cfg) {
+Agent Agent::FromConfig(const config::Config& cfg, bool lmtp) {
   auto generic = Generic::FromConfig(cfg, "smtp_generic_maps");
   if (!generic.ok()) msg::Fatal("%s", generic.status().message().c_str());
   Agent a(std::move(*generic));
@@ -209,7 +209,9 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   a.checks_ = content_checks::Checks::FromConfig(cfg, content_checks::kSmtpTables);
   a.mime_limits_ = mime::Mime::Limits::FromConfig(cfg);
   a.lookup_ = LookupOptions::FromConfig(cfg, "smtp");
+  a.lookup_.lmtp = lmtp;
   SessionParams& s = a.session_;
+  s.lmtp = lmtp;
   s.helo_name = cfg.Get("smtp_helo_name");
   s.timeouts.helo = static_cast<int>(cfg.GetTime("smtp_helo_timeout"));
   s.timeouts.mail = static_cast<int>(cfg.GetTime("smtp_mail_timeout"));
@@ -228,7 +230,7 @@ Agent Agent::FromConfig(const config::Config& cfg) {
   s.skip_quit_response = cfg.GetBool("smtp_skip_quit_response");
   a.connect_timeout_ = static_cast<int>(cfg.GetTime("smtp_connect_timeout"));
   a.mx_session_limit_ = static_cast<int>(cfg.GetInt("smtp_mx_session_limit"));
-  a.refusal_ = param_usage::ClientRefusal(cfg);
+  a.refusal_ = param_usage::ClientRefusal(cfg, lmtp ? "lmtp" : "smtp");
   if (a.refusal_) msg::Warn("%s: deferring all mail", a.refusal_->c_str());
   auto tls = TlsClient::FromConfig(cfg);
   if (!tls.ok()) msg::Fatal("%s", tls.status().message().c_str());
@@ -306,6 +308,7 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
                open);
   const std::string domain = NexthopDomain(req.nexthop);
 
+  const int unix_timeout = connect_timeout_ > 0 ? connect_timeout_ : session_.timeouts.helo;
   std::string last_relay = "none", last_dsn = "4.4.1", last_reason = "no server";
   bool greeted = false;
   int sessions = 0;
@@ -313,10 +316,18 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     if (mx_session_limit_ > 0 && sessions >= mx_session_limit_) break;
     const Host& host = plan.hosts[h];
     std::string label = host.name + "[" + host.address + "]";
-    std::string relay = label + ":" + std::to_string(host.port);
-    auto sa = util::SockAddr::FromNumeric(host.address, host.port);
-    if (!sa.ok()) continue;
+    std::string relay = host.local ? label : label + ":" + std::to_string(host.port);
+    util::SockAddr sa;  // TCP
+    if (!host.local) {
+      auto numeric = util::SockAddr::FromNumeric(host.address, host.port);
+      if (!numeric.ok()) continue;
+      sa = *numeric;
+    }
     TlsSession tls = tls_->SessionFor(*policy, host.name, domain, host.address, host.port);
+    if (host.local && tls.level == TlsLevel::kMay) {
+      msg::Warn("opportunistic TLS encryption is not appropriate for unix-domain destinations.");
+      tls.level = TlsLevel::kNone;
+    }
     std::optional<SaslSession> sasl;
     if (sasl_) {
       auto creds = sasl_->Find(req.sender, host.name, req.nexthop);
@@ -325,7 +336,8 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     }
     SessionSecurity security{&tls, sasl ? &*sasl : nullptr, relay};
   reconnect:
-    auto fd = util::ConnectTcp(*sa, std::chrono::seconds(connect_timeout_));
+    auto fd = host.local ? util::ConnectUnix(host.address, std::chrono::seconds(unix_timeout))
+                         : util::ConnectTcp(sa, std::chrono::seconds(connect_timeout_));
     if (!fd.ok()) {
       last_relay = "none";
       last_dsn = "4.4.1";

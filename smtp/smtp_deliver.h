@@ -21,6 +21,12 @@
 // the credentials for the server (smtp_sasl.h) go into the session; a
 // TLS handshake failure at level may connects to the same host again in
 // plain text. One message transaction per request; no connection cache.
+// As the LMTP client (FromConfig's `lmtp`, smtp/lmtp_params.h): LMTP
+// destinations (smtp_addr.h) and dialogue (smtp_session.h); a unix:PATH
+// destination is relay=MYHOSTNAME[PATH] with no port, its connect timeout
+// 0 (the lmtp default: the system's limit) waits as long as the LHLO
+// timeout, and TLS level may is not used there (Postfix: "opportunistic
+// TLS encryption is not appropriate for unix-domain destinations").
 #pragma once
 
 #include <memory>
@@ -43,7 +49,7 @@ namespace smtp {
 
 class Agent {
  public:
-  static Agent FromConfig(const config::Config& cfg);
+  static Agent FromConfig(const config::Config& cfg, bool lmtp = false);
 
   void Deliver(const deliver_request::Request& req, deliver_status::Reporter& rep);
 

@@ -103,6 +103,7 @@ class Session {
 
   bool Hello() {
     smtp_reply::Reply r;
+    if (p_.lmtp) return Lhlo();
     if (!p_.never_send_ehlo) {
       util::Status st = Send("EHLO " + p_.helo_name, p_.timeouts.helo);
       if (st.ok()) st = Flush(p_.timeouts.helo);
@@ -132,6 +133,30 @@ class Session {
       return false;
     }
     ehlo_ = smtp_reply::Ehlo();
+    return true;
+  }
+
+  // One command and its reply, in lock step.
+  util::Status Exchange(const std::string& line, int timeout, smtp_reply::Reply* r) {
+    util::Status st = Send(line, timeout);
+    if (st.ok()) st = Flush(timeout);
+    if (st.ok()) st = Receive(r, timeout);
+    return st;
+  }
+
+  bool Lhlo() {
+    smtp_reply::Reply r;
+    if (util::Status st = Exchange("LHLO " + p_.helo_name, p_.timeouts.helo, &r); !st.ok()) {
+      IoFailure(st, "performing the LHLO handshake");
+      return false;
+    }
+    if (r.code / 100 != 2) {
+      bool hard = r.code >= 500;
+      All(hard ? Outcome::kBounced : Outcome::kSoft, r.DsnOr(hard ? "5.0.0" : "4.0.0"),
+          "host " + host_ + " refused to talk to me: " + r.Text(), RemoteOf(r));
+      return false;
+    }
+    ehlo_ = smtp_reply::ParseEhlo(r);
     return true;
   }
 
@@ -379,12 +404,29 @@ class Session {
       broken_ = true;
       return;
     }
+    if (p_.lmtp) return LmtpReplies(accepted);
     if (st = Receive(&r, t.data_done); !st.ok())
       return IoFailure(st, "sending end of data -- message may be sent more than once");
     if (r.code / 100 == 2) {
       All(Outcome::kSent, r.DsnOr("2.0.0"), r.Text());
     } else {
       ReplyFailure(r, "end of DATA");
+    }
+  }
+
+  // LMTP: one reply to the final "." per accepted recipient, in order.
+  void LmtpReplies(const std::vector<bool>& accepted) {
+    for (size_t i = 0; i < accepted.size(); i++) {
+      if (!accepted[i]) continue;
+      smtp_reply::Reply r;
+      if (util::Status st = Receive(&r, p_.timeouts.data_done); !st.ok())
+        return IoFailure(st, "sending end of data -- message may be sent more than once");
+      bool hard = r.code >= 500;
+      result_.recipients[i] = r.code / 100 == 2
+                                  ? RecipientResult{Outcome::kSent, r.DsnOr("2.0.0"), r.Text(), {}}
+                                  : RecipientResult{hard ? Outcome::kBounced : Outcome::kSoft,
+                                                    r.DsnOr(hard ? "5.0.0" : "4.0.0"),
+                                                    Said(r, "end of DATA"), RemoteOf(r)};
     }
   }
 

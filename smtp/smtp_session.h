@@ -42,6 +42,15 @@
 // With smtp_tls_loglevel >= 1: "Verified TLS connection established to
 // host[addr]:port: TLSv1.3 with cipher ...".
 //
+// LMTP (SessionParams::lmtp, lmtp(8)): LHLO instead of EHLO, with no HELO
+// fallback; a refused LHLO is "host H refused to talk to me: 421 ...";
+// after the final "." the server gives one reply per accepted recipient,
+// in RCPT order, and each recipient gets its own outcome ("host H said:
+// 452 ... (in reply to end of DATA command)"). A reply that never comes
+// (the server hangs up, times out or sends garbage) leaves the recipients
+// still waiting soft, "... message may be sent more than once"; replies
+// beyond the accepted recipients are not read as theirs.
+//
 // SASL (SessionSecurity::sasl, smtp_sasl.h): after the last EHLO, when
 // the server offers AUTH: AUTH PLAIN with its initial response, or AUTH
 // LOGIN's two steps; 235 goes on to MAIL; anything else is "SASL
@@ -81,6 +90,7 @@ struct SessionParams {
   bool skip_5xx_greeting = true;
   bool never_send_ehlo = false;
   bool skip_quit_response = true;
+  bool lmtp = false;  // LMTP (RFC 2033): see below
 };
 
 struct MessageRecipient {

@@ -50,14 +50,11 @@ void Serve(int fd, FakeServer* s) {
   }
 }
 
-SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
-                   int helo_timeout = 5, const SessionSecurity& sec = {}) {
+SessionResult Talk(FakeServer* server, const Message& m, const SessionParams& p,
+                   bool final_host = true, const SessionSecurity& sec = {}) {
   int sv[2];
   EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   std::thread t(Serve, sv[1], server);
-  SessionParams p;
-  p.helo_name = "me.example";
-  p.timeouts.helo = helo_timeout;
   SessionResult r;
   {
     util::Stream conn(sv[0], util::Stream::Ownership::kOwned);
@@ -65,6 +62,14 @@ SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
   }
   t.join();
   return r;
+}
+
+SessionResult Talk(FakeServer* server, const Message& m, bool final_host = true,
+                   int helo_timeout = 5, const SessionSecurity& sec = {}) {
+  SessionParams p;
+  p.helo_name = "me.example";
+  p.timeouts.helo = helo_timeout;
+  return Talk(server, m, p, final_host, sec);
 }
 
 Message TwoRecipients() {
@@ -359,6 +364,162 @@ TEST(SmtpSessionTest, RequiredTlsNotOffered) {
   tls.level = TlsLevel::kMay;
   r = Talk(&s3, TwoRecipients(), true, 5, {&tls, nullptr, ""});
   EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+}
+
+// LMTP: LHLO, and one reply per accepted recipient after the final ".".
+SessionParams Lmtp(int data_done_timeout = 5) {
+  SessionParams p;
+  p.helo_name = "me.example";
+  p.lmtp = true;
+  p.timeouts.data_done = data_done_timeout;
+  return p;
+}
+
+const char kLhlo[] = "250-lmtp.example\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES";
+const char kHost[] = "host mx.example[192.0.2.1] said: ";
+
+// The script of a pipelined LMTP session where both recipients are
+// accepted, then `after_dot`: the replies to "." (written as one script
+// entry) and what follows.
+std::vector<std::string> BothAccepted(std::vector<std::string> after_dot) {
+  std::vector<std::string> script = {"220 lmtp.example LMTP ready",
+                                     kLhlo,
+                                     "250 2.1.0 Ok",
+                                     "250 2.1.5 Ok",
+                                     "250 2.1.5 Ok",
+                                     "354 go"};
+  script.insert(script.end(), after_dot.begin(), after_dot.end());
+  return script;
+}
+
+TEST(LmtpSessionTest, OneReplyPerRecipient) {
+  FakeServer s;
+  s.script = BothAccepted(
+      {"250 2.0.0 <a@example.com> Saved\r\n452 4.2.2 <b@example.com> Quota exceeded", ""});
+  SessionResult r = Talk(&s, TwoRecipients(), Lmtp());
+  EXPECT_EQ(s.received,
+            (std::vector<std::string>{"LHLO me.example", "MAIL FROM:<alice@example.org>",
+                                      "RCPT TO:<a@example.com>", "RCPT TO:<b@example.com>", "DATA",
+                                      ".", "QUIT"}));
+  ASSERT_EQ(r.recipients.size(), 2u);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  EXPECT_EQ(r.recipients[0].dsn, "2.0.0");
+  EXPECT_EQ(r.recipients[0].reason, "250 2.0.0 <a@example.com> Saved");
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[1].dsn, "4.2.2");
+  EXPECT_EQ(r.recipients[1].reason, std::string(kHost) +
+                                        "452 4.2.2 <b@example.com> Quota exceeded (in reply to "
+                                        "end of DATA command)");
+  EXPECT_EQ(r.recipients[1].remote.reply, "452 4.2.2 <b@example.com> Quota exceeded");
+}
+
+TEST(LmtpSessionTest, RepliesOnlyForAcceptedRecipients) {
+  // a is refused at RCPT: the one reply after "." is b's, and the client
+  // does not wait for a second one.
+  FakeServer s;
+  s.script = {"220 lmtp",
+              kLhlo,
+              "250 2.1.0 Ok",
+              "550 5.1.1 <a@example.com> User doesn't exist",
+              "250 2.1.5 Ok",
+              "354 go",
+              "550 5.2.0 <b@example.com> Mailbox broken",
+              ""};
+  SessionResult r = Talk(&s, TwoRecipients(), Lmtp());
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kBounced);
+  EXPECT_EQ(r.recipients[0].reason,
+            std::string(kHost) +
+                "550 5.1.1 <a@example.com> User doesn't exist (in reply to RCPT TO command)");
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kBounced);
+  EXPECT_EQ(r.recipients[1].dsn, "5.2.0");
+  EXPECT_EQ(r.recipients[1].reason,
+            std::string(kHost) +
+                "550 5.2.0 <b@example.com> Mailbox broken (in reply to end of DATA command)");
+  EXPECT_EQ(s.received.back(), "QUIT");
+}
+
+TEST(LmtpSessionTest, HostileReplies) {
+  struct Case {
+    const char* what;
+    std::vector<std::string> after_dot;
+    int data_done_timeout;
+    Outcome a, b;
+    const char* b_reason;  // "" not checked
+  } cases[] = {
+      {"multi-line replies",
+       {"250-2.0.0 <a@example.com> first line\r\n250 2.0.0 <a@example.com> Saved\r\n"
+        "550-5.1.1 <b@example.com> no\r\n550 5.1.1 <b@example.com> such user",
+        ""},
+       5,
+       Outcome::kSent,
+       Outcome::kBounced,
+       "host mx.example[192.0.2.1] said: 550-5.1.1 <b@example.com> no 550 5.1.1 "
+       "<b@example.com> such user (in reply to end of DATA command)"},
+      // The second reply never comes: b waits soft, a keeps its delivery.
+      {"fewer replies than recipients",
+       {"250 2.0.0 <a@example.com> Saved"},
+       1,
+       Outcome::kSent,
+       Outcome::kSoft,
+       "conversation with mx.example[192.0.2.1] timed out while sending end of data -- message "
+       "may be sent more than once"},
+      {"garbage instead of a reply",
+       {"250 2.0.0 Saved\r\nthis is no reply"},
+       5,
+       Outcome::kSent,
+       Outcome::kSoft,
+       "lost connection with mx.example[192.0.2.1] while sending end of data -- message may be "
+       "sent more than once"},
+      // A third reply is nobody's; the session still ends with QUIT.
+      {"more replies than recipients",
+       {"250 2.0.0 a Saved\r\n250 2.0.0 b Saved\r\n550 5.0.0 surprise", "221 2.0.0 Bye"},
+       5,
+       Outcome::kSent,
+       Outcome::kSent,
+       "250 2.0.0 b Saved"},
+  };
+  for (const Case& c : cases) {
+    FakeServer s;
+    s.script = BothAccepted(c.after_dot);
+    SessionParams p = Lmtp(c.data_done_timeout);
+    p.skip_quit_response = false;
+    SessionResult r = Talk(&s, TwoRecipients(), p);
+    EXPECT_EQ(r.recipients[0].outcome, c.a) << c.what;
+    EXPECT_EQ(r.recipients[1].outcome, c.b) << c.what;
+    EXPECT_EQ(r.recipients[1].reason, c.b_reason) << c.what;
+    bool broken = r.recipients[1].outcome == Outcome::kSoft;
+    EXPECT_EQ(s.received.back(), broken ? "." : "QUIT") << c.what;  // no QUIT when broken
+  }
+}
+
+TEST(LmtpSessionTest, LhloRefusedNoHeloFallback) {
+  FakeServer s;
+  s.script = {"220 lmtp", "500 5.5.1 Unknown command", ""};
+  SessionResult r = Talk(&s, TwoRecipients(), Lmtp());
+  EXPECT_EQ(s.received, (std::vector<std::string>{"LHLO me.example", "QUIT"}));
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kBounced);
+  EXPECT_EQ(r.recipients[0].reason,
+            "host mx.example[192.0.2.1] refused to talk to me: 500 5.5.1 Unknown command");
+  FakeServer s2;
+  s2.script = {"220 lmtp", "421 4.3.2 Shutting down", ""};
+  r = Talk(&s2, TwoRecipients(), Lmtp());
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kSoft);
+  EXPECT_EQ(r.recipients[1].dsn, "4.3.2");
+}
+
+TEST(LmtpSessionTest, LockStepWithoutPipelining) {
+  FakeServer s;
+  s.script = {"220 lmtp",
+              "250 lmtp.example",
+              "250 Ok",
+              "250 Ok",
+              "250 Ok",
+              "354 go",
+              "250 2.0.0 Ok\r\n250 2.0.0 Ok",
+              ""};
+  SessionResult r = Talk(&s, TwoRecipients(), Lmtp());
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kSent);
 }
 
 TEST(SmtpTlsTest, PolicyValues) {

@@ -807,6 +807,7 @@ class DebianPostfix:
 # --- A private Dovecot (IMAP and/or the auth socket for smtpd's SASL) ---
 
 DOVECOT = "/usr/sbin/dovecot"
+DOVECOT_LMTP = "/usr/lib/dovecot/lmtp"
 
 
 def have_dovecot():
@@ -852,16 +853,20 @@ class Dovecot:
     "user_query": "SELECT ..."}, as PostfixAdmin's Dovecot set-up has it
     (the driver's module is Debian's dovecot-mysql). auth_socket: a UNIX listener of the auth service at that path,
     mode 0660, owned by socket_user (default: the test's user).
+    lmtp_socket: Dovecot's LMTP server (dovecot-lmtpd) on a UNIX listener
+    at that path, mode 0666.
     mail_location, extra: more configuration text. Running as root,
     Dovecot's internal and login processes run as dovecot and dovenull;
     without those users the test is skipped."""
 
     def __init__(self, test, directory, passwd="", auth_socket=None, socket_user=None,
-                 imap=False, mail_location=None, sql=None, extra=""):
+                 imap=False, mail_location=None, sql=None, extra="", lmtp_socket=None):
         import pwd
         import socket
         if not have_dovecot():
             test.skipTest("Dovecot is not installed")
+        if lmtp_socket and not os.path.exists(DOVECOT_LMTP):
+            test.skipTest("Dovecot's LMTP server (dovecot-lmtpd) is not installed")
         os.makedirs(os.path.join(directory, "run"), exist_ok=True)
         root = os.geteuid() == 0
         me = pwd.getpwuid(os.geteuid()).pw_name
@@ -881,12 +886,16 @@ class Dovecot:
                 "ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n"
                 "auth_failure_delay = 0\nfirst_valid_uid = 1\n"
                 "default_internal_user = %s\ndefault_login_user = %s\nlog_path = %s\n"
-                % (directory, "imap" if imap else "none", internal, login, self.log_path))
+                % (directory, " ".join(p for p, on in (("imap", imap), ("lmtp", lmtp_socket)) if on)
+                   or "none", internal, login, self.log_path))
         if mail_location:
             text += "mail_location = %s\n" % mail_location
         if imap:
             text += ("service imap-login {\n  inet_listener imap {\n    port = %d\n  }\n}\n"
                      % self.imap_port)
+        if lmtp_socket:
+            text += ("service lmtp {\n  unix_listener %s {\n    mode = 0666\n  }\n}\n"
+                     % lmtp_socket)
         if auth_socket:
             text += ("service auth {\n  unix_listener %s {\n    mode = 0660\n"
                      "    user = %s\n  }\n}\n" % (auth_socket, socket_user or me))
@@ -914,6 +923,10 @@ class Dovecot:
                         s.connect(auth_socket)
                 if imap:
                     socket.create_connection(("127.0.0.1", self.imap_port), 0.5).close()
+                if lmtp_socket:
+                    with socket.socket(socket.AF_UNIX) as s:
+                        s.settimeout(0.5)
+                        s.connect(lmtp_socket)
                 return True
             except OSError:
                 return False

@@ -25,6 +25,10 @@ Configuration (constructor keywords, also changeable while running):
                     reply after the final "."
     rcpt_replies    {"bob@example.com": r} per recipient (case-insensitive)
     delay           seconds to wait before each reply (timeouts)
+    lmtp            speak LMTP (RFC 2033): LHLO instead of EHLO (EHLO is refused),
+                    and after the final "." one reply per accepted recipient
+    end_replies     LMTP: {"bob@example.com": r} the reply after "." for that
+                    recipient (default "250 2.0.0 <ADDR> Ok: queued as SINKn")
 A reply r is a string, or a list used one element per use with the last
 one repeating: ["451 4.3.0 try later", "250 2.1.5 Ok"] is "first attempt
 451, then 250". Anything unspecified is the usual 250/354.
@@ -33,8 +37,9 @@ Each transaction records helo (the last EHLO/HELO line), mail (the MAIL
 command line), rcpts (addresses inside <> of the accepted RCPTs),
 rcpt_lines (every RCPT line, accepted or not), raw (the DATA bytes as
 received, up to but without the final ".\\r\\n"), data (after removing
-dot-stuffing) and peer. Only transactions whose content was accepted
-are appended to `transactions`; `sessions` counts connections and
+dot-stuffing) and peer; with LMTP also delivered (the recipients
+whose reply after "." was 2xx). Only transactions whose content was
+accepted (for LMTP: for some recipient) are appended to `transactions`; `sessions` counts connections and
 `session_times` holds their start times (time.monotonic()).
 """
 
@@ -54,6 +59,7 @@ class Transaction:
         self.rcpt_lines = []
         self.raw = b""
         self.data = b""
+        self.delivered = []
 
     def __repr__(self):
         return "Transaction(mail=%r, rcpts=%r, %d bytes)" % (self.mail, self.rcpts, len(self.data))
@@ -65,7 +71,8 @@ DEFAULT_EHLO = ["PIPELINING", "SIZE 10240000", "8BITMIME", "DSN", "SMTPUTF8",
 
 class SmtpSink:
     def __init__(self, host="127.0.0.1", ehlo=None, greeting="220 sink.example ESMTP test sink",
-                 ehlo_reply=None, replies=None, rcpt_replies=None, delay=0, port=0):
+                 ehlo_reply=None, replies=None, rcpt_replies=None, delay=0, port=0,
+                 lmtp=False, end_replies=None):
         self.host = host
         self.ehlo = list(DEFAULT_EHLO if ehlo is None else ehlo)
         self.greeting = greeting
@@ -73,6 +80,8 @@ class SmtpSink:
         self.replies = dict(replies or {})
         self.rcpt_replies = {k.lower(): v for k, v in (rcpt_replies or {}).items()}
         self.delay = delay
+        self.lmtp = lmtp
+        self.end_replies = {k.lower(): v for k, v in (end_replies or {}).items()}
         self.transactions = []
         self.commands = []          # every command line received, in order
         self.sessions = 0
@@ -200,7 +209,10 @@ class SmtpSink:
             with self._lock:
                 self.commands.append(line)
             verb = line.split(" ", 1)[0].upper()
-            if verb == "EHLO":
+            if self.lmtp and verb in ("EHLO", "HELO"):
+                self._send(wfile, "500 5.5.1 This is LMTP: use LHLO")
+                continue
+            if verb == "EHLO" or (self.lmtp and verb == "LHLO"):
                 if self.ehlo_reply:
                     self._send(wfile, self.ehlo_reply)
                     continue
@@ -249,6 +261,21 @@ class SmtpSink:
                 with self._lock:
                     self._counter += 1
                     n = self._counter
+                if self.lmtp:
+                    replies = []
+                    for addr in txn.rcpts:
+                        key = addr.lower()
+                        replies.append(self._pick(
+                            "END " + key, self.end_replies.get(key),
+                            "250 2.0.0 <%s> Ok: queued as SINK%d" % (addr, n)))
+                        if replies[-1].startswith("2"):
+                            txn.delivered.append(addr)
+                    if txn.delivered:
+                        with self._lock:
+                            self.transactions.append(txn)
+                    self._send(wfile, "\r\n".join(replies))
+                    txn = None
+                    continue
                 reply = self._pick("END", self.replies.get("END"),
                                    "250 2.0.0 Ok: queued as SINK%d" % n)
                 if reply.startswith("2"):
