@@ -28,8 +28,9 @@ class Filter:
     the first copy counts as delivered). `messages` records (xforward
     lines, MAIL line, recipients) of each message taken."""
 
-    def __init__(self, reinject_port):
+    def __init__(self, reinject_port, lmtp=False):
         self.reinject_port = reinject_port
+        self.lmtp = lmtp  # LMTP (RFC 2033): LHLO, one reply per recipient after DATA
         self.messages = []
         self.lock = threading.Lock()
         flt = self
@@ -56,7 +57,7 @@ class Filter:
             wfile.write(text.encode() + b"\r\n")
             wfile.flush()
 
-        send("220 filter.example ESMTP content filter")
+        send("220 filter.example %s content filter" % ("LMTP" if self.lmtp else "ESMTP"))
         xforward, mail, rcpts = [], None, []
         while True:
             raw = rfile.readline(65536)
@@ -64,7 +65,7 @@ class Filter:
                 return
             line = raw.rstrip(b"\r\n").decode()
             verb = line.split(" ", 1)[0].upper()
-            if verb == "EHLO":
+            if verb == ("LHLO" if self.lmtp else "EHLO"):
                 send("250-filter.example")
                 send("250 " + XFORWARD_KEYWORD)
             elif verb == "XFORWARD":
@@ -86,7 +87,10 @@ class Filter:
                     lines.append(data[1:] if data.startswith(b".") else data)
                 with self.lock:
                     self.messages.append((list(xforward), mail, list(rcpts)))
-                send(self._reinject(xforward, mail, rcpts, b"X-Filtered: yes\r\n" + b"".join(lines)))
+                reply = self._reinject(xforward, mail, rcpts,
+                                       b"X-Filtered: yes\r\n" + b"".join(lines))
+                for _ in (rcpts if self.lmtp else [None]):
+                    send(reply)
                 xforward, mail, rcpts = [], None, []
             elif verb == "RSET":
                 xforward, mail, rcpts = [], None, []
@@ -117,6 +121,7 @@ class Filter:
 
 
 class FilterTest(mtatest.TempDirTestCase):
+    LMTP = False  # the filter transport: smtp, or lmtp (LmtpFilterTest)
 
     def setUp(self):
         super().setUp()
@@ -126,15 +131,16 @@ class FilterTest(mtatest.TempDirTestCase):
         self.addCleanup(self.sink.stop)
         self.port = mtatest.free_port()
         reinject = mtatest.free_port()
-        self.filter = Filter(reinject)
+        self.filter = Filter(reinject, lmtp=self.LMTP)
         self.addCleanup(self.filter.stop)
         transport = os.path.join(self.tmp, "transport")
         with open(transport, "w") as f:
             f.write("remote.example smtp:%s\n" % self.sink.nexthop)
         master = (
-            "smtp unix - n n - - smtp\n"
+            "smtp unix - n n - - smtp\n" +
             # FILTER_README's dedicated transport to the filter.
-            "scan unix - n n - 10 smtp\n  -o smtp_send_xforward_command=yes\n" +
+            ("scan unix - n n - 10 lmtp\n  -o lmtp_send_xforward_command=yes\n" if self.LMTP
+             else "scan unix - n n - 10 smtp\n  -o smtp_send_xforward_command=yes\n") +
             # The public smtpd; the test's client is "the Internet" through XCLIENT.
             mtatest.smtpd_service("127.0.0.1:%d" % self.port,
                                   ["smtpd_authorized_xclient_hosts=127.0.0.0/8"]) +
@@ -235,6 +241,11 @@ class FilterTest(mtatest.TempDirTestCase):
         self.inst.wait_log(r"smtpd\[\d+\]: \w+: client=\S+\[127\.0\.0\.1\], orig_queue_id=\w+, "
                            r"orig_client=unknown\n")
         self.inst.wait_empty()
+
+
+class LmtpFilterTest(FilterTest):
+    """The same with content_filter = lmtp-transport:[127.0.0.1]:PORT."""
+    LMTP = True
 
 
 class XforwardParityTest(mtatest.TempDirTestCase):
