@@ -232,7 +232,7 @@ class Message {
   void MimeItem(const mime::Mime::Item& item);
   content_checks::Checks* checks_ = nullptr;
   std::unique_ptr<mime::Mime> mime_;  // while content checks apply
-  bool inspect_done_ = false;   // DISCARD or REJECT: nothing more is inspected
+  bool inspect_done_ = false;         // DISCARD or REJECT: nothing more is inspected
   bool content_rejected_ = false;
   bool content_discarded_ = false;
   long long body_bytes_ = 0;  // of the current MIME part, for body_checks_size_limit
