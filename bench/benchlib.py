@@ -153,6 +153,25 @@ def main_cf(root, kind, extra):
             % (root, root, dirs, DOMAIN, root, root, extra))
 
 
+def write_instance(root, kind, main_extra, master_extra=None):
+    """Creates root/etc and root/queue, writes main.cf (main_cf() plus
+    main_extra) and, unless master_extra is None, master.cf (SERVICES with
+    smtpd on a free port, plus master_extra); returns (etc, port,
+    postfix command)."""
+    etc = os.path.join(root, "etc")
+    for d in (etc, os.path.join(root, "queue")):
+        os.makedirs(d)
+    os.chmod(root, 0o755)
+    port = free_port()
+    _, _, postfix = programs(kind)
+    with open(os.path.join(etc, "main.cf"), "w") as f:
+        f.write(main_cf(root, kind, main_extra))
+    if master_extra is not None:
+        with open(os.path.join(etc, "master.cf"), "w") as f:
+            f.write(SERVICES.format(listen="127.0.0.1:%d" % port) + master_extra)
+    return etc, port, postfix
+
+
 def start_instance(root, postfix, etc, port):
     r = subprocess.run([postfix, "-c", etc, "start"], capture_output=True, text=True)
     if r.returncode != 0:
