@@ -153,11 +153,21 @@ def main_cf(root, kind, extra):
             % (root, root, dirs, DOMAIN, root, root, extra))
 
 
-def write_instance(root, kind, main_extra, master_extra=None):
+def write_master(etc, port, extra, qmgr=True):
+    """Writes master.cf: SERVICES with smtpd on `port`, plus `extra`;
+    without qmgr when qmgr is False (mail then stays in incoming/)."""
+    services = SERVICES + extra
+    if not qmgr:
+        services = "".join(line for line in services.splitlines(True)
+                           if not line.startswith("qmgr "))
+    with open(os.path.join(etc, "master.cf"), "w") as f:
+        f.write(services.format(listen="127.0.0.1:%d" % port))
+
+
+def write_instance(root, kind, main_extra, master_extra):
     """Creates root/etc and root/queue, writes main.cf (main_cf() plus
-    main_extra) and, unless master_extra is None, master.cf (SERVICES with
-    smtpd on a free port, plus master_extra); returns (etc, port,
-    postfix command)."""
+    main_extra) and master.cf (write_master with master_extra) with smtpd
+    on a free port; returns (etc, port, postfix command)."""
     etc = os.path.join(root, "etc")
     for d in (etc, os.path.join(root, "queue")):
         os.makedirs(d)
@@ -166,9 +176,7 @@ def write_instance(root, kind, main_extra, master_extra=None):
     _, _, postfix = programs(kind)
     with open(os.path.join(etc, "main.cf"), "w") as f:
         f.write(main_cf(root, kind, main_extra))
-    if master_extra is not None:
-        with open(os.path.join(etc, "master.cf"), "w") as f:
-            f.write(SERVICES.format(listen="127.0.0.1:%d" % port) + master_extra)
+    write_master(etc, port, master_extra)
     return etc, port, postfix
 
 

@@ -9,12 +9,17 @@ sessions (default 10; a pipelining client in this script, one process per
 session, since smtp-source cannot spread recipients over a set of
 accounts), each to one account in turn; smtpd checks every recipient
 against the passwd database (local_recipient_maps) and local delivers
-each as that user. Two figures per system:
-  end-to-end   messages per second from the first connection until every
-               message is a file in its account's Maildir/new
-  CPU          CPU seconds of the whole mail system (every process of the
-               instance: a cpuacct cgroup of its own) per message, in ms,
-               over the same interval
+each as that user. Figures per system:
+  end-to-end      messages per second from the first connection until
+                  every message is a file in its account's Maildir/new
+                  (local keeps up with smtpd here, so this is close to the
+                  acceptance rate, printed too)
+  delivery alone  the same number of messages queued with qmgr absent,
+                  then qmgr added by a reload: messages per second until
+                  local has delivered them all
+  CPU             for each, CPU seconds of the whole mail system (every
+                  process of the instance: a cpuacct cgroup of its own)
+                  per message, in ms, over the same interval
 and the ratios (messages/s ours/Debian's, CPU Debian's/ours: higher is
 better for us both times). Not a test: it prints figures. Needs root;
 without Debian's Postfix it measures ours alone.
@@ -195,36 +200,65 @@ def inject(port, names):
         raise Failed("an SMTP session failed")
 
 
+LOCAL_SERVICE = "local unix - n n - - local\n"
+
+
 def setup(root, kind):
     """Writes an instance under root; returns (etc, port, postfix_cmd)."""
     return benchlib.write_instance(
         root, kind, "mydestination = $myhostname\nhome_mailbox = Maildir/\nbiff = no\n",
-        "local unix - n n - - local\n")
+        LOCAL_SERVICE)
+
+
+def postfix_cmd(postfix, etc, what, cpu):
+    r = subprocess.run([postfix, "-c", etc, what], capture_output=True, text=True,
+                       preexec_fn=cpu.enter)
+    if r.returncode != 0:
+        raise Failed("postfix %s failed: %s" % (what, r.stderr.strip()))
 
 
 def measure(kind, accounts):
-    """(end-to-end msg/s, CPU ms/msg or None), None on failure."""
+    """(end-to-end msg/s, its CPU ms/msg, delivery msg/s, its CPU ms/msg,
+    acceptance msg/s), CPU None without a cgroup; None on failure."""
     def run(root, cleanups):
         etc, port, postfix = setup(root, kind)
         accounts.make_homes(root)
         cpu = CpuGroup(kind)
         cleanups.append(cpu.close)
         cleanups.append(lambda: stop_instance(postfix, etc))
-        r = subprocess.run([postfix, "-c", etc, "start"], capture_output=True, text=True,
-                           preexec_fn=cpu.enter)
-        if r.returncode != 0:
-            raise Failed("postfix start failed: %s" % r.stderr.strip())
-        if not benchlib.wait_listening(port):
-            raise Failed("smtpd does not answer; see %s/maillog" % root)
-        time.sleep(1)  # let start-up work (qmgr's first scan, ...) settle
-        before = cpu.usage()
-        start = time.time()
+
+        def per_msg(before):
+            return None if before is None else (cpu.usage() - before) * 1000 / MESSAGES
+        def start_it():
+            postfix_cmd(postfix, etc, "start", cpu)
+            if not benchlib.wait_listening(port):
+                raise Failed("smtpd does not answer; see %s/maillog" % root)
+            time.sleep(1)  # let start-up work (qmgr's first scan, ...) settle
+        start_it()
+        # Phase 1: end to end, local delivering while the mail comes in.
+        before, start = cpu.usage(), time.time()
         inject(port, accounts.names)
+        accepted = time.time() - start
         wait_until(accounts.delivered, MESSAGES, "delivered", root)
-        elapsed = time.time() - start
-        after = cpu.usage()
-        per_msg = None if before is None else (after - before) * 1000 / MESSAGES
-        return MESSAGES / elapsed, per_msg
+        total, total_cpu = time.time() - start, per_msg(before)
+        # Phase 2: delivery alone. The queue fills with qmgr absent, then
+        # qmgr joins by a reload and local empties it.
+        stop_instance(postfix, etc)
+        benchlib.write_master(etc, port, LOCAL_SERVICE, qmgr=False)
+        # With no qmgr to hand out in-flow tokens, Postfix's cleanup would
+        # pause in_flow_delay before each message.
+        with open(os.path.join(etc, "main.cf"), "a") as f:
+            f.write("in_flow_delay = 0s\n")
+        start_it()
+        inject(port, accounts.names)
+        if accounts.delivered() != MESSAGES:
+            raise Failed("mail was delivered with no qmgr running; see %s/maillog" % root)
+        benchlib.write_master(etc, port, LOCAL_SERVICE)
+        before, start = cpu.usage(), time.time()
+        postfix_cmd(postfix, etc, "reload", cpu)
+        wait_until(accounts.delivered, 2 * MESSAGES, "delivered", root)
+        drain = time.time() - start
+        return MESSAGES / total, total_cpu, MESSAGES / drain, per_msg(before), MESSAGES / accepted
     return benchlib.measure(kind, "local-", run)
 
 
@@ -243,16 +277,20 @@ def main():
         theirs = measure("debian", accounts) if os.access(DEBIAN_POSTFIX, os.X_OK) else None
     finally:
         accounts.close()
+    def cpu(v):
+        return "n/a" if v is None else "%.2f ms/msg" % v
     for system, r in (("ours", ours), ("Debian's", theirs)):
         if r:
-            cpu = "n/a (no cpuacct cgroup)" if r[1] is None else "%.2f ms/msg" % r[1]
-            print("  %-10s end-to-end %7.1f msg/s   CPU %s" % (system, r[0], cpu))
+            print("  %-10s end-to-end %6.1f msg/s (CPU %s)   delivery alone %6.1f msg/s "
+                  "(CPU %s)   acceptance %6.1f msg/s" % (system, r[0], cpu(r[1]), r[2],
+                                                        cpu(r[3]), r[4]))
     if ours and theirs:
-        line = "  ratio ours/Debian's (higher is better): end-to-end %.2f" % (ours[0] / theirs[0])
-        if ours[1] and theirs[1]:
-            line += ", CPU per message (Debian's/ours) %.2f" % (theirs[1] / ours[1])
+        line = ("  ratio ours/Debian's (higher is better): end-to-end %.2f, delivery alone %.2f"
+                % (ours[0] / theirs[0], ours[2] / theirs[2]))
+        if None not in (ours[1], ours[3], theirs[1], theirs[3]):
+            line += ("; CPU per message Debian's/ours (higher is better): end-to-end %.2f, "
+                     "delivery alone %.2f" % (theirs[1] / ours[1], theirs[3] / ours[3]))
         print(line)
-
 
 if __name__ == "__main__":
     main()
