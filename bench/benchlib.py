@@ -157,6 +157,33 @@ def main_cf(root, kind, extra):
             % (root, root, dirs, DOMAIN, root, root, extra))
 
 
+def write_master(etc, port, extra, qmgr=True):
+    """Writes master.cf: SERVICES with smtpd on `port`, plus `extra`;
+    without qmgr when qmgr is False (mail then stays in incoming/)."""
+    services = SERVICES + extra
+    if not qmgr:
+        services = "".join(line for line in services.splitlines(True)
+                           if not line.startswith("qmgr "))
+    with open(os.path.join(etc, "master.cf"), "w") as f:
+        f.write(services.format(listen="127.0.0.1:%d" % port))
+
+
+def write_instance(root, kind, main_extra, master_extra):
+    """Creates root/etc and root/queue, writes main.cf (main_cf() plus
+    main_extra) and master.cf (write_master with master_extra) with smtpd
+    on a free port; returns (etc, port, postfix command)."""
+    etc = os.path.join(root, "etc")
+    for d in (etc, os.path.join(root, "queue")):
+        os.makedirs(d)
+    os.chmod(root, 0o755)
+    port = free_port()
+    _, _, postfix = programs(kind)
+    with open(os.path.join(etc, "main.cf"), "w") as f:
+        f.write(main_cf(root, kind, main_extra))
+    write_master(etc, port, master_extra)
+    return etc, port, postfix
+
+
 def start_instance(root, postfix, etc, port, kind=None):
     """Starts an instance and waits for its smtpd. With `kind` ("ours",
     "debian") and resource figures possible (root, perf; USAGE=1), the

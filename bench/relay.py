@@ -36,8 +36,8 @@ import threading
 import time
 
 import benchlib
-from benchlib import (BUILD, DEBIAN_POSTFIX, FS_NOTE, MESSAGES, SERVICES, SESSIONS, SIZE,
-                      SMTP_SINK, SMTP_SOURCE, Failed, can_run, free_port, main_cf, programs,
+from benchlib import (BUILD, DEBIAN_POSTFIX, FS_NOTE, MESSAGES, SESSIONS, SIZE,
+                      SMTP_SINK, SMTP_SOURCE, Failed, can_run, free_port,
                       report, smtp_source, start_instance, stop_instance, wait_listening,
                       wait_until)
 
@@ -84,26 +84,17 @@ class Sink:
 
 
 def write_master(etc, port, kind, qmgr=True):
-    services = SERVICES + "smtp unix - - n - - smtp\n"
-    if not qmgr:
-        services = "".join(l for l in services.splitlines(True) if not l.startswith("qmgr "))
+    extra = "smtp unix - - n - - smtp\n"
     if SCACHE and kind != "ours":
-        services += "scache unix - - n - 1 scache\n"
-    with open(os.path.join(etc, "master.cf"), "w") as f:
-        f.write(services.format(listen="127.0.0.1:%d" % port))
+        extra += "scache unix - - n - 1 scache\n"
+    benchlib.write_master(etc, port, extra, qmgr)
 
 
 def setup(root, kind, sink_port):
     """Writes an instance under root; returns (etc, port, postfix_cmd)."""
-    etc = os.path.join(root, "etc")
-    for d in (etc, os.path.join(root, "queue")):
-        os.makedirs(d)
-    os.chmod(root, 0o755)
-    port = free_port()
-    _, _, postfix = programs(kind)
-    with open(os.path.join(etc, "main.cf"), "w") as f:
-        f.write(main_cf(root, kind, "relayhost = [127.0.0.1]:%d\n%s"
-                        % (sink_port, "" if SCACHE else "smtp_connection_cache_on_demand = no\n")))
+    etc, port, postfix = benchlib.write_instance(
+        root, kind, "relayhost = [127.0.0.1]:%d\n%s"
+        % (sink_port, "" if SCACHE else "smtp_connection_cache_on_demand = no\n"), "")
     write_master(etc, port, kind)
     return etc, port, postfix
 

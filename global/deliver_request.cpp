@@ -207,12 +207,17 @@ util::Status WriteReply(util::Stream& client, const Reply& r) {
 
 util::StatusOr<Reply> Deliver(const std::string& socket_path, const Request& req,
                               std::chrono::milliseconds timeout) {
+  std::string service = socket_path.substr(socket_path.rfind('/') + 1);
   auto unavailable = [&](const util::Status& st) {
-    std::string service = socket_path.substr(socket_path.rfind('/') + 1);
     return util::Status(util::Code::kUnavailable,
                         service + " service is not available: " + std::string(st.message()));
   };
-  auto fd = util::ConnectUnix(socket_path, timeout);
+  auto no_reply = [&](const util::Status& st) {
+    return util::Status(util::Code::kInternal,
+                        "no reply from " + service + " service: " + std::string(st.message()));
+  };
+  auto connect_timeout = timeout.count() > 0 ? timeout : std::chrono::milliseconds(10000);
+  auto fd = util::ConnectUnix(socket_path, connect_timeout);
   if (!fd.ok()) return unavailable(fd.status());
   util::Stream s(std::move(*fd));
   s.set_timeout(timeout);
@@ -222,14 +227,14 @@ util::StatusOr<Reply> Deliver(const std::string& socket_path, const Request& req
   util::AttrList l;
   for (;;) {
     util::StatusOr<bool> got = dec.Next(&l);
-    if (!got.ok()) return unavailable(got.status());
+    if (!got.ok()) return no_reply(got.status());
     if (*got) break;
     std::string chunk;
-    if (util::Status st = s.ReadSome(&chunk); !st.ok()) return unavailable(st);
+    if (util::Status st = s.ReadSome(&chunk); !st.ok()) return no_reply(st);
     dec.Feed(chunk);
   }
   auto r = ParseReply(l);
-  if (!r.ok()) return unavailable(r.status());
+  if (!r.ok()) return no_reply(r.status());
   return r;
 }
 

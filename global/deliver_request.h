@@ -110,8 +110,10 @@ util::StatusOr<Reply> ParseReply(const util::AttrList& list);
 // Writes and flushes the reply.
 util::Status WriteReply(util::Stream& client, const Reply& r);
 
-// Blocking client: connects to `socket_path`, sends, waits for the reply.
-// Errors are kUnavailable ("TRANSPORT service is not available: ...").
+// Blocking client: connects to `socket_path`, sends, waits up to `timeout`
+// for the reply (zero: no limit). Errors: kUnavailable ("TRANSPORT service
+// is not available: ...") when it cannot connect or send, kInternal ("no
+// reply from TRANSPORT service: ...") when no well-formed reply comes.
 util::StatusOr<Reply> Deliver(const std::string& socket_path, const Request& req,
                               std::chrono::milliseconds timeout);
 

@@ -123,7 +123,7 @@ void Reporter::SetSiteFailure(std::string_view reason) {
 }
 
 util::Status Reporter::MarkDone(const deliver_request::Recipient& rc) {
-  if (rc.offset < 0) return util::InvalidArgument("no recipient offset");
+  if (rc.offset < 0) return util::OkStatus();  // passed by another agent, which marks it
   queue_file::Recipient qr;
   qr.address = rc.address;
   qr.offset = static_cast<uint64_t>(rc.offset);

@@ -8,6 +8,8 @@
 //   - marks sent and bounced recipients done in the queue file
 //     (queue_file::Reader::OpenForUpdate / MarkDone; synced, except on
 //     the message's last delivery: deliver_request::kFlagLastDelivery),
+//     unless the recipient's offset is -1: another agent passed it
+//     (global/deliver_pass.h) and marks it done itself,
 //   - has a delivery_log entry appended to bounce/ (bounced) or defer/
 //     (deferred), which bounce and showq read: agents ask the bounce
 //     service to append it (bounce_client::LogClient), so the log never

@@ -164,7 +164,9 @@ struct Agent::State {
   struct Results {
     State* s;
     std::vector<Target> v;
-    void push_back(Result r) { v.push_back({s->current, std::move(r)}); }
+    void push_back(Result r, std::string relay = "", bool reported = false) {
+      v.push_back({s->current, std::move(r), std::move(relay), reported});
+    }
   } results{this, {}};
   std::string current;  // the local address being expanded or delivered
   std::string sender;   // for forwarding (owner- aliases change it)
@@ -176,6 +178,22 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
   auto al = maps::Maps::FromParameter(cfg, "alias_maps");
   if (!al.ok()) return al.status();
   a->aliases_ = std::move(*al);
+  // No $n substitution from regexp tables in transports and commands.
+  auto tm = maps::Maps::FromParameter(cfg, "mailbox_transport_maps",
+                                      tables::kDefaultLookupFlags | tables::kNoRegsub);
+  if (!tm.ok()) return tm.status();
+  a->mailbox_transport_maps_ = std::move(*tm);
+  auto fm = maps::Maps::FromParameter(cfg, "fallback_transport_maps",
+                                      tables::kDefaultLookupFlags | tables::kNoRegsub);
+  if (!fm.ok()) return fm.status();
+  a->fallback_transport_maps_ = std::move(*fm);
+  auto cm =
+      maps::Maps::FromParameter(cfg, "mailbox_command_maps",
+                                tables::kDefaultLookupFlags | tables::kNoRegsub | tables::kNoProxy);
+  if (!cm.ok()) return cm.status();
+  a->mailbox_command_maps_ = std::move(*cm);
+  a->mailbox_transport_ = cfg.Get("mailbox_transport");
+  a->fallback_transport_ = cfg.Get("fallback_transport");
   auto ld = resolve_local::LocalDomains::FromConfig(cfg);
   if (!ld.ok()) return ld.status();
   a->local_domains_ = std::move(*ld);
@@ -466,13 +484,7 @@ void Agent::DeliverUser(State& s, const std::string& user, const std::string& ex
                         const std::string& domain, int level) {
   std::optional<Account> acct = GetAccount(user);
   if (!acct) {
-    if (!luser_relay_.empty()) {
-      std::string relay = ExpandLocal(
-          luser_relay_, LocalVars(nullptr, user, ext, domain, delimiter_, s.d->message.recipient));
-      Forward(s, relay);
-      return;
-    }
-    s.results.push_back(Result::Bounce("5.1.1", "unknown user: \"" + user + "\""));
+    DeliverMailbox(s, user, ext, domain);  // mailbox_transport, else unknown
     return;
   }
   // .forward
@@ -499,13 +511,50 @@ void Agent::DeliverUser(State& s, const std::string& user, const std::string& ex
   DeliverMailbox(s, user, ext, domain);
 }
 
-void Agent::DeliverMailbox(State& s, const std::string& user, const std::string& ext,
+bool Agent::PassTo(State& s, maps::Maps& maps, const std::string& fallback,
+                   const std::string& user) {
+  std::string service = fallback;
+  tables::LookupResult r = maps.Find(user);
+  if (r.temp_error()) {
+    s.results.push_back(Result::Defer("4.3.0", "table lookup failure"));
+    return true;
+  }
+  if (r.found()) service = r.value;
+  if (service.empty()) return false;
+  deliver_pass::Result p = s.d->pass(service, s.current);
+  switch (p.outcome) {
+    case deliver_pass::Outcome::kDone:
+      s.results.push_back(Result::Sent(""), "", true);
+      break;
+    case deliver_pass::Outcome::kDeferred:
+      s.results.push_back(Result::Defer("", ""), "", true);
+      break;
+    case deliver_pass::Outcome::kFailed:
+      s.results.push_back(Result::Defer(p.dsn, p.text), "none");
+      break;
+  }
+  return true;
+}
+
+void Agent::DeliverUnknown(State& s, const std::string& user, const std::string& ext,
                            const std::string& domain) {
-  std::optional<Account> acct = GetAccount(user);
-  if (!acct) {
-    s.results.push_back(Result::Bounce("5.1.1", "unknown user: \"" + user + "\""));
+  if (PassTo(s, fallback_transport_maps_, fallback_transport_, user)) return;
+  if (!luser_relay_.empty()) {
+    std::string relay = ExpandLocal(
+        luser_relay_, LocalVars(nullptr, user, ext, domain, delimiter_, s.d->message.recipient));
+    Forward(s, relay);
     return;
   }
+  if (user == "postmaster" || user == "mailer-daemon") {
+    msg::Warn("required alias not found: %s", user.c_str());
+    s.results.push_back(Result::Sent("discarded"));
+    return;
+  }
+  s.results.push_back(Result::Bounce("5.1.1", "unknown user: \"" + user + "\""));
+}
+
+void Agent::DeliverMailbox(State& s, const std::string& user, const std::string& ext,
+                           const std::string& domain) {
   mailbox::Message m = s.d->message;
   std::string local = ext.empty() ? user : user + delimiter_.substr(0, 1) + ext;
   m.recipient = domain.empty() ? local : local + "@" + domain;
@@ -517,12 +566,25 @@ void Agent::DeliverMailbox(State& s, const std::string& user, const std::string&
     std::string value;
     ~Restore() { ref = value; }
   } restore{s.current, saved_current};
+  if (PassTo(s, mailbox_transport_maps_, mailbox_transport_, user)) return;
+  std::optional<Account> acct = GetAccount(user);
+  if (!acct) {
+    DeliverUnknown(s, user, ext, domain);
+    return;
+  }
+  std::string command = mailbox_command_;
+  tables::LookupResult found = mailbox_command_maps_.Find(user);
+  if (found.temp_error()) {
+    s.results.push_back(Result::Defer("4.3.0", "table lookup failure"));
+    return;
+  }
+  if (found.found()) command = found.value;
   auto vars = LocalVars(&*acct, user, ext, domain, delimiter_, s.d->message.recipient);
-  if (!mailbox_command_.empty()) {
+  if (!command.empty()) {
     m.delivered_to = Allowed(delivered_header_, "command");
     CommandSpec c;
     auto safe = Filtered(vars, expansion_filter_);
-    c.command = ExpandLocal(mailbox_command_, safe);
+    c.command = ExpandLocal(command, safe);
     c.shell = shell_;
     Privs p = UserPrivs(*acct);
     c.uid = p.uid;

@@ -15,7 +15,10 @@
 //   writers are shared with virtual(8) (global/maildir.h, global/mbox.h,
 //   global/mail_copy.h). Mail forwarded to other addresses is handed to
 //   cleanup as a new message (global/cleanup_client.h) with
-//   "Delivered-To: RECIPIENT" prepended.
+//   "Delivered-To: RECIPIENT" prepended. mailbox_transport and
+//   fallback_transport pass the address to another agent's
+//   private/TRANSPORT socket (global/deliver_pass.h, waiting up to
+//   ipc_timeout), which reports it.
 //
 //   Each recipient is reported through global/deliver_status.h with
 //   relay=local: status=sent (delivered to mailbox), (delivered to maildir),
@@ -25,11 +28,14 @@
 //
 // PARAMETERS
 //   alias_maps, allow_mail_to_commands, allow_mail_to_files,
-//   command_execution_directory, command_time_limit, default_privs,
-//   deliver_lock_attempts, deliver_lock_delay, expand_owner_alias,
-//   export_environment, forward_path, home_mailbox, local_command_shell,
-//   luser_relay, mail_spool_directory, mailbox_command,
-//   mailbox_delivery_lock, mailbox_size_limit, myorigin,
+//   command_execution_directory, command_expansion_filter,
+//   command_time_limit, default_privs, deliver_lock_attempts,
+//   deliver_lock_delay, expand_owner_alias, export_environment,
+//   fallback_transport, fallback_transport_maps, forward_path,
+//   home_mailbox, ipc_timeout, local_command_shell, luser_relay,
+//   mail_spool_directory, mailbox_command, mailbox_command_maps,
+//   mailbox_delivery_lock, mailbox_size_limit, mailbox_transport,
+//   mailbox_transport_maps, myorigin,
 //   owner_request_special, prepend_delivered_header,
 //   propagate_unmatched_extensions, recipient_delimiter, stale_lock_time.
 
@@ -39,10 +45,12 @@
 #include <memory>
 
 #include "global/cleanup_client.h"
+#include "global/deliver_pass.h"
 #include "global/maps.h"
 #include "local/agent.h"
 #include "server/delivery_agent.h"
 #include "util/msg.h"
+#include "util/strings.h"
 
 namespace {
 
@@ -98,9 +106,19 @@ int main(int argc, char** argv) {
                         const std::string& delivered_to) {
           return Forward(r, rc, sender, rcpts, delivered_to);
         };
+        d.pass = [&](const std::string& service, const std::string& address) {
+          deliver_request::Recipient p = rc;
+          if (!util::EqualsIgnoreCase(address, rc.address)) {
+            if (p.original.empty()) p.original = rc.address;
+            p.address = address;
+          }
+          return deliver_pass::Pass(r.cfg.Get("queue_directory"), service, r.req, p,
+                                    std::chrono::seconds(r.cfg.GetTime("ipc_timeout")));
+        };
         std::vector<server::AgentOutcome> out;
         for (local_agent::Target& t : agent->Deliver(d))
-          out.push_back({std::move(t.address), std::move(t.result)});
+          out.push_back(
+              {std::move(t.address), std::move(t.result), std::move(t.relay), t.reported});
         return out;
       });
 }

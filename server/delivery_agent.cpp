@@ -33,8 +33,9 @@ void RunDeliveryAgent(int argc, char** argv, std::string_view relay_name,
           for (size_t i = 0; i < req.recipients.size(); i++) {
             std::vector<AgentOutcome> outs = deliver_fn(r, i);
             const std::string& rcpt = req.recipients[i].address;
-            bool single = outs.size() == 1 && (outs[0].address.empty() ||
-                                               util::EqualsIgnoreCase(outs[0].address, rcpt));
+            bool single =
+                outs.size() == 1 && !outs[0].reported &&
+                (outs[0].address.empty() || util::EqualsIgnoreCase(outs[0].address, rcpt));
             if (!single) {
               bool deferred = false;
               for (const AgentOutcome& o : outs) {
@@ -42,22 +43,24 @@ void RunDeliveryAgent(int argc, char** argv, std::string_view relay_name,
                                      : o.result.outcome == mailbox::Outcome::kBounced ? "bounced"
                                                                                       : "deferred";
                 deferred |= o.result.outcome == mailbox::Outcome::kDeferred;
-                rep.Expanded(i, o.address.empty() ? rcpt : o.address, status, relay, o.result.dsn,
-                             o.result.text);
+                if (o.reported) continue;
+                rep.Expanded(i, o.address.empty() ? rcpt : o.address, status,
+                             o.relay.empty() ? relay : o.relay, o.result.dsn, o.result.text);
               }
               rep.Finish(i, deferred);
               continue;
             }
             const mailbox::Result& res = outs[0].result;
+            const std::string& via = outs[0].relay.empty() ? relay : outs[0].relay;
             switch (res.outcome) {
               case mailbox::Outcome::kSent:
-                rep.Sent(i, relay, res.dsn, res.text);
+                rep.Sent(i, via, res.dsn, res.text);
                 break;
               case mailbox::Outcome::kBounced:
-                rep.Bounced(i, relay, res.dsn, res.text);
+                rep.Bounced(i, via, res.dsn, res.text);
                 break;
               case mailbox::Outcome::kDeferred:
-                rep.Deferred(i, relay, res.dsn, res.text);
+                rep.Deferred(i, via, res.dsn, res.text);
                 break;
             }
           }

@@ -14,7 +14,8 @@
 // recipient itself is reported as sent, bounced or deferred through
 // global/deliver_status.h; several (or one for another address) are
 // logged one by one as expansions ("to=<ann@host>, orig_to=<team@host>")
-// and the recipient is done when none was deferred.
+// and the recipient is done when none was deferred. Outcomes already
+// reported by another agent are only counted.
 #pragma once
 
 #include <cstddef>
@@ -43,9 +44,16 @@ struct AgentRequest {
 
 // The outcome for `address`: empty for the recipient itself, else an
 // address it was expanded to (local(8) aliases and .forward files).
+// `relay` replaces the agent's relay name in the log line ("none" for a
+// transport that could not be reached). `reported`: the outcome was
+// logged and recorded by the agent the recipient was passed to
+// (global/deliver_pass.h); it is not logged again, only counted (kSent:
+// finished, kDeferred: tried again).
 struct AgentOutcome {
   std::string address;
   mailbox::Result result;
+  std::string relay;
+  bool reported = false;
 };
 
 using AgentDeliverFn =

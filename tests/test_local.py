@@ -5,7 +5,9 @@ mail_spool_directory, through aliases (several targets, files, commands,
 :include:), .forward files (with and without a kept copy), user+ext and
 mailbox_command exit codes; unknown users rejected at RCPT by the default
 local_recipient_maps (unix:passwd.byname) and bounced for sendmail; an
-alias database rebuilt with newaliases.
+alias database rebuilt with newaliases; mailbox_transport_maps,
+mailbox_command_maps and fallback_transport handing recipients to the smtp
+client and a test sink.
 
 The accounts are created by the test (useradd, unique names, homes in the
 test's directory) and removed afterwards, so the tests need root; without
@@ -21,6 +23,7 @@ import subprocess
 import unittest
 
 import mtatest
+from smtp_sink import SmtpSink
 
 ROOT = os.geteuid() == 0
 SERVICES = ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "showq",
@@ -64,9 +67,9 @@ class LocalTest(mtatest.TempDirTestCase):
     def home(self, role):
         return self.users[role].pw_dir
 
-    def instance(self, main_cf="", aliases=""):
+    def instance(self, main_cf="", aliases="", services=SERVICES):
         inst = mtatest.MtaInstance(
-            self, services=SERVICES, mail_owner=self.MAIL_OWNER,
+            self, services=services, mail_owner=self.MAIL_OWNER,
             master_extra=mtatest.smtpd_service(
                 "127.0.0.1:%d" % self.port),
             main_cf="myhostname = mx.local.test\nmydomain = local.test\n"
@@ -382,6 +385,70 @@ class LocalTest(mtatest.TempDirTestCase):
             t[2] = t[2].replace(deb_box, "BOX")
             self.assertEqual(o, t, r)
         self.assertEqual(ours_head, head(os.path.join(spool, ann)))
+
+    def test_mailbox_transport_command_maps_and_fallback_transport(self):
+        """mailbox_transport_maps (key: the user name) hands ann's mail to
+        the smtp client, which reports it (relay=, status=) and leaves the
+        done mark to local; mailbox_command_maps runs ben's command; cat
+        gets her Maildir; names without an account go to
+        fallback_transport, and a transport that is not there defers with
+        relay=none. A deferral by the other transport keeps the message
+        queued until it succeeds; a bounce by it goes to the sender."""
+        sink = SmtpSink(rcpt_replies={"nosuch-later@localhost": "450 4.2.0 try later",
+                                      "nosuch-never@localhost": "550 5.1.1 no such user"})
+        sink.start()
+        self.addCleanup(sink.stop)
+        ann, ben, cat = self.name("ann"), self.name("ben"), self.name("cat")
+        out = os.path.join(self.home("ben"), "cmd.out")
+        inst = self.instance(
+            "home_mailbox = Maildir/\n"
+            "mailbox_transport_maps = inline:{%s=smtp:%s, %s=gone}\n"
+            "mailbox_command_maps = inline:{{%s=/bin/sh -c 'cat > %s'}}\n"
+            "fallback_transport = smtp:%s\n"
+            % (ann, sink.nexthop, self.name("privs"), ben, out, sink.nexthop),
+            aliases="team: %s, %s\n" % (ann, cat),
+            services=SERVICES + ["smtp", "postlog"])
+        inst.start()
+        self.smtp_send(["%s@localhost" % ann, "%s@localhost" % ben])
+        inst.send("nosuch-xyz@localhost", sender="%s@localhost" % cat)
+        mtatest.wait_for(lambda: len(sink.transactions) >= 2, 30,
+                         lambda: "2 transactions in the sink; log:\n" + inst.log())
+        self.assertEqual(sorted(sink.all_rcpts()),
+                         ["%s@localhost" % ann, "nosuch-xyz@localhost"])
+        inst.wait_log(r"smtp\[\d+\]: \w+: to=<%s@localhost>, relay=127.0.0.1\[127.0.0.1\]:%d, "
+                      r".*dsn=2.0.0, status=sent \(250 " % (ann, sink.port))
+        inst.wait_log(r"smtp\[\d+\]: \w+: to=<nosuch-xyz@localhost>, relay=127.0.0.1"
+                      r"\[127.0.0.1\]:%d, .*status=sent" % sink.port)
+        self.wait_file(out, b"hello")
+        inst.wait_log(r"to=<%s@localhost>, relay=local, .*status=sent \(delivered to command: "
+                      r"/bin/sh -c" % ben)
+        inst.wait_empty()  # local marked the passed recipients done
+        self.assertNotRegex(inst.log(), r"to=<%s@localhost>, relay=local" % ann)
+        # An alias member is passed as the address it resolved to.
+        inst.send("team@localhost", sender="x@example.org")
+        self.wait_maildir("cat")
+        inst.wait_log(r"smtp\[\d+\]: \w+: to=<%s@mx.local.test>, orig_to=<team@localhost>, "
+                      r"relay=127.0.0.1\[127.0.0.1\]:%d, .*status=sent" % (ann, sink.port))
+        inst.wait_empty()
+        # A transport that is not in master.cf: deferred by local.
+        inst.send("%s@localhost" % self.name("privs"), sender="x@example.org")
+        inst.wait_log(r"local\[\d+\]: \w+: to=<%s@localhost>, relay=none, .*dsn=4.3.0, "
+                      r"status=deferred \(mail transport unavailable\)" % self.name("privs"))
+        # Deferred by the other transport, then delivered.
+        inst.send("nosuch-later@localhost", sender="x@example.org")
+        inst.wait_log(r"smtp\[\d+\]: \w+: to=<nosuch-later@localhost>, .*dsn=4.2.0, "
+                      r"status=deferred")
+        sink.rcpt_replies.pop("nosuch-later@localhost")
+        inst.wait_log(r"smtp\[\d+\]: \w+: to=<nosuch-later@localhost>, .*status=sent", 30)
+        # Bounced by the other transport: the sender gets the notice.
+        inst.send("nosuch-never@localhost", sender="%s@localhost" % cat)
+        inst.wait_log(r"smtp\[\d+\]: \w+: to=<nosuch-never@localhost>, .*dsn=5.1.1, "
+                      r"status=bounced")
+        ndr = self.wait_maildir("cat", 2)
+        self.assertTrue(any(b"nosuch-never@localhost" in m and b"no such user" in m
+                            for m in ndr), ndr)
+        # Only the recipient local could not pass is left.
+        mtatest.wait_for(lambda: inst.queued() == 1, 30, lambda: inst.log())
 
 class LocalAsAdministratorsRunItTest(LocalTest):
     """The same with mail_owner = postfix and master.cf's unpriv column as

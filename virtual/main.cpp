@@ -44,6 +44,7 @@
 
 #include <ctime>
 #include <memory>
+#include <utility>
 
 #include "server/delivery_agent.h"
 #include "util/msg.h"
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
         m.original = rc.original.empty() ? rc.address : rc.original;
         m.now = std::time(nullptr);
         m.content = r.content();
-        return std::vector<server::AgentOutcome>{{"", agent->Deliver(m)}};
+        server::AgentOutcome out;
+        out.result = agent->Deliver(m);
+        return std::vector<server::AgentOutcome>{std::move(out)};
       });
 }
