@@ -41,8 +41,16 @@ class Instance(mtatest.MtaInstance):
 
 
 def connect(port, timeout=10):
-    c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    return c
+    """A connection to port; refused ones are tried again until `timeout`
+    (master logs a reload before it opens the new listeners)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def talk(conn, line, timeout=10):
@@ -208,7 +216,7 @@ class MasterTest(mtatest.TempDirTestCase):
 
         def refused():
             try:
-                connect(gone, timeout=2).close()
+                socket.create_connection(("127.0.0.1", gone), timeout=2).close()
                 return False
             except ConnectionRefusedError:
                 return True
