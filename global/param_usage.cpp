@@ -771,25 +771,6 @@ constexpr std::string_view kLmtpParams[] = {
     "lmtp_xforward_timeout",
 };
 
-// What smtp reads (kSmtpParams and kSmtpModules), which the lmtp
-// personality reads too (smtp/lmtp_params_test.cpp checks it).
-constexpr std::span<const std::string_view> kLmtpModules[] = {
-    kSmtpParams,
-    kGlobalAddrFindParams,
-    kGlobalBounceClientParams,
-    kGlobalConfigParams,
-    kGlobalDaemonParams,
-    kGlobalDeliverStatusParams,
-    kGlobalDomainListParams,
-    kGlobalMailQueueParams,
-    kGlobalMaillogParams,
-    kGlobalMimeParams,
-    kGlobalResolveLocalParams,
-    kGlobalSingleServerParams,
-    kGlobalTlsCiphersParams,
-    kTablesParams,
-};
-
 constexpr std::string_view kLocalParams[] = {
     "alias_maps",
     "allow_mail_to_commands",
@@ -863,7 +844,7 @@ constexpr Program kPrograms[] = {
     {"discard", {}, kDiscardModules},
     {"error", {}, kErrorModules},
     {"flush", kFlushParams, kFlushModules},
-    {"lmtp", kLmtpParams, kLmtpModules},
+    {"lmtp", kLmtpParams, {}, "smtp"},
     {"local", kLocalParams, kLocalModules},
     {"master", kMasterParams, kMasterModules},
     {"pickup", kPickupParams, kPickupModules},
@@ -1351,6 +1332,10 @@ std::vector<std::string_view> Declared(std::string_view program) {
   if (p == nullptr) return out;
   out.assign(p->params.begin(), p->params.end());
   for (std::span<const std::string_view> m : p->modules) out.insert(out.end(), m.begin(), m.end());
+  if (!p->reads_as.empty()) {
+    std::vector<std::string_view> more = Declared(p->reads_as);
+    out.insert(out.end(), more.begin(), more.end());
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

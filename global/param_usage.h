@@ -50,6 +50,9 @@ struct Program {
   std::string_view name;                                       // argv[0] basename
   std::span<const std::string_view> params;                    // its own reads
   std::span<const std::span<const std::string_view>> modules;  // modules it uses
+  // Another program whose whole declaration this one reads too (lmtp is
+  // the smtp program under another name); "" for none.
+  std::string_view reads_as = {};
 };
 
 // Every program of the system, sorted by name.

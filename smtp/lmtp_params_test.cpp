@@ -39,10 +39,6 @@ TEST(LmtpParamsTest, TwinsOfTheSmtpParameters) {
   std::sort(twins.begin(), twins.end());
   EXPECT_EQ(declared, twins);
   for (const std::string& n : twins) EXPECT_FALSE(param_usage::IsUnimplemented(n)) << n;
-  // Everything the smtp program reads, the lmtp personality reads too.
-  const auto lmtp = param_usage::Declared("lmtp");
-  for (std::string_view n : param_usage::Declared("smtp"))
-    EXPECT_NE(std::find(lmtp.begin(), lmtp.end(), n), lmtp.end()) << n;
 }
 
 TEST(LmtpParamsTest, ValuesGoIntoTheSmtpSlots) {
