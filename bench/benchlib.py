@@ -64,8 +64,9 @@ class Failed(Exception):
 
 class InstanceRoot:
     """The folder of one system's instance (queue, mailboxes, logs), on a
-    file system of its own: a new 1 GB ext4 image, loop-mounted, made the
-    same way for each system. Both start from an empty, journaled file
+    file system of its own: a new ext4 image (1 GB unless size_gb says
+    otherwise; mkfs's bytes-per-inode ratio bytes_per_inode, for a queue of
+    many small files), loop-mounted, made the same way for each system. Both start from an empty, journaled file
     system, as a mail spool in production; in a shared folder the second
     run would pay for the first one's files (ext4 without a journal, as
     this machine's root, skips every inode freed in the last minute when it
@@ -75,7 +76,7 @@ class InstanceRoot:
     removes it; KEEP=1 keeps the top-level files (maillog, sink.log) in the
     folder."""
 
-    def __init__(self, prefix):
+    def __init__(self, prefix, size_gb=1, bytes_per_inode=None):
         self.path = tempfile.mkdtemp(prefix=prefix)
         self.image = None
         self.kind = "a folder under /tmp"
@@ -83,9 +84,10 @@ class InstanceRoot:
             return
         image = self.path + ".img"
         with open(image, "wb") as f:
-            f.truncate(1 << 30)
-        steps = [["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0",
-                  image], ["mount", "-o", "loop", image, self.path]]
+            f.truncate(size_gb << 30)
+        inodes = ["-i", str(bytes_per_inode)] if bytes_per_inode else []
+        steps = [["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0"]
+                 + inodes + [image], ["mount", "-o", "loop", image, self.path]]
         for argv in steps:
             r = subprocess.run(argv, capture_output=True, text=True)
             if r.returncode != 0:
@@ -479,12 +481,13 @@ def can_run(bench, tools):
     return True
 
 
-def measure(kind, prefix, run):
+def measure(kind, prefix, run, **root_options):
     """Measures one system ("ours" or "debian"): run(root, cleanups) in a
-    fresh InstanceRoot returns its figures; what it appends to `cleanups`
-    (stopping the instance, a sink) runs afterwards, last added first, then
-    the root goes away. None on failure, after printing why."""
-    instance_root = InstanceRoot(prefix + kind + "-")
+    fresh InstanceRoot (made with root_options) returns its figures; what it
+    appends to `cleanups` (stopping the instance, a sink) runs afterwards,
+    last added first, then the root goes away. None on failure, after
+    printing why."""
+    instance_root = InstanceRoot(prefix + kind + "-", **root_options)
     cleanups = []
     try:
         return run(instance_root.path, cleanups)
