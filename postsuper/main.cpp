@@ -231,10 +231,10 @@ int main(int argc, char** argv) {
     postsuper::Totals t, released;
     const std::vector<std::string_view>& queues = named_queues.empty() ? op.defaults : named_queues;
     char op_char = op.op;  // 'e' stands for -e and -f: the request says which
-    auto apply = [&](const std::string& id, bool named) {
+    auto apply = [&](const std::string& id, bool named, std::string_view listed_in = {}) {
       switch (op_char) {
         case 'd':
-          ops.Delete(queues, id, named, &t);
+          ops.Delete(queues, id, named, &t, listed_in);
           break;
         case 'h':
           ops.Hold(queues, id, named, &t);
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
       requested = true;
       if (r.id == "ALL") {
         for (std::string_view q : queues)
-          for (const std::string& id : ops.List(q)) apply(id, false);
+          for (const std::string& id : ops.List(q)) apply(id, false, q);
       } else if (r.id == "-") {
         if (!stdin_read) {
           stdin_read = true;

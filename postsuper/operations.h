@@ -46,9 +46,12 @@ class Operations {
 
   // One message by ID (`named`: say "ID: removed" etc.) or every message
   // (ALL) in `queues`. Delete acts on every queue holding the ID; the others
-  // on the first.
+  // on the first. For ALL, `listed_in` is the queue the ID was listed in:
+  // Delete removes it there alone (ALL visits every other queue anyway, one
+  // failed unlink per queue and message is what made it slow), and only if
+  // it has gone from there meanwhile (moved) looks in the others.
   void Delete(const std::vector<std::string_view>& queues, const std::string& id, bool named,
-              Totals* t);
+              Totals* t, std::string_view listed_in = {});
   void Hold(const std::vector<std::string_view>& queues, const std::string& id, bool named,
             Totals* t);
   void Release(const std::vector<std::string_view>& queues, const std::string& id, bool named,
