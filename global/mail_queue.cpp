@@ -176,7 +176,11 @@ util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view q
   return util::Unavailable("cannot find a free queue ID in " + dir);
 }
 
-util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::string_view queue) {
+namespace {
+
+// ListQueue and ListDue: every ID, or (due_by >= 0) those due by then.
+util::StatusOr<std::vector<std::string>> Walk(const Layout& layout, std::string_view queue,
+                                              time_t due_by) {
   std::vector<std::string> ids;
   std::vector<std::pair<std::string, int>> dirs = {{layout.QueueDir(queue), 0}};
   int depth = layout.IsHashed(queue) ? layout.hash_depth : 0;
@@ -195,11 +199,27 @@ util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::st
         dirs.emplace_back(dir + "/" + name, level + 1);
         continue;
       }
-      if (IsValidId(name)) ids.push_back(name);
+      if (!IsValidId(name)) continue;
+      struct stat st;
+      if (due_by >= 0 && fstatat(dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          st.st_mtime > due_by)
+        continue;
+      ids.push_back(name);
     }
     closedir(d);
   }
   return ids;
+}
+
+}  // namespace
+
+util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::string_view queue) {
+  return Walk(layout, queue, -1);
+}
+
+util::StatusOr<std::vector<std::string>> ListDue(const Layout& layout, std::string_view queue,
+                                                 time_t now) {
+  return Walk(layout, queue, now < 0 ? 0 : now);
 }
 
 }  // namespace mail_queue

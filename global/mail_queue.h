@@ -100,5 +100,11 @@ util::Status LinkUnnamed(int fd, const std::string& path);
 // Every queue ID in a queue (walking hash subdirectories), unordered; file
 // names that are not queue IDs are skipped (postsuper -s reports them).
 util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::string_view queue);
+// The same, only the files whose modification time (a deferred file's
+// retry time) is at most `now`, and files that cannot be examined (whoever
+// opens them decides): a scan of a large deferred queue keeps in memory
+// only what is due.
+util::StatusOr<std::vector<std::string>> ListDue(const Layout& layout, std::string_view queue,
+                                                 time_t now);
 
 }  // namespace mail_queue

@@ -118,6 +118,29 @@ TEST_F(QueueDirTest, HashedQueueCreatesSubdirectories) {
   EXPECT_EQ(*listed, std::vector<std::string>{f->id});
 }
 
+TEST_F(QueueDirTest, ListDueLeavesOutFilesWhoseTimeHasNotCome) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto f = CreateQueueFile(layout_, kDeferred);
+    ASSERT_TRUE(f.ok()) << f.status().message();
+    Name(*f);
+    // Retry times: past, now, future (a deferred file's mtime).
+    struct timespec times[2] = {{1000, 0}, {1000 + 100 * i, 0}};
+    ASSERT_EQ(futimens(f->fd.get(), times), 0);
+    ids.push_back(f->id);
+  }
+  auto due = ListDue(layout_, kDeferred, 1100);
+  ASSERT_TRUE(due.ok()) << due.status().message();
+  std::sort(due->begin(), due->end());
+  std::vector<std::string> want = {ids[0], ids[1]};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(*due, want);
+  auto all = ListQueue(layout_, kDeferred);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_FALSE(ListDue(layout_, "nosuchqueue", 1100).ok());
+}
+
 TEST_F(QueueDirTest, LongIdsWhenEnabled) {
   layout_.long_ids = true;
   auto f = CreateQueueFile(layout_, kIncoming);

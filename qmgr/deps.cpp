@@ -107,6 +107,11 @@ class DiskStore : public QueueStore {
     return mail_queue::ListQueue(layout_, queue);
   }
 
+  util::StatusOr<std::vector<std::string>> ListDue(std::string_view queue, double now) override {
+    // Take's test: due when the mtime is not after now (whole seconds).
+    return mail_queue::ListDue(layout_, queue, static_cast<time_t>(now));
+  }
+
   TakeResult Take(std::string_view queue, const std::string& id, bool all, double now,
                   std::unique_ptr<File>* file) override {
     std::string path = layout_.Path(queue, id);

@@ -63,6 +63,10 @@ class QueueStore {
   }
   // The IDs in `queue`, in any order.
   virtual util::StatusOr<std::vector<std::string>> List(std::string_view queue) = 0;
+  // Those whose retry time has come by `now` (and any that cannot be
+  // examined; Take decides): a scan of a large deferred queue keeps only
+  // what is due in memory.
+  virtual util::StatusOr<std::vector<std::string>> ListDue(std::string_view queue, double now) = 0;
   // Takes `queue`/`id` into active/: only a regular file with its ready
   // bit, whose retry time (mtime) has come unless `all`, that nobody else
   // has locked. *file holds the lock when kTaken.

@@ -153,6 +153,13 @@ class FakeStore : public QueueStore {
     std::reverse(ids.begin(), ids.end());  // any order: the feeder sorts
     return ids;
   }
+  util::StatusOr<std::vector<std::string>> ListDue(std::string_view queue, double now) override {
+    lists[std::string(queue)]++;
+    std::vector<std::string> ids;
+    for (const auto& [id, f] : queues[std::string(queue)])
+      if (f.mtime <= now) ids.push_back(id);
+    return ids;
+  }
   TakeResult Take(std::string_view queue, const std::string& id, bool all, double now,
                   std::unique_ptr<File>* file) override {
     takes++;

@@ -60,8 +60,8 @@ void Feeder::Released(const std::string& id) {
   if (was_full && !Full()) ArmFeed();
 }
 
-void Feeder::List(std::string_view queue, bool all, std::deque<Candidate>* to) {
-  auto ids = deps_.store->List(queue);
+void Feeder::List(std::string_view queue, bool all, std::deque<Candidate>* to, bool due_only) {
+  auto ids = due_only ? deps_.store->ListDue(queue, deps_.clock->Now()) : deps_.store->List(queue);
   if (!ids.ok()) {
     msg::Warn("scan %s: %s", std::string(queue).c_str(), ids.status().message().c_str());
     return;
@@ -97,7 +97,9 @@ void Feeder::ScanIncoming() {
 
 void Feeder::ScanDeferred(bool all) {
   if (all) flush_deferred_ = true;  // also for files listed before and not yet taken
-  List(mail_queue::kDeferred, all, &feed_other_);
+  // A regular scan lists only what is due: a large deferred queue would
+  // otherwise sit in memory (and be opened file by file) at every scan.
+  List(mail_queue::kDeferred, all, &feed_other_, !all);
 }
 
 void Feeder::ArmFeed() {

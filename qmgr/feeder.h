@@ -112,8 +112,9 @@ class Feeder {
   void ScanActive();
   void ScanIncoming();
   void ScanDeferred(bool all);
-  // Appends the files of `queue` that are neither in memory nor listed.
-  void List(std::string_view queue, bool all, std::deque<Candidate>* to);
+  // Appends the files of `queue` that are neither in memory nor listed
+  // (`all`), or only those whose retry time has come (!all; deferred/).
+  void List(std::string_view queue, bool all, std::deque<Candidate>* to, bool due_only = false);
   void RetryActiveLater();
   void ArmFeed();
   void Feed();

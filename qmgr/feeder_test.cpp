@@ -110,6 +110,10 @@ TEST_F(FeederTest, DeferredWaitsForItsRetryTimeOrAFlush) {
   f_.clock.Advance(300);  // the queue_run_delay scan: not due yet
   EXPECT_TRUE(loaded_.empty());
   EXPECT_EQ(f_.store.lists["deferred"], 2);
+  // A file whose time has not come is not even listed (a large deferred
+  // queue stays out of memory) nor opened.
+  EXPECT_EQ(feeder.listed(), 0u);
+  EXPECT_EQ(f_.store.takes, 0);
   EXPECT_TRUE(f_.store.Has("deferred", "D1"));
   feeder.Wake(true);  // postqueue -f
   f_.clock.RunDue();
