@@ -178,11 +178,13 @@ util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view q
 
 namespace {
 
-// ListQueue and ListDue: every ID, or (due_by >= 0) those due by then.
+// ListQueue, ListDue and ListPart: every ID (of one part), or (due_by >=
+// 0) those due by then.
 util::StatusOr<std::vector<std::string>> Walk(const Layout& layout, std::string_view queue,
-                                              time_t due_by) {
+                                              time_t due_by, const std::string& part = "") {
   std::vector<std::string> ids;
-  std::vector<std::pair<std::string, int>> dirs = {{layout.QueueDir(queue), 0}};
+  std::vector<std::pair<std::string, int>> dirs = {
+      {layout.QueueDir(queue) + (part.empty() ? "" : "/" + part), part.empty() ? 0 : 1}};
   int depth = layout.IsHashed(queue) ? layout.hash_depth : 0;
   while (!dirs.empty()) {
     auto [dir, level] = dirs.back();
@@ -220,6 +222,26 @@ util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::st
 util::StatusOr<std::vector<std::string>> ListDue(const Layout& layout, std::string_view queue,
                                                  time_t now) {
   return Walk(layout, queue, now < 0 ? 0 : now);
+}
+
+std::vector<std::string> QueueParts(const Layout& layout, std::string_view queue) {
+  if (!layout.IsHashed(queue)) return {""};
+  std::vector<std::string> parts;
+  DIR* d = opendir(layout.QueueDir(queue).c_str());
+  if (!d) return {""};  // ListPart reports the error
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() == 1 && name != "." && (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN))
+      parts.push_back(name);
+  }
+  closedir(d);
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+util::StatusOr<std::vector<std::string>> ListPart(const Layout& layout, std::string_view queue,
+                                                  const std::string& part, time_t due_by) {
+  return Walk(layout, queue, due_by, part);
 }
 
 }  // namespace mail_queue

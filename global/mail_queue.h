@@ -106,5 +106,13 @@ util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::st
 // only what is due.
 util::StatusOr<std::vector<std::string>> ListDue(const Layout& layout, std::string_view queue,
                                                  time_t now);
+// The parts of a queue a scan can list one at a time, in the order of the
+// IDs they hold: the top-level hash subdirectories of a hashed queue
+// ("0".."F"), {""} (the whole queue) for another. ListPart lists one
+// (due_by < 0: every file, else as ListDue): a scan of a large queue then
+// keeps a part in memory at a time and starts feeding after the first.
+std::vector<std::string> QueueParts(const Layout& layout, std::string_view queue);
+util::StatusOr<std::vector<std::string>> ListPart(const Layout& layout, std::string_view queue,
+                                                  const std::string& part, time_t due_by);
 
 }  // namespace mail_queue

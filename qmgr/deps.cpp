@@ -112,6 +112,15 @@ class DiskStore : public QueueStore {
     return mail_queue::ListDue(layout_, queue, static_cast<time_t>(now));
   }
 
+  std::vector<std::string> Parts(std::string_view queue) override {
+    return mail_queue::QueueParts(layout_, queue);
+  }
+
+  util::StatusOr<std::vector<std::string>> ListPart(std::string_view queue, const std::string& part,
+                                                    bool due, double now) override {
+    return mail_queue::ListPart(layout_, queue, part, due ? static_cast<time_t>(now) : -1);
+  }
+
   TakeResult Take(std::string_view queue, const std::string& id, bool all, double now,
                   std::unique_ptr<File>* file) override {
     std::string path = layout_.Path(queue, id);

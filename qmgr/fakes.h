@@ -153,6 +153,22 @@ class FakeStore : public QueueStore {
     std::reverse(ids.begin(), ids.end());  // any order: the feeder sorts
     return ids;
   }
+  // With `parted`, a queue's parts are the first characters of its IDs.
+  std::vector<std::string> Parts(std::string_view queue) override {
+    if (!parted) return QueueStore::Parts(queue);
+    std::set<std::string> parts;
+    for (const auto& [id, f] : queues[std::string(queue)]) parts.insert(id.substr(0, 1));
+    return {parts.begin(), parts.end()};
+  }
+  util::StatusOr<std::vector<std::string>> ListPart(std::string_view queue, const std::string& part,
+                                                    bool due, double now) override {
+    if (!parted) return QueueStore::ListPart(queue, part, due, now);
+    lists[std::string(queue)]++;
+    std::vector<std::string> ids;
+    for (const auto& [id, f] : queues[std::string(queue)])
+      if (id.compare(0, part.size(), part) == 0 && (!due || f.mtime <= now)) ids.push_back(id);
+    return ids;
+  }
   util::StatusOr<std::vector<std::string>> ListDue(std::string_view queue, double now) override {
     lists[std::string(queue)]++;
     std::vector<std::string> ids;
@@ -223,6 +239,7 @@ class FakeStore : public QueueStore {
   std::map<std::pair<std::string, std::string>, Log> logs;
   std::set<std::string> held;        // IDs whose lock is held
   std::map<std::string, int> lists;  // List calls per queue
+  bool parted = false;
   int takes = 0;
   int syncs = 0;
   int released_removed = 0;

@@ -60,8 +60,12 @@ void Feeder::Released(const std::string& id) {
   if (was_full && !Full()) ArmFeed();
 }
 
-void Feeder::List(std::string_view queue, bool all, std::deque<Candidate>* to, bool due_only) {
-  auto ids = due_only ? deps_.store->ListDue(queue, deps_.clock->Now()) : deps_.store->List(queue);
+void Feeder::List(std::string_view queue, bool all, std::deque<Candidate>* to) {
+  Append(queue, deps_.store->List(queue), all, to);
+}
+
+void Feeder::Append(std::string_view queue, util::StatusOr<std::vector<std::string>> ids, bool all,
+                    std::deque<Candidate>* to) {
   if (!ids.ok()) {
     msg::Warn("scan %s: %s", std::string(queue).c_str(), ids.status().message().c_str());
     return;
@@ -97,14 +101,33 @@ void Feeder::ScanIncoming() {
 
 void Feeder::ScanDeferred(bool all) {
   if (all) flush_deferred_ = true;  // also for files listed before and not yet taken
+  // A flush's listing still under way lists every file anyway.
+  if (!all && deferred_parts_all_ && !deferred_parts_.empty()) return;
+  // Otherwise the scan starts over (files listed already are not listed
+  // twice).
+  std::vector<std::string> parts = deps_.store->Parts(mail_queue::kDeferred);
+  deferred_parts_.assign(parts.begin(), parts.end());
+  deferred_parts_all_ = all;
+  ListDeferredParts();
+}
+
+void Feeder::ListDeferredParts() {
   // A regular scan lists only what is due: a large deferred queue would
   // otherwise sit in memory (and be opened file by file) at every scan.
-  List(mail_queue::kDeferred, all, &feed_other_, !all);
+  // One part at a time, until one gives something to take.
+  while (feed_other_.empty() && !deferred_parts_.empty()) {
+    std::string part = std::move(deferred_parts_.front());
+    deferred_parts_.pop_front();
+    Append(mail_queue::kDeferred,
+           deps_.store->ListPart(mail_queue::kDeferred, part, !deferred_parts_all_,
+                                 deps_.clock->Now()),
+           deferred_parts_all_, &feed_other_);
+  }
 }
 
 void Feeder::ArmFeed() {
   if (stopped_ || feed_timer_ != Clock::kNoHandle || Full()) return;
-  if (feed_incoming_.empty() && feed_other_.empty()) return;
+  if (feed_incoming_.empty() && feed_other_.empty() && deferred_parts_.empty()) return;
   feed_timer_ = deps_.clock->After(std::chrono::milliseconds(0), [this] {
     feed_timer_ = Clock::kNoHandle;
     Feed();
@@ -123,6 +146,7 @@ void Feeder::Feed() {
   // turn goes on past a bounded number of them.
   std::vector<std::unique_ptr<Message>> batch;
   size_t from_incoming = 0;
+  ListDeferredParts();  // the next part once the previous has been taken
   for (std::deque<Candidate>* q : {&feed_incoming_, &feed_other_}) {
     if (q == &feed_other_) from_incoming = batch.size();
     size_t want = batch.size() + (q == &feed_incoming_ ? kFeedBatch : 1);
@@ -154,7 +178,7 @@ void Feeder::Feed() {
     loaded.push_back(Load(std::move(m), results.data() + next));
     next += live;
   }
-  if (feed_other_.empty()) flush_deferred_ = false;
+  if (feed_other_.empty() && deferred_parts_.empty()) flush_deferred_ = false;
   if (feed_incoming_.empty() && rescan_incoming_) ScanIncoming();
   if (flow_) flow_(from_incoming, feed_incoming_.empty() && !rescan_incoming_);
   sink_(std::move(loaded));

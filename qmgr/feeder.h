@@ -112,9 +112,14 @@ class Feeder {
   void ScanActive();
   void ScanIncoming();
   void ScanDeferred(bool all);
-  // Appends the files of `queue` that are neither in memory nor listed
-  // (`all`), or only those whose retry time has come (!all; deferred/).
-  void List(std::string_view queue, bool all, std::deque<Candidate>* to, bool due_only = false);
+  // Appends the files of `queue` that are neither in memory nor listed.
+  void List(std::string_view queue, bool all, std::deque<Candidate>* to);
+  void Append(std::string_view queue, util::StatusOr<std::vector<std::string>> ids, bool all,
+              std::deque<Candidate>* to);
+  // deferred/ is listed a part (hash subdirectory) at a time, the next when
+  // the previous has been taken: only what is due (a regular scan) or
+  // everything (a flush).
+  void ListDeferredParts();
   void RetryActiveLater();
   void ArmFeed();
   void Feed();
@@ -136,6 +141,8 @@ class Feeder {
   std::deque<Candidate> feed_incoming_;
   std::deque<Candidate> feed_other_;  // active/ (at start) and deferred/
   std::set<std::string> listed_;      // IDs in the two lists
+  std::deque<std::string> deferred_parts_;  // parts of deferred/ still to list
+  bool deferred_parts_all_ = false;         // ... for a flush (every file)
   bool rescan_incoming_ = false;      // a scan came while feed_incoming_ was not empty
   bool flush_deferred_ = false;       // a flush came: every listed deferred file is due
   bool stopped_ = false;

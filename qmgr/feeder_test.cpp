@@ -130,6 +130,39 @@ TEST_F(FeederTest, DeferredWaitsForItsRetryTimeOrAFlush) {
   EXPECT_FALSE(loaded_[0].message->flushed);
 }
 
+TEST_F(FeederTest, DeferredIsListedAPartAtATime) {
+  f_.store.parted = true;  // parts: the IDs' first characters, as hash subdirectories
+  for (const char* id : {"C1", "A2", "B1", "A1"})
+    f_.store.Add("deferred", id, "a@example.org", {"x@example.com"}, f_.clock.now - 600,
+                 f_.clock.now + 1000);
+  Feeder& feeder = Make();
+  feeder.Start();
+  f_.clock.RunDue();
+  EXPECT_TRUE(loaded_.empty());
+  EXPECT_EQ(f_.store.takes, 0);
+  feeder.Wake(true);               // postqueue -f
+  EXPECT_EQ(feeder.listed(), 2u);  // A1, A2 only, until they are taken
+  f_.clock.RunDue();
+  ASSERT_EQ(loaded_.size(), 4u);
+  std::vector<std::string> order;
+  for (const Loaded& l : loaded_) order.push_back(l.message->id);
+  EXPECT_EQ(order, (std::vector<std::string>{"A1", "A2", "B1", "C1"}));
+  EXPECT_TRUE(loaded_[3].message->flushed);
+  EXPECT_EQ(f_.store.Count("deferred"), 0u);
+  // A regular scan while a flush is being listed adds nothing.
+  for (const char* id : {"E1", "D1"})
+    f_.store.Add("deferred", id, "a@example.org", {"x@example.com"}, f_.clock.now - 600,
+                 f_.clock.now + 1000);
+  for (const char* id : {"A1", "A2", "B1", "C1"}) Release(id);
+  feeder.Wake(true);
+  EXPECT_EQ(feeder.listed(), 1u);  // D1
+  f_.clock.Advance(300);           // the queue_run_delay scan
+  f_.clock.RunDue();
+  ASSERT_EQ(loaded_.size(), 2u);
+  EXPECT_TRUE(loaded_[0].message->flushed);
+  EXPECT_TRUE(loaded_[1].message->flushed);
+}
+
 TEST_F(FeederTest, ActiveLimitCapsMessagesInMemory) {
   cfg_.Set("qmgr_message_active_limit", "3");
   AddIncoming(10);
