@@ -27,18 +27,60 @@ Anvil::Anvil(int time_unit, Clock clock)
 time_t Anvil::Now() const { return clock_ ? clock_() : time(nullptr); }
 
 Anvil::Remote& Anvil::Touch(std::string_view ident, time_t now) {
-  auto [it, inserted] = remotes_.try_emplace(std::string(ident));
-  Remote& r = it->second;
-  if (inserted) {
-    r.start = now;
+  ExpireOldest(now, kExpirePerRequest);
+  auto it = remotes_.find(ident);
+  if (it == remotes_.end()) {
+    it = remotes_.emplace(std::string(ident), Remote{}).first;
+    it->second.start = now;
+    Link(&*it);
     UpdateCacheMax(now);
-  } else if (r.start + time_unit_ < now) {
+  } else if (it->second.start + time_unit_ < now) {
+    Remote& r = it->second;
     int count = r.counts.count;
     r.counts = Counts{};
     r.counts.count = count;
     r.start = now;
+    Unlink(&*it);
+    Link(&*it);
   }
-  return r;
+  return it->second;
+}
+
+void Anvil::Link(Map::value_type* node) {
+  node->second.older = newest_;
+  node->second.newer = nullptr;
+  if (newest_)
+    newest_->second.newer = node;
+  else
+    oldest_ = node;
+  newest_ = node;
+}
+
+void Anvil::Unlink(Map::value_type* node) {
+  Remote& r = node->second;
+  if (r.older)
+    r.older->second.newer = r.newer;
+  else
+    oldest_ = r.newer;
+  if (r.newer)
+    r.newer->second.older = r.older;
+  else
+    newest_ = r.older;
+  r.older = r.newer = nullptr;
+}
+
+void Anvil::ExpireOldest(time_t now, size_t limit) {
+  // Strictly after the window, as Touch() renews it: a record is never
+  // dropped while its rates still count.
+  while (oldest_ && limit > 0 && oldest_->second.start + time_unit_ < now) {
+    --limit;
+    Map::value_type* node = oldest_;
+    Unlink(node);
+    if (node->second.counts.count == 0)
+      remotes_.erase(remotes_.find(node->first));
+    else
+      Link(node);  // still connected: looked at again a round later
+  }
 }
 
 void Anvil::UpdateMax(Kind kind, int value, std::string_view ident, time_t now) {
@@ -73,13 +115,14 @@ Counts Anvil::Connect(uint64_t conn, std::string_view ident) {
 }
 
 bool Anvil::Disconnect(uint64_t conn, std::string_view ident) {
+  ExpireOldest(Now(), kExpirePerRequest);
   auto lit = locals_.find(conn);
   if (lit == locals_.end()) return false;
   auto it = lit->second.find(ident);
   if (it == lit->second.end()) return false;
   if (--it->second == 0) lit->second.erase(it);
   if (lit->second.empty()) locals_.erase(lit);
-  auto rit = remotes_.find(std::string(ident));
+  auto rit = remotes_.find(ident);
   if (rit != remotes_.end() && rit->second.counts.count > 0) --rit->second.counts.count;
   return true;
 }
@@ -102,7 +145,8 @@ int Anvil::Auth(std::string_view ident) { return Event(ident, &Counts::auth, kAu
 int Anvil::NewTlsReport(std::string_view ident) { return Lookup(ident).newtls; }
 
 Counts Anvil::Lookup(std::string_view ident) {
-  auto it = remotes_.find(std::string(ident));
+  ExpireOldest(Now(), kExpirePerRequest);
+  auto it = remotes_.find(ident);
   if (it == remotes_.end()) return {};
   Counts c = it->second.counts;
   if (it->second.start + time_unit_ < Now()) {  // the window is over: no rate
@@ -126,13 +170,10 @@ void Anvil::ConnectionClosed(uint64_t conn) {
 }
 
 void Anvil::Expire() {
-  time_t now = Now();
-  for (auto it = remotes_.begin(); it != remotes_.end();) {
-    if (it->second.counts.count == 0 && it->second.start + time_unit_ <= now)
-      it = remotes_.erase(it);
-    else
-      ++it;
-  }
+  // At the end of the window's last second (start + time unit <= now), and
+  // each record looked at once at most: those still connected go back to
+  // the list's end with their old window.
+  ExpireOldest(Now() + 1, remotes_.size());
 }
 
 std::vector<std::string> Anvil::Statistics() {

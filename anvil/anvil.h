@@ -21,9 +21,13 @@
 // connection that was not disconnected, so a crashed smtpd leaks no count.
 // (Postfix remembers one ident per client connection; here any number.)
 //
-// Records whose count is zero are dropped by Expire() once their time unit
-// has passed. Statistics() returns Postfix's report lines for the maxima
-// seen since the last report, and resets them:
+// Memory stays bounded under a flood of distinct clients: a record whose
+// count is zero is dropped once its time unit has passed, as in Postfix,
+// which has no other limit either. The records form a list in the order
+// their windows began; every request drops up to kExpirePerRequest stale
+// records from its head (so the cache holds what arrived within about one
+// time unit, never two), and Expire() all of them. Statistics() returns Postfix's report lines for
+// the maxima seen since the last report, and resets them:
 //   statistics: max connection rate 3/60s for (smtp:192.0.2.1) at Jan  2 10:00:01
 //   statistics: max connection count 2 for (smtp:192.0.2.1) at Jan  2 10:00:01
 //   statistics: max message rate 1/60s for (...) at ...      (also recipient,
@@ -77,8 +81,13 @@ class Anvil {
 
   // Client connection `conn` closed: forget its connections.
   void ConnectionClosed(uint64_t conn);
-  // Drops records with no connection whose time unit has passed.
+  // Drops the records with no connection whose time unit has passed, from
+  // the list's oldest end (a record still connected when its window ended
+  // goes to the newest end and is dropped within a time unit after its
+  // last disconnect).
   void Expire();
+  // How many stale records each request may drop.
+  static constexpr int kExpirePerRequest = 2;
   // The report lines ("statistics: ...") for the maxima since the last
   // call, which are then reset; empty when nothing happened.
   std::vector<std::string> Statistics();
@@ -87,9 +96,18 @@ class Anvil {
   int time_unit() const { return time_unit_; }
 
  private:
+  struct Remote;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, Remote, Hash, std::equal_to<>>;
+  // A record; `older`/`newer` link the list in window order (oldest first).
   struct Remote {
     Counts counts;
     time_t start = 0;  // when the current rate window began
+    Map::value_type* older = nullptr;
+    Map::value_type* newer = nullptr;
   };
   struct Max {
     int value = 0;
@@ -106,10 +124,16 @@ class Anvil {
   // One rate event of `kind`, counted in `field`: its count in the window.
   int Event(std::string_view ident, int Counts::*field, Kind kind);
   void UpdateCacheMax(time_t now);
+  void Link(Map::value_type* node);  // at the newest end
+  void Unlink(Map::value_type* node);
+  // Drops stale records at the list's oldest end, at most `limit`.
+  void ExpireOldest(time_t now, size_t limit);
 
   int time_unit_;
   Clock clock_;
-  std::unordered_map<std::string, Remote> remotes_;
+  Map remotes_;
+  Map::value_type* oldest_ = nullptr;
+  Map::value_type* newest_ = nullptr;
   // client connection -> ident -> connections made through it
   std::unordered_map<uint64_t, std::map<std::string, int, std::less<>>> locals_;
   Max max_[kKinds];

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "anvil/service.h"
@@ -154,6 +155,63 @@ TEST(AnvilTest, ExpireDropsIdleRecordsOnly) {
   f.anvil.Expire();
   EXPECT_EQ(f.anvil.size(), 1u);
   EXPECT_EQ(f.anvil.Lookup(kA).count, 1);
+}
+
+TEST(AnvilTest, EachRequestDropsStaleRecords) {
+  Fixture f;
+  for (int i = 0; i < 10; ++i) f.anvil.Message("smtp:10.0.0." + std::to_string(i));
+  f.now += 60;  // the windows end with this second: nothing is stale yet
+  f.anvil.Message(kA);
+  EXPECT_EQ(f.anvil.size(), 11u);
+  f.now += 1;
+  f.anvil.Message(kB);  // drops kExpirePerRequest records, adds one
+  EXPECT_EQ(f.anvil.size(), 12u - Anvil::kExpirePerRequest);
+  f.anvil.Disconnect(1, kB);  // nothing to undo, but a request all the same
+  EXPECT_EQ(f.anvil.size(), 12u - 2 * Anvil::kExpirePerRequest);
+  for (int i = 0; i < 10; ++i) f.anvil.Lookup(kA), f.anvil.Message(kB);
+  EXPECT_EQ(f.anvil.size(), 2u);  // kA (window began at 1060) and kB
+  EXPECT_EQ(f.anvil.Lookup(kA).message, 1);
+  EXPECT_EQ(f.anvil.Lookup(kB).message, 11);
+}
+
+TEST(AnvilTest, FloodOfDistinctClientsStaysBounded) {
+  // 100 new clients a second for ten time units, no Expire() calls: the
+  // cache holds about one time unit's worth, as Postfix's.
+  Fixture f;
+  size_t most = 0;
+  for (int second = 0; second < 600; ++second, ++f.now) {
+    for (int i = 0; i < 100; ++i) {
+      std::string ident = "smtp:10." + std::to_string(second) + "." + std::to_string(i);
+      EXPECT_EQ(f.anvil.Connect(1, ident), (Counts{1, 1}));
+      EXPECT_EQ(f.anvil.Message(ident), 1);
+      EXPECT_TRUE(f.anvil.Disconnect(1, ident));
+      most = std::max(most, f.anvil.size());
+    }
+  }
+  EXPECT_LE(most, 100u * 62);
+  EXPECT_GE(most, 100u * 61);
+  std::vector<std::string> stats = f.anvil.Statistics();
+  ASSERT_FALSE(stats.empty());
+  EXPECT_EQ(stats.back().rfind("statistics: max cache size " + std::to_string(most) + " at ", 0),
+            0u)
+      << stats.back();
+}
+
+TEST(AnvilTest, ConnectedRecordsOutliveTheirWindow) {
+  Fixture f;
+  f.anvil.Connect(1, kA);
+  f.anvil.Message(kB);
+  f.now += 61;
+  for (int i = 0; i < 5; ++i) f.anvil.Lookup("smtp:192.0.2.9"), f.anvil.Message(kB);
+  EXPECT_EQ(f.anvil.size(), 2u);  // kA is still connected
+  EXPECT_EQ(f.anvil.Lookup(kA), (Counts{1, 0}));
+  EXPECT_TRUE(f.anvil.Disconnect(1, kA));
+  EXPECT_EQ(f.anvil.Lookup(kA), Counts{});
+  f.now += 61;
+  f.anvil.Message(kB);
+  f.anvil.Message(kB);
+  EXPECT_EQ(f.anvil.size(), 1u);  // kA went within a time unit of its disconnect
+  EXPECT_EQ(f.anvil.Message(kA), 1);
 }
 
 TEST(AnvilTest, StatisticsReportMaximaAndReset) {

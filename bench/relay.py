@@ -48,14 +48,15 @@ DRAIN = os.environ.get("DRAIN") != "0"
 class Sink:
     """smtp-sink on a free loopback port; follows its running counters (-c
     prints "sess=N quit=N mesg=N" records ended by CR) to know how many
-    messages have arrived."""
+    messages have arrived. `options`: more of smtp-sink's options (e.g.
+    ["-w", "1"] to wait a second before answering DATA)."""
 
-    def __init__(self, log_path):
+    def __init__(self, log_path, options=()):
         self.port = free_port()
         self.messages = 0
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
-            [SMTP_SINK, "-c", "-u", "postfix", "127.0.0.1:%d" % self.port, "1000"],
+            [SMTP_SINK, "-c", "-u", "postfix", *options, "127.0.0.1:%d" % self.port, "1000"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.reader = threading.Thread(target=self._follow, daemon=True)
         self.reader.start()

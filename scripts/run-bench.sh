@@ -1,6 +1,7 @@
 #!/bin/sh
-# make bench: run every benchmark program built from bench/*_bench.cpp and
-# every bench/*.sh script; each prints its own figures. inbound.py runs
+# make bench: run every benchmark program built from bench/*_bench.cpp,
+# every bench/*.sh script and every bench/*.py but benchlib.py (inbound,
+# relay, local, anvil, overload); each prints its own figures. inbound.py runs
 # twice: plain SMTP, then with STARTTLS in every session (TLS=1).
 set -eu
 build=${1:-build}
