@@ -12,8 +12,10 @@
 //   auto r = anvil.Recipient(ident);               // at RCPT TO
 //   anvil.Disconnect(ident);                       // at the end
 //
-// Protocol (Postfix's anvil protocol, util/attr.h lists over a UNIX stream
-// socket, one connection kept open per client process):
+// Protocol (the requests and attribute names of Postfix's anvil protocol,
+// in util/attr.h's encoding (name=LEN:value) over a UNIX stream socket, one
+// connection kept open per client process; not Postfix's plain encoding
+// and no protocol greeting, so our smtpd and Postfix's anvil do not mix):
 //   {request=connect, ident=ID}    -> {status=0, count=N, rate=N}
 //   {request=disconnect, ident=ID} -> {status=0}
 //   {request=message, ident=ID}    -> {status=0, rate=N}
