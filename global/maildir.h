@@ -11,7 +11,8 @@
 // the Maildir++ usage (maildir_quota.h) plus this message's size against
 // the limit; link it into new/ as "SEC.M<usec>P<pid>Q<n>.HOST[,S=SIZE]"
 // (",S=" with `extended_names`, the Maildir++ size attribute that lets
-// readers compute quota from the name); remove the tmp/ name; fsync new/;
+// readers compute quota from the name); remove the tmp/ name; fsync new/
+// (unless queue_device says the journal orders it);
 // with maildirsize upkeep, append the message's line to DIR/maildirsize.
 // The tmp/ file is removed on every failure.
 //
@@ -26,6 +27,8 @@
 //   quota     virtual_maildir_limit_message as "5.2.2" (bounce) with
 //             overquota_bounce, else "4.2.2" (defer)
 #pragma once
+
+#include <sys/types.h>  // dev_t
 
 #include <cstdint>
 #include <string>
@@ -44,7 +47,16 @@ struct MaildirOptions {
   bool overquota_bounce = false;
   std::string limit_message =
       "Sorry, the user's maildir has overdrawn his diskspace quota, please try again later.";
+  // The queue's file system (st_dev of queue_directory; QueueDevice()). Only
+  // when the Maildir is on that same file system and its journal commits
+  // names in order (util::JournalOrdersNames) is new/ not synced: the queue
+  // file's update after the delivery is reported then never reaches the
+  // disk without the new name. 0: new/ is always synced.
+  dev_t queue_device = 0;
 };
+
+// st_dev of `queue_directory`, 0 when it cannot be read.
+dev_t QueueDevice(const std::string& queue_directory);
 
 // The system's host name with '/' and ':' written as "\057" and "\072",
 // as the Maildir specification asks.

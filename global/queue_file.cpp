@@ -197,7 +197,19 @@ util::StatusOr<std::string> Writer::Finish() {
     if (pwrite(fd_.get(), size.data(), size.size(), 0) != static_cast<ssize_t>(size.size()))
       s = util::ErrnoStatus(errno, "write " + path_);
   }
-  if (unnamed_) {
+  // On a file system whose journal commits names in order
+  // (util::JournalOrdersNames), one fsync after the last name change makes
+  // content, ready bit and name durable, as with Postfix's one fsync per
+  // queue file; elsewhere the directory is synced too.
+  bool journal = s.ok() && util::JournalOrdersNames(fd_.get());
+  if (unnamed_ && journal) {
+    // Ready, named, then one sync for all three. (qmgr may see the file
+    // before the sync, as with Postfix; the client has no 250 before it.)
+    if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
+    if (s.ok()) s = mail_queue::LinkUnnamed(fd_.get(), path_);
+    if (s.ok()) unnamed_ = false;  // named now: a failure below removes the name
+    if (s.ok()) s = util::FsyncFile(fd_.get());
+  } else if (unnamed_) {
     // Nobody sees the file before it has a name: ready bit and content are
     // synced together, then the name, then the directory.
     if (s.ok() && fchmod(fd_.get(), 0700) != 0) s = util::ErrnoStatus(errno, "chmod " + path_);
@@ -215,7 +227,8 @@ util::StatusOr<std::string> Writer::Finish() {
   // file and its name then rest on the file system's own ordering, as with
   // Postfix, which never syncs a directory.
   std::string dir = util::Dirname(path_);
-  if (s.ok() && faccessat(AT_FDCWD, dir.c_str(), R_OK, AT_EACCESS) == 0) s = util::FsyncDir(dir);
+  if (s.ok() && !journal && faccessat(AT_FDCWD, dir.c_str(), R_OK, AT_EACCESS) == 0)
+    s = util::FsyncDir(dir);
   if (!s.ok()) {
     Abort();
     return s;

@@ -21,7 +21,12 @@
 // Completeness: a file is visible and ready only once it is complete and
 // synced. Where mail_queue::CreateQueueFile gives an unnamed file, the
 // writer sets the owner-execute bit (0700, "ready"), syncs, and only then
-// gives the file its name and syncs the directory: two syncs. Elsewhere
+// gives the file its name and syncs the directory: two syncs. On a file
+// system whose journal commits names in order (util::JournalOrdersNames:
+// ext4 with a journal, XFS, btrfs) it sets the bit, names the file and
+// syncs once, which makes all three durable, as Postfix's one fsync does
+// (a reader may see the file before that sync; its client has no 250 yet,
+// and a crash before it leaves a file the reader calls corrupt). Elsewhere
 // the file is named from the start with mode 0600 and, only after
 // everything is written and synced, gets the ready bit and is synced
 // again. Readers refuse files without that bit ("not ready") and files
@@ -146,7 +151,8 @@ class Writer {
   util::Status MoveTo(const mail_queue::Layout& layout, std::string_view queue);
   // Writes the end, patches the size record, syncs, marks the file ready
   // (and names it) and syncs its directory (unless this process may not
-  // read it: maildrop/ for a local user). Errors (disk full...) leave no
+  // read it: maildrop/ for a local user, or the journal orders names;
+  // see above). Errors (disk full...) leave no
   // ready file.
   util::StatusOr<std::string> Finish();
   // Removes the unfinished file.

@@ -233,6 +233,7 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
   a->mbox_.stale_lock_seconds = static_cast<int>(cfg.GetTime("stale_lock_time"));
   a->maildir_.hostname = mailbox::SafeHostname(cfg.Get("myhostname"));
   a->maildir_.file_limit = a->mbox_.size_limit;
+  a->maildir_.queue_device = mailbox::QueueDevice(cfg.Get("queue_directory"));
   return a;
 }
 

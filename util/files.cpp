@@ -6,9 +6,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>  // major, minor
+#include <sys/vfs.h>        // fstatfs
 #include <unistd.h>
 
 #include <atomic>
+#include <climits>
+#include <map>
+#include <mutex>
 
 #include "util/fd.h"
 #include "util/strings.h"
@@ -173,6 +178,33 @@ Status FsyncDir(const std::string& path) {
     break;
   }
   return OkStatus();
+}
+
+bool JournalOrdersNames(int fd) {
+  struct stat st;
+  struct statfs sf;
+  if (fstat(fd, &st) != 0 || fstatfs(fd, &sf) != 0) return false;
+  static std::mutex mu;
+  static std::map<dev_t, bool> known;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = known.find(st.st_dev); it != known.end()) return it->second;
+  constexpr unsigned long kExt = 0xEF53, kXfs = 0x58465342, kBtrfs = 0x9123683E;
+  unsigned long type = static_cast<unsigned long>(sf.f_type);
+  bool ordered = type == kXfs || type == kBtrfs;
+  if (type == kExt) {
+    // The block device's name (/sys/dev/block/MAJ:MIN links to it), and its
+    // journal thread's entry "/proc/fs/jbd2/NAME-8" (an internal journal).
+    std::string sys = StrFormat("/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+    char target[PATH_MAX];
+    ssize_t n = readlink(sys.c_str(), target, sizeof target - 1);
+    if (n > 0) {
+      target[n] = 0;
+      std::string jbd = "/proc/fs/jbd2/" + Basename(target) + "-8";
+      ordered = access(jbd.c_str(), F_OK) == 0;
+    }
+  }
+  known[st.st_dev] = ordered;
+  return ordered;
 }
 
 Status AtomicReplace(const std::string& path, std::string_view contents, int mode) {

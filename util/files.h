@@ -82,6 +82,17 @@ Status AtomicReplace(const std::string& path, std::string_view contents, int mod
 Status FsyncFile(int fd);
 Status FsyncDir(const std::string& path);
 
+// Whether the file system holding `fd` commits its metadata through a
+// journal, in order: ext3/ext4 with a journal (its jbd2 thread is listed in
+// /proc/fs/jbd2), XFS and btrfs. There, fsync(2) of a file also makes
+// durable every name change made before it (a create, a link), and no name
+// change reaches the disk without those made before it; so a directory
+// sync adds nothing, as Postfix assumes on every file system. Elsewhere
+// (ext2, ext4 without a journal, tmpfs, anything unknown): false, and the
+// callers sync the directory as well. Decided once per file system (st_dev)
+// per process.
+bool JournalOrdersNames(int fd);
+
 // rename(2) that never replaces `to`: 0, or -1 with errno (EEXIST when
 // `to` exists). Where renameat2(RENAME_NOREPLACE) is not available (EINVAL,
 // ENOSYS), a link, which never replaces either, then an unlink of `from`.

@@ -192,6 +192,25 @@ TEST_F(FilesTest, AtomicReplaceSymlinkReplacesLink) {
   EXPECT_EQ(Read("link"), "new");
 }
 
+TEST_F(FilesTest, JournalOrdersNamesOnlyForJournaledFileSystems) {
+  // tmpfs and pipes have no journal: their callers sync directories.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  EXPECT_FALSE(JournalOrdersNames(fds[0]));
+  close(fds[0]);
+  close(fds[1]);
+  if (access("/dev/shm", W_OK) == 0) {
+    Fd shm(open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(shm);
+    EXPECT_FALSE(JournalOrdersNames(shm.get()));
+  }
+  // The answer is stable for a file system (cached per st_dev).
+  Fd here(open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(here);
+  bool first = JournalOrdersNames(here.get());
+  EXPECT_EQ(JournalOrdersNames(here.get()), first);
+}
+
 TEST_F(FilesTest, FsyncHelpers) {
   EXPECT_TRUE(FsyncDir(dir_.path()).ok());
   EXPECT_EQ(FsyncDir(dir_.Path("missing")).code(), Code::kNotFound);

@@ -65,6 +65,7 @@ util::StatusOr<std::unique_ptr<Agent>> Agent::Create(const config::Config& cfg) 
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) snprintf(host, sizeof(host), "localhost");
   a->maildir_.hostname = mailbox::SafeHostname(host);
+  a->maildir_.queue_device = mailbox::QueueDevice(cfg.Get("queue_directory"));
   std::string bad;
   auto locks = mailbox::ParseLockMethods(cfg.Get("virtual_mailbox_lock"), &bad);
   if (!locks) return util::FailedPrecondition("invalid virtual_mailbox_lock value: " + bad);
