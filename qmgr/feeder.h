@@ -141,12 +141,12 @@ class Feeder {
   size_t recipients_in_memory_ = 0;
   double last_incoming_scan_ = 0;
   std::deque<Candidate> feed_incoming_;
-  std::deque<Candidate> feed_other_;  // active/ (at start) and deferred/
-  std::set<std::string> listed_;      // IDs in the two lists
+  std::deque<Candidate> feed_other_;        // active/ (at start) and deferred/
+  std::set<std::string> listed_;            // IDs in the two lists
   std::deque<std::string> deferred_parts_;  // parts of deferred/ still to list
   bool deferred_parts_all_ = false;         // ... for a flush (every file)
-  bool rescan_incoming_ = false;      // a scan came while feed_incoming_ was not empty
-  bool flush_deferred_ = false;       // a flush came: every listed deferred file is due
+  bool rescan_incoming_ = false;            // a scan came while feed_incoming_ was not empty
+  bool flush_deferred_ = false;             // a flush came: every listed deferred file is due
   bool stopped_ = false;
   Clock::Handle scan_timer_ = Clock::kNoHandle;
   Clock::Handle feed_timer_ = Clock::kNoHandle;
