@@ -41,6 +41,11 @@ class Filter:
 
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
+            # socketserver's default listen backlog is 5: under a load of many
+            # agents the accept queue overflows, the kernel drops the client's final
+            # ACK and the agent, ESTABLISHED on its side, waits for a greeting that
+            # never comes (smtp_helo_timeout, 300s), as it would with any server.
+            request_queue_size = 128
             allow_reuse_address = True
 
         self.server = Server(("127.0.0.1", 0), Handler)
