@@ -178,8 +178,8 @@ util::StatusOr<NewFile> CreateQueueFile(const Layout& layout, std::string_view q
 
 namespace {
 
-// ListQueue, ListDue and ListPart: every ID (of one part), or (due_by >=
-// 0) those due by then.
+// ListQueue and ListPart: every ID (of one part), or (due_by >= 0) those
+// due by then.
 util::StatusOr<std::vector<std::string>> Walk(const Layout& layout, std::string_view queue,
                                               time_t due_by, const std::string& part = "") {
   std::vector<std::string> ids;
@@ -217,11 +217,6 @@ util::StatusOr<std::vector<std::string>> Walk(const Layout& layout, std::string_
 
 util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::string_view queue) {
   return Walk(layout, queue, -1);
-}
-
-util::StatusOr<std::vector<std::string>> ListDue(const Layout& layout, std::string_view queue,
-                                                 time_t now) {
-  return Walk(layout, queue, now < 0 ? 0 : now);
 }
 
 std::vector<std::string> QueueParts(const Layout& layout, std::string_view queue) {

@@ -100,17 +100,14 @@ util::Status LinkUnnamed(int fd, const std::string& path);
 // Every queue ID in a queue (walking hash subdirectories), unordered; file
 // names that are not queue IDs are skipped (postsuper -s reports them).
 util::StatusOr<std::vector<std::string>> ListQueue(const Layout& layout, std::string_view queue);
-// The same, only the files whose modification time (a deferred file's
-// retry time) is at most `now`, and files that cannot be examined (whoever
-// opens them decides): a scan of a large deferred queue keeps in memory
-// only what is due.
-util::StatusOr<std::vector<std::string>> ListDue(const Layout& layout, std::string_view queue,
-                                                 time_t now);
 // The parts of a queue a scan can list one at a time, in the order of the
 // IDs they hold: the top-level hash subdirectories of a hashed queue
-// ("0".."F"), {""} (the whole queue) for another. ListPart lists one
-// (due_by < 0: every file, else as ListDue): a scan of a large queue then
-// keeps a part in memory at a time and starts feeding after the first.
+// ("0".."F"), {""} (the whole queue) for another. ListPart lists one part
+// ("": the whole queue); with due_by >= 0 only the files whose
+// modification time (a deferred file's retry time) is at most due_by, and
+// files that cannot be examined (whoever opens them decides). A scan of a
+// large queue then keeps a part, and only what is due, in memory at a time
+// and starts feeding after the first.
 std::vector<std::string> QueueParts(const Layout& layout, std::string_view queue);
 util::StatusOr<std::vector<std::string>> ListPart(const Layout& layout, std::string_view queue,
                                                   const std::string& part, time_t due_by);

@@ -118,7 +118,7 @@ TEST_F(QueueDirTest, HashedQueueCreatesSubdirectories) {
   EXPECT_EQ(*listed, std::vector<std::string>{f->id});
 }
 
-TEST_F(QueueDirTest, ListDueLeavesOutFilesWhoseTimeHasNotCome) {
+TEST_F(QueueDirTest, ListPartDueLeavesOutFilesWhoseTimeHasNotCome) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     auto f = CreateQueueFile(layout_, kDeferred);
@@ -129,7 +129,7 @@ TEST_F(QueueDirTest, ListDueLeavesOutFilesWhoseTimeHasNotCome) {
     ASSERT_EQ(futimens(f->fd.get(), times), 0);
     ids.push_back(f->id);
   }
-  auto due = ListDue(layout_, kDeferred, 1100);
+  auto due = ListPart(layout_, kDeferred, "", 1100);  // "": the whole queue
   ASSERT_TRUE(due.ok()) << due.status().message();
   std::sort(due->begin(), due->end());
   std::vector<std::string> want = {ids[0], ids[1]};
@@ -138,7 +138,7 @@ TEST_F(QueueDirTest, ListDueLeavesOutFilesWhoseTimeHasNotCome) {
   auto all = ListQueue(layout_, kDeferred);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 3u);
-  EXPECT_FALSE(ListDue(layout_, "nosuchqueue", 1100).ok());
+  EXPECT_FALSE(ListPart(layout_, "nosuchqueue", "", 1100).ok());
 }
 
 TEST_F(QueueDirTest, LongIdsWhenEnabled) {

@@ -107,17 +107,13 @@ class DiskStore : public QueueStore {
     return mail_queue::ListQueue(layout_, queue);
   }
 
-  util::StatusOr<std::vector<std::string>> ListDue(std::string_view queue, double now) override {
-    // Take's test: due when the mtime is not after now (whole seconds).
-    return mail_queue::ListDue(layout_, queue, static_cast<time_t>(now));
-  }
-
   std::vector<std::string> Parts(std::string_view queue) override {
     return mail_queue::QueueParts(layout_, queue);
   }
 
   util::StatusOr<std::vector<std::string>> ListPart(std::string_view queue, const std::string& part,
                                                     bool due, double now) override {
+    // Take's test: due when the mtime is not after now (whole seconds).
     return mail_queue::ListPart(layout_, queue, part, due ? static_cast<time_t>(now) : -1);
   }
 

@@ -63,22 +63,15 @@ class QueueStore {
   }
   // The IDs in `queue`, in any order.
   virtual util::StatusOr<std::vector<std::string>> List(std::string_view queue) = 0;
-  // Those whose retry time has come by `now` (and any that cannot be
-  // examined; Take decides): a scan of a large deferred queue keeps only
-  // what is due in memory.
-  virtual util::StatusOr<std::vector<std::string>> ListDue(std::string_view queue, double now) = 0;
   // The parts of `queue` a scan lists one at a time (mail_queue::QueueParts;
-  // {""}: the whole queue), and one part's IDs (List, or with `due` ListDue).
-  virtual std::vector<std::string> Parts(std::string_view queue) {
-    (void)queue;
-    return {""};
-  }
+  // {""}: the whole queue), and one part's IDs: all of them, or with `due`
+  // those whose retry time has come by `now` (and any that cannot be
+  // examined; Take decides), so a scan of a large deferred queue keeps
+  // only what is due in memory.
+  virtual std::vector<std::string> Parts(std::string_view queue) = 0;
   virtual util::StatusOr<std::vector<std::string>> ListPart(std::string_view queue,
                                                             const std::string& part, bool due,
-                                                            double now) {
-    if (!part.empty()) return std::vector<std::string>{};
-    return due ? ListDue(queue, now) : List(queue);
-  }
+                                                            double now) = 0;
   // Takes `queue`/`id` into active/: only a regular file with its ready
   // bit, whose retry time (mtime) has come unless `all`, that nobody else
   // has locked. *file holds the lock when kTaken.

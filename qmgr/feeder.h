@@ -4,13 +4,14 @@
 // time); deferred/ a hash subdirectory at a time, the next once the
 // previous has been taken, and a regular scan only the files whose retry
 // time has come (a flush every file), so a queue of 100,000 deferred
-// messages is never listed in memory at once; the files are taken a few at a time on later turns of
-// the event loop (kFeedBatch from incoming/, one from active/ and deferred/), so delivery replies
-// are never held up by a long listing. A taken file is locked, renamed into active/
-// (QueueStore::Take), its previous attempt's defer/ log read and removed, and the file read; a
-// corrupt file goes to corrupt/. The live recipients of a turn's batch are resolved in one round
-// trip and grouped per transport and destination (DestinationKey); a
-// resolver failure defers a recipient (4.3.0), a syntax error bounces it
+// messages is never listed in memory at once. The files are taken a few
+// at a time on later turns of the event loop (kFeedBatch from incoming/,
+// one from active/ and deferred/), so delivery replies are never held up
+// by a long listing. A taken file is locked, renamed into active/
+// (QueueStore::Take), its previous attempt's defer/ log read and removed,
+// and the file read; a corrupt file goes to corrupt/. The live recipients
+// of a turn's batch are resolved in one round trip and grouped per transport and destination
+// (DestinationKey); a resolver failure defers a recipient (4.3.0), a syntax error bounces it
 // (5.1.3), and a transport in defer_transports defers it (4.3.2) unless the
 // message came from deferred/ by a flush. The result, one Loaded per
 // message, goes to the sink (the QueueManager), which schedules it.
