@@ -126,35 +126,25 @@ void Operations::RemoveLogs(const std::string& id) {
   }
 }
 
-void Operations::Delete(const std::vector<std::string_view>& queues, const std::string& id,
-                        bool named, Totals* t, std::string_view listed_in) {
-  if (!listed_in.empty()) {
-    if (unlink(layout_.Path(listed_in, id).c_str()) == 0) {
-      ++t->changed;
-      if (named) msg::Info("%s: removed", id.c_str());
-      RemoveLogs(id);
-      return;
-    }
-    if (errno != ENOENT) {
-      msg::Warn("remove %s/%s: %s", std::string(listed_in).c_str(), id.c_str(), strerror(errno));
-      t->errors = true;
-      return;
-    }
-  }
-  bool removed = false;
-  for (std::string_view q : queues) {
-    std::string path = layout_.Path(q, id);
-    if (unlink(path.c_str()) < 0) {
-      if (errno != ENOENT) {
-        msg::Warn("remove %s/%s: %s", std::string(q).c_str(), id.c_str(), strerror(errno));
-        t->errors = true;
-      }
-      continue;
-    }
-    removed = true;
+bool Operations::RemoveFrom(std::string_view q, const std::string& id, bool named, Totals* t) {
+  if (unlink(layout_.Path(q, id).c_str()) == 0) {
     ++t->changed;
     if (named) msg::Info("%s: removed", id.c_str());
+    return true;
   }
+  if (errno != ENOENT) {
+    msg::Warn("remove %s/%s: %s", std::string(q).c_str(), id.c_str(), strerror(errno));
+    t->errors = true;
+  }
+  return false;
+}
+
+void Operations::Delete(const std::vector<std::string_view>& queues, const std::string& id,
+                        bool named, Totals* t, std::string_view listed_in) {
+  bool removed = !listed_in.empty() && RemoveFrom(listed_in, id, named, t);
+  if (!removed)
+    for (std::string_view q : queues)
+      if (q != listed_in) removed |= RemoveFrom(q, id, named, t);
   if (removed) RemoveLogs(id);
 }
 

@@ -78,6 +78,9 @@ class Operations {
  private:
   bool Move(std::string_view from, std::string_view to, const std::string& id, Totals* t);
   void RemoveLogs(const std::string& id);
+  // Removes `id` from queue `q` (says so when `named`): false when it was
+  // not there, or could not be removed (a warning, t->errors).
+  bool RemoveFrom(std::string_view q, const std::string& id, bool named, Totals* t);
 
   const config::Config& cfg_;
   mail_queue::Layout layout_;
