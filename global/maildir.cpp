@@ -67,8 +67,10 @@ std::string SafeHostname(std::string_view host) {
 }
 
 dev_t QueueDevice(const std::string& queue_directory) {
+  util::Fd dir(::open(queue_directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   struct stat st;
-  return stat(queue_directory.c_str(), &st) == 0 ? st.st_dev : 0;
+  if (!dir || fstat(dir.get(), &st) != 0 || !util::JournalOrdersNames(dir.get())) return 0;
+  return st.st_dev;
 }
 
 Result DeliverMaildir(const Message& msg, const std::string& dir_arg, const MaildirOptions& o) {
@@ -103,7 +105,7 @@ Result DeliverMaildir(const Message& msg, const std::string& dir_arg, const Mail
   // Whether new/'s new name needs a directory sync of its own (below).
   struct stat st;
   bool journal = !c.loop && !err && o.queue_device != 0 && fstat(fd.get(), &st) == 0 &&
-                 st.st_dev == o.queue_device && util::JournalOrdersNames(fd.get());
+                 st.st_dev == o.queue_device;
   if (!c.loop && !err && ::close(fd.release()) < 0 && errno != EINTR) {
     err = errno;
     what = "error writing message: " + Errno(err);

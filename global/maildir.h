@@ -47,15 +47,15 @@ struct MaildirOptions {
   bool overquota_bounce = false;
   std::string limit_message =
       "Sorry, the user's maildir has overdrawn his diskspace quota, please try again later.";
-  // The queue's file system (st_dev of queue_directory; QueueDevice()). Only
-  // when the Maildir is on that same file system and its journal commits
-  // names in order (util::JournalOrdersNames) is new/ not synced: the queue
-  // file's update after the delivery is reported then never reaches the
-  // disk without the new name. 0: new/ is always synced.
+  // The queue's file system when its journal commits names in order
+  // (QueueDevice()). A Maildir on that same file system gets no sync of
+  // new/: the queue file's update after the delivery is reported never
+  // reaches the disk without the new name. 0: new/ is always synced.
   dev_t queue_device = 0;
 };
 
-// st_dev of `queue_directory`, 0 when it cannot be read.
+// st_dev of `queue_directory` when its file system's journal commits names
+// in order (util::JournalOrdersNames), else (or when it cannot be read) 0.
 dev_t QueueDevice(const std::string& queue_directory);
 
 // The system's host name with '/' and ':' written as "\057" and "\072",

@@ -14,6 +14,7 @@
 #include <climits>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include "util/fd.h"
 #include "util/strings.h"
@@ -184,10 +185,14 @@ bool JournalOrdersNames(int fd) {
   struct stat st;
   struct statfs sf;
   if (fstat(fd, &st) != 0 || fstatfs(fd, &sf) != 0) return false;
+  // Keyed by the file system's ID too: a device mounted again may hold
+  // another file system (the ID of ext4, XFS and btrfs comes from its UUID).
+  using Key = std::tuple<dev_t, int, int>;
+  Key key{st.st_dev, sf.f_fsid.__val[0], sf.f_fsid.__val[1]};
   static std::mutex mu;
-  static std::map<dev_t, bool> known;
+  static std::map<Key, bool> known;
   std::lock_guard<std::mutex> lock(mu);
-  if (auto it = known.find(st.st_dev); it != known.end()) return it->second;
+  if (auto it = known.find(key); it != known.end()) return it->second;
   constexpr unsigned long kExt = 0xEF53, kXfs = 0x58465342, kBtrfs = 0x9123683E;
   unsigned long type = static_cast<unsigned long>(sf.f_type);
   bool ordered = type == kXfs || type == kBtrfs;
@@ -203,7 +208,7 @@ bool JournalOrdersNames(int fd) {
       ordered = access(jbd.c_str(), F_OK) == 0;
     }
   }
-  known[st.st_dev] = ordered;
+  known[key] = ordered;
   return ordered;
 }
 

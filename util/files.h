@@ -89,8 +89,8 @@ Status FsyncDir(const std::string& path);
 // change reaches the disk without those made before it; so a directory
 // sync adds nothing, as Postfix assumes on every file system. Elsewhere
 // (ext2, ext4 without a journal, tmpfs, anything unknown): false, and the
-// callers sync the directory as well. Decided once per file system (st_dev)
-// per process.
+// callers sync the directory as well. Decided once per file system (device
+// and file system ID) per process; costs fstat and fstatfs after that.
 bool JournalOrdersNames(int fd);
 
 // rename(2) that never replaces `to`: 0, or -1 with errno (EEXIST when

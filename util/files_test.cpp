@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -204,11 +205,27 @@ TEST_F(FilesTest, JournalOrdersNamesOnlyForJournaledFileSystems) {
     ASSERT_TRUE(shm);
     EXPECT_FALSE(JournalOrdersNames(shm.get()));
   }
-  // The answer is stable for a file system (cached per st_dev).
-  Fd here(open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  ASSERT_TRUE(here);
-  bool first = JournalOrdersNames(here.get());
-  EXPECT_EQ(JournalOrdersNames(here.get()), first);
+}
+
+// ext4 with and without a journal, each on a loop-mounted image (root only).
+TEST_F(FilesTest, JournalOrdersNamesTellsExt4WithAJournalFromOneWithout) {
+  if (geteuid() != 0 || access("/sbin/mkfs.ext4", X_OK) != 0)
+    GTEST_SKIP() << "needs root and mkfs.ext4 to mount file systems";
+  for (bool journal : {true, false}) {
+    std::string image = dir_.Path(journal ? "j.img" : "nj.img");
+    std::string mnt = dir_.Path(journal ? "j" : "nj");
+    ASSERT_EQ(mkdir(mnt.c_str(), 0700), 0);
+    std::string make = "truncate -s 8M " + image + " && /sbin/mkfs.ext4 -q -F " +
+                       (journal ? "" : "-O ^has_journal ") + image + " >/dev/null 2>&1";
+    ASSERT_EQ(system(make.c_str()), 0) << make;
+    if (system(("mount -o loop " + image + " " + mnt + " 2>/dev/null").c_str()) != 0)
+      GTEST_SKIP() << "cannot loop-mount here";
+    Fd d(open(mnt.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    bool ordered = d && JournalOrdersNames(d.get());
+    d.reset();
+    EXPECT_EQ(system(("umount " + mnt).c_str()), 0);
+    EXPECT_EQ(ordered, journal) << (journal ? "with" : "without") << " a journal";
+  }
 }
 
 TEST_F(FilesTest, FsyncHelpers) {
