@@ -30,7 +30,8 @@ import subprocess
 import time
 
 import benchlib
-from benchlib import DEBIAN_POSTFIX, Failed, can_run, proc_stat, stop_instance, write_instance
+from benchlib import (DEBIAN_POSTFIX, Failed, can_run, daemon_pid, proc_stat, stop_instance,
+                      write_instance)
 
 CLIENTS = int(os.environ.get("ANVIL_CLIENTS", 1000000))
 STEP = int(os.environ.get("ANVIL_STEP", 100000))
@@ -83,18 +84,6 @@ class Client:
         return self.reply()
 
 
-def anvil_pid(root):
-    """The PID of the instance's anvil process (a child of master)."""
-    with open(os.path.join(root, "queue", "pid", "master.pid")) as f:
-        master = int(f.read().split()[0])
-    for e in os.scandir("/proc"):
-        if e.name.isdigit():
-            st = proc_stat(int(e.name))
-            if st and st[0] == "anvil" and st[3] == master:
-                return int(e.name)
-    raise Failed("no anvil process")
-
-
 def rss(pid):
     st = proc_stat(pid)
     return st[2] if st else 0
@@ -114,7 +103,9 @@ def measure(kind):
         if first.get("status") != 0 or first.get("count") != 1 or first.get("rate") != 1:
             raise Failed("unexpected connect reply: %r" % first)
         client.ask(encode(kind, b"disconnect", b"smtp:192.0.2.1"))
-        pid = anvil_pid(root)
+        pid = daemon_pid(root, "anvil")
+        if not pid:
+            raise Failed("no anvil process")
         base = rss(pid)
         rows = []
         ask = client.ask

@@ -244,6 +244,38 @@ def proc_stat(pid):
     return comm, cpu, int(rss[0].split()[1]) if rss else 0, int(fields[1])
 
 
+def master_pid(root):
+    """The PID of the master of the instance under root, or None."""
+    try:
+        with open(os.path.join(root, "queue", "pid", "master.pid")) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def daemon_pid(root, name):
+    """The PID of a `name` process (a child of the instance's master), or None."""
+    master = master_pid(root)
+    if not master:
+        return None
+    for e in os.scandir("/proc"):
+        if e.name.isdigit():
+            st = proc_stat(int(e.name))
+            if st and st[0] == name and st[3] == master:
+                return int(e.name)
+    return None
+
+
+def queue_files(root, *queues):
+    """The paths of the files in the instance's queues (hash subdirectories
+    walked; a missing queue has none)."""
+    out = []
+    for queue in queues:
+        for dirpath, _, files in os.walk(os.path.join(root, "queue", queue)):
+            out.extend(os.path.join(dirpath, f) for f in files)
+    return out
+
+
 class Usage:
     """What one instance spends in a measured window: the CPU of each daemon
     (by program name, processes that exited during the window included,
@@ -294,9 +326,9 @@ class Usage:
         os.read(self.ack_fd, 16)
 
     def begin(self):
-        pid_file = os.path.join(os.path.dirname(self.etc), "queue", "pid", "master.pid")
-        with open(pid_file) as f:
-            self.master = int(f.read().split()[0])
+        self.master = master_pid(os.path.dirname(self.etc))
+        if not self.master:
+            raise Failed("no master.pid under %s" % os.path.dirname(self.etc))
         open(self.acct, "w").close()
         os.chmod(self.acct, 0o600)
         import ctypes

@@ -41,7 +41,7 @@ import threading
 import time
 
 import benchlib
-from benchlib import (BUILD, DEBIAN_POSTFIX, FS_NOTE, SIZE, SMTP_SINK, Failed, can_run,
+from benchlib import (BUILD, DEBIAN_POSTFIX, FS_NOTE, SIZE, SMTP_SINK, Failed, can_run, queue_files,
                       start_instance, stop_instance, wait_listening, write_instance, write_master)
 from relay import Sink
 
@@ -116,21 +116,6 @@ class Load:
             t.join(timeout=150)
 
 
-def queue_size(root):
-    n = 0
-    stack = [os.path.join(root, "queue", q) for q in QUEUES]
-    while stack:
-        try:
-            for e in os.scandir(stack.pop()):
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                else:
-                    n += 1
-        except FileNotFoundError:
-            pass
-    return n
-
-
 def measure(kind, delay):
     """{"samples": [(second, queue, accepted, delivered)], "latencies":
     [(when, seconds)], "errors", "delivered"}; None on failure."""
@@ -152,7 +137,7 @@ def measure(kind, delay):
         samples = []
         for second in range(1, SECONDS + 1):
             time.sleep(max(0.0, load.start + second - time.monotonic()))
-            samples.append((second, queue_size(root), len(load.accepted), sink.messages))
+            samples.append((second, len(queue_files(root, *QUEUES)), len(load.accepted), sink.messages))
         load.stop()
         return {"samples": samples, "latencies": list(load.accepted), "errors": load.errors,
                 "delivered": sink.messages}

@@ -57,6 +57,7 @@ import time
 
 import benchlib
 from benchlib import (BUILD, DEBIAN_POSTFIX, FS_NOTE, SIZE, SMTP_SINK, SMTP_SOURCE, Failed,
+                      daemon_pid, queue_files,
                       can_run, free_port, stop_instance, wait_listening, wait_until)
 from relay import Sink
 
@@ -87,36 +88,6 @@ def timed(argv, what):
     start = time.time()
     run(argv, what)
     return time.time() - start
-
-
-def queue_files(root, queue):
-    """Paths of the files of a queue (walking hash subdirectories)."""
-    out = []
-    for dirpath, _, files in os.walk(os.path.join(root, "queue", queue)):
-        out.extend(os.path.join(dirpath, f) for f in files)
-    return out
-
-
-def master_pid(root):
-    try:
-        with open(os.path.join(root, "queue", "pid", "master.pid")) as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def qmgr_pid(root):
-    """The PID of the instance's qmgr (a child of its master), or None."""
-    master = master_pid(root)
-    if not master:
-        return None
-    for e in os.scandir("/proc"):
-        if not e.name.isdigit():
-            continue
-        st = benchlib.proc_stat(int(e.name))
-        if st and st[0] == "qmgr" and st[3] == master:
-            return int(e.name)
-    return None
 
 
 def status_kb(pid, field):
@@ -215,7 +186,7 @@ def start(cmd, etc, root, port):
     if not wait_listening(port, 120):
         raise Failed("smtpd does not answer; see %s/maillog" % root)
     deadline = time.time() + 120
-    while not qmgr_pid(root):
+    while not daemon_pid(root, "qmgr"):
         if time.time() > deadline:
             raise Failed("no qmgr after start; see %s/maillog" % root)
         time.sleep(0.01)
@@ -224,7 +195,7 @@ def start(cmd, etc, root, port):
 
 def settled_rss(root):
     """qmgr's RSS (kB) once its CPU time stopped moving for a second."""
-    pid = qmgr_pid(root)
+    pid = daemon_pid(root, "qmgr")
     last, since = None, time.time()
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -289,14 +260,14 @@ def measure(kind, size):
             raise Failed("smtp-sink does not answer; see %s/sink.log" % root)
         run([cmd["postconf"], "-c", etc, "-e", "relayhost = [127.0.0.1]:%d" % sink.port],
             "postconf -e")
-        old = qmgr_pid(root)
+        old = daemon_pid(root, "qmgr")
         run([postfix, "-c", etc, "reload"], "postfix reload")
         deadline = time.time() + 60
-        while qmgr_pid(root) in (None, old):  # the new qmgr, with the new relayhost
+        while daemon_pid(root, "qmgr") in (None, old):  # the new qmgr, with the new relayhost
             if time.time() > deadline:
                 raise Failed("qmgr did not restart after the reload")
             time.sleep(0.01)
-        qmgr = qmgr_pid(root)
+        qmgr = daemon_pid(root, "qmgr")
         settled_rss(root)
         began = time.time()
         run([cmd["postqueue"], "-c", etc, "-f"], "postqueue -f")
