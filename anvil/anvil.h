@@ -26,8 +26,9 @@
 // which has no other limit either. The records form a list in the order
 // their windows began; every request drops up to kExpirePerRequest stale
 // records from its head (so the cache holds what arrived within about one
-// time unit, never two), and Expire() all of them. Statistics() returns Postfix's report lines for
-// the maxima seen since the last report, and resets them:
+// time unit, never two), and Expire() all of them. Statistics() returns
+// Postfix's report lines for the maxima seen since the last report, and
+// resets them:
 //   statistics: max connection rate 3/60s for (smtp:192.0.2.1) at Jan  2 10:00:01
 //   statistics: max connection count 2 for (smtp:192.0.2.1) at Jan  2 10:00:01
 //   statistics: max message rate 1/60s for (...) at ...      (also recipient,
