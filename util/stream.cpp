@@ -45,6 +45,7 @@ Stream::Stream(Stream&& other) noexcept
       last_line_end_(std::exchange(other.last_line_end_, LineEnd::kNone)),
       rbuf_(std::move(other.rbuf_)),
       rpos_(std::exchange(other.rpos_, 0)),
+      rlen_(std::exchange(other.rlen_, 0)),
       wbuf_(std::move(other.wbuf_)),
       wpos_(std::exchange(other.wpos_, 0)),
       transport_(std::move(other.transport_)) {
@@ -64,6 +65,7 @@ Stream& Stream::operator=(Stream&& other) noexcept {
     last_line_end_ = std::exchange(other.last_line_end_, LineEnd::kNone);
     rbuf_ = std::move(other.rbuf_);
     rpos_ = std::exchange(other.rpos_, 0);
+    rlen_ = std::exchange(other.rlen_, 0);
     wbuf_ = std::move(other.wbuf_);
     wpos_ = std::exchange(other.wpos_, 0);
     transport_ = std::move(other.transport_);
@@ -82,6 +84,7 @@ void Stream::Reset() {
   last_line_end_ = LineEnd::kNone;
   rbuf_.clear();
   rpos_ = 0;
+  rlen_ = 0;
   wbuf_.clear();
   wpos_ = 0;
   transport_.reset();
@@ -110,7 +113,8 @@ Status Stream::Wait(int fd, short events, Clock::time_point deadline) {
 
 void Stream::CompactReadBuffer() {
   if (rpos_ == 0) return;
-  rbuf_.erase(0, rpos_);
+  if (rlen_ > rpos_) ::memmove(rbuf_.data(), rbuf_.data() + rpos_, rlen_ - rpos_);
+  rlen_ -= rpos_;
   rpos_ = 0;
 }
 
@@ -118,17 +122,14 @@ Status Stream::Fill(Clock::time_point deadline) {
   if (fd_ < 0) return NoStream();
   if (eof_) return NotFound("end of file");
   CompactReadBuffer();
-  size_t old = rbuf_.size();
-  rbuf_.resize(old + kReadChunk);
+  size_t old = rlen_;
+  if (rbuf_.size() < old + kReadChunk) rbuf_.resize(old + kReadChunk);
   if (transport_) return FillTransport(deadline, old);
   bool wait_first = timeout_.count() > 0;
   for (;;) {
     if (wait_first) {
       Status st = Wait(fd_, POLLIN, deadline);
-      if (!st.ok()) {
-        rbuf_.resize(old);
-        return st;
-      }
+      if (!st.ok()) return st;
     }
     ssize_t n = ::read(fd_, rbuf_.data() + old, kReadChunk);
     if (n >= 0) return Filled(old, n);
@@ -137,18 +138,15 @@ Status Stream::Fill(Clock::time_point deadline) {
       wait_first = true;
       continue;
     }
-    int err = errno;
-    rbuf_.resize(old);
-    return ErrnoStatus(err, "read");
+    return ErrnoStatus(errno, "read");
   }
 }
 
 Status Stream::Filled(size_t old, ssize_t n) {
   if (n > 0) {
-    rbuf_.resize(old + static_cast<size_t>(n));
+    rlen_ = old + static_cast<size_t>(n);
     return OkStatus();
   }
-  rbuf_.resize(old);
   eof_ = true;
   return NotFound("end of file");
 }
@@ -159,15 +157,9 @@ Status Stream::FillTransport(Clock::time_point deadline, size_t old) {
     Status err;
     ssize_t n = transport_->Read(rbuf_.data() + old, kReadChunk, &want, &err);
     if (n >= 0) return Filled(old, n);
-    if (want == Transport::Want::kNone) {
-      rbuf_.resize(old);
-      return err.ok() ? Unavailable("transport read error") : err;
-    }
+    if (want == Transport::Want::kNone) return err.ok() ? Unavailable("transport read error") : err;
     Status st = Wait(fd_, want == Transport::Want::kRead ? POLLIN : POLLOUT, deadline);
-    if (!st.ok()) {
-      rbuf_.resize(old);
-      return st;
-    }
+    if (!st.ok()) return st;
   }
 }
 
@@ -207,7 +199,7 @@ Status Stream::ReadLine(std::string* line, size_t max_len, LineEnd* end) {
   size_t scanned = 0;  // bytes after rpos_ known to hold no '\n'
   for (;;) {
     const char* begin = rbuf_.data() + rpos_;
-    const size_t avail = rbuf_.size() - rpos_;
+    const size_t avail = rlen_ - rpos_;
     const void* nl = ::memchr(begin + scanned, '\n', avail - scanned);
     if (nl != nullptr) {
       size_t len = static_cast<const char*>(nl) - begin;
@@ -233,14 +225,14 @@ Status Stream::ReadLine(std::string* line, size_t max_len, LineEnd* end) {
     // last buffered byte is the CR): keep the head, discard the rest.
     if (avail > 0 && (avail - 1 > max_len || (avail - 1 == max_len && begin[max_len] != '\r'))) {
       line->assign(begin, max_len);
-      rpos_ = rbuf_.size();
+      rpos_ = rlen_;
       for (;;) {
         Status st = Fill(deadline);
         if (!st.ok()) return st;
         const char* b = rbuf_.data() + rpos_;
-        const void* p = ::memchr(b, '\n', rbuf_.size() - rpos_);
+        const void* p = ::memchr(b, '\n', rlen_ - rpos_);
         if (p == nullptr) {
-          rpos_ = rbuf_.size();
+          rpos_ = rlen_;
           continue;
         }
         size_t at = static_cast<const char*>(p) - b;
@@ -261,7 +253,7 @@ Status Stream::ReadLine(std::string* line, size_t max_len, LineEnd* end) {
         // by one byte here: a trailing CR that turned out to be data.)
         const size_t n = buffered_input();
         line->assign(rbuf_.data() + rpos_, std::min(n, max_len));
-        rpos_ = rbuf_.size();
+        rpos_ = rlen_;
         if (n > max_len) {
           return ResourceExhausted(StrFormat("line longer than %zu bytes", max_len));
         }

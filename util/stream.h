@@ -150,7 +150,7 @@ class Stream {
   // Bytes read from the descriptor but not yet returned to the caller
   // (e.g. SMTP pipelining detection, or checking that nothing is pending
   // before a TLS handshake takes over the descriptor).
-  size_t buffered_input() const { return rbuf_.size() - rpos_; }
+  size_t buffered_input() const { return rlen_ - rpos_; }
 
   // Buffers output; flushes by itself when the buffer passes kBufferSize.
   Status Write(std::string_view data);
@@ -166,7 +166,7 @@ class Stream {
   Transport* transport() const { return transport_.get(); }
   // Drops the input read but not yet returned (before set_transport()).
   void DiscardInput() {
-    rbuf_.clear();
+    rlen_ = 0;
     rpos_ = 0;
   }
 
@@ -194,8 +194,11 @@ class Stream {
   bool use_send_ = true;  // cleared after send(2) says ENOTSOCK
   std::chrono::milliseconds timeout_{0};
   LineEnd last_line_end_ = LineEnd::kNone;
+  // Input: rbuf_[rpos_, rlen_) is unread. rbuf_ only grows, so a read
+  // never pays for clearing the space it is about to fill.
   std::string rbuf_;
   size_t rpos_ = 0;
+  size_t rlen_ = 0;
   std::string wbuf_;
   size_t wpos_ = 0;
   std::unique_ptr<Transport> transport_;
