@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
   server::TriggerServerHooks hooks;
   hooks.postlogd = true;
   hooks.ignore_max_use = true;
+  hooks.never_busy = true;
   hooks.pre_init = [](server::Server& s) {
     log_file.path = s.config().Get("maillog_file");
     if (log_file.path.empty()) msg::Fatal("maillog_file is empty: nothing to write to");
