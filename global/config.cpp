@@ -122,9 +122,13 @@ util::StatusOr<Config> Config::Load(const std::string& config_dir) {
   return cfg;
 }
 
-void Config::SetMainCf(util::CfFile cf) { main_cf_ = std::move(cf); }
+void Config::SetMainCf(util::CfFile cf) {
+  main_cf_ = std::move(cf);
+  expanded_.clear();
+}
 
 void Config::SetServices(std::multimap<std::string, std::string> name_to_command) {
+  expanded_.clear();
   services_.clear();
   services_.insert(name_to_command.begin(), name_to_command.end());
 }
@@ -142,6 +146,7 @@ std::vector<std::string> Config::ServiceParameterNames() const {
 
 void Config::Set(std::string_view name, std::string_view value) {
   overrides_[std::string(name)] = std::string(value);
+  expanded_.clear();
 }
 
 std::optional<std::string> Config::Default(std::string_view name) const {
@@ -365,12 +370,14 @@ std::string Config::Get(AnyParam param) const { return GetExpanded(param.name())
 
 std::string Config::GetExpanded(std::string_view name) const {
   CheckDeclared(name);
+  if (auto it = expanded_.find(name); it != expanded_.end()) return it->second;
   auto raw = Raw(name);
   if (!raw) return {};
   std::vector<std::string> stack{std::string(name)};
   std::string out;
   util::Status s = ExpandInto(*raw, &stack, &out);
   if (!s.ok()) msg::Fatal("%s: %s", std::string(name).c_str(), s.message().c_str());
+  expanded_.emplace(std::string(name), out);
   return out;
 }
 

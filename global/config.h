@@ -169,6 +169,10 @@ class Config {
   MasterCf master_cf_;
   util::Status master_cf_status_;
   std::map<std::string, std::string, std::less<>> overrides_;
+  // GetExpanded's results, cleared by every setter: a daemon reads some
+  // parameters per request (timeouts, service names), and expanding one
+  // walks -o overrides, main.cf, compatibility defaults and $references.
+  mutable std::map<std::string, std::string, std::less<>> expanded_;
   // master.cf service name -> command; "smtp" is both smtpd (inet) and smtp (unix).
   std::multimap<std::string, std::string, std::less<>> services_;
   WarningHook warn_;

@@ -94,6 +94,18 @@ TEST(ConfigTest, LazyExpansionSeesLaterOverrides) {
   EXPECT_EQ(c.Get("myorigin"), "b.example");
 }
 
+TEST(ConfigTest, RememberedValuesFollowEverySetter) {
+  // Get remembers expansions; each setter forgets them.
+  Config c = Make("myhostname = a.example\n");
+  EXPECT_EQ(c.Get("myorigin"), "a.example");
+  std::vector<std::string> w;
+  c.SetMainCf(*util::CfFile::Parse("myhostname = c.example\n", "/cfg/main.cf", &w));
+  EXPECT_EQ(c.Get("myorigin"), "c.example");
+  EXPECT_EQ(c.Get(AnyParam::Dynamic("relay_destination_concurrency_limit")), "");
+  c.SetServices({{"relay", "smtp"}});
+  EXPECT_EQ(c.Get(AnyParam::Dynamic("relay_destination_concurrency_limit")), "20");
+}
+
 TEST(ConfigTest, DerivedDefaultsFollowTheConfiguration) {
   Config c = Make("myhostname = mx.example.com\n");
   EXPECT_EQ(c.Get("mydomain"), "example.com");
