@@ -1,10 +1,10 @@
 #include "tables/mysql_table.h"
 
 #include <fcntl.h>
-#include <mysql.h>
 
 #include <set>
 
+#include "tables/mariadb_api.h"
 #include "tables/registry.h"
 #include "util/cf_file.h"
 #include "util/files.h"
@@ -244,12 +244,12 @@ namespace {
 
 class MariadbConnection : public MysqlConnection {
  public:
-  explicit MariadbConnection(MYSQL* db) : db_(db) {}
-  ~MariadbConnection() override { mysql_close(db_); }
+  MariadbConnection(const MariadbApi& api, MYSQL* db) : api_(api), db_(db) {}
+  ~MariadbConnection() override { api_.close(db_); }
 
   std::string Escape(std::string_view s) override {
     std::string out(2 * s.size() + 1, '\0');
-    unsigned long n = mysql_real_escape_string(db_, out.data(), s.data(), s.size());
+    unsigned long n = api_.real_escape_string(db_, out.data(), s.data(), s.size());
     if (n == static_cast<unsigned long>(-1)) n = 0;
     out.resize(n);
     return out;
@@ -257,29 +257,29 @@ class MariadbConnection : public MysqlConnection {
 
   Result Query(std::string_view sql) override {
     Result r;
-    if (mysql_real_query(db_, sql.data(), sql.size()) != 0) return Error();
-    MYSQL_RES* res = mysql_store_result(db_);
+    if (api_.real_query(db_, sql.data(), sql.size()) != 0) return Error();
+    MYSQL_RES* res = api_.store_result(db_);
     if (!res) {
-      if (mysql_errno(db_) != 0) return Error();
+      if (api_.errno_(db_) != 0) return Error();
       r.kind = Result::Kind::kNoResultSet;
     } else {
-      unsigned fields = mysql_num_fields(res);
-      while (MYSQL_ROW row = mysql_fetch_row(res)) {
-        unsigned long* len = mysql_fetch_lengths(res);
+      unsigned fields = api_.num_fields(res);
+      while (MYSQL_ROW row = api_.fetch_row(res)) {
+        unsigned long* len = api_.fetch_lengths(res);
         std::vector<std::string>& cols = r.rows.emplace_back();
         for (unsigned j = 0; j < fields; ++j)
           cols.emplace_back(row[j] ? std::string(row[j], len[j]) : std::string());
       }
-      mysql_free_result(res);
+      api_.free_result(res);
     }
     // A CALL also sends a status result; more than one result set is an error.
     bool extra = false;
     int st;
-    while ((st = mysql_next_result(db_)) == 0) {
-      if (MYSQL_RES* more = mysql_store_result(db_)) {
+    while ((st = api_.next_result(db_)) == 0) {
+      if (MYSQL_RES* more = api_.store_result(db_)) {
         extra = true;
-        mysql_free_result(more);
-      } else if (mysql_errno(db_) != 0) {
+        api_.free_result(more);
+      } else if (api_.errno_(db_) != 0) {
         return Error();
       }
     }
@@ -295,11 +295,12 @@ class MariadbConnection : public MysqlConnection {
  private:
   Result Error() {
     Result r;
-    unsigned e = mysql_errno(db_);
+    unsigned e = api_.errno_(db_);
     r.kind = IsMysqlConnectionError(e) ? Result::Kind::kConnectionError : Result::Kind::kQueryError;
-    r.error = util::StrFormat("%s (error %u)", mysql_error(db_), e);
+    r.error = util::StrFormat("%s (error %u)", api_.error(db_), e);
     return r;
   }
+  const MariadbApi& api_;
   MYSQL* db_;
 };
 
@@ -310,34 +311,37 @@ class MariadbConnector : public MysqlConnector {
   explicit MariadbConnector(MysqlConfig config) : c_(std::move(config)) {}
 
   util::StatusOr<std::unique_ptr<MysqlConnection>> Connect(const MysqlHost& h) override {
-    MYSQL* db = mysql_init(nullptr);
+    util::StatusOr<const MariadbApi*> loaded = LoadMariadb();
+    if (!loaded.ok()) return loaded.status();
+    const MariadbApi& api = **loaded;
+    MYSQL* db = api.init(nullptr);
     if (!db) return util::Unavailable("mysql_init: out of memory");
     unsigned connect_timeout = c_.connect_timeout, query_timeout = c_.query_timeout;
-    mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-    mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &query_timeout);
-    mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &query_timeout);
-    if (!c_.option_file.empty()) mysql_options(db, MYSQL_READ_DEFAULT_FILE, c_.option_file.c_str());
+    api.options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+    api.options(db, MYSQL_OPT_READ_TIMEOUT, &query_timeout);
+    api.options(db, MYSQL_OPT_WRITE_TIMEOUT, &query_timeout);
+    if (!c_.option_file.empty()) api.options(db, MYSQL_READ_DEFAULT_FILE, c_.option_file.c_str());
     if (!c_.option_group.empty())
-      mysql_options(db, MYSQL_READ_DEFAULT_GROUP, c_.option_group.c_str());
-    if (!c_.charset.empty()) mysql_options(db, MYSQL_SET_CHARSET_NAME, c_.charset.c_str());
+      api.options(db, MYSQL_READ_DEFAULT_GROUP, c_.option_group.c_str());
+    if (!c_.charset.empty()) api.options(db, MYSQL_SET_CHARSET_NAME, c_.charset.c_str());
     if (!c_.tls_cert_file.empty() || !c_.tls_key_file.empty() || !c_.tls_CAfile.empty() ||
         !c_.tls_CApath.empty() || !c_.tls_ciphers.empty()) {
-      mysql_ssl_set(db, OrNull(c_.tls_key_file), OrNull(c_.tls_cert_file), OrNull(c_.tls_CAfile),
-                    OrNull(c_.tls_CApath), OrNull(c_.tls_ciphers));
+      api.ssl_set(db, OrNull(c_.tls_key_file), OrNull(c_.tls_cert_file), OrNull(c_.tls_CAfile),
+                  OrNull(c_.tls_CApath), OrNull(c_.tls_ciphers));
     }
     if (c_.tls_verify_cert) {
       my_bool on = 1;
-      mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      api.options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
     }
     bool unix_socket = h.kind == MysqlHost::Kind::kUnix;
-    if (!mysql_real_connect(db, unix_socket ? "localhost" : h.host.c_str(), c_.user.c_str(),
-                            c_.password.c_str(), OrNull(c_.dbname), unix_socket ? 0 : h.port,
-                            unix_socket ? h.socket.c_str() : nullptr, CLIENT_MULTI_RESULTS)) {
-      std::string err = util::StrFormat("%s (error %u)", mysql_error(db), mysql_errno(db));
-      mysql_close(db);
+    if (!api.real_connect(db, unix_socket ? "localhost" : h.host.c_str(), c_.user.c_str(),
+                          c_.password.c_str(), OrNull(c_.dbname), unix_socket ? 0 : h.port,
+                          unix_socket ? h.socket.c_str() : nullptr, CLIENT_MULTI_RESULTS)) {
+      std::string err = util::StrFormat("%s (error %u)", api.error(db), api.errno_(db));
+      api.close(db);
       return util::Unavailable(err);
     }
-    return std::unique_ptr<MysqlConnection>(new MariadbConnection(db));
+    return std::unique_ptr<MysqlConnection>(new MariadbConnection(api, db));
   }
 
  private:
@@ -538,6 +542,10 @@ util::StatusOr<std::unique_ptr<Table>> OpenMysql(std::string_view name,
     });
   }
   if (!config.ok()) return config.status();
+  // The connector is loaded here, at open, so that a system without it
+  // says so at once rather than at every lookup.
+  if (util::StatusOr<const MariadbApi*> api = LoadMariadb(); !api.ok())
+    return util::FailedPrecondition(table + ": " + api.status().message());
   auto connector = NewMariadbConnector(*config);
   return NewMysqlTable(std::string(name), std::move(*config), options, std::move(connector));
 }

@@ -142,6 +142,36 @@ class MysqlTableTest(unittest.TestCase):
         want = "".join("%s\t%s\n" % (k, v) for k, v in cases if v is not None)
         self.assertEqual(r.out, want, r)
 
+    # -- loading the connector --
+
+    def test_connector_is_loaded_only_for_a_mysql_table(self):
+        # No program links libmariadb (it costs every daemon start ~2 ms):
+        # tables/mariadb_api.cpp loads it when a mysql: table is opened.
+        for name in sorted(os.listdir(mtatest.BIN)):
+            path = os.path.join(mtatest.BIN, name)
+            if not os.access(path, os.X_OK) or os.path.isdir(path):
+                continue
+            r = subprocess.run(["readelf", "-d", path], capture_output=True, text=True)
+            with self.subTest(program=name):
+                self.assertNotIn("libmariadb", r.stdout)
+        # postmap -q with a mysql: table maps it (and finds the row) ...
+        table = "mysql:" + os.path.join(self.sql, "mysql_virtual_mailbox_maps.cf")
+        maps = ("import subprocess, sys\n"
+                "p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, "
+                "text=True)\n"
+                "p.stdin.write('bob@example.jp\\n'); p.stdin.flush(); print(p.stdout.readline(), end='')\n"
+                "print(open('/proc/%d/maps' % p.pid).read().count('libmariadb') > 0)\n"
+                "p.stdin.close(); p.wait()\n")
+        r = mtatest.run(["python3", "-c", maps, POSTMAP, "-c", self.conf, "-q", "-", table],
+                        timeout=60)
+        self.assertEqual(r.out, "bob@example.jp\texample.jp/bob/\nTrue\n", r)
+        # ... and with a hash: table does not.
+        hashed = write(os.path.join(self.tmp, "plain"), "k v\n")
+        self.assertEqual(self.postmap(hashed).rc, 0)
+        r = mtatest.run(["python3", "-c", maps.replace("bob@example.jp", "k"), POSTMAP, "-c",
+                         self.conf, "-q", "-", "hash:" + hashed], timeout=60)
+        self.assertEqual(r.out, "k\tv\nFalse\n", r)
+
     # -- the virtual-hosting example's query files --
 
     def test_virtual_mailbox_maps(self):
