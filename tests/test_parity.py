@@ -212,6 +212,8 @@ class ParityTest(mtatest.TempDirTestCase):
             "250 2.0.0 Ok",
             "252 2.0.0 ü@example.com"])
         warnings = re.compile(r"warning: Illegal address syntax from \S+\[127\.0\.0\.1\] (.*)")
+        # The log lines travel through postlogd: wait for them, bounded.
+        mtatest.wait_for(lambda: len(warnings.findall(inst.log())) >= 3, what="our warnings")
         ours = warnings.findall(inst.log())
         self.assertEqual(ours, ["in MAIL command: <a@b??cher.example>",
                                 "in RCPT command: <u@b??cher.example>",
@@ -223,6 +225,8 @@ class ParityTest(mtatest.TempDirTestCase):
         deb_replies = session(deb_port, self.UTF8_SESSION)
         self.assertEqual(deb_replies[0], replies[0])
         self.assertEqual(deb_replies[1:], replies[1:])
+        mtatest.wait_for(lambda: len(warnings.findall(deb.log())) >= len(ours),
+                         what="Debian's warnings")
         self.assertEqual(warnings.findall(deb.log()), ours)
 
     def expire_steps(self, etc, queue_ids, run, log, wait_log, deferred_count):
