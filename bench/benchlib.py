@@ -2,7 +2,9 @@
 the environment), instances of ours and of Debian's Postfix configured
 alike, starting and stopping them, and driving Postfix's smtp-source.
 
-Settings: SESSIONS (10), MESSAGES (5,000), SIZE (2,048 bytes); TLS=1: every
+Settings: SESSIONS (10), MESSAGES (5,000), SIZE (2,048 bytes), RECIPIENTS
+(1: recipients per message, smtp-source -r); ONLY=ours measures ours alone
+(e.g. under perf record); TLS=1: every
 session does STARTTLS (bench/tls_source_bench instead of smtp-source; both
 systems with the same certificate, tlsmgr and session cache), RESUME=0
 makes every handshake a full one (default: the load generator offers the
@@ -23,6 +25,8 @@ BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 SESSIONS = int(os.environ.get("SESSIONS", 10))
 MESSAGES = int(os.environ.get("MESSAGES", 5000))
 SIZE = int(os.environ.get("SIZE", 2048))
+RECIPIENTS = int(os.environ.get("RECIPIENTS", 1))
+ONLY_OURS = os.environ.get("ONLY") == "ours"
 KEEP = os.environ.get("KEEP") == "1"
 TLS = os.environ.get("TLS") == "1"
 RESUME = os.environ.get("RESUME") != "0"
@@ -463,7 +467,10 @@ TLS_SERVICES = "tlsmgr unix - - n 1000? 1 tlsmgr\n"
 def smtp_source(port, to, numbered=False):
     """Runs smtp-source (SESSIONS, MESSAGES, SIZE), or with TLS=1
     bench/tls_source_bench; returns the seconds until every message was
-    accepted. numbered: -N, recipients 1to, 2to, ..."""
+    accepted. numbered: -N, recipients 1to, 2to, ... (with RECIPIENTS > 1
+    the numbers run on across messages: 1to..5to, 6to..10to, ...)"""
+    if TLS and RECIPIENTS > 1:
+        raise Failed("TLS=1 sends one recipient per message (bench/tls_source_bench)")
     start = time.time()
     if TLS:
         tool = [os.path.join(BUILD, "bench", "tls_source_bench")] + (["-r"] if RESUME else [])
@@ -471,6 +478,7 @@ def smtp_source(port, to, numbered=False):
         tool = [SMTP_SOURCE]
     r = subprocess.run(tool + ["-s", str(SESSIONS), "-m", str(MESSAGES), "-l", str(SIZE)]
                        + (["-N"] if numbered else [])
+                       + (["-r", str(RECIPIENTS)] if RECIPIENTS > 1 else [])
                        + ["-f", "sender@example.org", "-t", to, "127.0.0.1:%d" % port],
                        capture_output=True, text=True, timeout=3600)
     if r.returncode != 0:
