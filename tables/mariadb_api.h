@@ -22,21 +22,21 @@
 
 namespace tables {
 
-#define MTA_MARIADB_FUNCTIONS(X)                                                       \
-  X(init, mysql_init)                                                                  \
-  X(options, mysql_options)                                                            \
-  X(ssl_set, mysql_ssl_set)                                                            \
-  X(real_connect, mysql_real_connect)                                                  \
-  X(close, mysql_close)                                                                \
-  X(error, mysql_error)                                                                \
-  X(errno_, mysql_errno)                                                               \
-  X(real_escape_string, mysql_real_escape_string)                                      \
-  X(real_query, mysql_real_query)                                                      \
-  X(store_result, mysql_store_result)                                                  \
-  X(num_fields, mysql_num_fields)                                                      \
-  X(fetch_row, mysql_fetch_row)                                                        \
-  X(fetch_lengths, mysql_fetch_lengths)                                                \
-  X(free_result, mysql_free_result)                                                    \
+#define MTA_MARIADB_FUNCTIONS(X)                  \
+  X(init, mysql_init)                             \
+  X(options, mysql_options)                       \
+  X(ssl_set, mysql_ssl_set)                       \
+  X(real_connect, mysql_real_connect)             \
+  X(close, mysql_close)                           \
+  X(error, mysql_error)                           \
+  X(errno_, mysql_errno)                          \
+  X(real_escape_string, mysql_real_escape_string) \
+  X(real_query, mysql_real_query)                 \
+  X(store_result, mysql_store_result)             \
+  X(num_fields, mysql_num_fields)                 \
+  X(fetch_row, mysql_fetch_row)                   \
+  X(fetch_lengths, mysql_fetch_lengths)           \
+  X(free_result, mysql_free_result)               \
   X(next_result, mysql_next_result)
 
 struct MariadbApi {
