@@ -30,7 +30,10 @@ constexpr int kMaxDrain = 100000;
 class TriggerServer : public EventServer {
  public:
   TriggerServer(Server& s, const TriggerServerHooks& hooks)
-      : EventServer(s), hooks_(hooks), type_(s.args().service_type) {}
+      : EventServer(s),
+        hooks_(hooks),
+        type_(s.args().service_type),
+        buf_(type_ == "unix-dgram" ? kMaxDatagram : kMaxTrigger, '\0') {}
 
  private:
   bool Stream() const { return type_ == "unix" || type_ == "inet"; }
@@ -39,7 +42,11 @@ class TriggerServer : public EventServer {
 
   // Hands one request to the daemon, with the status and lifetime bookkeeping.
   void Handle(std::string_view request) {
-    if (!hooks_.never_busy) s_.Notify(master_proto::Status::kTaken);
+    // never_busy: only the first request is reported, which master needs
+    // to know the process works (a process that dies before taking one is
+    // a bad command startup, and its service is throttled).
+    const bool report = !hooks_.never_busy || uses_ == 0;
+    if (report) s_.Notify(master_proto::Status::kTaken);
     if (msg::Verbose()) msg::Info("trigger: %zu bytes", request.size());
     hooks_.service(request, s_);
     ++uses_;
@@ -49,7 +56,7 @@ class TriggerServer : public EventServer {
     else if (s_.exit_requested())
       Drain("exit requested");
     else {
-      if (!hooks_.never_busy) s_.Notify(master_proto::Status::kAvailable);
+      if (report) s_.Notify(master_proto::Status::kAvailable);
       ArmIdleTimer();
     }
   }
@@ -66,9 +73,6 @@ class TriggerServer : public EventServer {
 
   // One read of a FIFO or one datagram; false when nothing more is there.
   bool ReadOne(int fd) {
-    // Sized once: clearing 64 KiB for every datagram used to cost more
-    // than postlogd's write of the line.
-    if (buf_.empty()) buf_.resize(type_ == "unix-dgram" ? kMaxDatagram : kMaxTrigger);
     ssize_t n = type_ == "unix-dgram" ? recv(fd, buf_.data(), buf_.size(), MSG_DONTWAIT)
                                       : read(fd, buf_.data(), buf_.size());
     if (n < 0) {
@@ -156,7 +160,9 @@ class TriggerServer : public EventServer {
   std::string type_;
   std::map<uint64_t, Client> clients_;
   uint64_t next_id_ = 1;
-  std::string buf_;  // one FIFO read or datagram
+  // One FIFO read or datagram, allocated once: clearing 64 KiB for every
+  // datagram cost more than postlogd's write of the line.
+  std::string buf_;
 };
 
 }  // namespace

@@ -27,11 +27,11 @@
 //
 // Lifetime (daemon.h): max_use counts triggers; max_idle is the time since
 // the last trigger (the daemon's own timers do not count); master hears
-// "taken" while a trigger is handled and "available" otherwise (unless
-// hooks.never_busy). When master
-// closes the lifeline it stops listening, hands the daemon what is already
-// queued on a FIFO or datagram socket (postlogd writes every line it was
-// sent), waits for connections already accepted, and exits.
+// "taken" while a trigger is handled and "available" otherwise (for the
+// first trigger only with hooks.never_busy). When master closes the
+// lifeline it stops listening, hands the daemon what is already queued on
+// a FIFO or datagram socket (postlogd writes every line it was sent), waits
+// for connections already accepted, and exits.
 #pragma once
 
 #include <functional>
@@ -51,9 +51,11 @@ struct TriggerServerHooks : ServerHooks {
   std::function<void()> drain;
   std::function<bool()> busy;
   // The service returns at once and never waits (postlogd: one write(2)
-  // of one line): master is not told "taken" and "available" around each
-  // request, which would cost two status writes and two wake-ups of master
-  // for every log line. The process is always available between requests.
+  // of one line): master is told "taken" and "available" around the first
+  // request only (so that it counts the process as one that works, not a
+  // bad command startup), not around each, which would cost two status
+  // writes and two wake-ups of master for every log line. The process is
+  // always available between requests.
   bool never_busy = false;
 };
 

@@ -163,6 +163,34 @@ class MasterTest(mtatest.TempDirTestCase):
         c.close()
         self.assertNotIn("bad command startup", inst.log())
 
+    def test_killed_postlogd_is_replaced_at_once(self):
+        # postlogd reports only its first log line to master (never_busy);
+        # that one report must keep a killed postlogd from counting as a
+        # bad command startup, whose service would be throttled for a
+        # minute with the log lines waiting.
+        extra = ""
+        if os.geteuid() == 0:  # postlogd refuses a privileged mail_owner
+            import pwd
+            try:
+                pwd.getpwnam("postfix")
+            except KeyError:
+                self.skipTest("runs as root without a postfix user")
+            extra = "mail_owner = postfix\n"
+        port = free_port()
+        inst = self.instance("%d inet n n n - 1 %s\npostlog unix-dgram n - n - 1 %s\n"
+                             % (port, ECHO, mtatest.program("postlogd")), extra_main=extra)
+        inst.start()
+        inst.wait_log(r"daemon started")
+        c = connect(port)
+        inst.pids.add(talk(c, "one")[0])
+        c.close()
+        logger = wait_for(lambda: inst.children_named("postlogd"),
+                          what=lambda: "postlogd; log:\n" + inst.log())[0]
+        os.kill(logger, signal.SIGKILL)
+        # master's warning reaches the file only through a new postlogd.
+        inst.wait_log(r"warning: process \S*postlogd pid %d killed by signal 9" % logger)
+        self.assertNotIn("bad command startup", inst.log())
+
     def test_failing_command_is_throttled(self):
         port = free_port()
         inst = self.instance("%d inet n n n - 1 /bin/false\n" % port,
