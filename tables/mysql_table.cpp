@@ -308,43 +308,41 @@ const char* OrNull(const std::string& s) { return s.empty() ? nullptr : s.c_str(
 
 class MariadbConnector : public MysqlConnector {
  public:
-  explicit MariadbConnector(MysqlConfig config) : c_(std::move(config)) {}
+  MariadbConnector(const MariadbApi& api, MysqlConfig config) : api_(api), c_(std::move(config)) {}
 
   util::StatusOr<std::unique_ptr<MysqlConnection>> Connect(const MysqlHost& h) override {
-    util::StatusOr<const MariadbApi*> loaded = LoadMariadb();
-    if (!loaded.ok()) return loaded.status();
-    const MariadbApi& api = **loaded;
-    MYSQL* db = api.init(nullptr);
+    MYSQL* db = api_.init(nullptr);
     if (!db) return util::Unavailable("mysql_init: out of memory");
     unsigned connect_timeout = c_.connect_timeout, query_timeout = c_.query_timeout;
-    api.options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-    api.options(db, MYSQL_OPT_READ_TIMEOUT, &query_timeout);
-    api.options(db, MYSQL_OPT_WRITE_TIMEOUT, &query_timeout);
-    if (!c_.option_file.empty()) api.options(db, MYSQL_READ_DEFAULT_FILE, c_.option_file.c_str());
+    api_.options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+    api_.options(db, MYSQL_OPT_READ_TIMEOUT, &query_timeout);
+    api_.options(db, MYSQL_OPT_WRITE_TIMEOUT, &query_timeout);
+    if (!c_.option_file.empty()) api_.options(db, MYSQL_READ_DEFAULT_FILE, c_.option_file.c_str());
     if (!c_.option_group.empty())
-      api.options(db, MYSQL_READ_DEFAULT_GROUP, c_.option_group.c_str());
-    if (!c_.charset.empty()) api.options(db, MYSQL_SET_CHARSET_NAME, c_.charset.c_str());
+      api_.options(db, MYSQL_READ_DEFAULT_GROUP, c_.option_group.c_str());
+    if (!c_.charset.empty()) api_.options(db, MYSQL_SET_CHARSET_NAME, c_.charset.c_str());
     if (!c_.tls_cert_file.empty() || !c_.tls_key_file.empty() || !c_.tls_CAfile.empty() ||
         !c_.tls_CApath.empty() || !c_.tls_ciphers.empty()) {
-      api.ssl_set(db, OrNull(c_.tls_key_file), OrNull(c_.tls_cert_file), OrNull(c_.tls_CAfile),
-                  OrNull(c_.tls_CApath), OrNull(c_.tls_ciphers));
+      api_.ssl_set(db, OrNull(c_.tls_key_file), OrNull(c_.tls_cert_file), OrNull(c_.tls_CAfile),
+                   OrNull(c_.tls_CApath), OrNull(c_.tls_ciphers));
     }
     if (c_.tls_verify_cert) {
       my_bool on = 1;
-      api.options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      api_.options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
     }
     bool unix_socket = h.kind == MysqlHost::Kind::kUnix;
-    if (!api.real_connect(db, unix_socket ? "localhost" : h.host.c_str(), c_.user.c_str(),
-                          c_.password.c_str(), OrNull(c_.dbname), unix_socket ? 0 : h.port,
-                          unix_socket ? h.socket.c_str() : nullptr, CLIENT_MULTI_RESULTS)) {
-      std::string err = util::StrFormat("%s (error %u)", api.error(db), api.errno_(db));
-      api.close(db);
+    if (!api_.real_connect(db, unix_socket ? "localhost" : h.host.c_str(), c_.user.c_str(),
+                           c_.password.c_str(), OrNull(c_.dbname), unix_socket ? 0 : h.port,
+                           unix_socket ? h.socket.c_str() : nullptr, CLIENT_MULTI_RESULTS)) {
+      std::string err = util::StrFormat("%s (error %u)", api_.error(db), api_.errno_(db));
+      api_.close(db);
       return util::Unavailable(err);
     }
-    return std::unique_ptr<MysqlConnection>(new MariadbConnection(api, db));
+    return std::unique_ptr<MysqlConnection>(new MariadbConnection(api_, db));
   }
 
  private:
+  const MariadbApi& api_;
   MysqlConfig c_;
 };
 
@@ -503,8 +501,10 @@ class MysqlTable : public Table {
 
 }  // namespace
 
-std::unique_ptr<MysqlConnector> NewMariadbConnector(const MysqlConfig& config) {
-  return std::make_unique<MariadbConnector>(config);
+util::StatusOr<std::unique_ptr<MysqlConnector>> NewMariadbConnector(const MysqlConfig& config) {
+  util::StatusOr<const MariadbApi*> api = LoadMariadb();
+  if (!api.ok()) return api.status();
+  return std::unique_ptr<MysqlConnector>(new MariadbConnector(**api, config));
 }
 
 util::StatusOr<std::unique_ptr<Table>> NewMysqlTable(std::string name, MysqlConfig config,
@@ -542,12 +542,11 @@ util::StatusOr<std::unique_ptr<Table>> OpenMysql(std::string_view name,
     });
   }
   if (!config.ok()) return config.status();
-  // The connector is loaded here, at open, so that a system without it
-  // says so at once rather than at every lookup.
-  if (util::StatusOr<const MariadbApi*> api = LoadMariadb(); !api.ok())
-    return util::FailedPrecondition(table + ": " + api.status().message());
+  // The connector library is loaded here, at open, so that a system
+  // without it says so at once rather than at every lookup.
   auto connector = NewMariadbConnector(*config);
-  return NewMysqlTable(std::string(name), std::move(*config), options, std::move(connector));
+  if (!connector.ok()) return util::FailedPrecondition(table + ": " + connector.status().message());
+  return NewMysqlTable(std::string(name), std::move(*config), options, std::move(*connector));
 }
 
 }  // namespace tables

@@ -137,8 +137,9 @@ class MysqlConnector {
   virtual util::StatusOr<std::unique_ptr<MysqlConnection>> Connect(const MysqlHost& host) = 0;
 };
 
-// The real connector (MariaDB Connector/C) for a configuration.
-std::unique_ptr<MysqlConnector> NewMariadbConnector(const MysqlConfig& config);
+// The real connector (MariaDB Connector/C, loaded here: mariadb_api.h) for
+// a configuration; kUnavailable when the library cannot be loaded.
+util::StatusOr<std::unique_ptr<MysqlConnector>> NewMariadbConnector(const MysqlConfig& config);
 
 // A mysql: table over any connector. `name` is what followed "mysql:".
 util::StatusOr<std::unique_ptr<Table>> NewMysqlTable(std::string name, MysqlConfig config,
