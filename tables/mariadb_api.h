@@ -12,8 +12,9 @@
 //   if (!api.ok()) return api.status();      // "cannot load libmariadb...: why"
 //   MYSQL* db = (*api)->init(nullptr);
 //
-// The library's file name is the soname found at build time (kMariadbLib,
-// e.g. libmariadb.so.3); the headers are the build's <mysql.h>.
+// The library is named by its soname, read from the build's libmariadb.so
+// by tables/CMakeLists.txt (MTA_MARIADB_LIB, e.g. libmariadb.so.3); the
+// headers are the build's <mysql.h>.
 #pragma once
 
 #include <mysql.h>
