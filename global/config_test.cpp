@@ -101,9 +101,11 @@ TEST(ConfigTest, RememberedValuesFollowEverySetter) {
   std::vector<std::string> w;
   c.SetMainCf(*util::CfFile::Parse("myhostname = c.example\n", "/cfg/main.cf", &w));
   EXPECT_EQ(c.Get("myorigin"), "c.example");
-  EXPECT_EQ(c.Get(AnyParam::Dynamic("relay_destination_concurrency_limit")), "");
+  // (An undefined name is not remembered; a defined one must be dropped.)
   c.SetServices({{"relay", "smtp"}});
   EXPECT_EQ(c.Get(AnyParam::Dynamic("relay_destination_concurrency_limit")), "20");
+  c.SetServices({});
+  EXPECT_EQ(c.Get(AnyParam::Dynamic("relay_destination_concurrency_limit")), "");
 }
 
 TEST(ConfigTest, DerivedDefaultsFollowTheConfiguration) {
