@@ -184,6 +184,11 @@ class MasterTest(mtatest.TempDirTestCase):
         c = connect(port)
         inst.pids.add(talk(c, "one")[0])
         c.close()
+        # "daemon started" went to the file directly (master logs it before
+        # the postlog socket exists); the echo child's line is postlogd's
+        # first request, which must be taken before the kill, or the kill
+        # is a bad command startup indeed.
+        inst.wait_log(r"client done: 1 lines")
         logger = wait_for(lambda: inst.children_named("postlogd"),
                           what=lambda: "postlogd; log:\n" + inst.log())[0]
         os.kill(logger, signal.SIGKILL)
