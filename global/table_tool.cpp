@@ -19,6 +19,7 @@
 #include "global/config.h"
 #include "global/maillog.h"
 #include "global/param_usage.h"
+#include "global/table_loader.h"
 #include "tables/registry.h"
 #include "tables/table.h"
 #include "util/msg.h"
@@ -341,6 +342,7 @@ class Postmap {
     if (!o_.incremental) SizeCacheFor(st.st_size);
     auto table = OpenTable(m, open_flags, WriteFlags());
     base_ = std::move(saved);
+    table_loader::Loader load(*table, UpdateFailed, /*fresh=*/!o_.incremental);
     LogicalLineReader reader(fd, source);
     std::string text;
     int lineno;
@@ -351,7 +353,7 @@ class Postmap {
           msg::Warn("%s, line %d: need name:value pair", source.c_str(), lineno);
           continue;
         }
-        Update(*table, o_.no_fold ? e->name : util::Lowercase(e->name), e->value);
+        load.Add(o_.no_fold ? e->name : util::Lowercase(e->name), e->value);
         continue;
       }
       std::string_view line = util::TrimRight(text);
@@ -365,16 +367,17 @@ class Postmap {
       if (key.size() > 1 && key.back() == ':')
         msg::Warn("%s, line %d: record is in \"key: value\" format; is this an alias file?",
                   source.c_str(), lineno);
-      Update(*table, key, value);
+      load.Add(key, value);
     }
     // Alias databases end with Postfix's NIS records: the time of the
     // build, the master's name, and "@" whose presence says the database
     // is complete (sendmail's convention).
     if (o_.flavor == Flavor::kPostalias && !o_.incremental) {
-      Update(*table, "YP_LAST_MODIFIED", std::to_string(static_cast<long long>(time(nullptr))));
-      Update(*table, "YP_MASTER_NAME", cfg_.Get("myhostname"));
-      Update(*table, "@", "@");
+      load.Add("YP_LAST_MODIFIED", std::to_string(static_cast<long long>(time(nullptr))));
+      load.Add("YP_MASTER_NAME", cfg_.Get("myhostname"));
+      load.Add("@", "@");
     }
+    load.Flush();
     Commit(*table);
     table.reset();
     if (fd > 0) close(fd);
@@ -399,9 +402,8 @@ class Postmap {
     };
   }
 
-  static void Update(tables::Table& t, std::string_view key, std::string_view value) {
-    util::Status us = t.Update(key, value);
-    if (!us.ok()) msg::Fatal("table %s: %s", t.spec().c_str(), us.message().c_str());
+  [[noreturn]] static void UpdateFailed(tables::Table& t, const util::Status& st) {
+    msg::Fatal("table %s: %s", t.spec().c_str(), st.message().c_str());
   }
 
   static void Commit(tables::Table& t) {

@@ -73,13 +73,7 @@ class CdbTable : public IndexedTable {
         return util::OkStatus();
       }
       if (nul) key_.pop_back();
-      if (f & kDupIgnore) return util::OkStatus();
-      std::string text = name() + ": duplicate entry: \"" + key_ + "\"";
-      if (f & kDupWarn) {
-        msg::Warn("%s", text.c_str());
-        return util::OkStatus();
-      }
-      return util::FailedPrecondition(text);
+      return Duplicate(key_);
     }
     if (!building_) {
       mem_->emplace(key_, value_);
@@ -141,6 +135,7 @@ class CdbTable : public IndexedTable {
   }
 
  private:
+  std::string DuplicateWhere() const override { return name(); }  // the source, as Postfix
   void SetKey(std::string_view key) {
     key_.assign(key);
     if (flags() & kFoldFixed) FoldCase(&key_);

@@ -88,6 +88,8 @@ class DbTable : public IndexedTable {
     return LookupResult::NotFound();
   }
 
+  bool KeysInByteOrder() const override { return dbtype_ == DB_BTREE; }
+
   util::Status Update(std::string_view key, std::string_view value) override {
     if (util::Status st = MakeWritable(); !st.ok()) return st;
     SetKey(key);
@@ -97,17 +99,10 @@ class DbTable : public IndexedTable {
     if (nul) value_.push_back('\0');
     DBT k = MakeDbt(key_.data(), key_.size());
     DBT v = MakeDbt(value_.data(), value_.size());
-    unsigned f = flags();
-    int r = db_->put(db_, nullptr, &k, &v, (f & kDupReplace) ? 0 : DB_NOOVERWRITE);
+    int r = db_->put(db_, nullptr, &k, &v, (flags() & kDupReplace) ? 0 : DB_NOOVERWRITE);
     if (r == DB_KEYEXIST) {
       if (nul) key_.pop_back();
-      if (f & kDupIgnore) return util::OkStatus();
-      std::string text = path_ + ": duplicate entry: \"" + key_ + "\"";
-      if (f & kDupWarn) {
-        msg::Warn("%s", text.c_str());
-        return util::OkStatus();
-      }
-      return util::FailedPrecondition(text);
+      return Duplicate(key_);
     }
     if (r != 0) return util::Unavailable("error writing " + path_ + ": " + DbError(r));
     return util::OkStatus();
@@ -165,6 +160,7 @@ class DbTable : public IndexedTable {
   }
 
  private:
+  std::string DuplicateWhere() const override { return path_; }  // NAME.db
   void SetKey(std::string_view key) {
     key_.assign(key);
     if (flags() & kFoldFixed) FoldCase(&key_);

@@ -67,10 +67,11 @@ inline std::string_view StripNul(std::string_view s) {
 
 // Lower-cases ASCII letters in place (kFoldFixed; Postfix folds in the C
 // locale too).
-inline void FoldCase(std::string* s) {
-  for (char& c : *s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+inline void FoldCase(char* p, size_t n) {
+  for (char* end = p + n; p != end; ++p)
+    if (*p >= 'A' && *p <= 'Z') *p = static_cast<char>(*p + ('a' - 'A'));
 }
+inline void FoldCase(std::string* s) { FoldCase(s->data(), s->size()); }
 
 // The identity of a file (device, inode, size, mtime) for Changed().
 struct FileIdentity {

@@ -79,6 +79,8 @@ class LmdbTable : public IndexedTable {
     return LookupResult::NotFound();
   }
 
+  bool KeysInByteOrder() const override { return true; }  // LMDB's default comparison
+
   util::Status Update(std::string_view key, std::string_view value) override {
     if (util::Status st = MakeWritable(); !st.ok()) return st;
     SetKey(key);
@@ -91,15 +93,7 @@ class LmdbTable : public IndexedTable {
     Op op{Op::kPut, (flags() & kDupReplace) ? 0u : MDB_NOOVERWRITE, key_, value_};
     int r = Apply(op);
     if (nul) key_.pop_back();
-    if (r == MDB_KEYEXIST) {
-      if (flags() & kDupIgnore) return util::OkStatus();
-      std::string text = spec() + ": duplicate entry: \"" + key_ + "\"";
-      if (flags() & kDupWarn) {
-        msg::Warn("%s", text.c_str());
-        return util::OkStatus();
-      }
-      return util::FailedPrecondition(text);
-    }
+    if (r == MDB_KEYEXIST) return Duplicate(key_);
     if (r == MDB_BAD_VALSIZE) return util::InvalidArgument(path_ + ": key too long: " + key_);
     if (r != 0) return util::Unavailable("error writing " + path_ + ": " + mdb_strerror(r));
     return Pending(op);

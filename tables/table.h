@@ -102,12 +102,27 @@ class Table {
   // True when the underlying file changed since it was opened (reopen it).
   virtual bool Changed() const { return false; }
 
+  // What a build does with a key the table has already (unless
+  // kDupReplace, which the table applies itself): nothing with kDupIgnore,
+  // a warning with kDupWarn, otherwise this error. Postfix's words,
+  // WHERE: duplicate entry: "KEY", WHERE as DuplicateWhere() says.
+  util::Status Duplicate(std::string_view key) const;
+
+  // True when the table keeps its keys in byte order (btree, lmdb): Updates
+  // in that order fill its pages one after another, so a bulk load (postmap)
+  // sorts its entries first, for a build about twice as fast and a file
+  // about half as large as in source order.
+  virtual bool KeysInByteOrder() const { return false; }
+
   const std::string& type() const { return type_; }
   const std::string& name() const { return name_; }
   std::string spec() const { return type_ + ":" + name_; }
   unsigned flags() const { return flags_; }
 
  protected:
+  // The table as a duplicate warning names it: spec() unless the type says
+  // otherwise (hash and btree the .db file, cdb the source name).
+  virtual std::string DuplicateWhere() const { return spec(); }
   // Applies kFoldFixed to a key (helper for implementations).
   std::string FoldKey(std::string_view key) const;
 
