@@ -150,9 +150,19 @@ class LmdbTable : public IndexedTable {
   util::Status Commit() override {
     if (!temp_) return util::OkStatus();
     if (util::Status st = CommitBatch(); !st.ok()) return st;
+    // MDB_WRITEMAP made the file as large as the map (lmdb_map_size, a
+    // sparse file): it is cut to the pages in use, which is all a reader
+    // maps and all Postfix's postmap writes.
+    MDB_envinfo info;
+    MDB_stat stat;
+    off_t used = 0;
+    if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &stat) == 0)
+      used = static_cast<off_t>(info.me_last_pgno + 1) * stat.ms_psize;
     int r = mdb_env_sync(env_, 1);
     CloseEnv();
     if (r != 0) return util::Unavailable("error writing " + path_ + ": " + mdb_strerror(r));
+    if (used > 0 && truncate(temp_->path().c_str(), used) < 0)
+      return util::ErrnoStatus(errno, "truncate " + temp_->path());
     if (util::Status st = InstallTemp(); !st.ok()) return st;
     return OpenReader();
   }
