@@ -46,7 +46,7 @@ Each instance runs on a fresh loop-mounted ext4 image (benchlib
 InstanceRoot; 4 GB with an inode per 8 KB, as QUEUE queue files and as many
 defer logs need 2 * QUEUE inodes). Needs root, /usr/sbin/smtp-source and
 /usr/sbin/smtp-sink; without Debian's Postfix it measures ours alone.
-KEEP=1 keeps the instances' logs.
+KEEP=1 keeps the instances' logs; ONLY=ours measures ours alone.
 
 Usage: QUEUE=100000 bench/queue.py [BUILD_DIR]   (make bench runs it)
 """
@@ -348,7 +348,7 @@ def main():
         kinds.append("ours")
     else:
         print("ours: %s/bin/qmgr is not built; measuring Debian's only" % BUILD)
-    if os.access(DEBIAN_POSTFIX, os.X_OK):
+    if os.access(DEBIAN_POSTFIX, os.X_OK) and not benchlib.ONLY_OURS:
         kinds.append("debian")
     results = {}
     for s in sizes:

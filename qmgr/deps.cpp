@@ -20,6 +20,7 @@
 #include "util/fd.h"
 #include "util/files.h"
 #include "util/msg.h"
+#include "util/process.h"
 #include "util/sockets.h"
 
 namespace qmgr {
@@ -365,7 +366,11 @@ class Production : public ProductionDeps {
         clock_(loop),
         notices_(cfg, store_.layout()),
         resolver_(cfg),
-        agents_(loop, store_.layout().queue_directory) {}
+        agents_(loop, store_.layout().queue_directory) {
+    size_t limit = util::RaiseOpenLimit();
+    if (limit != SIZE_MAX)
+      max_open_files_ = limit > 2 * kReservedFds ? limit - kReservedFds : limit / 2;
+  }
   Deps deps() override {
     Deps d;
     d.store = &store_;
@@ -375,6 +380,7 @@ class Production : public ProductionDeps {
       return resolver_.ResolveMany(q);
     };
     d.agents = &agents_;
+    d.max_open_files = max_open_files_;
     return d;
   }
 
@@ -384,6 +390,7 @@ class Production : public ProductionDeps {
   BounceNotices notices_;
   resolve_client::ResolveClient resolver_;
   SocketAgents agents_;
+  size_t max_open_files_ = 0;
 };
 
 }  // namespace

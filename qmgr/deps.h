@@ -149,12 +149,20 @@ using Resolve = std::function<std::vector<util::StatusOr<resolve_client::Resolve
     const std::vector<resolve_client::ResolveClient::Query>&)>;
 
 // All required; they must outlive the QueueManager.
+// Descriptors qmgr keeps for everything but queue files: connections to
+// delivery agents, trivial-rewrite and bounce, listeners, the log.
+inline constexpr size_t kReservedFds = 256;
+
 struct Deps {
   QueueStore* store = nullptr;
   Clock* clock = nullptr;
   Notices* notices = nullptr;
   Resolve resolve;
   Agents* agents = nullptr;
+  // Each message in memory holds its queue file open (and locked): at
+  // most this many are taken, whatever qmgr_message_active_limit says
+  // (0: no bound). ProductionDeps: the open-file limit less kReservedFds.
+  size_t max_open_files = 0;
 };
 
 // The real thing: the queue directory of `cfg`, the event loop, the bounce

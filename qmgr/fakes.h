@@ -93,6 +93,7 @@ class FakeStore : public QueueStore {
     bool ready = true;
     bool busy = false;  // locked by someone else
     bool corrupt = false;
+    int read_failures = 0;  // reads that fail (out of descriptors, say) before one works
   };
   struct Log {
     double mtime = 0;
@@ -189,8 +190,12 @@ class FakeStore : public QueueStore {
   }
   util::StatusOr<queue_file::Envelope> Read(const std::string& id) override {
     if (!Has(mail_queue::kActive, id)) return util::NotFound("no file " + id);
-    const FakeFile& f = Get(mail_queue::kActive, id);
+    FakeFile& f = Get(mail_queue::kActive, id);
     if (f.corrupt) return util::InvalidArgument("corrupt queue file");
+    if (f.read_failures > 0) {
+      f.read_failures--;
+      return util::Unavailable("open queue file: Too many open files");
+    }
     return f.env;
   }
   util::Status MoveToCorrupt(const std::string& id) override {

@@ -15,6 +15,15 @@ Feeder::Feeder(const config::Config& cfg, const Deps& deps, Transports* transpor
     : cfg_(cfg), deps_(deps), transports_(transports), sink_(std::move(sink)) {
   for (const std::string& t : cfg_.GetList("defer_transports"))
     defer_transports_.insert(util::Lowercase(t));
+  long long configured = std::max<long long>(1, cfg_.GetInt("qmgr_message_active_limit"));
+  active_limit_ = static_cast<size_t>(configured);
+  if (deps_.max_open_files > 0 && deps_.max_open_files < active_limit_) {
+    active_limit_ = deps_.max_open_files;
+    msg::Warn(
+        "the open file limit allows %zu messages in memory, not qmgr_message_active_limit = "
+        "%lld; raise the limit (ulimit -n, LimitNOFILE=) for more",
+        active_limit_, configured);
+  }
 }
 
 void Feeder::Start() {
@@ -46,8 +55,7 @@ void Feeder::Wake(bool flush) {
 void Feeder::Stop() { stopped_ = true; }
 
 bool Feeder::Full(size_t taking) const {
-  return in_memory_.size() + taking >=
-             static_cast<size_t>(cfg_.GetInt("qmgr_message_active_limit")) ||
+  return in_memory_.size() + taking >= active_limit_ ||
          recipients_in_memory_ >= static_cast<size_t>(cfg_.GetInt("qmgr_message_recipient_limit"));
 }
 
@@ -223,7 +231,10 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
         msg::Warn("%s: %s; cannot move to corrupt/: %s", id.c_str(), env.status().message().c_str(),
                   st.message().c_str());
     } else {
+      // Left in active/ (out of descriptors, say): looked at again soon,
+      // not only when qmgr restarts.
       msg::Warn("%s: %s", id.c_str(), env.status().message().c_str());
+      RetryActiveLater();
     }
     deps_.store->Release(std::move(m->file), false);
     return nullptr;

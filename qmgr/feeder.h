@@ -16,7 +16,9 @@
 // message came from deferred/ by a flush. The result, one Loaded per
 // message, goes to the sink (the QueueManager), which schedules it.
 //
-// In memory are at most qmgr_message_active_limit messages and, roughly,
+// In memory are at most qmgr_message_active_limit messages (fewer when
+// the open-file limit would not let each hold its queue file open:
+// Deps::max_open_files, with a warning at start) and, roughly,
 // qmgr_message_recipient_limit recipients (checked before each file is
 // taken, not counting the recipients of the turn's batch so far, so one
 // turn may go past it): taking stops at a limit and goes on when
@@ -93,6 +95,9 @@ class Feeder {
   // The in-memory limits are reached (counting `taking` messages about to
   // be loaded).
   bool Full(size_t taking = 0) const;
+  // qmgr_message_active_limit, or fewer when the open-file limit allows
+  // no more (Deps::max_open_files).
+  size_t active_limit() const { return active_limit_; }
   size_t messages_in_memory() const { return in_memory_.size(); }
   size_t recipients_in_memory() const { return recipients_in_memory_; }
   size_t listed() const { return listed_.size(); }
@@ -138,6 +143,7 @@ class Feeder {
   Sink sink_;
   FlowHook flow_;
   std::set<std::string> defer_transports_;
+  size_t active_limit_ = 0;
   std::map<std::string, size_t> in_memory_;  // ID -> recipients counted
   size_t recipients_in_memory_ = 0;
   double last_incoming_scan_ = 0;

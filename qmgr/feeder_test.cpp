@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qmgr/fakes.h"
+#include "tables/table_testing.h"
 
 namespace qmgr {
 namespace {
@@ -18,8 +19,10 @@ class FeederTest : public ::testing::Test {
   // messages stay in memory until Release().
   Feeder& Make() {
     transports_ = std::make_unique<Transports>(cfg_);
+    Deps deps = f_.deps();
+    deps.max_open_files = max_open_files_;
     feeder_ =
-        std::make_unique<Feeder>(cfg_, f_.deps(), transports_.get(), [this](std::vector<Loaded> b) {
+        std::make_unique<Feeder>(cfg_, deps, transports_.get(), [this](std::vector<Loaded> b) {
           std::vector<std::string> ids;
           for (Loaded& l : b) {
             ids.push_back(l.message->id);
@@ -54,6 +57,7 @@ class FeederTest : public ::testing::Test {
   }
 
   config::Config cfg_ = testing::TestConfig();
+  size_t max_open_files_ = 0;
   Fakes f_;
   std::unique_ptr<Transports> transports_;
   std::unique_ptr<Feeder> feeder_;
@@ -178,6 +182,56 @@ TEST_F(FeederTest, ActiveLimitCapsMessagesInMemory) {
   EXPECT_EQ(loaded_.size(), 3u);
   EXPECT_EQ(loaded_.back().message->id, "I003");
   EXPECT_EQ(feeder.messages_in_memory(), 3u);
+}
+
+TEST_F(FeederTest, OpenFileLimitCapsMessagesInMemoryWithAWarning) {
+  // Each message in memory holds its queue file open: with room for 3,
+  // qmgr_message_active_limit = 20000 cannot be reached (the files it
+  // could not open stayed stuck in active/ until qmgr restarted).
+  tables::testing::WarningCapture warnings;
+  max_open_files_ = 3;
+  AddIncoming(10);
+  Feeder& feeder = Make();
+  EXPECT_EQ(feeder.active_limit(), 3u);
+  EXPECT_EQ(warnings.texts(),
+            (std::vector<std::string>{"the open file limit allows 3 messages in memory, not "
+                                      "qmgr_message_active_limit = 20000; raise the limit (ulimit "
+                                      "-n, LimitNOFILE=) for more"}));
+  feeder.Start();
+  f_.clock.RunDue();
+  EXPECT_EQ(loaded_.size(), 3u);
+  EXPECT_TRUE(feeder.Full());
+  EXPECT_EQ(f_.store.held.size(), 3u);
+  Release("I000");
+  f_.clock.RunDue();
+  EXPECT_EQ(feeder.messages_in_memory(), 3u);
+  EXPECT_EQ(f_.store.Count("incoming"), 6u);
+}
+
+TEST_F(FeederTest, FileThatCannotBeReadNowIsTakenAgainSoon) {
+  tables::testing::WarningCapture warnings;
+  AddIncoming(1);
+  f_.store.Get("incoming", "I000").read_failures = 1;
+  Feeder& feeder = Make();
+  feeder.Start();
+  f_.clock.RunDue();
+  EXPECT_TRUE(loaded_.empty());
+  EXPECT_EQ(warnings.texts(),
+            (std::vector<std::string>{"I000: open queue file: Too many open files"}));
+  EXPECT_EQ(f_.store.Count("active"), 1u);  // left there, not in memory
+  f_.clock.Advance(1.1);                    // not only when qmgr restarts
+  f_.clock.RunDue();
+  ASSERT_EQ(loaded_.size(), 1u);
+  EXPECT_EQ(feeder.messages_in_memory(), 1u);
+}
+
+TEST_F(FeederTest, AboveTheConfiguredLimitTheOpenFileLimitIsSilent) {
+  tables::testing::WarningCapture warnings;
+  cfg_.Set("qmgr_message_active_limit", "5");
+  max_open_files_ = 100;
+  Feeder& feeder = Make();
+  EXPECT_EQ(feeder.active_limit(), 5u);
+  EXPECT_TRUE(warnings.texts().empty());
 }
 
 TEST_F(FeederTest, RecipientLimitIsCheckedBeforeEachTurn) {

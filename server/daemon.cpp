@@ -14,6 +14,7 @@
 #include "global/param_usage.h"
 #include "util/files.h"
 #include "util/msg.h"
+#include "util/process.h"
 #include "util/sockets.h"
 #include "util/strings.h"
 
@@ -202,6 +203,7 @@ std::unique_ptr<Server> Server::Start(int argc, char** argv, const ServerHooks& 
     msg::Fatal("chdir(%s): %s", queue_dir.c_str(), strerror(errno));
   }
   signal(SIGPIPE, SIG_IGN);
+  util::RaiseOpenLimit();
   s->max_use_ = hooks.ignore_max_use ? 0 : s->config_.GetInt("max_use");
   s->max_idle_ = hooks.ignore_max_idle ? 0 : s->config_.GetTime("max_idle");
   if (s->max_use_ < 0) s->max_use_ = 0;

@@ -5,6 +5,7 @@ error, discard, or tests/daemons/test-agent (which records each delivery
 and its concurrency in a file)."""
 import os
 import re
+import resource
 import shutil
 import signal
 import time
@@ -247,6 +248,32 @@ class QmgrTest(mtatest.TempDirTestCase):
         self.assertEqual(len(deliveries), 12)
         self.assertLessEqual(peak, 3)
         self.assertGreater(peak, 1)
+        inst.wait_empty()
+
+    def test_open_file_limit_bounds_messages_in_memory(self):
+        # qmgr holds each in-memory message's queue file open. Under an
+        # open-file limit of 100 it takes at most 50 at a time (the limit
+        # less what it keeps for its connections), says so, and delivers
+        # everything; it used to take files until open() failed, and those
+        # stayed in active/ until qmgr restarted.
+        # (Long backoff: a deferred message must wait for the flush, not be
+        # retried, and deferred again, while the flush runs.)
+        inst = self.instance(main_cf="defer_transports = test\nminimal_backoff_time = 1000s\n"
+                                     "maximal_backoff_time = 4000s\n")
+        inst.start()
+        resource.prlimit(inst.master_pid(), resource.RLIMIT_NOFILE, (100, 100))
+        inst.reload()  # a new qmgr, under the new limit
+        n = 150
+        for i in range(n):
+            inst.send("m%d@test.example" % i)
+        inst.wait_log(r"status=deferred \(deferred transport\)", count=n, timeout=60)
+        inst.wait_log(r"warning: the open file limit allows 50 messages in memory, not "
+                      r"qmgr_message_active_limit = 20000")
+        r = inst.run("postqueue", "-f")
+        self.assertEqual(r.rc, 0, r)
+        mtatest.wait_for(lambda: inst.log().count("status=sent") == n, 60,
+                         lambda: "%d deliveries; log:\n%s" % (n, inst.log()[-3000:]))
+        self.assertNotIn("Too many open files", inst.log())
         inst.wait_empty()
 
     def docomo_instance(self, master_cf_text, main_cf=""):

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <map>
 
@@ -34,6 +36,17 @@ void CleanEnvironment(const std::vector<std::string>& import) {
   }
   clearenv();
   for (const auto& [name, value] : keep) setenv(name.c_str(), value.c_str(), 1);
+}
+
+size_t RaiseOpenLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return SIZE_MAX;
+  if (rl.rlim_cur != rl.rlim_max) {
+    struct rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<size_t>(rl.rlim_cur);
 }
 
 }  // namespace util
