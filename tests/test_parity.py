@@ -387,9 +387,12 @@ class ParityTest(mtatest.TempDirTestCase):
         mtatest.wait_for(lambda: inst.queue_path("deferred", notice_id), 30, "the notice deferred")
         d = mtatest.queue_dump(inst.queue_path("deferred", notice_id))
         ours = self.notice_text(d["content"], [orig_id, notice_id])
+        # The per-message fields, then the recipients' paragraphs in the
+        # order their agents finished (any order).
         self.assertIn("\nReporting-MTA: dns; mx.example.com\nX-Postfix-Queue-ID: ID0\n"
                       "X-Postfix-Sender: rfc822; s@keep.example\nArrival-Date: DATE\n\n"
-                      "Final-Recipient: rfc822; user@example.jp\n"
+                      "Final-Recipient: rfc822; ", ours)
+        self.assertIn("\n\nFinal-Recipient: rfc822; user@example.jp\n"
                       "Original-Recipient: rfc822;orig@example.jp\nAction: failed\n"
                       "Status: 5.1.1\n"
                       "Diagnostic-Code: X-Postfix; mailbox closed, write to alice@example.jp\n",
