@@ -218,7 +218,8 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
   if (when) {
     m->prev_attempt = *when;
     if (auto entries = deps_.store->ReadLog(mail_queue::kDefer, id); entries.ok())
-      for (const delivery_log::Entry& e : *entries) m->prev_defer[e.recipient] = e;
+      for (delivery_log::Entry& e : *entries)
+        m->prev_defer.push_back({std::move(e.recipient), std::move(e.status), std::move(e.reason)});
     deps_.store->RemoveLog(mail_queue::kDefer, id);
   }
   auto env = deps_.store->ReadTaken(id, *m->file);

@@ -357,8 +357,10 @@ TEST_F(FeederTest, ThePreviousAttemptsDeferLogIsReadAndRemoved) {
   const Message& m = *Find("D1").message;
   EXPECT_DOUBLE_EQ(m.prev_attempt, f_.clock.now - 1800);
   EXPECT_DOUBLE_EQ(m.arrival, arrival);
-  ASSERT_EQ(m.prev_defer.count("x@example.com"), 1u);
-  EXPECT_EQ(m.prev_defer.at("x@example.com").reason, "connection refused");
+  ASSERT_EQ(m.prev_defer.size(), 1u);
+  EXPECT_EQ(m.prev_defer[0].recipient, "x@example.com");
+  EXPECT_EQ(m.prev_defer[0].status, "4.4.1");
+  EXPECT_EQ(m.prev_defer[0].reason, "connection refused");
   EXPECT_FALSE(f_.store.LogTime("defer", "D1"));
 }
 

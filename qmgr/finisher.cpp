@@ -56,9 +56,12 @@ Finisher::Outcome Finisher::Finish(Message& m) {
       (forced || Expired(now, m.arrival, m.env.sender.empty(),
                          static_cast<double>(cfg_.GetTime("maximal_queue_lifetime")),
                          static_cast<double>(cfg_.GetTime("bounce_queue_lifetime"))))) {
-    std::map<std::string, delivery_log::Entry> reasons = m.prev_defer;
+    // Per recipient: this attempt's reason, else the previous one.
+    std::map<std::string, PrevReason> reasons;
+    for (const PrevReason& p : m.prev_defer) reasons[p.recipient] = p;
     if (auto entries = store.ReadLog(mail_queue::kDefer, m.id); entries.ok())
-      for (const delivery_log::Entry& e : *entries) reasons[e.recipient] = e;
+      for (const delivery_log::Entry& e : *entries)
+        reasons[e.recipient] = {e.recipient, e.status, e.reason};
     msg::Info("%s: from=<%s>, status=%s, returned to sender", m.id.c_str(), m.env.sender.c_str(),
               forced ? "force-expired" : "expired");
     for (size_t i : left) {

@@ -118,11 +118,7 @@ TEST_F(FinisherTest, NothingLiveAfterDeferralsRemovesFileAndLogs) {
 TEST_F(FinisherTest, AnExpiredMessageBouncesWithItsLastReasons) {
   Hold("a@example.org", {"x@example.com", "y@example.com"}, 6 * 86400, false);
   AgentDefers("x@example.com", "connection refused");
-  delivery_log::Entry prev;
-  prev.recipient = "y@example.com";
-  prev.status = "4.7.1";
-  prev.reason = "greylisted";
-  m_.prev_defer["y@example.com"] = prev;
+  m_.prev_defer.push_back({"y@example.com", "4.7.1", "greylisted"});
   EXPECT_EQ(Finish(), Finisher::Outcome::kRemoved);
   ASSERT_EQ(f_.notices.reports.size(), 2u);
   EXPECT_TRUE(f_.notices.reports[0].bounce);

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +19,15 @@
 
 namespace qmgr {
 
+// A recipient's reason from the message's previous attempt (its defer
+// log, removed when the message was taken): only what an expiry bounce
+// needs, since every message in memory carries these.
+struct PrevReason {
+  std::string recipient;
+  std::string status;
+  std::string reason;
+};
+
 struct Message {
   uint64_t key = 0;  // the QueueManager's; the scheduler's Job::message
   std::string id;
@@ -27,12 +35,12 @@ struct Message {
   queue_file::Envelope env;
   double arrival = 0;
   double active_time = 0;
-  std::vector<std::string> resolved;  // per envelope recipient: the address to deliver to
-  std::vector<std::string> nexthop;   // per envelope recipient: the nexthop as resolved
-  size_t pending = 0;                 // recipients queued or in delivery
-  size_t counted = 0;                 // recipients counted against the in-memory limit
-  std::map<std::string, delivery_log::Entry> prev_defer;  // last attempt's reasons
-  double prev_attempt = 0;  // when the previous attempt ended (defer log mtime)
+  std::vector<std::string> resolved;   // per envelope recipient: the address to deliver to
+  std::vector<std::string> nexthop;    // per envelope recipient: the nexthop as resolved
+  size_t pending = 0;                  // recipients queued or in delivery
+  size_t counted = 0;                  // recipients counted against the in-memory limit
+  std::vector<PrevReason> prev_defer;  // last attempt's reasons
+  double prev_attempt = 0;             // when the previous attempt ended (defer log mtime)
   // Every delivery so far answered "all finished" and nothing was deferred
   // or bounced by qmgr itself: no recipient is left and no defer log was
   // written, so the finisher need not read the file again.
