@@ -27,18 +27,15 @@ Loader::Loader(tables::Table& table, Fail fail, bool fresh, size_t batch_bytes)
       fold_(table.flags() & tables::kFoldFixed) {}
 
 void Loader::Add(std::string_view key, std::string_view value) {
+  if (sort_ && !entries_.empty() && arena_.size() + key.size() + value.size() > batch_bytes_) {
+    // A source larger than a batch: what was read goes in sorted, the rest
+    // as it comes, so that the table itself sees every later repeat.
+    Flush();
+    sort_ = false;
+  }
   if (!sort_) {
     Put(key, value);
     return;
-  }
-  if (!entries_.empty() && arena_.size() + key.size() + value.size() > batch_bytes_) Flush();
-  if (!unsorted_.empty()) {
-    size_t before = earlier_.size();
-    earlier_.insert(earlier_.end(), unsorted_.begin(), unsorted_.end());
-    unsorted_.clear();
-    std::sort(earlier_.begin() + static_cast<ptrdiff_t>(before), earlier_.end());
-    std::inplace_merge(earlier_.begin(), earlier_.begin() + static_cast<ptrdiff_t>(before),
-                       earlier_.end());
   }
   size_t i = entries_.size();
   size_t off = arena_.size();
@@ -52,8 +49,6 @@ void Loader::Add(std::string_view key, std::string_view value) {
   size_t slot = Slot(i);
   if (slots_[slot] == 0) {
     SetSlot(slot, i);
-    if (std::binary_search(earlier_.begin(), earlier_.end(), entries_[i].hash))
-      PutEntry(i);  // most likely a repeat of an earlier batch's key: the table decides
     return;
   }
   // A repeat within the batch, handled now as the table would: -r's last
@@ -111,11 +106,9 @@ void Loader::Flush() {
     return c != 0 ? c < 0 : a.index < b.index;
   });
   for (const Item& it : order) PutEntry(it.index);
-  // The hashes are sorted when the next batch begins: none after the last.
-  for (const Entry& e : entries_) unsorted_.push_back(e.hash);
-  std::fill(slots_.begin(), slots_.end(), 0);
-  entries_.clear();
-  arena_.clear();
+  slots_ = {};
+  entries_ = {};
+  arena_ = {};
 }
 
 std::string_view Loader::Key(size_t i) const {

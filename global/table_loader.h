@@ -2,23 +2,20 @@
 // way into the table.
 //
 // A new table (a build, not -i) that keeps its keys in byte order
-// (Table::KeysInByteOrder: btree, lmdb) gets them sorted, a batch of up to
-// `batch_bytes` of keys and values at a time: its pages then fill one after
-// another instead of splitting all over the file (a 1,000,000-entry btree
-// builds in about two thirds of the time, into half the file, and answers
-// lookups faster). Keys are sorted as the table stores them, folded when
-// the table folds case (kFoldFixed). Nothing else changes:
-//   - the sort is stable and batches go in the order read, so among equal
-//     keys the first one read is still the first one stored;
-//   - a key repeated within a batch is handled when it is read, as the
+// (Table::KeysInByteOrder: btree, lmdb) gets them sorted, as the table
+// stores them (folded when the table folds case, kFoldFixed): its pages
+// then fill one after another instead of splitting all over the file. A
+// 1,000,000-entry btree takes half the file (62 MB, not 116 MB) and answers
+// lookups faster; the build takes about as long, the sort costing what the
+// ordered inserts save. Nothing else changes:
+//   - a key repeated in the source is handled when it is read, as the
 //     table would (Table::Duplicate: a warning and the first value kept,
 //     nothing with -w, the error without either; -r keeps the last), so
 //     the warning comes at the same point among the source's other
 //     warnings as without sorting;
-//   - keys of earlier batches are remembered by a 64-bit hash (8 bytes
-//     per key); an entry whose hash is among them is put at once, so that
-//     the table (which has the earlier key) decides; a hash that matches
-//     by chance only puts that one entry early.
+//   - a source larger than `batch_bytes` of keys and values: what was read
+//     by then goes in sorted, the rest as it comes (the table sees those
+//     repeats itself), so memory stays bounded.
 // Other tables, and changes of an existing table, get each entry at once.
 //
 //   table_loader::Loader load(*table, fail, /*fresh=*/!incremental);
@@ -78,8 +75,6 @@ class Loader {
   // then entry index + 1; 0 empty), at most half full, so a repeat is found
   // when it is read without a node per key or a look at other keys.
   std::vector<uint64_t> slots_;
-  std::vector<uint64_t> earlier_;   // key hashes of flushed batches, sorted
-  std::vector<uint64_t> unsorted_;  // those of the last batch, until another begins
 };
 
 }  // namespace table_loader

@@ -60,15 +60,6 @@ TEST(TableLoaderTest, OrderedTableGetsSortedFoldedEntries) {
   EXPECT_EQ(t.puts.size(), 5u);
 }
 
-// Adds b, User2=first, a, USER2=second, user2=third.
-void AddRepeats(Loader& load) {
-  load.Add("b", "1");
-  load.Add("User2", "first");
-  load.Add("a", "2");
-  load.Add("USER2", "second");
-  load.Add("user2", "third");
-}
-
 TEST(TableLoaderTest, RepeatWarnsWhenReadAndKeepsTheFirst) {
   tables::testing::WarningCapture warnings;
   RecordingTable t(true, tables::kFoldFixed | tables::kDupWarn);
@@ -85,24 +76,19 @@ TEST(TableLoaderTest, RepeatWarnsWhenReadAndKeepsTheFirst) {
   EXPECT_EQ(t.puts, (Puts{{"b", "1"}, {"user2", "first"}}));
 }
 
-TEST(TableLoaderTest, RepeatWithReplaceKeepsTheLast) {
-  tables::testing::WarningCapture warnings;
-  RecordingTable t(true, tables::kFoldFixed | tables::kDupReplace);
-  Loader load(t, NoFailure, /*fresh=*/true);
-  AddRepeats(load);
-  load.Flush();
-  EXPECT_EQ(t.puts, (Puts{{"a", "2"}, {"b", "1"}, {"user2", "third"}}));
-  EXPECT_TRUE(warnings.texts().empty());
-}
-
-TEST(TableLoaderTest, RepeatWithIgnoreSaysNothing) {
-  tables::testing::WarningCapture warnings;
-  RecordingTable t(true, tables::kFoldFixed | tables::kDupIgnore);
-  Loader load(t, NoFailure, /*fresh=*/true);
-  AddRepeats(load);
-  load.Flush();
-  EXPECT_EQ(t.puts, (Puts{{"a", "2"}, {"b", "1"}, {"user2", "first"}}));
-  EXPECT_TRUE(warnings.texts().empty());
+TEST(TableLoaderTest, RepeatWithReplaceKeepsTheLastWithIgnoreTheFirstSilently) {
+  for (auto [flag, kept] :
+       {std::pair{tables::kDupReplace, "third"}, std::pair{tables::kDupIgnore, "first"}}) {
+    tables::testing::WarningCapture warnings;
+    RecordingTable t(true, tables::kFoldFixed | flag);
+    Loader load(t, NoFailure, /*fresh=*/true);
+    for (auto [k, v] :
+         Puts{{"b", "1"}, {"User2", "first"}, {"a", "2"}, {"USER2", "second"}, {"user2", "third"}})
+      load.Add(k, v);
+    load.Flush();
+    EXPECT_EQ(t.puts, (Puts{{"a", "2"}, {"b", "1"}, {"user2", kept}})) << flag;
+    EXPECT_TRUE(warnings.texts().empty()) << flag;
+  }
 }
 
 TEST(TableLoaderTest, RepeatWithoutAPolicyFailsWhenRead) {
@@ -138,26 +124,22 @@ TEST(TableLoaderTest, WithoutFoldingCaseIsKept) {
   EXPECT_EQ(t.puts, (Puts{{"B", "2"}, {"a", "3"}, {"b", "1"}}));
 }
 
-TEST(TableLoaderTest, BatchesGoInTheOrderRead) {
+TEST(TableLoaderTest, SourceLargerThanABatchGoesInSortedThenAsItComes) {
   RecordingTable t(true, tables::kFoldFixed);
   Loader load(t, NoFailure, /*fresh=*/true, /*batch_bytes=*/8);
   load.Add("k3", "v1");  // 4 bytes
-  load.Add("k2", "v2");  // 8: still one batch
+  load.Add("k2", "v2");  // 8: still held
   EXPECT_TRUE(t.puts.empty());
-  load.Add("k0", "v3");  // would pass 8: the first batch goes in sorted
-  EXPECT_EQ(t.puts, (Puts{{"k2", "v2"}, {"k3", "v1"}}));
-  // A key of an earlier batch goes in when read (after the first one,
-  // which is in the table already).
+  load.Add("k0", "v3");  // would pass 8: what was held goes in sorted, then this
+  EXPECT_EQ(t.puts, (Puts{{"k2", "v2"}, {"k3", "v1"}, {"k0", "v3"}}));
+  // From now on each entry goes in when read: the table sees a repeat of
+  // a key it has, in the order of the source.
   load.Add("K3", "v4");
-  EXPECT_EQ(t.puts.back(), (std::pair<std::string, std::string>{"k3", "v4"}));
-  load.Add("a-long-entry", "over the batch size on its own");
+  EXPECT_EQ(t.puts.back(), (std::pair<std::string, std::string>{"K3", "v4"}));
+  load.Add("a", "5");
   load.Flush();
-  // An entry larger than a batch makes a batch of its own.
-  EXPECT_EQ(t.puts, (Puts{{"k2", "v2"},
-                          {"k3", "v1"},
-                          {"k3", "v4"},
-                          {"k0", "v3"},
-                          {"a-long-entry", "over the batch size on its own"}}));
+  EXPECT_EQ(t.puts.back(), (std::pair<std::string, std::string>{"a", "5"}));
+  EXPECT_EQ(t.puts.size(), 5u);
 }
 
 TEST(TableLoaderTest, FailedUpdateIsReported) {

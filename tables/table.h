@@ -109,9 +109,9 @@ class Table {
   util::Status Duplicate(std::string_view key) const;
 
   // True when the table keeps its keys in byte order (btree, lmdb): Updates
-  // in that order fill its pages one after another, so a bulk load (postmap)
-  // sorts its entries first, for a build about twice as fast and a file
-  // about half as large as in source order.
+  // in that order fill its pages one after another, so a bulk load
+  // (global/table_loader.h) sorts its entries first: the file is about
+  // half as large as in source order, and lookups are faster.
   virtual bool KeysInByteOrder() const { return false; }
 
   const std::string& type() const { return type_; }
