@@ -210,21 +210,10 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
   m->id = id;
   m->file = std::move(file);
   m->active_time = now;
-  // The defer log described the previous attempt; keep its reasons in
-  // memory (for bounces at expiry) and start afresh. Mail in incoming/ may
-  // have had attempts too: the flush service (ETRN) moves deferred mail
-  // there.
-  std::optional<double> when = deps_.store->LogTime(mail_queue::kDefer, id);
-  if (when) {
-    m->prev_attempt = *when;
-    if (auto entries = deps_.store->ReadLog(mail_queue::kDefer, id); entries.ok())
-      for (delivery_log::Entry& e : *entries)
-        m->prev_defer.push_back({std::move(e.recipient), std::move(e.status), std::move(e.reason)});
-    deps_.store->RemoveLog(mail_queue::kDefer, id);
-  }
   auto env = deps_.store->ReadTaken(id, *m->file);
   if (!env.ok()) {
     if (env.status().code() == util::Code::kInvalidArgument) {
+      deps_.store->RemoveLog(mail_queue::kDefer, id);
       if (util::Status st = deps_.store->MoveToCorrupt(id); st.ok())
         msg::Warn("%s: %s; moved to corrupt/%s", id.c_str(), env.status().message().c_str(),
                   id.c_str());
@@ -232,8 +221,8 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
         msg::Warn("%s: %s; cannot move to corrupt/: %s", id.c_str(), env.status().message().c_str(),
                   st.message().c_str());
     } else {
-      // Left in active/ (out of descriptors, say): looked at again soon,
-      // not only when qmgr restarts.
+      // Left in active/ (out of descriptors, say), with its defer log:
+      // looked at again soon, not only when qmgr restarts.
       msg::Warn("%s: %s", id.c_str(), env.status().message().c_str());
       RetryActiveLater();
     }
@@ -241,6 +230,17 @@ std::unique_ptr<Message> Feeder::Take(std::string_view queue, const std::string&
     return nullptr;
   }
   m->env = std::move(*env);
+  // The defer log described the previous attempt; keep its reasons in
+  // memory (for bounces at expiry) and start afresh. Mail in incoming/ may
+  // have had attempts too: the flush service (ETRN) moves deferred mail
+  // there.
+  if (std::optional<double> when = deps_.store->LogTime(mail_queue::kDefer, id)) {
+    m->prev_attempt = *when;
+    if (auto entries = deps_.store->ReadLog(mail_queue::kDefer, id); entries.ok())
+      for (delivery_log::Entry& e : *entries)
+        m->prev_defer.push_back({std::move(e.recipient), std::move(e.status), std::move(e.reason)});
+    deps_.store->RemoveLog(mail_queue::kDefer, id);
+  }
   m->force_expired = deps_.store->ExpireRequested(*m->file);
   m->arrival = m->env.arrival_sec + m->env.arrival_usec / 1e6;
   if (m->prev_attempt < m->arrival) m->prev_attempt = m->arrival;

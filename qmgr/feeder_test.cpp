@@ -212,17 +212,27 @@ TEST_F(FeederTest, FileThatCannotBeReadNowIsTakenAgainSoon) {
   tables::testing::WarningCapture warnings;
   AddIncoming(1);
   f_.store.Get("incoming", "I000").read_failures = 1;
+  delivery_log::Entry e;
+  e.recipient = "bob@example.com";
+  e.status = "4.4.1";
+  e.reason = "connection refused";
+  f_.store.AppendLog("defer", "I000", e);
   Feeder& feeder = Make();
   feeder.Start();
   f_.clock.RunDue();
   EXPECT_TRUE(loaded_.empty());
   EXPECT_EQ(warnings.texts(),
             (std::vector<std::string>{"I000: open queue file: Too many open files"}));
-  EXPECT_EQ(f_.store.Count("active"), 1u);  // left there, not in memory
-  f_.clock.Advance(1.1);                    // not only when qmgr restarts
+  EXPECT_EQ(f_.store.Count("active"), 1u);         // left there, not in memory
+  EXPECT_TRUE(f_.store.LogTime("defer", "I000"));  // with its previous attempt
+  f_.clock.Advance(1.1);                           // not only when qmgr restarts
   f_.clock.RunDue();
   ASSERT_EQ(loaded_.size(), 1u);
   EXPECT_EQ(feeder.messages_in_memory(), 1u);
+  const Message& m = *loaded_[0].message;
+  ASSERT_EQ(m.prev_defer.size(), 1u);
+  EXPECT_EQ(m.prev_defer[0].reason, "connection refused");
+  EXPECT_FALSE(f_.store.LogTime("defer", "I000"));
 }
 
 TEST_F(FeederTest, AboveTheConfiguredLimitTheOpenFileLimitIsSilent) {
