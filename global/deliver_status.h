@@ -122,6 +122,11 @@ class Reporter {
   // {status=0} when every recipient was sent or bounced, else {status=4}.
   deliver_request::Reply reply() const;
 
+  // The request's queue file, opened (for update) and read by Open(): the
+  // agent reads the envelope and content from it rather than opening the
+  // file a second time.
+  const queue_file::Reader& file() const { return *file_; }
+
  private:
   Reporter() = default;
   // The done mark of a recipient (synced unless this is the last delivery).

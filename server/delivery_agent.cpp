@@ -21,15 +21,7 @@ void RunDeliveryAgent(int argc, char** argv, std::string_view relay_name,
     const config::Config& cfg = s.config();
     deliver_status::ServeRequest(
         client, cfg, [&cfg](const deliver_request::Request& req, deliver_status::Reporter& rep) {
-          auto file = queue_file::Reader::Open(
-              mail_queue::Layout::FromConfig(cfg).Path(req.queue_name, req.queue_id));
-          if (!file.ok()) {
-            msg::Warn("%s: %s", req.queue_id.c_str(), file.status().message().c_str());
-            for (size_t i = 0; i < req.recipients.size(); i++)
-              rep.Deferred(i, relay, "4.3.0", "cannot read the queue file");
-            return;
-          }
-          AgentRequest r{cfg, req, *file};
+          AgentRequest r{cfg, req, rep.file()};
           for (size_t i = 0; i < req.recipients.size(); i++) {
             std::vector<AgentOutcome> outs = deliver_fn(r, i);
             const std::string& rcpt = req.recipients[i].address;

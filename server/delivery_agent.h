@@ -1,6 +1,6 @@
 // delivery_agent: the skeleton of the mailbox delivery agents (virtual,
 // local): a single server that reads one delivery request per connection,
-// opens the request's queue file and hands each recipient's decision to
+// reads the request's queue file and hands each recipient's decision to
 // the agent, reporting its mailbox::Result with the agent's relay name.
 //
 //   int main(int argc, char** argv) {
@@ -9,8 +9,9 @@
 //         [](const server::AgentRequest& r, size_t i) { return agent->Deliver(...); });
 //   }
 //
-// A queue file that cannot be read defers every recipient ("4.3.0 cannot
-// read the queue file", with a warning). A single outcome for the
+// The queue file is the one deliver_status::Reporter opened for update
+// (one open per request; one that cannot be opened gets qmgr's "try
+// again" reply). A single outcome for the
 // recipient itself is reported as sent, bounced or deferred through
 // global/deliver_status.h; several (or one for another address) are
 // logged one by one as expansions ("to=<ann@host>, orig_to=<team@host>")

@@ -260,12 +260,7 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
     return;
   }
 
-  mail_queue::Layout layout = mail_queue::Layout::FromConfig(*cfg_);
-  auto file = queue_file::Reader::Open(layout.Path(req.queue_name, req.queue_id));
-  if (!file.ok()) {
-    all('4', "none", "4.3.0", "cannot read the queue file: " + file.status().message(), open);
-    return;
-  }
+  const queue_file::Reader* file = &rep.file();
   const queue_file::Envelope& env = file->envelope();
 
   // The envelope as sent.
