@@ -14,7 +14,10 @@
 # FUZZ_CPU=1: SECONDS are seconds of CPU time of the fuzzer process, not
 # of the clock (for a machine shared with other work, e.g. a run at low
 # priority): the target runs until it has used them, then stops cleanly
-# (libFuzzer prints its final figures on SIGINT).
+# (libFuzzer prints its final figures on SIGINT). Lower its priority to
+# share the machine; do not stop it (SIGSTOP) meanwhile: libFuzzer's
+# -timeout counts clock time, so the input running when it is stopped for
+# longer than that is reported as a timeout and the run ends.
 set -eu
 export LC_ALL=C # log lines may hold raw bytes of inputs
 cpu_mode=${FUZZ_CPU:-0}
