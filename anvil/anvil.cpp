@@ -2,6 +2,7 @@
 
 #include <climits>
 
+#include "util/msg.h"
 #include "util/strings.h"
 
 namespace anvil {
@@ -12,14 +13,6 @@ void Increment(int* v) {
 }
 
 }  // namespace
-
-std::string StatTime(time_t when) {
-  struct tm tm;
-  localtime_r(&when, &tm);
-  char buf[32];
-  if (strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm) == 0) return "?";
-  return buf;
-}
 
 Anvil::Anvil(int time_unit, Clock clock)
     : time_unit_(time_unit > 0 ? time_unit : 1), clock_(std::move(clock)) {}
@@ -185,16 +178,16 @@ std::vector<std::string> Anvil::Statistics() {
     if (m.value <= 0) continue;
     if (k == kConnCount)
       out.push_back(util::StrFormat("statistics: max %s count %d for (%s) at %s", kNames[k],
-                                    m.value, m.ident.c_str(), StatTime(m.when).c_str()));
+                                    m.value, m.ident.c_str(), msg::Stamp(m.when).c_str()));
     else
       out.push_back(util::StrFormat("statistics: max %s rate %d/%ds for (%s) at %s", kNames[k],
                                     m.value, time_unit_, m.ident.c_str(),
-                                    StatTime(m.when).c_str()));
+                                    msg::Stamp(m.when).c_str()));
     m = Max{};
   }
   if (max_cache_.value > 0) {
     out.push_back(util::StrFormat("statistics: max cache size %d at %s", max_cache_.value,
-                                  StatTime(max_cache_.when).c_str()));
+                                  msg::Stamp(max_cache_.when).c_str()));
     max_cache_ = Max{};
   }
   return out;

@@ -141,7 +141,4 @@ class Anvil {
   Max max_cache_;
 };
 
-// "Mon DD HH:MM:SS" in local time (ctime's characters 4..18).
-std::string StatTime(time_t when);
-
 }  // namespace anvil

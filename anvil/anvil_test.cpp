@@ -1,6 +1,7 @@
 // Tests of anvil's counters (anvil.h) with an injected clock, and of the
 // request handler (service.h).
 #include "anvil/anvil.h"
+#include "util/msg.h"
 
 #include <gtest/gtest.h>
 
@@ -217,7 +218,7 @@ TEST(AnvilTest, ConnectedRecordsOutliveTheirWindow) {
 TEST(AnvilTest, StatisticsReportMaximaAndReset) {
   Fixture f;
   f.now = 1700000000;
-  std::string at = StatTime(f.now);
+  std::string at = msg::Stamp(f.now);
   f.anvil.Connect(1, kA);
   f.anvil.Connect(2, kB);
   f.anvil.Connect(3, kB);
@@ -242,8 +243,8 @@ TEST(AnvilTest, StatisticsReportMaximaAndReset) {
       std::vector<std::string>{"statistics: max message rate 2/60s for (smtp:192.0.2.1) at " + at});
 }
 
-TEST(AnvilTest, StatTimeLooksLikeCtime) {
-  std::string s = StatTime(1700000000);
+TEST(AnvilTest, StampLooksLikeCtime) {
+  std::string s = msg::Stamp(1700000000);
   ASSERT_EQ(s.size(), 15u) << s;  // "Mon DD HH:MM:SS"
   EXPECT_EQ(s[3], ' ');
   EXPECT_EQ(s[6], ' ');

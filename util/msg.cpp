@@ -138,20 +138,24 @@ void SetHook(LineHook hook) { S().hook = hook; }
 void SetVerbose(int level) { S().verbose = level; }
 int Verbose() { return S().verbose; }
 
+std::string Stamp(time_t when) {
+  struct tm tm;
+  localtime_r(&when, &tm);
+  char buf[32];
+  if (strftime(buf, sizeof buf, "%b %e %H:%M:%S", &tm) == 0) return "?";
+  return buf;
+}
+
 std::string FormatFileLine(std::string_view text) {
   State& s = S();
-  char stamp[32];
-  time_t now = time(nullptr);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+  std::string stamp = Stamp(time(nullptr));
   if (s.hostname.empty()) {  // no myhostname given: this system's name, once
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
     SetHostname(host);
   }
   const std::string& h = s.hostname;
-  return util::StrFormat("%s %s %s/%s[%ld]: ", stamp, h.c_str(), s.syslog_name.c_str(),
+  return util::StrFormat("%s %s %s/%s[%ld]: ", stamp.c_str(), h.c_str(), s.syslog_name.c_str(),
                          s.program.c_str(), static_cast<long>(getpid())) +
          std::string(text);
 }

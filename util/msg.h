@@ -13,6 +13,7 @@
 // guard debug output with `if (msg::Verbose()) msg::Info(...)`.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,9 @@ int Verbose();
 
 // Formats the timestamped file line "Mon DD HH:MM:SS host name/prog[pid]: text".
 std::string FormatFileLine(std::string_view text);
+// "Mon DD HH:MM:SS" in local time, the stamp of log lines (ctime's
+// characters 4..18), also for times in statistics lines (anvil, scache).
+std::string Stamp(time_t when);
 
 void Info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void Warn(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

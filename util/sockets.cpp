@@ -313,6 +313,50 @@ StatusOr<std::vector<SockAddr>> Resolve(std::string_view host, int port, InetPro
 
 // ---- Descriptor flags and names
 
+ssize_t SendWithFd(int sock, const void* data, size_t len, int fd, int flags) {
+  struct iovec iov;
+  iov.iov_base = const_cast<void*>(data);
+  iov.iov_len = len;
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  }
+  return sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
+}
+
+ssize_t ReceiveWithFds(int sock, void* buf, size_t len, std::vector<Fd>* fds) {
+  struct iovec iov;
+  iov.iov_base = buf;
+  iov.iov_len = len;
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
+  mh.msg_control = control;
+  mh.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+  if (n < 0) return n;
+  for (struct cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm != nullptr; cm = CMSG_NXTHDR(&mh, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+      fds->emplace_back(got);
+    }
+  }
+  return n;
+}
+
 Status SetNonBlocking(int fd, bool on) {
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return ErrnoStatus(errno, "fcntl F_GETFL");

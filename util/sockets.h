@@ -39,6 +39,12 @@
 // IPv6 TCP listeners set IPV6_V6ONLY, so "all" protocols means one IPv4 and
 // one IPv6 socket, as in Postfix; all TCP listeners set SO_REUSEADDR.
 // A connect timeout of zero waits as long as the kernel does.
+//
+// Descriptor passing (the connection cache, scache): SendWithFd writes
+// bytes with one descriptor attached (SCM_RIGHTS); ReceiveWithFds reads
+// like read(2) and collects the descriptors that came with the bytes
+// (close-on-exec). A reader must use ReceiveWithFds wherever a descriptor
+// may arrive: read(2) would close it unseen.
 #pragma once
 
 #include <sys/socket.h>
@@ -121,6 +127,12 @@ StatusOr<std::vector<SockAddr>> Resolve(std::string_view host, int port, InetPro
                                         bool numeric_only = false);
 
 Status SetNonBlocking(int fd, bool on);
+
+// See the top. Both return what sendmsg(2)/recvmsg(2) return (-1 with
+// errno). SendWithFd with fd < 0 attaches nothing; `flags` are added to
+// MSG_NOSIGNAL (e.g. MSG_DONTWAIT).
+ssize_t SendWithFd(int sock, const void* data, size_t len, int fd, int flags = 0);
+ssize_t ReceiveWithFds(int sock, void* buf, size_t len, std::vector<Fd>* fds);
 Status SetCloseOnExec(int fd, bool on);
 
 // The address this socket is bound to / connected to.

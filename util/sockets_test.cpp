@@ -427,3 +427,28 @@ TEST(SocketsTest, UnixErrors) {
 
 }  // namespace
 }  // namespace util
+
+TEST(SocketsTest, DescriptorPassing) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  util::Fd a(sv[0]), b(sv[1]);
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  util::Fd pr(p[0]), pw(p[1]);
+  ASSERT_EQ(util::SendWithFd(a.get(), "req", 3, pw.get()), 3);
+  pw.reset();  // the receiver's copy keeps the pipe open
+  ASSERT_EQ(util::SendWithFd(a.get(), "more", 4, -1), 4);
+  char buf[16];
+  std::vector<util::Fd> fds;
+  // The bytes that came with the descriptor end the read.
+  ssize_t n = util::ReceiveWithFds(b.get(), buf, sizeof buf, &fds);
+  ASSERT_EQ(n, 3);
+  ASSERT_EQ(fds.size(), 1u);
+  EXPECT_EQ(fcntl(fds[0].get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  ASSERT_EQ(write(fds[0].get(), "ok", 2), 2);
+  ASSERT_EQ(read(pr.get(), buf, sizeof buf), 2);
+  EXPECT_EQ(std::string(buf, 2), "ok");
+  n = util::ReceiveWithFds(b.get(), buf, sizeof buf, &fds);
+  EXPECT_EQ(n, 4);
+  EXPECT_EQ(fds.size(), 1u);
+}
