@@ -55,7 +55,8 @@ class MultiServer : public EventServer {
     if (it == conns_.end()) return;
     Connection& c = *it->second;
     char buf[kReadChunk];
-    ssize_t n = read(c.fd(), buf, sizeof buf);
+    ssize_t n = hooks_.pass_fds ? util::ReceiveWithFds(c.fd(), buf, sizeof buf, &c.fds_in_)
+                                : read(c.fd(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
       Drop(c, std::string("read: ") + strerror(errno));
@@ -92,6 +93,10 @@ class MultiServer : public EventServer {
         return;
       }
       if (msg::Verbose()) msg::Info("reply: %s", reply->DebugString().c_str());
+      if (c.fd_out_) {
+        c.fds_out_.emplace_back(c.out_.size(), std::move(c.fd_out_));
+        c.fd_out_ = util::Fd();
+      }
       util::AppendAttrList(&c.out_, *reply);
       answered = true;
     }
@@ -155,14 +160,22 @@ class MultiServer : public EventServer {
 
 void MultiServer::Flush(Connection& c) {
   while (c.out_pos_ < c.out_.size()) {
-    ssize_t n = send(c.fd(), c.out_.data() + c.out_pos_, c.out_.size() - c.out_pos_,
-                     MSG_NOSIGNAL | MSG_DONTWAIT);
+    // A reply with a descriptor (Connection::AttachFd) goes in a write of
+    // its own that carries it; the write before it stops at its start.
+    size_t end = c.out_.size();
+    bool with_fd = !c.fds_out_.empty() && c.fds_out_.front().first == c.out_pos_;
+    if (!c.fds_out_.empty() && !with_fd) end = c.fds_out_.front().first;
+    ssize_t n = with_fd ? util::SendWithFd(c.fd(), c.out_.data() + c.out_pos_, end - c.out_pos_,
+                                           c.fds_out_.front().second.get(), MSG_DONTWAIT)
+                        : send(c.fd(), c.out_.data() + c.out_pos_, end - c.out_pos_,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       Drop(c, std::string("write: ") + strerror(errno));
       return;
     }
+    if (with_fd) c.fds_out_.pop_front();  // sent with the first byte
     c.out_pos_ += static_cast<size_t>(n);
   }
   uint64_t id = c.id();
@@ -193,6 +206,13 @@ void MultiServer::Flush(Connection& c) {
 }
 
 void Connection::Send(const util::AttrList& list) { util::AppendAttrList(&out_, list); }
+
+util::Fd Connection::TakeFd() {
+  if (fds_in_.empty()) return util::Fd();
+  util::Fd fd = std::move(fds_in_.front());
+  fds_in_.erase(fds_in_.begin());
+  return fd;
+}
 
 void RunMultiServer(int argc, char** argv, const MultiServerHooks& hooks) {
   std::unique_ptr<Server> s =

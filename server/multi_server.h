@@ -39,8 +39,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/daemon.h"
 #include "util/attr.h"
@@ -66,6 +69,11 @@ class Connection {
   void Send(const util::AttrList& list);
   // Closes the connection once queued output has been written.
   void Close() { close_after_output_ = true; }
+  // With MultiServerHooks::pass_fds: the oldest descriptor the client
+  // sent (with the bytes of its request), or an empty Fd; and a
+  // descriptor to send with the reply the running request hook returns.
+  util::Fd TakeFd();
+  void AttachFd(util::Fd fd) { fd_out_ = std::move(fd); }
 
  private:
   friend class MultiServer;
@@ -83,6 +91,9 @@ class Connection {
   bool close_after_output_ = false;
   bool reading_paused_ = false;
   bool read_any_ = false;
+  std::vector<util::Fd> fds_in_;
+  util::Fd fd_out_;
+  std::deque<std::pair<size_t, util::Fd>> fds_out_;  // offset in out_ of the reply it goes with
 };
 
 struct MultiServerHooks : ServerHooks {
@@ -97,6 +108,9 @@ struct MultiServerHooks : ServerHooks {
   // client: this runs and the connection closes without a warning.
   std::function<void(Server& server)> wakeup;
   util::AttrLimits limits;
+  // Clients may pass descriptors (util::SendWithFd) with their requests
+  // and receive them with replies (Connection::TakeFd, AttachFd): scache.
+  bool pass_fds = false;
 };
 
 // Runs the daemon; does not return (exits 0 at the end of its life, 1 on
