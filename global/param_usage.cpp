@@ -31,6 +31,12 @@ constexpr std::string_view kGlobalAnvilClientParams[] = {
     "queue_directory",
 };
 
+constexpr std::string_view kGlobalScacheClientParams[] = {
+    "connection_cache_protocol_timeout",
+    "connection_cache_service_name",
+    "queue_directory",
+};
+
 constexpr std::string_view kGlobalTlsmgrClientParams[] = {
     "ipc_timeout",
     "queue_directory",
@@ -161,6 +167,18 @@ constexpr std::string_view kAnvilParams[] = {
 constexpr std::span<const std::string_view> kAnvilModules[] = {
     kGlobalAnvilClientParams, kGlobalConfigParams, kGlobalDaemonParams,
     kGlobalMaillogParams,     kTablesParams,
+};
+
+constexpr std::string_view kScacheParams[] = {
+    "connection_cache_status_update_time",
+    "connection_cache_ttl_limit",
+};
+
+constexpr std::span<const std::string_view> kScacheModules[] = {
+    kGlobalConfigParams,
+    kGlobalDaemonParams,
+    kGlobalMaillogParams,
+    kTablesParams,
 };
 
 constexpr std::string_view kBounceParams[] = {
@@ -449,6 +467,11 @@ constexpr std::string_view kSmtpParams[] = {
     "myorigin",
     "smtp_body_checks",
     "smtp_connect_timeout",
+    "smtp_connection_cache_destinations",
+    "smtp_connection_cache_on_demand",
+    "smtp_connection_cache_time_limit",
+    "smtp_connection_reuse_count_limit",
+    "smtp_connection_reuse_time_limit",
     "smtp_data_done_timeout",
     "smtp_data_init_timeout",
     "smtp_data_xfer_timeout",
@@ -514,19 +537,13 @@ constexpr std::string_view kSmtpParams[] = {
 };
 
 constexpr std::span<const std::string_view> kSmtpModules[] = {
-    kGlobalAddrFindParams,
-    kGlobalBounceClientParams,
-    kGlobalConfigParams,
-    kGlobalDaemonParams,
-    kGlobalDeliverStatusParams,
-    kGlobalDomainListParams,
-    kGlobalMailQueueParams,
-    kGlobalMaillogParams,
-    kGlobalMimeParams,
-    kGlobalResolveLocalParams,
-    kGlobalSingleServerParams,
-    kGlobalTlsCiphersParams,
-    kTablesParams,
+    kGlobalAddrFindParams,     kGlobalScacheClientParams,
+    kGlobalBounceClientParams, kGlobalConfigParams,
+    kGlobalDaemonParams,       kGlobalDeliverStatusParams,
+    kGlobalDomainListParams,   kGlobalMailQueueParams,
+    kGlobalMaillogParams,      kGlobalMimeParams,
+    kGlobalResolveLocalParams, kGlobalSingleServerParams,
+    kGlobalTlsCiphersParams,   kTablesParams,
 };
 
 constexpr std::string_view kSmtpdParams[] = {
@@ -708,6 +725,11 @@ constexpr std::span<const std::string_view> kTrivialRewriteModules[] = {
 constexpr std::string_view kLmtpParams[] = {
     "lmtp_body_checks",
     "lmtp_connect_timeout",
+    "lmtp_connection_cache_destinations",
+    "lmtp_connection_cache_on_demand",
+    "lmtp_connection_cache_time_limit",
+    "lmtp_connection_reuse_count_limit",
+    "lmtp_connection_reuse_time_limit",
     "lmtp_data_done_timeout",
     "lmtp_data_init_timeout",
     "lmtp_data_xfer_timeout",
@@ -858,6 +880,7 @@ constexpr Program kPrograms[] = {
     {"postsuper", kPostsuperParams, kPostsuperModules},
     {"proxymap", kProxymapParams, kProxymapModules},
     {"qmgr", kQmgrParams, kQmgrModules},
+    {"scache", kScacheParams, kScacheModules},
     {"sendmail", kSendmailParams, kSendmailModules},
     {"showq", kShowqParams, kShowqModules},
     {"smtp", kSmtpParams, kSmtpModules},
@@ -901,10 +924,6 @@ constexpr std::string_view kUnimplemented[] = {
     "bounce_template_file",
     "cleanup_replace_stray_cr_lf",
     "confirm_delay_cleared",
-    "connection_cache_protocol_timeout",
-    "connection_cache_service_name",
-    "connection_cache_status_update_time",
-    "connection_cache_ttl_limit",
     "cyrus_sasl_config_path",
     "daemon_table_open_error_is_fatal",
     "debug_peer_level",
@@ -960,11 +979,6 @@ constexpr std::string_view kUnimplemented[] = {
     "lmtp_bind_address6",
     "lmtp_bind_address_enforce",
     "lmtp_cname_overrides_servername",
-    "lmtp_connection_cache_destinations",
-    "lmtp_connection_cache_on_demand",
-    "lmtp_connection_cache_time_limit",
-    "lmtp_connection_reuse_count_limit",
-    "lmtp_connection_reuse_time_limit",
     "lmtp_defer_if_no_mx_address_found",
     "lmtp_delivery_status_filter",
     "lmtp_discard_lhlo_keyword_address_maps",
@@ -1102,11 +1116,6 @@ constexpr std::string_view kUnimplemented[] = {
     "smtp_bind_address6",
     "smtp_bind_address_enforce",
     "smtp_cname_overrides_servername",
-    "smtp_connection_cache_destinations",
-    "smtp_connection_cache_on_demand",
-    "smtp_connection_cache_time_limit",
-    "smtp_connection_reuse_count_limit",
-    "smtp_connection_reuse_time_limit",
     "smtp_defer_if_no_mx_address_found",
     "smtp_delivery_status_filter",
     "smtp_discard_ehlo_keyword_address_maps",

@@ -14,7 +14,7 @@ top=$(pwd)
 bin="$top/$build/bin"
 demo="$top/run/demo"
 
-need="master postfix postconf postmap postalias smtpd cleanup pickup qmgr trivial-rewrite virtual local bounce proxymap anvil tlsmgr flush showq postdrop sendmail postlogd"
+need="master postfix postconf postmap postalias smtpd cleanup pickup qmgr trivial-rewrite virtual local bounce proxymap anvil scache tlsmgr flush showq postdrop sendmail postlogd"
 missing=""
 for p in $need; do
   [ -x "$bin/$p" ] || missing="$missing $p"
