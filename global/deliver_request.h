@@ -51,6 +51,13 @@ enum Flags : unsigned {
   // of its own (a file about to be removed needs none); a crash before
   // qmgr's removal or sync may deliver twice, never lose.
   kFlagLastDelivery = 2,
+  // Connection reuse on demand (the smtp and lmtp clients with
+  // smtp_connection_cache_on_demand): qmgr sets them per destination while
+  // deliveries to it come back to back or run side by side, as Postfix's
+  // DEL_REQ_FLAG_CONN_LOAD and _STORE. Load: look for a cached connection
+  // first. Store: keep the connection in the cache afterwards.
+  kFlagConnLoad = 4,
+  kFlagConnStore = 8,
 };
 
 struct Recipient {

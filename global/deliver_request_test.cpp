@@ -122,6 +122,13 @@ TEST(DeliverStatus, LogLine) {
             "delays=0.11/0/0.5/0, dsn=5.1.1, status=bounced (User unknown)");
   f.original = f.recipient;
   EXPECT_EQ(deliver_status::FormatLogLine(f).find("orig_to"), std::string::npos);
+  // A cached connection's second and later deliveries (Postfix's conn_use).
+  f.conn_use = 1;
+  EXPECT_EQ(deliver_status::FormatLogLine(f).find("conn_use"), std::string::npos);
+  f.conn_use = 3;
+  EXPECT_EQ(deliver_status::FormatLogLine(f),
+            "to=<bob@example.net>, relay=none, conn_use=3, delay=1.1, "
+            "delays=0.11/0/0.5/0, dsn=5.1.1, status=bounced (User unknown)");
 }
 
 TEST(DeliverStatus, SplitDsn) {

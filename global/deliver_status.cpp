@@ -57,7 +57,9 @@ std::string FormatDelay(double s) {
 std::string FormatLogLine(const LogFields& f) {
   std::string line = "to=<" + f.recipient + ">, ";
   if (!f.original.empty() && f.original != f.recipient) line += "orig_to=<" + f.original + ">, ";
-  line += "relay=" + f.relay + ", delay=" + FormatDelay(f.delay) + ", delays=";
+  line += "relay=" + f.relay + ", ";
+  if (f.conn_use > 1) line += "conn_use=" + std::to_string(f.conn_use) + ", ";
+  line += "delay=" + FormatDelay(f.delay) + ", delays=";
   for (int i = 0; i < 4; i++) line += (i ? "/" : "") + FormatDelay(f.delays[i]);
   line += ", dsn=" + f.dsn + ", status=" + f.status + " (" + f.reason + ")";
   return line;
@@ -202,6 +204,7 @@ bool Reporter::Report(size_t i, std::string_view status, std::string_view relay,
   f.recipient = rc.address;
   f.original = rc.original;
   f.relay = std::string(relay);
+  f.conn_use = conn_use_;
   f.delay = now - req_.arrival_time;
   f.delays[0] = req_.active_time - req_.arrival_time;
   f.delays[1] = start_ - req_.active_time;

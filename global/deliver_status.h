@@ -52,6 +52,7 @@ struct LogFields {
   std::string recipient;
   std::string original;  // shown as orig_to= when different from recipient
   std::string relay;
+  int conn_use = 0;  // shown as conn_use= when above 1 (a cached connection)
   double delay = 0;
   double delays[4] = {0, 0, 0, 0};
   std::string dsn;
@@ -116,6 +117,9 @@ class Reporter {
 
   // Seconds of connection set-up to show as delays "c" (default 0).
   void set_setup_time(double s) { setup_time_ = s; }
+  // The how-manieth delivery over its connection this one is (the smtp
+  // client's connection cache); above 1 the log line says conn_use=N.
+  void set_conn_use(int n) { conn_use_ = n; }
   // The destination failed as a whole (negative scheduler feedback).
   void SetSiteFailure(std::string_view reason);
 
@@ -141,6 +145,7 @@ class Reporter {
   std::optional<queue_file::Reader> file_;
   double start_ = 0;
   double setup_time_ = 0;
+  int conn_use_ = 0;
   bool deferred_ = false;
   bool site_failure_ = false;
   bool soft_bounce_ = false;

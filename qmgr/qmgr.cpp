@@ -114,6 +114,8 @@ void QueueManager::StartDelivery(Delivery d) {
   Message& m = *mit->second;
   std::string nexthop = m.nexthop[d.job.recipients.front()];
   deliver_request::Request req = BuildRequest(m, d.job.recipients, nexthop);
+  if (d.conn_load) req.flags |= deliver_request::kFlagConnLoad;
+  if (d.conn_store) req.flags |= deliver_request::kFlagConnStore;
   if (d.job.recipients.size() >= m.pending) {
     // Nothing else of this message is queued or in delivery: Finish comes
     // next, which removes the file or syncs it.

@@ -132,6 +132,14 @@ std::optional<Delivery> Scheduler::Next(double now) {
     d.destination = q.destination;
     d.job = std::move(q.jobs.front());
     q.jobs.pop_front();
+    bool back_to_back = now - q.last_end <= 1;
+    if (!q.conn_store && back_to_back) {
+      q.conn_load = q.conn_store = true;
+    } else if (q.conn_store && q.active == 0 && !back_to_back) {
+      q.conn_store = false;
+    }
+    d.conn_load = q.conn_load;
+    d.conn_store = q.conn_store;
     q.active++;
     t.active++;
     in_flight_[d.id] = order_[idx];

@@ -70,6 +70,14 @@ struct Delivery {
   std::string transport;
   std::string destination;
   Job job;
+  // Connection reuse on demand (deliver_request::kFlagConnLoad, _Store):
+  // a destination turns it on when one of its deliveries starts within a
+  // second of the previous one's end (back to back), and stops storing
+  // connections when a delivery starts with none in flight and none ended
+  // in the last second; once on, it keeps looking for cached connections
+  // while the destination has a queue.
+  bool conn_load = false;
+  bool conn_store = false;
 };
 
 struct DeadJob {
@@ -125,6 +133,7 @@ class Scheduler {
     bool dead = false;
     double dead_until = 0;
     double last_end = -1e18;
+    bool conn_load = false, conn_store = false;
     std::string dead_reason;
     std::deque<Job> jobs;
   };

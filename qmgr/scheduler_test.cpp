@@ -314,5 +314,57 @@ TEST(Lifetime, ExpiresIntoBounces) {
   EXPECT_TRUE(Expired(0, 0, false, 0, 0));  // lifetime 0: one attempt only
 }
 
+TEST(Scheduler, ConnectionReuseOnDemand) {
+  Scheduler s;
+  s.SetTransport("smtp", Limits(1, 1, 1));  // one delivery at a time
+  s.Add("smtp", "relay.example", 1, Range(6), 0);
+  // The first delivery: nothing came before it.
+  auto d = s.Next(10);
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->conn_load);
+  EXPECT_FALSE(d->conn_store);
+  s.Done(d->id, false, "", 10.2);
+  // The next one starts within a second of its end: back to back.
+  d = s.Next(10.5);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->conn_load);
+  EXPECT_TRUE(d->conn_store);
+  s.Done(d->id, false, "", 10.6);
+  d = s.Next(11.4);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->conn_store);
+  s.Done(d->id, false, "", 11.5);
+  // A pause with nothing in flight: no more storing, but still looking
+  // for what is cached.
+  d = s.Next(20);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->conn_load);
+  EXPECT_FALSE(d->conn_store);
+  s.Done(d->id, false, "", 20.1);
+  // Back to back again: storing again.
+  d = s.Next(20.3);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->conn_load);
+  EXPECT_TRUE(d->conn_store);
+}
+
+TEST(Scheduler, ConnectionReuseStaysOnWhileDeliveriesOverlap) {
+  Scheduler s;
+  s.SetTransport("smtp", Limits(2, 2, 1));
+  s.Add("smtp", "relay.example", 1, Range(4), 0);
+  auto a = s.Next(0);
+  auto b = s.Next(0);
+  ASSERT_TRUE(a && b);
+  s.Done(a->id, false, "", 0.5);
+  auto c = s.Next(0.6);  // back to back: on
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->conn_store);
+  // Long after any end, but another delivery (b) is still in flight.
+  s.Done(c->id, false, "", 0.7);
+  auto d = s.Next(5);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->conn_store);
+}
+
 }  // namespace
 }  // namespace qmgr

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     bool lmtp = smtp::IsLmtpProgram(s.program());
     if (lmtp) smtp::UseLmtpParameters(s.mutable_config());
     agent.emplace(smtp::Agent::FromConfig(s.config(), lmtp));
+    agent->set_service(s.service_name());
   };
   hooks.service = [](util::Stream& client, server::Server& s) {
     deliver_status::ServeRequest(

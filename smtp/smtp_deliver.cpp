@@ -1,6 +1,9 @@
 // smtp_deliver: see smtp_deliver.h.
 #include "smtp/smtp_deliver.h"
 
+#include <poll.h>
+#include <time.h>
+
 #include <chrono>
 
 #include "global/address.h"
@@ -9,6 +12,7 @@
 #include "global/mime.h"
 #include "global/param_usage.h"
 #include "global/queue_file.h"
+#include "global/scache_client.h"
 #include "util/msg.h"
 #include "util/sockets.h"
 #include "util/strings.h"
@@ -238,7 +242,43 @@ Agent Agent::FromConfig(const config::Config& cfg, bool lmtp) {
   auto sasl = SaslClient::FromConfig(cfg);
   if (!sasl.ok()) msg::Fatal("%s", sasl.status().message().c_str());
   a.sasl_ = std::move(*sasl);
+  a.cache_on_demand_ = cfg.GetBool("smtp_connection_cache_on_demand");
+  auto listed = domain_list::DomainList::FromParameter(cfg, "smtp_connection_cache_destinations",
+                                                       domain_list::Style::kString);
+  if (!listed.ok()) msg::Fatal("%s", listed.status().message().c_str());
+  a.cache_destinations_ = std::make_shared<domain_list::DomainList>(std::move(*listed));
+  a.cache_time_ = static_cast<int>(cfg.GetTime("smtp_connection_cache_time_limit"));
+  a.reuse_time_ = cfg.GetTime("smtp_connection_reuse_time_limit");
+  a.reuse_count_ = cfg.GetInt("smtp_connection_reuse_count_limit");
+  a.scache_ = std::make_shared<scache_client::Client>(cfg);
   return a;
+}
+
+std::optional<ReuseState> Agent::TakeCached(const std::string& endpoint, util::Fd* fd) {
+  for (int tries = 0; tries < 4; tries++) {
+    auto got = scache_->Find(endpoint);
+    if (!got.ok()) {
+      WarnCache(got.status());
+      return std::nullopt;
+    }
+    if (!*got) return std::nullopt;
+    // A server that has spoken since (421 at its idle timeout) or hung up
+    // is no use: readable means either.
+    struct pollfd p = {(*got)->fd.get(), POLLIN, 0};
+    if (poll(&p, 1, 0) != 0) continue;
+    std::optional<ReuseState> st = DecodeReuse((*got)->props);
+    if (!st) continue;
+    *fd = std::move((*got)->fd);
+    return st;
+  }
+  return std::nullopt;
+}
+
+void Agent::WarnCache(const util::Status& st) {
+  // Once per process: a master.cf without the scache service is common.
+  if (cache_warned_) return;
+  cache_warned_ = true;
+  msg::Warn("%s; delivering without the connection cache", st.message().c_str());
 }
 
 void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporter& rep) {
@@ -303,6 +343,18 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
                open);
   const std::string domain = NexthopDomain(req.nexthop);
 
+  // Connection reuse: always for the destinations listed in
+  // smtp_connection_cache_destinations, else as qmgr asks (on demand).
+  bool listed = false;
+  if (cache_destinations_) {
+    auto m = cache_destinations_->Match(req.nexthop);
+    listed = m.ok() && *m;
+  }
+  const bool cache_load =
+      listed || (cache_on_demand_ && (req.flags & deliver_request::kFlagConnLoad));
+  const bool cache_store =
+      listed || (cache_on_demand_ && (req.flags & deliver_request::kFlagConnStore));
+
   const int unix_timeout = connect_timeout_ > 0 ? connect_timeout_ : session_.timeouts.helo;
   std::string last_relay = "none", last_dsn = "4.4.1", last_reason = "no server";
   bool greeted = false;
@@ -330,28 +382,64 @@ void Agent::Deliver(const deliver_request::Request& req, deliver_status::Reporte
       if (*creds) sasl = sasl_->SessionFor(**creds);
     }
     SessionSecurity security{&tls, sasl ? &*sasl : nullptr, relay};
+    // Only plain sessions are cached (smtp_reuse.h): none with SASL
+    // credentials, none at a TLS level above may.
+    const bool cacheable = (cache_load || cache_store) && !sasl && !tls.wrappermode &&
+                           (tls.level == TlsLevel::kNone || tls.level == TlsLevel::kMay);
+    const std::string endpoint = EndpointLabel(service_, host.address, host.local ? 0 : host.port);
+    util::Fd cached_fd;
+    std::optional<ReuseState> resumed;
+    if (cacheable && cache_load) resumed = TakeCached(endpoint, &cached_fd);
   reconnect:
-    auto fd = host.local ? util::ConnectUnix(host.address, std::chrono::seconds(unix_timeout))
-                         : util::ConnectTcp(sa, std::chrono::seconds(connect_timeout_));
-    if (!fd.ok()) {
-      last_relay = "none";
-      last_dsn = "4.4.1";
-      last_reason = "connect to " + relay + ": " + ErrnoText(fd.status());
-      msg::Info("%s", last_reason.c_str());
-      continue;
+    util::Fd fd;
+    int conn_use = 1;
+    long long since = static_cast<long long>(time(nullptr));
+    if (resumed) {
+      fd = std::move(cached_fd);
+      conn_use = resumed->uses + 1;
+      since = resumed->since;
+    } else {
+      auto connected = host.local
+                           ? util::ConnectUnix(host.address, std::chrono::seconds(unix_timeout))
+                           : util::ConnectTcp(sa, std::chrono::seconds(connect_timeout_));
+      if (!connected.ok()) {
+        last_relay = "none";
+        last_dsn = "4.4.1";
+        last_reason = "connect to " + relay + ": " + ErrnoText(connected.status());
+        msg::Info("%s", last_reason.c_str());
+        continue;
+      }
+      fd = std::move(*connected);
     }
     sessions++;
     rep.set_setup_time(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    util::Stream conn(std::move(*fd));
+    rep.set_conn_use(conn_use);
+    util::Stream conn(fd.get(), util::Stream::Ownership::kBorrowed);
     Message m = base;
     m.recipients.clear();
     for (size_t i : open) m.recipients.push_back(mapped[i]);
     bool final_host =
         h + 1 == plan.hosts.size() || (mx_session_limit_ > 0 && sessions >= mx_session_limit_);
-    SessionResult r = RunSession(conn, label, final_host, m, session_, security);
+    const bool keep = cacheable && cache_store && (reuse_count_ <= 0 || conn_use < reuse_count_) &&
+                      static_cast<long long>(time(nullptr)) - since < reuse_time_;
+    SessionReuse reuse{resumed ? &resumed->ehlo : nullptr, keep};
+    SessionResult r = RunSession(conn, label, final_host, m, session_, security, reuse);
+    if (r.stale) {
+      // The cached connection had died: not this server's failure.
+      (void)conn.Close();
+      resumed.reset();
+      sessions--;
+      goto reconnect;
+    }
     greeted |= r.greeted;
-    (void)conn.Close();
+    (void)conn.Close();  // borrowed: flushes only
+    if (r.kept) {
+      ReuseState st{label, conn_use, since, r.ehlo};
+      if (util::Status saved = scache_->Save(endpoint, EncodeReuse(st), std::move(fd), cache_time_);
+          !saved.ok())
+        WarnCache(saved);
+    }
     if (r.retry_plaintext && tls.level != TlsLevel::kNone) {
       msg::Info("%s: TLS handshake failed, trying again in plain text", relay.c_str());
       tls.level = TlsLevel::kNone;

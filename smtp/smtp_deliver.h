@@ -20,7 +20,20 @@
 // TLS and SASL per host: the TLS policy of the next-hop (smtp_tls.h) and
 // the credentials for the server (smtp_sasl.h) go into the session; a
 // TLS handshake failure at level may connects to the same host again in
-// plain text. One message transaction per request; no connection cache.
+// plain text. One message transaction per request. Connection reuse
+// (Postfix's connection cache, scache(8)): for a destination listed in
+// smtp_connection_cache_destinations, or on demand when qmgr's request
+// asks (smtp_connection_cache_on_demand, deliver_request::kFlagConnLoad
+// and _Store), each host's connection is first looked for in the cache
+// (a live one goes on at MAIL FROM, the log line says conn_use=N), and a
+// session whose transaction ran to its end is handed back to the cache
+// for smtp_connection_cache_time_limit instead of QUIT, while it is
+// younger than smtp_connection_reuse_time_limit and has served fewer than
+// smtp_connection_reuse_count_limit deliveries (0: no limit). Only plain
+// sessions: not with SASL credentials, TLS levels above may, wrappermode,
+// or a session that started TLS. A cached connection that turns out dead
+// before the server says anything is replaced by a new one; without the
+// scache service the client warns once and goes on without it.
 // As the LMTP client (FromConfig's `lmtp`, smtp/lmtp_params.h): LMTP
 // destinations (smtp_addr.h) and dialogue (smtp_session.h); a unix:PATH
 // destination is relay=MYHOSTNAME[PATH] with no port, its connect timeout
@@ -37,9 +50,12 @@
 #include "global/content_checks.h"
 #include "global/deliver_request.h"
 #include "global/deliver_status.h"
+#include "global/domain_list.h"
 #include "global/mime.h"
+#include "global/scache_client.h"
 #include "smtp/generic.h"
 #include "smtp/smtp_addr.h"
+#include "smtp/smtp_reuse.h"
 #include "smtp/smtp_sasl.h"
 #include "smtp/smtp_session.h"
 #include "smtp/smtp_tls.h"
@@ -55,9 +71,16 @@ class Agent {
 
   // The resolver for MX and address lookups (default: the system's).
   void set_resolver(util::dns::Resolver* r) { resolver_ = r; }
+  // The master.cf service name, part of the connection cache's labels
+  // (default "smtp").
+  void set_service(const std::string& name) { service_ = name; }
 
  private:
   explicit Agent(Generic generic) : generic_(std::move(generic)) {}
+  // A live cached connection to `endpoint` with what was kept about it
+  // (*fd set), or nullopt; dead ones found on the way are closed.
+  std::optional<ReuseState> TakeCached(const std::string& endpoint, util::Fd* fd);
+  void WarnCache(const util::Status& st);
 
   const config::Config* cfg_ = nullptr;
   LookupOptions lookup_;
@@ -74,6 +97,17 @@ class Agent {
   content_checks::Checks checks_;  // smtp_header_checks, smtp_body_checks ...
   mime::Mime::Limits mime_limits_;
   util::dns::Resolver* resolver_ = nullptr;
+  // Connection reuse: smtp_connection_cache_on_demand,
+  // smtp_connection_cache_destinations, smtp_connection_cache_time_limit,
+  // smtp_connection_reuse_time_limit and _count_limit.
+  std::string service_ = "smtp";
+  bool cache_on_demand_ = true;
+  std::shared_ptr<domain_list::DomainList> cache_destinations_;
+  int cache_time_ = 2;
+  long long reuse_time_ = 300;
+  long long reuse_count_ = 0;
+  std::shared_ptr<scache_client::Client> scache_;
+  bool cache_warned_ = false;
 };
 
 }  // namespace smtp

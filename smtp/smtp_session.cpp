@@ -18,17 +18,29 @@ std::string QuoteAddr(std::string_view addr) { return addr.empty() ? "<>" : Brac
 class Session {
  public:
   Session(util::Stream& conn, const std::string& host, bool final_host, const Message& msg,
-          const SessionParams& p, const SessionSecurity& sec)
-      : conn_(conn), host_(host), final_(final_host), msg_(msg), p_(p), sec_(sec) {
+          const SessionParams& p, const SessionSecurity& sec, const SessionReuse& reuse)
+      : conn_(conn), host_(host), final_(final_host), msg_(msg), p_(p), sec_(sec), reuse_(reuse) {
     result_.recipients.resize(msg.recipients.size());
   }
 
   SessionResult Run() {
-    const TlsSession* tls = sec_.tls;
-    bool wrapped = tls != nullptr && tls->wrappermode && tls->level != TlsLevel::kNone;
-    if ((!wrapped || Handshake()) && Greeting() && Hello() && StartTls() && Authenticate() &&
-        Xforward())
-      Transaction();
+    if (reuse_.resumed != nullptr) {
+      ehlo_ = *reuse_.resumed;
+      result_.greeted = true;
+      if (Xforward()) Transaction();
+      if (broken_ && !replied_) result_.stale = true;
+    } else {
+      const TlsSession* tls = sec_.tls;
+      bool wrapped = tls != nullptr && tls->wrappermode && tls->level != TlsLevel::kNone;
+      if ((!wrapped || Handshake()) && Greeting() && Hello() && StartTls() && Authenticate() &&
+          Xforward())
+        Transaction();
+    }
+    if (reuse_.keep && finished_ && !broken_ && !tls_active_ && !authenticated_) {
+      result_.kept = true;
+      result_.ehlo = ehlo_;
+      return std::move(result_);
+    }
     Quit();
     return std::move(result_);
   }
@@ -77,6 +89,7 @@ class Session {
   util::Status Receive(smtp_reply::Reply* r, int timeout) {
     conn_.set_timeout(timeout);
     util::Status st = smtp_reply::Read(conn_, r);
+    if (st.ok()) replied_ = true;
     if (st.ok() && msg::Verbose()) msg::Info("< %s: %s", host_.c_str(), r->Text().c_str());
     // A malformed reply counts as a lost connection: nothing sensible follows.
     if (st.code() == util::Code::kInvalidArgument || st.code() == util::Code::kResourceExhausted)
@@ -292,7 +305,7 @@ class Session {
       if (r.code == 334 && !step(util::base64::Encode(sasl->credentials.password), true))
         return false;
     }
-    if (r.code == 235) return true;
+    if (r.code == 235) return authenticated_ = true;
     if (r.code == 334) {  // more challenges than the mechanism has: give up
       (void)step("*", false);
     }
@@ -404,9 +417,14 @@ class Session {
       broken_ = true;
       return;
     }
-    if (p_.lmtp) return LmtpReplies(accepted);
+    if (p_.lmtp) {
+      LmtpReplies(accepted);
+      finished_ = !broken_;
+      return;
+    }
     if (st = Receive(&r, t.data_done); !st.ok())
       return IoFailure(st, "sending end of data -- message may be sent more than once");
+    finished_ = true;
     if (r.code / 100 == 2) {
       All(Outcome::kSent, r.DsnOr("2.0.0"), r.Text());
     } else {
@@ -460,9 +478,13 @@ class Session {
   const SessionSecurity& sec_;
   bool tls_active_ = false;
   bool verified_ = false;  // the certificate met the verify/secure/fingerprint level
+  const SessionReuse& reuse_;
   smtp_reply::Ehlo ehlo_;
   SessionResult result_;
   bool broken_ = false;
+  bool replied_ = false;        // the server has answered something in this session
+  bool finished_ = false;       // the transaction ran to the reply to the final "."
+  bool authenticated_ = false;  // AUTH succeeded
 };
 
 }  // namespace
@@ -506,8 +528,8 @@ std::string RcptCommand(const MessageRecipient& r, const Offered& off) {
 
 SessionResult RunSession(util::Stream& conn, const std::string& host, bool final_host,
                          const Message& msg, const SessionParams& params,
-                         const SessionSecurity& security) {
-  Session s(conn, host, final_host, msg, params, security);
+                         const SessionSecurity& security, const SessionReuse& reuse) {
+  Session s(conn, host, final_host, msg, params, security, reuse);
   return s.Run();
 }
 

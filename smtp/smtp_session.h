@@ -64,6 +64,7 @@
 
 #include "global/deliver_status.h"
 #include "global/smtp_data.h"
+#include "global/smtp_reply.h"
 #include "smtp/smtp_sasl.h"
 #include "smtp/smtp_tls.h"
 #include "smtp/smtp_xforward.h"
@@ -130,6 +131,23 @@ struct SessionResult {
   std::vector<RecipientResult> recipients;  // index-aligned with Message::recipients
   bool greeted = false;                     // the server answered the greeting with 2xx
   bool retry_plaintext = false;             // level may: the TLS handshake failed
+  // SessionReuse::keep: the session ended without QUIT, ready for another
+  // transaction; `ehlo` is what the server offered.
+  bool kept = false;
+  smtp_reply::Ehlo ehlo;
+  // A resumed session that failed before the server said anything: the
+  // cached connection was dead (the caller connects anew).
+  bool stale = false;
+};
+
+// Connection reuse (smtp_reuse.h). `resumed`: the connection comes from
+// the cache, already greeted and past EHLO with these features; the
+// session starts at MAIL FROM. `keep`: when the transaction ran to its end
+// (the reply to the final "."), the session ends without QUIT and is
+// reported kept, unless it used TLS or authenticated.
+struct SessionReuse {
+  const smtp_reply::Ehlo* resumed = nullptr;
+  bool keep = false;
 };
 
 struct SessionSecurity {
@@ -141,7 +159,7 @@ struct SessionSecurity {
 // `host` is "name[address]" for messages.
 SessionResult RunSession(util::Stream& conn, const std::string& host, bool final_host,
                          const Message& msg, const SessionParams& params,
-                         const SessionSecurity& security = {});
+                         const SessionSecurity& security = {}, const SessionReuse& reuse = {});
 
 // The MAIL FROM and RCPT TO command lines (without CR LF) as sent; exposed
 // for the unit tests.

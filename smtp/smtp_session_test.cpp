@@ -51,14 +51,15 @@ void Serve(int fd, FakeServer* s) {
 }
 
 SessionResult Talk(FakeServer* server, const Message& m, const SessionParams& p,
-                   bool final_host = true, const SessionSecurity& sec = {}) {
+                   bool final_host = true, const SessionSecurity& sec = {},
+                   const SessionReuse& reuse = {}) {
   int sv[2];
   EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   std::thread t(Serve, sv[1], server);
   SessionResult r;
   {
     util::Stream conn(sv[0], util::Stream::Ownership::kOwned);
-    r = RunSession(conn, "mx.example[192.0.2.1]", final_host, m, p, sec);
+    r = RunSession(conn, "mx.example[192.0.2.1]", final_host, m, p, sec, reuse);
   }
   t.join();
   return r;
@@ -597,6 +598,91 @@ TEST(SmtpSessionTest, Xforward) {
   r = Talk(&plain, m);
   EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
   EXPECT_EQ(plain.received[1], "MAIL FROM:<alice@example.org>");
+}
+
+// Connection reuse (smtp_reuse.h): a finished session is kept without
+// QUIT; a resumed one starts at MAIL FROM with the features it had.
+SessionParams Plain() {
+  SessionParams p;
+  p.helo_name = "me.example";
+  p.timeouts.helo = 5;
+  return p;
+}
+
+TEST(SmtpSessionTest, KeptInsteadOfQuit) {
+  FakeServer s;
+  s.script = {"220 mx ESMTP", kEhlo,    "250 2.1.0 Ok", "250 2.1.5 Ok",
+              "250 2.1.5 Ok", "354 go", "250 Ok"};
+  SessionResult r = Talk(&s, TwoRecipients(), Plain(), true, {}, {nullptr, true});
+  EXPECT_TRUE(r.kept);
+  EXPECT_TRUE(r.ehlo.pipelining);
+  EXPECT_EQ(r.ehlo.size_limit, 1000);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  EXPECT_EQ(s.received.back(), ".");  // no QUIT
+}
+
+TEST(SmtpSessionTest, NotKeptAfterAFailedTransactionOrAuth) {
+  FakeServer s;
+  s.script = {"220 mx",
+              kEhlo,
+              "451 4.3.0 later",
+              "503 5.5.1 need MAIL",
+              "503 5.5.1 need MAIL",
+              "554 5.5.1 no valid recipients",
+              "221 bye"};
+  SessionResult r = Talk(&s, TwoRecipients(), Plain(), true, {}, {nullptr, true});
+  EXPECT_FALSE(r.kept);
+  EXPECT_EQ(s.received.back(), "QUIT");
+  FakeServer a;
+  a.script = {"220 mx",
+              "250-mx\r\n250-AUTH PLAIN\r\n250 PIPELINING",
+              "235 2.7.0 ok",
+              "250 Ok",
+              "250 Ok",
+              "250 Ok",
+              "354 go",
+              "250 Ok",
+              ""};
+  SaslSession sasl = Credentials();
+  r = Talk(&a, TwoRecipients(), Plain(), true, {nullptr, &sasl, ""}, {nullptr, true});
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSent);
+  EXPECT_FALSE(r.kept);
+  EXPECT_EQ(a.received.back(), "QUIT");
+}
+
+TEST(SmtpSessionTest, ResumedStartsAtMail) {
+  FakeServer s;
+  // No greeting: the connection is past it.
+  s.script = {"", "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.1.5 Ok", "354 go", "250 Ok"};
+  smtp_reply::Ehlo ehlo;
+  ehlo.pipelining = true;
+  ehlo.dsn = true;
+  SessionResult r = Talk(&s, TwoRecipients(), Plain(), true, {}, {&ehlo, true});
+  EXPECT_TRUE(r.greeted);
+  EXPECT_TRUE(r.kept);
+  EXPECT_FALSE(r.stale);
+  EXPECT_EQ(r.recipients[1].outcome, Outcome::kSent);
+  ASSERT_FALSE(s.received.empty());
+  EXPECT_EQ(s.received.front(), "MAIL FROM:<alice@example.org>");
+  EXPECT_EQ(s.received.back(), ".");
+}
+
+TEST(SmtpSessionTest, ResumedConnectionThatIsDeadIsStale) {
+  FakeServer s;
+  s.script = {""};  // hangs up at the first command
+  smtp_reply::Ehlo ehlo;
+  ehlo.pipelining = true;
+  SessionResult r = Talk(&s, TwoRecipients(), Plain(), true, {}, {&ehlo, true});
+  EXPECT_TRUE(r.stale);
+  EXPECT_FALSE(r.kept);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
+  // A server that answered something before it went away is not stale:
+  // that failure is the server's.
+  FakeServer t;
+  t.script = {"", "250 2.1.0 Ok"};
+  r = Talk(&t, TwoRecipients(), Plain(), true, {}, {&ehlo, true});
+  EXPECT_FALSE(r.stale);
+  EXPECT_EQ(r.recipients[0].outcome, Outcome::kSoft);
 }
 
 }  // namespace

@@ -29,6 +29,11 @@ Configuration (constructor keywords, also changeable while running):
                     and after the final "." one reply per accepted recipient
     end_replies     LMTP: {"bob@example.com": r} the reply after "." for that
                     recipient (default "250 2.0.0 <ADDR> Ok: queued as SINKn")
+    hangup_after_end  close the connection right after each reply to the final "."
+                    (a server that ends idle sessions at once)
+    drop_second_mail  close the connection, without a reply, when a MAIL comes
+                    on a session that has completed a transaction (a cached
+                    connection that died under its client)
 A reply r is a string, or a list used one element per use with the last
 one repeating: ["451 4.3.0 try later", "250 2.1.5 Ok"] is "first attempt
 451, then 250". Anything unspecified is the usual 250/354.
@@ -72,7 +77,7 @@ DEFAULT_EHLO = ["PIPELINING", "SIZE 10240000", "8BITMIME", "DSN", "SMTPUTF8",
 class SmtpSink:
     def __init__(self, host="127.0.0.1", ehlo=None, greeting="220 sink.example ESMTP test sink",
                  ehlo_reply=None, replies=None, rcpt_replies=None, delay=0, port=0,
-                 lmtp=False, end_replies=None):
+                 lmtp=False, end_replies=None, hangup_after_end=False, drop_second_mail=False):
         self.host = host
         self.ehlo = list(DEFAULT_EHLO if ehlo is None else ehlo)
         self.greeting = greeting
@@ -82,6 +87,9 @@ class SmtpSink:
         self.delay = delay
         self.lmtp = lmtp
         self.end_replies = {k.lower(): v for k, v in (end_replies or {}).items()}
+        self.hangup_after_end = hangup_after_end
+        self.drop_second_mail = drop_second_mail
+        self.dropped = 0            # connections closed by drop_second_mail
         self.transactions = []
         self.commands = []          # every command line received, in order
         self.sessions = 0
@@ -206,6 +214,7 @@ class SmtpSink:
             return
         helo = None
         txn = None
+        completed = 0               # transactions of this session that reached "."
         while True:
             raw = rfile.readline(65536)
             if not raw:
@@ -229,6 +238,10 @@ class SmtpSink:
                 helo = line
                 self._send(wfile, self._pick("HELO", self.replies.get("HELO"), "250 sink.example"))
             elif verb == "MAIL":
+                if self.drop_second_mail and completed > 0:
+                    with self._lock:
+                        self.dropped += 1
+                    return
                 reply = self._pick("MAIL", self.replies.get("MAIL"), "250 2.1.0 Ok")
                 txn = Transaction(peer, helo, line) if reply.startswith("2") else None
                 self._send(wfile, reply)
@@ -288,6 +301,9 @@ class SmtpSink:
                         self.transactions.append(txn)
                 self._send(wfile, reply)
                 txn = None
+                completed += 1
+                if self.hangup_after_end:
+                    return
             elif verb == "RSET":
                 txn = None
                 self._send(wfile, "250 2.0.0 Ok")
