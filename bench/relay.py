@@ -55,6 +55,7 @@ class Sink:
     def __init__(self, log_path, options=()):
         self.port = free_port()
         self.messages = 0
+        self.sessions = 0   # sessions that have ended (smtp-sink -c's sess=)
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [SMTP_SINK, "-c", "-u", "postfix", *options, "127.0.0.1:%d" % self.port, "1000"],
@@ -75,6 +76,9 @@ class Sink:
                 m = re.search(rb"\bmesg=(\d+)", record)
                 if m:
                     self.messages = int(m.group(1))
+                    s = re.search(rb"\bsess=(\d+)", record)
+                    if s:
+                        self.sessions = int(s.group(1))
                     break
 
     def stop(self):
@@ -132,6 +136,9 @@ def measure(kind):
         wait_sink(sink, MESSAGES, root)
         total = time.time() - start
         benchlib.end_usage(kind, MESSAGES)
+        # (Cached connections still open are not counted yet.)
+        print("  %-9s %d sink sessions ended for %d messages"
+              % ("ours" if kind == "ours" else "Debian's", sink.sessions, MESSAGES))
         if not DRAIN:
             return MESSAGES / accepted, MESSAGES / total
         # Phase 2: the queue fills with qmgr absent, then qmgr joins by a
