@@ -7,6 +7,7 @@ deferred queue (defer_transports = smtp), then `postqueue -f` hands them
 all to qmgr at once (a flush delivers deferred transports too)."""
 import os
 import re
+import unittest
 
 import mtatest
 from smtp_sink import SmtpSink
@@ -24,13 +25,14 @@ class ScacheTest(mtatest.TempDirTestCase):
         self.addCleanup(s.stop)
         return s
 
-    def instance(self, sink, main_cf="", services=SERVICES):
+    def instance(self, sink, main_cf="", services=SERVICES, mail_owner=None):
         text = ("myhostname = mta.test.example\nmydestination = $myhostname, localhost\n"
                 "relayhost = %s\ndefer_transports = smtp\n"
                 "minimal_backoff_time = 1000s\nmaximal_backoff_time = 4000s\n"
                 "smtp_connect_timeout = 5s\nsmtp_helo_timeout = 10s\n"
                 "connection_cache_status_update_time = 2s\n" % sink.nexthop)
-        inst = mtatest.MtaInstance(self, services=services, main_cf=text + main_cf)
+        inst = mtatest.MtaInstance(self, services=services, main_cf=text + main_cf,
+                                   mail_owner=mail_owner)
         inst.start()
         return inst
 
@@ -134,6 +136,20 @@ class ScacheTest(mtatest.TempDirTestCase):
         self.assertEqual(inst.log().count("status=deferred"), 4)
         self.assertNotIn("lost connection", inst.log())
 
+    @unittest.skipUnless(os.geteuid() == 0 and mtatest.postfix_user(),
+                         "needs root and a postfix user")
+    def test_as_administrators_run_it(self):
+        # mail_owner = postfix: smtp and scache run as postfix, the
+        # descriptor goes from one unprivileged process to another.
+        sink = self.sink()
+        inst = self.instance(sink, "smtp_connection_cache_destinations = %s\n"
+                                   "smtp_destination_concurrency_limit = 1\n" % sink.nexthop,
+                             services=SERVICES + ["postlog"], mail_owner=mtatest.postfix_user())
+        self.burst(inst, 4)
+        self.assertEqual(sink.sessions, 1)
+        self.assertIn("conn_use=4", inst.log())
+        self.assertNotRegex(inst.log(), r"(smtp|scache)\[\d+\]: warning")
+
     def test_without_the_scache_service(self):
         # An older master.cf without scache: one warning per smtp process,
         # mail flows as without reuse.
@@ -149,5 +165,4 @@ class ScacheTest(mtatest.TempDirTestCase):
 
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()
