@@ -31,6 +31,8 @@ Configuration (constructor keywords, also changeable while running):
                     recipient (default "250 2.0.0 <ADDR> Ok: queued as SINKn")
     hangup_after_end  close the connection right after each reply to the final "."
                     (a server that ends idle sessions at once)
+    tls_context     an ssl.SSLContext (server side): EHLO offers STARTTLS and
+                    the sink starts TLS on it; `tls_sessions` counts them
     drop_second_mail  close the connection, without a reply, when a MAIL comes
                     on a session that has completed a transaction (a cached
                     connection that died under its client)
@@ -77,7 +79,8 @@ DEFAULT_EHLO = ["PIPELINING", "SIZE 10240000", "8BITMIME", "DSN", "SMTPUTF8",
 class SmtpSink:
     def __init__(self, host="127.0.0.1", ehlo=None, greeting="220 sink.example ESMTP test sink",
                  ehlo_reply=None, replies=None, rcpt_replies=None, delay=0, port=0,
-                 lmtp=False, end_replies=None, hangup_after_end=False, drop_second_mail=False):
+                 lmtp=False, end_replies=None, hangup_after_end=False, drop_second_mail=False,
+                 tls_context=None):
         self.host = host
         self.ehlo = list(DEFAULT_EHLO if ehlo is None else ehlo)
         self.greeting = greeting
@@ -90,6 +93,8 @@ class SmtpSink:
         self.hangup_after_end = hangup_after_end
         self.drop_second_mail = drop_second_mail
         self.dropped = 0            # connections closed by drop_second_mail
+        self.tls_context = tls_context
+        self.tls_sessions = 0       # STARTTLS handshakes completed
         self.transactions = []
         self.commands = []          # every command line received, in order
         self.sessions = 0
@@ -215,6 +220,7 @@ class SmtpSink:
         helo = None
         txn = None
         completed = 0               # transactions of this session that reached "."
+        tls_active = False
         while True:
             raw = rfile.readline(65536)
             if not raw:
@@ -232,6 +238,8 @@ class SmtpSink:
                     continue
                 helo = line
                 lines = ["sink.example"] + self.ehlo
+                if self.tls_context is not None and not tls_active:
+                    lines.append("STARTTLS")
                 for i, kw in enumerate(lines):
                     self._send(wfile, ("250 " if i == len(lines) - 1 else "250-") + kw)
             elif verb == "HELO":
@@ -304,6 +312,15 @@ class SmtpSink:
                 completed += 1
                 if self.hangup_after_end:
                     return
+            elif verb == "STARTTLS" and self.tls_context is not None and not tls_active:
+                self._send(wfile, "220 2.0.0 Ready to start TLS")
+                tls = self.tls_context.wrap_socket(entry[0], server_side=True)
+                entry[0] = tls
+                rfile, wfile = tls.makefile("rb"), tls.makefile("wb")
+                tls_active = True
+                helo = None
+                with self._lock:
+                    self.tls_sessions += 1
             elif verb == "RSET":
                 txn = None
                 self._send(wfile, "250 2.0.0 Ok")

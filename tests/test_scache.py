@@ -7,6 +7,8 @@ deferred queue (defer_transports = smtp), then `postqueue -f` hands them
 all to qmgr at once (a flush delivers deferred transports too)."""
 import os
 import re
+import shutil
+import ssl
 import unittest
 
 import mtatest
@@ -135,6 +137,23 @@ class ScacheTest(mtatest.TempDirTestCase):
         self.assertEqual(sink.dropped, 3)
         self.assertEqual(inst.log().count("status=deferred"), 4)
         self.assertNotIn("lost connection", inst.log())
+
+    @unittest.skipUnless(shutil.which("openssl"), "needs the openssl command")
+    def test_tls_sessions_are_not_cached(self):
+        # Level may, and the server offers STARTTLS: every session uses TLS,
+        # and none goes to the cache (only plain sessions are reused).
+        certs = mtatest.make_certificates(os.path.join(self.tmp, "certs"))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
+        sink = self.sink(tls_context=ctx)
+        inst = self.instance(sink, "smtp_connection_cache_destinations = %s\n"
+                                   "smtp_destination_concurrency_limit = 1\n"
+                                   "smtp_tls_security_level = may\n" % sink.nexthop)
+        self.burst(inst, 3)
+        self.assertEqual(sink.tls_sessions, 3)
+        self.assertEqual(sink.sessions, 3)
+        self.assertEqual(sink.commands.count("QUIT"), 3)
+        self.assertNotIn("conn_use=", inst.log())
 
     @unittest.skipUnless(os.geteuid() == 0 and mtatest.postfix_user(),
                          "needs root and a postfix user")
