@@ -8,8 +8,9 @@
 //   ...
 //   (void)cache.Save("smtp|192.0.2.1:25", props, std::move(fd), ttl_seconds);
 //
-// Protocol (util/attr.h lists over a UNIX stream socket, one connection per
-// request; descriptors travel with the bytes, util::SendWithFd):
+// Protocol (util/attr.h lists over a UNIX stream socket through
+// util::AttrClient, whose connection is kept for the next request;
+// descriptors travel with the bytes, AttrClient::CallPassing):
 //   {request=save, label=L, props=P, ttl=N} + descriptor -> {status=0}
 //   {request=find, label=L} -> {status=0, props=P} + descriptor, or {status=1}
 // The label is the caller's (which server, reached how); the properties
@@ -17,7 +18,7 @@
 // was used), returned as saved. Each request waits at most
 // connection_cache_protocol_timeout. Errors: kUnavailable when the service
 // cannot be reached or answers nonsense (the caller then delivers without
-// the cache); a miss is not an error.
+// the cache); a miss is not an error. One Client per thread.
 #pragma once
 
 #include <optional>
@@ -25,6 +26,7 @@
 
 #include "global/config.h"
 #include "util/attr.h"
+#include "util/attr_client.h"
 #include "util/fd.h"
 #include "util/status.h"
 
@@ -39,8 +41,7 @@ class Client {
  public:
   explicit Client(const config::Config& cfg);
   // Socket path and timeout directly (tests).
-  Client(std::string path, int timeout_seconds)
-      : path_(std::move(path)), timeout_(timeout_seconds) {}
+  Client(std::string path, int timeout_seconds);
 
   // Gives `fd` to the cache for at most `ttl` seconds (the service may keep
   // it shorter); our copy is closed either way.
@@ -50,11 +51,7 @@ class Client {
   util::StatusOr<std::optional<Cached>> Find(const std::string& label);
 
  private:
-  util::StatusOr<util::AttrList> Call(const util::AttrList& req, int fd,
-                                      std::optional<util::Fd>* received);
-
-  std::string path_;
-  int timeout_;
+  util::AttrClient client_;  // one connection, kept between requests
 };
 
 }  // namespace scache_client

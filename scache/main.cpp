@@ -15,7 +15,7 @@
 // As in Postfix, max_use is ignored (the cache must survive); the process
 // exits after max_idle seconds without any client, closing what it holds.
 //
-// Requests (one connection per request from scache_client):
+// Requests (global/scache_client.h keeps its connection between them):
 //   request=save label=L props=P ttl=SECONDS, with the descriptor -> status=0
 //   request=find label=L -> status=0 props=P with the descriptor, or status=1
 #include <algorithm>

@@ -101,6 +101,9 @@ class MultiServer : public EventServer {
       answered = true;
     }
     s_.Notify(master_proto::Status::kAvailable);
+    // Descriptors that came with answered requests and were not taken are
+    // closed now, not kept for as long as the connection lasts.
+    if (c.decoder_.buffered() == 0) c.fds_in_.clear();
     // Draining: a connection whose request is answered goes away.
     if ((draining_ || s_.exit_requested()) && answered && c.decoder_.buffered() == 0) {
       c.close_after_output_ = true;

@@ -17,7 +17,21 @@ StatusOr<AttrList> AttrClient::Call(const AttrList& request) {
   return std::move(replies->front());
 }
 
+StatusOr<AttrList> AttrClient::CallPassing(const AttrList& request, int send_fd, Fd* received) {
+  StatusOr<std::vector<AttrList>> replies = Run({request}, send_fd);
+  if (received != nullptr) *received = received_.empty() ? Fd() : std::move(received_.front());
+  received_.clear();
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
 StatusOr<std::vector<AttrList>> AttrClient::CallMany(const std::vector<AttrList>& requests) {
+  return Run(requests, -1);
+}
+
+StatusOr<std::vector<AttrList>> AttrClient::Run(const std::vector<AttrList>& requests,
+                                                int send_fd) {
+  received_.clear();
   if (requests.empty()) return std::vector<AttrList>();
   std::string wire;
   for (const AttrList& r : requests) wire += EncodeAttrList(r);
@@ -29,8 +43,9 @@ StatusOr<std::vector<AttrList>> AttrClient::CallMany(const std::vector<AttrList>
       if (!fd.ok())
         return Unavailable(service_ + " service is not available: " + fd.status().message());
       stream_ = Stream(std::move(*fd));
+      stream_.CollectFds(&received_);
     }
-    StatusOr<std::vector<AttrList>> replies = Exchange(wire, requests.size(), deadline);
+    StatusOr<std::vector<AttrList>> replies = Exchange(wire, requests.size(), deadline, send_fd);
     if (replies.ok()) return replies;
     stream_ = Stream();
     // Retry once when the connection broke (the server went away between
@@ -43,12 +58,13 @@ StatusOr<std::vector<AttrList>> AttrClient::CallMany(const std::vector<AttrList>
 }
 
 StatusOr<std::vector<AttrList>> AttrClient::Exchange(const std::string& wire, size_t count,
-                                                     Clock::time_point deadline) {
+                                                     Clock::time_point deadline, int send_fd) {
   auto left = [&] {
     return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                     std::chrono::milliseconds(1));
   };
   stream_.set_timeout(left());
+  if (send_fd >= 0) stream_.AttachFd(send_fd);
   Status st = stream_.Write(wire);
   if (st.ok()) st = stream_.Flush();
   if (!st.ok()) return Status(st.code(), "send to " + path_ + ": " + st.message());

@@ -38,6 +38,11 @@ class AttrClient {
   // round trip instead of one per request. All or nothing: an error is as
   // for Call, and the whole batch is retried once on a new connection.
   StatusOr<std::vector<AttrList>> CallMany(const std::vector<AttrList>& requests);
+  // Call with descriptor passing (a server with MultiServerHooks::pass_fds,
+  // such as scache): `send_fd` (>= 0) goes with the request; a descriptor
+  // that comes with the reply is put in *received (when not null; else it
+  // is closed). The retry after a broken connection sends it again.
+  StatusOr<AttrList> CallPassing(const AttrList& request, int send_fd, Fd* received);
 
   // Closes the connection (the next Call reconnects).
   void Disconnect() { stream_ = Stream(); }
@@ -47,12 +52,15 @@ class AttrClient {
 
  private:
   StatusOr<std::vector<AttrList>> Exchange(const std::string& wire, size_t replies,
-                                           std::chrono::steady_clock::time_point deadline);
+                                           std::chrono::steady_clock::time_point deadline,
+                                           int send_fd);
+  StatusOr<std::vector<AttrList>> Run(const std::vector<AttrList>& requests, int send_fd);
 
   std::string path_;
   std::string service_;
   std::chrono::milliseconds timeout_;
   Stream stream_;
+  std::vector<Fd> received_;  // descriptors that came with replies (CallPassing)
 };
 
 }  // namespace util

@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <utility>
 
+#include "util/sockets.h"
 #include "util/strings.h"
 
 namespace util {
@@ -41,6 +42,8 @@ Stream::Stream(Stream&& other) noexcept
       owned_(std::exchange(other.owned_, false)),
       eof_(std::exchange(other.eof_, false)),
       use_send_(std::exchange(other.use_send_, true)),
+      send_fd_(std::exchange(other.send_fd_, -1)),
+      fd_sink_(std::exchange(other.fd_sink_, nullptr)),
       timeout_(std::exchange(other.timeout_, std::chrono::milliseconds(0))),
       last_line_end_(std::exchange(other.last_line_end_, LineEnd::kNone)),
       rbuf_(std::move(other.rbuf_)),
@@ -61,6 +64,8 @@ Stream& Stream::operator=(Stream&& other) noexcept {
     owned_ = std::exchange(other.owned_, false);
     eof_ = std::exchange(other.eof_, false);
     use_send_ = std::exchange(other.use_send_, true);
+    send_fd_ = std::exchange(other.send_fd_, -1);
+    fd_sink_ = std::exchange(other.fd_sink_, nullptr);
     timeout_ = std::exchange(other.timeout_, std::chrono::milliseconds(0));
     last_line_end_ = std::exchange(other.last_line_end_, LineEnd::kNone);
     rbuf_ = std::move(other.rbuf_);
@@ -77,6 +82,8 @@ Stream& Stream::operator=(Stream&& other) noexcept {
 
 void Stream::Reset() {
   fd_ = -1;
+  send_fd_ = -1;
+  fd_sink_ = nullptr;
   wfd_ = -1;
   owned_ = false;
   eof_ = false;
@@ -131,7 +138,8 @@ Status Stream::Fill(Clock::time_point deadline) {
       Status st = Wait(fd_, POLLIN, deadline);
       if (!st.ok()) return st;
     }
-    ssize_t n = ::read(fd_, rbuf_.data() + old, kReadChunk);
+    ssize_t n = fd_sink_ != nullptr ? ReceiveWithFds(fd_, rbuf_.data() + old, kReadChunk, fd_sink_)
+                                    : ::read(fd_, rbuf_.data() + old, kReadChunk);
     if (n >= 0) return Filled(old, n);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -335,7 +343,9 @@ Status Stream::Flush() {
     if (use_send_) {
       // MSG_DONTWAIT: never block inside send(), so the deadline holds
       // even on a blocking socket; EAGAIN sends us to poll().
-      n = ::send(write_fd(), p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      n = send_fd_ >= 0 ? SendWithFd(write_fd(), p, len, send_fd_, MSG_DONTWAIT)
+                        : ::send(write_fd(), p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) send_fd_ = -1;  // it went with these bytes
       if (n < 0 && errno == ENOTSOCK) {
         use_send_ = false;
         continue;

@@ -83,6 +83,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/fd.h"
 #include "util/status.h"
@@ -160,6 +161,15 @@ class Stream {
   size_t buffered_output() const { return wbuf_.size() - wpos_; }
   void DiscardOutput();
 
+  // Descriptor passing on a UNIX-domain socket (util::SendWithFd; the
+  // connection cache): AttachFd(fd) sends `fd` with the first byte that
+  // Flush writes next (the caller keeps it open until then); with
+  // CollectFds(sink), reads use util::ReceiveWithFds and append the
+  // descriptors that arrive to *sink (nullptr: plain reads again). Not
+  // with a transport.
+  void AttachFd(int fd) { send_fd_ = fd; }
+  void CollectFds(std::vector<Fd>* sink) { fd_sink_ = sink; }
+
   // Puts `t` between the buffers and the descriptor; FailedPrecondition
   // while input or output is buffered. Null: back to the descriptor.
   Status set_transport(std::unique_ptr<Transport> t);
@@ -191,7 +201,9 @@ class Stream {
   int wfd_ = -1;  // a separate write descriptor (borrowed), or -1
   bool owned_ = false;
   bool eof_ = false;
-  bool use_send_ = true;  // cleared after send(2) says ENOTSOCK
+  bool use_send_ = true;                // cleared after send(2) says ENOTSOCK
+  int send_fd_ = -1;                    // AttachFd
+  std::vector<Fd>* fd_sink_ = nullptr;  // CollectFds
   std::chrono::milliseconds timeout_{0};
   LineEnd last_line_end_ = LineEnd::kNone;
   // Input: rbuf_[rpos_, rlen_) is unread. rbuf_ only grows, so a read

@@ -467,3 +467,29 @@ TEST(StreamTest, SeparateReadAndWriteDescriptors) {
 
 }  // namespace
 }  // namespace util
+
+TEST(StreamTest, DescriptorPassing) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  util::Stream a(util::Fd{sv[0]}), b(util::Fd{sv[1]});
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  util::Fd pr(p[0]), pw(p[1]);
+  std::vector<util::Fd> got;
+  b.CollectFds(&got);
+  a.AttachFd(pw.get());
+  ASSERT_TRUE(a.Write("with fd\n").ok());
+  ASSERT_TRUE(a.Flush().ok());
+  ASSERT_TRUE(a.Write("plain\n").ok());  // the descriptor went with the first flush only
+  ASSERT_TRUE(a.Flush().ok());
+  pw.reset();
+  std::string line;
+  ASSERT_TRUE(b.ReadLine(&line, 100).ok());
+  EXPECT_EQ(line, "with fd");
+  ASSERT_TRUE(b.ReadLine(&line, 100).ok());
+  EXPECT_EQ(line, "plain");
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(write(got[0].get(), "x", 1), 1);
+  char c;
+  ASSERT_EQ(read(pr.get(), &c, 1), 1);
+}
