@@ -1,19 +1,24 @@
-"""Fault campaign (issue 16): mail flows inbound over SMTP into Maildirs
-while daemons are killed with SIGKILL, master itself is killed and the
-system started again, postfix reload runs, or the system is stopped and
+"""Fault campaign (issue 16): mail flows in over SMTP, half of it into a
+Maildir and half relayed by the smtp client to a sink (a transport to
+[127.0.0.2]:PORT, connections cached on demand through scache; the sink
+answers some recipients 451, so the defer service is busy too), while
+daemons are killed with SIGKILL, master itself is killed and the system
+started again, postfix reload runs, or the system is stopped and
 started, MariaDB (the mailbox table) is killed and restarted, or DNS
-fails for a while (relay by MX to a sink). Afterwards every message a
-client saw "250" for must be in its
-Maildir (0 lost); a message may be there twice only if some attempt of its
-client did not end in 250 (the client then sent it again, as real clients
-do), or when the delivery agent itself was killed between writing the
-Maildir file and marking the recipient done (as with Postfix; counted in
-the table); nothing is left queued.
+fails for a while (the relayed half goes by MX). Afterwards every
+message a client saw "250" for must be in the Maildir or at the sink (0
+lost); a message may be there twice only if some attempt of its client
+did not end in 250 (the client then sent it again, as real clients do),
+or when a delivery agent (virtual, smtp) itself was killed between
+delivering (the Maildir file written, the sink's 250 heard) and marking
+the recipient done (as with Postfix; counted in the table); nothing is
+left queued.
 
 `make test` runs the short form (MTA_FAULT_MESSAGES, default 120 messages
 per scenario, a handful of scenarios); `make faults` the full one (2,000
 messages, every daemon). Each scenario prints one row:
-    scenario  acked  delivered-once  duplicates  lost  retries  queued
+    scenario  acked  delivered-once  duplicates  lost  retries  queued  killed
+(killed: processes of the daemon SIGKILLed in a kill scenario)
 """
 import os
 import signal
@@ -31,9 +36,20 @@ from test_virtual_hosting import SERVICES
 FULL = os.environ.get("MTA_FAULTS_FULL") == "1"
 MESSAGES = int(os.environ.get("MTA_FAULT_MESSAGES", "2000" if FULL else "120"))
 SENDERS = 6
-DAEMONS = ["smtpd", "cleanup", "qmgr", "trivial-rewrite", "virtual", "bounce", "anvil",
-           "proxymap", "postlogd"]
-SHORT = ["smtpd", "cleanup", "qmgr", "trivial-rewrite", "virtual"]
+DAEMONS = ["smtpd", "cleanup", "qmgr", "trivial-rewrite", "virtual", "smtp", "scache", "bounce",
+           "anvil", "proxymap", "postlogd"]
+SHORT = ["smtpd", "cleanup", "qmgr", "trivial-rewrite", "virtual", "smtp"]
+AGENTS = ("virtual", "smtp")  # killed between delivering and recording it: may deliver twice
+RELAY_DOMAIN = "relay.example"
+
+
+def recipient(i):
+    """Even messages go to the Maildir, odd ones are relayed to the sink;
+    of those, every fifth to dave, whom the sink refuses with 451 every
+    other time (the defer service records it; the message comes again)."""
+    if i % 2 == 0:
+        return "bob@example.jp"
+    return ("dave@" if i % 10 == 5 else "carol@") + RELAY_DOMAIN
 
 
 class Load:
@@ -67,13 +83,13 @@ class Load:
             return self.next - 1
 
     def send_one(self, i):
-        body = ("From: load@example.org\r\nTo: bob@example.jp\r\nSubject: fault-%05d\r\n"
+        body = ("From: load@example.org\r\nTo: %s\r\nSubject: fault-%05d\r\n"
                 "Message-Id: <fault-%05d@example.org>\r\n\r\n%s\r\n"
-                % (i, i, "x" * 1800)).encode()
+                % (recipient(i), i, i, "x" * 1800)).encode()
         for attempt in range(60):
             try:
                 with smtplib.SMTP("127.0.0.1", self.port, timeout=20) as c:
-                    c.sendmail("load@example.org", ["bob@example.jp"], body)
+                    c.sendmail("load@example.org", [recipient(i)], body)
                 with self.lock:
                     self.acked.add(i)
                 return
@@ -117,19 +133,22 @@ class Load:
 
 class FaultTest(mtatest.TempDirTestCase):
     rows = []
+    kills = 0  # processes kill_repeatedly killed in this test
 
     @classmethod
     def tearDownClass(cls):
-        print("\n%-26s %6s %9s %5s %5s %8s %7s" % ("scenario", "acked", "delivered", "dups",
-                                                   "lost", "retries", "queued"))
+        print("\n%-26s %6s %9s %5s %5s %8s %7s %7s" % ("scenario", "acked", "delivered", "dups",
+                                                       "lost", "retries", "queued", "killed"))
         for r in cls.rows:
-            print("%-26s %6d %9d %5d %5d %8d %7d" % r)
+            print("%-26s %6d %9d %5d %5d %8d %7d %7d" % r)
 
-    def instance(self, maps=None, extra="", master_extra=""):
+    def instance(self, maps=None, extra="", relay_nexthop=None, sink=None):
         """The instance under load: bob@example.jp's Maildir from
-        virtual_mailbox_maps (a hash table, or `maps`, e.g. a mysql: table),
-        checked at RCPT as well; `extra` main.cf lines, `master_extra`
-        master.cf lines."""
+        virtual_mailbox_maps (a hash table through proxymap, or `maps`, e.g.
+        a mysql: table),
+        checked at RCPT as well; RELAY_DOMAIN relayed by smtp to self.sink
+        (`sink`, or a new one) at 127.0.0.2 (not our own address: no "loops
+        back to myself"), or to `relay_nexthop`; `extra` main.cf lines."""
         os.chmod(self.tmp, 0o755)
         uid = 10000 if os.geteuid() == 0 else os.geteuid()
         self.base = os.path.join(self.tmp, "vmail")
@@ -138,44 +157,58 @@ class FaultTest(mtatest.TempDirTestCase):
         vmailbox = os.path.join(self.tmp, "vmailbox")
         with open(vmailbox, "w") as f:
             f.write("bob@example.jp example.jp/bob/\n")
+        self.sink = sink or SmtpSink(host="127.0.0.2")
+        self.sink.rcpt_replies = {"dave@" + RELAY_DOMAIN: ["451 4.2.0 not now", "250 2.1.5 Ok"]
+                                  * MESSAGES}
+        if sink is None:
+            self.sink.start()
+            self.addCleanup(self.sink.stop)
+        transport = os.path.join(self.tmp, "transport")
+        with open(transport, "w") as f:
+            f.write("%s smtp:%s\n" % (RELAY_DOMAIN, relay_nexthop or self.sink.nexthop))
         self.port = mtatest.free_port()
         inst = mtatest.MtaInstance(
-            self, services=SERVICES,
+            # smtpd asks anvil about every client (no exceptions, a
+            # limit never reached) and reads the mailboxes through proxymap.
+            self, services=SERVICES + ["smtp", "scache"],
             main_cf="myhostname = mx.example.com\nmynetworks = 127.0.0.0/8\n"
                     "virtual_mailbox_domains = example.jp\nvirtual_mailbox_base = %s\n"
                     "virtual_mailbox_maps = %s\nvirtual_uid_maps = static:%d\n"
                     "virtual_gid_maps = static:%d\nvirtual_minimum_uid = 1\n"
+                    "transport_maps = texthash:%s\ninet_protocols = ipv4\n"
                     "queue_run_delay = 1s\nminimal_backoff_time = 1s\n"
-                    "maximal_backoff_time = 2s\nsmtpd_client_connection_count_limit = 0\n"
+                    "maximal_backoff_time = 2s\nsmtpd_client_connection_count_limit = 1000\n"
+                    "smtpd_client_event_limit_exceptions =\n"
                     "smtpd_client_connection_rate_limit = 0\n%s"
-                    % (self.base, maps or "hash:" + vmailbox, uid, uid, extra),
-            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % self.port) + master_extra)
+                    % (self.base, maps or "proxy:hash:" + vmailbox, uid, uid, transport, extra),
+            master_extra=mtatest.smtpd_service("127.0.0.1:%d" % self.port))
         r = inst.run("postmap", "hash:" + vmailbox)
         self.assertEqual(r.rc, 0, r)
         inst.start()
         return inst
 
     def delivered(self):
-        """{message number: copies} from bob's Maildir."""
+        """{message number: copies} from bob's Maildir and the sink."""
         counts = {}
+
+        def count(text):
+            at = text.find(b"Subject: fault-")
+            if at >= 0:
+                n = int(text[at + 15:at + 20])
+                counts[n] = counts.get(n, 0) + 1
         for sub in ("new", "cur"):
             for path in mtatest.maildir_files(os.path.join(self.base, "example.jp", "bob"), sub):
                 with open(path, "rb") as f:
-                    head = f.read(4096)
-                at = head.find(b"Subject: fault-")
-                if at >= 0:
-                    n = int(head[at + 15:at + 20])
-                    counts[n] = counts.get(n, 0) + 1
+                    count(f.read(4096))
+        for t in list(self.sink.transactions):
+            count(t.data)
         return counts
 
-    def campaign(self, name, fault, agent_killed=False, inst=None, delivered=None):
+    def campaign(self, name, fault, agent_killed=False, inst=None):
         """Runs the load, calls fault(inst, load) while it runs, waits for
         the queue to drain and checks the books. `inst` (default: a new
-        instance()) and `delivered` (default: bob's Maildir) for scenarios
-        with other parts."""
+        instance()) for scenarios with other parts."""
         inst = inst or self.instance()
-        if delivered is not None:
-            self.delivered = delivered
         load = Load(self.port, MESSAGES)
         load.start()
         fault(inst, load)
@@ -190,7 +223,7 @@ class FaultTest(mtatest.TempDirTestCase):
         lost = sorted(i for i in load.acked if i not in got)
         dups = sorted(i for i, n in got.items() if n > 1)
         FaultTest.rows.append((name, len(load.acked), sum(1 for n in got.values() if n == 1),
-                               len(dups), len(lost), load.retries, inst.queued()))
+                               len(dups), len(lost), load.retries, inst.queued(), self.kills))
         self.assertEqual(lost, [], "acknowledged but never delivered")
         # A delivery agent killed after it wrote the message but before it
         # marked the recipient done delivers it again, as in Postfix (no
@@ -204,6 +237,7 @@ class FaultTest(mtatest.TempDirTestCase):
             self.assertEqual(unexplained, [], "delivered twice though the client saw the 250")
         self.assertEqual(inst.queued(), 0)
         self.assertNotIn("panic:", inst.log())
+        self.inst = inst
 
     def kill_repeatedly(self, program, times=3):
         def fault(inst, load):
@@ -218,6 +252,7 @@ class FaultTest(mtatest.TempDirTestCase):
                 for p in pids:
                     try:
                         os.kill(p, signal.SIGKILL)
+                        self.kills += 1
                     except ProcessLookupError:
                         pass
         return fault
@@ -286,43 +321,30 @@ class FaultTest(mtatest.TempDirTestCase):
                                      r"Temporary lookup failure|status=deferred")
 
     def test_dns_failing(self):
-        """Relay by MX through tests/dns_server.py, which answers SERVFAIL
-        for a while in the middle of the load: the smtp client defers
-        ("Host or domain name not found ... try again"), and everything
-        reaches the sink once DNS answers again, exactly once."""
-        sink = SmtpSink(host="127.0.0.2")  # not our own address (no "loops back to myself")
+        """The relayed half goes by MX through tests/dns_server.py, which
+        answers SERVFAIL for a while in the middle of the load: the smtp
+        client defers ("Host or domain name not found ... try again"), and
+        everything reaches the sink once DNS answers again, exactly once."""
+        sink = SmtpSink(host="127.0.0.2")
         sink.start()
         self.addCleanup(sink.stop)
-        zone = {"relay.example": {"MX": [(10, "mx.relay.example")]},
-                "mx.relay.example": {"A": ["127.0.0.2"]}}
+        zone = {RELAY_DOMAIN: {"MX": [(10, "mx." + RELAY_DOMAIN)]},
+                "mx." + RELAY_DOMAIN: {"A": ["127.0.0.2"]}}
         dns = DnsServer(dict(zone))
         dns.start()
         self.addCleanup(dns.stop)
-        transport = os.path.join(self.tmp, "transport")
-        with open(transport, "w") as f:
-            f.write("example.jp smtp:relay.example\n")
-        inst = self.instance(extra=(
-            "transport_maps = texthash:%s\nsmtp_tcp_port = %d\ninet_protocols = ipv4\n"
-            "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
-            "MTA_DNS_NAMESERVER=%s\n" % (transport, sink.port, dns.address)),
-            master_extra="smtp unix - n n - - smtp\n")
+        inst = self.instance(relay_nexthop=RELAY_DOMAIN, sink=sink, extra=(
+            "smtp_tcp_port = %d\nimport_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ "
+            "LANG=C MTA_DNS_NAMESERVER=%s\n" % (sink.port, dns.address)))
 
         def fault(inst, load):
             self.progress_to(load, 0.3)
-            dns.zone = {"relay.example": "SERVFAIL", "mx.relay.example": "SERVFAIL"}
+            dns.zone = {RELAY_DOMAIN: "SERVFAIL", "mx." + RELAY_DOMAIN: "SERVFAIL"}
             mtatest.wait_for(lambda: "Name service error" in inst.log(), 30, "DNS failures")
             self.progress_to(load, 0.6)
             dns.zone = dict(zone)
 
-        def delivered():
-            counts = {}
-            for t in sink.transactions:
-                at = t.data.find(b"Subject: fault-")
-                if at >= 0:
-                    n = int(t.data[at + 15:at + 20])
-                    counts[n] = counts.get(n, 0) + 1
-            return counts
-        self.campaign("DNS failing", fault, inst=inst, delivered=delivered)
+        self.campaign("DNS failing", fault, inst=inst)
         self.assertRegex(inst.log(), r"status=deferred \(Host or domain name not found\. Name "
                                      r"service error for name=relay\.example type=MX")
 
@@ -421,7 +443,11 @@ def add_scenarios():
     for program in daemons:
         def test(self, program=program):
             self.campaign("kill -9 " + program, self.kill_repeatedly(program),
-                          agent_killed=program == "virtual")
+                          agent_killed=program in AGENTS)
+            # Each daemon takes part in the load, so each scenario kills.
+            self.assertGreater(self.kills, 0, "no %s process was running" % program)
+            if program == "scache":  # it held connections when it was killed
+                self.assertRegex(self.inst.log(), r"relay=\S+, conn_use=\d")
         setattr(FaultTest, "test_kill_%s" % program.replace("-", "_"), test)
     setattr(FaultTest, "test_reload",
             lambda self: self.campaign("postfix reload x10", self.reload_repeatedly(10)))
