@@ -15,6 +15,7 @@
 #include "global/mail_copy.h"
 #include "global/mailbox_identity.h"
 #include "local/command.h"
+#include "util/mac_expand.h"
 #include "util/msg.h"
 #include "util/strings.h"
 
@@ -80,14 +81,12 @@ std::vector<std::string> FileTargets(const std::string& text) {
 
 // local(8)'s expansion names for forward_path, luser_relay,
 // mailbox_command and command_execution_directory.
-std::function<std::string(std::string_view)> LocalVars(const Account* acct, const std::string& user,
-                                                       const std::string& ext,
-                                                       const std::string& domain,
-                                                       const std::string& delimiter,
-                                                       const std::string& recipient) {
+util::MacLookup LocalVars(const Account* acct, const std::string& user, const std::string& ext,
+                          const std::string& domain, const std::string& delimiter,
+                          const std::string& recipient) {
   std::string local = ext.empty() ? user : user + delimiter.substr(0, 1) + ext;
   Account a = acct ? *acct : Account{};
-  return [=](std::string_view n) -> std::string {
+  return [=](std::string_view n) -> std::optional<std::string> {
     if (n == "user") return acct ? a.name : user;
     if (n == "home") return a.dir;
     if (n == "shell") return a.shell;
@@ -96,64 +95,11 @@ std::function<std::string(std::string_view)> LocalVars(const Account* acct, cons
     if (n == "recipient_delimiter") return delimiter;
     if (n == "local") return local;
     if (n == "recipient") return recipient;
-    return "";
-  };
-}
-
-// The same names with every character outside `allowed` replaced by '_'
-// (command_expansion_filter, for $mailbox_command and
-// $command_execution_directory: a recipient's extension is not shell
-// syntax).
-std::function<std::string(std::string_view)> Filtered(
-    std::function<std::string(std::string_view)> vars, std::string allowed) {
-  return [vars = std::move(vars), allowed = std::move(allowed)](std::string_view n) {
-    std::string v = vars(n);
-    for (char& c : v)
-      if (allowed.find(c) == std::string::npos) c = '_';
-    return v;
+    return std::nullopt;  // expands to nothing, as in Postfix
   };
 }
 
 }  // namespace
-
-std::string ExpandLocal(std::string_view text,
-                        const std::function<std::string(std::string_view)>& vars) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); i++) {
-    if (text[i] != '$' || i + 1 >= text.size()) {
-      out += text[i];
-      continue;
-    }
-    char c = text[i + 1];
-    if (c == '{' || c == '(') {
-      char close = c == '{' ? '}' : ')';
-      int depth = 1;
-      size_t j = i + 2;
-      for (; j < text.size() && depth > 0; j++) {
-        if (text[j] == c) depth++;
-        if (text[j] == close) depth--;
-      }
-      std::string_view inner = text.substr(i + 2, j - i - 3);
-      size_t op = inner.find_first_of("?:");
-      std::string name(inner.substr(0, op));
-      std::string v = vars(name);
-      if (op == std::string_view::npos) {
-        out += v;
-      } else {
-        std::string_view alt = inner.substr(op + 1);
-        if ((inner[op] == '?') == !v.empty()) out += ExpandLocal(alt, vars);
-      }
-      i = j - 1;
-    } else {
-      size_t j = i + 1;
-      while (j < text.size() && (isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_'))
-        j++;
-      out += vars(text.substr(i + 1, j - i - 1));
-      i = j - 1;
-    }
-  }
-  return out;
-}
 
 struct Agent::State {
   const Delivery* d = nullptr;
@@ -491,7 +437,7 @@ void Agent::DeliverUser(State& s, const std::string& user, const std::string& ex
   // .forward
   auto vars = LocalVars(&*acct, user, ext, domain, delimiter_, s.d->message.recipient);
   for (const std::string& raw : util::SplitAny(forward_path_, ",\n")) {
-    std::string path(util::Trim(ExpandLocal(util::Trim(raw), vars)));
+    std::string path(util::Trim(util::MacExpand(util::Trim(raw), vars)));
     if (path.empty()) continue;
     int err;
     struct stat st = {};
@@ -541,7 +487,7 @@ void Agent::DeliverUnknown(State& s, const std::string& user, const std::string&
                            const std::string& domain) {
   if (PassTo(s, fallback_transport_maps_, fallback_transport_, user)) return;
   if (!luser_relay_.empty()) {
-    std::string relay = ExpandLocal(
+    std::string relay = util::MacExpand(
         luser_relay_, LocalVars(nullptr, user, ext, domain, delimiter_, s.d->message.recipient));
     Forward(s, relay);
     return;
@@ -584,14 +530,14 @@ void Agent::DeliverMailbox(State& s, const std::string& user, const std::string&
   if (!command.empty()) {
     m.delivered_to = Allowed(delivered_header_, "command");
     CommandSpec c;
-    auto safe = Filtered(vars, expansion_filter_);
-    c.command = ExpandLocal(command, safe);
+    c.command = util::MacExpand(command, vars, expansion_filter_);
     c.shell = shell_;
     Privs p = UserPrivs(*acct);
     c.uid = p.uid;
     c.gid = p.gid;
     c.user = p.user;
-    c.cwd = command_dir_.empty() ? acct->dir : ExpandLocal(command_dir_, safe);
+    c.cwd =
+        command_dir_.empty() ? acct->dir : util::MacExpand(command_dir_, vars, expansion_filter_);
     c.time_limit = time_limit_;
     c.env = {"PATH=/usr/bin:/bin",
              "HOME=" + acct->dir,

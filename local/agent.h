@@ -211,9 +211,4 @@ class Agent {
   mailbox::MaildirOptions maildir_;
 };
 
-// $name, ${name}, ${name?text}, ${name:text} expansion with local(8)'s
-// names (values in `vars`; unknown names expand to nothing).
-std::string ExpandLocal(std::string_view text,
-                        const std::function<std::string(std::string_view)>& vars);
-
 }  // namespace local_agent

@@ -15,20 +15,6 @@
 namespace local_agent {
 namespace {
 
-TEST(ExpandLocalTest, NamesAndConditionals) {
-  auto vars = [](std::string_view n) -> std::string {
-    if (n == "home") return "/srv/u/bob";
-    if (n == "user") return "bob";
-    if (n == "extension") return "lists";
-    if (n == "recipient_delimiter") return "+";
-    return "";
-  };
-  EXPECT_EQ(ExpandLocal("$home/.forward${recipient_delimiter}${extension}", vars),
-            "/srv/u/bob/.forward+lists");
-  EXPECT_EQ(ExpandLocal("${extension?x-$user}${domain:none}$(user)", vars), "x-bobnonebob");
-  EXPECT_EQ(ExpandLocal("${domain?never}$nosuch.", vars), ".");
-}
-
 CommandSpec Spec(std::string command) {
   CommandSpec c;
   c.command = std::move(command);
