@@ -21,12 +21,16 @@
 // permit_sasl_authenticated and the *_sender_login_mismatch checks use the
 // sasl_username the engine set after AUTH; reject_unauth_pipelining the
 // improper_pipelining the engine noted ("503 5.5.0 <DATA>: Data command
-// rejected: Improper use of SMTP command pipelining"). Deviations: no
-// RBL/policy restrictions (they count as unknown restrictions), no
-// permit_mx_backup.
+// rejected: Improper use of SMTP command pipelining"). DNS block and allow
+// lists look up through smtpd_check_dnsxl.h and reply with
+// default_rbl_reply / rbl_reply_maps templates. Deviations: no policy
+// restrictions (they count as unknown restrictions), no permit_mx_backup.
 #include "smtpd/smtpd_check.h"
 
 #include <unistd.h>
+
+#include <cctype>
+#include <ctime>
 
 #include <algorithm>
 #include <map>
@@ -40,8 +44,10 @@
 #include "global/deliver_status.h"
 #include "global/maps.h"
 #include "global/params.h"
+#include "smtpd/smtpd_check_dnsxl.h"
 #include "smtpd/smtpd_check_util.h"
 #include "tables/table_syntax.h"
+#include "util/mac_expand.h"
 #include "util/msg.h"
 #include "util/strings.h"
 #include "util/valid_hostname.h"
@@ -179,6 +185,15 @@ class CheckerImpl : public Checker {
   Result SenderLoginMismatch(Ctx& c, bool authenticated, bool unauthenticated,
                              bool known_only = false);
   Result PermitMynetworks(Ctx& c);
+  // DNS block/allow lists: `arg` "domain[=pattern]"; `address`: look up
+  // the client address reversed, else the domain of `what`.
+  const smtpd_dnsxl::Listing* DnsxlFind(const std::string& arg, bool address,
+                                        const std::string& what, smtpd_dnsxl::Spec* spec);
+  Result RblReject(Ctx& c, const std::string& arg, bool address, const std::string& what,
+                   const char* reply_class);
+  Result DnswlPermit(Ctx& c, const std::string& arg, bool address, const std::string& what,
+                     const char* reply_class);
+  std::optional<std::string> ExpandVar(const Ctx& c, std::string_view name) const;
 
   // Resolve with a small cache; nullopt after TempFail.
   const ResolveResult* Resolve(Ctx& c, const std::string& addr, const std::string& reply_name);
@@ -214,6 +229,9 @@ class CheckerImpl : public Checker {
   maps::AddrFindOptions alias_opts_, mailbox_opts_, access_opts_;
   maps::Maps relay_ccerts_;  // relay_clientcerts
   std::map<std::string, ResolveResult> resolve_cache_;
+  std::unique_ptr<smtpd_dnsxl::Cache> dnsxl_;
+  maps::Maps rbl_reply_maps_;
+  std::string expansion_filter_;  // smtpd_expansion_filter
 };
 
 // Restriction names that need no argument and that the engine knows; the
@@ -392,6 +410,11 @@ util::Status CheckerImpl::Init() {
     };
   }
   if (env_.dns == nullptr) env_.dns = DefaultDnsResolver();
+  dnsxl_ = std::make_unique<smtpd_dnsxl::Cache>(*env_.dns);
+  util::StatusOr<maps::Maps> rbl_replies = maps::Maps::FromParameter(cfg_, "rbl_reply_maps");
+  if (!rbl_replies.ok()) return rbl_replies.status();
+  rbl_reply_maps_ = std::move(*rbl_replies);
+  expansion_filter_ = util::Unescape(cfg_.Raw("smtpd_expansion_filter").value_or(""));
   return util::OkStatus();
 }
 
@@ -637,6 +660,59 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
                              true, &found);
   }
 
+  // DNS block and allow lists (Postfix skips a name that is "unknown").
+  auto dnsxl_arg = [&](std::string* out) {
+    if (*i + 1 >= list.size()) {
+      msg::Warn("restriction %s requires domain name argument", raw.c_str());
+      return false;
+    }
+    *out = list[++*i];
+    return true;
+  };
+  if (name == "reject_rbl_client" || name == "reject_rbl") {
+    std::string d;
+    return dnsxl_arg(&d) ? RblReject(c, d, true, s.client_addr, kClassClient) : Result::kDunno;
+  }
+  if (name == "permit_dnswl_client") {
+    std::string d;
+    return dnsxl_arg(&d) ? DnswlPermit(c, d, true, s.client_addr, kClassClient) : Result::kDunno;
+  }
+  if (name == "reject_rhsbl_client" || name == "permit_rhswl_client" ||
+      name == "reject_rhsbl_reverse_client") {
+    std::string d;
+    if (!dnsxl_arg(&d)) return Result::kDunno;
+    bool reverse = name == "reject_rhsbl_reverse_client";
+    const std::string& host = reverse ? s.client_reverse_name : s.client_name;
+    if (IEq(host, "unknown") || host.empty()) return Result::kDunno;
+    if (name == "permit_rhswl_client") return DnswlPermit(c, d, false, host, kClassClient);
+    return RblReject(c, d, false, host, reverse ? kClassReverseClient : kClassClient);
+  }
+  if (name == "reject_rhsbl_helo") {
+    std::string d;
+    if (!dnsxl_arg(&d) || !have_helo) return Result::kDunno;
+    return RblReject(c, d, false, s.helo_name, kClassHelo);
+  }
+  if (name == "reject_rhsbl_sender") {
+    std::string d;
+    if (!dnsxl_arg(&d) || !have_sender || s.sender.empty()) return Result::kDunno;
+    return RblReject(c, d, false, s.sender, kClassSender);
+  }
+  if (name == "reject_rhsbl_recipient") {
+    std::string d;
+    if (!dnsxl_arg(&d) || !have_rcpt) return Result::kDunno;
+    return RblReject(c, d, false, c.recipient, kClassRecipient);
+  }
+  if (name == "reject_maps_rbl") {
+    msg::Warn(
+        "support for restriction \"reject_maps_rbl\" will be removed from Postfix; use "
+        "\"reject_rbl_client domain-name\" instead");
+    for (const std::string& d : cfg_.GetList("maps_rbl_domains")) {
+      Result r = RblReject(c, d, true, s.client_addr, kClassClient);
+      if (r != Result::kDunno) return r;
+    }
+    return Result::kDunno;
+  }
+
   // HELO.
   if (name == "check_helo_access") {
     std::string table;
@@ -740,6 +816,143 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
 
   msg::Warn("unknown smtpd restriction: \"%s\"", raw.c_str());
   return ConfigError(c);
+}
+
+// ---------------------------------------------------------------------------
+// DNS block and allow lists (smtpd_dnsxl.h does the lookups).
+
+const smtpd_dnsxl::Listing* CheckerImpl::DnsxlFind(const std::string& arg, bool address,
+                                                   const std::string& what,
+                                                   smtpd_dnsxl::Spec* spec) {
+  *spec = smtpd_dnsxl::ParseSpec(arg);
+  if (!spec->error.empty()) return nullptr;
+  std::string query;
+  if (address) {
+    query = smtpd_dnsxl::AddressQuery(what, spec->domain);
+  } else if (std::optional<std::string> q = smtpd_dnsxl::DomainQuery(what, spec->domain)) {
+    query = *q;
+  }
+  if (query.empty()) return nullptr;
+  return &dnsxl_->Lookup(query);
+}
+
+// The names of reply templates: Postfix's smtpd_expand_lookup (never a
+// main.cf parameter, which could reveal the configuration in a reply).
+std::optional<std::string> CheckerImpl::ExpandVar(const Ctx& c, std::string_view n) const {
+  const Session& s = c.s;
+  auto split = [](const std::string& addr, std::string_view part) -> std::string {
+    size_t at = addr.rfind('@');
+    if (part == "name") return at == std::string::npos ? addr : addr.substr(0, at);
+    return at == std::string::npos ? "" : addr.substr(at + 1);
+  };
+  if (n == "server_name") return cfg_.Get("myhostname");
+  if (n == "client") return NamAddr(s);
+  if (n == "client_port") return s.client_port;
+  if (n == "client_address") return s.client_addr;
+  if (n == "client_name") return s.client_name;
+  if (n == "reverse_client_name") return s.client_reverse_name;
+  if (n == "helo_name") return s.helo_name;
+  for (auto [prefix, addr] : {std::pair<std::string_view, const std::string*>{"sender", &s.sender},
+                              {"recipient", &c.recipient}}) {
+    if (n == prefix) return *addr;
+    if (n.size() > prefix.size() + 1 && n.substr(0, prefix.size()) == prefix &&
+        n[prefix.size()] == '_') {
+      std::string_view part = n.substr(prefix.size() + 1);
+      if (part == "name" || part == "domain") return split(*addr, part);
+    }
+  }
+  if (n == "localtime") {
+    time_t now = time(nullptr);
+    struct tm tm;
+    char buf[64];
+    strftime(buf, sizeof(buf), "%b %d %H:%M:%S", localtime_r(&now, &tm));
+    return std::string(buf);
+  }
+  return std::nullopt;
+}
+
+Result CheckerImpl::RblReject(Ctx& c, const std::string& arg, bool address, const std::string& what,
+                              const char* reply_class) {
+  smtpd_dnsxl::Spec spec;
+  const smtpd_dnsxl::Listing* l = DnsxlFind(arg, address, what, &spec);
+  if (!spec.error.empty()) {
+    msg::Warn("RBL reply error: %s", spec.error.c_str());
+    return ConfigError(c);
+  }
+  // Not listed, or the list did not answer: the benefit of the doubt.
+  if (l == nullptr || !spec.Matches(*l)) return Result::kDunno;
+
+  // The reply: rbl_reply_maps by "domain=pattern", then by the domain,
+  // else default_rbl_reply.
+  std::optional<std::string> tmpl;
+  if (!rbl_reply_maps_.empty()) {
+    for (const std::string& key : {spec.arg, spec.domain}) {
+      tables::LookupResult r = rbl_reply_maps_.Find(key);
+      if (r.temp_error()) return ConfigError(c);
+      if (r.found()) {
+        tmpl = r.value;
+        break;
+      }
+    }
+  }
+  auto vars = [&](std::string_view n) -> std::optional<std::string> {
+    if (n == "rbl_code") return cfg_.Get("maps_rbl_reject_code");
+    if (n == "rbl_domain") return spec.domain;
+    if (n == "rbl_reason" || n == "rbl_txt") return l->txt;
+    if (n == "rbl_what") return what;
+    if (n == "rbl_class") return std::string(reply_class);
+    return ExpandVar(c, n);
+  };
+  std::string reply;
+  for (;;) {
+    std::string unknown;
+    bool is_default = !tmpl;
+    // Templates are not main.cf expressions: $rbl_code is ours to expand.
+    reply = util::MacExpand(tmpl ? *tmpl : cfg_.Raw("default_rbl_reply").value_or(""), vars,
+                            expansion_filter_, &unknown);
+    if (unknown.empty()) break;
+    if (is_default) {
+      msg::Warn("bad default rbl reply template: unknown name \"%s\"", unknown.c_str());
+      return ConfigError(c);
+    }
+    msg::Warn("bad rbl reply template for domain %s: %s", arg.c_str(), tmpl->c_str());
+    tmpl.reset();
+  }
+  // "NNN [d.d.d ]text", the code 4xx or 5xx.
+  auto digit = [&](size_t k) { return std::isdigit(static_cast<unsigned char>(reply[k])) != 0; };
+  if (reply.size() < 4 || (reply[0] != '4' && reply[0] != '5') || !digit(1) || !digit(2) ||
+      reply[3] != ' ') {
+    msg::Warn("rbl response code configuration error: %s", reply.c_str());
+    return Reject(c, 450, "4.7.1", "Service unavailable", reply_class);
+  }
+  int code = std::stoi(reply.substr(0, 3));
+  std::string dsn = "4.7.1";
+  std::string text = SplitDsn(std::string_view(reply).substr(4), &dsn);
+  return Reject(c, code, dsn, text.empty() ? "Service unavailable" : text, reply_class);
+}
+
+Result CheckerImpl::DnswlPermit(Ctx& c, const std::string& arg, bool address,
+                                const std::string& what, const char* reply_class) {
+  // Safety, as in Postfix: an allow list never opens relaying.
+  if (c.where == "RCPT" && !c.recipient.empty()) {
+    bool auth = false;
+    Result r = AuthDestination(c, c.recipient, &auth);
+    if (r != Result::kDunno) return r;
+    if (!auth) return Result::kDunno;
+  }
+  smtpd_dnsxl::Spec spec;
+  const smtpd_dnsxl::Listing* l = DnsxlFind(arg, address, what, &spec);
+  if (!spec.error.empty()) {
+    msg::Warn("RBL reply error: %s", spec.error.c_str());
+    return ConfigError(c);
+  }
+  if (l == nullptr) return Result::kDunno;
+  if (l->status == smtpd_dnsxl::Status::kTempFail) {
+    DeferIfReject(c, 450, "4.7.1",
+                  "<" + what + ">: " + reply_class + " rejected: Service unavailable");
+    return Result::kDunno;
+  }
+  return spec.Matches(*l) ? Result::kOk : Result::kDunno;
 }
 
 // access(5) actions.

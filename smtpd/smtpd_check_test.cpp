@@ -48,18 +48,29 @@ util::StatusOr<ResolveResult> FakeResolve(std::string_view, std::string_view add
   return r;
 }
 
-// DNS by table: name -> status per type (missing: NXDOMAIN).
+// DNS by table: name -> status per type (missing: NXDOMAIN), or the
+// records themselves ("host/a" -> {"127.0.0.2"}, "host/txt" -> {"why"}).
 class FakeDns : public util::dns::Resolver {
  public:
   std::map<std::string, util::dns::Result> status;  // "host/mx", "host/a"
+  std::map<std::string, std::vector<std::string>> records;
   std::string null_mx;
+  int lookups = 0;
   util::dns::Answer Lookup(std::string_view name, util::dns::Type type) override {
-    std::string key = std::string(name) + (type == util::dns::Type::kMx  ? "/mx"
-                                           : type == util::dns::Type::kA ? "/a"
-                                                                         : "/other");
+    lookups++;
+    std::string key = std::string(name) + (type == util::dns::Type::kMx    ? "/mx"
+                                           : type == util::dns::Type::kA   ? "/a"
+                                           : type == util::dns::Type::kTxt ? "/txt"
+                                                                           : "/other");
     util::dns::Answer a;
+    if (auto r = records.find(key); r != records.end()) {
+      a.status = util::dns::Result::kFound;
+      for (const std::string& v : r->second) a.records.push_back({std::string(name), v, 0, 60});
+      return a;
+    }
     auto it = status.find(key);
     a.status = it == status.end() ? util::dns::Result::kNxDomain : it->second;
+    if (a.status == util::dns::Result::kTempFail) a.error = "Host not found, try again";
     if (a.status == util::dns::Result::kFound) {
       util::dns::Record r;
       r.name = std::string(name);
@@ -636,6 +647,237 @@ TEST_F(CheckTest, HeloRestrictions) {
            "Helo command rejected: need fully-qualified hostname; proto=ESMTP "
            "helo=<localhost>"},
       });
+}
+
+TEST_F(CheckTest, DnsBlockAndAllowLists) {
+  // 192.0.2.1 (mail.client.test) is listed with a reason; 192.0.2.7 is
+  // listed without one; 192.0.2.9's list does not answer.
+  dns_.records["1.2.0.192.rbl.test/a"] = {"127.0.0.2"};
+  dns_.records["1.2.0.192.rbl.test/txt"] = {"see http://rbl.test/?192.0.2.1"};
+  dns_.records["7.2.0.192.rbl.test/a"] = {"127.0.0.10", "127.0.0.4"};
+  dns_.status["9.2.0.192.rbl.test/a"] = util::dns::Result::kTempFail;
+  dns_.records["6.2.0.192.rbl.test/a"] = {"127.0.0.2"};
+  dns_.records["6.2.0.192.rbl.test/txt"] = {"evil\r\n250 2.0.0 ok", "second"};
+  dns_.records["1.2.0.192.wl.test/a"] = {"127.0.10.0"};
+  dns_.status["9.2.0.192.wl.test/a"] = util::dns::Result::kTempFail;
+  dns_.records["spam.test.rhsbl.test/a"] = {"127.0.1.2"};
+  dns_.records["client.test.rhsbl.test/a"] = {"127.0.1.2"};
+  dns_.records["mail.client.test.rhsbl.test/a"] = {"127.0.1.2"};
+  dns_.records["helo.client.test.rhsbl.test/a"] = {"127.0.1.2"};
+  dns_.records["remote.test.rhsbl.test/a"] = {"127.0.1.2"};
+  std::string replies = dir_.Write("rbl_replies",
+                                   "rbl.test=127.0.0.2 $rbl_code 5.7.9 Listed at "
+                                   "$rbl_domain (${rbl_reason}) for $client\n"
+                                   "rbl.test $rbl_code $nosuch\n");
+  auto Local = [](std::string name, std::string addr) {
+    return [=](Session& s) {
+      s.client_name = name;
+      s.client_addr = addr;
+      s.recipient = "u@local.test";
+    };
+  };
+  const std::string kListed =
+      "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using rbl.test; see "
+      "http://rbl.test/?192.0.2.1";
+  RunRows(
+      this,
+      {
+          {"listed, with the TXT record as the reason",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test"}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           kListed,
+           "NOQUEUE: reject: RCPT from mail.client.test[192.0.2.1]: " + kListed +
+               "; from=<s@sender.test> to=<u@remote.test> proto=ESMTP helo=<helo.client.test>"},
+          {"reject_rbl is the old name",
+           {{"smtpd_client_restrictions", "reject_rbl rbl.test"}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           kListed,
+           ""},
+          {"not listed",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test"}},
+           Local("other.test", "192.0.2.2"),
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
+          {"listed without a reason; a range of the pattern matches the second record",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test=127.0.0.[1;3..5]"}},
+           Client("other.test", "192.0.2.7"),
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using rbl.test",
+           ""},
+          {"the pattern matches no record",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test=127.0.0.3"}},
+           Local("mail.client.test", "192.0.2.1"),
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
+          {"the list does not answer: the benefit of the doubt",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test"}},
+           Local("other.test", "192.0.2.9"),
+           Stage::kRcpt,
+           0,
+           "",
+           "9.2.0.192.rbl.test: RBL lookup error: Host or domain name not found. Name service "
+           "error for name=9.2.0.192.rbl.test type=A: Host not found, try again"},
+          {"a hostile TXT record cannot end the reply line",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test"}},
+           Client("other.test", "192.0.2.6"),
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Client host [192.0.2.6] blocked using rbl.test; "
+           "evil__250 2.0.0 ok / second",
+           ""},
+          {"maps_rbl_reject_code",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test"},
+            {"maps_rbl_reject_code", "450"}},
+           Client("other.test", "192.0.2.7"),
+           Stage::kRcpt,
+           450,
+           "450 4.7.1 Service unavailable; Client host [192.0.2.7] blocked using rbl.test",
+           ""},
+          {"rbl_reply_maps by domain=pattern, with its own status code",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test=127.0.0.2"},
+            {"rbl_reply_maps", "texthash:" + replies}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           "554 5.7.9 Listed at rbl.test (see http://rbl.test/?192.0.2.1) for "
+           "mail.client.test[192.0.2.1]",
+           ""},
+          {"a template with an unknown name: the default reply",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test"},
+            {"rbl_reply_maps", "texthash:" + replies}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           kListed,
+           "bad rbl reply template for domain rbl.test: $rbl_code $nosuch"},
+          {"a malformed pattern is a configuration error",
+           {{"smtpd_client_restrictions", "reject_rbl_client rbl.test=127.0.0"}},
+           nullptr,
+           Stage::kRcpt,
+           451,
+           "451 4.3.5 Server configuration error",
+           ""},
+          {"warn_if_reject",
+           {{"smtpd_client_restrictions", "warn_if_reject reject_rbl_client rbl.test"}},
+           Local("mail.client.test", "192.0.2.1"),
+           Stage::kRcpt,
+           0,
+           "",
+           "NOQUEUE: reject_warning: RCPT from mail.client.test[192.0.2.1]: " + kListed},
+          {"reject_rhsbl_sender",
+           {{"smtpd_sender_restrictions", "reject_rhsbl_sender rhsbl.test"}},
+           Sender("bad@spam.test"),
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Sender address [bad@spam.test] blocked using "
+           "rhsbl.test",
+           ""},
+          {"reject_rhsbl_sender skips an address literal",
+           {{"smtpd_sender_restrictions", "reject_rhsbl_sender rhsbl.test"}},
+           [](Session& s) {
+             s.sender = "bad@[192.0.2.1]";
+             s.recipient = "u@local.test";
+           },
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
+          {"reject_rhsbl_client",
+           {{"smtpd_client_restrictions", "reject_rhsbl_client rhsbl.test"}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Client host [mail.client.test] blocked using "
+           "rhsbl.test",
+           ""},
+          {"reject_rhsbl_client skips an unknown client name",
+           {{"smtpd_client_restrictions", "reject_rhsbl_client rhsbl.test"}},
+           Local("unknown", "192.0.2.1"),
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
+          {"reject_rhsbl_reverse_client",
+           {{"smtpd_client_restrictions", "reject_rhsbl_reverse_client rhsbl.test"}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Unverified Client host [mail.client.test] blocked "
+           "using rhsbl.test",
+           ""},
+          {"reject_rhsbl_helo",
+           {{"smtpd_helo_restrictions", "reject_rhsbl_helo rhsbl.test"}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Helo command [helo.client.test] blocked using "
+           "rhsbl.test",
+           ""},
+          {"reject_rhsbl_recipient",
+           {{"smtpd_relay_restrictions",
+             "reject_rhsbl_recipient rhsbl.test, permit_mynetworks, reject_unauth_destination"}},
+           nullptr,
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 Service unavailable; Recipient address [u@remote.test] blocked using "
+           "rhsbl.test",
+           ""},
+          {"permit_dnswl_client: listed, so the later reject does not apply",
+           {{"smtpd_client_restrictions", "permit_dnswl_client wl.test, reject"}},
+           Local("mail.client.test", "192.0.2.1"),
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
+          {"permit_dnswl_client: not listed",
+           {{"smtpd_client_restrictions", "permit_dnswl_client wl.test, reject"}},
+           Client("other.test", "192.0.2.2"),
+           Stage::kRcpt,
+           554,
+           "",
+           ""},
+          {"permit_dnswl_client: no answer turns a later reject into a deferral",
+           {{"smtpd_client_restrictions", "permit_dnswl_client wl.test, reject"}},
+           Local("other.test", "192.0.2.9"),
+           Stage::kRcpt,
+           450,
+           "450 4.7.1 <192.0.2.9>: Client host rejected: Service unavailable",
+           ""},
+          {"permit_dnswl_client never opens relaying",
+           {{"smtpd_relay_restrictions", "permit_dnswl_client wl.test, reject_unauth_destination"}},
+           Rcpt("u@remote.test"),
+           Stage::kRcpt,
+           554,
+           "554 5.7.1 <u@remote.test>: Relay access denied",
+           ""},
+          {"permit_rhswl_client",
+           {{"smtpd_client_restrictions", "permit_rhswl_client rhsbl.test, reject"}},
+           Local("mail.client.test", "192.0.2.1"),
+           Stage::kRcpt,
+           0,
+           "",
+           ""},
+      });
+}
+
+TEST_F(CheckTest, DnsListResultsAreCached) {
+  dns_.records["1.2.0.192.rbl.test/a"] = {"127.0.0.2"};
+  auto checker = Make({{"smtpd_client_restrictions", "reject_rbl_client rbl.test"}});
+  ASSERT_TRUE(checker.ok());
+  for (int i = 0; i < 3; i++) {
+    Session s = DefaultSession();
+    EXPECT_EQ((*checker)->CheckRecipient(s).code, 554);
+  }
+  EXPECT_EQ(dns_.lookups, 2);  // A and TXT, once
 }
 
 TEST_F(CheckTest, SenderRestrictions) {

@@ -259,6 +259,25 @@ class SmtpdTest(mtatest.TempDirTestCase):
         self.assertNotIn("anvil", inst.log())
 
     @unittest.skipUnless(shutil.which("swaks"), "swaks is not installed")
+    def dns_instance(self, zone, main_cf):
+        """An instance whose resolver asks a private DNS server with `zone`
+        (util/dns.h's MTA_DNS_NAMESERVER seam, passed on by master)."""
+        dns = DnsServer(zone)
+        dns.start()
+        self.addCleanup(dns.stop)
+        return self.instance("import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
+                             "MTA_DNS_NAMESERVER=%s\nmynetworks = 127.0.0.1/32\n%s"
+                             % (dns.address, main_cf))
+
+    def rcpt_from(self, source, sender, recipient):
+        """The replies to RCPT TO and QUIT of a session from `source`."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10,
+                                     source_address=(source, 0))
+        self.addCleanup(s.close)
+        s.sendall(("EHLO client.example\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nQUIT\r\n"
+                   % (sender, recipient)).encode())
+        return mtatest.recv_replies(s, 5)[3:]
+
     def test_dns_client_names_and_domain_restrictions(self):
         # A private DNS server decides the client names and the domains
         # (util/dns.h's MTA_DNS_NAMESERVER seam, passed on by master).
@@ -272,26 +291,17 @@ class SmtpdTest(mtatest.TempDirTestCase):
             "remote.example": {"A": ["192.0.2.3"]},
             "broken.example": "SERVFAIL",
         }
-        dns = DnsServer(zone)
-        dns.start()
-        self.addCleanup(dns.stop)
-        inst = self.instance(
-            "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
-            "MTA_DNS_NAMESERVER=%s\nsmtpd_peername_lookup = yes\nmynetworks = 127.0.0.1/32\n"
+        inst = self.dns_instance(
+            zone, "smtpd_peername_lookup = yes\n"
             "unknown_address_reject_code = 550\nunknown_client_reject_code = 550\n"
             "smtpd_client_restrictions = reject_unknown_client_hostname\n"
             "smtpd_sender_restrictions = reject_unknown_sender_domain\n"
             "smtpd_recipient_restrictions = reject_unknown_recipient_domain\n"
             "relay_domains = remote.example, gone.example\n"
-            "smtpd_relay_restrictions = reject_unauth_destination\n" % dns.address)
+            "smtpd_relay_restrictions = reject_unauth_destination\n")
 
         def rcpt(source, sender, recipient):
-            s = socket.create_connection(("127.0.0.1", self.port), timeout=10,
-                                         source_address=(source, 0))
-            self.addCleanup(s.close)
-            s.sendall(("EHLO client.example\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nQUIT\r\n"
-                       % (sender, recipient)).encode())
-            return mtatest.recv_replies(s, 5)[3]
+            return self.rcpt_from(source, sender, recipient)[0]
 
         self.assertEqual(rcpt("127.0.0.5", "a@sender.example", "b@remote.example")[:3], "250",
                          inst.log())
@@ -315,6 +325,51 @@ class SmtpdTest(mtatest.TempDirTestCase):
                               r"Client host rejected: cannot find your hostname, \[127\.0\.0\.6\]; "
                               r"from=<a@sender\.example> to=<b@remote\.example> proto=ESMTP "
                               r"helo=<client\.example>")
+
+    def test_dns_block_and_allow_lists(self):
+        """reject_rbl_client, permit_dnswl_client and reject_rhsbl_sender
+        against a private DNS server (tests/dns_server.py): Postfix's
+        default_rbl_reply with the TXT record as the reason, the reply
+        pattern, a list that does not answer (the benefit of the doubt), and
+        a hostile TXT record that must not end the reply line."""
+        zone = {
+            "5.0.0.127.zen.test": {"A": ["127.0.0.2"], "TXT": ["https://zen.test/q/127.0.0.5"]},
+            "6.0.0.127.zen.test": {"A": ["127.0.0.4"]},  # outside the pattern
+            "7.0.0.127.zen.test": "SERVFAIL",
+            "8.0.0.127.zen.test": {"A": ["127.0.0.2"]},
+            "8.0.0.127.dnswl.test": {"A": ["127.0.10.0"]},
+            "10.0.0.127.zen.test": {"A": ["127.0.0.3"], "TXT": ["x\r\n250 2.0.0 ok"]},
+            "spam.example.dbl.test": {"A": ["127.0.1.2"]},
+        }
+        inst = self.dns_instance(
+            zone, "smtpd_client_restrictions = permit_dnswl_client dnswl.test, "
+            "reject_rbl_client zen.test=127.0.0.[2..3]\n"
+            "smtpd_sender_restrictions = reject_rhsbl_sender dbl.test\n"
+            "relay_domains = remote.example\n"
+            "smtpd_relay_restrictions = reject_unauth_destination\n")
+
+        def rcpt(source, sender="a@sender.example"):
+            return self.rcpt_from(source, sender, "b@remote.example")
+
+        listed = ("554 5.7.1 Service unavailable; Client host [127.0.0.5] blocked using zen.test; "
+                  "https://zen.test/q/127.0.0.5")
+        self.assertEqual(rcpt("127.0.0.5"), [listed, "221 2.0.0 Bye"])
+        self.assertEqual(rcpt("127.0.0.6")[0], "250 2.1.5 Ok", inst.log())
+        self.assertEqual(rcpt("127.0.0.7")[0], "250 2.1.5 Ok", inst.log())
+        self.assertEqual(rcpt("127.0.0.8")[0], "250 2.1.5 Ok", inst.log())
+        self.assertEqual(rcpt("127.0.0.10"),
+                         ["554 5.7.1 Service unavailable; Client host [127.0.0.10] blocked using "
+                          "zen.test; x__250 2.0.0 ok", "221 2.0.0 Bye"])
+        self.assertEqual(rcpt("127.0.0.9", "a@spam.example")[0],
+                         "554 5.7.1 Service unavailable; Sender address [a@spam.example] blocked "
+                         "using dbl.test")
+        log = inst.log()
+        self.assertIn("NOQUEUE: reject: RCPT from unknown[127.0.0.5]: %s; from=<a@sender.example> "
+                      "to=<b@remote.example> proto=ESMTP helo=<client.example>" % listed, log)
+        self.assertIn("warning: 7.0.0.127.zen.test: RBL lookup error: Host or domain name not "
+                      "found. Name service error for name=7.0.0.127.zen.test type=A: Host not "
+                      "found, try again", log)
+        self.assertNotIn("unknown smtpd restriction", log)
 
     def test_access_hold_puts_the_message_in_the_hold_queue(self):
         inst = self.instance("smtpd_recipient_restrictions = check_recipient_access "

@@ -201,6 +201,29 @@ std::string Printable(std::string_view s) { return Escape(s, false); }
 
 std::string CEscape(std::string_view s) { return Escape(s, true); }
 
+std::string Unescape(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] != '\\' || i + 1 >= s.size()) {
+      out += s[i];
+      continue;
+    }
+    char c = s[++i];
+    if (c >= '0' && c <= '7') {
+      int v = 0;
+      for (int n = 0; n < 3 && i < s.size() && s[i] >= '0' && s[i] <= '7'; n++, i++)
+        v = v * 8 + (s[i] - '0');
+      out += static_cast<char>(v);
+      i--;
+      continue;
+    }
+    static const std::string_view kFrom = "abfnrtv", kTo = "\a\b\f\n\r\t\v";
+    size_t k = kFrom.find(c);
+    out += k == std::string_view::npos ? c : kTo[k];
+  }
+  return out;
+}
+
 bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 bool HasControl(std::string_view s) {

@@ -49,6 +49,10 @@ std::string Printable(std::string_view s);
 // The same with CR, LF and TAB as \r, \n and \t (Postfix's logging of
 // client input, e.g. "improper command pipelining after DATA ...: QUIT\r\n").
 std::string CEscape(std::string_view s);
+// The reverse, as Postfix's unescape() for parameters such as
+// smtpd_expansion_filter: \a \b \f \n \r \t \v, \ooo (1-3 octal digits),
+// and a backslash before any other character stands for that character.
+std::string Unescape(std::string_view s);
 
 // Control characters are the bytes 0x00-0x1f and 0x7f (tab included).
 bool IsControl(unsigned char c);

@@ -107,5 +107,10 @@ TEST(StringsTest, Utf8) {
   EXPECT_EQ(Utf8Length("a\xc3\xa9", 0), 0u);
 }
 
+TEST(StringsTest, Unescape) {
+  EXPECT_EQ(Unescape("\\t\\40!x\\\\y\\n\\r\\q\\101\\0z"), std::string("\t !x\\y\n\rqA\0z", 12));
+  EXPECT_EQ(Unescape("trailing\\"), "trailing\\");
+}
+
 }  // namespace
 }  // namespace util
