@@ -14,7 +14,7 @@ BUILD_PKGS="cmake ninja-build g++ pkg-config libevent-dev libssl-dev libmariadb-
 libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev libgtest-dev libgmock-dev"
 TEST_PKGS="clang-format mariadb-server python3 swaks postfix postfix-mysql postfix-lmdb
 postfix-cdb postfix-pcre dovecot-imapd dovecot-lmtpd dovecot-mysql libsasl2-modules
-libnet-ssleay-perl"
+libnet-ssleay-perl postgrey"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 
 want="$BUILD_PKGS"

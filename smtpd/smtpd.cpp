@@ -140,7 +140,6 @@ class Session {
   std::string anvil_ident_;
   bool anvil_connected_ = false;
   std::optional<bool> limit_exempt_;  // smtpd_client_event_limit_exceptions, once
-  std::string sasl_method_;           // with sess_.sasl_username, after AUTH succeeded
   bool tls_active_ = false;
   util::tls::Summary tls_;
   bool xforward_allowed_ = false;  // smtpd_authorized_xforward_hosts, at connect
@@ -341,7 +340,7 @@ bool Session::OpenQueue() {
   sess_.queue_id = f.queue_id();
   std::string sasl;
   if (!sess_.sasl_username.empty())
-    sasl = ", sasl_method=" + sasl_method_ + ", sasl_username=" + sess_.sasl_username;
+    sasl = ", sasl_method=" + sess_.sasl_method + ", sasl_username=" + sess_.sasl_username;
   if (!txn_.sasl_sender.empty()) sasl += ", sasl_sender=" + txn_.sasl_sender;
   if (!fwd_.ident.empty()) sasl += ", orig_queue_id=" + fwd_.ident;
   if (fwd_.client_attr) sasl += ", orig_client=" + fwd_.NamAddr(st_.client_port_logging);
@@ -378,7 +377,7 @@ bool Session::OpenQueue() {
   if (!txn_.envid.empty()) attr("dsn_envid", txn_.envid);
   if (txn_.ret) attr("dsn_ret", std::to_string(txn_.ret));
   if (!sess_.sasl_username.empty()) {
-    attr("sasl_method", sasl_method_);
+    attr("sasl_method", sess_.sasl_method);
     attr("sasl_username", sess_.sasl_username);
   }
   if (!txn_.sasl_sender.empty()) attr("sasl_sender", txn_.sasl_sender);
@@ -1195,7 +1194,7 @@ bool Session::Xclient(const smtpd_proto::Command& c) {
   limit_exempt_.reset();
   // An earlier AUTH was the proxy's, not the new client's.
   sess_.sasl_username.clear();
-  sasl_method_.clear();
+  sess_.sasl_method.clear();
   bool got_name = false, got_reverse = false;
   for (const smtpd_xclient::Attr& a : attrs) {
     const std::string value = a.unavailable ? std::string() : a.value;
@@ -1221,7 +1220,7 @@ bool Session::Xclient(const smtpd_proto::Command& c) {
       sess_.protocol = value;
       esmtp_ = value == "ESMTP";
     } else if (a.name == "LOGIN" && !a.unavailable) {
-      sasl_method_ = "XCLIENT";
+      sess_.sasl_method = "XCLIENT";
       sess_.sasl_username = value;
     }
   }
@@ -1313,6 +1312,10 @@ void Session::ClientCertificate() {
   sess_.ccert_present = tls_.peer_cert_present;
   sess_.ccert_trusted = tls_.peer_cert_trusted;
   sess_.ccert_subject = tls_.peer_CN;
+  sess_.ccert_issuer = tls_.issuer_CN;
+  sess_.tls_protocol = tls_.protocol;
+  sess_.tls_cipher = tls_.cipher;
+  sess_.tls_cipher_bits = tls_.cipher_bits;
   if (!tls_.peer_cert_present) return;
   auto fp = util::tls::CertFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
   auto pkey = util::tls::PublicKeyFingerprint(tls_.peer_cert_der, st_.tls_fingerprint_digest);
@@ -1494,7 +1497,7 @@ bool Session::Auth(const smtpd_proto::Command& c) {
   switch (step.kind) {
     case dovecot_auth::Step::Kind::kOk:
       sess_.sasl_username = step.username;
-      sasl_method_ = mech;
+      sess_.sasl_method = mech;
       Reply("235 2.7.0 Authentication successful");
       return true;
     case dovecot_auth::Step::Kind::kTempFail:

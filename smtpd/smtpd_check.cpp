@@ -23,8 +23,9 @@
 // improper_pipelining the engine noted ("503 5.5.0 <DATA>: Data command
 // rejected: Improper use of SMTP command pipelining"). DNS block and allow
 // lists look up through smtpd_check_dnsxl.h and reply with
-// default_rbl_reply / rbl_reply_maps templates. Deviations: no policy
-// restrictions (they count as unknown restrictions), no permit_mx_backup.
+// default_rbl_reply / rbl_reply_maps templates; check_policy_service asks
+// a policy server (global/policy_client.h) and applies its action as an
+// access(5) result. Deviations: no permit_mx_backup, no check_*_mx_access.
 #include "smtpd/smtpd_check.h"
 
 #include <unistd.h>
@@ -44,6 +45,8 @@
 #include "global/deliver_status.h"
 #include "global/maps.h"
 #include "global/params.h"
+#include "global/policy_client.h"
+#include "global/smtp_reply.h"
 #include "smtpd/smtpd_check_dnsxl.h"
 #include "smtpd/smtpd_check_util.h"
 #include "tables/table_syntax.h"
@@ -84,6 +87,7 @@ struct State {
   bool client_done = false, helo_done = false, sender_done = false;
   Verdict client_v, helo_v, sender_v;
   std::optional<PendingReply> client_dip, helo_dip, sender_dip;
+  std::string policy_instance;  // check_policy_service's "instance" of this message
 };
 
 // What a list is about: its reply name and class.
@@ -194,6 +198,7 @@ class CheckerImpl : public Checker {
   Result DnswlPermit(Ctx& c, const std::string& arg, bool address, const std::string& what,
                      const char* reply_class);
   std::optional<std::string> ExpandVar(const Ctx& c, std::string_view name) const;
+  Result PolicyCheck(Ctx& c, const std::string& spec, const Target& t);
 
   // Resolve with a small cache; nullopt after TempFail.
   const ResolveResult* Resolve(Ctx& c, const std::string& addr, const std::string& reply_name);
@@ -232,6 +237,9 @@ class CheckerImpl : public Checker {
   std::unique_ptr<smtpd_dnsxl::Cache> dnsxl_;
   maps::Maps rbl_reply_maps_;
   std::string expansion_filter_;  // smtpd_expansion_filter
+  // check_policy_service: one client (and kept connection) per spec.
+  std::map<std::string, std::unique_ptr<policy_client::Client>> policy_;
+  unsigned long policy_instances_ = 0;
 };
 
 // Restriction names that need no argument and that the engine knows; the
@@ -415,6 +423,21 @@ util::Status CheckerImpl::Init() {
   if (!rbl_replies.ok()) return rbl_replies.status();
   rbl_reply_maps_ = std::move(*rbl_replies);
   expansion_filter_ = util::Unescape(cfg_.Raw("smtpd_expansion_filter").value_or(""));
+
+  // Policy servers, each spec parsed once (a bad one is a start-up error,
+  // as in Postfix).
+  policy_client::Options policy_defaults = policy_client::Options::FromConfig(cfg_);
+  for (const List* l : all) {
+    for (size_t i = 0; i + 1 < l->size(); ++i) {
+      if (!IEq((*l)[i], "check_policy_service")) continue;
+      const std::string& spec = (*l)[++i];
+      if (policy_.count(spec)) continue;
+      util::StatusOr<policy_client::Service> svc =
+          policy_client::ParseService(spec, policy_defaults);
+      if (!svc.ok()) return svc.status();
+      policy_[spec] = std::make_unique<policy_client::Client>(svc->endpoint, svc->options);
+    }
+  }
   return util::OkStatus();
 }
 
@@ -660,6 +683,12 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
                              true, &found);
   }
 
+  if (name == "check_policy_service") {
+    std::string spec;
+    if (!arg(&spec)) return ConfigError(c);
+    return PolicyCheck(c, spec, t);
+  }
+
   // DNS block and allow lists (Postfix skips a name that is "unknown").
   auto dnsxl_arg = [&](std::string* out) {
     if (*i + 1 >= list.size()) {
@@ -819,7 +848,60 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
 }
 
 // ---------------------------------------------------------------------------
-// DNS block and allow lists (smtpd_dnsxl.h does the lookups).
+// Policy delegation (SMTPD_POLICY_README): the request the policy server
+// gets, its action applied as an access(5) result.
+
+Result CheckerImpl::PolicyCheck(Ctx& c, const std::string& spec, const Target& t) {
+  auto it = policy_.find(spec);
+  if (it == policy_.end()) return ConfigError(c);  // Init registers every spec
+  policy_client::Client& pc = *it->second;
+  const Session& s = c.s;
+  if (c.st.policy_instance.empty()) {
+    // The same for every request about one message, another for the next.
+    c.st.policy_instance =
+        util::StrFormat("%lx.%lx.%lx", static_cast<unsigned long>(getpid()),
+                        static_cast<unsigned long>(time(nullptr)), ++policy_instances_);
+  }
+  bool counted = c.where == "DATA" || c.where == "END-OF-MESSAGE";
+  bool trusted = s.tls && s.ccert_present && s.ccert_trusted;
+  std::vector<std::pair<std::string, std::string>> attrs = {
+      {"request", "smtpd_access_policy"},
+      {"protocol_state", c.where},
+      {"protocol_name", s.protocol},
+      {"client_address", s.client_addr},
+      {"client_name", s.client_name},
+      {"client_port", s.client_port},
+      {"reverse_client_name", s.client_reverse_name},
+      {"server_address", s.server_addr},
+      {"server_port", s.server_port},
+      {"helo_name", s.helo_name},
+      {"sender", s.sender},
+      {"recipient", c.recipient},
+      {"recipient_count", std::to_string(counted ? s.rcpt_count : 0)},
+      {"queue_id", s.queue_id},
+      {"instance", c.st.policy_instance},
+      {"size", std::to_string(s.message_size)},
+      {"etrn_domain", c.where == "ETRN" ? t.name : ""},
+      {"stress", ""},
+      {"sasl_method", s.sasl_username.empty() ? "" : s.sasl_method},
+      {"sasl_username", s.sasl_username},
+      {"sasl_sender", ""},
+      {"ccert_subject", trusted ? smtp_reply::XText(s.ccert_subject) : ""},
+      {"ccert_issuer", trusted ? smtp_reply::XText(s.ccert_issuer) : ""},
+      {"ccert_fingerprint", s.tls ? s.ccert_fingerprint : ""},
+      {"ccert_pubkey_fingerprint", s.tls ? s.ccert_pkey_fingerprint : ""},
+      {"encryption_protocol", s.tls ? s.tls_protocol : ""},
+      {"encryption_cipher", s.tls ? s.tls_cipher : ""},
+      {"encryption_keysize", std::to_string(s.tls ? s.tls_cipher_bits : 0)},
+      {"policy_context", pc.options().policy_context},
+  };
+  util::StatusOr<std::string> action = pc.Query(attrs);
+  // No answer (logged by the client): the default action, as Postfix.
+  return TableResult(c, spec, action.ok() ? *action : pc.options().default_action, t, nullptr);
+}
+
+// ---------------------------------------------------------------------------
+// DNS block and allow lists (smtpd_check_dnsxl.h does the lookups).
 
 const smtpd_dnsxl::Listing* CheckerImpl::DnsxlFind(const std::string& arg, bool address,
                                                    const std::string& what,
@@ -1523,6 +1605,7 @@ Verdict CheckerImpl::CheckSender(Session& s) {
   State& st = StateOf(s);
   st.sender_done = false;
   st.sender_dip.reset();
+  st.policy_instance.clear();
   if (delay_reject_) return {};
   Ctx c{s, st, "MAIL"};
   Verdict v = RunClient(c);

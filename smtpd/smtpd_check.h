@@ -98,6 +98,7 @@ struct Session {
   std::string protocol;       // "SMTP" or "ESMTP"
   std::string queue_id;       // empty until the message got one (log prefix)
   std::string sasl_username;  // empty: not authenticated
+  std::string sasl_method;    // with sasl_username: "PLAIN", "LOGIN", "XCLIENT"
   // The client sent a command ahead of a reply where that is not allowed
   // (without EHLO, or after a command that must end a pipelined group):
   // reject_unauth_pipelining rejects.
@@ -107,9 +108,11 @@ struct Session {
   // one, with its fingerprints in smtpd_tls_fingerprint_digest
   // ("9A:3C:...") and its subject CN (the reply name of check_ccert_access).
   bool tls = false;
+  std::string tls_protocol, tls_cipher;  // "TLSv1.3", "TLS_AES_256_GCM_SHA384"
+  int tls_cipher_bits = 0;
   bool ccert_present = false;
   bool ccert_trusted = false;  // its chain verified
-  std::string ccert_fingerprint, ccert_pkey_fingerprint, ccert_subject;
+  std::string ccert_fingerprint, ccert_pkey_fingerprint, ccert_subject, ccert_issuer;
   // The current transaction.
   bool has_sender = false;     // MAIL FROM seen
   std::string sender;          // "" for the null sender
