@@ -135,7 +135,8 @@ util::StatusOr<std::string> Client::Attempt(const std::string& request) {
     if (line.empty()) break;  // the end of the reply
     size_t eq = line.find('=');
     if (eq != std::string::npos && line.compare(0, eq, "action") == 0) {
-      action = line.substr(eq + 1);
+      // It may end up in an SMTP reply: no control character gets there.
+      action = util::ReplaceControls(line.substr(eq + 1), '?');
       have_action = true;
     }
   }
