@@ -25,7 +25,7 @@
 // lists look up through smtpd_check_dnsxl.h and reply with
 // default_rbl_reply / rbl_reply_maps templates; check_policy_service asks
 // a policy server (global/policy_client.h) and applies its action as an
-// access(5) result. Deviations: no permit_mx_backup, no check_*_mx_access.
+// access(5) result. Deviations: no permit_mx_backup.
 #include "smtpd/smtpd_check.h"
 
 #include <unistd.h>
@@ -52,6 +52,7 @@
 #include "tables/table_syntax.h"
 #include "util/mac_expand.h"
 #include "util/msg.h"
+#include "util/sockets.h"
 #include "util/strings.h"
 #include "util/valid_hostname.h"
 
@@ -199,6 +200,10 @@ class CheckerImpl : public Checker {
                      const char* reply_class);
   std::optional<std::string> ExpandVar(const Ctx& c, std::string_view name) const;
   Result PolicyCheck(Ctx& c, const std::string& spec, const Target& t);
+  // check_*_mx_access / _ns_access / _a_access: the MX hosts, name servers
+  // or addresses of `name`'s domain looked up in `table`.
+  Result CheckServerAccess(Ctx& c, const std::string& table, const std::string& name,
+                           util::dns::Type type, const Target& t);
 
   // Resolve with a small cache; nullopt after TempFail.
   const ResolveResult* Resolve(Ctx& c, const std::string& addr, const std::string& reply_name);
@@ -246,10 +251,15 @@ class CheckerImpl : public Checker {
 // argument-taking ones are handled by name in EvalOne.
 const std::set<std::string, std::less<>>& TableRestrictions() {
   static const std::set<std::string, std::less<>> names = {
-      "check_client_access",    "check_reverse_client_hostname_access",
-      "check_helo_access",      "check_sender_access",
-      "check_recipient_access", "check_etrn_access",
-      "check_ccert_access"};
+      "check_client_access", "check_reverse_client_hostname_access", "check_helo_access",
+      "check_sender_access", "check_recipient_access", "check_etrn_access", "check_ccert_access",
+      // check_{client,reverse_client,helo,sender,recipient}_{mx,ns,a}_access
+      "check_client_mx_access", "check_client_ns_access", "check_client_a_access",
+      "check_reverse_client_mx_access", "check_reverse_client_ns_access",
+      "check_reverse_client_a_access", "check_helo_mx_access", "check_helo_ns_access",
+      "check_helo_a_access", "check_sender_mx_access", "check_sender_ns_access",
+      "check_sender_a_access", "check_recipient_mx_access", "check_recipient_ns_access",
+      "check_recipient_a_access"};
   return names;
 }
 
@@ -683,6 +693,37 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
                              true, &found);
   }
 
+  // check_{client,reverse_client,helo,sender,recipient}_{mx,ns,a}_access.
+  for (auto [subject, type] :
+       {std::pair<std::string_view, util::dns::Type>{"mx", util::dns::Type::kMx},
+        {"ns", util::dns::Type::kNs},
+        {"a", util::dns::Type::kA}}) {
+    std::string_view n = name;
+    std::string suffix = "_" + std::string(subject) + "_access";
+    if (n.size() <= suffix.size() + 6 || n.substr(0, 6) != "check_" ||
+        n.substr(n.size() - suffix.size()) != suffix)
+      continue;
+    std::string_view who = n.substr(6, n.size() - 6 - suffix.size());
+    if (who != "client" && who != "reverse_client" && who != "helo" && who != "sender" &&
+        who != "recipient")
+      break;
+    std::string table;
+    if (!arg(&table)) return ConfigError(c);
+    if (who == "client" || who == "reverse_client") {
+      const std::string& host = who == "client" ? s.client_name : s.client_reverse_name;
+      if (IEq(host, "unknown") || host.empty()) return Result::kDunno;
+      return CheckServerAccess(c, table, host, type,
+                               {NamAddr(s), who == "client" ? kClassClient : kClassReverseClient});
+    }
+    if (who == "helo")
+      return have_helo ? CheckServerAccess(c, table, s.helo_name, type, helo_t) : Result::kDunno;
+    if (who == "sender")
+      return have_sender && !s.sender.empty()
+                 ? CheckServerAccess(c, table, s.sender, type, sender_t)
+                 : Result::kDunno;
+    return have_rcpt ? CheckServerAccess(c, table, c.recipient, type, rcpt_t) : Result::kDunno;
+  }
+
   if (name == "check_policy_service") {
     std::string spec;
     if (!arg(&spec)) return ConfigError(c);
@@ -845,6 +886,94 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
 
   msg::Warn("unknown smtpd restriction: \"%s\"", raw.c_str());
   return ConfigError(c);
+}
+
+// ---------------------------------------------------------------------------
+// check_*_mx_access, check_*_ns_access, check_*_a_access (Postfix's
+// check_server_access): the hosts first by name, then by address.
+
+Result CheckerImpl::CheckServerAccess(Ctx& c, const std::string& table, const std::string& name,
+                                      util::dns::Type type, const Target& t) {
+  using util::dns::Result;
+  using util::dns::Type;
+  const char* type_name = type == Type::kMx ? "MX" : type == Type::kNs ? "NS" : "A";
+  size_t at = name.rfind('@');
+  std::string domain = at == std::string::npos ? name : name.substr(at + 1);
+  bool found = false;
+  // An address literal is its own MX host (there is no NS equivalent).
+  if (!domain.empty() && domain[0] == '[') {
+    if (type == Type::kNs || domain.back() != ']') return smtpd_check::Result::kDunno;
+    std::string addr = domain.substr(1, domain.size() - 2);
+    if (addr.rfind("IPv6:", 0) == 0) addr = addr.substr(5);
+    if (util::dns::ReverseName(addr).empty()) return smtpd_check::Result::kDunno;
+    return CheckAddrAccess(c, table, addr, t, &found);
+  }
+  if (domain.empty()) return smtpd_check::Result::kDunno;
+  std::vector<std::string> servers;
+  if (type == Type::kA) {
+    servers.push_back(domain);  // the name itself; no name-based check
+  } else {
+    util::dns::Answer a = env_.dns->Lookup(domain, type);
+    if (type == Type::kMx && a.status == Result::kFound && a.records.size() == 1 &&
+        a.records[0].value.empty())
+      return smtpd_check::Result::kDunno;  // null MX
+    if (a.status == Result::kNoData || a.status == Result::kNxDomain) {
+      if (type == Type::kMx) {
+        servers.push_back(domain);  // no MX: the domain is its own MX host
+        a.status = Result::kFound;
+      } else {
+        // No NS records: those of the parent domains.
+        for (size_t dot = domain.find('.'); dot != std::string::npos && dot + 1 < domain.size();
+             dot = domain.find('.', dot + 1)) {
+          a = env_.dns->Lookup(domain.substr(dot + 1), type);
+          if (a.status != Result::kNoData && a.status != Result::kNxDomain) break;
+        }
+      }
+    }
+    if (a.status != Result::kFound) {
+      msg::Warn("Unable to look up %s host for %s: %s", type_name, domain.c_str(),
+                a.error.empty() ? "Host not found" : a.error.c_str());
+      return smtpd_check::Result::kDunno;
+    }
+    for (const util::dns::Record& r : a.records)
+      if (!r.value.empty()) servers.push_back(r.value);
+  }
+  util::StatusOr<util::InetProtocols> protocols =
+      util::ParseInetProtocols(cfg_.Get("inet_protocols"));
+  bool v4 = !protocols.ok() || *protocols != util::InetProtocols::kIpv6;
+  bool v6 = !protocols.ok() || *protocols != util::InetProtocols::kIpv4;
+  constexpr long long kLimit = 100;  // Postfix's dns_rr_list_limit (3.10 and later)
+  long long addresses = 0;
+  for (const std::string& host : servers) {
+    if (!util::dns::ReverseName(host).empty()) {  // an address as the host name
+      smtpd_check::Result r = CheckAddrAccess(c, table, host, t, &found);
+      if (r != smtpd_check::Result::kDunno || found) return r;
+      continue;
+    }
+    if (type != Type::kA) {
+      smtpd_check::Result r = CheckDomainAccess(c, table, host, t, true, &found);
+      if (r != smtpd_check::Result::kDunno || found) return r;
+    }
+    util::dns::Answer addrs = util::dns::LookupAddresses(*env_.dns, host, v4, v6);
+    if (addrs.status != Result::kFound) {
+      if (type != Type::kA)
+        msg::Warn("Unable to look up %s host %s for %s %s: %s", type_name, host.c_str(),
+                  t.reply_class, t.name.c_str(), addrs.error.c_str());
+      continue;
+    }
+    for (const util::dns::Record& a : addrs.records) {
+      if (++addresses > kLimit) {
+        msg::Warn(
+            "check_server_access: %s server address count limit (%lld) exceeded for %s %s "
+            "-- ignoring the remainder",
+            type_name, kLimit, t.reply_class, t.name.c_str());
+        return smtpd_check::Result::kDunno;
+      }
+      smtpd_check::Result r = CheckAddrAccess(c, table, a.value, t, &found);
+      if (r != smtpd_check::Result::kDunno || found) return r;
+    }
+  }
+  return smtpd_check::Result::kDunno;
 }
 
 // ---------------------------------------------------------------------------

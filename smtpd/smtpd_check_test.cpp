@@ -61,6 +61,7 @@ class FakeDns : public util::dns::Resolver {
     std::string key = std::string(name) + (type == util::dns::Type::kMx    ? "/mx"
                                            : type == util::dns::Type::kA   ? "/a"
                                            : type == util::dns::Type::kTxt ? "/txt"
+                                           : type == util::dns::Type::kNs  ? "/ns"
                                                                            : "/other");
     util::dns::Answer a;
     if (auto r = records.find(key); r != records.end()) {
@@ -867,6 +868,93 @@ TEST_F(CheckTest, DnsBlockAndAllowLists) {
            "",
            ""},
       });
+}
+
+TEST_F(CheckTest, ServerAccess) {
+  dns_.records["bogus.test/mx"] = {"mx.bogus.test"};
+  dns_.records["mx.bogus.test/a"] = {"127.0.0.1"};
+  dns_.records["spam.test/mx"] = {"mx2.spam.test", "mx.spam.test"};
+  dns_.records["mx2.spam.test/a"] = {"192.0.2.50"};
+  dns_.records["nomx.test/a"] = {"10.1.2.3"};
+  dns_.records["ns.test/ns"] = {"ns1.ns.test"};
+  dns_.records["mail.client.test/a"] = {"10.9.9.9"};
+  std::string cidr = dir_.Write("bogus.cidr",
+                                "127.0.0.0/8 REJECT mail server in loopback\n"
+                                "10.0.0.0/8 REJECT private network\n"
+                                "192.0.2.0/24 REJECT documentation network\n");
+  RunRows(this,
+          {
+              {"check_sender_mx_access: an MX host's address",
+               {{"smtpd_sender_restrictions", "check_sender_mx_access cidr:" + cidr}},
+               Sender("s@bogus.test"),
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <s@bogus.test>: Sender address rejected: mail server in loopback",
+               ""},
+              {"check_sender_mx_access: an MX host's name, before any address",
+               {{"smtpd_sender_restrictions",
+                 "check_sender_mx_access {inline:{{mx.spam.test=REJECT bad mx}}}"}},
+               Sender("s@spam.test"),
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <s@spam.test>: Sender address rejected: bad mx",
+               ""},
+              {"check_sender_mx_access: no MX, the domain is its own MX host",
+               {{"smtpd_sender_restrictions", "check_sender_mx_access cidr:" + cidr}},
+               Sender("s@nomx.test"),
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <s@nomx.test>: Sender address rejected: private network",
+               ""},
+              {"check_sender_mx_access: an address literal is its own MX host",
+               {{"smtpd_sender_restrictions", "check_sender_mx_access cidr:" + cidr}},
+               Sender("s@[192.0.2.9]"),
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <s@[192.0.2.9]>: Sender address rejected: documentation network",
+               ""},
+              {"check_sender_mx_access: a temporary DNS error decides nothing",
+               {{"smtpd_sender_restrictions", "check_sender_mx_access cidr:" + cidr}},
+               [](Session& s) {
+                 s.sender = "s@tmp.test";
+                 s.recipient = "u@local.test";
+               },
+               Stage::kRcpt,
+               0,
+               "",
+               "Unable to look up MX host for tmp.test: Host not found, try again"},
+              {"check_sender_ns_access: the parent domain's name servers",
+               {{"smtpd_sender_restrictions",
+                 "check_sender_ns_access {inline:{{ns1.ns.test=REJECT bad ns}}}"}},
+               Sender("s@sub.ns.test"),
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <s@sub.ns.test>: Sender address rejected: bad ns",
+               ""},
+              {"check_client_a_access: the client name's addresses",
+               {{"smtpd_client_restrictions", "check_client_a_access cidr:" + cidr}},
+               nullptr,
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <mail.client.test[192.0.2.1]>: Client host rejected: private network",
+               ""},
+              {"check_recipient_mx_access",
+               {{"smtpd_relay_restrictions", "check_recipient_mx_access cidr:" + cidr +
+                                                 ", permit_mynetworks, "
+                                                 "reject_unauth_destination"}},
+               Rcpt("u@bogus.test"),
+               Stage::kRcpt,
+               554,
+               "554 5.7.1 <u@bogus.test>: Recipient address rejected: mail server in loopback",
+               ""},
+              {"check_helo_mx_access: not listed",
+               {{"smtpd_helo_restrictions", "check_helo_mx_access cidr:" + cidr}},
+               Rcpt("u@local.test"),
+               Stage::kRcpt,
+               0,
+               "",
+               ""},
+          });
 }
 
 TEST_F(CheckTest, DnsListResultsAreCached) {

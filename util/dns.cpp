@@ -52,6 +52,8 @@ int QueryType(Type t) {
       return ns_t_txt;
     case Type::kCname:
       return ns_t_cname;
+    case Type::kNs:
+      return ns_t_ns;
   }
   return ns_t_a;
 }
@@ -133,6 +135,7 @@ Answer ParseResponse(const unsigned char* buf, int len, Type type) {
         break;
       case Type::kPtr:
       case Type::kCname:
+      case Type::kNs:
         if (!ExpandName(msg, rd, &rec.value)) continue;
         break;
       case Type::kTxt: {

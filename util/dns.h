@@ -34,7 +34,7 @@
 
 namespace util::dns {
 
-enum class Type { kA, kAaaa, kMx, kPtr, kTxt, kCname };
+enum class Type { kA, kAaaa, kMx, kPtr, kTxt, kCname, kNs };
 enum class Result { kFound, kNoData, kNxDomain, kTempFail };
 
 struct Record {
