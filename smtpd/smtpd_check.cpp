@@ -247,20 +247,35 @@ class CheckerImpl : public Checker {
   unsigned long policy_instances_ = 0;
 };
 
-// Restriction names that need no argument and that the engine knows; the
-// argument-taking ones are handled by name in EvalOne.
-const std::set<std::string, std::less<>>& TableRestrictions() {
+// check_{client,reverse_client,helo,sender,recipient}_{mx,ns,a}_access:
+// whose name, and which records.
+struct ServerCheck {
+  std::string who;
+  util::dns::Type type;
+};
+const std::map<std::string, ServerCheck, std::less<>>& ServerChecks() {
+  static const auto* checks = [] {
+    auto* m = new std::map<std::string, ServerCheck, std::less<>>;
+    for (const char* who : {"client", "reverse_client", "helo", "sender", "recipient"}) {
+      for (auto [records, type] :
+           {std::pair<const char*, util::dns::Type>{"mx", util::dns::Type::kMx},
+            {"ns", util::dns::Type::kNs},
+            {"a", util::dns::Type::kA}})
+        (*m)[std::string("check_") + who + "_" + records + "_access"] = {who, type};
+    }
+    return m;
+  }();
+  return *checks;
+}
+
+// Restriction names that take a table argument (opened at start-up).
+bool TableRestriction(std::string_view name) {
   static const std::set<std::string, std::less<>> names = {
-      "check_client_access", "check_reverse_client_hostname_access", "check_helo_access",
-      "check_sender_access", "check_recipient_access", "check_etrn_access", "check_ccert_access",
-      // check_{client,reverse_client,helo,sender,recipient}_{mx,ns,a}_access
-      "check_client_mx_access", "check_client_ns_access", "check_client_a_access",
-      "check_reverse_client_mx_access", "check_reverse_client_ns_access",
-      "check_reverse_client_a_access", "check_helo_mx_access", "check_helo_ns_access",
-      "check_helo_a_access", "check_sender_mx_access", "check_sender_ns_access",
-      "check_sender_a_access", "check_recipient_mx_access", "check_recipient_ns_access",
-      "check_recipient_a_access"};
-  return names;
+      "check_client_access",    "check_reverse_client_hostname_access",
+      "check_helo_access",      "check_sender_access",
+      "check_recipient_access", "check_etrn_access",
+      "check_ccert_access"};
+  return names.count(name) != 0 || ServerChecks().count(name) != 0;
 }
 
 // The restrictions that make relay control work (Postfix's start-up check).
@@ -346,7 +361,7 @@ util::Status CheckerImpl::Init() {
   for (auto& [name, l] : classes_) all.push_back(&l);
   for (const List* l : all) {
     for (size_t i = 0; i + 1 < l->size(); ++i) {
-      if (TableRestrictions().count(util::Lowercase((*l)[i]))) {
+      if (TableRestriction(util::Lowercase((*l)[i]))) {
         util::StatusOr<maps::Maps*> m = AccessMaps((*l)[i + 1]);
         if (!m.ok()) return m.status();
         ++i;
@@ -693,22 +708,11 @@ Result CheckerImpl::EvalOne(Ctx& c, const List& list, size_t* i, const Target& t
                              true, &found);
   }
 
-  // check_{client,reverse_client,helo,sender,recipient}_{mx,ns,a}_access.
-  for (auto [subject, type] :
-       {std::pair<std::string_view, util::dns::Type>{"mx", util::dns::Type::kMx},
-        {"ns", util::dns::Type::kNs},
-        {"a", util::dns::Type::kA}}) {
-    std::string_view n = name;
-    std::string suffix = "_" + std::string(subject) + "_access";
-    if (n.size() <= suffix.size() + 6 || n.substr(0, 6) != "check_" ||
-        n.substr(n.size() - suffix.size()) != suffix)
-      continue;
-    std::string_view who = n.substr(6, n.size() - 6 - suffix.size());
-    if (who != "client" && who != "reverse_client" && who != "helo" && who != "sender" &&
-        who != "recipient")
-      break;
+  if (auto sc = ServerChecks().find(name); sc != ServerChecks().end()) {
     std::string table;
     if (!arg(&table)) return ConfigError(c);
+    const std::string& who = sc->second.who;
+    util::dns::Type type = sc->second.type;
     if (who == "client" || who == "reverse_client") {
       const std::string& host = who == "client" ? s.client_name : s.client_reverse_name;
       if (IEq(host, "unknown") || host.empty()) return Result::kDunno;
