@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
     const config::Config& cfg = srv.config();
     auto* st = new State;
     st->settings = smtpd::Settings::FromConfig(cfg);
+    st->settings.stand_alone = srv.args().standalone;
     g_local = smtpd::LocalSubmission(cfg, srv.args().standalone);
     auto checker = smtpd_check::Checker::FromConfig(cfg);
     if (g_local) {

@@ -55,7 +55,8 @@ class Session {
   ReadResult Fill();
   ReadResult ReadCommand(Piece* line, bool* too_long, size_t limit = 0);
   void LogReadFailure(ReadResult r);
-  void NoteImproperPipelining(const std::string& verb);
+  // True when this noted it (the first time in the session).
+  bool NoteImproperPipelining(const std::string& verb);
 
   // --- commands; each returns true on success (for the counters) ---
   bool Helo(const smtpd_proto::Command& c, bool esmtp);
@@ -453,6 +454,13 @@ void Session::Run() {
       go_on = Handshake("CONNECT") && !quit_;
     }
   }
+  // A client that talks before the greeting (not after a wrappermode
+  // handshake, where it may well have sent its first command).
+  if (go_on && !st_.tls_wrappermode && NoteImproperPipelining("CONNECT") &&
+      st_.forbid_unauth_pipelining) {
+    Reply("554 5.5.0 Error: SMTP protocol synchronization");
+    go_on = false;
+  }
   if (go_on) {
     auto xf = deps_.checker->ClientMatches("smtpd_authorized_xforward_hosts", sess_);
     xforward_allowed_ = xf.ok() && *xf;
@@ -534,13 +542,16 @@ void Session::Run() {
       continue;
     }
     last_cmd_ = c.verb;
-    NoteImproperPipelining(c.verb);
     if (st_.tls_level == TlsLevel::kEncrypt && !tls_active_ && c.verb != "HELO" &&
         c.verb != "EHLO" && c.verb != "STARTTLS" && c.verb != "NOOP" && c.verb != "QUIT") {
       Reply("530 5.7.0 Must issue a STARTTLS command first");
       ++error_count_;
       counts_.Count(name, false);
       continue;
+    }
+    if (NoteImproperPipelining(c.verb) && st_.forbid_unauth_pipelining) {
+      Reply("554 5.5.0 Error: SMTP protocol synchronization");
+      break;
     }
     if (!access_denied_.empty() && c.verb != "QUIT") {
       Reply("503 5.7.0 Error: access denied for " + NamAddr());
@@ -576,23 +587,29 @@ void Session::Run() {
 // when the client has not said EHLO, or when the command must be the last
 // of a pipelined group (it waits for its reply). Noted once per session,
 // with what was waiting, for reject_unauth_pipelining.
-void Session::NoteImproperPipelining(const std::string& verb) {
-  if (sess_.improper_pipelining) return;
+bool Session::NoteImproperPipelining(const std::string& verb) {
+  if (sess_.improper_pipelining || st_.stand_alone) return false;
   static const char* const kLast[] = {"HELO", "EHLO", "STARTTLS", "AUTH", "DATA",
                                       "QUIT", "VRFY", "ETRN",     "NOOP"};
   bool last = std::find(std::begin(kLast), std::end(kLast), verb) != std::end(kLast);
-  if (esmtp_ && !last) return;
+  if (esmtp_ && !last) return false;
   std::string waiting = in_.Peek(100);
   if (waiting.empty()) {
     // Bytes not read yet (an end of file is not input).
     int unread = 0;
     if (io_.buffered_input() == 0 && (ioctl(io_.fd(), FIONREAD, &unread) < 0 || unread <= 0))
-      return;
-    waiting = "(more input)";
+      return false;
+    // As Postfix, read them (they stay buffered for the next command) to
+    // log what they are; not under TLS, where they may be half a record.
+    std::string data;
+    if (!tls_active_ && io_.ReadSome(&data).ok() && !data.empty()) in_.Append(data);
+    waiting = in_.Peek(100);
+    if (waiting.empty()) waiting = "(more input)";
   }
   sess_.improper_pipelining = true;
   msg::Info("improper command pipelining after %s from %s: %s", verb.c_str(), NamAddr().c_str(),
             util::CEscape(waiting).c_str());
+  return true;
 }
 
 bool Session::Helo(const smtpd_proto::Command& c, bool esmtp) {
@@ -1539,6 +1556,7 @@ Settings Settings::FromConfig(const config::Config& cfg) {
     msg::Fatal("bad smtpd_forbid_bare_newline value: %s (specify normalize, reject or no)",
                bare.c_str());
   s.bare_lf_reject_code = static_cast<int>(cfg.GetInt("smtpd_forbid_bare_newline_reject_code"));
+  s.forbid_unauth_pipelining = cfg.GetBool("smtpd_forbid_unauth_pipelining");
   s.discard_ehlo_keywords = cfg.GetList("smtpd_discard_ehlo_keywords");
   s.peername_lookup = cfg.GetBool("smtpd_peername_lookup");
   s.client_port_logging = cfg.GetBool("smtpd_client_port_logging");

@@ -100,6 +100,13 @@ struct Settings {
   bool smtputf8_enable = true;
   smtpd_input::BareLf bare_lf = smtpd_input::BareLf::kNormalize;
   int bare_lf_reject_code = 550;
+  // smtpd_forbid_unauth_pipelining: improper pipelining (and talking
+  // before the greeting) gets "554 5.5.0 Error: SMTP protocol
+  // synchronization" and the session ends.
+  bool forbid_unauth_pipelining = false;
+  // smtpd -S (sendmail -bs): one session on standard input, whose lines
+  // may all be there at once; no pipelining checks, as in Postfix.
+  bool stand_alone = false;
   std::vector<std::string> discard_ehlo_keywords;
   bool peername_lookup = true;
   bool client_port_logging = false;

@@ -169,7 +169,10 @@ class SmtpdTest : public ::testing::Test {
 
   // Runs a session: writes `input` (then half-closes unless keep_open),
   // returns everything the server wrote.
-  std::string Session(const std::string& input, bool keep_open = false) {
+  // before_greeting: the input is there before the session starts (a
+  // client that talks first).
+  std::string Session(const std::string& input, bool keep_open = false,
+                      bool before_greeting = false) {
     int sv[2];
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     Deps deps;
@@ -186,21 +189,38 @@ class SmtpdTest : public ::testing::Test {
       return site == "flush.example" ? flush_client::Status::kOk : flush_client::Status::kDeny;
     };
     Engine engine(st_, deps);
+    auto write_input = [&] {
+      size_t off = 0;
+      while (off < input.size()) {
+        ssize_t n = write(sv[1], input.data() + off, input.size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      if (!keep_open) shutdown(sv[1], SHUT_WR);
+    };
+    if (before_greeting) write_input();
     std::thread server([&] {
       util::Stream s(sv[0], util::Stream::Ownership::kOwned);
       engine.Serve(s, Peer{"192.0.2.1", "4567", "192.0.2.25", "25", ""});
       s.Close();
     });
-    std::string all(input);
-    size_t off = 0;
-    while (off < all.size()) {
-      ssize_t n = write(sv[1], all.data() + off, all.size() - off);
-      if (n <= 0) break;
-      off += static_cast<size_t>(n);
-    }
-    if (!keep_open) shutdown(sv[1], SHUT_WR);
+    // As a real client: the greeting (a whole reply) first, then the
+    // input, so that it does not count as talking before the greeting.
     std::string out;
     char buf[4096];
+    auto whole_reply = [&out] {
+      for (size_t start = 0, end; (end = out.find("\r\n", start)) != std::string::npos;
+           start = end + 2) {
+        if (end - start >= 4 && out[start + 3] == ' ') return true;
+      }
+      return false;
+    };
+    while (!before_greeting && !whole_reply()) {
+      ssize_t n = read(sv[1], buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    if (!before_greeting) write_input();
     for (;;) {
       ssize_t n = read(sv[1], buf, sizeof buf);
       if (n <= 0) break;
@@ -243,6 +263,27 @@ TEST_F(SmtpdTest, ImproperPipeliningIsNoted) {
   EXPECT_TRUE(
       Logged("improper command pipelining after HELO from unknown[192.0.2.1]: "
              "MAIL FROM:<a@example.com>\\r\\nQUIT\\r\\n"));
+  std::lock_guard<std::mutex> l(g_log_mu);
+  g_log.clear();
+}
+
+// Postfix's check before the greeting, and smtpd_forbid_unauth_pipelining.
+TEST_F(SmtpdTest, TalkingFirstOrPipeliningWithoutEhlo) {
+  std::string out = Session("EHLO client.example\r\nQUIT\r\n", false, true);
+  EXPECT_TRUE(
+      Logged("improper command pipelining after CONNECT from unknown[192.0.2.1]: "
+             "EHLO client.example\\r\\nQUIT\\r\\n"));
+  EXPECT_EQ(out.substr(0, 4), "220 ");  // noted, not refused by default
+  st_.forbid_unauth_pipelining = true;
+  EXPECT_EQ(Session("EHLO client.example\r\nQUIT\r\n", false, true),
+            "554 5.5.0 Error: SMTP protocol synchronization\r\n");
+  // HELO and EHLO must each wait for their reply.
+  for (const char* helo : {"HELO", "EHLO"}) {
+    EXPECT_EQ(Session(std::string(helo) + " client.example\r\nMAIL FROM:<a@example.com>\r\n"),
+              std::string(kBanner) + "554 5.5.0 Error: SMTP protocol synchronization\r\n");
+  }
+  // (After the EHLO reply MAIL and RCPT may come together:
+  // test_smtpd.test_forbid_unauth_pipelining.)
   std::lock_guard<std::mutex> l(g_log_mu);
   g_log.clear();
 }

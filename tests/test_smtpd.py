@@ -498,6 +498,67 @@ class SmtpdTest(mtatest.TempDirTestCase):
         mine = re.search(r"improper command pipelining after .*", inst.log()).group(0)
         self.assertEqual(mine, theirs)
 
+    def test_forbid_unauth_pipelining(self):
+        """smtpd_forbid_unauth_pipelining = yes: a command sent ahead
+        without EHLO gets "554 5.5.0 Error: SMTP protocol synchronization"
+        and the session ends; pipelining after EHLO is fine; replies as
+        Debian's Postfix gives them."""
+        cf = "smtpd_forbid_unauth_pipelining = yes\nrelay_domains = remote.example\n"
+        inst = self.instance(cf)
+
+        def replies(port):
+            out = []
+            s, greeting = mtatest.smtp_connect(port)
+            with s:
+                s.sendall(b"HELO client.example\r\n")
+                out += mtatest.recv_replies(s, 1)
+                s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\n")
+                out += mtatest.recv_replies(s, 2)  # one, then the server hangs up
+            s, greeting = mtatest.smtp_connect(port)
+            with s:
+                s.sendall(b"EHLO client.example\r\n")
+                mtatest.recv_replies(s, 1)
+                s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\n"
+                          b"DATA\r\n")
+                out += mtatest.recv_replies(s, 3)
+                s.sendall(b"Subject: fine\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+                out += [r.split(" queued as")[0] for r in mtatest.recv_replies(s, 2)]
+            return out
+        ours = replies(self.port)
+        self.assertEqual(ours[:2], ["250 mx.example.test",
+                                    "554 5.5.0 Error: SMTP protocol synchronization"])
+        self.assertEqual(ours[2:4], ["250 2.1.0 Ok", "250 2.1.5 Ok"])
+        inst.wait_log(r"improper command pipelining after MAIL from unknown\[127\.0\.0\.1\]: "
+                      r"RCPT TO:<bob@remote\.example>\\r\\n")
+        if not mtatest.DebianPostfix.usable():
+            return
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=MAIN_CF + cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
+            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        mtatest.wait_smtpd(port)
+        self.assertEqual(replies(port), ours)
+
+    def test_forbid_unauth_pipelining_before_the_greeting(self):
+        """A client that talks before the 220 greeting: logged, and with
+        smtpd_forbid_unauth_pipelining refused without a greeting. Made
+        certain by one smtpd process: the second client's bytes arrive
+        while the first session holds it."""
+        inst = self.instance("smtpd_forbid_unauth_pipelining = yes\ndefault_process_limit = 1\n")
+        first, greeting = mtatest.smtp_connect(self.port)
+        early = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(early.close)
+        early.sendall(b"EHLO early.example\r\n")
+        with first:
+            first.sendall(b"QUIT\r\n")
+            mtatest.recv_replies(first, 1)
+        self.assertEqual(mtatest.recv_replies(early, 2),
+                         ["554 5.5.0 Error: SMTP protocol synchronization"])
+        inst.wait_log(r"improper command pipelining after CONNECT from unknown\[127\.0\.0\.1\]: "
+                      r"EHLO early\.example\\r\\n")
+
     def test_swaks(self):
         inst = self.instance()
         r = mtatest.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
