@@ -269,6 +269,20 @@ class SmtpdTest(mtatest.TempDirTestCase):
                              "MTA_DNS_NAMESERVER=%s\nmynetworks = 127.0.0.1/32\n%s"
                              % (dns.address, main_cf))
 
+    def debian_smtpd(self, cf):
+        """Debian's Postfix receiving on a free port with MAIN_CF + cf:
+        (instance, port), or (None, None) where it is not installed."""
+        if not mtatest.DebianPostfix.usable():
+            return None, None
+        port = mtatest.free_port()
+        deb = mtatest.DebianPostfix(
+            self, main_cf=MAIN_CF + cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
+            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
+        if not deb.start():
+            self.skipTest("Debian's Postfix does not start here")
+        mtatest.wait_smtpd(port)
+        return deb, port
+
     def rcpt_from(self, source, sender, recipient):
         """The replies to RCPT TO and QUIT of a session from `source`."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=10,
@@ -482,15 +496,9 @@ class SmtpdTest(mtatest.TempDirTestCase):
         inst.wait_log(r"improper command pipelining after HELO from unknown\[127\.0\.0\.1\]: "
                       r"MAIL FROM:<a@example\.org>\\r\\nRCPT TO:<bob@remote\.example>\\r\\n"
                       r"DATA\\r\\nQUIT\\r\\n\n")
-        if not mtatest.DebianPostfix.usable():
+        deb, port = self.debian_smtpd(cf)
+        if deb is None:
             return
-        port = mtatest.free_port()
-        deb = mtatest.DebianPostfix(
-            self, main_cf=MAIN_CF + cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
-            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
-        if not deb.start():
-            self.skipTest("Debian's Postfix does not start here")
-        mtatest.wait_smtpd(port)
         self.assertEqual(replies(port), ours)
         mtatest.wait_for(lambda: "improper command pipelining after HELO" in deb.log(), 10,
                          "Debian's log line")
@@ -530,15 +538,9 @@ class SmtpdTest(mtatest.TempDirTestCase):
         self.assertEqual(ours[2:4], ["250 2.1.0 Ok", "250 2.1.5 Ok"])
         inst.wait_log(r"improper command pipelining after MAIL from unknown\[127\.0\.0\.1\]: "
                       r"RCPT TO:<bob@remote\.example>\\r\\n")
-        if not mtatest.DebianPostfix.usable():
+        deb, port = self.debian_smtpd(cf)
+        if deb is None:
             return
-        port = mtatest.free_port()
-        deb = mtatest.DebianPostfix(
-            self, main_cf=MAIN_CF + cf + "inet_interfaces = 127.0.0.1\nlocal_recipient_maps =\n",
-            master_cf=mtatest.DebianPostfix.receiving_master_cf(port))
-        if not deb.start():
-            self.skipTest("Debian's Postfix does not start here")
-        mtatest.wait_smtpd(port)
         self.assertEqual(replies(port), ours)
 
     def test_forbid_unauth_pipelining_before_the_greeting(self):
