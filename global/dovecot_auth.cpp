@@ -194,15 +194,7 @@ Client::Client(std::string endpoint, std::chrono::milliseconds timeout)
 
 util::Status Client::Connect() {
   if (conn_) return util::OkStatus();
-  util::StatusOr<util::Fd> fd = util::Unavailable("no endpoint");
-  if (endpoint_.rfind("inet:", 0) == 0) {
-    auto hp = util::ParseHostPort(endpoint_.substr(5));
-    if (!hp.ok()) return hp.status();
-    if (!hp->has_port) return util::InvalidArgument("no port in " + endpoint_);
-    fd = util::ConnectTcp(hp->host, hp->port, util::InetProtocols::kAll, timeout_);
-  } else {
-    fd = util::ConnectUnix(endpoint_, timeout_);
-  }
+  util::StatusOr<util::Fd> fd = util::ConnectEndpoint(endpoint_, timeout_);
   if (!fd.ok())
     return util::Unavailable("connect to Dovecot auth socket '" + endpoint_ +
                              "': " + fd.status().message());

@@ -41,9 +41,13 @@ util::StatusOr<Service> ParseService(std::string_view spec, const Options& defau
   Service out;
   out.endpoint = words[0];
   out.options = defaults;
-  if (out.endpoint.find(':') == std::string::npos)
+  size_t colon = out.endpoint.find(':');
+  if (colon == std::string::npos)
     return util::InvalidArgument("need service transport:endpoint instead of \"" + out.endpoint +
                                  "\"");
+  std::string type = out.endpoint.substr(0, colon);
+  if (type != "inet" && type != "unix" && type != "local")
+    return util::InvalidArgument("unsupported transport type: " + type);
   for (size_t i = 1; i < words.size(); i++) {
     size_t eq = words[i].find('=');
     std::string name = words[i].substr(0, eq);
@@ -90,19 +94,8 @@ util::StatusOr<Service> ParseService(std::string_view spec, const Options& defau
 }
 
 util::Status Client::Connect() {
-  auto timeout = std::chrono::seconds(options_.timeout);
-  size_t colon = endpoint_.find(':');
-  std::string type = endpoint_.substr(0, colon);
-  std::string where = endpoint_.substr(colon + 1);
-  util::StatusOr<util::Fd> fd = util::InvalidArgument("unsupported transport type: " + type);
-  if (type == "unix" || type == "local") {
-    fd = util::ConnectUnix(where, timeout);
-  } else if (type == "inet") {
-    util::StatusOr<util::HostPort> hp = util::ParseHostPort(where, util::BareWord::kPort);
-    if (!hp.ok()) return hp.status();
-    fd = util::ConnectTcp(hp->host.empty() ? "localhost" : hp->host, hp->port,
-                          util::InetProtocols::kAll, timeout);
-  }
+  util::StatusOr<util::Fd> fd =
+      util::ConnectEndpoint(endpoint_, std::chrono::seconds(options_.timeout));
   if (!fd.ok()) return fd.status();
   stream_ = util::Stream(std::move(*fd));
   stream_.set_timeout(options_.timeout);

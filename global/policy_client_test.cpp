@@ -150,7 +150,7 @@ TEST(PolicyClientTest, ServiceSpecs) {
     EXPECT_EQ(o->options.try_limit, 1);
     EXPECT_EQ(o->options.max_idle, 300);
   }
-  for (const char* bad : {"", "{}", "private/policy", "inet:x:1, timeout=soon",
+  for (const char* bad : {"", "{}", "private/policy", "tcp:127.0.0.1:1", "inet:x:1, timeout=soon",
                           "inet:x:1, nosuch=1", "inet:x:1, try_limit=0", "{ inet:x:1"}) {
     EXPECT_FALSE(ParseService(bad, d).ok()) << bad;
   }

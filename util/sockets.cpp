@@ -415,6 +415,19 @@ StatusOr<Fd> ListenUnix(const std::string& path, mode_t mode, int backlog) {
   return fd;
 }
 
+StatusOr<Fd> ConnectEndpoint(std::string_view endpoint, std::chrono::milliseconds timeout) {
+  if (endpoint.starts_with("inet:")) {
+    StatusOr<HostPort> hp = ParseHostPort(endpoint.substr(5));
+    if (!hp.ok()) return hp.status();
+    if (!hp->has_port) return InvalidArgument("no port in \"" + std::string(endpoint) + "\"");
+    return ConnectTcp(hp->host.empty() ? "localhost" : hp->host, hp->port, InetProtocols::kAll,
+                      timeout);
+  }
+  for (std::string_view prefix : {"unix:", "local:"})
+    if (endpoint.starts_with(prefix)) endpoint.remove_prefix(prefix.size());
+  return ConnectUnix(std::string(endpoint), timeout);
+}
+
 StatusOr<Fd> ConnectUnix(const std::string& path, std::chrono::milliseconds timeout) {
   StatusOr<struct sockaddr_un> sun = UnixAddress(path);
   if (!sun.ok()) return sun.status();

@@ -157,6 +157,10 @@ StatusOr<Fd> ConnectTcp(const SockAddr& addr, std::chrono::milliseconds timeout)
 StatusOr<Fd> ConnectTcp(std::string_view host, int port, InetProtocols protocols,
                         std::chrono::milliseconds timeout);
 
+// Postfix's client endpoints: "inet:HOST:PORT" (TCP; a port alone means
+// localhost), "unix:PATH" or "local:PATH", or a bare PATH (UNIX-domain).
+StatusOr<Fd> ConnectEndpoint(std::string_view endpoint, std::chrono::milliseconds timeout);
+
 // Accepts one connection (retrying on EINTR). On a non-blocking listener
 // with nothing pending this is kUnavailable (EAGAIN). `peer` may be null.
 StatusOr<Fd> Accept(int listen_fd, SockAddr* peer = nullptr);

@@ -291,6 +291,25 @@ TEST(SocketsTest, TcpListenByHostAndConnectByHost) {
   EXPECT_TRUE(Accept((*listeners)[0].get()).ok());
 }
 
+TEST(SocketsTest, ConnectEndpoint) {
+  StatusOr<std::vector<Fd>> tcp = ListenTcp("127.0.0.1", 0, InetProtocols::kIpv4);
+  ASSERT_TRUE(tcp.ok()) << tcp.status().message();
+  int port = LocalAddress((*tcp)[0].get())->port();
+  auto t = std::chrono::seconds(5);
+  EXPECT_TRUE(ConnectEndpoint("inet:127.0.0.1:" + std::to_string(port), t).ok());
+  EXPECT_TRUE(Accept((*tcp)[0].get()).ok());
+  EXPECT_FALSE(ConnectEndpoint("inet:127.0.0.1", t).ok());  // no port
+  util::testing::ScratchDir dir;
+  const std::string path = dir.path() + "/policy";
+  StatusOr<Fd> unix_listener = ListenUnix(path, 0600);
+  ASSERT_TRUE(unix_listener.ok());
+  for (std::string endpoint : {"unix:" + path, "local:" + path, path}) {
+    EXPECT_TRUE(ConnectEndpoint(endpoint, t).ok()) << endpoint;
+    EXPECT_TRUE(Accept(unix_listener->get()).ok());
+  }
+  EXPECT_FALSE(ConnectEndpoint("unix:" + dir.path() + "/none", t).ok());
+}
+
 TEST(SocketsTest, ConnectRefusedFailsQuickly) {
   StatusOr<SockAddr> addr = SockAddr::FromNumeric("127.0.0.1", 0);
   ASSERT_TRUE(addr.ok());
