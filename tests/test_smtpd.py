@@ -283,6 +283,20 @@ class SmtpdTest(mtatest.TempDirTestCase):
         mtatest.wait_smtpd(port)
         return deb, port
 
+    @staticmethod
+    def pipelined_after_ehlo(port):
+        """A message sent as a well-behaved pipelining client does (MAIL,
+        RCPT and DATA together after the EHLO reply): the replies from MAIL
+        on, queue IDs cut off."""
+        s, greeting = mtatest.smtp_connect(port)
+        with s:
+            s.sendall(b"EHLO client.example\r\n")
+            mtatest.recv_replies(s, 1)
+            s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\nDATA\r\n")
+            out = mtatest.recv_replies(s, 3)
+            s.sendall(b"Subject: fine\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+            return out + [r.split(" queued as")[0] for r in mtatest.recv_replies(s, 2)]
+
     def rcpt_from(self, source, sender, recipient):
         """The replies to RCPT TO and QUIT of a session from `source`."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=10,
@@ -475,15 +489,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
 
         def replies(port):
             out = []
-            s, greeting = mtatest.smtp_connect(port)
-            with s:
-                s.sendall(b"EHLO client.example\r\n")
-                mtatest.recv_replies(s, 1)
-                s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\n"
-                          b"DATA\r\n")
-                out += mtatest.recv_replies(s, 3)
-                s.sendall(b"Subject: fine\r\n\r\nhi\r\n.\r\nQUIT\r\n")
-                out += [r.split(" queued as")[0] for r in mtatest.recv_replies(s, 2)]
+            out += self.pipelined_after_ehlo(port)
             s, greeting = mtatest.smtp_connect(port)
             with s:
                 s.sendall(b"HELO client.example\r\nMAIL FROM:<a@example.org>\r\n"
@@ -522,15 +528,7 @@ class SmtpdTest(mtatest.TempDirTestCase):
                 out += mtatest.recv_replies(s, 1)
                 s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\n")
                 out += mtatest.recv_replies(s, 2)  # one, then the server hangs up
-            s, greeting = mtatest.smtp_connect(port)
-            with s:
-                s.sendall(b"EHLO client.example\r\n")
-                mtatest.recv_replies(s, 1)
-                s.sendall(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@remote.example>\r\n"
-                          b"DATA\r\n")
-                out += mtatest.recv_replies(s, 3)
-                s.sendall(b"Subject: fine\r\n\r\nhi\r\n.\r\nQUIT\r\n")
-                out += [r.split(" queued as")[0] for r in mtatest.recv_replies(s, 2)]
+            out += self.pipelined_after_ehlo(port)
             return out
         ours = replies(self.port)
         self.assertEqual(ours[:2], ["250 mx.example.test",
